@@ -1,0 +1,159 @@
+package io.pansaar.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.runtime.configuration.MemorySizeConverter;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithConverter;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * Every setting of Pansaar, under the {@code pansaar.} prefix; each can also be set by environment
+ * variable in Quarkus' usual way ({@code pansaar.origin.base-url} is {@code PANSAAR_ORIGIN_BASE_URL}).
+ */
+@ConfigMapping(prefix = "pansaar")
+public interface PansaarConfig {
+
+    /** How many partitions the keyspace has; fixed for the life of a deployment. */
+    @WithDefault("16")
+    int partitions();
+
+    Origin origin();
+
+    Stream stream();
+
+    Worker worker();
+
+    /** Settings of every segment that is not listed under {@code pansaar.segments}. */
+    @WithName("defaults")
+    SegmentDefaults segmentDefaults();
+
+    /** Per-segment overrides, keyed by the first path element of the image key. */
+    Map<String, Segment> segments();
+
+    Demo demo();
+
+    /** Where images come from and the limits every fetch obeys. */
+    interface Origin {
+        /** Image URL = base URL + key; a segment may override it. Without it, only segments with their own origin work. */
+        Optional<String> baseUrl();
+
+        /** Bodies larger than this are cut off and rejected. */
+        @WithDefault("10M")
+        @WithConverter(MemorySizeConverter.class)
+        MemorySize maxBytes();
+
+        /** Upper bound on a whole fetch, redirects included. */
+        @WithDefault("5s")
+        Duration timeout();
+
+        /** Upper bound on opening the TCP connection. */
+        @WithDefault("2s")
+        Duration connectTimeout();
+
+        /** Redirects followed before the fetch fails; a redirect never leaves the origin's scheme, host and port. */
+        @WithDefault("3")
+        int maxRedirects();
+
+        /** Media types accepted from an origin; the body's magic number must agree with one of them. */
+        @WithDefault("image/jpeg,image/png,image/gif,image/webp,image/avif")
+        List<String> allowedContentTypes();
+
+        /** Concurrent connections to one origin host. */
+        @WithDefault("32")
+        int maxConnections();
+    }
+
+    /** The job streams and their consumer group. */
+    interface Stream {
+        /** Deliveries of one entry before it moves to the dead-letter stream. */
+        @WithDefault("5")
+        int maxDeliveries();
+
+        /** An entry pending this long in a consumer's list is taken over by another consumer. */
+        @WithDefault("30s")
+        Duration claimIdle();
+
+        /** Delay before the first redelivery; it doubles each time, with jitter, up to {@code retry-backoff-max}. */
+        @WithDefault("1s")
+        Duration retryBackoff();
+
+        @WithDefault("2m")
+        Duration retryBackoffMax();
+
+        /** Entries read by one XREADGROUP (its COUNT). */
+        @WithDefault("16")
+        int batchSize();
+
+        /** How long one XREADGROUP blocks waiting for entries (its BLOCK). */
+        @WithDefault("2s")
+        Duration block();
+
+        /** Dead-letter streams are trimmed to about this many entries. */
+        @WithDefault("100000")
+        long deadLetterMaxLength();
+    }
+
+    /** The regeneration worker in this process. */
+    interface Worker {
+        /** Jobs processed at once by this process. */
+        @WithDefault("16")
+        int concurrency();
+
+        /** How long a worker holds the single-flight marker while fetching; must exceed origin.timeout. */
+        @WithDefault("20s")
+        Duration fetchLease();
+
+        /** How long a queued job keeps its single-flight marker, so later misses do not enqueue again. */
+        @WithDefault("10m")
+        Duration queuedMarkerTtl();
+
+        /** Identifies this process in the consumer group; a random suffix is added. Defaults to the host (pod) name. */
+        Optional<String> name();
+    }
+
+    /** TTLs for segments without their own settings. */
+    interface SegmentDefaults {
+        /** How long a fetched image is fresh. */
+        @WithDefault("1h")
+        Duration baseTtl();
+
+        /** How long past freshness a stale copy is still served while one refresh runs. */
+        @WithDefault("5m")
+        Duration grace();
+
+        /** How long an origin 404 is remembered, so a missing image does not hammer the origin. */
+        @WithDefault("1m")
+        Duration negativeTtl();
+    }
+
+    /** One segment's settings; anything unset falls back to {@code pansaar.defaults} and {@code pansaar.origin}. */
+    interface Segment {
+        Optional<String> originUrl();
+
+        Optional<Duration> baseTtl();
+
+        Optional<Duration> grace();
+
+        Optional<Duration> negativeTtl();
+    }
+
+    /** The demo: an origin inside this process and a little sample traffic. */
+    interface Demo {
+        @WithDefault("false")
+        boolean enabled();
+
+        /** Sample reads per second. */
+        @WithDefault("20")
+        int readsPerSecond();
+
+        /** How many distinct images the sample traffic asks for. */
+        @WithDefault("200")
+        int images();
+    }
+}

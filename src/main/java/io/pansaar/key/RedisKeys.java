@@ -1,0 +1,53 @@
+package io.pansaar.key;
+
+/**
+ * The names of every Redis key Pansaar uses. All keys of partition p share the hash tag {@code {p}}.
+ *
+ * <p>Public contract: {@link #image}, {@link #jobs}, {@link #deadLetters} and the consumer group
+ * {@link #CONSUMER_GROUP}. The others are internal.
+ */
+public final class RedisKeys {
+
+    /** The consumer group every worker joins on every job stream. */
+    public static final String CONSUMER_GROUP = "pansaar";
+
+    private static final String PREFIX = "pansaar:";
+
+    private RedisKeys() {
+    }
+
+    /** Partition p's hash tag prefix, {@code pansaar:{p}:}. */
+    public static String partitionPrefix(int partition) {
+        return PREFIX + "{" + partition + "}:";
+    }
+
+    /** The hash holding one image's body and metadata under one TTL. */
+    public static String image(int partition, ImageKey key) {
+        return partitionPrefix(partition) + "img:" + key.value();
+    }
+
+    /** The single-flight marker: present while a job for the key is queued or being fetched. */
+    public static String marker(int partition, ImageKey key) {
+        return partitionPrefix(partition) + "marker:" + key.value();
+    }
+
+    /** Where a worker stages a fetched image before {@code pansaar_put} renames it into place. */
+    public static String staging(int partition, ImageKey key, String token) {
+        return partitionPrefix(partition) + "staging:" + token + ":" + key.value();
+    }
+
+    /** Partition p's write-fence counter: every claimed fetch gets the next number. */
+    public static String fence(int partition) {
+        return partitionPrefix(partition) + "fence";
+    }
+
+    /** Partition p's job stream. */
+    public static String jobs(int partition) {
+        return partitionPrefix(partition) + "jobs";
+    }
+
+    /** Partition p's dead-letter stream. */
+    public static String deadLetters(int partition) {
+        return partitionPrefix(partition) + "dead";
+    }
+}
