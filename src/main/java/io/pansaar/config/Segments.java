@@ -1,0 +1,61 @@
+package io.pansaar.config;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** Resolves a segment name to its effective settings. */
+@ApplicationScoped
+public class Segments {
+
+    private final PansaarConfig config;
+    private final Map<String, SegmentSettings> resolved = new ConcurrentHashMap<>();
+
+    public Segments(PansaarConfig config) {
+        this.config = config;
+        // Fail at start-up, not at the first job, when a configured URL is unusable.
+        config.origin().baseUrl().ifPresent(url -> parseBaseUrl("pansaar.origin.base-url", url));
+        config.segments().forEach((name, segment) -> segment.originUrl()
+                .ifPresent(url -> parseBaseUrl("pansaar.segments.\"" + name + "\".origin-url", url)));
+    }
+
+    /** The settings of segment {@code name}. */
+    public SegmentSettings of(String name) {
+        return resolved.computeIfAbsent(name, this::resolve);
+    }
+
+    private SegmentSettings resolve(String name) {
+        PansaarConfig.SegmentDefaults defaults = config.segmentDefaults();
+        Optional<PansaarConfig.Segment> segment = Optional.ofNullable(config.segments().get(name));
+        Optional<URI> origin = segment.flatMap(PansaarConfig.Segment::originUrl)
+                .or(() -> config.origin().baseUrl())
+                .map(url -> parseBaseUrl("origin of segment " + name, url));
+        return new SegmentSettings(name, origin,
+                segment.flatMap(PansaarConfig.Segment::baseTtl).orElse(defaults.baseTtl()),
+                segment.flatMap(PansaarConfig.Segment::grace).orElse(defaults.grace()),
+                segment.flatMap(PansaarConfig.Segment::negativeTtl).orElse(defaults.negativeTtl()));
+    }
+
+    /** An origin base URL must be absolute http(s) and end with '/', so "base + key" cannot change the host. */
+    static URI parseBaseUrl(String setting, String url) {
+        URI uri;
+        try {
+            uri = URI.create(url.trim());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(setting + " is not a URL: " + url, e);
+        }
+        if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
+            throw new IllegalArgumentException(setting + " must be an http or https URL, was " + url);
+        }
+        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException(setting + " must name a host and carry no user, query or fragment: " + url);
+        }
+        if (!uri.getRawPath().endsWith("/")) {
+            throw new IllegalArgumentException(setting + " must end with '/' (the key is appended to it): " + url);
+        }
+        return uri;
+    }
+}

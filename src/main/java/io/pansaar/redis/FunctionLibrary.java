@@ -1,0 +1,198 @@
+package io.pansaar.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.Startup;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.RedisOptions;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * The {@code pansaar} Redis Function library: one Lua file per function under
+ * {@code src/main/resources/redis/functions}, assembled into one library and loaded on every primary.
+ *
+ * <p>Loading is idempotent: a primary that already runs this exact library is left alone; one that
+ * runs an older API version, or other content of the same API version, is replaced; one that runs a
+ * newer API version is never downgraded, and start-up fails with a message saying so. On Redis
+ * Cluster, {@code FUNCTION LOAD} reaches one node only, so the loader connects to each primary.
+ */
+@Startup
+@ApplicationScoped
+public class FunctionLibrary {
+
+    /** Raised with every change to a function's keys, arguments or replies, so old and new deployments cannot clash. */
+    public static final int API_VERSION = 1;
+
+    public static final String LIBRARY_NAME = "pansaar";
+
+    /** The function files, in load order. A new function gets a file here. */
+    static final List<String> SOURCES = List.of("version.lua");
+
+    private static final Logger LOG = Logger.getLogger(FunctionLibrary.class);
+    private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(30);
+
+    private final Redis redis;
+    private final Vertx vertx;
+    private final boolean cluster;
+    private final String seedHost;
+    private final String code;
+    private final String version;
+
+    @Inject
+    public FunctionLibrary(Redis redis, Vertx vertx,
+            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType,
+            @ConfigProperty(name = "quarkus.redis.hosts") List<String> hosts) {
+        this.redis = redis;
+        this.vertx = vertx;
+        this.cluster = "cluster".equalsIgnoreCase(clientType);
+        this.seedHost = hosts.get(0);
+        String body = assembleSources();
+        this.version = API_VERSION + "+" + sha256(body).substring(0, 12);
+        this.code = "#!lua name=" + LIBRARY_NAME + "\n"
+                + "local LIBRARY_VERSION = '" + version + "'\n" + body;
+    }
+
+    @PostConstruct
+    void loadAtStartup() {
+        loadEverywhere().await().atMost(LOAD_TIMEOUT);
+    }
+
+    /** The version string this deployment loads, {@code <API_VERSION>+<content hash>}. */
+    public String version() {
+        return version;
+    }
+
+    /** The library source as sent to {@code FUNCTION LOAD}. */
+    public String code() {
+        return code;
+    }
+
+    /** Loads the library on every primary that lacks this exact version. */
+    public Uni<Void> loadEverywhere() {
+        if (!cluster) {
+            return ensureLoaded(redis, seedHost);
+        }
+        return primaries().onItem().transformToUni(addresses -> {
+            List<Uni<Void>> loads = new ArrayList<>();
+            for (String address : addresses) {
+                loads.add(Uni.createFrom().deferred(() -> {
+                    Redis node = Redis.createClient(vertx, new RedisOptions().setConnectionString(nodeUri(address)));
+                    return ensureLoaded(node, address).eventually(node::close);
+                }));
+            }
+            return Uni.join().all(loads).andFailFast().replaceWithVoid();
+        });
+    }
+
+    /** True when an error reply means the server lacks the library, for example a primary that failed over. */
+    public static boolean isFunctionMissing(Throwable failure) {
+        String message = failure.getMessage();
+        return message != null && message.contains("Function not found");
+    }
+
+    private Uni<Void> ensureLoaded(Redis node, String where) {
+        return node.send(Request.cmd(Command.FCALL).arg("pansaar_version").arg(0))
+                .onItem().transform(response -> response.toString())
+                .onFailure(FunctionLibrary::isFunctionMissing).recoverWithItem((String) null)
+                .onItem().transformToUni(loaded -> {
+                    if (version.equals(loaded)) {
+                        LOG.debugf("function library %s already loaded on %s", version, where);
+                        return Uni.createFrom().voidItem();
+                    }
+                    if (loaded != null && apiVersionOf(loaded) > API_VERSION) {
+                        return Uni.createFrom().failure(new IllegalStateException("Redis at " + where
+                                + " runs Pansaar function library " + loaded + ", newer than this deployment's "
+                                + version + "; upgrade this deployment or give it another Redis"));
+                    }
+                    return node.send(Request.cmd(Command.FUNCTION).arg("LOAD").arg("REPLACE").arg(code))
+                            .invoke(() -> LOG.infof("loaded function library %s on %s (was %s)", version, where,
+                                    loaded == null ? "absent" : loaded))
+                            .replaceWithVoid();
+                });
+    }
+
+    /** Addresses (host:port) of every primary, from CLUSTER NODES. */
+    private Uni<List<String>> primaries() {
+        return redis.send(Request.cmd(Command.CLUSTER).arg("NODES")).onItem().transform(response -> {
+            List<String> addresses = new ArrayList<>();
+            for (String line : response.toString().split("\n")) {
+                String[] fields = line.trim().split(" ");
+                if (fields.length < 3) {
+                    continue;
+                }
+                String flags = fields[2];
+                if (flags.contains("master") && !flags.contains("fail") && !flags.contains("noaddr")) {
+                    addresses.add(fields[1].split("@")[0]);
+                }
+            }
+            if (addresses.isEmpty()) {
+                throw new IllegalStateException("CLUSTER NODES listed no reachable primary");
+            }
+            return addresses;
+        });
+    }
+
+    /** The seed URI with its host and port replaced, so credentials and TLS carry over to each node. */
+    private String nodeUri(String address) {
+        URI seed = URI.create(seedHost);
+        String userInfo = seed.getRawUserInfo() == null ? "" : seed.getRawUserInfo() + "@";
+        return seed.getScheme() + "://" + userInfo + address;
+    }
+
+    private static int apiVersionOf(String loadedVersion) {
+        int plus = loadedVersion.indexOf('+');
+        try {
+            return Integer.parseInt(plus < 0 ? loadedVersion : loadedVersion.substring(0, plus));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("unreadable Pansaar function library version '" + loadedVersion + "'", e);
+        }
+    }
+
+    private static String assembleSources() {
+        StringBuilder body = new StringBuilder();
+        for (String source : SOURCES) {
+            String path = "redis/functions/" + source;
+            try (InputStream in = FunctionLibrary.class.getClassLoader().getResourceAsStream(path)) {
+                if (in == null) {
+                    throw new IllegalStateException("function source " + path + " is missing from the class path");
+                }
+                // Each file gets its own block, so its locals cannot collide with another file's.
+                body.append("\n-- ").append(source).append("\ndo\n")
+                        .append(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                        .append("\nend\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return body.toString();
+    }
+
+    private static String sha256(String text) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
