@@ -1,0 +1,133 @@
+package io.pansaar.demo;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.jboss.logging.Logger;
+
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.ImageKey;
+import io.pansaar.store.ImageStore;
+import io.pansaar.store.ReadResult;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.ScheduledExecution;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
+
+/**
+ * Sample reads for the demo, the way an app server would read: one pipelined HGET + pansaar_get per
+ * image. Popularity follows a Zipf law, so a few images are hot and most are cold. Every ten
+ * seconds it logs what the reads saw.
+ */
+@ApplicationScoped
+public class DemoTraffic {
+
+    private static final Logger LOG = Logger.getLogger(DemoTraffic.class);
+    private static final double ZIPF_EXPONENT = 1.0;
+
+    private final ImageStore store;
+    private final int readsPerSecond;
+    private final double[] cumulativePopularity;
+    private final Map<ReadResult.Outcome, Integer> seen = new EnumMap<>(ReadResult.Outcome.class);
+    private int enqueued;
+    private int failedReads;
+
+    public DemoTraffic(ImageStore store, PansaarConfig config) {
+        this.store = store;
+        this.readsPerSecond = config.demo().readsPerSecond();
+        this.cumulativePopularity = zipf(config.demo().images(), ZIPF_EXPONENT);
+    }
+
+    /** Skips the schedule unless the demo is on. */
+    @Singleton
+    public static class Disabled implements Scheduled.SkipPredicate {
+
+        private final boolean enabled;
+
+        public Disabled(PansaarConfig config) {
+            this.enabled = config.demo().enabled();
+        }
+
+        @Override
+        public boolean test(ScheduledExecution execution) {
+            return !enabled;
+        }
+    }
+
+    @Scheduled(every = "1s", delayed = "3s", skipExecutionIf = Disabled.class,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void readSomeImages() {
+        for (int i = 0; i < readsPerSecond; i++) {
+            ImageKey key = pickKey();
+            store.read(key).subscribe().with(this::count, failure -> countFailure(key, failure));
+        }
+    }
+
+    @Scheduled(every = "10s", delayed = "13s", skipExecutionIf = Disabled.class)
+    synchronized void report() {
+        LOG.infof("demo traffic, last 10 s: %d hits, %d stale (served while refreshing), %d misses (%d enqueued a job,"
+                + " the rest joined a pending one), %d negative (origin 404), %d failed reads",
+                seen.getOrDefault(ReadResult.Outcome.HIT, 0), seen.getOrDefault(ReadResult.Outcome.STALE, 0),
+                seen.getOrDefault(ReadResult.Outcome.MISS, 0), enqueued, seen.getOrDefault(ReadResult.Outcome.NEGATIVE, 0),
+                failedReads);
+        seen.clear();
+        enqueued = 0;
+        failedReads = 0;
+    }
+
+    private synchronized void count(ReadResult result) {
+        seen.merge(result.outcome(), 1, Integer::sum);
+        if (result.enqueued()) {
+            enqueued++;
+        }
+    }
+
+    private synchronized void countFailure(ImageKey key, Throwable failure) {
+        failedReads++;
+        LOG.warnf("demo read of %s failed: %s", key, failure.getMessage());
+    }
+
+    private ImageKey pickKey() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int rank = rankOf(random.nextDouble());
+        double segment = random.nextDouble();
+        if (segment < 0.01) {
+            return ImageKey.of("avatars/missing-" + rank + ".png");
+        }
+        if (segment < 0.70) {
+            return ImageKey.of("avatars/u" + rank + ".png");
+        }
+        if (segment < 0.90) {
+            return ImageKey.of("thumbnails/t" + rank + ".png");
+        }
+        return ImageKey.of("banners/b" + (rank % 10) + ".png");
+    }
+
+    private int rankOf(double uniform) {
+        int low = 0;
+        int high = cumulativePopularity.length - 1;
+        while (low < high) {
+            int middle = (low + high) >>> 1;
+            if (cumulativePopularity[middle] < uniform) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        return low + 1;
+    }
+
+    private static double[] zipf(int items, double exponent) {
+        double[] cumulative = new double[Math.max(1, items)];
+        double total = 0;
+        for (int rank = 1; rank <= cumulative.length; rank++) {
+            total += 1 / Math.pow(rank, exponent);
+            cumulative[rank - 1] = total;
+        }
+        for (int i = 0; i < cumulative.length; i++) {
+            cumulative[i] /= total;
+        }
+        return cumulative;
+    }
+}

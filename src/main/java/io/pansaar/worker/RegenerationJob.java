@@ -1,0 +1,62 @@
+package io.pansaar.worker;
+
+import java.util.Optional;
+
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.InvalidImageKeyException;
+import io.pansaar.store.JobReason;
+import io.pansaar.stream.StreamEntry;
+import io.pansaar.stream.UnprocessableEntryException;
+
+/**
+ * One regeneration request, parsed from a job stream entry.
+ *
+ * @param key the image to regenerate
+ * @param reason why it was requested
+ * @param requestedAtMillis when it was requested: the {@code requested-at} field, or the entry id's time
+ * @param traceparent the W3C trace context the publisher passed along, if any
+ * @param entry the stream entry it came from
+ */
+public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMillis, Optional<String> traceparent,
+        StreamEntry entry) {
+
+    /** Parses an entry, throwing {@link UnprocessableEntryException} with the reason when it is malformed. */
+    public static RegenerationJob from(StreamEntry entry) {
+        String rawKey = entry.fields().get("key");
+        if (rawKey == null) {
+            throw new UnprocessableEntryException("entry " + entry.id() + " has no 'key' field");
+        }
+        ImageKey key;
+        try {
+            key = ImageKey.of(rawKey);
+        } catch (InvalidImageKeyException e) {
+            throw new UnprocessableEntryException("entry " + entry.id() + " has an invalid key: " + e.getMessage());
+        }
+        JobReason reason;
+        try {
+            reason = JobReason.parse(entry.fields().getOrDefault("reason", JobReason.MANUAL.wireName()));
+        } catch (IllegalArgumentException e) {
+            throw new UnprocessableEntryException("entry " + entry.id() + ": " + e.getMessage());
+        }
+        return new RegenerationJob(key, reason, requestedAt(entry),
+                Optional.ofNullable(entry.fields().get("traceparent")).filter(value -> !value.isBlank()), entry);
+    }
+
+    private static long requestedAt(StreamEntry entry) {
+        String field = entry.fields().get("requested-at");
+        if (field == null || field.isBlank()) {
+            // A stream entry id starts with the server's clock in milliseconds.
+            return Long.parseLong(entry.id().substring(0, entry.id().indexOf('-')));
+        }
+        try {
+            long millis = Long.parseLong(field.trim());
+            if (millis < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return millis;
+        } catch (NumberFormatException e) {
+            throw new UnprocessableEntryException("entry " + entry.id() + " has requested-at '" + field
+                    + "'; it must be epoch milliseconds");
+        }
+    }
+}

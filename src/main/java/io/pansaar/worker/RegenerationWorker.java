@@ -1,0 +1,191 @@
+package io.pansaar.worker;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.config.SegmentSettings;
+import io.pansaar.config.Segments;
+import io.pansaar.origin.FetchResult;
+import io.pansaar.origin.OriginClient;
+import io.pansaar.origin.OriginFetchException;
+import io.pansaar.origin.Validators;
+import io.pansaar.store.Claim;
+import io.pansaar.store.FetchedImage;
+import io.pansaar.store.ImageStore;
+import io.pansaar.store.ReleaseMode;
+import io.pansaar.store.WriteOutcome;
+import io.pansaar.stream.StreamEntry;
+import io.pansaar.stream.UnprocessableEntryException;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Consumes regeneration jobs: claims the key's single-flight lease, fetches the image from its
+ * segment's origin, and writes it back with the TTL the {@link TtlPolicy} chooses.
+ *
+ * <p>Returning acknowledges the job; throwing leaves it pending for redelivery with backoff, and an
+ * {@link UnprocessableEntryException} sends it to the dead-letter stream at once. At most
+ * {@code pansaar.worker.concurrency} jobs run at once in this process.
+ */
+@ApplicationScoped
+public class RegenerationWorker {
+
+    private static final Logger LOG = Logger.getLogger(RegenerationWorker.class);
+
+    private final ImageStore store;
+    private final OriginClient origin;
+    private final Segments segments;
+    private final TtlPolicy ttlPolicy;
+    private final WorkerStatistics statistics;
+    private final int maxDeliveries;
+    private final Duration redisTimeout;
+    private final Duration originTimeout;
+
+    public RegenerationWorker(ImageStore store, OriginClient origin, Segments segments, TtlPolicy ttlPolicy,
+            WorkerStatistics statistics, PansaarConfig config) {
+        this.store = store;
+        this.origin = origin;
+        this.segments = segments;
+        this.ttlPolicy = ttlPolicy;
+        this.statistics = statistics;
+        this.maxDeliveries = config.stream().maxDeliveries();
+        this.redisTimeout = Duration.ofSeconds(10);
+        // The origin client enforces the timeout itself; this bound only guards against a lost callback.
+        this.originTimeout = config.origin().timeout().plusSeconds(5);
+    }
+
+    /** Processes one job stream entry. */
+    @Incoming("regeneration-jobs")
+    @Blocking(value = "regeneration", ordered = false)
+    public void regenerate(StreamEntry entry) {
+        RegenerationJob job = parse(entry);
+        job.traceparent().ifPresent(traceparent -> MDC.put("traceparent", traceparent));
+        try {
+            process(job);
+        } finally {
+            MDC.remove("traceparent");
+        }
+    }
+
+    private RegenerationJob parse(StreamEntry entry) {
+        try {
+            return RegenerationJob.from(entry);
+        } catch (UnprocessableEntryException e) {
+            statistics.recordMalformed();
+            LOG.warnf("dead-lettering malformed entry %s of %s: %s", entry.id(), entry.stream(), e.getMessage());
+            throw e;
+        }
+    }
+
+    private void process(RegenerationJob job) {
+        String token = UUID.randomUUID().toString();
+        Claim claim = store.claim(job.key(), token, job.requestedAtMillis(), job.reason()).await().atMost(redisTimeout);
+        switch (claim.status()) {
+            case SATISFIED -> {
+                statistics.recordDeduplicated();
+                LOG.debugf("%s: already satisfied, no fetch (%s job %s)", job.key(), job.reason().wireName(), job.entry().id());
+            }
+            case BUSY -> {
+                statistics.recordDeduplicated();
+                LOG.debugf("%s: another worker is fetching it, no fetch (job %s)", job.key(), job.entry().id());
+            }
+            case CLAIMED -> regenerateClaimed(job, claim);
+        }
+    }
+
+    private void regenerateClaimed(RegenerationJob job, Claim claim) {
+        SegmentSettings segment = segments.of(job.key().segment());
+        try {
+            FetchResult result = fetch(job, segment, claim.validators());
+            WriteOutcome outcome = write(job, segment, claim, result);
+            if (outcome == WriteOutcome.GONE) {
+                // The cached copy expired while the origin said 304: fetch the body without validators.
+                outcome = write(job, segment, claim, fetch(job, segment, Optional.empty()));
+            }
+            if (outcome == WriteOutcome.STALE_WRITE) {
+                statistics.recordSuperseded();
+                LOG.infof("%s: a newer regeneration was written first; this one was discarded", job.key());
+            }
+        } catch (OriginFetchException e) {
+            handleFetchFailure(job, claim, e);
+        } catch (RuntimeException e) {
+            // Redis trouble or a lost callback: keep the job for redelivery and let misses wait for it.
+            releaseQuietly(job, claim, ReleaseMode.RETRY);
+            statistics.recordFailed();
+            throw e;
+        }
+    }
+
+    private FetchResult fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
+        return origin.fetch(job.key(), segment, validators).await().atMost(originTimeout);
+    }
+
+    private WriteOutcome write(RegenerationJob job, SegmentSettings segment, Claim claim, FetchResult result) {
+        if (result instanceof FetchResult.Fetched fetched) {
+            Duration freshTtl = ttlPolicy.freshTtl(new TtlPolicy.Regeneration(job.key(), segment,
+                    fetched.body().length, fetched.elapsed(), false));
+            WriteOutcome outcome = store.put(job.key(), claim, new FetchedImage(fetched.body(), fetched.contentType(),
+                    fetched.etag(), fetched.lastModified(), fetched.elapsed()), freshTtl, segment.grace())
+                    .await().atMost(redisTimeout);
+            if (outcome == WriteOutcome.WRITTEN) {
+                statistics.recordRegenerated();
+                LOG.infof("regenerated %s: %,d bytes %s, fresh for %s, origin %d ms (%s job %s)", job.key(),
+                        fetched.body().length, fetched.contentType(), freshTtl, fetched.elapsed().toMillis(),
+                        job.reason().wireName(), job.entry().id());
+            }
+            return outcome;
+        }
+        if (result instanceof FetchResult.NotModified notModified) {
+            Duration freshTtl = ttlPolicy.freshTtl(new TtlPolicy.Regeneration(job.key(), segment, 0,
+                    notModified.elapsed(), true));
+            WriteOutcome outcome = store.revalidated(job.key(), claim, freshTtl, segment.grace(), notModified.etag(),
+                    notModified.lastModified()).await().atMost(redisTimeout);
+            if (outcome == WriteOutcome.EXTENDED) {
+                statistics.recordNotModified();
+                LOG.infof("revalidated %s: origin said 304, fresh for another %s", job.key(), freshTtl);
+            }
+            return outcome;
+        }
+        FetchResult.NotFound notFound = (FetchResult.NotFound) result;
+        WriteOutcome outcome = store.putNegative(job.key(), claim, segment.negativeTtl(), notFound.status())
+                .await().atMost(redisTimeout);
+        if (outcome == WriteOutcome.WRITTEN) {
+            statistics.recordNegative();
+            LOG.infof("%s: origin answered %d; remembered for %s", job.key(), notFound.status(), segment.negativeTtl());
+        }
+        return outcome;
+    }
+
+    private void handleFetchFailure(RegenerationJob job, Claim claim, OriginFetchException failure) {
+        statistics.recordFailed();
+        if (!failure.retryable()) {
+            releaseQuietly(job, claim, ReleaseMode.ABANDON);
+            LOG.warnf("%s: dead-lettering job %s: %s", job.key(), job.entry().id(), failure.getMessage());
+            throw new UnprocessableEntryException(failure.getMessage(), failure);
+        }
+        boolean lastDelivery = job.entry().deliveryCount() >= maxDeliveries;
+        releaseQuietly(job, claim, lastDelivery ? ReleaseMode.ABANDON : ReleaseMode.RETRY);
+        LOG.warnf("%s: delivery %d of %d failed: %s", job.key(), job.entry().deliveryCount(), maxDeliveries,
+                failure.getMessage());
+        throw failure;
+    }
+
+    /**
+     * Releases the single-flight lease after a failure. A release that fails is logged, not thrown:
+     * the job's own failure is what must reach the connector, and the lease lapses on its own.
+     */
+    private void releaseQuietly(RegenerationJob job, Claim claim, ReleaseMode mode) {
+        try {
+            store.release(job.key(), claim, mode).await().atMost(redisTimeout);
+        } catch (RuntimeException e) {
+            LOG.warnf("%s: could not release the single-flight lease (%s); it lapses after pansaar.worker.fetch-lease: %s",
+                    job.key(), mode, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package io.pansaar.worker;
+
+import java.time.Duration;
+
+import io.pansaar.config.SegmentSettings;
+import io.pansaar.key.ImageKey;
+
+/** Chooses how long a regenerated image stays fresh. */
+public interface TtlPolicy {
+
+    /**
+     * What the policy knows about one regeneration.
+     *
+     * @param key the image
+     * @param segment the segment's settings
+     * @param sizeBytes the body's size
+     * @param fetchTime how long the origin took
+     * @param unchanged true when the origin answered 304 Not Modified
+     */
+    record Regeneration(ImageKey key, SegmentSettings segment, long sizeBytes, Duration fetchTime, boolean unchanged) {
+    }
+
+    /** The fresh TTL for this regeneration; the Redis TTL adds the segment's grace to it. */
+    Duration freshTtl(Regeneration regeneration);
+}
