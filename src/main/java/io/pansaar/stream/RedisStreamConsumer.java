@@ -47,8 +47,9 @@ import io.vertx.mutiny.redis.client.Response;
  * died. Entries this process still holds (in flight or waiting for redelivery) are touched every
  * claim-idle/3 (XCLAIM JUSTID, which does not count as a delivery) so that nobody takes them while
  * they are being worked on or waiting out their backoff.</li>
- * <li>Stop: timers are cancelled, the blocking reads are ended by closing their connections, and
- * entries not yet acknowledged stay pending for another consumer to reclaim.</li>
+ * <li>Stop: timers are cancelled, the blocking reads end (CLIENT UNBLOCK on a single Redis, within
+ * BLOCK on a cluster) and their connections go back to the pool; entries not yet acknowledged stay
+ * pending for another consumer to reclaim.</li>
  * </ul>
  */
 public final class RedisStreamConsumer {
@@ -57,6 +58,7 @@ public final class RedisStreamConsumer {
     private static final long FAILURE_PAUSE_MILLIS = 1000;
     private static final int RECLAIM_BATCH = 100;
     private static final String CURSOR_START = "0-0";
+    private static final long UNBLOCK_RETRY_MILLIS = 100;
 
     private final Vertx vertx;
     private final Redis redis;
@@ -207,6 +209,8 @@ public final class RedisStreamConsumer {
         final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
         final CompletableFuture<Void> finished = new CompletableFuture<>();
         volatile RedisConnection connection;
+        /** The server's id for this reader's connection (single Redis only), for CLIENT UNBLOCK at stop. */
+        volatile Long clientId;
 
         Reader(List<Integer> partitions) {
             this.partitions = partitions;
@@ -245,14 +249,24 @@ public final class RedisStreamConsumer {
                 finish();
                 return;
             }
-            // A read is outstanding: closing its connection ends the BLOCK at once; onFailure then finishes.
-            RedisConnection open = connection;
-            if (open != null) {
-                open.close().subscribe().with(closed -> LOG.debugf("closed a stream read connection of %s",
-                        settings.consumerName()),
-                        failure -> LOG.debugf("closing a stream read connection of %s failed: %s",
-                                settings.consumerName(), failure.getMessage()));
+            // A read is outstanding. Closing a pooled connection would hand it back to the pool still
+            // blocked, so on a single Redis the read is ended with CLIENT UNBLOCK (it then returns as a
+            // timeout would); on a cluster, whose keyless commands reach a random node, it ends within BLOCK.
+            if (!settings.cluster()) {
+                unblockUntilFinished();
             }
+        }
+
+        private void unblockUntilFinished() {
+            Long blockedClient = clientId;
+            if (finished.isDone() || blockedClient == null) {
+                return;
+            }
+            redis.send(Request.cmd(Command.CLIENT).arg("UNBLOCK").arg(blockedClient).arg("TIMEOUT")).subscribe().with(
+                    unblocked -> LOG.debugf("ended the blocking read of %s (%s)", settings.consumerName(), unblocked),
+                    failure -> LOG.debugf("CLIENT UNBLOCK for %s failed: %s", settings.consumerName(), failure.getMessage()));
+            // The read may still have been on its way to the server; try again until the loop is done.
+            vertx.setTimer(UNBLOCK_RETRY_MILLIS, id -> unblockUntilFinished());
         }
 
         private int readAllowance() {
@@ -273,7 +287,14 @@ public final class RedisStreamConsumer {
             if (open != null) {
                 return Uni.createFrom().item(open);
             }
-            return redis.connect().invoke(created -> connection = created);
+            if (settings.cluster()) {
+                return redis.connect().invoke(created -> connection = created);
+            }
+            return redis.connect().chain(created -> created.send(Request.cmd(Command.CLIENT).arg("ID"))
+                    .invoke(id -> clientId = id.toLong())
+                    .onFailure().call(failure -> created.close())
+                    .replaceWith(created))
+                    .invoke(created -> connection = created);
         }
 
         private Request readRequest(int count) {
@@ -318,6 +339,7 @@ public final class RedisStreamConsumer {
                     settings.consumerName(), failure.getMessage(), FAILURE_PAUSE_MILLIS);
             RedisConnection broken = connection;
             connection = null;
+            clientId = null;
             if (broken != null) {
                 broken.close().subscribe().with(closed -> LOG.debug("closed a failed stream read connection"),
                         closeFailure -> LOG.debugf("closing a failed stream read connection failed: %s",
@@ -339,6 +361,7 @@ public final class RedisStreamConsumer {
             state.set(ReaderState.FINISHED);
             RedisConnection open = connection;
             connection = null;
+            clientId = null;
             if (open == null) {
                 finished.complete(null);
                 return;
