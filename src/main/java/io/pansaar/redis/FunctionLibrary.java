@@ -46,7 +46,7 @@ public class FunctionLibrary {
     public static final String LIBRARY_NAME = "pansaar";
 
     /** The function files, in load order. A new function gets a file here. */
-    static final List<String> SOURCES = List.of("version.lua");
+    static final List<String> SOURCES = List.of("version.lua", "dead_letter.lua");
 
     private static final Logger LOG = Logger.getLogger(FunctionLibrary.class);
     private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(30);

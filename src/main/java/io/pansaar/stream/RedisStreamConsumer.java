@@ -1,0 +1,617 @@
+package io.pansaar.stream;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.jboss.logging.Logger;
+
+import io.pansaar.stream.StreamReplies.RawEntry;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.BackPressureStrategy;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.RedisConnection;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+
+/**
+ * Consumes the job streams of every partition as one member of the consumer group, and hands the
+ * entries out as messages whose ack and nack drive the entry's fate in Redis.
+ *
+ * <ul>
+ * <li>Start: the group is created on every stream (from id 0, with MKSTREAM), then reading begins.</li>
+ * <li>Read: XREADGROUP on dedicated connections (one for all streams on a single Redis, one per
+ * partition on Redis Cluster, where keys of different slots cannot share a command). A read asks
+ * only for what downstream requested and what the in-flight bound allows.</li>
+ * <li>Ack: XACK and XDEL in one round trip, so a stream holds only unfinished work.</li>
+ * <li>Nack: the entry stays pending; after a backoff it is re-taken with XCLAIM and delivered again.
+ * After {@code maxDeliveries} deliveries, or at once when the cause is an
+ * {@link UnprocessableEntryException}, it moves to the dead-letter stream ({@code pansaar_dead_letter}).</li>
+ * <li>Reclaim: every claim-idle/2, XAUTOCLAIM takes entries idle for claim-idle from consumers that
+ * died. Entries this process still holds (in flight or waiting for redelivery) are touched every
+ * claim-idle/3 (XCLAIM JUSTID, which does not count as a delivery) so that nobody takes them while
+ * they are being worked on or waiting out their backoff.</li>
+ * <li>Stop: timers are cancelled, the blocking reads end (CLIENT UNBLOCK on a single Redis, within
+ * BLOCK on a cluster) and their connections go back to the pool; entries not yet acknowledged stay
+ * pending for another consumer to reclaim.</li>
+ * </ul>
+ */
+public final class RedisStreamConsumer {
+
+    private static final Logger LOG = Logger.getLogger(RedisStreamConsumer.class);
+    private static final long FAILURE_PAUSE_MILLIS = 1000;
+    private static final int RECLAIM_BATCH = 100;
+    private static final String CURSOR_START = "0-0";
+    private static final long UNBLOCK_RETRY_MILLIS = 100;
+
+    private final Vertx vertx;
+    private final Redis redis;
+    private final StreamSettings settings;
+    private final List<Reader> readers = new ArrayList<>();
+    private final Map<String, Integer> partitionOfStream = new HashMap<>();
+
+    /** Entries this consumer holds in its pending list: delivered and unsettled, or waiting for redelivery. */
+    private final Set<EntryRef> held = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Set<Long> timers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean subscribed = new AtomicBoolean();
+    private final AtomicBoolean reclaiming = new AtomicBoolean();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+    private volatile MultiEmitter<? super Message<StreamEntry>> emitter;
+    private volatile boolean started;
+    private volatile boolean stopping;
+
+    public RedisStreamConsumer(Vertx vertx, Redis redis, StreamSettings settings) {
+        this.vertx = vertx;
+        this.redis = redis;
+        this.settings = settings;
+        for (int partition = 0; partition < settings.partitions(); partition++) {
+            partitionOfStream.put(settings.jobs(partition), partition);
+        }
+        if (settings.cluster()) {
+            for (int partition = 0; partition < settings.partitions(); partition++) {
+                readers.add(new Reader(List.of(partition)));
+            }
+        } else {
+            List<Integer> all = new ArrayList<>(partitionOfStream.values());
+            all.sort(null);
+            readers.add(new Reader(all));
+        }
+    }
+
+    /** The entries as messages; reading starts on subscription. One subscriber only. */
+    public Multi<Message<StreamEntry>> messages() {
+        return Multi.createFrom().<Message<StreamEntry>> emitter(subscriber -> {
+            if (!subscribed.compareAndSet(false, true)) {
+                subscriber.fail(new IllegalStateException("the job streams of consumer " + settings.consumerName()
+                        + " already have a subscriber"));
+                return;
+            }
+            emitter = subscriber;
+            subscriber.onRequest(demand -> wakeReaders());
+            subscriber.onTermination(() -> {
+                if (!stopping) {
+                    LOG.debugf("subscriber of consumer %s went away; stopping", settings.consumerName());
+                    stop();
+                }
+            });
+            startWhenGroupsExist();
+        }, BackPressureStrategy.BUFFER);
+    }
+
+    /** This consumer's name in the group. */
+    public String consumerName() {
+        return settings.consumerName();
+    }
+
+    /** True once the groups exist and reading runs, and while no read keeps failing; false after stop. */
+    public boolean running() {
+        return started && !stopping && readers.stream().allMatch(reader -> reader.lastFailure.get() == null);
+    }
+
+    /** Why reading currently fails, or null when it does not. */
+    public Throwable readFailure() {
+        return readers.stream().map(reader -> reader.lastFailure.get()).filter(failure -> failure != null)
+                .findFirst().orElse(null);
+    }
+
+    /** Entries delivered and not yet acknowledged or failed. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /**
+     * Stops reading: cancels timers, ends the blocking reads, and completes the message stream.
+     * Unsettled entries stay pending; later acks still reach Redis while its client is open.
+     */
+    public Uni<Void> stop() {
+        if (!stopping) {
+            stopping = true;
+            timers.forEach(vertx::cancelTimer);
+            timers.clear();
+            readers.forEach(Reader::stop);
+            CompletableFuture.allOf(readers.stream().map(reader -> reader.finished).toArray(CompletableFuture[]::new))
+                    .whenComplete((done, failure) -> {
+                        MultiEmitter<? super Message<StreamEntry>> current = emitter;
+                        if (current != null && !current.isCancelled()) {
+                            current.complete();
+                        }
+                        LOG.infof("consumer %s stopped reading the job streams; %d entries still pending for reclaim",
+                                settings.consumerName(), held.size());
+                        stopped.complete(null);
+                    });
+        }
+        return Uni.createFrom().completionStage(stopped);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Start
+
+    private void startWhenGroupsExist() {
+        createGroups().subscribe().with(created -> {
+            if (stopping) {
+                return;
+            }
+            started = true;
+            LOG.infof("consumer %s reads %d job streams of group %s", settings.consumerName(), settings.partitions(),
+                    settings.group());
+            readers.forEach(Reader::poll);
+            long claimIdle = settings.claimIdle().toMillis();
+            every(Math.max(1, claimIdle / 2), this::reclaimAll);
+            every(Math.max(1, claimIdle / 3), this::touchHeld);
+        }, failure -> {
+            LOG.warnf("could not create consumer group %s on the job streams (%s); trying again in %d ms",
+                    settings.group(), failure.getMessage(), FAILURE_PAUSE_MILLIS);
+            after(FAILURE_PAUSE_MILLIS, this::startWhenGroupsExist);
+        });
+    }
+
+    /** XGROUP CREATE ... 0 MKSTREAM on every stream; an existing group (BUSYGROUP) is fine. */
+    private Uni<Void> createGroups() {
+        List<Uni<Void>> creations = new ArrayList<>();
+        for (int partition = 0; partition < settings.partitions(); partition++) {
+            String stream = settings.jobs(partition);
+            creations.add(redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(stream).arg(settings.group())
+                    .arg("0").arg("MKSTREAM"))
+                    .replaceWithVoid()
+                    .onFailure(failure -> failure.getMessage() != null && failure.getMessage().startsWith("BUSYGROUP"))
+                    .recoverWithItem((Void) null));
+        }
+        return Uni.join().all(creations).andFailFast().replaceWithVoid();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Read
+
+    private enum ReaderState { READING, PARKED, PAUSED, FINISHED }
+
+    /** One polling loop over one or more streams, on its own connection. */
+    private final class Reader {
+        final List<Integer> partitions;
+        final AtomicReference<ReaderState> state = new AtomicReference<>(ReaderState.READING);
+        final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+        final CompletableFuture<Void> finished = new CompletableFuture<>();
+        volatile RedisConnection connection;
+        /** The server's id for this reader's connection (single Redis only), for CLIENT UNBLOCK at stop. */
+        volatile Long clientId;
+
+        Reader(List<Integer> partitions) {
+            this.partitions = partitions;
+        }
+
+        /** Issues the next read, or parks when downstream or the in-flight bound allows none. Called in state READING. */
+        void poll() {
+            if (stopping) {
+                finish();
+                return;
+            }
+            int count = readAllowance();
+            if (count <= 0) {
+                state.set(ReaderState.PARKED);
+                // A wake-up may have come between the check and parking; take it back if so.
+                if (readAllowance() > 0 && state.compareAndSet(ReaderState.PARKED, ReaderState.READING)) {
+                    poll();
+                } else if (stopping && state.compareAndSet(ReaderState.PARKED, ReaderState.FINISHED)) {
+                    finish();
+                }
+                return;
+            }
+            connection().chain(open -> open.send(readRequest(count)))
+                    .subscribe().with(this::onReply, this::onFailure);
+        }
+
+        void wake() {
+            if (state.compareAndSet(ReaderState.PARKED, ReaderState.READING)) {
+                poll();
+            }
+        }
+
+        void stop() {
+            if (state.compareAndSet(ReaderState.PARKED, ReaderState.FINISHED)
+                    || state.compareAndSet(ReaderState.PAUSED, ReaderState.FINISHED)) {
+                finish();
+                return;
+            }
+            // A read is outstanding. Closing a pooled connection would hand it back to the pool still
+            // blocked, so on a single Redis the read is ended with CLIENT UNBLOCK (it then returns as a
+            // timeout would); on a cluster, whose keyless commands reach a random node, it ends within BLOCK.
+            if (!settings.cluster()) {
+                unblockUntilFinished();
+            }
+        }
+
+        private void unblockUntilFinished() {
+            Long blockedClient = clientId;
+            if (finished.isDone() || blockedClient == null) {
+                return;
+            }
+            redis.send(Request.cmd(Command.CLIENT).arg("UNBLOCK").arg(blockedClient).arg("TIMEOUT")).subscribe().with(
+                    unblocked -> LOG.debugf("ended the blocking read of %s (%s)", settings.consumerName(), unblocked),
+                    failure -> LOG.debugf("CLIENT UNBLOCK for %s failed: %s", settings.consumerName(), failure.getMessage()));
+            // The read may still have been on its way to the server; try again until the loop is done.
+            vertx.setTimer(UNBLOCK_RETRY_MILLIS, id -> unblockUntilFinished());
+        }
+
+        private int readAllowance() {
+            MultiEmitter<? super Message<StreamEntry>> current = emitter;
+            if (current == null) {
+                return 0;
+            }
+            long room = Math.min(current.requested(), (long) settings.maxInFlight() - inFlight.get());
+            if (room <= 0) {
+                return 0;
+            }
+            // COUNT applies per stream and, on a cluster, every partition reads in parallel: share the room out.
+            return (int) Math.max(1, Math.min(settings.batchSize(), room / settings.partitions()));
+        }
+
+        private Uni<RedisConnection> connection() {
+            RedisConnection open = connection;
+            if (open != null) {
+                return Uni.createFrom().item(open);
+            }
+            if (settings.cluster()) {
+                return redis.connect().invoke(created -> connection = created);
+            }
+            return redis.connect().chain(created -> created.send(Request.cmd(Command.CLIENT).arg("ID"))
+                    .invoke(id -> clientId = id.toLong())
+                    .onFailure().call(failure -> created.close())
+                    .replaceWith(created))
+                    .invoke(created -> connection = created);
+        }
+
+        private Request readRequest(int count) {
+            Request read = Request.cmd(Command.XREADGROUP).arg("GROUP").arg(settings.group()).arg(settings.consumerName())
+                    .arg("COUNT").arg(count).arg("BLOCK").arg(settings.block().toMillis()).arg("STREAMS");
+            partitions.forEach(partition -> read.arg(settings.jobs(partition)));
+            partitions.forEach(partition -> read.arg(">"));
+            return read;
+        }
+
+        private void onReply(Response reply) {
+            if (lastFailure.getAndSet(null) != null) {
+                LOG.infof("consumer %s reads the job streams again", settings.consumerName());
+            }
+            StreamReplies.readGroup(reply).forEach((stream, entries) -> {
+                Integer partition = partitionOfStream.get(stream);
+                for (RawEntry entry : entries) {
+                    deliver(new StreamEntry(stream, partition, entry.id(), entry.fields(), 1));
+                }
+            });
+            poll();
+        }
+
+        private void onFailure(Throwable failure) {
+            if (stopping) {
+                LOG.debugf("stream read of %s ended by stop: %s", settings.consumerName(), failure.getMessage());
+                finish();
+                return;
+            }
+            lastFailure.set(failure);
+            if (isNoGroup(failure)) {
+                LOG.warnf("job stream or group vanished (%s); consumer %s recreates it", failure.getMessage(),
+                        settings.consumerName());
+                createGroups().subscribe().with(created -> poll(), this::pauseThenPoll);
+                return;
+            }
+            pauseThenPoll(failure);
+        }
+
+        private void pauseThenPoll(Throwable failure) {
+            LOG.warnf("reading the job streams failed for consumer %s (%s); trying again in %d ms",
+                    settings.consumerName(), failure.getMessage(), FAILURE_PAUSE_MILLIS);
+            RedisConnection broken = connection;
+            connection = null;
+            clientId = null;
+            if (broken != null) {
+                broken.close().subscribe().with(closed -> LOG.debug("closed a failed stream read connection"),
+                        closeFailure -> LOG.debugf("closing a failed stream read connection failed: %s",
+                                closeFailure.getMessage()));
+            }
+            state.set(ReaderState.PAUSED);
+            if (stopping && state.compareAndSet(ReaderState.PAUSED, ReaderState.FINISHED)) {
+                finish();
+                return;
+            }
+            after(FAILURE_PAUSE_MILLIS, () -> {
+                if (state.compareAndSet(ReaderState.PAUSED, ReaderState.READING)) {
+                    poll();
+                }
+            });
+        }
+
+        private void finish() {
+            state.set(ReaderState.FINISHED);
+            RedisConnection open = connection;
+            connection = null;
+            clientId = null;
+            if (open == null) {
+                finished.complete(null);
+                return;
+            }
+            open.close().subscribe().with(closed -> finished.complete(null), failure -> {
+                LOG.debugf("closing a stream read connection at stop failed: %s", failure.getMessage());
+                finished.complete(null);
+            });
+        }
+    }
+
+    private void wakeReaders() {
+        if (started) {
+            readers.forEach(Reader::wake);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Deliver, ack, nack
+
+    private void deliver(StreamEntry entry) {
+        held.add(new EntryRef(entry.stream(), entry.id()));
+        inFlight.incrementAndGet();
+        AtomicBoolean settled = new AtomicBoolean();
+        Message<StreamEntry> message = Message.of(entry, Metadata.of(entry),
+                () -> settled.compareAndSet(false, true) ? acknowledge(entry) : CompletableFuture.completedFuture(null),
+                cause -> settled.compareAndSet(false, true) ? fail(entry, cause) : CompletableFuture.completedFuture(null));
+        emitter.emit(message);
+    }
+
+    /** XACK + XDEL in one round trip. */
+    private CompletionStage<Void> acknowledge(StreamEntry entry) {
+        return redis.batch(List.of(
+                Request.cmd(Command.XACK).arg(entry.stream()).arg(settings.group()).arg(entry.id()),
+                Request.cmd(Command.XDEL).arg(entry.stream()).arg(entry.id())))
+                .onFailure().invoke(failure -> LOG.warnf(
+                        "could not acknowledge job %s in %s (%s); it stays pending and will be delivered again",
+                        entry.id(), entry.stream(), failure.getMessage()))
+                .eventually(() -> release(entry))
+                .replaceWithVoid()
+                .subscribeAsCompletionStage();
+    }
+
+    private CompletionStage<Void> fail(StreamEntry entry, Throwable cause) {
+        Throwable reason = unwrap(cause);
+        UnprocessableEntryException unprocessable = UnprocessableEntryException.findIn(reason);
+        inFlight.decrementAndGet();
+        wakeReaders();
+        if (unprocessable != null) {
+            return deadLetter(entry, describe(unprocessable)).subscribeAsCompletionStage();
+        }
+        if (entry.deliveryCount() >= settings.maxDeliveries()) {
+            return deadLetter(entry, describe(reason)).subscribeAsCompletionStage();
+        }
+        long delay = settings.backoff().delay(entry.deliveryCount(), ThreadLocalRandom.current().nextDouble()).toMillis();
+        LOG.debugf("job %s in %s failed on delivery %d (%s); delivering again in %d ms", entry.id(), entry.stream(),
+                entry.deliveryCount(), describe(reason), delay);
+        if (!stopping) {
+            after(Math.max(1, delay), () -> redeliver(entry));
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Re-takes a failed entry with XCLAIM (a new delivery) and reads its delivery count, in one round trip. */
+    private void redeliver(StreamEntry entry) {
+        redis.batch(List.of(
+                Request.cmd(Command.XCLAIM).arg(entry.stream()).arg(settings.group()).arg(settings.consumerName())
+                        .arg(0).arg(entry.id()),
+                Request.cmd(Command.XPENDING).arg(entry.stream()).arg(settings.group()).arg(entry.id()).arg(entry.id())
+                        .arg(1)))
+                .subscribe().with(replies -> {
+                    List<RawEntry> claimed = StreamReplies.entries(replies.get(0));
+                    if (claimed.isEmpty()) {
+                        LOG.debugf("job %s in %s is gone before its redelivery", entry.id(), entry.stream());
+                        held.remove(new EntryRef(entry.stream(), entry.id()));
+                        return;
+                    }
+                    long deliveries = StreamReplies.deliveryCount(replies.get(1));
+                    deliver(entry.redelivered(deliveries > 0 ? deliveries : entry.deliveryCount() + 1));
+                }, failure -> {
+                    LOG.warnf("could not redeliver job %s in %s (%s); it stays pending and will be reclaimed",
+                            entry.id(), entry.stream(), failure.getMessage());
+                    held.remove(new EntryRef(entry.stream(), entry.id()));
+                });
+    }
+
+    /** Moves an entry this consumer holds to its partition's dead-letter stream, with why. */
+    private Uni<Void> deadLetter(StreamEntry entry, String lastError) {
+        Request call = Request.cmd(Command.FCALL).arg("pansaar_dead_letter").arg(2)
+                .arg(entry.stream()).arg(settings.deadLetters(entry.partition()))
+                .arg(settings.group()).arg(settings.consumerName()).arg(entry.id()).arg(entry.deliveryCount())
+                .arg(lastError).arg(settings.deadLetterMaxLength());
+        return redis.send(call)
+                .invoke(reply -> {
+                    String outcome = reply.get(0).toString();
+                    if ("moved".equals(outcome)) {
+                        LOG.warnf("job %s in %s moved to %s after %d deliveries: %s", entry.id(), entry.stream(),
+                                settings.deadLetters(entry.partition()), entry.deliveryCount(), lastError);
+                    } else {
+                        LOG.infof("job %s in %s was not dead-lettered: %s", entry.id(), entry.stream(), outcome);
+                    }
+                })
+                .onFailure().invoke(failure -> LOG.errorf(
+                        "could not move job %s in %s to the dead-letter stream (%s); it stays pending and will be reclaimed",
+                        entry.id(), entry.stream(), failure.getMessage()))
+                .eventually(() -> held.remove(new EntryRef(entry.stream(), entry.id())))
+                .replaceWithVoid();
+    }
+
+    private void release(StreamEntry entry) {
+        held.remove(new EntryRef(entry.stream(), entry.id()));
+        inFlight.decrementAndGet();
+        wakeReaders();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reclaim and keep-alive
+
+    /** XAUTOCLAIM on every partition, one after the other, as far as the in-flight bound allows. */
+    private void reclaimAll() {
+        if (stopping || !reclaiming.compareAndSet(false, true)) {
+            return;
+        }
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (int partition = 0; partition < settings.partitions(); partition++) {
+            int current = partition;
+            chain = chain.chain(() -> reclaim(current, CURSOR_START)
+                    .onFailure().recoverWithUni(failure -> {
+                        LOG.warnf("reclaiming idle jobs of partition %d failed (%s)", current, failure.getMessage());
+                        return Uni.createFrom().voidItem();
+                    }));
+        }
+        chain.eventually(() -> reclaiming.set(false)).subscribe().with(
+                done -> LOG.tracef("reclaim round of %s done", settings.consumerName()),
+                failure -> LOG.warnf("reclaim round of %s failed: %s", settings.consumerName(), failure.getMessage()));
+    }
+
+    private Uni<Void> reclaim(int partition, String cursor) {
+        int room = settings.maxInFlight() - inFlight.get();
+        if (stopping || room <= 0) {
+            return Uni.createFrom().voidItem();
+        }
+        String stream = settings.jobs(partition);
+        Request autoClaim = Request.cmd(Command.XAUTOCLAIM).arg(stream).arg(settings.group())
+                .arg(settings.consumerName()).arg(settings.claimIdle().toMillis()).arg(cursor)
+                .arg("COUNT").arg(Math.min(RECLAIM_BATCH, room));
+        return redis.send(autoClaim).map(StreamReplies::autoClaim).chain(result -> {
+            if (!result.deletedIds().isEmpty()) {
+                // Redis 7 already dropped these from the pending list: their data was deleted, nothing to do.
+                LOG.debugf("reclaim in %s dropped %d deleted entries from the pending list", stream,
+                        result.deletedIds().size());
+            }
+            return takeOver(partition, stream, result.claimed()).chain(() -> CURSOR_START.equals(result.nextCursor())
+                    ? Uni.createFrom().voidItem()
+                    : reclaim(partition, result.nextCursor()));
+        });
+    }
+
+    /** Delivers reclaimed entries with their delivery counts; those already delivered maxDeliveries times go to dead letters. */
+    private Uni<Void> takeOver(int partition, String stream, List<RawEntry> claimed) {
+        if (claimed.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Request> pendingQueries = new ArrayList<>();
+        for (RawEntry entry : claimed) {
+            pendingQueries.add(Request.cmd(Command.XPENDING).arg(stream).arg(settings.group()).arg(entry.id())
+                    .arg(entry.id()).arg(1));
+        }
+        return redis.batch(pendingQueries).chain(replies -> {
+            List<Uni<Void>> deadLetters = new ArrayList<>();
+            for (int index = 0; index < claimed.size(); index++) {
+                RawEntry raw = claimed.get(index);
+                long deliveries = StreamReplies.deliveryCount(replies.get(index));
+                StreamEntry entry = new StreamEntry(stream, partition, raw.id(), raw.fields(), Math.max(1, deliveries));
+                if (held.contains(new EntryRef(stream, raw.id()))) {
+                    // Already being worked on here; a late keep-alive let it look idle.
+                    continue;
+                }
+                if (deliveries > settings.maxDeliveries()) {
+                    deadLetters.add(deadLetter(entry.redelivered(deliveries - 1), "delivered " + (deliveries - 1)
+                            + " times without being acknowledged; its consumers stopped before finishing it")
+                            .onFailure().recoverWithNull());
+                } else {
+                    LOG.infof("reclaimed job %s in %s (delivery %d)", raw.id(), stream, deliveries);
+                    deliver(entry);
+                }
+            }
+            return deadLetters.isEmpty() ? Uni.createFrom().voidItem()
+                    : Uni.join().all(deadLetters).andCollectFailures().replaceWithVoid();
+        });
+    }
+
+    /** Resets the idle time of entries this consumer holds (XCLAIM JUSTID does not count a delivery). */
+    private void touchHeld() {
+        Map<String, List<String>> idsByStream = new HashMap<>();
+        held.forEach(ref -> idsByStream.computeIfAbsent(ref.stream(), stream -> new ArrayList<>()).add(ref.id()));
+        idsByStream.forEach((stream, ids) -> {
+            Request touch = Request.cmd(Command.XCLAIM).arg(stream).arg(settings.group()).arg(settings.consumerName())
+                    .arg(0);
+            ids.forEach(touch::arg);
+            touch.arg("JUSTID");
+            redis.send(touch).subscribe().with(
+                    touched -> LOG.tracef("kept %d entries of %s", touched.size(), stream),
+                    failure -> LOG.warnf("could not keep %d held entries of %s (%s); another consumer may take them over",
+                            ids.size(), stream, failure.getMessage()));
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Helpers
+
+    private void every(long periodMillis, Runnable task) {
+        timers.add(vertx.setPeriodic(periodMillis, id -> task.run()));
+    }
+
+    private void after(long delayMillis, Runnable task) {
+        long[] timerId = new long[1];
+        timerId[0] = vertx.setTimer(delayMillis, id -> {
+            timers.remove(id);
+            if (!stopping) {
+                task.run();
+            }
+        });
+        timers.add(timerId[0]);
+    }
+
+    private static boolean isNoGroup(Throwable failure) {
+        return failure.getMessage() != null && failure.getMessage().startsWith("NOGROUP");
+    }
+
+    private static Throwable unwrap(Throwable cause) {
+        Throwable current = cause;
+        while (current instanceof CompletionException && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+
+    /** The reason recorded in last-error: the message, prefixed by the class unless it is our own exception. */
+    private static String describe(Throwable reason) {
+        if (reason == null) {
+            return "failed without a reason";
+        }
+        String message = reason.getMessage();
+        if (reason instanceof UnprocessableEntryException) {
+            return "unprocessable: " + message;
+        }
+        return message == null ? reason.getClass().getName() : reason.getClass().getName() + ": " + message;
+    }
+
+    private record EntryRef(String stream, String id) {
+    }
+}

@@ -1,0 +1,122 @@
+package io.pansaar.stream;
+
+import static io.smallrye.reactive.messaging.annotations.ConnectorAttribute.Direction.INCOMING;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Flow;
+
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.redis.FunctionLibrary;
+import io.smallrye.reactive.messaging.annotations.ConnectorAttribute;
+import io.smallrye.reactive.messaging.connector.InboundConnector;
+import io.smallrye.reactive.messaging.health.HealthReport;
+import io.smallrye.reactive.messaging.health.HealthReporter;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.BeforeDestroyed;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.Reception;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
+
+/**
+ * The {@code pansaar-redis-streams} connector: delivers the entries of the job streams
+ * {@code pansaar:{p}:jobs} (consumer group {@code pansaar}) as {@link StreamEntry} messages.
+ * Returning normally acknowledges an entry (it leaves the stream); throwing retries it with backoff
+ * and, after {@code pansaar.stream.max-deliveries} or at once for an {@link UnprocessableEntryException},
+ * moves it to {@code pansaar:{p}:dead}. The stream settings come from {@code pansaar.stream.*};
+ * the mechanics live in {@link RedisStreamConsumer}.
+ */
+@ApplicationScoped
+@Connector(RedisStreamsConnector.NAME)
+@ConnectorAttribute(name = "max-in-flight", type = "int", direction = INCOMING,
+        description = "Entries delivered and not yet acknowledged or failed, above which reading pauses. "
+                + "Defaults to twice pansaar.worker.concurrency, and at least pansaar.partitions.")
+public class RedisStreamsConnector implements InboundConnector, HealthReporter {
+
+    public static final String NAME = "pansaar-redis-streams";
+
+    private static final Logger LOG = Logger.getLogger(RedisStreamsConnector.class);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    private final List<Channel> channels = new CopyOnWriteArrayList<>();
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    Redis redis;
+
+    @Inject
+    PansaarConfig config;
+
+    /** Injected so the function library (with pansaar_dead_letter) is loaded before the first entry fails. */
+    @Inject
+    FunctionLibrary functionLibrary;
+
+    @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone")
+    String clientType;
+
+    private record Channel(String name, RedisStreamConsumer consumer) {
+    }
+
+    @Override
+    public Flow.Publisher<? extends Message<?>> getPublisher(Config channelConfig) {
+        RedisStreamsConnectorIncomingConfiguration incoming = new RedisStreamsConnectorIncomingConfiguration(channelConfig);
+        int maxInFlight = incoming.getMaxInFlight()
+                .orElse(Math.max(2 * config.worker().concurrency(), config.partitions()));
+        String consumerName = ConsumerName.forThisProcess(config.worker().name());
+        StreamSettings settings = StreamSettings.from(config, "cluster".equalsIgnoreCase(clientType), consumerName,
+                maxInFlight);
+        RedisStreamConsumer consumer = new RedisStreamConsumer(vertx, redis, settings);
+        channels.add(new Channel(incoming.getChannel(), consumer));
+        LOG.infof("channel %s consumes the job streams as %s (library %s, at most %d in flight)", incoming.getChannel(),
+                consumerName, functionLibrary.version(), maxInFlight);
+        return consumer.messages();
+    }
+
+    /** Stops every polling loop before Quarkus closes the Redis client, so no read is cut off mid-flight. */
+    void stopBeforeShutdown(@Observes(notifyObserver = Reception.IF_EXISTS) @Priority(50)
+            @BeforeDestroyed(ApplicationScoped.class) Object event) {
+        for (Channel channel : channels) {
+            try {
+                channel.consumer().stop().await().atMost(STOP_TIMEOUT);
+            } catch (RuntimeException e) {
+                LOG.warnf("channel %s did not stop within %s: %s", channel.name(), STOP_TIMEOUT, e.getMessage());
+            }
+        }
+    }
+
+    /** True when every channel of this connector reads its streams. */
+    public boolean running() {
+        return !channels.isEmpty() && channels.stream().allMatch(channel -> channel.consumer().running());
+    }
+
+    @Override
+    public HealthReport getReadiness() {
+        return report();
+    }
+
+    /** Readiness only: a Redis outage makes the worker unready, but restarting it would not help. */
+    private HealthReport report() {
+        HealthReport.HealthReportBuilder builder = HealthReport.builder();
+        for (Channel channel : channels) {
+            RedisStreamConsumer consumer = channel.consumer();
+            Throwable failure = consumer.readFailure();
+            String detail = failure != null ? "reading fails: " + failure.getMessage()
+                    : consumer.running() ? "reading as " + consumer.consumerName() + ", " + consumer.inFlight() + " in flight"
+                            : "not reading";
+            builder.add(channel.name(), consumer.running(), detail);
+        }
+        return builder.build();
+    }
+}

@@ -1,0 +1,62 @@
+package io.pansaar.stream;
+
+import java.time.Duration;
+
+import io.pansaar.config.PansaarConfig;
+
+/**
+ * Everything a {@link RedisStreamConsumer} needs to know.
+ *
+ * @param names               group and stream names
+ * @param partitions          how many job streams there are (one per partition)
+ * @param cluster             true on Redis Cluster: every partition is then read with its own command and connection
+ * @param consumerName        this process' name in the consumer group; unique per process
+ * @param maxDeliveries       deliveries of one entry before it moves to the dead-letter stream
+ * @param claimIdle           an entry pending this long is taken over from its (presumably dead) consumer
+ * @param backoff             delay before a failed entry is delivered again
+ * @param batchSize           the most entries one XREADGROUP asks for per stream
+ * @param block               how long one XREADGROUP waits for entries
+ * @param deadLetterMaxLength dead-letter streams are trimmed to about this many entries
+ * @param maxInFlight         entries delivered and not yet acknowledged or failed, above which reading pauses
+ */
+public record StreamSettings(StreamNames names, int partitions, boolean cluster, String consumerName, int maxDeliveries,
+        Duration claimIdle, RetryBackoff backoff, int batchSize, Duration block, long deadLetterMaxLength,
+        int maxInFlight) {
+
+    public StreamSettings {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
+        }
+        if (maxDeliveries < 1) {
+            throw new IllegalArgumentException("pansaar.stream.max-deliveries must be at least 1, was " + maxDeliveries);
+        }
+        if (batchSize < 1 || maxInFlight < 1) {
+            throw new IllegalArgumentException("batch-size and max-in-flight must be at least 1");
+        }
+        if (claimIdle.toMillis() < 3) {
+            throw new IllegalArgumentException("pansaar.stream.claim-idle is too short: " + claimIdle);
+        }
+    }
+
+    /** Settings from Pansaar's configuration, with the standard names. */
+    public static StreamSettings from(PansaarConfig config, boolean cluster, String consumerName, int maxInFlight) {
+        PansaarConfig.Stream stream = config.stream();
+        return new StreamSettings(StreamNames.standard(), config.partitions(), cluster, consumerName,
+                stream.maxDeliveries(), stream.claimIdle(), new RetryBackoff(stream.retryBackoff(), stream.retryBackoffMax()),
+                stream.batchSize(), stream.block(), stream.deadLetterMaxLength(), maxInFlight);
+    }
+
+    /** Partition p's job stream. */
+    public String jobs(int partition) {
+        return names.jobs().apply(partition);
+    }
+
+    /** Partition p's dead-letter stream. */
+    public String deadLetters(int partition) {
+        return names.deadLetters().apply(partition);
+    }
+
+    public String group() {
+        return names.group();
+    }
+}

@@ -1,0 +1,29 @@
+package io.pansaar.stream;
+
+/**
+ * Thrown by a consumer of job entries when an entry can never succeed (no key, an invalid key, an
+ * unknown reason): the connector moves it to the dead-letter stream at once instead of retrying it.
+ */
+public class UnprocessableEntryException extends RuntimeException {
+
+    public UnprocessableEntryException(String message) {
+        super(message);
+    }
+
+    public UnprocessableEntryException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** The first UnprocessableEntryException in a failure's cause chain, or null when there is none. */
+    static UnprocessableEntryException findIn(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof UnprocessableEntryException unprocessable) {
+                return unprocessable;
+            }
+            if (cause.getCause() == cause) {
+                return null;
+            }
+        }
+        return null;
+    }
+}
