@@ -19,11 +19,13 @@ public enum FunctionError {
     /** The code an error reply carries, or empty when the failure is not one of ours. */
     public static Optional<FunctionError> of(Throwable failure) {
         String message = failure.getMessage();
-        if (message == null || !message.startsWith(PREFIX)) {
+        // A reply inside a pipeline comes back prefixed ("ERR [1] PANSAAR_..."), so the code may not lead.
+        int start = message == null ? -1 : message.indexOf(PREFIX);
+        if (start < 0 || (start > 0 && message.charAt(start - 1) != ' ')) {
             return Optional.empty();
         }
-        int end = message.indexOf(' ');
-        String code = message.substring(PREFIX.length(), end < 0 ? message.length() : end);
+        int end = message.indexOf(' ', start);
+        String code = message.substring(start + PREFIX.length(), end < 0 ? message.length() : end);
         for (FunctionError error : values()) {
             if (error.name().equals(code)) {
                 return Optional.of(error);

@@ -18,6 +18,8 @@ class FunctionErrorTest {
         FunctionCallException translated = (FunctionCallException) FunctionError.translate(reply);
         assertEquals(FunctionError.STAGING_MISSING, translated.error());
         assertSame(reply, translated.getCause());
+        assertEquals(Optional.of(FunctionError.BAD_ARGUMENT),
+                FunctionError.of(new RuntimeException("ERR [1] PANSAAR_BAD_ARGUMENT fence must be an integer")));
     }
 
     @Test
@@ -26,6 +28,7 @@ class FunctionErrorTest {
         assertTrue(FunctionError.of(other).isEmpty());
         assertSame(other, FunctionError.translate(other));
         assertTrue(FunctionError.of(new RuntimeException("PANSAAR_NO_SUCH_CODE x")).isEmpty());
+        assertTrue(FunctionError.of(new RuntimeException("ERR key XPANSAAR_BAD_ARGUMENT")).isEmpty());
         assertTrue(FunctionError.of(new RuntimeException((String) null)).isEmpty());
     }
 }
