@@ -41,6 +41,11 @@ public final class RedisKeys {
         return partitionPrefix(partition) + "fence";
     }
 
+    /** Partition p's counter for job tokens that {@code pansaar_get} and {@code pansaar_enqueue} make themselves. */
+    public static String tokenCounter(int partition) {
+        return partitionPrefix(partition) + "token-seq";
+    }
+
     /** Partition p's job stream. */
     public static String jobs(int partition) {
         return partitionPrefix(partition) + "jobs";

@@ -46,7 +46,11 @@ public class FunctionLibrary {
     public static final String LIBRARY_NAME = "pansaar";
 
     /** The function files, in load order. A new function gets a file here. */
-    static final List<String> SOURCES = List.of("version.lua", "dead_letter.lua");
+    static final List<String> SOURCES = List.of("version.lua", "get.lua", "enqueue.lua", "claim.lua", "put.lua",
+            "revalidated.lua", "put_negative.lua", "release.lua", "dead_letter.lua");
+
+    /** Helpers shared by the function files; registers no function and is loaded first, outside any block. */
+    static final String SHARED_SOURCE = "shared.lua";
 
     private static final Logger LOG = Logger.getLogger(FunctionLibrary.class);
     private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(30);
@@ -169,22 +173,26 @@ public class FunctionLibrary {
     }
 
     private static String assembleSources() {
-        StringBuilder body = new StringBuilder();
+        // The shared helpers stay at the chunk's top level, so their locals are visible to every file below.
+        StringBuilder body = new StringBuilder("\n-- ").append(SHARED_SOURCE).append("\n")
+                .append(readSource(SHARED_SOURCE)).append("\n");
         for (String source : SOURCES) {
-            String path = "redis/functions/" + source;
-            try (InputStream in = FunctionLibrary.class.getClassLoader().getResourceAsStream(path)) {
-                if (in == null) {
-                    throw new IllegalStateException("function source " + path + " is missing from the class path");
-                }
-                // Each file gets its own block, so its locals cannot collide with another file's.
-                body.append("\n-- ").append(source).append("\ndo\n")
-                        .append(new String(in.readAllBytes(), StandardCharsets.UTF_8))
-                        .append("\nend\n");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            // Each file gets its own block, so its locals cannot collide with another file's.
+            body.append("\n-- ").append(source).append("\ndo\n").append(readSource(source)).append("\nend\n");
         }
         return body.toString();
+    }
+
+    private static String readSource(String source) {
+        String path = "redis/functions/" + source;
+        try (InputStream in = FunctionLibrary.class.getClassLoader().getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("function source " + path + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static String sha256(String text) {

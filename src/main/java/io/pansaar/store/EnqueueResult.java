@@ -1,0 +1,13 @@
+package io.pansaar.store;
+
+import java.util.Optional;
+
+/**
+ * The result of a single-flight regeneration request.
+ *
+ * @param enqueued true when this request added a job; false when one was already queued or fetching
+ * @param jobId the new job's stream entry id, when enqueued
+ * @param token the token of the job that will serve the request: the new job's, or the pending one's
+ */
+public record EnqueueResult(boolean enqueued, Optional<String> jobId, String token) {
+}

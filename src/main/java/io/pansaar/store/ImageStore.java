@@ -1,0 +1,228 @@
+package io.pansaar.store;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import org.jboss.logging.Logger;
+
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.FunctionLibrary;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Reads and writes cached images through the Pansaar Redis Functions. Every call is one round trip;
+ * image bytes travel only in plain HGET/HSET commands, never through Lua.
+ */
+@ApplicationScoped
+public class ImageStore {
+
+    /** How long a staging hash may wait for its pansaar_put; far longer than one pipeline takes. */
+    static final Duration STAGING_TTL = Duration.ofSeconds(60);
+
+    private static final Logger LOG = Logger.getLogger(ImageStore.class);
+
+    private final Redis redis;
+    private final FunctionLibrary library;
+    private final Partitioner partitioner;
+    private final PansaarConfig.Worker workerConfig;
+
+    public ImageStore(Redis redis, FunctionLibrary library, Partitioner partitioner, PansaarConfig config) {
+        this.redis = redis;
+        this.library = library;
+        this.partitioner = partitioner;
+        this.workerConfig = config.worker();
+    }
+
+    /** Reads an image and records the access; a miss or stale copy enqueues at most one job. */
+    public Uni<ReadResult> read(ImageKey key) {
+        return read(key, true);
+    }
+
+    private Uni<ReadResult> read(ImageKey key, boolean mayRetry) {
+        int partition = partitioner.partitionOf(key);
+        String image = RedisKeys.image(partition, key);
+        return send(() -> List.of(
+                Request.cmd(Command.HGET).arg(image).arg("body"),
+                fcall("pansaar_get", List.of(image, RedisKeys.marker(partition, key), RedisKeys.jobs(partition),
+                        RedisKeys.tokenCounter(partition)),
+                        key.value(), "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()))))
+                .onItem().transformToUni(replies -> {
+                    Response body = replies.get(0);
+                    Response reply = replies.get(1);
+                    ReadOutcome outcome = ReadOutcome.valueOf(reply.get(0).toString());
+                    boolean servesBytes = outcome == ReadOutcome.HIT || outcome == ReadOutcome.STALE;
+                    if (servesBytes && body == null && mayRetry) {
+                        // The two commands are pipelined, not atomic: a write landed between them. Read once more.
+                        LOG.debugf("read of %s raced with a write; reading again", key);
+                        return read(key, false);
+                    }
+                    boolean enqueued = reply.get(2).toInteger() == 1;
+                    String jobId = reply.get(3).toString();
+                    String negativeStatus = reply.get(4).toString();
+                    return Uni.createFrom().item(new ReadResult(outcome,
+                            servesBytes && body != null ? Optional.of(body.toBytes()) : Optional.empty(),
+                            Duration.ofMillis(Math.max(0, reply.get(1).toLong())), enqueued,
+                            jobId.isEmpty() ? Optional.empty() : Optional.of(jobId),
+                            negativeStatus.isEmpty() ? Optional.empty() : Optional.of(Integer.valueOf(negativeStatus))));
+                });
+    }
+
+    /** Requests a regeneration of the key unless one is already queued or fetching. */
+    public Uni<EnqueueResult> enqueue(ImageKey key, JobReason reason) {
+        int partition = partitioner.partitionOf(key);
+        return callFunction("pansaar_enqueue",
+                List.of(RedisKeys.marker(partition, key), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition)),
+                key.value(), reason.wireName(), "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()))
+                .onItem().transform(reply -> {
+                    String status = reply.get(0).toString();
+                    if (status.equals("ENQUEUED")) {
+                        return new EnqueueResult(true, Optional.of(reply.get(1).toString()), reply.get(2).toString());
+                    }
+                    expectStatus("pansaar_enqueue", status, "ALREADY_PENDING");
+                    String marker = reply.get(1).toString();
+                    return new EnqueueResult(false, Optional.empty(), marker.substring(marker.indexOf(':') + 1));
+                });
+    }
+
+    /** Asks for the fetch lease of the key for a job requested at {@code requestedAtMillis}. */
+    public Uni<Claim> claim(ImageKey key, String token, long requestedAtMillis, JobReason reason) {
+        int partition = partitioner.partitionOf(key);
+        return callFunction("pansaar_claim",
+                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), RedisKeys.fence(partition)),
+                token, String.valueOf(requestedAtMillis), reason.wireName(),
+                String.valueOf(workerConfig.fetchLease().toMillis()))
+                .onItem().transform(reply -> {
+                    ClaimOutcome outcome = ClaimOutcome.valueOf(reply.get(0).toString());
+                    return switch (outcome) {
+                        case SATISFIED -> new Claim(outcome, token, 0, 0, Optional.empty(), Optional.empty(),
+                                reply.get(1).toString());
+                        case BUSY -> new Claim(outcome, token, 0, 0, Optional.empty(), Optional.empty(),
+                                reply.get(1).toString());
+                        case CLAIMED -> new Claim(outcome, token, reply.get(1).toLong(), reply.get(2).toLong(),
+                                nonEmpty(reply.get(3)), nonEmpty(reply.get(4)), "");
+                    };
+                });
+    }
+
+    /** Stores a fetched image under a claim's fence; an older claim never overwrites a newer one. */
+    public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace) {
+        claim.requireClaimed("put");
+        int partition = partitioner.partitionOf(key);
+        String staging = RedisKeys.staging(partition, key, claim.token());
+        return send(() -> {
+            Request stage = Request.cmd(Command.HSET).arg(staging)
+                    .arg("body").arg(image.body())
+                    .arg("content-type").arg(image.contentType())
+                    .arg("size").arg(String.valueOf(image.body().length))
+                    .arg("fetch-ms").arg(String.valueOf(image.fetchTime().toMillis()));
+            image.etag().ifPresent(etag -> stage.arg("etag").arg(etag));
+            image.lastModified().ifPresent(lastModified -> stage.arg("last-modified").arg(lastModified));
+            return List.of(stage,
+                    Request.cmd(Command.PEXPIRE).arg(staging).arg(String.valueOf(STAGING_TTL.toMillis())),
+                    fcall("pansaar_put", List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), staging),
+                            claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
+                            String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis())));
+        }).onItem().transform(replies -> writeOutcome("pansaar_put", replies.get(2)));
+    }
+
+    /** Extends the stored copy's freshness after the origin answered 304 Not Modified. */
+    public Uni<WriteOutcome> revalidated(ImageKey key, Claim claim, Optional<String> etag, Optional<String> lastModified,
+            Duration freshTtl, Duration grace) {
+        claim.requireClaimed("revalidated");
+        int partition = partitioner.partitionOf(key);
+        return callFunction("pansaar_revalidated",
+                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key)),
+                claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
+                String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
+                etag.orElse(""), lastModified.orElse(""))
+                .onItem().transform(reply -> writeOutcome("pansaar_revalidated", reply));
+    }
+
+    /** Remembers that the origin does not have the image (404 or 410) for {@code negativeTtl}. */
+    public Uni<WriteOutcome> putNegative(ImageKey key, Claim claim, int statusCode, Duration negativeTtl) {
+        claim.requireClaimed("putNegative");
+        int partition = partitioner.partitionOf(key);
+        return callFunction("pansaar_put_negative",
+                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key)),
+                claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
+                String.valueOf(negativeTtl.toMillis()), String.valueOf(statusCode))
+                .onItem().transform(reply -> writeOutcome("pansaar_put_negative", reply));
+    }
+
+    /** Gives a failed fetch's lease back, keeping the key queued for a retry or freeing it for a new job. */
+    public Uni<Void> release(ImageKey key, Claim claim, ReleaseMode mode) {
+        claim.requireClaimed("release");
+        int partition = partitioner.partitionOf(key);
+        return callFunction("pansaar_release", List.of(RedisKeys.marker(partition, key)),
+                claim.token(), mode.wireName(), String.valueOf(workerConfig.queuedMarkerTtl().toMillis()))
+                .onItem().transform(reply -> {
+                    String status = reply.get(0).toString();
+                    if (status.equals("NOT_OWNER")) {
+                        // Normal after a lease expired and another claim took over: that claim now owns the key.
+                        LOG.debugf("release of %s by %s changed nothing: the marker is '%s'", key, claim.token(),
+                                reply.get(1).toString());
+                    } else {
+                        expectStatus("pansaar_release", status, "RELEASED");
+                    }
+                    return null;
+                });
+    }
+
+    private Uni<Response> callFunction(String function, List<String> keys, String... arguments) {
+        return send(() -> List.of(fcall(function, keys, arguments))).onItem().transform(replies -> replies.get(0));
+    }
+
+    /**
+     * Sends the requests in one round trip. When the server lacks the function library (a primary that
+     * failed over, or was flushed), loads it on every primary and sends once more.
+     */
+    private Uni<List<Response>> send(Supplier<List<Request>> requests) {
+        return redis.batch(requests.get())
+                .onFailure(FunctionLibrary::isFunctionMissing).recoverWithUni(failure -> {
+                    LOG.warnf("Redis lacks the Pansaar function library (%s); loading it and trying again",
+                            failure.getMessage());
+                    return library.loadEverywhere().onItem().transformToUni(loaded -> redis.batch(requests.get()));
+                })
+                .onFailure().transform(FunctionError::translate);
+    }
+
+    private static Request fcall(String function, List<String> keys, String... arguments) {
+        Request request = Request.cmd(Command.FCALL).arg(function).arg(keys.size());
+        keys.forEach(key -> request.arg(key.getBytes(StandardCharsets.UTF_8)));
+        for (String argument : arguments) {
+            request.arg(argument.getBytes(StandardCharsets.UTF_8));
+        }
+        return request;
+    }
+
+    private static WriteOutcome writeOutcome(String function, Response reply) {
+        String status = reply.get(0).toString();
+        try {
+            return WriteOutcome.valueOf(status);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(function + " replied with unknown status '" + status + "'", e);
+        }
+    }
+
+    private static void expectStatus(String function, String status, String expected) {
+        if (!status.equals(expected)) {
+            throw new IllegalStateException(function + " replied with unknown status '" + status + "'");
+        }
+    }
+
+    private static Optional<String> nonEmpty(Response response) {
+        String text = response == null ? "" : response.toString();
+        return text.isEmpty() ? Optional.empty() : Optional.of(text);
+    }
+}

@@ -1,0 +1,18 @@
+package io.pansaar.store;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The result of one read.
+ *
+ * @param outcome what the read found
+ * @param body the image bytes; present for {@link ReadOutcome#HIT} and {@link ReadOutcome#STALE}
+ * @param freshFor how long the copy stays fresh; zero unless {@link ReadOutcome#HIT}
+ * @param enqueued whether this read enqueued a job (false when one was already pending)
+ * @param jobId the job stream entry id when this read enqueued a job
+ * @param negativeStatus the origin's status code for {@link ReadOutcome#NEGATIVE}
+ */
+public record ReadResult(ReadOutcome outcome, Optional<byte[]> body, Duration freshFor, boolean enqueued,
+        Optional<String> jobId, Optional<Integer> negativeStatus) {
+}

@@ -1,0 +1,76 @@
+-- pansaar_claim: a worker asks for the fetch lease of one key before it fetches.
+--
+-- KEYS[1] image hash      pansaar:{p}:img:<key>
+-- KEYS[2] marker          pansaar:{p}:marker:<key>
+-- KEYS[3] fence counter   pansaar:{p}:fence
+-- ARGV[1] claim token (the job's token when it has one, so a retried job keeps its identity)
+-- ARGV[2] requested-at, epoch ms
+-- ARGV[3] reason: miss, refresh or manual
+-- ARGV[4] fetch-lease TTL in ms
+--
+-- Returns:
+--   {'SATISFIED', why}   nothing to fetch; why: 'fetched-after-request' (a copy, ok or negative, was
+--                        fetched at or after requested-at), 'fresh-copy' or 'negative-entry' (a miss
+--                        job whose key got a fresh or a negative entry meanwhile). A marker of this
+--                        token is deleted, since its job is done.
+--   {'BUSY', holder token, lease ms left}   another claim holds a live lease; do not fetch
+--   {'CLAIMED', fence, claimed-at ms, etag or '', last-modified or ''}
+--                        marker 'fetching:<token>' set for the lease; validators of the current ok
+--                        copy for a conditional GET ('' when none or negative)
+-- Errors: PANSAAR_BAD_ARGUMENT
+
+local function satisfiedBecause(entry, requestedAt, reason, now)
+  local status, fetchedAt, freshUntil = entry[1], tonumber(entry[2]), tonumber(entry[3])
+  if not status then
+    return nil
+  end
+  if fetchedAt ~= nil and fetchedAt >= requestedAt then
+    return 'fetched-after-request'
+  end
+  if reason == 'miss' then
+    if status ~= 'ok' then
+      return 'negative-entry'
+    end
+    if freshUntil ~= nil and freshUntil > now then
+      return 'fresh-copy'
+    end
+  end
+  return nil
+end
+
+redis.register_function{
+  function_name = 'pansaar_claim',
+  callback = function(keys, args)
+    local imageKey = keys[1]
+    local markerKey = keys[2]
+    local fenceCounterKey = keys[3]
+    local token = requireNonEmpty('claim token', args[1])
+    local requestedAt = requireInteger('requested-at', args[2], 0)
+    local reason = requireReason(args[3])
+    local fetchLease = requireInteger('fetch lease', args[4], 1)
+    local now = serverTimeMillis()
+
+    local entry = redis.call('HMGET', imageKey, 'status', 'fetched-at', 'fresh-until', 'etag', 'last-modified')
+    local marker = redis.call('GET', markerKey)
+    local why = satisfiedBecause(entry, requestedAt, reason, now)
+    if why then
+      if marker == 'queued:' .. token or marker == 'fetching:' .. token then
+        redis.call('DEL', markerKey)
+      end
+      return { 'SATISFIED', why }
+    end
+
+    if marker and string.sub(marker, 1, 9) == 'fetching:' and marker ~= 'fetching:' .. token then
+      return { 'BUSY', string.sub(marker, 10), redis.call('PTTL', markerKey) }
+    end
+
+    redis.call('SET', markerKey, 'fetching:' .. token, 'PX', fetchLease)
+    local fence = redis.call('INCR', fenceCounterKey)
+    local etag, lastModified = '', ''
+    if entry[1] == 'ok' then
+      etag = entry[4] or ''
+      lastModified = entry[5] or ''
+    end
+    return { 'CLAIMED', fence, now, etag, lastModified }
+  end
+}

@@ -1,0 +1,51 @@
+-- pansaar_get: the bookkeeping half of a read. App servers pipeline it right after a plain
+-- HGET <image hash> body, so a read is one round trip and the bytes never pass through Lua.
+--
+-- KEYS[1] image hash      pansaar:{p}:img:<key>
+-- KEYS[2] marker          pansaar:{p}:marker:<key>
+-- KEYS[3] job stream      pansaar:{p}:jobs
+-- KEYS[4] token counter   pansaar:{p}:token-seq (touched only when ARGV[2] is empty)
+-- ARGV[1] image key
+-- ARGV[2] token for a job this call may enqueue; empty: the function makes one
+-- ARGV[3] queued-marker TTL in ms; empty: 600000
+--
+-- Returns {outcome, fresh-for ms, enqueued 0|1, job id or '', origin status or ''}:
+--   {'HIT', ms left fresh, 0, '', ''}           access recorded (hits, last-access)
+--   {'STALE', -ms past fresh, 1|0, id|'', ''}   access recorded; one refresh job enqueued unless one is pending
+--   {'MISS', 0, 1|0, id|'', ''}                 one miss job enqueued unless one is pending
+--   {'NEGATIVE', 0, 0, '', status}              the origin said 404/410 lately; no job
+-- Errors: PANSAAR_BAD_ARGUMENT
+
+redis.register_function{
+  function_name = 'pansaar_get',
+  callback = function(keys, args)
+    local imageKey = keys[1]
+    local markerKey = keys[2]
+    local jobStreamKey = keys[3]
+    local tokenCounterKey = keys[4]
+    local key = requireNonEmpty('image key', args[1])
+    local token = args[2]
+    local queuedTtl = requireInteger('queued-marker TTL', args[3], 1, 600000)
+    local now = serverTimeMillis()
+
+    local entry = redis.call('HMGET', imageKey, 'status', 'fresh-until')
+    local status = entry[1]
+    if not status then
+      local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token, queuedTtl, now)
+      return { 'MISS', 0, enqueued, jobId, '' }
+    end
+    if status ~= 'ok' then
+      return { 'NEGATIVE', 0, 0, '', status }
+    end
+
+    redis.call('HINCRBY', imageKey, 'hits', 1)
+    redis.call('HSET', imageKey, 'last-access', now)
+    local freshFor = (tonumber(entry[2]) or 0) - now
+    if freshFor > 0 then
+      return { 'HIT', freshFor, 0, '', '' }
+    end
+    -- Past fresh-until but the hash still exists: within grace, serve it and refresh once.
+    local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'refresh', token, queuedTtl, now)
+    return { 'STALE', freshFor, enqueued, jobId, '' }
+  end
+}

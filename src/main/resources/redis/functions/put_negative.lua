@@ -1,0 +1,42 @@
+-- pansaar_put_negative: the origin said the image does not exist (404 or 410). A negative entry,
+-- with no body, keeps readers and workers from asking the origin again until it expires.
+--
+-- KEYS[1] image hash      pansaar:{p}:img:<key>
+-- KEYS[2] marker          pansaar:{p}:marker:<key>
+-- ARGV[1] claim token
+-- ARGV[2] fence (from pansaar_claim)
+-- ARGV[3] claimed-at, epoch ms (becomes fetched-at)
+-- ARGV[4] negative TTL in ms
+-- ARGV[5] the origin's status code, 400..599
+--
+-- Returns:
+--   {'WRITTEN', expires-at ms}     the hash is now {status, fence, fetched-at, fresh-until}; own marker deleted
+--   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; nothing changed
+-- Errors: PANSAAR_BAD_ARGUMENT
+
+redis.register_function{
+  function_name = 'pansaar_put_negative',
+  callback = function(keys, args)
+    local imageKey = keys[1]
+    local markerKey = keys[2]
+    local token, fence, claimedAt = requireClaimArguments(args)
+    local negativeTtl = requireInteger('negative TTL', args[4], 1)
+    local statusCode = requireInteger('status code', args[5], 400)
+    if statusCode > 599 then
+      fail('BAD_ARGUMENT', 'status code must be 400..599, was ' .. statusCode)
+    end
+
+    local storedFence = newerFence(imageKey, fence)
+    if storedFence then
+      return { 'STALE_WRITE', storedFence }
+    end
+
+    local expiresAt = serverTimeMillis() + negativeTtl
+    redis.call('DEL', imageKey)
+    redis.call('HSET', imageKey, 'status', statusCode, 'fence', fence, 'fetched-at', claimedAt,
+      'fresh-until', expiresAt)
+    redis.call('PEXPIRE', imageKey, negativeTtl)
+    releaseOwnMarker(markerKey, token)
+    return { 'WRITTEN', expiresAt }
+  end
+}

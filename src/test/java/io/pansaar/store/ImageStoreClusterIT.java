@@ -1,0 +1,146 @@
+package io.pansaar.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.testing.LocalRedisServer;
+import io.pansaar.testing.RedisClusterResource;
+import io.pansaar.testing.StoreTestProfile;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.inject.Inject;
+
+@QuarkusTest
+@QuarkusTestResource(value = RedisClusterResource.class, restrictToAnnotatedClass = true)
+@TestProfile(StoreTestProfile.class)
+class ImageStoreClusterIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @Inject
+    ImageStore store;
+
+    @Inject
+    FunctionLibrary library;
+
+    @Inject
+    Partitioner partitioner;
+
+    @Inject
+    Vertx vertx;
+
+    /** A direct, non-cluster connection to each primary, by port. */
+    private final Map<Integer, Redis> nodes = new HashMap<>();
+
+    @BeforeEach
+    void connectToEachNode() {
+        for (LocalRedisServer node : RedisClusterResource.cluster().nodes()) {
+            nodes.put(node.port(), Redis.createClient(vertx, node.uri()));
+        }
+    }
+
+    @AfterEach
+    void disconnect() {
+        nodes.values().forEach(Redis::close);
+    }
+
+    @Test
+    void theLibraryIsLoadedOnEveryPrimary() {
+        assertEquals(3, nodes.size());
+        nodes.forEach((port, node) -> assertEquals(library.version(),
+                node.send(Request.cmd(Command.FCALL).arg("pansaar_version").arg(0)).await().atMost(WAIT).toString(),
+                "node " + port));
+    }
+
+    @Test
+    void readAndPutWorkOnEveryShard() {
+        Map<Integer, ImageKey> keyPerNode = keyOnEveryNode("shard");
+        assertEquals(nodes.keySet(), keyPerNode.keySet(), "the test's keys cover every primary");
+
+        keyPerNode.forEach((port, key) -> {
+            assertEquals(ReadOutcome.MISS, store.read(key).await().atMost(WAIT).outcome(), key.value());
+            byte[] body = ("bytes of " + key).getBytes();
+            storeImage(key, body);
+            ReadResult hit = store.read(key).await().atMost(WAIT);
+            assertEquals(ReadOutcome.HIT, hit.outcome(), key.value());
+            assertArrayEquals(body, hit.body().orElseThrow());
+            assertEquals(1L, nodes.get(port).send(Request.cmd(Command.EXISTS)
+                    .arg(RedisKeys.image(partitioner.partitionOf(key), key))).await().atMost(WAIT).toLong(),
+                    "the image lives on node " + port);
+        });
+    }
+
+    @Test
+    void aPrimaryThatLostTheLibraryGetsItBackOnTheNextCall() {
+        Map<Integer, ImageKey> keyPerNode = keyOnEveryNode("flushed");
+        int flushedPort = keyPerNode.keySet().iterator().next();
+        ImageKey key = keyPerNode.get(flushedPort);
+        Redis flushed = nodes.get(flushedPort);
+        flushed.send(Request.cmd(Command.FUNCTION).arg("FLUSH")).await().atMost(WAIT);
+
+        storeImage(key, new byte[] { 1, 2, 3 });
+
+        assertEquals(library.version(), flushed.send(Request.cmd(Command.FCALL).arg("pansaar_version").arg(0))
+                .await().atMost(WAIT).toString());
+        ReadResult hit = store.read(key).await().atMost(WAIT);
+        assertEquals(ReadOutcome.HIT, hit.outcome());
+        assertArrayEquals(new byte[] { 1, 2, 3 }, hit.body().orElseThrow());
+    }
+
+    private void storeImage(ImageKey key, byte[] body) {
+        Claim claim = store.claim(key, UUID.randomUUID().toString(), 0, JobReason.MANUAL).await().atMost(WAIT);
+        assertEquals(ClaimOutcome.CLAIMED, claim.outcome(), claim.detail());
+        FetchedImage image = new FetchedImage(body, "image/png", Optional.empty(), Optional.empty(), Duration.ofMillis(5));
+        assertEquals(WriteOutcome.WRITTEN,
+                store.put(key, claim, image, Duration.ofHours(1), Duration.ofMinutes(1)).await().atMost(WAIT));
+    }
+
+    /** One fresh key per primary, found by asking which node owns each candidate's slot. */
+    private Map<Integer, ImageKey> keyOnEveryNode(String name) {
+        Map<Integer, ImageKey> found = new HashMap<>();
+        List<Integer> ports = new ArrayList<>(nodes.keySet());
+        for (int i = 0; i < 1000 && found.size() < nodes.size(); i++) {
+            ImageKey candidate = ImageKey.of("cluster/" + name + "-" + i + "-" + UUID.randomUUID() + ".png");
+            found.putIfAbsent(owner(ports, RedisKeys.image(partitioner.partitionOf(candidate), candidate)), candidate);
+        }
+        return found;
+    }
+
+    /** The port of the primary that serves the key: the others answer MOVED. */
+    private int owner(List<Integer> ports, String redisKey) {
+        for (int port : ports) {
+            Optional<Response> answer = nodes.get(port).send(Request.cmd(Command.EXISTS).arg(redisKey))
+                    .map(Optional::ofNullable)
+                    .onFailure(failure -> String.valueOf(failure.getMessage()).startsWith("MOVED"))
+                    .recoverWithItem(Optional.empty())
+                    .await().atMost(WAIT);
+            if (answer.isPresent()) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no primary serves " + redisKey);
+    }
+}

@@ -1,0 +1,528 @@
+package io.pansaar.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.testing.StoreTestProfile;
+import io.pansaar.testing.RedisServerResource;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.inject.Inject;
+
+@QuarkusTest
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+@TestProfile(StoreTestProfile.class)
+class ImageStoreIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration HOUR = Duration.ofHours(1);
+    private static final Duration MINUTE = Duration.ofMinutes(1);
+    /** Allowed difference between a TTL set by a function and the PTTL read right after it. */
+    private static final long TTL_TOLERANCE_MS = 2_000;
+
+    @Inject
+    ImageStore store;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    Partitioner partitioner;
+
+    @Inject
+    PansaarConfig config;
+
+    // --- reads ---------------------------------------------------------------------------------
+
+    @Test
+    void missEnqueuesOneJobWithItsFields() {
+        ImageKey key = uniqueKey("miss");
+        long before = serverMillis();
+        ReadResult result = read(key);
+        long after = serverMillis();
+
+        assertEquals(ReadOutcome.MISS, result.outcome());
+        assertTrue(result.enqueued());
+        assertTrue(result.body().isEmpty());
+        Map<String, String> job = jobEntry(key, result.jobId().orElseThrow());
+        assertEquals(key.value(), job.get("key"));
+        assertEquals("miss", job.get("reason"));
+        long requestedAt = Long.parseLong(job.get("requested-at"));
+        assertTrue(requestedAt >= before && requestedAt <= after, requestedAt + " not in [" + before + ", " + after + "]");
+        assertEquals("queued:" + job.get("token"), redis.execute("GET", marker(key)).toString());
+        assertTtlNear(config.worker().queuedMarkerTtl(), marker(key));
+
+        ReadResult second = read(key);
+        assertEquals(ReadOutcome.MISS, second.outcome());
+        assertFalse(second.enqueued(), "a second miss must piggyback on the pending job");
+        assertEquals(1, jobsFor(key).size());
+    }
+
+    @Test
+    void concurrentMissesOfOneKeyEnqueueExactlyOneJob() {
+        ImageKey key = uniqueKey("storm");
+        List<Uni<ReadResult>> reads = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            reads.add(store.read(key));
+        }
+        List<ReadResult> results = Uni.join().all(reads).andFailFast().await().atMost(WAIT);
+
+        assertTrue(results.stream().allMatch(result -> result.outcome() == ReadOutcome.MISS));
+        assertEquals(1, results.stream().filter(ReadResult::enqueued).count());
+        assertEquals(199, results.stream().filter(result -> !result.enqueued()).count());
+        assertEquals(1, jobsFor(key).size());
+    }
+
+    @Test
+    void hitReturnsTheExactBytesAndRecordsTheAccessWithTwoPipelinedCommands() {
+        ImageKey key = uniqueKey("hit");
+        byte[] body = everyByteValue(20 * 1024);
+        assertEquals(WriteOutcome.WRITTEN, storeImage(key, body, HOUR, MINUTE));
+
+        Map<String, Long> before = commandCalls();
+        ReadResult result = read(key);
+        Map<String, Long> after = commandCalls();
+
+        assertEquals(ReadOutcome.HIT, result.outcome());
+        assertArrayEquals(body, result.body().orElseThrow());
+        assertFalse(result.enqueued());
+        assertTrue(result.freshFor().compareTo(HOUR) <= 0 && result.freshFor().compareTo(HOUR.minusSeconds(60)) > 0,
+                "fresh for " + result.freshFor());
+        // Exactly one HGET and one FCALL reached Redis from a client (besides the first INFO); the rest ran
+        // inside pansaar_get, where Redis counts them too. A second round trip would add commands here.
+        Map<String, Long> expected = Map.of("hget", 1L, "fcall", 1L, "info", 1L,
+                "hmget", 1L, "time", 1L, "hincrby", 1L, "hset", 1L, "total", 7L);
+        assertEquals(expected, deltas(before, after));
+        assertEquals("1", hashField(key, "hits"));
+        assertNotNull(hashField(key, "last-access"));
+    }
+
+    @Test
+    void staleCopyWithinGraceIsServedAndRefreshedOnce() throws InterruptedException {
+        ImageKey key = uniqueKey("stale");
+        byte[] body = everyByteValue(1000);
+        storeImage(key, body, Duration.ofMillis(1), MINUTE);
+        Thread.sleep(20); // let fresh-until (1 ms after the write) pass
+
+        ReadResult first = read(key);
+        ReadResult second = read(key);
+
+        assertEquals(ReadOutcome.STALE, first.outcome());
+        assertArrayEquals(body, first.body().orElseThrow());
+        assertTrue(first.enqueued());
+        assertEquals("refresh", jobEntry(key, first.jobId().orElseThrow()).get("reason"));
+        assertEquals(ReadOutcome.STALE, second.outcome());
+        assertArrayEquals(body, second.body().orElseThrow());
+        assertFalse(second.enqueued());
+        assertEquals(1, jobsFor(key).size());
+        assertEquals("2", hashField(key, "hits"));
+    }
+
+    @Test
+    void negativeEntryIsReportedWithoutAJob() {
+        ImageKey key = uniqueKey("negative");
+        Claim claim = claimNow(key, JobReason.MANUAL);
+        assertEquals(WriteOutcome.WRITTEN, store.putNegative(key, claim, 404, MINUTE).await().atMost(WAIT));
+
+        ReadResult result = read(key);
+
+        assertEquals(ReadOutcome.NEGATIVE, result.outcome());
+        assertEquals(Optional.of(404), result.negativeStatus());
+        assertTrue(result.body().isEmpty());
+        assertFalse(result.enqueued());
+        assertTrue(jobsFor(key).isEmpty());
+        assertNull(hashField(key, "body"));
+        assertEquals(String.valueOf(claim.fence()), hashField(key, "fence"));
+        assertEquals(String.valueOf(claim.claimedAtMillis()), hashField(key, "fetched-at"));
+        assertTtlNear(MINUTE, image(key));
+        assertEquals(0L, redis.execute("EXISTS", marker(key)).toLong(), "put_negative clears its own marker");
+    }
+
+    @Test
+    void readReloadsTheLibraryWhenRedisLostIt() {
+        ImageKey key = uniqueKey("reload");
+        redis.execute("FUNCTION", "FLUSH");
+
+        assertEquals(ReadOutcome.MISS, read(key).outcome());
+        assertTrue(redis.execute("FCALL", "pansaar_version", "0").toString().startsWith(FunctionLibrary.API_VERSION + "+"));
+    }
+
+    // --- enqueue -------------------------------------------------------------------------------
+
+    @Test
+    void manualRequestIsSingleFlight() {
+        ImageKey key = uniqueKey("manual");
+        EnqueueResult first = store.enqueue(key, JobReason.MANUAL).await().atMost(WAIT);
+        EnqueueResult second = store.enqueue(key, JobReason.MANUAL).await().atMost(WAIT);
+
+        assertTrue(first.enqueued());
+        Map<String, String> job = jobEntry(key, first.jobId().orElseThrow());
+        assertEquals("manual", job.get("reason"));
+        assertEquals(first.token(), job.get("token"));
+        assertFalse(second.enqueued());
+        assertEquals(first.token(), second.token(), "the pending job serves the second request");
+        assertEquals(1, jobsFor(key).size());
+    }
+
+    // --- claim ---------------------------------------------------------------------------------
+
+    @Test
+    void claimGivesAFenceAndTheValidatorsOfTheCurrentCopy() {
+        ImageKey key = uniqueKey("claim");
+        storeImage(key, new byte[] { 1, 2, 3 }, HOUR, MINUTE);
+
+        long requestedAt = serverMillis();
+        Claim claim = store.claim(key, token(), requestedAt, JobReason.REFRESH).await().atMost(WAIT);
+
+        assertEquals(ClaimOutcome.CLAIMED, claim.outcome());
+        assertEquals(Optional.of("\"etag-1\""), claim.etag());
+        assertEquals(Optional.of("Mon, 01 Jan 2024 00:00:00 GMT"), claim.lastModified());
+        assertTrue(claim.claimedAtMillis() >= requestedAt);
+        assertTrue(claim.fence() > Long.parseLong(hashField(key, "fence")));
+        assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());
+        assertTtlNear(config.worker().fetchLease(), marker(key));
+    }
+
+    @Test
+    void claimIsBusyWhileAnotherClaimHoldsTheLease() {
+        ImageKey key = uniqueKey("busy");
+        Claim holder = claimNow(key, JobReason.MISS);
+
+        Claim other = store.claim(key, token(), serverMillis(), JobReason.MISS).await().atMost(WAIT);
+
+        assertEquals(ClaimOutcome.BUSY, other.outcome());
+        assertEquals(holder.token(), other.detail());
+        assertEquals("fetching:" + holder.token(), redis.execute("GET", marker(key)).toString());
+    }
+
+    @Test
+    void claimIsSatisfiedByACopyFetchedAfterTheRequest() {
+        ImageKey key = uniqueKey("satisfied");
+        long requestedAt = serverMillis();
+        storeImage(key, new byte[] { 9 }, Duration.ofMillis(1), MINUTE); // stale at once, but fetched after the request
+        String token = token();
+        redis.execute("SET", marker(key), "queued:" + token);
+
+        Claim claim = store.claim(key, token, requestedAt, JobReason.REFRESH).await().atMost(WAIT);
+
+        assertEquals(ClaimOutcome.SATISFIED, claim.outcome());
+        assertEquals("fetched-after-request", claim.detail());
+        assertEquals(0L, redis.execute("EXISTS", marker(key)).toLong(), "the satisfied job's own marker goes");
+    }
+
+    @Test
+    void missClaimIsSatisfiedByAFreshCopyOrANegativeEntryButARefreshIsNot() {
+        ImageKey fresh = uniqueKey("fresh");
+        storeImage(fresh, new byte[] { 1 }, HOUR, MINUTE);
+        long requestedLater = serverMillis() + 10_000; // a request the stored copy does not satisfy by time
+        assertEquals("fresh-copy", store.claim(fresh, token(), requestedLater, JobReason.MISS).await().atMost(WAIT).detail());
+        assertEquals(ClaimOutcome.CLAIMED,
+                store.claim(fresh, token(), requestedLater, JobReason.REFRESH).await().atMost(WAIT).outcome());
+
+        ImageKey negative = uniqueKey("negative-claim");
+        store.putNegative(negative, claimNow(negative, JobReason.MISS), 410, MINUTE).await().atMost(WAIT);
+        Claim claim = store.claim(negative, token(), serverMillis() + 10_000, JobReason.MISS).await().atMost(WAIT);
+        assertEquals(ClaimOutcome.SATISFIED, claim.outcome());
+        assertEquals("negative-entry", claim.detail());
+    }
+
+    // --- put -----------------------------------------------------------------------------------
+
+    @Test
+    void putStoresTheImageUnderItsTtlAndClearsTheMarker() {
+        ImageKey key = uniqueKey("put");
+        read(key); // a miss: one hit is not counted, but the job's marker is set
+        assertEquals(WriteOutcome.WRITTEN, storeImage(key, new byte[] { 5, 6 }, HOUR, Duration.ofMinutes(5)));
+        read(key);
+        read(key);
+        Claim second = claimNow(key, JobReason.MANUAL);
+        long before = serverMillis();
+
+        WriteOutcome outcome = store.put(key, second, fetched(new byte[] { 7, 8, 9 }, Optional.empty()), HOUR,
+                Duration.ofMinutes(5)).await().atMost(WAIT);
+
+        assertEquals(WriteOutcome.WRITTEN, outcome);
+        assertTtlNear(HOUR.plusMinutes(5), image(key));
+        assertEquals(0L, redis.execute("EXISTS", marker(key)).toLong());
+        assertEquals(0L, redis.execute("EXISTS", RedisKeys.staging(partition(key), key, second.token())).toLong());
+        assertArrayEquals(new byte[] { 7, 8, 9 }, redis.execute("HGET", image(key), "body").toBytes());
+        assertEquals("ok", hashField(key, "status"));
+        assertEquals("image/png", hashField(key, "content-type"));
+        assertEquals("3", hashField(key, "size"));
+        assertEquals("42", hashField(key, "fetch-ms"));
+        assertNull(hashField(key, "etag"), "the new copy has no ETag, so the old one must not survive");
+        assertEquals(String.valueOf(second.fence()), hashField(key, "fence"));
+        assertEquals(String.valueOf(second.claimedAtMillis()), hashField(key, "fetched-at"));
+        long freshUntil = Long.parseLong(hashField(key, "fresh-until"));
+        assertTrue(Math.abs(freshUntil - (before + HOUR.toMillis())) < TTL_TOLERANCE_MS, "fresh-until " + freshUntil);
+        assertEquals("2", hashField(key, "hits"), "hits carry over a rewrite");
+        assertNotNull(hashField(key, "last-access"));
+    }
+
+    @Test
+    void anOlderClaimNeverOverwritesANewerWrite() {
+        ImageKey key = uniqueKey("fence");
+        Claim older = claimNow(key, JobReason.MISS);
+        redis.execute("DEL", marker(key)); // the older claim's lease expired
+        Claim newer = claimNow(key, JobReason.MISS);
+        assertTrue(newer.fence() > older.fence());
+
+        assertEquals(WriteOutcome.WRITTEN,
+                store.put(key, newer, fetched(new byte[] { 2 }, Optional.of("\"new\"")), HOUR, MINUTE).await().atMost(WAIT));
+        assertEquals(WriteOutcome.STALE_WRITE,
+                store.put(key, older, fetched(new byte[] { 1 }, Optional.of("\"old\"")), HOUR, MINUTE).await().atMost(WAIT));
+
+        assertArrayEquals(new byte[] { 2 }, redis.execute("HGET", image(key), "body").toBytes());
+        assertEquals("\"new\"", hashField(key, "etag"));
+        assertEquals(0L, redis.execute("EXISTS", RedisKeys.staging(partition(key), key, older.token())).toLong());
+        assertEquals(WriteOutcome.STALE_WRITE,
+                store.putNegative(key, older, 404, MINUTE).await().atMost(WAIT));
+        assertEquals(WriteOutcome.STALE_WRITE,
+                store.revalidated(key, older, Optional.empty(), Optional.empty(), HOUR, MINUTE).await().atMost(WAIT));
+        assertEquals("ok", hashField(key, "status"));
+    }
+
+    @Test
+    void putWithoutAClaimIsRefusedBeforeReachingRedis() {
+        ImageKey key = uniqueKey("unclaimed");
+        Claim holder = claimNow(key, JobReason.MISS);
+        Claim busy = store.claim(key, token(), serverMillis(), JobReason.MISS).await().atMost(WAIT);
+        assertEquals(ClaimOutcome.BUSY, busy.outcome());
+        assertThrows(IllegalArgumentException.class,
+                () -> store.put(key, busy, fetched(new byte[] { 1 }, Optional.empty()), HOUR, MINUTE));
+        assertEquals("fetching:" + holder.token(), redis.execute("GET", marker(key)).toString());
+    }
+
+    @Test
+    void malformedArgumentsComeBackAsFunctionErrors() {
+        ImageKey key = uniqueKey("bad");
+        Claim claim = claimNow(key, JobReason.MISS);
+        FunctionCallException error = assertThrows(FunctionCallException.class,
+                () -> store.putNegative(key, claim, 200, MINUTE).await().atMost(WAIT));
+        assertEquals(FunctionError.BAD_ARGUMENT, error.error());
+        assertTrue(error.getMessage().contains("status code"), error.getMessage());
+
+        // A staging hash that expired before pansaar_put ran: call the function directly without one.
+        RuntimeException missing = assertThrows(RuntimeException.class, () -> redis.execute("FCALL", "pansaar_put", "3",
+                image(key), marker(key), RedisKeys.staging(partition(key), key, claim.token()), claim.token(),
+                String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()), "1000", "1000"));
+        assertEquals(Optional.of(FunctionError.STAGING_MISSING), FunctionError.of(rootCause(missing)));
+        assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());
+    }
+
+    // --- revalidated ---------------------------------------------------------------------------
+
+    @Test
+    void revalidationExtendsFreshnessAndUpdatesGivenValidators() {
+        ImageKey key = uniqueKey("revalidated");
+        storeImage(key, new byte[] { 4, 4 }, Duration.ofMillis(1), MINUTE);
+        Claim claim = claimNow(key, JobReason.REFRESH);
+
+        WriteOutcome outcome = store.revalidated(key, claim, Optional.of("\"etag-2\""), Optional.empty(), HOUR,
+                Duration.ofMinutes(5)).await().atMost(WAIT);
+
+        assertEquals(WriteOutcome.EXTENDED, outcome);
+        assertEquals(ReadOutcome.HIT, read(key).outcome());
+        assertArrayEquals(new byte[] { 4, 4 }, redis.execute("HGET", image(key), "body").toBytes());
+        assertEquals("\"etag-2\"", hashField(key, "etag"));
+        assertEquals("Mon, 01 Jan 2024 00:00:00 GMT", hashField(key, "last-modified"));
+        assertEquals(String.valueOf(claim.fence()), hashField(key, "fence"));
+        assertEquals(String.valueOf(claim.claimedAtMillis()), hashField(key, "fetched-at"));
+        assertTtlNear(HOUR.plusMinutes(5), image(key));
+        assertEquals(0L, redis.execute("EXISTS", marker(key)).toLong());
+    }
+
+    @Test
+    void revalidationOfAVanishedCopyIsGoneAndKeepsTheLease() {
+        ImageKey key = uniqueKey("gone");
+        storeImage(key, new byte[] { 1 }, HOUR, MINUTE);
+        Claim claim = claimNow(key, JobReason.REFRESH);
+        redis.execute("DEL", image(key)); // evicted while the conditional GET ran
+
+        assertEquals(WriteOutcome.GONE,
+                store.revalidated(key, claim, Optional.empty(), Optional.empty(), HOUR, MINUTE).await().atMost(WAIT));
+        assertEquals(0L, redis.execute("EXISTS", image(key)).toLong());
+        assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());
+    }
+
+    // --- release -------------------------------------------------------------------------------
+
+    @Test
+    void releaseForRetryRequeuesTheMarker() {
+        ImageKey key = uniqueKey("retry");
+        Claim claim = claimNow(key, JobReason.MISS);
+
+        store.release(key, claim, ReleaseMode.RETRY).await().atMost(WAIT);
+
+        assertEquals("queued:" + claim.token(), redis.execute("GET", marker(key)).toString());
+        assertTtlNear(config.worker().queuedMarkerTtl(), marker(key));
+        assertFalse(read(key).enqueued(), "misses keep waiting for the retry");
+    }
+
+    @Test
+    void abandonDeletesOnlyItsOwnMarker() {
+        ImageKey key = uniqueKey("abandon");
+        Claim claim = claimNow(key, JobReason.MISS);
+        store.release(key, claim, ReleaseMode.ABANDON).await().atMost(WAIT);
+        assertEquals(0L, redis.execute("EXISTS", marker(key)).toLong());
+        assertTrue(read(key).enqueued(), "the next miss enqueues again");
+
+        // The read's marker belongs to its queued job; a late release of the old claim leaves it alone.
+        String queued = redis.execute("GET", marker(key)).toString();
+        store.release(key, claim, ReleaseMode.ABANDON).await().atMost(WAIT);
+        store.release(key, claim, ReleaseMode.RETRY).await().atMost(WAIT);
+        assertEquals(queued, redis.execute("GET", marker(key)).toString());
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    private ReadResult read(ImageKey key) {
+        return store.read(key).await().atMost(WAIT);
+    }
+
+    /** Claims and writes an image with ETag "etag-1" and a Last-Modified, as a worker would. */
+    private WriteOutcome storeImage(ImageKey key, byte[] body, Duration freshTtl, Duration grace) {
+        Claim claim = claimNow(key, JobReason.MANUAL);
+        assertEquals(ClaimOutcome.CLAIMED, claim.outcome());
+        FetchedImage image = new FetchedImage(body, "image/png", Optional.of("\"etag-1\""),
+                Optional.of("Mon, 01 Jan 2024 00:00:00 GMT"), Duration.ofMillis(42));
+        return store.put(key, claim, image, freshTtl, grace).await().atMost(WAIT);
+    }
+
+    private Claim claimNow(ImageKey key, JobReason reason) {
+        Claim claim = store.claim(key, token(), serverMillis() + 1, reason).await().atMost(WAIT);
+        assertEquals(ClaimOutcome.CLAIMED, claim.outcome(), claim.detail());
+        return claim;
+    }
+
+    private static FetchedImage fetched(byte[] body, Optional<String> etag) {
+        return new FetchedImage(body, "image/png", etag, Optional.empty(), Duration.ofMillis(42));
+    }
+
+    private static byte[] everyByteValue(int length) {
+        byte[] body = new byte[length];
+        for (int i = 0; i < length; i++) {
+            body[i] = (byte) i;
+        }
+        return body;
+    }
+
+    private static ImageKey uniqueKey(String name) {
+        return ImageKey.of("tests/" + name + "-" + UUID.randomUUID() + ".png");
+    }
+
+    private static String token() {
+        return UUID.randomUUID().toString();
+    }
+
+    private int partition(ImageKey key) {
+        return partitioner.partitionOf(key);
+    }
+
+    private String image(ImageKey key) {
+        return RedisKeys.image(partition(key), key);
+    }
+
+    private String marker(ImageKey key) {
+        return RedisKeys.marker(partition(key), key);
+    }
+
+    private String hashField(ImageKey key, String field) {
+        Response value = redis.execute("HGET", image(key), field);
+        return value == null ? null : value.toString();
+    }
+
+    private long serverMillis() {
+        Response time = redis.execute("TIME");
+        return time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
+    }
+
+    private void assertTtlNear(Duration expected, String redisKey) {
+        long ttl = redis.execute("PTTL", redisKey).toLong();
+        assertTrue(ttl <= expected.toMillis() && ttl > expected.toMillis() - TTL_TOLERANCE_MS,
+                redisKey + " has PTTL " + ttl + ", expected about " + expected.toMillis());
+    }
+
+    private Map<String, String> jobEntry(ImageKey key, String jobId) {
+        Response entries = redis.execute("XRANGE", RedisKeys.jobs(partition(key)), jobId, jobId);
+        assertEquals(1, entries.size(), "job " + jobId + " is in the stream");
+        return fields(entries.get(0).get(1));
+    }
+
+    /** The entries of the key's job stream that name this key (the stream is shared by its partition). */
+    private List<Map<String, String>> jobsFor(ImageKey key) {
+        List<Map<String, String>> jobs = new ArrayList<>();
+        for (Response entry : redis.execute("XRANGE", RedisKeys.jobs(partition(key)), "-", "+")) {
+            Map<String, String> fields = fields(entry.get(1));
+            if (key.value().equals(fields.get("key"))) {
+                jobs.add(fields);
+            }
+        }
+        return jobs;
+    }
+
+    private static Map<String, String> fields(Response flat) {
+        Map<String, String> fields = new HashMap<>();
+        for (int i = 0; i < flat.size(); i += 2) {
+            fields.put(flat.get(i).toString(), flat.get(i + 1).toString());
+        }
+        return fields;
+    }
+
+    /** Calls per command from INFO commandstats, plus "total" from INFO stats. */
+    private Map<String, Long> commandCalls() {
+        Map<String, Long> calls = new HashMap<>();
+        for (String line : redis.execute("INFO", "all").toString().split("\r?\n")) {
+            if (line.startsWith("cmdstat_")) {
+                String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+                String stats = line.substring(line.indexOf(':') + 1);
+                calls.put(name, Long.parseLong(stats.substring("calls=".length(), stats.indexOf(','))));
+            } else if (line.startsWith("total_commands_processed:")) {
+                calls.put("total", Long.parseLong(line.substring(line.indexOf(':') + 1).trim()));
+            }
+        }
+        return calls;
+    }
+
+    private static Map<String, Long> deltas(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> changed = new HashMap<>();
+        after.forEach((command, calls) -> {
+            if (calls != before.getOrDefault(command, 0L).longValue()) {
+                changed.put(command, calls - before.getOrDefault(command, 0L));
+            }
+        });
+        return changed;
+    }
+
+    private static Throwable rootCause(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

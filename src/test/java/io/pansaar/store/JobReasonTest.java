@@ -1,0 +1,28 @@
+package io.pansaar.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class JobReasonTest {
+
+    @Test
+    void parsesEveryWireName() {
+        for (JobReason reason : JobReason.values()) {
+            assertEquals(reason, JobReason.parse(reason.wireName()));
+        }
+        assertEquals("miss", JobReason.MISS.wireName());
+        assertEquals("refresh", JobReason.REFRESH.wireName());
+        assertEquals("manual", JobReason.MANUAL.wireName());
+    }
+
+    @Test
+    void rejectsUnknownWordsNamingTheAllowedOnes() {
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> JobReason.parse("MISS"));
+        assertTrue(error.getMessage().contains("'MISS'") && error.getMessage().contains("miss, refresh or manual"),
+                error.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> JobReason.parse(null));
+    }
+}
