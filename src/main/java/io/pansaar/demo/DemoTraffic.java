@@ -9,6 +9,7 @@ import org.jboss.logging.Logger;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
 import io.pansaar.store.ImageStore;
+import io.pansaar.store.ReadOutcome;
 import io.pansaar.store.ReadResult;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
@@ -29,7 +30,7 @@ public class DemoTraffic {
     private final ImageStore store;
     private final int readsPerSecond;
     private final double[] cumulativePopularity;
-    private final Map<ReadResult.Outcome, Integer> seen = new EnumMap<>(ReadResult.Outcome.class);
+    private final Map<ReadOutcome, Integer> seen = new EnumMap<>(ReadOutcome.class);
     private int enqueued;
     private int failedReads;
 
@@ -68,8 +69,8 @@ public class DemoTraffic {
     synchronized void report() {
         LOG.infof("demo traffic, last 10 s: %d hits, %d stale (served while refreshing), %d misses (%d enqueued a job,"
                 + " the rest joined a pending one), %d negative (origin 404), %d failed reads",
-                seen.getOrDefault(ReadResult.Outcome.HIT, 0), seen.getOrDefault(ReadResult.Outcome.STALE, 0),
-                seen.getOrDefault(ReadResult.Outcome.MISS, 0), enqueued, seen.getOrDefault(ReadResult.Outcome.NEGATIVE, 0),
+                seen.getOrDefault(ReadOutcome.HIT, 0), seen.getOrDefault(ReadOutcome.STALE, 0),
+                seen.getOrDefault(ReadOutcome.MISS, 0), enqueued, seen.getOrDefault(ReadOutcome.NEGATIVE, 0),
                 failedReads);
         seen.clear();
         enqueued = 0;

@@ -15,10 +15,11 @@ import io.pansaar.stream.UnprocessableEntryException;
  * @param reason why it was requested
  * @param requestedAtMillis when it was requested: the {@code requested-at} field, or the entry id's time
  * @param traceparent the W3C trace context the publisher passed along, if any
+ * @param token the single-flight marker token of the read that enqueued it, if any
  * @param entry the stream entry it came from
  */
 public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMillis, Optional<String> traceparent,
-        StreamEntry entry) {
+        Optional<String> token, StreamEntry entry) {
 
     /** Parses an entry, throwing {@link UnprocessableEntryException} with the reason when it is malformed. */
     public static RegenerationJob from(StreamEntry entry) {
@@ -38,8 +39,21 @@ public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMi
         } catch (IllegalArgumentException e) {
             throw new UnprocessableEntryException("entry " + entry.id() + ": " + e.getMessage());
         }
-        return new RegenerationJob(key, reason, requestedAt(entry),
-                Optional.ofNullable(entry.fields().get("traceparent")).filter(value -> !value.isBlank()), entry);
+        return new RegenerationJob(key, reason, requestedAt(entry), optionalField(entry, "traceparent"),
+                optionalField(entry, "token"), entry);
+    }
+
+    /**
+     * The token under which this job claims the key's fetch lease: the marker's token when a read
+     * enqueued it, so its marker turns into its lease; otherwise one derived from the entry, so a
+     * redelivery of the same entry takes back its own lease.
+     */
+    public String claimToken() {
+        return token.orElseGet(() -> "entry-" + entry.partition() + "-" + entry.id());
+    }
+
+    private static Optional<String> optionalField(StreamEntry entry, String name) {
+        return Optional.ofNullable(entry.fields().get(name)).filter(value -> !value.isBlank());
     }
 
     private static long requestedAt(StreamEntry entry) {

@@ -2,7 +2,6 @@ package io.pansaar.worker;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.UUID;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -84,12 +83,13 @@ public class RegenerationWorker {
     }
 
     private void process(RegenerationJob job) {
-        String token = UUID.randomUUID().toString();
-        Claim claim = store.claim(job.key(), token, job.requestedAtMillis(), job.reason()).await().atMost(redisTimeout);
-        switch (claim.status()) {
+        Claim claim = store.claim(job.key(), job.claimToken(), job.requestedAtMillis(), job.reason())
+                .await().atMost(redisTimeout);
+        switch (claim.outcome()) {
             case SATISFIED -> {
                 statistics.recordDeduplicated();
-                LOG.debugf("%s: already satisfied, no fetch (%s job %s)", job.key(), job.reason().wireName(), job.entry().id());
+                LOG.debugf("%s: no fetch needed, %s (%s job %s)", job.key(), claim.detail(), job.reason().wireName(),
+                        job.entry().id());
             }
             case BUSY -> {
                 statistics.recordDeduplicated();
@@ -102,7 +102,7 @@ public class RegenerationWorker {
     private void regenerateClaimed(RegenerationJob job, Claim claim) {
         SegmentSettings segment = segments.of(job.key().segment());
         try {
-            FetchResult result = fetch(job, segment, claim.validators());
+            FetchResult result = fetch(job, segment, validatorsOf(claim));
             WriteOutcome outcome = write(job, segment, claim, result);
             if (outcome == WriteOutcome.GONE) {
                 // The cached copy expired while the origin said 304: fetch the body without validators.
@@ -120,6 +120,13 @@ public class RegenerationWorker {
             statistics.recordFailed();
             throw e;
         }
+    }
+
+    private static Optional<Validators> validatorsOf(Claim claim) {
+        if (claim.etag().isEmpty() && claim.lastModified().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Validators(claim.etag(), claim.lastModified()));
     }
 
     private FetchResult fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
@@ -144,8 +151,8 @@ public class RegenerationWorker {
         if (result instanceof FetchResult.NotModified notModified) {
             Duration freshTtl = ttlPolicy.freshTtl(new TtlPolicy.Regeneration(job.key(), segment, 0,
                     notModified.elapsed(), true));
-            WriteOutcome outcome = store.revalidated(job.key(), claim, freshTtl, segment.grace(), notModified.etag(),
-                    notModified.lastModified()).await().atMost(redisTimeout);
+            WriteOutcome outcome = store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(),
+                    freshTtl, segment.grace()).await().atMost(redisTimeout);
             if (outcome == WriteOutcome.EXTENDED) {
                 statistics.recordNotModified();
                 LOG.infof("revalidated %s: origin said 304, fresh for another %s", job.key(), freshTtl);
@@ -153,7 +160,7 @@ public class RegenerationWorker {
             return outcome;
         }
         FetchResult.NotFound notFound = (FetchResult.NotFound) result;
-        WriteOutcome outcome = store.putNegative(job.key(), claim, segment.negativeTtl(), notFound.status())
+        WriteOutcome outcome = store.putNegative(job.key(), claim, notFound.status(), segment.negativeTtl())
                 .await().atMost(redisTimeout);
         if (outcome == WriteOutcome.WRITTEN) {
             statistics.recordNegative();

@@ -22,7 +22,7 @@ import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.testing.LocalRedisServer;
 import io.pansaar.testing.RedisClusterResource;
-import io.pansaar.testing.StoreTestProfile;
+import io.pansaar.testing.NoConsumerProfile;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -35,7 +35,7 @@ import jakarta.inject.Inject;
 
 @QuarkusTest
 @QuarkusTestResource(value = RedisClusterResource.class, restrictToAnnotatedClass = true)
-@TestProfile(StoreTestProfile.class)
+@TestProfile(NoConsumerProfile.class)
 class ImageStoreClusterIT {
 
     private static final Duration WAIT = Duration.ofSeconds(20);

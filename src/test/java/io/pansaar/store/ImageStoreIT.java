@@ -23,7 +23,7 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionLibrary;
-import io.pansaar.testing.StoreTestProfile;
+import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisServerResource;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -35,7 +35,7 @@ import jakarta.inject.Inject;
 
 @QuarkusTest
 @QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
-@TestProfile(StoreTestProfile.class)
+@TestProfile(NoConsumerProfile.class)
 class ImageStoreIT {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
