@@ -120,7 +120,7 @@ public class FunctionLibrary {
                 .onFailure(FunctionLibrary::isFunctionMissing).recoverWithItem((String) null)
                 .onItem().transformToUni(loaded -> {
                     if (version.equals(loaded)) {
-                        LOG.debugf("function library %s already loaded on %s", version, where);
+                        LOG.infof("function library %s already loaded on %s", version, where);
                         return Uni.createFrom().voidItem();
                     }
                     if (loaded != null && apiVersionOf(loaded) > API_VERSION) {

@@ -21,7 +21,7 @@ import io.pansaar.store.ReleaseMode;
 import io.pansaar.store.WriteOutcome;
 import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**

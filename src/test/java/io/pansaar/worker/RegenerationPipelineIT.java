@@ -1,0 +1,355 @@
+package io.pansaar.worker;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.store.ImageStore;
+import io.pansaar.store.ReadOutcome;
+import io.pansaar.store.ReadResult;
+import io.pansaar.testing.InjectTestOrigin;
+import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.Reply;
+import io.pansaar.testing.TestImages;
+import io.pansaar.testing.TestOrigin;
+import io.pansaar.testing.TestOriginResource;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.stream.StreamMessage;
+import io.quarkus.redis.datasource.stream.StreamRange;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+
+/**
+ * The whole pipeline on a real Redis and a real HTTP origin: reads that miss, jobs on the stream,
+ * the worker in this process consuming them, and what ends up in Redis.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = TestOriginResource.class, restrictToAnnotatedClass = true)
+class RegenerationPipelineIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @InjectTestOrigin
+    TestOrigin origin;
+
+    @Inject
+    ImageStore store;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    Partitioner partitioner;
+
+    @Inject
+    PansaarConfig config;
+
+    @Test
+    void aMissBecomesOneJobAndACachedImageWithTheRightBytesAndTtl() {
+        ImageKey key = uniqueKey("avatars", "png");
+        byte[] png = TestImages.png(20_000);
+        origin.serve(key.value(), Reply.image(png, "image/png").withETag("\"v1\""));
+
+        ReadResult miss = read(key);
+        assertEquals(ReadOutcome.MISS, miss.outcome());
+        assertTrue(miss.enqueued());
+
+        ReadResult hit = awaitOutcome(key, ReadOutcome.HIT);
+        assertArrayEquals(png, hit.body().orElseThrow());
+        Map<String, String> image = imageFields(key);
+        assertEquals("image/png", image.get("content-type"));
+        assertEquals(String.valueOf(png.length), image.get("size"));
+        assertEquals("\"v1\"", image.get("etag"));
+        assertEquals("ok", image.get("status"));
+        long expectedTtl = config.segmentDefaults().baseTtl().plus(config.segmentDefaults().grace()).toMillis();
+        long ttl = redis.key().pttl(imageKey(key));
+        assertTrue(ttl <= expectedTtl && ttl > expectedTtl - 10_000, "PTTL " + ttl + ", expected about " + expectedTtl);
+        assertEquals(1, origin.fetches(key.value()));
+        // Acknowledged jobs are deleted, so the stream holds only unfinished work.
+        await().atMost(WAIT).until(() -> pendingJobsOf(key) == 0);
+    }
+
+    @Test
+    void twoHundredConcurrentMissesCostOneOriginFetch() {
+        ImageKey key = uniqueKey("avatars", "png");
+        byte[] png = TestImages.png(5_000);
+        origin.serve(key.value(), Reply.image(png, "image/png").withDelay(Duration.ofMillis(300)));
+
+        List<Uni<ReadResult>> reads = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            reads.add(store.read(key));
+        }
+        List<ReadResult> results = Uni.join().all(reads).andFailFast().await().atMost(WAIT);
+
+        assertEquals(200, results.stream().filter(result -> result.outcome() == ReadOutcome.MISS).count());
+        assertEquals(1, results.stream().filter(ReadResult::enqueued).count());
+        assertArrayEquals(png, awaitOutcome(key, ReadOutcome.HIT).body().orElseThrow());
+        assertEquals(1, origin.fetches(key.value()));
+    }
+
+    @Test
+    void twoHundredDuplicateJobsCostOneOriginFetch() {
+        ImageKey key = uniqueKey("thumbnails", "png");
+        byte[] png = TestImages.png(5_000);
+        origin.serve(key.value(), Reply.image(png, "image/png").withDelay(Duration.ofMillis(300)));
+
+        // Published at once (one transaction), as a burst of duplicate requests would arrive.
+        redis.withTransaction(transaction -> {
+            for (int i = 0; i < 200; i++) {
+                transaction.stream(String.class).xadd(RedisKeys.jobs(partition(key)), Map.of("key", key.value()));
+            }
+        });
+
+        assertArrayEquals(png, awaitOutcome(key, ReadOutcome.HIT).body().orElseThrow());
+        await().atMost(WAIT).until(() -> pendingJobsOf(key) == 0);
+        assertEquals(1, origin.fetches(key.value()));
+    }
+
+    @Test
+    void aJobLeftPendingByAVanishedWorkerIsReclaimedAndCompleted() {
+        ImageKey key = uniqueKey("avatars", "png");
+        byte[] png = TestImages.png(3_000);
+        origin.serve(key.value(), Reply.image(png, "image/png"));
+        String stream = RedisKeys.jobs(partition(key));
+
+        // A worker that read the entry, took the fetch lease and died: its consumer never acknowledges,
+        // and its lease lapses after pansaar.worker.fetch-lease.
+        String vanished = "vanished-worker-" + UUID.randomUUID();
+        redis.execute("XGROUP", "CREATECONSUMER", stream, RedisKeys.CONSUMER_GROUP, vanished);
+        String id = redis.stream(String.class).xadd(stream, Map.of("key", key.value(), "reason", "manual"));
+        redis.execute("XCLAIM", stream, RedisKeys.CONSUMER_GROUP, vanished, "0", id);
+        redis.execute("SET", RedisKeys.marker(partition(key), key), "fetching:" + vanished, "PX",
+                String.valueOf(config.worker().fetchLease().toMillis()));
+
+        assertArrayEquals(png, awaitOutcome(key, ReadOutcome.HIT).body().orElseThrow());
+        await().atMost(WAIT).until(() -> pendingJobsOf(key) == 0);
+        assertEquals(1, origin.fetches(key.value()));
+    }
+
+    @Test
+    void anOriginThatKeepsFailingEndsInTheDeadLetterStreamAfterMaxDeliveries() {
+        ImageKey key = uniqueKey("banners", "png");
+        origin.serve(key.value(), Reply.status(503));
+        int partition = partition(key);
+
+        assertTrue(read(key).enqueued());
+
+        Map<String, String> deadLetter = awaitDeadLetter(key);
+        int maxDeliveries = config.stream().maxDeliveries();
+        assertEquals(String.valueOf(maxDeliveries), deadLetter.get("deliveries"));
+        assertEquals("miss", deadLetter.get("reason"));
+        assertEquals(RedisKeys.jobs(partition), deadLetter.get("original-stream"));
+        assertTrue(deadLetter.get("last-error").contains("503"), deadLetter.get("last-error"));
+        assertTrue(deadLetter.containsKey("original-id") && deadLetter.containsKey("dead-lettered-at"));
+        assertEquals(maxDeliveries, origin.fetches(key.value()));
+        assertFalse(redis.key().exists(imageKey(key)), "nothing is cached");
+        // The single-flight marker is gone, so the next miss enqueues a fresh job.
+        await().atMost(WAIT).until(() -> pendingJobsOf(key) == 0);
+        assertTrue(read(key).enqueued());
+    }
+
+    @Test
+    void aRetryableFailureIsRetriedAndThenSucceeds() {
+        ImageKey key = uniqueKey("avatars", "png");
+        byte[] png = TestImages.png(2_000);
+        origin.serveAfterFailures(key.value(), 2, Reply.status(500), Reply.image(png, "image/png"));
+
+        assertTrue(read(key).enqueued());
+
+        assertArrayEquals(png, awaitOutcome(key, ReadOutcome.HIT).body().orElseThrow());
+        assertEquals(3, origin.fetches(key.value()));
+    }
+
+    @Test
+    void malformedEntriesAreDeadLetteredAtOnceAndTheNextEntryIsProcessed() {
+        ImageKey valid = uniqueKey("avatars", "png");
+        byte[] png = TestImages.png(2_000);
+        origin.serve(valid.value(), Reply.image(png, "image/png"));
+        String stream = RedisKeys.jobs(partition(valid));
+        String marker = "malformed-" + UUID.randomUUID();
+
+        redis.stream(String.class).xadd(stream, Map.of("reason", "miss", "note", marker));
+        redis.stream(String.class).xadd(stream, Map.of("key", "avatars/../secret.png", "note", marker));
+        redis.stream(String.class).xadd(stream, Map.of("key", valid.value(), "reason", "urgent", "note", marker));
+        redis.stream(String.class).xadd(stream, Map.of("key", valid.value(), "reason", "manual"));
+
+        assertArrayEquals(png, awaitOutcome(valid, ReadOutcome.HIT).body().orElseThrow());
+        await().atMost(WAIT).until(() -> deadLettersWith(stream, "note", marker).size() == 3);
+        List<Map<String, String>> deadLetters = deadLettersWith(stream, "note", marker);
+        assertTrue(deadLetters.get(0).get("last-error").contains("no 'key' field"), deadLetters.get(0).toString());
+        assertTrue(deadLetters.get(1).get("last-error").contains("'..' path element"), deadLetters.get(1).toString());
+        assertTrue(deadLetters.get(2).get("last-error").contains("urgent"), deadLetters.get(2).toString());
+        deadLetters.forEach(deadLetter -> assertEquals("1", deadLetter.get("deliveries")));
+    }
+
+    @Test
+    void aRefreshOfAnUnchangedImageIsAConditionalGetAnsweredWith304() {
+        ImageKey key = uniqueKey("avatars", "png");
+        byte[] png = TestImages.png(4_000);
+        origin.serve(key.value(), Reply.image(png, "image/png").withETag("\"same\""));
+        assertTrue(read(key).enqueued());
+        awaitOutcome(key, ReadOutcome.HIT);
+        long firstFreshUntil = Long.parseLong(imageFields(key).get("fresh-until"));
+        long firstFetchedAt = Long.parseLong(imageFields(key).get("fetched-at"));
+
+        // A manual regeneration requested after the first fetch: the worker asks "has it changed?".
+        redis.stream(String.class).xadd(RedisKeys.jobs(partition(key)),
+                Map.of("key", key.value(), "reason", "manual", "requested-at", String.valueOf(firstFetchedAt + 1)));
+
+        await().atMost(WAIT).until(() -> Long.parseLong(imageFields(key).get("fetched-at")) > firstFetchedAt);
+        assertEquals(2, origin.fetches(key.value()));
+        List<TestOrigin.Request> requests = origin.requests(key.value());
+        assertEquals("\"same\"", requests.get(1).header("If-None-Match").orElseThrow());
+        assertTrue(Long.parseLong(imageFields(key).get("fresh-until")) >= firstFreshUntil);
+        assertArrayEquals(png, read(key).body().orElseThrow());
+        assertEquals(0, origin.deliveries(key.value()).get(1).bodyBytesSent(), "a 304 carries no body");
+        assertEquals(304, origin.deliveries(key.value()).get(1).status());
+    }
+
+    @Test
+    void aStaleImageIsServedWhileOneRefreshRuns() {
+        // Segment "shortlived" is fresh for 1 s in the test profile, then stale for its grace.
+        ImageKey key = uniqueKey("shortlived", "png");
+        byte[] first = TestImages.png(3_000, 1);
+        byte[] second = TestImages.png(3_000, 2);
+        origin.serveInTurn(key.value(), Reply.image(first, "image/png"), Reply.image(second, "image/png"));
+        assertTrue(read(key).enqueued());
+        awaitOutcome(key, ReadOutcome.HIT);
+
+        ReadResult stale = awaitOutcome(key, ReadOutcome.STALE);
+        assertArrayEquals(first, stale.body().orElseThrow());
+
+        await().atMost(WAIT).until(() -> {
+            ReadResult result = read(key);
+            return result.outcome() == ReadOutcome.HIT && Arrays.equals(second, result.body().orElseThrow());
+        });
+        assertEquals(2, origin.fetches(key.value()));
+    }
+
+    @Test
+    void anOrigin404IsRememberedAsANegativeEntry() {
+        ImageKey key = uniqueKey("avatars", "png");
+        origin.serve(key.value(), Reply.status(404));
+        assertTrue(read(key).enqueued());
+
+        ReadResult negative = awaitOutcome(key, ReadOutcome.NEGATIVE);
+        assertEquals(404, negative.negativeStatus().orElseThrow());
+        assertFalse(read(key).enqueued(), "a remembered 404 enqueues nothing");
+        assertEquals(1, origin.fetches(key.value()));
+        long ttl = redis.key().pttl(imageKey(key));
+        assertTrue(ttl > 0 && ttl <= config.segmentDefaults().negativeTtl().toMillis(), "PTTL " + ttl);
+    }
+
+    @Test
+    void anOversizeBodyIsRejectedWithoutCachingAnything() {
+        ImageKey key = uniqueKey("banners", "png");
+        long limit = config.origin().maxBytes().asLongValue();
+        // Chunked, so the client learns the size only while reading.
+        origin.serve(key.value(), Reply.chunked(TestImages.png(1_000), limit * 2, "image/png"));
+        assertTrue(read(key).enqueued());
+
+        Map<String, String> deadLetter = awaitDeadLetter(key);
+        assertTrue(deadLetter.get("last-error").contains("max-bytes"), deadLetter.get("last-error"));
+        assertEquals("1", deadLetter.get("deliveries"), "a permanent failure is not retried");
+        assertFalse(redis.key().exists(imageKey(key)));
+        assertTrue(origin.deliveries(key.value()).get(0).bodyBytesSent() < limit * 2, "the transfer was cut off");
+    }
+
+    @Test
+    void anHtmlBodyIsRejectedWithoutCachingAnything() {
+        ImageKey key = uniqueKey("avatars", "png");
+        origin.serve(key.value(), Reply.body(200, TestImages.html(), "image/png"));
+        assertTrue(read(key).enqueued());
+
+        Map<String, String> deadLetter = awaitDeadLetter(key);
+        assertEquals("1", deadLetter.get("deliveries"));
+        assertFalse(redis.key().exists(imageKey(key)));
+        assertEquals(1, origin.fetches(key.value()));
+    }
+
+    @Test
+    void jobsRunConcurrentlyUpToTheConfiguredBound() {
+        int concurrency = config.worker().concurrency();
+        List<ImageKey> keys = new ArrayList<>();
+        for (int i = 0; i < concurrency * 3; i++) {
+            ImageKey key = uniqueKey("thumbnails", "png");
+            keys.add(key);
+            origin.serve(key.value(), Reply.image(TestImages.png(1_000), "image/png").withDelay(Duration.ofMillis(200)));
+        }
+        keys.forEach(key -> assertTrue(read(key).enqueued()));
+
+        keys.forEach(key -> awaitOutcome(key, ReadOutcome.HIT));
+        int peak = origin.peakConcurrency(keys.stream().map(ImageKey::value).toList());
+        assertTrue(peak > 1, "jobs ran one at a time");
+        assertTrue(peak <= concurrency, "peak " + peak + " exceeds pansaar.worker.concurrency " + concurrency);
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+
+    private static ImageKey uniqueKey(String segment, String extension) {
+        return ImageKey.of(segment + "/" + UUID.randomUUID() + "-" + SEQUENCE.incrementAndGet() + "." + extension);
+    }
+
+    private int partition(ImageKey key) {
+        return partitioner.partitionOf(key);
+    }
+
+    private String imageKey(ImageKey key) {
+        return RedisKeys.image(partition(key), key);
+    }
+
+    private ReadResult read(ImageKey key) {
+        return store.read(key).await().atMost(WAIT);
+    }
+
+    private ReadResult awaitOutcome(ImageKey key, ReadOutcome outcome) {
+        return await().atMost(WAIT).until(() -> read(key), result -> result.outcome() == outcome);
+    }
+
+    private Map<String, String> imageFields(ImageKey key) {
+        Map<String, String> fields = new HashMap<>(redis.hash(String.class).hgetall(imageKey(key)));
+        fields.remove("body");
+        return fields;
+    }
+
+    private long pendingJobsOf(ImageKey key) {
+        return redis.stream(String.class).xrange(RedisKeys.jobs(partition(key)), StreamRange.of("-", "+"))
+                .stream().filter(message -> key.value().equals(message.payload().get("key"))).count();
+    }
+
+    private Map<String, String> awaitDeadLetter(ImageKey key) {
+        String dead = RedisKeys.deadLetters(partition(key));
+        return await().atMost(WAIT).until(() -> redis.stream(String.class)
+                .xrange(dead, StreamRange.of("-", "+")).stream()
+                .map(StreamMessage::payload).filter(fields -> key.value().equals(fields.get("key")))
+                .findFirst().orElse(null), deadLetter -> deadLetter != null);
+    }
+
+    private List<Map<String, String>> deadLettersWith(String stream, String field, String value) {
+        String dead = stream.substring(0, stream.length() - "jobs".length()) + "dead";
+        return redis.stream(String.class).xrange(dead, StreamRange.of("-", "+"))
+                .stream().map(StreamMessage::payload).filter(fields -> value.equals(fields.get(field))).toList();
+    }
+}
