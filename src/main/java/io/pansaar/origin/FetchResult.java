@@ -11,7 +11,8 @@ public sealed interface FetchResult {
     Duration elapsed();
 
     /**
-     * The origin sent an image that passed every check.
+     * The origin sent an image that passed every check. Like any record holding an array, two results
+     * are equal only when they share the same body array.
      *
      * @param body the image bytes, at most {@code pansaar.origin.max-bytes}
      * @param contentType the media type detected from the bytes (which agrees with the origin's header)

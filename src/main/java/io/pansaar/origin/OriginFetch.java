@@ -128,6 +128,10 @@ final class OriginFetch {
 
     private void onResponse(HttpClientResponse response) {
         int status = response.statusCode();
+        // Replaced by the body's own handlers on the paths that read it; this one covers a connection closed
+        // at once (a declared oversize body), which would otherwise be logged as an unhandled stream error.
+        response.exceptionHandler(error -> LOG.debugf("connection to origin %s closed after its %d answer: %s", url,
+                status, error));
         if (status == 200 || status == 203) {
             readImage(response);
         } else if (status == 304) {
