@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.redis.FunctionLibrary;
+import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.annotations.ConnectorAttribute;
 import io.smallrye.reactive.messaging.connector.InboundConnector;
 import io.smallrye.reactive.messaging.health.HealthReport;
@@ -22,7 +23,6 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.context.BeforeDestroyed;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.Reception;
 import jakarta.inject.Inject;
@@ -84,9 +84,12 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
         return consumer.messages();
     }
 
-    /** Stops every polling loop before Quarkus closes the Redis client, so no read is cut off mid-flight. */
-    void stopBeforeShutdown(@Observes(notifyObserver = Reception.IF_EXISTS) @Priority(50)
-            @BeforeDestroyed(ApplicationScoped.class) Object event) {
+    /**
+     * Stops every polling loop before Quarkus closes the Redis client, so no read is cut off
+     * mid-flight. Observers of ShutdownEvent run while every service still works; bean destruction
+     * comes later and in no defined order.
+     */
+    void stopBeforeShutdown(@Observes(notifyObserver = Reception.IF_EXISTS) @Priority(50) ShutdownEvent event) {
         for (Channel channel : channels) {
             try {
                 channel.consumer().stop().await().atMost(STOP_TIMEOUT);

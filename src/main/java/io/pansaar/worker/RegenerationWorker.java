@@ -2,8 +2,10 @@ package io.pansaar.worker;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
@@ -59,14 +61,22 @@ public class RegenerationWorker {
         this.originTimeout = config.origin().timeout().plusSeconds(5);
     }
 
-    /** Processes one job stream entry. */
+    /**
+     * Processes one job stream entry, then acknowledges it, or nacks it with the failure.
+     *
+     * <p>The message is settled here rather than by throwing, because a failed job is an expected
+     * event that the connector handles (retry or dead letter); it is logged once, as a warning.
+     */
     @Incoming("regeneration-jobs")
     @Blocking(value = "regeneration", ordered = false)
-    public void regenerate(StreamEntry entry) {
-        RegenerationJob job = parse(entry);
-        job.traceparent().ifPresent(traceparent -> MDC.put("traceparent", traceparent));
+    public CompletionStage<Void> regenerate(Message<StreamEntry> message) {
         try {
+            RegenerationJob job = parse(message.getPayload());
+            job.traceparent().ifPresent(traceparent -> MDC.put("traceparent", traceparent));
             process(job);
+            return message.ack();
+        } catch (RuntimeException failure) {
+            return message.nack(failure);
         } finally {
             MDC.remove("traceparent");
         }

@@ -68,6 +68,9 @@ public final class TestOrigin implements AutoCloseable {
     private final ExecutorService executor;
     private final Map<String, Route> routes = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> fetchCounts = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Per path, the most requests (for any path) that were being answered while one for this path was. */
+    private final Map<String, Integer> peakInFlight = new ConcurrentHashMap<>();
     private final AtomicInteger totalFetches = new AtomicInteger();
     private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Delivery> deliveries = new ConcurrentLinkedQueue<>();
@@ -160,6 +163,14 @@ public final class TestOrigin implements AutoCloseable {
         return totalFetches.get();
     }
 
+    /**
+     * The most requests the origin was answering at once while answering one of {@code paths}:
+     * how many fetches a client ran in parallel.
+     */
+    public int peakConcurrency(List<String> paths) {
+        return paths.stream().mapToInt(path -> peakInFlight.getOrDefault(path, 0)).max().orElse(0);
+    }
+
     /** The requests for {@code path}, in the order they arrived. */
     public List<Request> requests(String path) {
         return requests.stream().filter(request -> request.path().equals(path)).toList();
@@ -185,6 +196,7 @@ public final class TestOrigin implements AutoCloseable {
         totalFetches.incrementAndGet();
         Route route = routes.get(path);
         Reply reply = route == null ? UNKNOWN_PATH : route.next();
+        peakInFlight.merge(path, inFlight.incrementAndGet(), Math::max);
         try {
             if (!reply.delay().isZero()) {
                 Thread.sleep(reply.delay().toMillis());
@@ -200,6 +212,7 @@ public final class TestOrigin implements AutoCloseable {
             Thread.currentThread().interrupt();
             deliveries.add(new Delivery(path, 0, 0, false));
         } finally {
+            inFlight.decrementAndGet();
             exchange.close();
         }
     }
