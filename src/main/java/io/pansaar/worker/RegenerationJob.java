@@ -52,6 +52,12 @@ public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMi
         return token.orElseGet(() -> "entry-" + entry.partition() + "-" + entry.id());
     }
 
+    /** How log lines name this job: reason, entry id, stream, and the trace context when there is one. */
+    public String describe() {
+        return reason.wireName() + " job " + entry.id() + " of " + entry.stream()
+                + traceparent.map(value -> ", traceparent " + value).orElse("");
+    }
+
     private static Optional<String> optionalField(StreamEntry entry, String name) {
         return Optional.ofNullable(entry.fields().get(name)).filter(value -> !value.isBlank());
     }

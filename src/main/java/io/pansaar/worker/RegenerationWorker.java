@@ -7,7 +7,6 @@ import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
-import org.jboss.logging.MDC;
 
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.SegmentSettings;
@@ -71,14 +70,10 @@ public class RegenerationWorker {
     @Blocking(value = "regeneration", ordered = false)
     public CompletionStage<Void> regenerate(Message<StreamEntry> message) {
         try {
-            RegenerationJob job = parse(message.getPayload());
-            job.traceparent().ifPresent(traceparent -> MDC.put("traceparent", traceparent));
-            process(job);
+            process(parse(message.getPayload()));
             return message.ack();
         } catch (RuntimeException failure) {
             return message.nack(failure);
-        } finally {
-            MDC.remove("traceparent");
         }
     }
 
@@ -98,12 +93,11 @@ public class RegenerationWorker {
         switch (claim.outcome()) {
             case SATISFIED -> {
                 statistics.recordDeduplicated();
-                LOG.debugf("%s: no fetch needed, %s (%s job %s)", job.key(), claim.detail(), job.reason().wireName(),
-                        job.entry().id());
+                LOG.debugf("%s: no fetch needed, %s (%s)", job.key(), claim.detail(), job.describe());
             }
             case BUSY -> {
                 statistics.recordDeduplicated();
-                LOG.debugf("%s: another worker is fetching it, no fetch (job %s)", job.key(), job.entry().id());
+                LOG.debugf("%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
             }
             case CLAIMED -> regenerateClaimed(job, claim);
         }
@@ -120,7 +114,8 @@ public class RegenerationWorker {
             }
             if (outcome == WriteOutcome.STALE_WRITE) {
                 statistics.recordSuperseded();
-                LOG.infof("%s: a newer regeneration was written first; this one was discarded", job.key());
+                LOG.infof("%s: a newer regeneration was written first; this one was discarded (%s)", job.key(),
+                        job.describe());
             }
         } catch (OriginFetchException e) {
             handleFetchFailure(job, claim, e);
@@ -152,9 +147,9 @@ public class RegenerationWorker {
                     .await().atMost(redisTimeout);
             if (outcome == WriteOutcome.WRITTEN) {
                 statistics.recordRegenerated();
-                LOG.infof("regenerated %s: %,d bytes %s, fresh for %s, origin %d ms (%s job %s)", job.key(),
+                LOG.infof("regenerated %s: %,d bytes %s, fresh for %s, origin %d ms (%s)", job.key(),
                         fetched.body().length, fetched.contentType(), freshTtl, fetched.elapsed().toMillis(),
-                        job.reason().wireName(), job.entry().id());
+                        job.describe());
             }
             return outcome;
         }
@@ -165,7 +160,8 @@ public class RegenerationWorker {
                     freshTtl, segment.grace()).await().atMost(redisTimeout);
             if (outcome == WriteOutcome.EXTENDED) {
                 statistics.recordNotModified();
-                LOG.infof("revalidated %s: origin said 304, fresh for another %s", job.key(), freshTtl);
+                LOG.infof("revalidated %s: origin said 304, fresh for another %s (%s)", job.key(), freshTtl,
+                        job.describe());
             }
             return outcome;
         }
@@ -174,7 +170,8 @@ public class RegenerationWorker {
                 .await().atMost(redisTimeout);
         if (outcome == WriteOutcome.WRITTEN) {
             statistics.recordNegative();
-            LOG.infof("%s: origin answered %d; remembered for %s", job.key(), notFound.status(), segment.negativeTtl());
+            LOG.infof("%s: origin answered %d; remembered for %s (%s)", job.key(), notFound.status(),
+                    segment.negativeTtl(), job.describe());
         }
         return outcome;
     }
@@ -183,13 +180,13 @@ public class RegenerationWorker {
         statistics.recordFailed();
         if (!failure.retryable()) {
             releaseQuietly(job, claim, ReleaseMode.ABANDON);
-            LOG.warnf("%s: dead-lettering job %s: %s", job.key(), job.entry().id(), failure.getMessage());
+            LOG.warnf("%s: dead-lettering %s: %s", job.key(), job.describe(), failure.getMessage());
             throw new UnprocessableEntryException(failure.getMessage(), failure);
         }
         boolean lastDelivery = job.entry().deliveryCount() >= maxDeliveries;
         releaseQuietly(job, claim, lastDelivery ? ReleaseMode.ABANDON : ReleaseMode.RETRY);
-        LOG.warnf("%s: delivery %d of %d failed: %s", job.key(), job.entry().deliveryCount(), maxDeliveries,
-                failure.getMessage());
+        LOG.warnf("%s: delivery %d of %d failed: %s (%s)", job.key(), job.entry().deliveryCount(), maxDeliveries,
+                failure.getMessage(), job.describe());
         throw failure;
     }
 
