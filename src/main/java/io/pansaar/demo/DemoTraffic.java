@@ -31,7 +31,8 @@ public class DemoTraffic {
     private final int readsPerSecond;
     private final double[] cumulativePopularity;
     private final Map<ReadOutcome, Integer> seen = new EnumMap<>(ReadOutcome.class);
-    private int enqueued;
+    private int missesEnqueued;
+    private int refreshesEnqueued;
     private int failedReads;
 
     public DemoTraffic(ImageStore store, PansaarConfig config) {
@@ -67,20 +68,23 @@ public class DemoTraffic {
 
     @Scheduled(every = "10s", delayed = "13s", skipExecutionIf = Disabled.class)
     synchronized void report() {
-        LOG.infof("demo traffic, last 10 s: %d hits, %d stale (served while refreshing), %d misses (%d enqueued a job,"
-                + " the rest joined a pending one), %d negative (origin 404), %d failed reads",
-                seen.getOrDefault(ReadOutcome.HIT, 0), seen.getOrDefault(ReadOutcome.STALE, 0),
-                seen.getOrDefault(ReadOutcome.MISS, 0), enqueued, seen.getOrDefault(ReadOutcome.NEGATIVE, 0),
+        LOG.infof("demo traffic, last 10 s: %d hits; %d stale, served at once (%d enqueued a refresh); %d misses"
+                + " (%d enqueued a job, the rest joined a pending one); %d negative (origin 404); %d failed reads",
+                seen.getOrDefault(ReadOutcome.HIT, 0), seen.getOrDefault(ReadOutcome.STALE, 0), refreshesEnqueued,
+                seen.getOrDefault(ReadOutcome.MISS, 0), missesEnqueued, seen.getOrDefault(ReadOutcome.NEGATIVE, 0),
                 failedReads);
         seen.clear();
-        enqueued = 0;
+        missesEnqueued = 0;
+        refreshesEnqueued = 0;
         failedReads = 0;
     }
 
     private synchronized void count(ReadResult result) {
         seen.merge(result.outcome(), 1, Integer::sum);
-        if (result.enqueued()) {
-            enqueued++;
+        if (result.enqueued() && result.outcome() == ReadOutcome.MISS) {
+            missesEnqueued++;
+        } else if (result.enqueued()) {
+            refreshesEnqueued++;
         }
     }
 

@@ -76,6 +76,8 @@ class WorkerProcessIT {
         origin.serve(slow.value(), Reply.image(TestImages.png(3_000), "image/png").withDelay(Duration.ofSeconds(2)));
         ImageKey later = ImageKey.of("avatars/after-restart.png");
         origin.serve(later.value(), Reply.image(TestImages.png(3_000), "image/png"));
+        ImageKey inFlightAtStop = ImageKey.of("avatars/in-flight-at-stop.png");
+        origin.serve(inFlightAtStop.value(), Reply.image(TestImages.png(3_000), "image/png").withDelay(Duration.ofSeconds(2)));
 
         try (WorkerProcess first = WorkerProcess.start("first")) {
             first.awaitLog("loaded function library");
@@ -96,7 +98,12 @@ class WorkerProcessIT {
             addJob(later);
             await().atMost(WAIT).until(() -> exists(RedisKeys.image(PARTITIONER.partitionOf(later), later)));
 
+            // Stopped in the middle of a fetch: the job either finishes or stays pending, never lost.
+            addJob(inFlightAtStop);
+            await().atMost(WAIT).until(() -> origin.fetches(inFlightAtStop.value()) == 1);
             second.stop();
+            boolean written = exists(RedisKeys.image(PARTITIONER.partitionOf(inFlightAtStop), inFlightAtStop));
+            assertTrue(written || pendingCount(inFlightAtStop) == 1, "the job in flight at stop was neither done nor pending");
             second.awaitLog("stopped in");
             List<String> complaints = second.lines().stream()
                     .filter(line -> line.contains(" ERROR ") || line.contains(" WARN ")).toList();
