@@ -113,6 +113,10 @@ public interface PansaarConfig {
         @WithDefault("10m")
         Duration queuedMarkerTtl();
 
+        /** On shutdown, how long jobs in flight may take to finish before they are left pending for another worker. */
+        @WithDefault("20s")
+        Duration shutdownTimeout();
+
         /** Identifies this process in the consumer group; a random suffix is added. Defaults to the host (pod) name. */
         Optional<String> name();
     }

@@ -47,6 +47,7 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
 
     private static final Logger LOG = Logger.getLogger(RedisStreamsConnector.class);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    private static final long DRAIN_CHECK_MILLIS = 50;
 
     private final List<Channel> channels = new CopyOnWriteArrayList<>();
 
@@ -85,9 +86,10 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
     }
 
     /**
-     * Stops every polling loop before Quarkus closes the Redis client, so no read is cut off
-     * mid-flight. Observers of ShutdownEvent run while every service still works; bean destruction
-     * comes later and in no defined order.
+     * Stops every polling loop, then lets the jobs in flight finish, before Quarkus closes the Redis
+     * client, so no read is cut off and no finished fetch is lost for want of a connection.
+     * Observers of ShutdownEvent run while every service still works; bean destruction comes later
+     * and in no defined order.
      */
     void stopBeforeShutdown(@Observes(notifyObserver = Reception.IF_EXISTS) @Priority(50) ShutdownEvent event) {
         for (Channel channel : channels) {
@@ -97,6 +99,29 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
                 LOG.warnf("channel %s did not stop within %s: %s", channel.name(), STOP_TIMEOUT, e.getMessage());
             }
         }
+        Duration drainTimeout = config.worker().shutdownTimeout();
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        int inFlight = inFlight();
+        if (inFlight > 0) {
+            LOG.infof("waiting up to %s for %d jobs in flight to finish", drainTimeout, inFlight);
+        }
+        while (inFlight > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(DRAIN_CHECK_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            inFlight = inFlight();
+        }
+        if (inFlight > 0) {
+            LOG.warnf("%d jobs still in flight after %s; they stay pending and another worker takes them over",
+                    inFlight, drainTimeout);
+        }
+    }
+
+    private int inFlight() {
+        return channels.stream().mapToInt(channel -> channel.consumer().inFlight()).sum();
     }
 
     /** True when every channel of this connector reads its streams. */
