@@ -3,6 +3,7 @@
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
 -- KEYS[3] fence counter   pansaar:{p}:fence
+-- KEYS[4] statistics      pansaar:{p}:stats (jobs-processed, and jobs-deduplicated when no fetch is needed)
 -- ARGV[1] claim token (the job's token when it has one, so a retried job keeps its identity)
 -- ARGV[2] requested-at, epoch ms
 -- ARGV[3] reason: miss, refresh or manual
@@ -44,6 +45,7 @@ redis.register_function{
     local imageKey = keys[1]
     local markerKey = keys[2]
     local fenceCounterKey = keys[3]
+    local statsKey = keys[4]
     local token = requireNonEmpty('claim token', args[1])
     local requestedAt = requireInteger('requested-at', args[2], 0)
     local reason = requireReason(args[3])
@@ -57,10 +59,14 @@ redis.register_function{
       if marker == 'queued:' .. token or marker == 'fetching:' .. token then
         redis.call('DEL', markerKey)
       end
+      count(statsKey, 'jobs-processed')
+      count(statsKey, 'jobs-deduplicated')
       return { 'SATISFIED', why }
     end
 
     if marker and string.sub(marker, 1, 9) == 'fetching:' and marker ~= 'fetching:' .. token then
+      count(statsKey, 'jobs-processed')
+      count(statsKey, 'jobs-deduplicated')
       return { 'BUSY', string.sub(marker, 10), redis.call('PTTL', markerKey) }
     end
 
@@ -71,6 +77,7 @@ redis.register_function{
       etag = entry[4] or ''
       lastModified = entry[5] or ''
     end
+    count(statsKey, 'jobs-processed')
     return { 'CLAIMED', fence, now, etag, lastModified }
   end
 }

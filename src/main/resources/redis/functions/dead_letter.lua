@@ -2,6 +2,7 @@
 --
 -- KEYS[1]: the job stream, pansaar:{p}:jobs
 -- KEYS[2]: the dead-letter stream, pansaar:{p}:dead (same partition, same hash slot)
+-- KEYS[3]: the partition's statistics, pansaar:{p}:stats (dead-lettered)
 -- ARGV[1]: consumer group
 -- ARGV[2]: consumer that must hold the entry in its pending list
 -- ARGV[3]: entry id
@@ -21,6 +22,7 @@ redis.register_function{
   callback = function(keys, args)
     local jobStream = keys[1]
     local deadLetterStream = keys[2]
+    local statsKey = keys[3]
     local group = args[1]
     local consumer = args[2]
     local entryId = args[3]
@@ -56,6 +58,7 @@ redis.register_function{
     local deadLetterId = redis.call('XADD', deadLetterStream, 'MAXLEN', '~', deadLetterMaxLength, '*', unpack(deadLetter))
     redis.call('XACK', jobStream, group, entryId)
     redis.call('XDEL', jobStream, entryId)
+    count(statsKey, 'dead-lettered')
     return {'moved', deadLetterId}
   end
 }

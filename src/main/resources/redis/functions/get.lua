@@ -5,6 +5,7 @@
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
 -- KEYS[3] job stream      pansaar:{p}:jobs
 -- KEYS[4] token counter   pansaar:{p}:token-seq (touched only when ARGV[2] is empty)
+-- KEYS[5] statistics      pansaar:{p}:stats (hits, stale-hits, misses, negative-hits counted here)
 -- ARGV[1] image key
 -- ARGV[2] token for a job this call may enqueue; empty: the function makes one
 -- ARGV[3] queued-marker TTL in ms; empty: 600000
@@ -23,6 +24,7 @@ redis.register_function{
     local markerKey = keys[2]
     local jobStreamKey = keys[3]
     local tokenCounterKey = keys[4]
+    local statsKey = keys[5]
     local key = requireNonEmpty('image key', args[1])
     local token = args[2]
     local queuedTtl = requireInteger('queued-marker TTL', args[3], 1, 600000)
@@ -31,10 +33,12 @@ redis.register_function{
     local entry = redis.call('HMGET', imageKey, 'status', 'fresh-until')
     local status = entry[1]
     if not status then
+      count(statsKey, 'misses')
       local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token, queuedTtl, now)
       return { 'MISS', 0, enqueued, jobId, '' }
     end
     if status ~= 'ok' then
+      count(statsKey, 'negative-hits')
       return { 'NEGATIVE', 0, 0, '', status }
     end
 
@@ -42,9 +46,11 @@ redis.register_function{
     redis.call('HSET', imageKey, 'last-access', now)
     local freshFor = (tonumber(entry[2]) or 0) - now
     if freshFor > 0 then
+      count(statsKey, 'hits')
       return { 'HIT', freshFor, 0, '', '' }
     end
     -- Past fresh-until but the hash still exists: within grace, serve it and refresh once.
+    count(statsKey, 'stale-hits')
     local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'refresh', token, queuedTtl, now)
     return { 'STALE', freshFor, enqueued, jobId, '' }
   end

@@ -6,6 +6,7 @@
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
 -- KEYS[3] staging hash    pansaar:{p}:staging:<token>:<key>
+-- KEYS[4] statistics      pansaar:{p}:stats (regenerated)
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (from pansaar_claim; becomes fetched-at)
@@ -13,7 +14,8 @@
 -- ARGV[5] grace in ms (the hash's Redis TTL is fresh TTL + grace)
 --
 -- Returns:
---   {'WRITTEN', fresh-until ms}   image replaced; hits and last-access carried over; own marker deleted
+--   {'WRITTEN', fresh-until ms}   image replaced; hits and last-access carried over; own marker deleted;
+--                                  the key published on pansaar:{p}:ready
 --   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; staging deleted, nothing changed
 -- Errors: PANSAAR_BAD_ARGUMENT, PANSAAR_STAGING_MISSING (the staging hash expired or was never written)
 
@@ -23,6 +25,7 @@ redis.register_function{
     local imageKey = keys[1]
     local markerKey = keys[2]
     local stagingKey = keys[3]
+    local statsKey = keys[4]
     local token, fence, claimedAt = requireClaimArguments(args)
     local freshTtl = requireInteger('fresh TTL', args[4], 1)
     local grace = requireInteger('grace', args[5], 0)
@@ -46,6 +49,8 @@ redis.register_function{
     end
     redis.call('PEXPIRE', imageKey, freshTtl + grace)
     releaseOwnMarker(markerKey, token)
+    count(statsKey, 'regenerated')
+    announceReady(imageKey)
     return { 'WRITTEN', freshUntil }
   end
 }

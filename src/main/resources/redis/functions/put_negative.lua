@@ -3,6 +3,7 @@
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
+-- KEYS[3] statistics      pansaar:{p}:stats (negative)
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (becomes fetched-at)
@@ -10,7 +11,8 @@
 -- ARGV[5] the origin's status code, 400..599
 --
 -- Returns:
---   {'WRITTEN', expires-at ms}     the hash is now {status, fence, fetched-at, fresh-until}; own marker deleted
+--   {'WRITTEN', expires-at ms}     the hash is now {status, fence, fetched-at, fresh-until}; own marker deleted;
+--                                  the key published on pansaar:{p}:ready
 --   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; nothing changed
 -- Errors: PANSAAR_BAD_ARGUMENT
 
@@ -19,6 +21,7 @@ redis.register_function{
   callback = function(keys, args)
     local imageKey = keys[1]
     local markerKey = keys[2]
+    local statsKey = keys[3]
     local token, fence, claimedAt = requireClaimArguments(args)
     local negativeTtl = requireInteger('negative TTL', args[4], 1)
     local statusCode = requireInteger('status code', args[5], 400)
@@ -37,6 +40,8 @@ redis.register_function{
       'fresh-until', expiresAt)
     redis.call('PEXPIRE', imageKey, negativeTtl)
     releaseOwnMarker(markerKey, token)
+    count(statsKey, 'negative')
+    announceReady(imageKey)
     return { 'WRITTEN', expiresAt }
   end
 }

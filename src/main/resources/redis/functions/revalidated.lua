@@ -3,6 +3,7 @@
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
+-- KEYS[3] statistics      pansaar:{p}:stats (not-modified)
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (becomes fetched-at)
@@ -12,7 +13,8 @@
 -- ARGV[7] last-modified from the 304; empty: keep the stored one
 --
 -- Returns:
---   {'EXTENDED', fresh-until ms}   freshness and TTL extended; own marker deleted
+--   {'EXTENDED', fresh-until ms}   freshness and TTL extended; own marker deleted; the key published on
+--                                  pansaar:{p}:ready
 --   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; nothing changed
 --   {'GONE'}                       no ok copy to extend (expired, evicted or negative meanwhile);
 --                                  the marker stays so the worker can fetch in full under its lease
@@ -23,6 +25,7 @@ redis.register_function{
   callback = function(keys, args)
     local imageKey = keys[1]
     local markerKey = keys[2]
+    local statsKey = keys[3]
     local token, fence, claimedAt = requireClaimArguments(args)
     local freshTtl = requireInteger('fresh TTL', args[4], 1)
     local grace = requireInteger('grace', args[5], 0)
@@ -47,6 +50,8 @@ redis.register_function{
     end
     redis.call('PEXPIRE', imageKey, freshTtl + grace)
     releaseOwnMarker(markerKey, token)
+    count(statsKey, 'not-modified')
+    announceReady(imageKey)
     return { 'EXTENDED', freshUntil }
   end
 }

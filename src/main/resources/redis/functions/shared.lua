@@ -77,6 +77,20 @@ local function newerFence(imageKey, fence)
   return nil
 end
 
+-- Adds one to a counter of the partition's statistics hash (pansaar:{p}:stats), read by GET /api/status.
+local function count(statsKey, counter)
+  redis.call('HINCRBY', statsKey, counter, 1)
+end
+
+-- Tells waiting readers (GET /images/<key> in any Pansaar process) that the key has an answer now:
+-- publishes the image key on pansaar:{p}:ready, both derived from the image hash's name.
+local function announceReady(imageKey)
+  local tag, key = string.match(imageKey, '^(pansaar:{%d+}:)img:(.+)$')
+  if tag then
+    redis.call('PUBLISH', tag .. 'ready', key)
+  end
+end
+
 -- Deletes the single-flight marker only when this claim holds it: a newer claim's marker stays.
 local function releaseOwnMarker(markerKey, token)
   if redis.call('GET', markerKey) == 'fetching:' .. token then

@@ -46,6 +46,16 @@ public final class RedisKeys {
         return partitionPrefix(partition) + "token-seq";
     }
 
+    /** Partition p's statistics hash: cumulative counters of reads and jobs, kept by the functions. */
+    public static String stats(int partition) {
+        return partitionPrefix(partition) + "stats";
+    }
+
+    /** Partition p's pub/sub channel on which every write publishes the image key it answered. */
+    public static String readyChannel(int partition) {
+        return partitionPrefix(partition) + "ready";
+    }
+
     /** Partition p's job stream. */
     public static String jobs(int partition) {
         return partitionPrefix(partition) + "jobs";

@@ -55,7 +55,7 @@ public class ImageStore {
         return send(() -> List.of(
                 Request.cmd(Command.HGET).arg(image).arg("body"),
                 fcall("pansaar_get", List.of(image, RedisKeys.marker(partition, key), RedisKeys.jobs(partition),
-                        RedisKeys.tokenCounter(partition)),
+                        RedisKeys.tokenCounter(partition), RedisKeys.stats(partition)),
                         key.value(), "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()))))
                 .onItem().transformToUni(replies -> {
                     Response body = replies.get(0);
@@ -99,7 +99,8 @@ public class ImageStore {
     public Uni<Claim> claim(ImageKey key, String token, long requestedAtMillis, JobReason reason) {
         int partition = partitioner.partitionOf(key);
         return callFunction("pansaar_claim",
-                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), RedisKeys.fence(partition)),
+                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), RedisKeys.fence(partition),
+                        RedisKeys.stats(partition)),
                 token, String.valueOf(requestedAtMillis), reason.wireName(),
                 String.valueOf(workerConfig.fetchLease().toMillis()))
                 .onItem().transform(reply -> {
@@ -130,7 +131,8 @@ public class ImageStore {
             image.lastModified().ifPresent(lastModified -> stage.arg("last-modified").arg(lastModified));
             return List.of(stage,
                     Request.cmd(Command.PEXPIRE).arg(staging).arg(String.valueOf(STAGING_TTL.toMillis())),
-                    fcall("pansaar_put", List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), staging),
+                    fcall("pansaar_put", List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), staging,
+                            RedisKeys.stats(partition)),
                             claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
                             String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis())));
         }).onItem().transform(replies -> writeOutcome("pansaar_put", replies.get(2)));
@@ -142,7 +144,7 @@ public class ImageStore {
         claim.requireClaimed("revalidated");
         int partition = partitioner.partitionOf(key);
         return callFunction("pansaar_revalidated",
-                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key)),
+                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
                 claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
                 String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
                 etag.orElse(""), lastModified.orElse(""))
@@ -154,7 +156,7 @@ public class ImageStore {
         claim.requireClaimed("putNegative");
         int partition = partitioner.partitionOf(key);
         return callFunction("pansaar_put_negative",
-                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key)),
+                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
                 claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
                 String.valueOf(negativeTtl.toMillis()), String.valueOf(statusCode))
                 .onItem().transform(reply -> writeOutcome("pansaar_put_negative", reply));
@@ -164,7 +166,7 @@ public class ImageStore {
     public Uni<Void> release(ImageKey key, Claim claim, ReleaseMode mode) {
         claim.requireClaimed("release");
         int partition = partitioner.partitionOf(key);
-        return callFunction("pansaar_release", List.of(RedisKeys.marker(partition, key)),
+        return callFunction("pansaar_release", List.of(RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
                 claim.token(), mode.wireName(), String.valueOf(workerConfig.queuedMarkerTtl().toMillis()))
                 .onItem().transform(reply -> {
                     String status = reply.get(0).toString();

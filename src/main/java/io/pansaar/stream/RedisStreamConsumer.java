@@ -450,8 +450,8 @@ public final class RedisStreamConsumer {
 
     /** Moves an entry this consumer holds to its partition's dead-letter stream, with why. */
     private Uni<Void> deadLetter(StreamEntry entry, String lastError) {
-        Request call = Request.cmd(Command.FCALL).arg("pansaar_dead_letter").arg(2)
-                .arg(entry.stream()).arg(settings.deadLetters(entry.partition()))
+        Request call = Request.cmd(Command.FCALL).arg("pansaar_dead_letter").arg(3)
+                .arg(entry.stream()).arg(settings.deadLetters(entry.partition())).arg(settings.stats(entry.partition()))
                 .arg(settings.group()).arg(settings.consumerName()).arg(entry.id()).arg(entry.deliveryCount())
                 .arg(lastError).arg(settings.deadLetterMaxLength());
         return redis.send(call)

@@ -56,6 +56,11 @@ public record StreamSettings(StreamNames names, int partitions, boolean cluster,
         return names.deadLetters().apply(partition);
     }
 
+    /** Partition p's statistics hash, where dead letters are counted. */
+    public String stats(int partition) {
+        return names.stats().apply(partition);
+    }
+
     public String group() {
         return names.group();
     }

@@ -113,9 +113,10 @@ class ImageStoreIT {
         assertTrue(result.freshFor().compareTo(HOUR) <= 0 && result.freshFor().compareTo(HOUR.minusSeconds(60)) > 0,
                 "fresh for " + result.freshFor());
         // Exactly one HGET and one FCALL reached Redis from a client (besides the first INFO); the rest ran
-        // inside pansaar_get, where Redis counts them too. A second round trip would add commands here.
+        // inside pansaar_get, where Redis counts them too (two HINCRBYs: the image's hits and the
+        // partition's statistics). A second round trip would add commands here.
         Map<String, Long> expected = Map.of("hget", 1L, "fcall", 1L, "info", 1L,
-                "hmget", 1L, "time", 1L, "hincrby", 1L, "hset", 1L, "total", 7L);
+                "hmget", 1L, "time", 1L, "hincrby", 2L, "hset", 1L, "total", 8L);
         assertEquals(expected, deltas(before, after));
         assertEquals("1", hashField(key, "hits"));
         assertNotNull(hashField(key, "last-access"));
@@ -327,8 +328,9 @@ class ImageStoreIT {
         assertTrue(error.getMessage().contains("status code"), error.getMessage());
 
         // A staging hash that expired before pansaar_put ran: call the function directly without one.
-        RuntimeException missing = assertThrows(RuntimeException.class, () -> redis.execute("FCALL", "pansaar_put", "3",
-                image(key), marker(key), RedisKeys.staging(partition(key), key, claim.token()), claim.token(),
+        RuntimeException missing = assertThrows(RuntimeException.class, () -> redis.execute("FCALL", "pansaar_put", "4",
+                image(key), marker(key), RedisKeys.staging(partition(key), key, claim.token()),
+                RedisKeys.stats(partition(key)), claim.token(),
                 String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()), "1000", "1000"));
         assertEquals(Optional.of(FunctionError.STAGING_MISSING), FunctionError.of(rootCause(missing)));
         assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.TestOriginResource;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.pubsub.PubSubCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -304,7 +306,40 @@ class RegenerationPipelineIT {
         assertTrue(peak <= concurrency, "peak " + peak + " exceeds pansaar.worker.concurrency " + concurrency);
     }
 
+    @Test
+    void writesAreCountedInThePartitionsStatisticsAndAnnouncedOnItsReadyChannel() {
+        ImageKey key = uniqueKey("avatars", "png");
+        origin.serve(key.value(), Reply.image(TestImages.png(2_000), "image/png"));
+        int partition = partition(key);
+        List<String> announced = new CopyOnWriteArrayList<>();
+        PubSubCommands.RedisSubscriber subscriber = redis.pubsub(String.class)
+                .subscribe(RedisKeys.readyChannel(partition), announced::add);
+        try {
+            Map<String, Long> before = statistics(partition);
+            assertTrue(read(key).enqueued());
+            awaitOutcome(key, ReadOutcome.HIT);
+
+            await().atMost(WAIT).until(() -> announced.contains(key.value()));
+            Map<String, Long> after = statistics(partition);
+            assertTrue(after.get("misses") > before.get("misses"), after.toString());
+            assertTrue(after.get("hits") > before.get("hits"), after.toString());
+            assertTrue(after.get("regenerated") > before.get("regenerated"), after.toString());
+            assertTrue(after.get("jobs-processed") > before.get("jobs-processed"), after.toString());
+        } finally {
+            subscriber.unsubscribe();
+        }
+    }
+
     // --- helpers -------------------------------------------------------------------------------
+
+    private Map<String, Long> statistics(int partition) {
+        Map<String, Long> counters = new HashMap<>();
+        for (String counter : List.of("hits", "misses", "regenerated", "jobs-processed")) {
+            String value = redis.hash(String.class).hget(RedisKeys.stats(partition), counter);
+            counters.put(counter, value == null ? 0 : Long.parseLong(value));
+        }
+        return counters;
+    }
 
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
