@@ -38,6 +38,22 @@ public interface PansaarConfig {
 
     Demo demo();
 
+    /**
+     * The bearer token admin endpoints require ({@code Authorization: Bearer <token>}). Without it,
+     * admin endpoints refuse every request (403): they are never open. Set it from a secret, never
+     * in a file in the repository.
+     */
+    Optional<String> adminToken();
+
+    ReadThrough readThrough();
+
+    /** {@code GET /images/<key>}: reading through the cache over HTTP. */
+    interface ReadThrough {
+        /** How long a request for a missing image waits to be told it is ready, before answering 503. */
+        @WithDefault("2s")
+        Duration timeout();
+    }
+
     /** Where images come from and the limits every fetch obeys. */
     interface Origin {
         /** Image URL = base URL + key; a segment may override it. Without it, only segments with their own origin work. */
