@@ -59,6 +59,7 @@ public final class RedisStreamConsumer {
     private static final int RECLAIM_BATCH = 100;
     private static final String CURSOR_START = "0-0";
     private static final long UNBLOCK_RETRY_MILLIS = 100;
+    private static final long FORGET_AFTER_CLAIM_IDLES = 10;
 
     private final Vertx vertx;
     private final Redis redis;
@@ -489,6 +490,7 @@ public final class RedisStreamConsumer {
         for (int partition = 0; partition < settings.partitions(); partition++) {
             int current = partition;
             chain = chain.chain(() -> reclaim(current, CURSOR_START)
+                    .chain(() -> forgetIdleConsumers(current))
                     .onFailure().recoverWithUni(failure -> {
                         LOG.warnf("reclaiming idle jobs of partition %d failed (%s)", current, failure.getMessage());
                         return Uni.createFrom().voidItem();
@@ -518,6 +520,39 @@ public final class RedisStreamConsumer {
                     ? Uni.createFrom().voidItem()
                     : reclaim(partition, result.nextCursor()));
         });
+    }
+
+    /**
+     * Deletes consumers of the partition's stream that have been idle for ten claim-idle periods and
+     * hold nothing: the names earlier worker processes left behind, which would otherwise pile up
+     * with every restart. A live consumer reads every few seconds, so it is never that idle.
+     */
+    private Uni<Void> forgetIdleConsumers(int partition) {
+        String stream = settings.jobs(partition);
+        long forgetAfterMillis = settings.claimIdle().toMillis() * FORGET_AFTER_CLAIM_IDLES;
+        return redis.send(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(stream).arg(settings.group()))
+                .chain(reply -> {
+                    List<Uni<Void>> forgets = new ArrayList<>();
+                    for (Response consumer : reply) {
+                        String name = consumer.get("name").toString();
+                        boolean idle = consumer.get("idle").toLong() > forgetAfterMillis;
+                        if (idle && consumer.get("pending").toLong() == 0 && !name.equals(settings.consumerName())) {
+                            forgets.add(forget(stream, name));
+                        }
+                    }
+                    return forgets.isEmpty() ? Uni.createFrom().voidItem()
+                            : Uni.join().all(forgets).andFailFast().replaceWithVoid();
+                });
+    }
+
+    private Uni<Void> forget(String stream, String consumer) {
+        Request forget = Request.cmd(Command.FCALL).arg("pansaar_forget_consumer").arg(1).arg(stream)
+                .arg(settings.group()).arg(consumer);
+        return redis.send(forget).invoke(reply -> {
+            if ("FORGOTTEN".equals(reply.get(0).toString())) {
+                LOG.infof("forgot consumer %s of %s: idle and holding no job", consumer, stream);
+            }
+        }).replaceWithVoid();
     }
 
     /** Delivers reclaimed entries with their delivery counts; those already delivered maxDeliveries times go to dead letters. */

@@ -183,6 +183,13 @@ class RedisStreamConsumerIT {
             message.ack().toCompletableFuture().join();
             assertEquals(0, harness.pending(stream));
             assertEquals(0, harness.length(stream));
+
+            // Holding nothing and idle for ten claim-idle periods, the vanished worker's name is dropped;
+            // the live consumer, which reads every BLOCK, stays.
+            StreamHarness.await("the vanished consumer is forgotten",
+                    () -> !harness.call("XINFO", "CONSUMERS", stream, settings.group()).toString().contains("vanished-worker"));
+            assertTrue(harness.call("XINFO", "CONSUMERS", stream, settings.group()).toString()
+                    .contains(settings.consumerName()));
         }
     }
 
