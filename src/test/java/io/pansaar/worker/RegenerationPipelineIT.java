@@ -190,17 +190,21 @@ class RegenerationPipelineIT {
         String stream = RedisKeys.jobs(partition(valid));
         String marker = "malformed-" + UUID.randomUUID();
 
-        redis.stream(String.class).xadd(stream, Map.of("reason", "miss", "note", marker));
-        redis.stream(String.class).xadd(stream, Map.of("key", "avatars/../secret.png", "note", marker));
-        redis.stream(String.class).xadd(stream, Map.of("key", valid.value(), "reason", "urgent", "note", marker));
+        String noKey = redis.stream(String.class).xadd(stream, Map.of("reason", "miss", "note", marker));
+        String badKey = redis.stream(String.class).xadd(stream, Map.of("key", "avatars/../secret.png", "note", marker));
+        String badReason = redis.stream(String.class).xadd(stream,
+                Map.of("key", valid.value(), "reason", "urgent", "note", marker));
         redis.stream(String.class).xadd(stream, Map.of("key", valid.value(), "reason", "manual"));
 
         assertArrayEquals(png, awaitOutcome(valid, ReadOutcome.HIT).body().orElseThrow());
         await().atMost(WAIT).until(() -> deadLettersWith(stream, "note", marker).size() == 3);
+        // Entries are processed concurrently, so dead letters are matched by their original id, not their order.
+        Map<String, Map<String, String>> byOriginalId = new HashMap<>();
         List<Map<String, String>> deadLetters = deadLettersWith(stream, "note", marker);
-        assertTrue(deadLetters.get(0).get("last-error").contains("no 'key' field"), deadLetters.get(0).toString());
-        assertTrue(deadLetters.get(1).get("last-error").contains("'..' path element"), deadLetters.get(1).toString());
-        assertTrue(deadLetters.get(2).get("last-error").contains("urgent"), deadLetters.get(2).toString());
+        deadLetters.forEach(deadLetter -> byOriginalId.put(deadLetter.get("original-id"), deadLetter));
+        assertTrue(byOriginalId.get(noKey).get("last-error").contains("no 'key' field"), byOriginalId.toString());
+        assertTrue(byOriginalId.get(badKey).get("last-error").contains("'..' path element"), byOriginalId.toString());
+        assertTrue(byOriginalId.get(badReason).get("last-error").contains("urgent"), byOriginalId.toString());
         deadLetters.forEach(deadLetter -> assertEquals("1", deadLetter.get("deliveries")));
     }
 
