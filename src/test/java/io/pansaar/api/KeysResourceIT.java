@@ -99,7 +99,7 @@ class KeysResourceIT {
     void aStaleKeyHasNegativeFreshnessAndItsPendingRefreshIsShown() {
         ImageKey key = TestKeys.unique("shortlived", "png");
         origin.serveInTurn(key.value(), Reply.image(TestImages.png(2_000, 1), "image/png"),
-                Reply.image(TestImages.png(2_000, 2), "image/png").withDelay(Duration.ofMillis(900)));
+                Reply.image(TestImages.png(2_000, 2), "image/png").withDelay(Duration.ofMillis(500)));
         given().urlEncodingEnabled(false).get("/images/" + key.value()).then().statusCode(200);
         await().atMost(WAIT).until(() -> describe(key).getLong("freshForSeconds") < 0);
 

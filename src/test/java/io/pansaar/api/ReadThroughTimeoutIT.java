@@ -44,7 +44,7 @@ class ReadThroughTimeoutIT {
         ImageKey key = TestKeys.unique("avatars", "png");
         byte[] png = TestImages.png(2_000);
         // Longer than the profile's 300 ms wait, shorter than the test profile's 1 s origin timeout.
-        origin.serve(key.value(), Reply.image(png, "image/png").withDelay(Duration.ofMillis(800)));
+        origin.serve(key.value(), Reply.image(png, "image/png").withDelay(Duration.ofMillis(600)));
 
         given().urlEncodingEnabled(false).get("/images/" + key.value())
                 .then().statusCode(503).contentType("application/problem+json")

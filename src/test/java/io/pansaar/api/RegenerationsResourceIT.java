@@ -48,7 +48,7 @@ class RegenerationsResourceIT {
     void aRequestEnqueuesOneJobAndARepeatWhileItIsPendingAddsNone() {
         ImageKey key = TestKeys.unique("banners", "png");
         // Slow, so the job is still queued or fetching when the second request arrives.
-        origin.serve(key.value(), Reply.image(TestImages.png(2_000), "image/png").withDelay(Duration.ofMillis(800)));
+        origin.serve(key.value(), Reply.image(TestImages.png(2_000), "image/png").withDelay(Duration.ofMillis(400)));
         int partition = partitioner.partitionOf(key);
 
         JsonPath first = admin().body(Map.of("key", key.value())).post("/api/regenerations")
@@ -101,6 +101,13 @@ class RegenerationsResourceIT {
         assertBadRequest("{\"key\": ", "not a JSON object");
         assertBadRequest("[\"avatars/x.png\"]", "not a JSON object");
         assertBadRequest("", "no body");
+    }
+
+    @Test
+    void aBodyThatIsNotJsonIsRefusedWith415() {
+        given().contentType(ContentType.TEXT).header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .body("avatars/x.png").post("/api/regenerations")
+                .then().statusCode(415);
     }
 
     @Test
