@@ -1,5 +1,5 @@
 -- pansaar_get: the bookkeeping half of a read. App servers pipeline it right after a plain
--- HGET <image hash> body, so a read is one round trip and the bytes never pass through Lua.
+-- HMGET <image hash> body content-type etag, so a read is one round trip and the bytes never pass through Lua.
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>

@@ -2,7 +2,9 @@ package io.pansaar.store;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -22,7 +24,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * Reads and writes cached images through the Pansaar Redis Functions. Every call is one round trip;
- * image bytes travel only in plain HGET/HSET commands, never through Lua.
+ * image bytes travel only in plain HMGET/HSET commands, never through Lua.
  */
 @ApplicationScoped
 public class ImageStore {
@@ -52,13 +54,15 @@ public class ImageStore {
     private Uni<ReadResult> read(ImageKey key, boolean mayRetry) {
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
+        // The plain half of the read fetches everything an HTTP answer needs, so no second round trip follows.
         return send(() -> List.of(
-                Request.cmd(Command.HGET).arg(image).arg("body"),
+                Request.cmd(Command.HMGET).arg(image).arg("body").arg("content-type").arg("etag"),
                 fcall("pansaar_get", List.of(image, RedisKeys.marker(partition, key), RedisKeys.jobs(partition),
                         RedisKeys.tokenCounter(partition), RedisKeys.stats(partition)),
                         key.value(), "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()))))
                 .onItem().transformToUni(replies -> {
-                    Response body = replies.get(0);
+                    Response plain = replies.get(0);
+                    Response body = plain.get(0);
                     Response reply = replies.get(1);
                     ReadOutcome outcome = ReadOutcome.valueOf(reply.get(0).toString());
                     boolean servesBytes = outcome == ReadOutcome.HIT || outcome == ReadOutcome.STALE;
@@ -70,11 +74,45 @@ public class ImageStore {
                     boolean enqueued = reply.get(2).toInteger() == 1;
                     String jobId = reply.get(3).toString();
                     String negativeStatus = reply.get(4).toString();
+                    boolean hasBytes = servesBytes && body != null;
                     return Uni.createFrom().item(new ReadResult(outcome,
-                            servesBytes && body != null ? Optional.of(body.toBytes()) : Optional.empty(),
+                            hasBytes ? Optional.of(body.toBytes()) : Optional.empty(),
+                            hasBytes ? nonEmpty(plain.get(1)) : Optional.empty(),
+                            hasBytes ? nonEmpty(plain.get(2)) : Optional.empty(),
                             Duration.ofMillis(Math.max(0, reply.get(1).toLong())), enqueued,
                             jobId.isEmpty() ? Optional.empty() : Optional.of(jobId),
                             negativeStatus.isEmpty() ? Optional.empty() : Optional.of(Integer.valueOf(negativeStatus))));
+                });
+    }
+
+    /**
+     * Describes the cached entry of a key without its body and without counting an access; empty
+     * when nothing is cached.
+     */
+    public Uni<Optional<ImageDetails>> details(ImageKey key) {
+        int partition = partitioner.partitionOf(key);
+        String image = RedisKeys.image(partition, key);
+        Request fields = Request.cmd(Command.HMGET).arg(image);
+        ImageDetails.FIELDS.forEach(fields::arg);
+        return send(() -> List.of(fields,
+                Request.cmd(Command.PTTL).arg(image),
+                Request.cmd(Command.GET).arg(RedisKeys.marker(partition, key)),
+                // Server time, because fresh-until is written in the server's clock.
+                Request.cmd(Command.TIME)))
+                .onItem().transform(replies -> {
+                    Response values = replies.get(0);
+                    Map<String, String> stored = new HashMap<>();
+                    for (int i = 0; i < ImageDetails.FIELDS.size(); i++) {
+                        String field = ImageDetails.FIELDS.get(i);
+                        nonEmpty(values.get(i)).ifPresent(value -> stored.put(field, value));
+                    }
+                    if (!stored.containsKey("status")) {
+                        return Optional.<ImageDetails>empty();
+                    }
+                    Response time = replies.get(3);
+                    long serverMillis = time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
+                    return Optional.of(ImageDetails.of(key, partition, stored, replies.get(1).toLong(), serverMillis,
+                            nonEmpty(replies.get(2))));
                 });
     }
 
@@ -87,11 +125,13 @@ public class ImageStore {
                 .onItem().transform(reply -> {
                     String status = reply.get(0).toString();
                     if (status.equals("ENQUEUED")) {
-                        return new EnqueueResult(true, Optional.of(reply.get(1).toString()), reply.get(2).toString());
+                        return new EnqueueResult(true, Optional.of(reply.get(1).toString()), reply.get(2).toString(),
+                                Optional.empty());
                     }
                     expectStatus("pansaar_enqueue", status, "ALREADY_PENDING");
                     String marker = reply.get(1).toString();
-                    return new EnqueueResult(false, Optional.empty(), marker.substring(marker.indexOf(':') + 1));
+                    return new EnqueueResult(false, Optional.empty(), marker.substring(marker.indexOf(':') + 1),
+                            Optional.of(marker));
                 });
     }
 

@@ -8,11 +8,14 @@ import java.util.Optional;
  *
  * @param outcome what the read found
  * @param body the image bytes; present for {@link ReadOutcome#HIT} and {@link ReadOutcome#STALE}
+ * @param contentType the stored media type; present with the body
+ * @param etag the stored entity tag (the origin's, quoted as the origin sent it); present with the body when the origin gave one
  * @param freshFor how long the copy stays fresh; zero unless {@link ReadOutcome#HIT}
  * @param enqueued whether this read enqueued a job (false when one was already pending)
  * @param jobId the job stream entry id when this read enqueued a job
  * @param negativeStatus the origin's status code for {@link ReadOutcome#NEGATIVE}
  */
-public record ReadResult(ReadOutcome outcome, Optional<byte[]> body, Duration freshFor, boolean enqueued,
+public record ReadResult(ReadOutcome outcome, Optional<byte[]> body, Optional<String> contentType,
+        Optional<String> etag, Duration freshFor, boolean enqueued,
         Optional<String> jobId, Optional<Integer> negativeStatus) {
 }

@@ -109,14 +109,17 @@ class ImageStoreIT {
 
         assertEquals(ReadOutcome.HIT, result.outcome());
         assertArrayEquals(body, result.body().orElseThrow());
+        assertEquals(Optional.of("image/png"), result.contentType());
+        assertEquals(Optional.of("\"etag-1\""), result.etag());
         assertFalse(result.enqueued());
         assertTrue(result.freshFor().compareTo(HOUR) <= 0 && result.freshFor().compareTo(HOUR.minusSeconds(60)) > 0,
                 "fresh for " + result.freshFor());
-        // Exactly one HGET and one FCALL reached Redis from a client (besides the first INFO); the rest ran
-        // inside pansaar_get, where Redis counts them too (two HINCRBYs: the image's hits and the
-        // partition's statistics). A second round trip would add commands here.
-        Map<String, Long> expected = Map.of("hget", 1L, "fcall", 1L, "info", 1L,
-                "hmget", 1L, "time", 1L, "hincrby", 2L, "hset", 1L, "total", 8L);
+        // Exactly one HMGET (body, content type, ETag) and one FCALL reached Redis from a client (besides
+        // the first INFO); the rest ran inside pansaar_get, where Redis counts them too (its own HMGET of
+        // status and fresh-until, and two HINCRBYs: the image's hits and the partition's statistics).
+        // A second round trip would add commands here.
+        Map<String, Long> expected = Map.of("fcall", 1L, "info", 1L,
+                "hmget", 2L, "time", 1L, "hincrby", 2L, "hset", 1L, "total", 8L);
         assertEquals(expected, deltas(before, after));
         assertEquals("1", hashField(key, "hits"));
         assertNotNull(hashField(key, "last-access"));
@@ -186,6 +189,7 @@ class ImageStoreIT {
         assertEquals(first.token(), job.get("token"));
         assertFalse(second.enqueued());
         assertEquals(first.token(), second.token(), "the pending job serves the second request");
+        assertEquals(Optional.of("queued:" + first.token()), second.pendingMarker());
         assertEquals(1, jobsFor(key).size());
     }
 

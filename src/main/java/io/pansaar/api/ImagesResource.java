@@ -1,0 +1,136 @@
+package io.pansaar.api;
+
+import java.time.Duration;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.ImageKey;
+import io.pansaar.store.ImageStore;
+import io.pansaar.store.ReadOutcome;
+import io.pansaar.store.ReadResult;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * {@code GET /images/<key>}: the cached image, read through the cache. A fresh or stale copy is
+ * served at once; a miss waits, without polling, until the one job for the key has written it.
+ */
+@Path("/images")
+public class ImagesResource {
+
+    static final String PATH_PREFIX = "/images/";
+    /** RFC 9211 cache name in Cache-Status. */
+    private static final String CACHE_NAME = "pansaar";
+
+    private final ImageStore store;
+    private final ReadyNotifications notifications;
+    private final Duration timeout;
+
+    public ImagesResource(ImageStore store, ReadyNotifications notifications, PansaarConfig config) {
+        this.store = store;
+        this.notifications = notifications;
+        this.timeout = config.readThrough().timeout();
+    }
+
+    /** Serves the image of {@code key}, fetching it from the origin first when it is not cached. */
+    @GET
+    @Path("{key: .+}")
+    @Operation(summary = "Read an image through the cache",
+            description = "Fresh: 200 with max-age. Stale: 200 with max-age=0 while one refresh runs. Missing: one job "
+                    + "fetches it and the request waits up to pansaar.read-through.timeout.")
+    @APIResponse(responseCode = "200", description = "The image bytes, with Content-Type, ETag and Cache-Control")
+    @APIResponse(responseCode = "304", description = "If-None-Match matched the current ETag")
+    @APIResponse(responseCode = "400", description = "The key breaks the key rules")
+    @APIResponse(responseCode = "404", description = "The origin answered 404 or 410 for this key lately")
+    @APIResponse(responseCode = "503", description = "Not fetched within pansaar.read-through.timeout; see Retry-After")
+    public Uni<Response> image(
+            @Parameter(description = "Image key, e.g. avatars/u123.png") @PathParam("key") String key,
+            @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
+            @Context HttpServerRequest request) {
+        ImageKey imageKey = PathKeys.after(request, PATH_PREFIX);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        return readThrough(imageKey, deadline, false)
+                .onItem().transform(result -> answer(imageKey, result, ifNoneMatch, request.path()));
+    }
+
+    /**
+     * Reads the key; on a miss, waits for the key's next write and reads again, until the deadline.
+     * The waiter is registered before each read, so a write between the read and the wait is not missed.
+     */
+    private Uni<ReadThrough> readThrough(ImageKey key, long deadline, boolean waited) {
+        ReadyNotifications.Waiter waiter = notifications.register(key);
+        return store.read(key)
+                .onFailure().invoke(failure -> waiter.cancel())
+                .onItem().transformToUni(result -> {
+                    if (result.outcome() != ReadOutcome.MISS) {
+                        waiter.cancel();
+                        return Uni.createFrom().item(new ReadThrough(result, waited));
+                    }
+                    Duration left = Duration.ofNanos(deadline - System.nanoTime());
+                    return waiter.await(left).onItem().transformToUni(ready -> ready
+                            ? readThrough(key, deadline, true)
+                            : Uni.createFrom().item(new ReadThrough(result, true)));
+                });
+    }
+
+    private Response answer(ImageKey key, ReadThrough readThrough, String ifNoneMatch, String path) {
+        ReadResult result = readThrough.result();
+        return switch (result.outcome()) {
+            case HIT, STALE -> serve(result, ifNoneMatch, cacheStatus(readThrough));
+            case NEGATIVE -> Response.fromResponse(Problem.of(Response.Status.NOT_FOUND,
+                    "the origin answered " + result.negativeStatus().map(String::valueOf).orElse("404") + " for "
+                            + key + "; the image does not exist (the answer is remembered for a while)",
+                    path).toResponse())
+                    .header("Cache-Status", CACHE_NAME + "; hit; detail=negative").build();
+            case MISS -> Response.fromResponse(Problem.of(Response.Status.SERVICE_UNAVAILABLE,
+                    key + " is being fetched from the origin and was not ready within " + timeout.toMillis()
+                            + " ms; try again after Retry-After",
+                    path).toResponse())
+                    .header(HttpHeaders.RETRY_AFTER, retryAfterSeconds())
+                    .header("Cache-Status", CACHE_NAME + "; fwd=miss").build();
+        };
+    }
+
+    private static Response serve(ReadResult result, String ifNoneMatch, String cacheStatus) {
+        byte[] body = result.body().orElseThrow();
+        String etag = EntityTags.of(result.etag(), body);
+        long maxAge = result.outcome() == ReadOutcome.HIT ? result.freshFor().toSeconds() : 0;
+        Response.ResponseBuilder response = ifNoneMatch != null && EntityTags.noneMatchHits(ifNoneMatch, etag)
+                ? Response.notModified()
+                : Response.ok(body, result.contentType().orElse("application/octet-stream"));
+        return response.header(HttpHeaders.ETAG, etag)
+                .header(HttpHeaders.CACHE_CONTROL, "max-age=" + maxAge)
+                .header("Cache-Status", cacheStatus)
+                .build();
+    }
+
+    /** RFC 9211 Cache-Status: a hit, a stale hit, or a miss that this request waited for. */
+    private static String cacheStatus(ReadThrough readThrough) {
+        if (readThrough.waited()) {
+            return CACHE_NAME + "; fwd=miss; stored";
+        }
+        if (readThrough.result().outcome() == ReadOutcome.STALE) {
+            return CACHE_NAME + "; hit; detail=stale";
+        }
+        return CACHE_NAME + "; hit; ttl=" + readThrough.result().freshFor().toSeconds();
+    }
+
+    private long retryAfterSeconds() {
+        // Whole seconds, rounded up: the job usually needs about as long as one more wait.
+        return Math.max(1, (timeout.toMillis() + 999) / 1000);
+    }
+
+    /** A read's result and whether the request waited for a write to get it. */
+    private record ReadThrough(ReadResult result, boolean waited) {
+    }
+}

@@ -1,0 +1,47 @@
+package io.pansaar.api;
+
+import java.time.Instant;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import io.pansaar.key.RedisKeys;
+import io.pansaar.store.ImageDetails;
+
+/**
+ * The JSON answer of {@code GET /api/keys/<key>}: what is cached for one key. Fields a negative
+ * entry lacks (size, content type, validators) are null.
+ */
+@Schema(description = "What is cached for one image key")
+public record KeyDetails(
+        String key,
+        String segment,
+        int partition,
+        @Schema(description = "The Redis key of the image hash") String redisKey,
+        @Schema(description = "ok, or the origin's status (404, 410) for a negative entry") String status,
+        @Schema(description = "Redis TTL of the entry (fresh TTL plus grace), in seconds; -1 when it has none") long ttlSeconds,
+        @Schema(description = "Seconds until fresh-until; negative when stale") long freshForSeconds,
+        Instant freshUntil,
+        Long sizeBytes,
+        String contentType,
+        String etag,
+        @Schema(description = "The origin's Last-Modified, as it sent it") String lastModified,
+        @Schema(description = "When the fetch that wrote the entry was claimed (Redis server time)") Instant fetchedAt,
+        @Schema(description = "How long the origin took, in ms") Long fetchMillis,
+        @Schema(description = "Reads since the entry was written") long hits,
+        Instant lastAccess,
+        @Schema(description = "The pending job's single-flight marker (queued:<token> or fetching:<token>), or null") String pending) {
+
+    /** The answer for stored details. */
+    static KeyDetails of(ImageDetails details) {
+        return new KeyDetails(details.key().value(), details.key().segment(), details.partition(),
+                RedisKeys.image(details.partition(), details.key()), details.status(),
+                details.ttlMillis() < 0 ? -1 : details.ttlMillis() / 1000,
+                Math.floorDiv(details.freshForMillis(), 1000),
+                details.freshUntilMillis().map(Instant::ofEpochMilli).orElse(null),
+                details.sizeBytes().orElse(null), details.contentType().orElse(null), details.etag().orElse(null),
+                details.lastModified().orElse(null), details.fetchedAtMillis().map(Instant::ofEpochMilli).orElse(null),
+                details.fetchMillis().orElse(null), details.hits(),
+                details.lastAccessMillis().map(Instant::ofEpochMilli).orElse(null),
+                details.pendingMarker().orElse(null));
+    }
+}

@@ -1,0 +1,57 @@
+package io.pansaar.store;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.pansaar.key.ImageKey;
+
+/**
+ * What is cached for one key, without its body.
+ *
+ * @param key the image key
+ * @param partition the key's partition
+ * @param status {@code ok}, or the origin's status code ({@code 404}, {@code 410}) for a negative entry
+ * @param ttlMillis the hash's Redis TTL in ms (fresh TTL plus grace); -1 when it has none
+ * @param freshForMillis how long until fresh-until, in the server's clock; negative when stale
+ * @param sizeBytes the body's size; empty for a negative entry
+ * @param contentType the body's media type; empty for a negative entry
+ * @param etag the origin's entity tag, when it sent one
+ * @param lastModified the origin's Last-Modified, when it sent one
+ * @param fetchedAtMillis epoch ms (server time) at which the fetch that wrote the entry was claimed
+ * @param freshUntilMillis epoch ms (server time) until which the entry is fresh
+ * @param hits reads counted since the entry was written
+ * @param lastAccessMillis epoch ms (server time) of the last read, when there was one
+ * @param fetchMillis how long the origin took to answer the fetch, in ms
+ * @param pendingMarker the single-flight marker ({@code queued:<token>} or {@code fetching:<token>}) while a job is pending
+ */
+public record ImageDetails(ImageKey key, int partition, String status, long ttlMillis, long freshForMillis,
+        Optional<Long> sizeBytes, Optional<String> contentType, Optional<String> etag, Optional<String> lastModified,
+        Optional<Long> fetchedAtMillis, Optional<Long> freshUntilMillis, long hits, Optional<Long> lastAccessMillis,
+        Optional<Long> fetchMillis, Optional<String> pendingMarker) {
+
+    /** The image hash fields read for the details, in the order of the HMGET that reads them. */
+    static final List<String> FIELDS = List.of("status", "content-type", "etag", "last-modified", "size", "fresh-until",
+            "fetched-at", "hits", "last-access", "fetch-ms");
+
+    /** Builds the details from the stored fields that are present and the server's clock. */
+    static ImageDetails of(ImageKey key, int partition, Map<String, String> stored, long ttlMillis, long serverMillis,
+            Optional<String> pendingMarker) {
+        Optional<Long> freshUntil = number(stored, "fresh-until");
+        return new ImageDetails(key, partition, stored.get("status"), ttlMillis,
+                freshUntil.map(until -> until - serverMillis).orElse(0L),
+                number(stored, "size"), Optional.ofNullable(stored.get("content-type")),
+                Optional.ofNullable(stored.get("etag")), Optional.ofNullable(stored.get("last-modified")),
+                number(stored, "fetched-at"), freshUntil, number(stored, "hits").orElse(0L),
+                number(stored, "last-access"), number(stored, "fetch-ms"), pendingMarker);
+    }
+
+    /** Whether the entry remembers that the origin does not have the image. */
+    public boolean negative() {
+        return !status.equals("ok");
+    }
+
+    private static Optional<Long> number(Map<String, String> stored, String field) {
+        return Optional.ofNullable(stored.get(field)).map(Long::valueOf);
+    }
+}

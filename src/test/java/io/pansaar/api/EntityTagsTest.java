@@ -1,0 +1,40 @@
+package io.pansaar.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+class EntityTagsTest {
+
+    @Test
+    void theOriginsTagIsServedAsIs() {
+        assertEquals("W/\"v7\"", EntityTags.of(Optional.of("W/\"v7\""), new byte[] { 1 }));
+    }
+
+    @Test
+    void withoutAnOriginTagAStrongTagIsDerivedFromTheBytes() {
+        String tag = EntityTags.of(Optional.empty(), new byte[] { 1, 2, 3 });
+        assertTrue(tag.matches("\"sha256-[A-Za-z0-9_-]{22}\""), tag);
+        assertEquals(tag, EntityTags.of(Optional.empty(), new byte[] { 1, 2, 3 }));
+        assertNotEquals(tag, EntityTags.of(Optional.empty(), new byte[] { 1, 2, 4 }));
+    }
+
+    @Test
+    void ifNoneMatchUsesWeakComparisonOverAList() {
+        assertTrue(EntityTags.noneMatchHits("\"v1\"", "\"v1\""));
+        assertTrue(EntityTags.noneMatchHits("W/\"v1\"", "\"v1\""), "W/ is ignored in the request");
+        assertTrue(EntityTags.noneMatchHits("\"v1\"", "W/\"v1\""), "W/ is ignored in the current tag");
+        assertTrue(EntityTags.noneMatchHits("\"a\", \"b,c\" ,W/\"v1\"", "\"v1\""));
+        assertTrue(EntityTags.noneMatchHits("\"b,c\"", "\"b,c\""), "a comma inside a tag does not split it");
+        assertTrue(EntityTags.noneMatchHits("*", "\"anything\""));
+        assertFalse(EntityTags.noneMatchHits("\"v2\", W/\"v3\"", "\"v1\""));
+        assertFalse(EntityTags.noneMatchHits("\"V1\"", "\"v1\""), "tags are case-sensitive");
+        assertFalse(EntityTags.noneMatchHits("v1", "\"v1\""), "an unquoted tag is not an entity tag");
+        assertFalse(EntityTags.noneMatchHits("", "\"v1\""));
+    }
+}

@@ -1,0 +1,117 @@
+package io.pansaar.api;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.testing.InjectTestOrigin;
+import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.Reply;
+import io.pansaar.testing.TestImages;
+import io.pansaar.testing.TestKeys;
+import io.pansaar.testing.TestOrigin;
+import io.pansaar.testing.TestOriginResource;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.pubsub.PubSubCommands;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * Measures how soon a reader waiting for a missing image is answered after the image is written: the
+ * time from the write's announcement reaching an independent subscriber in this JVM to the reader's
+ * HTTP response arriving. It reports a distribution and asserts no times. Run it with
+ * {@code -Dbenchmark=read-through} (see docs/benchmarks.md).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = TestOriginResource.class, restrictToAnnotatedClass = true)
+@EnabledIfSystemProperty(named = "benchmark", matches = "read-through")
+class ReadThroughLatencyBenchmarkIT {
+
+    private static final int KEYS = Integer.getInteger("benchmark.keys", 100);
+    private static final int READERS_PER_KEY = Integer.getInteger("benchmark.readers-per-key", 20);
+    private static final Duration ORIGIN_DELAY = Duration.ofMillis(100);
+
+    @InjectTestOrigin
+    TestOrigin origin;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    Partitioner partitioner;
+
+    @TestHTTPResource("/images/")
+    URL images;
+
+    @Test
+    void waitingReadersAreAnsweredSoonAfterTheWrite() throws Exception {
+        Map<String, Long> announcedAt = new ConcurrentHashMap<>();
+        List<String> channels = new ArrayList<>();
+        for (int partition = 0; partition < partitioner.partitions(); partition++) {
+            channels.add(RedisKeys.readyChannel(partition));
+        }
+        PubSubCommands.RedisSubscriber subscriber = redis.pubsub(String.class)
+                .subscribe(channels, key -> announcedAt.putIfAbsent(key, System.nanoTime()));
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<Long> gapsMicros = Collections.synchronizedList(new ArrayList<>());
+        try {
+            for (int i = 0; i < KEYS; i++) {
+                ImageKey key = TestKeys.unique("avatars", "png");
+                byte[] png = TestImages.png(4_000, i);
+                origin.serve(key.value(), Reply.image(png, "image/png").withDelay(ORIGIN_DELAY));
+                HttpRequest request = HttpRequest.newBuilder(URI.create(images + key.value())).build();
+                List<CompletableFuture<Void>> readers = new ArrayList<>();
+                for (int reader = 0; reader < READERS_PER_KEY; reader++) {
+                    readers.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenAccept(response -> {
+                        long answeredAt = System.nanoTime();
+                        assertEquals(200, response.statusCode());
+                        assertArrayEquals(png, response.body());
+                        gapsMicros.add((answeredAt - announcedAt.get(key.value())) / 1_000);
+                    }));
+                }
+                CompletableFuture.allOf(readers.toArray(CompletableFuture[]::new)).join();
+            }
+        } finally {
+            subscriber.unsubscribe();
+        }
+        report(gapsMicros);
+    }
+
+    private static void report(List<Long> gapsMicros) {
+        List<Long> sorted = new ArrayList<>(gapsMicros);
+        Collections.sort(sorted);
+        String line = String.format(Locale.ROOT,
+                "read-through answer after the write announcement: n=%d keys=%d readers/key=%d origin delay=%d ms | "
+                        + "p50=%.2f ms p90=%.2f ms p99=%.2f ms max=%.2f ms | a 1 s poll would wait 500 ms on average",
+                sorted.size(), KEYS, READERS_PER_KEY, ORIGIN_DELAY.toMillis(), percentile(sorted, 50),
+                percentile(sorted, 90), percentile(sorted, 99), sorted.get(sorted.size() - 1) / 1000.0);
+        System.out.println(line);
+    }
+
+    private static double percentile(List<Long> sorted, int percent) {
+        int index = (int) Math.ceil(percent / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, index)) / 1000.0;
+    }
+}

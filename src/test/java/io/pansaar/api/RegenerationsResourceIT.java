@@ -1,0 +1,133 @@
+package io.pansaar.api;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.testing.InjectTestOrigin;
+import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.Reply;
+import io.pansaar.testing.TestImages;
+import io.pansaar.testing.TestKeys;
+import io.pansaar.testing.TestOrigin;
+import io.pansaar.testing.TestOriginResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+
+/** {@code POST /api/regenerations} against the running application, its worker, a real Redis and a real origin. */
+@QuarkusTest
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = TestOriginResource.class, restrictToAnnotatedClass = true)
+class RegenerationsResourceIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String ADMIN_TOKEN = "test-admin-token";
+
+    @InjectTestOrigin
+    TestOrigin origin;
+
+    @Inject
+    Partitioner partitioner;
+
+    @Test
+    void aRequestEnqueuesOneJobAndARepeatWhileItIsPendingAddsNone() {
+        ImageKey key = TestKeys.unique("banners", "png");
+        // Slow, so the job is still queued or fetching when the second request arrives.
+        origin.serve(key.value(), Reply.image(TestImages.png(2_000), "image/png").withDelay(Duration.ofMillis(400)));
+        int partition = partitioner.partitionOf(key);
+
+        JsonPath first = admin().body(Map.of("key", key.value())).post("/api/regenerations")
+                .then().statusCode(202).contentType(ContentType.JSON)
+                .header("Location", containsString("/api/keys/" + key.value()))
+                .body("key", equalTo(key.value())).body("partition", equalTo(partition))
+                .body("stream", equalTo("pansaar:{" + partition + "}:jobs"))
+                .body("pending", equalTo(false)).body("marker", nullValue())
+                .extract().jsonPath();
+        assertTrue(first.getString("id").matches("\\d+-\\d+"), first.getString("id"));
+
+        JsonPath second = admin().body(Map.of("key", key.value(), "reason", "refresh")).post("/api/regenerations")
+                .then().statusCode(202).body("pending", equalTo(true)).body("id", nullValue())
+                .extract().jsonPath();
+        String marker = second.getString("marker");
+        assertTrue(marker.equals("queued:" + first.getString("token")) || marker.equals("fetching:" + first.getString("token")),
+                "marker " + marker + " is not the first job's (token " + first.getString("token") + ")");
+
+        await().atMost(WAIT).until(() -> given().urlEncodingEnabled(false).get("/api/keys/" + key.value()).statusCode() == 200);
+        assertEquals(1, origin.fetches(key.value()));
+    }
+
+    @Test
+    void theJobCarriesTheRequestedReasonAndManualByDefault() {
+        ImageKey manual = TestKeys.unique("avatars", "png");
+        ImageKey miss = TestKeys.unique("avatars", "png");
+        origin.serve(manual.value(), Reply.image(TestImages.png(1_000), "image/png"));
+        origin.serve(miss.value(), Reply.image(TestImages.png(1_000), "image/png"));
+
+        admin().body(Map.of("key", manual.value())).post("/api/regenerations").then().statusCode(202);
+        admin().body(Map.of("key", miss.value(), "reason", "miss")).post("/api/regenerations").then().statusCode(202);
+
+        // A manual job is a conditional refresh, a miss job a plain fetch: both end in a cached image.
+        for (ImageKey key : new ImageKey[] { manual, miss }) {
+            await().atMost(WAIT).until(() -> given().urlEncodingEnabled(false).get("/api/keys/" + key.value())
+                    .statusCode() == 200);
+        }
+        assertEquals(1, origin.fetches(manual.value()));
+        assertEquals(1, origin.fetches(miss.value()));
+    }
+
+    @Test
+    void badRequestsAre400ProblemsSayingWhatIsWrong() {
+        assertBadRequest("{\"key\": \"avatars/../x.png\"}", "'..' path element");
+        assertBadRequest("{\"key\": \"avatars/a b.png\"}", "U+0020");
+        assertBadRequest("{\"key\": \"" + "x".repeat(600) + "\"}", "the limit is 512");
+        assertBadRequest("{\"key\": \"avatars/x.png\", \"reason\": \"urgent\"}", "unknown job reason 'urgent'");
+        assertBadRequest("{\"reason\": \"manual\"}", "no \"key\" field");
+        assertBadRequest("{\"key\": \"avatars/x.png\", \"priority\": 1}", "unknown field 'priority'");
+        assertBadRequest("{\"key\": ", "not a JSON object");
+        assertBadRequest("[\"avatars/x.png\"]", "not a JSON object");
+        assertBadRequest("", "no body");
+    }
+
+    @Test
+    void aBodyThatIsNotJsonIsRefusedWith415() {
+        given().contentType(ContentType.TEXT).header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .body("avatars/x.png").post("/api/regenerations")
+                .then().statusCode(415);
+    }
+
+    @Test
+    void withoutTheBearerTokenTheAnswerIs401() {
+        given().contentType(ContentType.JSON).body(Map.of("key", "avatars/x.png")).post("/api/regenerations")
+                .then().statusCode(401).contentType("application/problem+json")
+                .header("WWW-Authenticate", containsString("Bearer"));
+        given().contentType(ContentType.JSON).header("Authorization", "Bearer wrong-token")
+                .body(Map.of("key", "avatars/x.png")).post("/api/regenerations")
+                .then().statusCode(401).body("detail", containsString("not pansaar.admin-token"));
+    }
+
+    private void assertBadRequest(String body, String problem) {
+        String detail = admin().body(body).post("/api/regenerations")
+                .then().statusCode(400).contentType("application/problem+json")
+                .extract().jsonPath().getString("detail");
+        assertTrue(detail.contains(problem), "detail '" + detail + "' lacks '" + problem + "'");
+    }
+
+    private static RequestSpecification admin() {
+        return given().contentType(ContentType.JSON).header("Authorization", "Bearer " + ADMIN_TOKEN);
+    }
+}
