@@ -1,5 +1,6 @@
 package io.pansaar.ops;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,6 +23,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class FunctionLibraryReadiness implements AsyncHealthCheck {
 
     private static final String NAME = "function-library";
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
 
     private final FunctionLibrary library;
 
@@ -31,7 +33,7 @@ public class FunctionLibraryReadiness implements AsyncHealthCheck {
 
     @Override
     public Uni<HealthCheckResponse> call() {
-        return library.loadedVersions().ifNoItem().after(RedisReadiness.CHECK_TIMEOUT.multipliedBy(2)).fail()
+        return library.loadedVersions().ifNoItem().after(CHECK_TIMEOUT).fail()
                 .map(this::report)
                 .onFailure().recoverWithItem(failure -> HealthCheckResponse.named(NAME).down()
                         .withData("expected", library.version())

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.stream.RedisStreamsConnector;
 import io.pansaar.worker.WorkerStatistics;
+import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +28,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * partitions' statistics hashes. Also {@code pansaar_jobs_total{outcome="dead_lettered"}}, which the
  * stream consumer counts.
  */
+@Startup
 @ApplicationScoped
 public class RedisMeters {
 
@@ -37,11 +39,14 @@ public class RedisMeters {
             "miss", "negative-hits", "negative_hit");
 
     private final PartitionInspector inspector;
+    /** Kept here because meters hold their state objects only weakly. */
+    private final RedisStreamsConnector connector;
     private final AtomicReference<List<PartitionState>> latest = new AtomicReference<>(List.of());
 
     public RedisMeters(PartitionInspector inspector, MeterRegistry registry, PansaarConfig config,
             @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector) {
         this.inspector = inspector;
+        this.connector = connector;
         for (int partition = 0; partition < config.partitions(); partition++) {
             int p = partition;
             gauge(registry, "pansaar.stream.length", p, "Entries in the job stream", state -> state.length());
@@ -54,13 +59,13 @@ public class RedisMeters {
         READ_COUNTERS.forEach((counter, result) -> FunctionCounter.builder("pansaar.reads", this, meters -> meters.sum(counter))
                 .tag("result", result).description("Reads answered by the cache functions, all processes")
                 .register(registry));
-        FunctionCounter.builder(WorkerStatistics.JOBS_METER, connector, RedisStreamsConnector::deadLettered)
+        FunctionCounter.builder(WorkerStatistics.JOBS_METER, this, meters -> meters.connector.deadLettered())
                 .tag("outcome", "dead_lettered").description("Jobs finished by this process, by outcome")
                 .register(registry);
     }
 
     /** Reads the partitions' state again; a failure keeps the previous values and is logged. */
-    @Scheduled(every = "${pansaar.metrics.refresh-interval}", delay = 1, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${pansaar.metrics.refresh-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> refresh() {
         return inspector.inspectAll().invoke(latest::set)
                 .onFailure().invoke(failure -> LOG.warnf("could not refresh the stream gauges from Redis: %s",
