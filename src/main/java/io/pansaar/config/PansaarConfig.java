@@ -47,6 +47,15 @@ public interface PansaarConfig {
 
     ReadThrough readThrough();
 
+    Metrics metrics();
+
+    /** The meters at {@code /q/metrics} that describe Redis rather than this process. */
+    interface Metrics {
+        /** How often the stream and statistics gauges are refreshed from Redis (one batch per partition at most). */
+        @WithDefault("5s")
+        Duration refreshInterval();
+    }
+
     /** {@code GET /images/<key>}: reading through the cache over HTTP. */
     interface ReadThrough {
         /** How long a request for a missing image waits to be told it is ready, before answering 503. */

@@ -11,6 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -47,7 +51,8 @@ public class FunctionLibrary {
 
     /** The function files, in load order. A new function gets a file here. */
     static final List<String> SOURCES = List.of("version.lua", "get.lua", "enqueue.lua", "claim.lua", "put.lua",
-            "revalidated.lua", "put_negative.lua", "release.lua", "dead_letter.lua", "forget_consumer.lua");
+            "revalidated.lua", "put_negative.lua", "release.lua", "dead_letter.lua", "retry_dead_letter.lua",
+            "forget_consumer.lua");
 
     /** Helpers shared by the function files; registers no function and is loaded first, outside any block. */
     static final String SHARED_SOURCE = "shared.lua";
@@ -93,18 +98,46 @@ public class FunctionLibrary {
 
     /** Loads the library on every primary that lacks this exact version. */
     public Uni<Void> loadEverywhere() {
+        return onEveryPrimary(this::ensureLoaded).replaceWithVoid();
+    }
+
+    /**
+     * The library version each primary reports through {@code FCALL pansaar_version}, by address
+     * (host:port); empty where the library is not loaded.
+     */
+    public Uni<Map<String, Optional<String>>> loadedVersions() {
+        return onEveryPrimary((node, address) -> loadedVersion(node).map(Optional::ofNullable));
+    }
+
+    /** Runs the action against the single Redis, or against each primary of a cluster over its own connection. */
+    private <T> Uni<Map<String, T>> onEveryPrimary(BiFunction<Redis, String, Uni<T>> action) {
         if (!cluster) {
-            return ensureLoaded(redis, seedHost);
+            // host:port only: the seed URI may carry a password, and addresses end up in logs and /api/status.
+            URI seed = URI.create(seedHost);
+            String address = seed.getHost() == null ? seed.getPath() // a Unix socket
+                    : seed.getHost() + ":" + (seed.getPort() < 0 ? 6379 : seed.getPort());
+            return action.apply(redis, address).map(result -> {
+                // Not Map.of: an action of Uni<Void> yields null.
+                Map<String, T> byAddress = new TreeMap<>();
+                byAddress.put(address, result);
+                return byAddress;
+            });
         }
         return primaries().onItem().transformToUni(addresses -> {
-            List<Uni<Void>> loads = new ArrayList<>();
+            List<Uni<T>> calls = new ArrayList<>();
             for (String address : addresses) {
-                loads.add(Uni.createFrom().deferred(() -> {
+                calls.add(Uni.createFrom().deferred(() -> {
                     Redis node = Redis.createClient(vertx, new RedisOptions().setConnectionString(nodeUri(address)));
-                    return ensureLoaded(node, address).eventually(node::close);
+                    return action.apply(node, address).eventually(node::close);
                 }));
             }
-            return Uni.join().all(loads).andFailFast().replaceWithVoid();
+            return Uni.join().all(calls).andFailFast().map(results -> {
+                Map<String, T> byAddress = new TreeMap<>();
+                for (int index = 0; index < addresses.size(); index++) {
+                    byAddress.put(addresses.get(index), results.get(index));
+                }
+                return byAddress;
+            });
         });
     }
 
@@ -114,10 +147,15 @@ public class FunctionLibrary {
         return message != null && message.contains("Function not found");
     }
 
-    private Uni<Void> ensureLoaded(Redis node, String where) {
+    /** The version a server reports, or null when it lacks the library. */
+    private static Uni<String> loadedVersion(Redis node) {
         return node.send(Request.cmd(Command.FCALL).arg("pansaar_version").arg(0))
                 .onItem().transform(response -> response.toString())
-                .onFailure(FunctionLibrary::isFunctionMissing).recoverWithItem((String) null)
+                .onFailure(FunctionLibrary::isFunctionMissing).recoverWithItem((String) null);
+    }
+
+    private Uni<Void> ensureLoaded(Redis node, String where) {
+        return loadedVersion(node)
                 .onItem().transformToUni(loaded -> {
                     if (version.equals(loaded)) {
                         LOG.infof("function library %s already loaded on %s", version, where);

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -70,6 +71,7 @@ public final class RedisStreamConsumer {
     /** Entries this consumer holds in its pending list: delivered and unsettled, or waiting for redelivery. */
     private final Set<EntryRef> held = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong deadLettered = new AtomicLong();
     private final Set<Long> timers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean subscribed = new AtomicBoolean();
     private final AtomicBoolean reclaiming = new AtomicBoolean();
@@ -136,6 +138,11 @@ public final class RedisStreamConsumer {
     /** Entries delivered and not yet acknowledged or failed. */
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /** Entries this consumer has moved to the dead-letter streams since it started. */
+    public long deadLettered() {
+        return deadLettered.get();
     }
 
     /**
@@ -459,6 +466,7 @@ public final class RedisStreamConsumer {
                 .invoke(reply -> {
                     String outcome = reply.get(0).toString();
                     if ("moved".equals(outcome)) {
+                        deadLettered.incrementAndGet();
                         LOG.warnf("job %s in %s moved to %s after %d deliveries: %s", entry.id(), entry.stream(),
                                 settings.deadLetters(entry.partition()), entry.deliveryCount(), lastError);
                     } else {

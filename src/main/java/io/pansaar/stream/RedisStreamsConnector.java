@@ -4,6 +4,7 @@ import static io.smallrye.reactive.messaging.annotations.ConnectorAttribute.Dire
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Flow;
 
@@ -120,8 +121,19 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
         }
     }
 
-    private int inFlight() {
+    /** Entries delivered to this process and not yet acknowledged or failed, over every channel. */
+    public int inFlight() {
         return channels.stream().mapToInt(channel -> channel.consumer().inFlight()).sum();
+    }
+
+    /** This process's name in the consumer group; empty while no channel consumes (the worker is off). */
+    public Optional<String> consumerName() {
+        return channels.stream().map(channel -> channel.consumer().consumerName()).findFirst();
+    }
+
+    /** Entries this process has moved to the dead-letter streams since it started. */
+    public long deadLettered() {
+        return channels.stream().mapToLong(channel -> channel.consumer().deadLettered()).sum();
     }
 
     /** True when every channel of this connector reads its streams. */

@@ -22,6 +22,7 @@ import io.pansaar.store.ReleaseMode;
 import io.pansaar.store.WriteOutcome;
 import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
+import io.pansaar.worker.WorkerStatistics.Outcome;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -81,7 +82,7 @@ public class RegenerationWorker {
         try {
             return RegenerationJob.from(entry);
         } catch (UnprocessableEntryException e) {
-            statistics.recordMalformed();
+            statistics.record(Outcome.MALFORMED);
             LOG.warnf("dead-lettering malformed entry %s of %s: %s", entry.id(), entry.stream(), e.getMessage());
             throw e;
         }
@@ -92,11 +93,11 @@ public class RegenerationWorker {
                 .await().atMost(redisTimeout);
         switch (claim.outcome()) {
             case SATISFIED -> {
-                statistics.recordDeduplicated();
+                statistics.record(Outcome.DEDUPLICATED);
                 LOG.debugf("%s: no fetch needed, %s (%s)", job.key(), claim.detail(), job.describe());
             }
             case BUSY -> {
-                statistics.recordDeduplicated();
+                statistics.record(Outcome.DEDUPLICATED);
                 LOG.debugf("%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
             }
             case CLAIMED -> regenerateClaimed(job, claim);
@@ -104,6 +105,15 @@ public class RegenerationWorker {
     }
 
     private void regenerateClaimed(RegenerationJob job, Claim claim) {
+        long claimedAt = System.nanoTime();
+        try {
+            writeFetched(job, claim);
+        } finally {
+            statistics.recordRegeneration(Duration.ofNanos(System.nanoTime() - claimedAt));
+        }
+    }
+
+    private void writeFetched(RegenerationJob job, Claim claim) {
         SegmentSettings segment = segments.of(job.key().segment());
         try {
             FetchResult result = fetch(job, segment, validatorsOf(claim));
@@ -113,7 +123,7 @@ public class RegenerationWorker {
                 outcome = write(job, segment, claim, fetch(job, segment, Optional.empty()));
             }
             if (outcome == WriteOutcome.STALE_WRITE) {
-                statistics.recordSuperseded();
+                statistics.record(Outcome.SUPERSEDED);
                 LOG.infof("%s: a newer regeneration was written first; this one was discarded (%s)", job.key(),
                         job.describe());
             }
@@ -122,7 +132,7 @@ public class RegenerationWorker {
         } catch (RuntimeException e) {
             // Redis trouble or a lost callback: keep the job for redelivery and let misses wait for it.
             releaseQuietly(job, claim, ReleaseMode.RETRY);
-            statistics.recordFailed();
+            statistics.record(Outcome.FAILED);
             throw e;
         }
     }
@@ -135,7 +145,9 @@ public class RegenerationWorker {
     }
 
     private FetchResult fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
-        return origin.fetch(job.key(), segment, validators).await().atMost(originTimeout);
+        FetchResult result = origin.fetch(job.key(), segment, validators).await().atMost(originTimeout);
+        statistics.recordOriginFetch(result);
+        return result;
     }
 
     private WriteOutcome write(RegenerationJob job, SegmentSettings segment, Claim claim, FetchResult result) {
@@ -146,7 +158,7 @@ public class RegenerationWorker {
                     fetched.etag(), fetched.lastModified(), fetched.elapsed()), freshTtl, segment.grace())
                     .await().atMost(redisTimeout);
             if (outcome == WriteOutcome.WRITTEN) {
-                statistics.recordRegenerated();
+                statistics.record(Outcome.REGENERATED);
                 LOG.infof("regenerated %s: %,d bytes %s, fresh for %s, origin %d ms (%s)", job.key(),
                         fetched.body().length, fetched.contentType(), freshTtl, fetched.elapsed().toMillis(),
                         job.describe());
@@ -159,7 +171,7 @@ public class RegenerationWorker {
             WriteOutcome outcome = store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(),
                     freshTtl, segment.grace()).await().atMost(redisTimeout);
             if (outcome == WriteOutcome.EXTENDED) {
-                statistics.recordNotModified();
+                statistics.record(Outcome.NOT_MODIFIED);
                 LOG.infof("revalidated %s: origin said 304, fresh for another %s (%s)", job.key(), freshTtl,
                         job.describe());
             }
@@ -169,7 +181,7 @@ public class RegenerationWorker {
         WriteOutcome outcome = store.putNegative(job.key(), claim, notFound.status(), segment.negativeTtl())
                 .await().atMost(redisTimeout);
         if (outcome == WriteOutcome.WRITTEN) {
-            statistics.recordNegative();
+            statistics.record(Outcome.NEGATIVE);
             LOG.infof("%s: origin answered %d; remembered for %s (%s)", job.key(), notFound.status(),
                     segment.negativeTtl(), job.describe());
         }
@@ -177,7 +189,7 @@ public class RegenerationWorker {
     }
 
     private void handleFetchFailure(RegenerationJob job, Claim claim, OriginFetchException failure) {
-        statistics.recordFailed();
+        statistics.record(Outcome.FAILED);
         if (!failure.retryable()) {
             releaseQuietly(job, claim, ReleaseMode.ABANDON);
             LOG.warnf("%s: dead-lettering %s: %s", job.key(), job.describe(), failure.getMessage());

@@ -1,0 +1,61 @@
+package io.pansaar.api;
+
+import java.util.List;
+import java.util.Map;
+
+import io.pansaar.ops.PartitionState;
+
+/**
+ * The body of {@code GET /api/status}.
+ *
+ * @param worker     this process's stream consumer
+ * @param library    the Redis Function library this process expects and what the servers run
+ * @param process    what this process's worker has done since it started
+ * @param totals     cumulative counters of every process, summed over the partitions' {@code pansaar:{p}:stats}
+ * @param partitions each partition's queue
+ */
+public record StatusReport(Worker worker, Library library, ProcessTotals process, Totals totals,
+        List<PartitionState> partitions) {
+
+    /**
+     * This process in the consumer group.
+     *
+     * @param consumerName its consumer name, or null when the worker is off
+     * @param reading      true while it reads the job streams
+     * @param inFlight     jobs delivered to it and not yet finished
+     */
+    public record Worker(String consumerName, boolean reading, int inFlight) {
+    }
+
+    /**
+     * The function library.
+     *
+     * @param version the version this deployment loads
+     * @param loaded  what {@code FCALL pansaar_version} answers on each primary (host:port), null where absent
+     * @param current true when every primary runs {@code version}
+     */
+    public record Library(String version, Map<String, String> loaded, boolean current) {
+    }
+
+    /** Jobs this process finished since it started, by outcome. */
+    public record ProcessTotals(long regenerated, long notModified, long negative, long deduplicated, long superseded,
+            long failed, long malformed, long deadLettered) {
+    }
+
+    /** Cumulative counters kept in Redis by the functions, over all processes and partitions. */
+    public record Totals(long jobsProcessed, long jobsDeduplicated, long regenerated, long notModified, long negative,
+            long failed, long deadLettered, long hits, long staleHits, long misses, long negativeHits) {
+
+        /** The sums of the partitions' statistics hashes. */
+        public static Totals of(List<PartitionState> partitions) {
+            return new Totals(sum(partitions, "jobs-processed"), sum(partitions, "jobs-deduplicated"),
+                    sum(partitions, "regenerated"), sum(partitions, "not-modified"), sum(partitions, "negative"),
+                    sum(partitions, "failed"), sum(partitions, "dead-lettered"), sum(partitions, "hits"),
+                    sum(partitions, "stale-hits"), sum(partitions, "misses"), sum(partitions, "negative-hits"));
+        }
+
+        private static long sum(List<PartitionState> partitions, String counter) {
+            return partitions.stream().mapToLong(partition -> partition.counter(counter)).sum();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.pansaar.ops;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.RedisKeys;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Reads every partition's queue state and counters: XLEN of the job and dead-letter streams, the
+ * statistics hash, XPENDING's summary, XINFO GROUPS and XINFO CONSUMERS. The commands of all
+ * partitions go out in one batch on a single Redis; on a cluster, where one batch must stay in one
+ * slot, each partition gets its own batch, all sent at once.
+ */
+@ApplicationScoped
+public class PartitionInspector {
+
+    /** Commands per partition in a full batch: see {@link #fullRequests}. */
+    private static final int FULL_REQUESTS = 6;
+
+    private final Redis redis;
+    private final int partitions;
+    private final boolean cluster;
+
+    public PartitionInspector(Redis redis, PansaarConfig config,
+            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
+        this.redis = redis;
+        this.partitions = config.partitions();
+        this.cluster = "cluster".equalsIgnoreCase(clientType);
+    }
+
+    /** Every partition's state, in partition order. */
+    public Uni<List<PartitionState>> inspectAll() {
+        if (cluster) {
+            return inspectEachPartition();
+        }
+        List<Request> batch = new ArrayList<>();
+        IntStream.range(0, partitions).forEach(partition -> batch.addAll(fullRequests(partition)));
+        return redis.batch(batch).map(replies -> {
+            List<PartitionState> states = new ArrayList<>();
+            for (int partition = 0; partition < partitions; partition++) {
+                int from = partition * FULL_REQUESTS;
+                states.add(parseFull(partition, replies.subList(from, from + FULL_REQUESTS)));
+            }
+            return states;
+        })
+                // Some partition has no consumer group yet (no worker ever ran): ask partition by partition.
+                .onFailure(PartitionInspector::isMissingGroup).recoverWithUni(this::inspectEachPartition);
+    }
+
+    private Uni<List<PartitionState>> inspectEachPartition() {
+        List<Uni<PartitionState>> each = IntStream.range(0, partitions).mapToObj(this::inspect).toList();
+        return Uni.join().all(each).andFailFast();
+    }
+
+    /** One partition's state in one batch; without its group's figures when the group does not exist yet. */
+    public Uni<PartitionState> inspect(int partition) {
+        return redis.batch(fullRequests(partition)).map(replies -> parseFull(partition, replies))
+                .onFailure(PartitionInspector::isMissingGroup)
+                .recoverWithUni(() -> redis.batch(basicRequests(partition)).map(replies -> new PartitionState(partition,
+                        replies.get(0).toLong(), 0, null, null, List.of(), replies.get(1).toLong(),
+                        counters(replies.get(2)), false)));
+    }
+
+    /** The commands that work whether or not the streams and the group exist. */
+    private static List<Request> basicRequests(int partition) {
+        return List.of(Request.cmd(Command.XLEN).arg(RedisKeys.jobs(partition)),
+                Request.cmd(Command.XLEN).arg(RedisKeys.deadLetters(partition)),
+                Request.cmd(Command.HGETALL).arg(RedisKeys.stats(partition)));
+    }
+
+    private static List<Request> fullRequests(int partition) {
+        String jobs = RedisKeys.jobs(partition);
+        List<Request> requests = new ArrayList<>(basicRequests(partition));
+        requests.add(Request.cmd(Command.XPENDING).arg(jobs).arg(RedisKeys.CONSUMER_GROUP));
+        requests.add(Request.cmd(Command.XINFO).arg("GROUPS").arg(jobs));
+        requests.add(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(jobs).arg(RedisKeys.CONSUMER_GROUP));
+        return requests;
+    }
+
+    private static PartitionState parseFull(int partition, List<Response> replies) {
+        Response pendingSummary = replies.get(3);
+        Response oldest = pendingSummary.get(1);
+        Map<String, Response> group = groupInfo(replies.get(4));
+        Response lag = group.get("lag");
+        List<PartitionState.ConsumerState> consumers = new ArrayList<>();
+        for (Response consumer : replies.get(5)) {
+            Map<String, Response> fields = fieldsOf(consumer);
+            consumers.add(new PartitionState.ConsumerState(fields.get("name").toString(), fields.get("pending").toLong(),
+                    fields.get("idle").toLong()));
+        }
+        return new PartitionState(partition, replies.get(0).toLong(), pendingSummary.get(0).toLong(),
+                oldest == null ? null : oldest.toString(), lag == null ? null : lag.toLong(),
+                Collections.unmodifiableList(consumers), replies.get(1).toLong(), counters(replies.get(2)), true);
+    }
+
+    /** The fields XINFO GROUPS reports for the pansaar group. */
+    private static Map<String, Response> groupInfo(Response groups) {
+        for (Response group : groups) {
+            Map<String, Response> fields = fieldsOf(group);
+            if (RedisKeys.CONSUMER_GROUP.equals(String.valueOf(fields.get("name")))) {
+                return fields;
+            }
+        }
+        throw new IllegalStateException("NOGROUP: XINFO GROUPS does not list group " + RedisKeys.CONSUMER_GROUP);
+    }
+
+    private static Map<String, Long> counters(Response hash) {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        fieldsOf(hash).forEach((name, value) -> counters.put(name, value.toLong()));
+        return counters;
+    }
+
+    /** A reply of field-value pairs, as a RESP3 map or a flat RESP2 array. */
+    private static Map<String, Response> fieldsOf(Response reply) {
+        Map<String, Response> fields = new LinkedHashMap<>();
+        if (reply == null) {
+            return fields;
+        }
+        if (reply.isMap()) {
+            for (String name : reply.getKeys()) {
+                fields.put(name, reply.get(name));
+            }
+            return fields;
+        }
+        for (int index = 0; index + 1 < reply.size(); index += 2) {
+            fields.put(reply.get(index).toString(), reply.get(index + 1));
+        }
+        return fields;
+    }
+
+    private static boolean isMissingGroup(Throwable failure) {
+        String message = failure.getMessage();
+        return message != null && (message.contains("NOGROUP") || message.contains("no such key"));
+    }
+}

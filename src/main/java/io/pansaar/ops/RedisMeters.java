@@ -1,0 +1,91 @@
+package io.pansaar.ops;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
+
+import org.eclipse.microprofile.reactive.messaging.spi.Connector;
+import org.jboss.logging.Logger;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.stream.RedisStreamsConnector;
+import io.pansaar.worker.WorkerStatistics;
+import io.quarkus.runtime.Startup;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * Meters that describe Redis rather than this process, refreshed on a schedule from the same
+ * commands as {@code GET /api/status}, so a scrape costs Redis nothing:
+ * {@code pansaar_stream_length}, {@code pansaar_stream_pending}, {@code pansaar_stream_lag} and
+ * {@code pansaar_dead_letters} per partition, and {@code pansaar_reads_total{result}} summed over the
+ * partitions' statistics hashes. Also {@code pansaar_jobs_total{outcome="dead_lettered"}}, which the
+ * stream consumer counts.
+ */
+@Startup
+@ApplicationScoped
+public class RedisMeters {
+
+    private static final Logger LOG = Logger.getLogger(RedisMeters.class);
+
+    /** The read counters of {@code pansaar:{p}:stats} and their tag values. */
+    private static final Map<String, String> READ_COUNTERS = Map.of("hits", "hit", "stale-hits", "stale_hit", "misses",
+            "miss", "negative-hits", "negative_hit");
+
+    private final PartitionInspector inspector;
+    /** Kept here because meters hold their state objects only weakly. */
+    private final RedisStreamsConnector connector;
+    private final AtomicReference<List<PartitionState>> latest = new AtomicReference<>(List.of());
+
+    public RedisMeters(PartitionInspector inspector, MeterRegistry registry, PansaarConfig config,
+            @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector) {
+        this.inspector = inspector;
+        this.connector = connector;
+        for (int partition = 0; partition < config.partitions(); partition++) {
+            int p = partition;
+            gauge(registry, "pansaar.stream.length", p, "Entries in the job stream", state -> state.length());
+            gauge(registry, "pansaar.stream.pending", p, "Job entries delivered and not yet acknowledged",
+                    state -> state.pending());
+            gauge(registry, "pansaar.stream.lag", p, "Job entries not yet delivered to the group (NaN when Redis cannot tell)",
+                    state -> state.lag() == null ? Double.NaN : state.lag());
+            gauge(registry, "pansaar.dead.letters", p, "Entries in the dead-letter stream", state -> state.deadLetters());
+        }
+        READ_COUNTERS.forEach((counter, result) -> FunctionCounter.builder("pansaar.reads", this, meters -> meters.sum(counter))
+                .tag("result", result).description("Reads answered by the cache functions, all processes")
+                .register(registry));
+        FunctionCounter.builder(WorkerStatistics.JOBS_METER, this, meters -> meters.connector.deadLettered())
+                .tag("outcome", "dead_lettered").description("Jobs finished by this process, by outcome")
+                .register(registry);
+    }
+
+    /** Reads the partitions' state again; a failure keeps the previous values and is logged. */
+    @Scheduled(every = "${pansaar.metrics.refresh-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> refresh() {
+        return inspector.inspectAll().invoke(latest::set)
+                .onFailure().invoke(failure -> LOG.warnf("could not refresh the stream gauges from Redis: %s",
+                        failure.toString()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private void gauge(MeterRegistry registry, String name, int partition, String description,
+            ToDoubleFunction<PartitionState> value) {
+        Gauge.builder(name, this, meters -> meters.valueOf(partition, value)).tag("partition", String.valueOf(partition))
+                .description(description).register(registry);
+    }
+
+    private double valueOf(int partition, ToDoubleFunction<PartitionState> value) {
+        List<PartitionState> states = latest.get();
+        return partition < states.size() ? value.applyAsDouble(states.get(partition)) : Double.NaN;
+    }
+
+    private double sum(String counter) {
+        ToLongFunction<PartitionState> count = state -> state.counter(counter);
+        return latest.get().stream().mapToLong(count).sum();
+    }
+}
