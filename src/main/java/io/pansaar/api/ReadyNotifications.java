@@ -16,11 +16,12 @@ import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands.ReactiveRedisSubscriber;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.PostConstruct;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 /**
  * Tells readers in this process when an image they wait for has been written. One subscription per
@@ -60,8 +61,12 @@ public class ReadyNotifications {
         LOG.debugf("listening for written images on %d ready channels", channels.size());
     }
 
-    @PreDestroy
-    void unsubscribe() {
+    /**
+     * Unsubscribes on ShutdownEvent, which comes before Quarkus closes the Redis client; at bean
+     * destruction the client may already be closed, and the ended subscription would look like a
+     * failure to recover from.
+     */
+    void unsubscribe(@Observes ShutdownEvent event) {
         stopping = true;
         ReactiveRedisSubscriber current = subscriber;
         if (current != null) {

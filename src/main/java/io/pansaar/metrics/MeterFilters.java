@@ -8,7 +8,8 @@ import jakarta.inject.Singleton;
 public class MeterFilters {
 
     /**
-     * Drops Vert.x's connection-pool meters of the Redis client (tagged {@code clientType=redis}):
+     * Drops Vert.x's connection-pool meters of the Redis client (tagged {@code clientType=redis} or
+     * {@code pool.type=redis}):
      * the client opens a second pool under the same name for the stream consumers' dedicated
      * connections, which would register the same gauges twice and log a warning at every start.
      * The {@code pansaar_*} meters report what operators need.
@@ -16,6 +17,6 @@ public class MeterFilters {
     @Produces
     @Singleton
     MeterFilter dropRedisPoolMeters() {
-        return MeterFilter.deny(id -> "redis".equals(id.getTag("clientType")));
+        return MeterFilter.deny(id -> "redis".equals(id.getTag("clientType")) || "redis".equals(id.getTag("pool.type")));
     }
 }

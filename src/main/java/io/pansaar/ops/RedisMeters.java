@@ -1,5 +1,6 @@
 package io.pansaar.ops;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -11,6 +12,7 @@ import org.jboss.logging.Logger;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.stream.RedisStreamsConnector;
@@ -18,6 +20,7 @@ import io.pansaar.worker.WorkerStatistics;
 import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -42,11 +45,14 @@ public class RedisMeters {
     /** Kept here because meters hold their state objects only weakly. */
     private final RedisStreamsConnector connector;
     private final AtomicReference<List<PartitionState>> latest = new AtomicReference<>(List.of());
+    private final MeterRegistry registry;
+    private final List<Meter> meters = new ArrayList<>();
 
     public RedisMeters(PartitionInspector inspector, MeterRegistry registry, PansaarConfig config,
             @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector) {
         this.inspector = inspector;
         this.connector = connector;
+        this.registry = registry;
         for (int partition = 0; partition < config.partitions(); partition++) {
             int p = partition;
             gauge(registry, "pansaar.stream.length", p, "Entries in the job stream", state -> state.length());
@@ -56,12 +62,23 @@ public class RedisMeters {
                     state -> state.lag() == null ? Double.NaN : state.lag());
             gauge(registry, "pansaar.dead.letters", p, "Entries in the dead-letter stream", state -> state.deadLetters());
         }
-        READ_COUNTERS.forEach((counter, result) -> FunctionCounter.builder("pansaar.reads", this, meters -> meters.sum(counter))
-                .tag("result", result).description("Reads answered by the cache functions, all processes")
-                .register(registry));
-        FunctionCounter.builder(WorkerStatistics.JOBS_METER, this, meters -> meters.connector.deadLettered())
+        READ_COUNTERS.forEach((counter, result) -> meters.add(
+                FunctionCounter.builder("pansaar.reads", this, redisMeters -> redisMeters.sum(counter))
+                        .tag("result", result).description("Reads answered by the cache functions, all processes")
+                        .register(registry)));
+        meters.add(FunctionCounter.builder(WorkerStatistics.JOBS_METER, this,
+                redisMeters -> redisMeters.connector.deadLettered())
                 .tag("outcome", "dead_lettered").description("Jobs finished by this process, by outcome")
-                .register(registry);
+                .register(registry));
+    }
+
+    /**
+     * Unregisters these meters, whose values are bound to this instance: an application restarted
+     * in the same JVM (as tests do) registers fresh ones instead of finding these.
+     */
+    @PreDestroy
+    void removeMeters() {
+        meters.forEach(registry::remove);
     }
 
     /** Reads the partitions' state again; a failure keeps the previous values and is logged. */
@@ -75,8 +92,8 @@ public class RedisMeters {
 
     private void gauge(MeterRegistry registry, String name, int partition, String description,
             ToDoubleFunction<PartitionState> value) {
-        Gauge.builder(name, this, meters -> meters.valueOf(partition, value)).tag("partition", String.valueOf(partition))
-                .description(description).register(registry);
+        meters.add(Gauge.builder(name, this, redisMeters -> redisMeters.valueOf(partition, value))
+                .tag("partition", String.valueOf(partition)).description(description).register(registry));
     }
 
     private double valueOf(int partition, ToDoubleFunction<PartitionState> value) {

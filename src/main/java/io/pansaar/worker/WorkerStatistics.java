@@ -1,16 +1,20 @@
 package io.pansaar.worker;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.pansaar.origin.FetchResult;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -38,13 +42,16 @@ public class WorkerStatistics {
     private final Timer regeneration;
     private final Map<Class<? extends FetchResult>, Timer> originFetches;
     private final DistributionSummary originBytes;
+    private final MeterRegistry registry;
+    private final List<Meter> meters = new ArrayList<>();
 
     public WorkerStatistics(MeterRegistry registry) {
+        this.registry = registry;
         for (Outcome outcome : Outcome.values()) {
             LongAdder count = new LongAdder();
             outcomes.put(outcome, count);
-            FunctionCounter.builder(JOBS_METER, count, LongAdder::sum).tag("outcome", outcome.tag())
-                    .description("Jobs finished by this process, by outcome").register(registry);
+            meters.add(FunctionCounter.builder(JOBS_METER, count, LongAdder::sum).tag("outcome", outcome.tag())
+                    .description("Jobs finished by this process, by outcome").register(registry));
         }
         regeneration = Timer.builder("pansaar.regeneration").publishPercentileHistogram()
                 .description("Time from claiming a key's fetch lease to the write in Redis (or the failure)")
@@ -54,6 +61,18 @@ public class WorkerStatistics {
                 FetchResult.NotFound.class, originTimer(registry, "not_found"));
         originBytes = DistributionSummary.builder("pansaar.origin").baseUnit("bytes").publishPercentileHistogram()
                 .description("Size of the image bodies fetched from origins").register(registry);
+        meters.add(regeneration);
+        meters.addAll(originFetches.values());
+        meters.add(originBytes);
+    }
+
+    /**
+     * Unregisters these meters, whose values are bound to this instance: an application restarted
+     * in the same JVM (as tests do) registers fresh ones instead of finding these.
+     */
+    @PreDestroy
+    void removeMeters() {
+        meters.forEach(registry::remove);
     }
 
     private static Timer originTimer(MeterRegistry registry, String result) {

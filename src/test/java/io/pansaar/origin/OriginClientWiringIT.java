@@ -58,8 +58,8 @@ class OriginClientWiringIT {
     void takesItsLimitsFromTheConfiguration() {
         OriginLimits limits = client.limits();
 
-        assertEquals(10L * 1024 * 1024, limits.maxBytes());
-        assertEquals(Duration.ofSeconds(1), limits.timeout(), "the test profile shortens the timeout");
+        assertEquals(1024L * 1024, limits.maxBytes(), "the test profile lowers max-bytes to 1M");
+        assertEquals(Duration.ofSeconds(2), limits.timeout(), "the test profile shortens the timeout");
         assertEquals(Duration.ofSeconds(2), limits.connectTimeout());
         assertEquals(3, limits.maxRedirects());
         assertEquals(32, limits.maxConnections());

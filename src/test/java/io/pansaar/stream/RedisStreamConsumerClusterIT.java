@@ -47,9 +47,11 @@ class RedisStreamConsumerClusterIT {
                     direct.close();
                     assertTrue(keys > 0, "shard on port " + node.port() + " holds job streams");
                 }
+                // Keyed by stream and id: streams on different shards can hand out the same id.
                 Map<String, Integer> partitionOfId = new HashMap<>();
                 for (int partition = 0; partition < PARTITIONS; partition++) {
-                    partitionOfId.put(harness.add(partition, "key", "avatars/" + partition + ".png"), partition);
+                    String id = harness.add(partition, "key", "avatars/" + partition + ".png");
+                    partitionOfId.put(harness.jobs(partition) + "/" + id, partition);
                 }
                 // One entry fails once, so redelivery (XCLAIM + XPENDING in one batch) and dead letters
                 // (the function on the shard of partition 5) run on the cluster too.
@@ -57,11 +59,11 @@ class RedisStreamConsumerClusterIT {
                 for (int delivered = 0; delivered < PARTITIONS + 2; delivered++) {
                     Message<StreamEntry> message = harness.next();
                     StreamEntry entry = message.getPayload();
-                    if (entry.id().equals(deadId)) {
+                    if (entry.stream().equals(harness.jobs(5)) && entry.id().equals(deadId)) {
                         message.nack(new IllegalStateException("failing on purpose")).toCompletableFuture().join();
                         continue;
                     }
-                    assertEquals(partitionOfId.remove(entry.id()), entry.partition());
+                    assertEquals(partitionOfId.remove(entry.stream() + "/" + entry.id()), entry.partition());
                     assertEquals("avatars/" + entry.partition() + ".png", entry.field("key"));
                     message.ack().toCompletableFuture().join();
                 }
