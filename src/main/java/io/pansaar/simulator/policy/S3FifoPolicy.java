@@ -88,6 +88,7 @@ public final class S3FifoPolicy extends SizedPolicy {
     while (!small.isEmpty()) {
       Node tail = small.pollLast();
       smallBytes -= tail.size;
+      // One hit while in small is enough, as in libCacheSim's S3FIFO (move-to-main threshold 1).
       if (tail.frequency >= 1) {
         tail.frequency = 0;
         main.addFirst(tail);
