@@ -8,11 +8,11 @@ import io.quarkus.runtime.annotations.QuarkusMain;
 @QuarkusMain
 public class PansaarMain {
 
-  /** Runs the simulator for {@code simulate}, otherwise starts Pansaar. */
-  public static void main(String... args) {
-    if (args.length > 0 && args[0].equals("simulate")) {
-      System.exit(SimulatorCommand.run(args));
+    /** Runs the simulator for {@code simulate}, otherwise starts Pansaar. */
+    public static void main(String... args) {
+        if (args.length > 0 && args[0].equals("simulate")) {
+            System.exit(SimulatorCommand.run(args));
+        }
+        Quarkus.run(args);
     }
-    Quarkus.run(args);
-  }
 }

@@ -24,142 +24,142 @@ import java.util.regex.Pattern;
  * The simulator's command line: {@code simulate --trace FILE --format FORMAT --capacity C --policies P1,P2 [--csv]}.
  */
 public final class SimulatorCommand {
-  /** The exact CSV header printed with --csv. */
-  public static final String CSV_HEADER =
-      "policy,capacity_bytes,requests,object_hit_ratio,byte_hit_ratio,origin_fetches,stale_hit_ratio";
-  static final int USAGE_ERROR = 2;
-  static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
-  private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-      + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--csv]"
-      + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
-  private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
-  private static final Map<String, Long> UNITS = Map.of("B", 1L, "KB", 1000L, "MB", 1000_000L, "GB", 1000_000_000L,
-      "TB", 1000_000_000_000L, "KiB", 1L << 10, "MiB", 1L << 20, "GiB", 1L << 30, "TiB", 1L << 40);
+    /** The exact CSV header printed with --csv. */
+    public static final String CSV_HEADER =
+            "policy,capacity_bytes,requests,object_hit_ratio,byte_hit_ratio,origin_fetches,stale_hit_ratio";
+    static final int USAGE_ERROR = 2;
+    static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
+    private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--csv]"
+            + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
+    private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
+    private static final Map<String, Long> UNITS = Map.of("B", 1L, "KB", 1000L, "MB", 1000_000L, "GB", 1000_000_000L,
+            "TB", 1000_000_000_000L, "KiB", 1L << 10, "MiB", 1L << 20, "GiB", 1L << 30, "TiB", 1L << 40);
 
-  /** A malformed command line, reported on stderr with exit code 2. */
-  static final class UsageException extends Exception {
-    UsageException(String message) {
-      super(message);
-    }
-  }
-
-  private SimulatorCommand() {
-  }
-
-  /** Runs the command line and exits the JVM with its status. */
-  public static void main(String[] args) {
-    System.exit(run(args));
-  }
-
-  /** Runs the command line against System.out and System.err and returns the exit status. */
-  public static int run(String... args) {
-    return run(args, System.out, System.err);
-  }
-
-  /** Runs the command line and returns the exit status: 0 on success, 2 on bad arguments, 1 when the trace cannot be read. */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    Map<String, String> options;
-    Trace trace;
-    long capacity;
-    List<String> policies;
-    try {
-      options = parse(args);
-      policies = Arrays.asList(options.get("--policies").split(","));
-      for (String policy : policies) {
-        if (!Policies.NAMES.contains(policy)) {
-          throw new UsageException("unknown policy '" + policy + "', expected some of " + String.join(",", Policies.NAMES));
+    /** A malformed command line, reported on stderr with exit code 2. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
         }
-      }
-      trace = Trace.load(reader(options));
-      capacity = capacityBytes(options.get("--capacity"), trace.uniqueBytes());
-    } catch (UsageException | IllegalArgumentException e) {
-      err.println("simulate: " + e.getMessage());
-      err.println(USAGE);
-      return USAGE_ERROR;
-    } catch (IOException | UncheckedIOException e) {
-      err.println("simulate: cannot read the trace: " + e.getMessage());
-      return 1;
     }
-    List<PolicyStats> results = Simulator.run(trace, capacity, policies);
-    if (options.containsKey("--csv")) {
-      out.println(CSV_HEADER);
-      for (PolicyStats stats : results) {
-        out.printf(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%d,%d%n", stats.name(), stats.capacityBytes(), stats.requests(),
-            stats.objectHitRatio(), stats.byteHitRatio(), stats.misses(), 0);
-      }
-    } else {
-      out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes%n",
-          trace.requests().size(), trace.uniqueIds(), trace.uniqueBytes(), capacity);
-      out.printf(Locale.ROOT, "%-10s %10s %10s %14s %10s%n", "policy", "hit %", "byte hit %", "origin fetches", "ms");
-      for (PolicyStats stats : results) {
-        out.printf(Locale.ROOT, "%-10s %10.2f %10.2f %14d %10d%n", stats.name(), 100 * stats.objectHitRatio(),
-            100 * stats.byteHitRatio(), stats.misses(), stats.nanos() / 1_000_000);
-      }
-    }
-    return 0;
-  }
 
-  private static Map<String, String> parse(String[] args) throws UsageException {
-    if (args.length == 0 || !args[0].equals("simulate")) {
-      throw new UsageException("the first argument must be 'simulate'");
+    private SimulatorCommand() {
     }
-    Map<String, String> options = new LinkedHashMap<>();
-    for (int i = 1; i < args.length; i++) {
-      String option = args[i];
-      if (option.equals("--csv")) {
-        options.put(option, "");
-      } else if (List.of("--trace", "--format", "--capacity", "--policies").contains(option)) {
-        if (i + 1 >= args.length) {
-          throw new UsageException(option + " needs a value");
+
+    /** Runs the command line and exits the JVM with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line against System.out and System.err and returns the exit status. */
+    public static int run(String... args) {
+        return run(args, System.out, System.err);
+    }
+
+    /** Runs the command line and returns the exit status: 0 on success, 2 on bad arguments, 1 when the trace cannot be read. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Map<String, String> options;
+        Trace trace;
+        long capacity;
+        List<String> policies;
+        try {
+            options = parse(args);
+            policies = Arrays.asList(options.get("--policies").split(","));
+            for (String policy : policies) {
+                if (!Policies.NAMES.contains(policy)) {
+                    throw new UsageException("unknown policy '" + policy + "', expected some of " + String.join(",", Policies.NAMES));
+                }
+            }
+            trace = Trace.load(reader(options));
+            capacity = capacityBytes(options.get("--capacity"), trace.uniqueBytes());
+        } catch (UsageException | IllegalArgumentException e) {
+            err.println("simulate: " + e.getMessage());
+            err.println(USAGE);
+            return USAGE_ERROR;
+        } catch (IOException | UncheckedIOException e) {
+            err.println("simulate: cannot read the trace: " + e.getMessage());
+            return 1;
         }
-        options.put(option, args[++i]);
-      } else {
-        throw new UsageException("unknown argument '" + option + "'");
-      }
+        List<PolicyStats> results = Simulator.run(trace, capacity, policies);
+        if (options.containsKey("--csv")) {
+            out.println(CSV_HEADER);
+            for (PolicyStats stats : results) {
+                out.printf(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%d,%d%n", stats.name(), stats.capacityBytes(), stats.requests(),
+                        stats.objectHitRatio(), stats.byteHitRatio(), stats.misses(), 0);
+            }
+        } else {
+            out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes%n",
+                    trace.requests().size(), trace.uniqueIds(), trace.uniqueBytes(), capacity);
+            out.printf(Locale.ROOT, "%-10s %10s %10s %14s %10s%n", "policy", "hit %", "byte hit %", "origin fetches", "ms");
+            for (PolicyStats stats : results) {
+                out.printf(Locale.ROOT, "%-10s %10.2f %10.2f %14d %10d%n", stats.name(), 100 * stats.objectHitRatio(),
+                        100 * stats.byteHitRatio(), stats.misses(), stats.nanos() / 1_000_000);
+            }
+        }
+        return 0;
     }
-    for (String required : List.of("--format", "--capacity", "--policies")) {
-      if (!options.containsKey(required)) {
-        throw new UsageException("missing " + required);
-      }
-    }
-    return options;
-  }
 
-  private static TraceReader reader(Map<String, String> options) throws UsageException {
-    String format = options.get("--format");
-    if (format.startsWith("synthetic:")) {
-      return new SyntheticTraceReader(format.substring("synthetic:".length()));
+    private static Map<String, String> parse(String[] args) throws UsageException {
+        if (args.length == 0 || !args[0].equals("simulate")) {
+            throw new UsageException("the first argument must be 'simulate'");
+        }
+        Map<String, String> options = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            String option = args[i];
+            if (option.equals("--csv")) {
+                options.put(option, "");
+            } else if (List.of("--trace", "--format", "--capacity", "--policies").contains(option)) {
+                if (i + 1 >= args.length) {
+                    throw new UsageException(option + " needs a value");
+                }
+                options.put(option, args[++i]);
+            } else {
+                throw new UsageException("unknown argument '" + option + "'");
+            }
+        }
+        for (String required : List.of("--format", "--capacity", "--policies")) {
+            if (!options.containsKey(required)) {
+                throw new UsageException("missing " + required);
+            }
+        }
+        return options;
     }
-    String file = options.get("--trace");
-    if (file == null) {
-      throw new UsageException("missing --trace (only synthetic formats need none)");
-    }
-    Path path = Path.of(file);
-    if (!Files.isReadable(path)) {
-      throw new UsageException("trace file '" + file + "' does not exist or is not readable");
-    }
-    return switch (format) {
-      case "webcachesim" -> new WebCacheSimReader(path);
-      case "tencent-photo" -> new TencentPhotoReader(path);
-      case "oracle-general" -> new OracleGeneralReader(path);
-      default -> throw new UsageException("unknown format '" + format + "', expected one of " + FORMATS);
-    };
-  }
 
-  /** Parses a capacity: a percentage of the trace's unique bytes, or bytes with an optional decimal or binary unit. */
-  static long capacityBytes(String text, long uniqueBytes) throws UsageException {
-    Matcher matcher = CAPACITY.matcher(text.trim());
-    if (!matcher.matches()) {
-      throw new UsageException("capacity '" + text + "' is neither a percentage (10%) nor bytes (512MiB, 64MB, 1000000)");
+    private static TraceReader reader(Map<String, String> options) throws UsageException {
+        String format = options.get("--format");
+        if (format.startsWith("synthetic:")) {
+            return new SyntheticTraceReader(format.substring("synthetic:".length()));
+        }
+        String file = options.get("--trace");
+        if (file == null) {
+            throw new UsageException("missing --trace (only synthetic formats need none)");
+        }
+        Path path = Path.of(file);
+        if (!Files.isReadable(path)) {
+            throw new UsageException("trace file '" + file + "' does not exist or is not readable");
+        }
+        return switch (format) {
+            case "webcachesim" -> new WebCacheSimReader(path);
+            case "tencent-photo" -> new TencentPhotoReader(path);
+            case "oracle-general" -> new OracleGeneralReader(path);
+            default -> throw new UsageException("unknown format '" + format + "', expected one of " + FORMATS);
+        };
     }
-    double amount = Double.parseDouble(matcher.group(1));
-    String unit = matcher.group(2) == null ? "B" : matcher.group(2);
-    long bytes = unit.equals("%")
-        ? (long) Math.floor(uniqueBytes * amount / 100)
-        : (long) Math.floor(amount * UNITS.get(unit));
-    if (bytes < 1) {
-      throw new UsageException("capacity '" + text + "' is less than one byte");
+
+    /** Parses a capacity: a percentage of the trace's unique bytes, or bytes with an optional decimal or binary unit. */
+    static long capacityBytes(String text, long uniqueBytes) throws UsageException {
+        Matcher matcher = CAPACITY.matcher(text.trim());
+        if (!matcher.matches()) {
+            throw new UsageException("capacity '" + text + "' is neither a percentage (10%) nor bytes (512MiB, 64MB, 1000000)");
+        }
+        double amount = Double.parseDouble(matcher.group(1));
+        String unit = matcher.group(2) == null ? "B" : matcher.group(2);
+        long bytes = unit.equals("%")
+                ? (long) Math.floor(uniqueBytes * amount / 100)
+                : (long) Math.floor(amount * UNITS.get(unit));
+        if (bytes < 1) {
+            throw new UsageException("capacity '" + text + "' is less than one byte");
+        }
+        return bytes;
     }
-    return bytes;
-  }
 }

@@ -14,46 +14,46 @@ import io.pansaar.simulator.trace.TraceReader;
  * count each original id once, at its last size.
  */
 public final class Trace {
-  private final List<Request> requests;
-  private final long uniqueBytes;
-  private final long uniqueIds;
+    private final List<Request> requests;
+    private final long uniqueBytes;
+    private final long uniqueIds;
 
-  private Trace(List<Request> requests, long uniqueBytes, long uniqueIds) {
-    this.requests = requests;
-    this.uniqueBytes = uniqueBytes;
-    this.uniqueIds = uniqueIds;
-  }
-
-  /** Reads every request of the reader into memory. */
-  public static Trace load(TraceReader reader) throws IOException {
-    record Version(long id, long size) {
+    private Trace(List<Request> requests, long uniqueBytes, long uniqueIds) {
+        this.requests = requests;
+        this.uniqueBytes = uniqueBytes;
+        this.uniqueIds = uniqueIds;
     }
-    HashMap<Version, Long> objectIds = new HashMap<>();
-    HashMap<Long, Long> lastSizes = new HashMap<>();
-    List<Request> requests = new ArrayList<>();
-    try (Stream<Request> stream = reader.requests()) {
-      stream.forEach(request -> {
-        long object = objectIds.computeIfAbsent(new Version(request.id(), request.size()), version -> (long) objectIds.size());
-        lastSizes.put(request.id(), request.size());
-        requests.add(new Request(request.time(), object, request.size()));
-      });
+
+    /** Reads every request of the reader into memory. */
+    public static Trace load(TraceReader reader) throws IOException {
+        record Version(long id, long size) {
+        }
+        HashMap<Version, Long> objectIds = new HashMap<>();
+        HashMap<Long, Long> lastSizes = new HashMap<>();
+        List<Request> requests = new ArrayList<>();
+        try (Stream<Request> stream = reader.requests()) {
+            stream.forEach(request -> {
+                long object = objectIds.computeIfAbsent(new Version(request.id(), request.size()), version -> (long) objectIds.size());
+                lastSizes.put(request.id(), request.size());
+                requests.add(new Request(request.time(), object, request.size()));
+            });
+        }
+        long uniqueBytes = lastSizes.values().stream().mapToLong(Long::longValue).sum();
+        return new Trace(List.copyOf(requests), uniqueBytes, lastSizes.size());
     }
-    long uniqueBytes = lastSizes.values().stream().mapToLong(Long::longValue).sum();
-    return new Trace(List.copyOf(requests), uniqueBytes, lastSizes.size());
-  }
 
-  /** Returns the requests, ids made dense. */
-  public List<Request> requests() {
-    return requests;
-  }
+    /** Returns the requests, ids made dense. */
+    public List<Request> requests() {
+        return requests;
+    }
 
-  /** Returns the sum of each id's last size. */
-  public long uniqueBytes() {
-    return uniqueBytes;
-  }
+    /** Returns the sum of each id's last size. */
+    public long uniqueBytes() {
+        return uniqueBytes;
+    }
 
-  /** Returns how many distinct ids the trace requests. */
-  public long uniqueIds() {
-    return uniqueIds;
-  }
+    /** Returns how many distinct ids the trace requests. */
+    public long uniqueIds() {
+        return uniqueIds;
+    }
 }

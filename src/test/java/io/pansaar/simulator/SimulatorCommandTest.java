@@ -17,103 +17,103 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SimulatorCommandTest {
-  private static final String SYNTHETIC = "synthetic:zipf,objects=2000,alpha=0.9,requests=20000,seed=1";
+    private static final String SYNTHETIC = "synthetic:zipf,objects=2000,alpha=0.9,requests=20000,seed=1";
 
-  @TempDir
-  Path directory;
+    @TempDir
+    Path directory;
 
-  private record Outcome(int status, String out, String err) {
-  }
+    private record Outcome(int status, String out, String err) {
+    }
 
-  private static Outcome run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = SimulatorCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
+    private static Outcome run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = SimulatorCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
 
-  @Test
-  void printsTheExactCsvHeaderAndOneRowPerPolicy() {
-    Outcome outcome = run("simulate", "--format", SYNTHETIC, "--capacity", "10%", "--policies", "lru,s3fifo,belady", "--csv");
-    assertEquals(0, outcome.status(), outcome.err());
-    List<String> lines = outcome.out().lines().toList();
-    assertEquals("policy,capacity_bytes,requests,object_hit_ratio,byte_hit_ratio,origin_fetches,stale_hit_ratio", lines.get(0));
-    assertEquals(4, lines.size());
-    assertTrue(lines.get(1).startsWith("lru,"));
-    assertTrue(lines.get(3).startsWith("belady,"));
-    String[] row = lines.get(1).split(",");
-    assertEquals("20000", row[2]);
-    assertEquals("0", row[6]);
-  }
+    @Test
+    void printsTheExactCsvHeaderAndOneRowPerPolicy() {
+        Outcome outcome = run("simulate", "--format", SYNTHETIC, "--capacity", "10%", "--policies", "lru,s3fifo,belady", "--csv");
+        assertEquals(0, outcome.status(), outcome.err());
+        List<String> lines = outcome.out().lines().toList();
+        assertEquals("policy,capacity_bytes,requests,object_hit_ratio,byte_hit_ratio,origin_fetches,stale_hit_ratio", lines.get(0));
+        assertEquals(4, lines.size());
+        assertTrue(lines.get(1).startsWith("lru,"));
+        assertTrue(lines.get(3).startsWith("belady,"));
+        String[] row = lines.get(1).split(",");
+        assertEquals("20000", row[2]);
+        assertEquals("0", row[6]);
+    }
 
-  @Test
-  void readsCapacityAsBytesWithUnits() {
-    Outcome outcome = run("simulate", "--format", SYNTHETIC, "--capacity", "1MiB", "--policies", "lru", "--csv");
-    assertEquals(0, outcome.status(), outcome.err());
-    assertTrue(outcome.out().lines().toList().get(1).startsWith("lru,1048576,20000,"), outcome.out());
-  }
+    @Test
+    void readsCapacityAsBytesWithUnits() {
+        Outcome outcome = run("simulate", "--format", SYNTHETIC, "--capacity", "1MiB", "--policies", "lru", "--csv");
+        assertEquals(0, outcome.status(), outcome.err());
+        assertTrue(outcome.out().lines().toList().get(1).startsWith("lru,1048576,20000,"), outcome.out());
+    }
 
-  @Test
-  void parsesPercentagesAndUnits() throws SimulatorCommand.UsageException {
-    assertEquals(50, SimulatorCommand.capacityBytes("5%", 1_000));
-    assertEquals(250, SimulatorCommand.capacityBytes("25%", 1_000));
-    assertEquals(512L << 20, SimulatorCommand.capacityBytes("512MiB", 1));
-    assertEquals(64_000_000, SimulatorCommand.capacityBytes("64MB", 1));
-    assertEquals(1_000_000, SimulatorCommand.capacityBytes("1000000", 1));
-    assertEquals(1536, SimulatorCommand.capacityBytes("1.5KiB", 1));
-    assertThrows(SimulatorCommand.UsageException.class, () -> SimulatorCommand.capacityBytes("lots", 1_000));
-    assertThrows(SimulatorCommand.UsageException.class, () -> SimulatorCommand.capacityBytes("0.01%", 1_000));
-  }
+    @Test
+    void parsesPercentagesAndUnits() throws SimulatorCommand.UsageException {
+        assertEquals(50, SimulatorCommand.capacityBytes("5%", 1_000));
+        assertEquals(250, SimulatorCommand.capacityBytes("25%", 1_000));
+        assertEquals(512L << 20, SimulatorCommand.capacityBytes("512MiB", 1));
+        assertEquals(64_000_000, SimulatorCommand.capacityBytes("64MB", 1));
+        assertEquals(1_000_000, SimulatorCommand.capacityBytes("1000000", 1));
+        assertEquals(1536, SimulatorCommand.capacityBytes("1.5KiB", 1));
+        assertThrows(SimulatorCommand.UsageException.class, () -> SimulatorCommand.capacityBytes("lots", 1_000));
+        assertThrows(SimulatorCommand.UsageException.class, () -> SimulatorCommand.capacityBytes("0.01%", 1_000));
+    }
 
-  @Test
-  void readsATraceFile() throws IOException {
-    Path file = directory.resolve("small.trace");
-    Files.writeString(file, "1 1 10\n2 2 10\n3 1 10\n4 1 10\n");
-    Outcome outcome = run("simulate", "--trace", file.toString(), "--format", "webcachesim", "--capacity", "100%",
-        "--policies", "lru", "--csv");
-    assertEquals(0, outcome.status(), outcome.err());
-    assertEquals("lru,20,4,0.5000,0.5000,2,0", outcome.out().lines().toList().get(1));
-  }
+    @Test
+    void readsATraceFile() throws IOException {
+        Path file = directory.resolve("small.trace");
+        Files.writeString(file, "1 1 10\n2 2 10\n3 1 10\n4 1 10\n");
+        Outcome outcome = run("simulate", "--trace", file.toString(), "--format", "webcachesim", "--capacity", "100%",
+                "--policies", "lru", "--csv");
+        assertEquals(0, outcome.status(), outcome.err());
+        assertEquals("lru,20,4,0.5000,0.5000,2,0", outcome.out().lines().toList().get(1));
+    }
 
-  @Test
-  void badArgumentsExitWithTwoAndAMessage() throws IOException {
-    Path file = directory.resolve("small.trace");
-    Files.writeString(file, "1 1 10\n");
-    String trace = file.toString();
-    assertUsageError("unknown policy 'clock'",
-        "simulate", "--trace", trace, "--format", "webcachesim", "--capacity", "5%", "--policies", "lru,clock");
-    assertUsageError("missing --capacity", "simulate", "--trace", trace, "--format", "webcachesim", "--policies", "lru");
-    assertUsageError("capacity 'big'",
-        "simulate", "--trace", trace, "--format", "webcachesim", "--capacity", "big", "--policies", "lru");
-    assertUsageError("unknown format 'csv'",
-        "simulate", "--trace", trace, "--format", "csv", "--capacity", "5%", "--policies", "lru");
-    assertUsageError("does not exist",
-        "simulate", "--trace", directory.resolve("absent").toString(), "--format", "webcachesim", "--capacity", "5%",
-        "--policies", "lru");
-    assertUsageError("unknown argument '--fast'", "simulate", "--fast");
-    assertUsageError("first argument must be 'simulate'", "run");
-    assertUsageError("unknown synthetic parameter", "simulate", "--format", "synthetic:zipf,bogus=1", "--capacity", "5%",
-        "--policies", "lru");
-  }
+    @Test
+    void badArgumentsExitWithTwoAndAMessage() throws IOException {
+        Path file = directory.resolve("small.trace");
+        Files.writeString(file, "1 1 10\n");
+        String trace = file.toString();
+        assertUsageError("unknown policy 'clock'",
+                "simulate", "--trace", trace, "--format", "webcachesim", "--capacity", "5%", "--policies", "lru,clock");
+        assertUsageError("missing --capacity", "simulate", "--trace", trace, "--format", "webcachesim", "--policies", "lru");
+        assertUsageError("capacity 'big'",
+                "simulate", "--trace", trace, "--format", "webcachesim", "--capacity", "big", "--policies", "lru");
+        assertUsageError("unknown format 'csv'",
+                "simulate", "--trace", trace, "--format", "csv", "--capacity", "5%", "--policies", "lru");
+        assertUsageError("does not exist",
+                "simulate", "--trace", directory.resolve("absent").toString(), "--format", "webcachesim", "--capacity", "5%",
+                "--policies", "lru");
+        assertUsageError("unknown argument '--fast'", "simulate", "--fast");
+        assertUsageError("first argument must be 'simulate'", "run");
+        assertUsageError("unknown synthetic parameter", "simulate", "--format", "synthetic:zipf,bogus=1", "--capacity", "5%",
+                "--policies", "lru");
+    }
 
-  private static void assertUsageError(String expectedMessage, String... args) {
-    Outcome outcome = run(args);
-    assertEquals(2, outcome.status(), outcome.out());
-    assertTrue(outcome.err().contains(expectedMessage), outcome.err());
-    assertTrue(outcome.err().contains("usage: simulate"), outcome.err());
-    assertEquals("", outcome.out());
-  }
+    private static void assertUsageError(String expectedMessage, String... args) {
+        Outcome outcome = run(args);
+        assertEquals(2, outcome.status(), outcome.out());
+        assertTrue(outcome.err().contains(expectedMessage), outcome.err());
+        assertTrue(outcome.err().contains("usage: simulate"), outcome.err());
+        assertEquals("", outcome.out());
+    }
 
-  @Test
-  void treatsASizeChangeAsANewObject() throws IOException {
-    Path file = directory.resolve("resized.trace");
-    Files.writeString(file, "1 7 10\n2 7 30\n3 7 30\n4 8 5\n");
-    Trace trace = Trace.load(new WebCacheSimReader(file));
-    List<Request> requests = trace.requests();
-    assertEquals(requests.get(1).id(), requests.get(2).id());
-    assertTrue(requests.get(0).id() != requests.get(1).id());
-    assertEquals(35, trace.uniqueBytes(), "each id once, at its last size");
-    assertEquals(2, trace.uniqueIds());
-  }
+    @Test
+    void treatsASizeChangeAsANewObject() throws IOException {
+        Path file = directory.resolve("resized.trace");
+        Files.writeString(file, "1 7 10\n2 7 30\n3 7 30\n4 8 5\n");
+        Trace trace = Trace.load(new WebCacheSimReader(file));
+        List<Request> requests = trace.requests();
+        assertEquals(requests.get(1).id(), requests.get(2).id());
+        assertTrue(requests.get(0).id() != requests.get(1).id());
+        assertEquals(35, trace.uniqueBytes(), "each id once, at its last size");
+        assertEquals(2, trace.uniqueIds());
+    }
 }

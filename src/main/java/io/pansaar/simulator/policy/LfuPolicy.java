@@ -6,13 +6,13 @@ package io.pansaar.simulator.policy;
  */
 public final class LfuPolicy extends PriorityPolicy {
 
-  /** Creates an LFU cache of the given bytes. */
-  public LfuPolicy(long capacity) {
-    super("lfu", capacity, false);
-  }
+    /** Creates an LFU cache of the given bytes. */
+    public LfuPolicy(long capacity) {
+        super("lfu", capacity, false);
+    }
 
-  @Override
-  protected double priority(Entry entry, long position) {
-    return entry.frequency;
-  }
+    @Override
+    protected double priority(Entry entry, long position) {
+        return entry.frequency;
+    }
 }

@@ -5,27 +5,27 @@ import java.util.List;
 
 /** Creates policies by their command-line names. */
 public final class Policies {
-  /** Every policy name, in the order reports list them. */
-  public static final List<String> NAMES =
-      List.of("lru", "fifo", "lfu", "redis-lru", "redis-lfu", "gdsf", "s3fifo", "wtinylfu", "seed", "belady");
+    /** Every policy name, in the order reports list them. */
+    public static final List<String> NAMES =
+            List.of("lru", "fifo", "lfu", "redis-lru", "redis-lfu", "gdsf", "s3fifo", "wtinylfu", "seed", "belady");
 
-  private Policies() {
-  }
+    private Policies() {
+    }
 
-  /** Creates the named policy for a capacity in bytes over the given in-memory trace; throws IllegalArgumentException for an unknown name. */
-  public static Policy create(String name, long capacity, List<Request> trace) {
-    return switch (name) {
-      case "lru" -> new LruPolicy(capacity);
-      case "fifo" -> new FifoPolicy(capacity);
-      case "lfu" -> new LfuPolicy(capacity);
-      case "redis-lru" -> new RedisLruPolicy(capacity);
-      case "redis-lfu" -> new RedisLfuPolicy(capacity);
-      case "gdsf" -> new GdsfPolicy(capacity);
-      case "s3fifo" -> new S3FifoPolicy(capacity);
-      case "wtinylfu" -> new WindowTinyLfuPolicy(capacity, trace.stream().mapToLong(Request::size).average().orElse(1));
-      case "seed" -> new SeedPolicy(capacity);
-      case "belady" -> new BeladyPolicy(capacity, trace);
-      default -> throw new IllegalArgumentException("unknown policy '" + name + "', expected one of " + NAMES);
-    };
-  }
+    /** Creates the named policy for a capacity in bytes over the given in-memory trace; throws IllegalArgumentException for an unknown name. */
+    public static Policy create(String name, long capacity, List<Request> trace) {
+        return switch (name) {
+            case "lru" -> new LruPolicy(capacity);
+            case "fifo" -> new FifoPolicy(capacity);
+            case "lfu" -> new LfuPolicy(capacity);
+            case "redis-lru" -> new RedisLruPolicy(capacity);
+            case "redis-lfu" -> new RedisLfuPolicy(capacity);
+            case "gdsf" -> new GdsfPolicy(capacity);
+            case "s3fifo" -> new S3FifoPolicy(capacity);
+            case "wtinylfu" -> new WindowTinyLfuPolicy(capacity, trace.stream().mapToLong(Request::size).average().orElse(1));
+            case "seed" -> new SeedPolicy(capacity);
+            case "belady" -> new BeladyPolicy(capacity, trace);
+            default -> throw new IllegalArgumentException("unknown policy '" + name + "', expected one of " + NAMES);
+        };
+    }
 }

@@ -5,12 +5,12 @@ import io.pansaar.simulator.trace.Request;
 /** A cache eviction and admission policy replayed over a trace. */
 public interface Policy {
 
-  /** Looks the request up, counting a hit or a miss, and admits or evicts as the policy decides. */
-  void record(Request request);
+    /** Looks the request up, counting a hit or a miss, and admits or evicts as the policy decides. */
+    void record(Request request);
 
-  /** Ends the run and checks the policy's invariants, throwing IllegalStateException when one is broken. */
-  void finished();
+    /** Ends the run and checks the policy's invariants, throwing IllegalStateException when one is broken. */
+    void finished();
 
-  /** Returns the counters of this run. */
-  PolicyStats stats();
+    /** Returns the counters of this run. */
+    PolicyStats stats();
 }

@@ -8,23 +8,23 @@ import io.pansaar.simulator.trace.Request;
  */
 public final class RedisLruPolicy extends RedisSampledPolicy {
 
-  /** Creates a Redis-LRU cache of the given bytes. */
-  public RedisLruPolicy(long capacity) {
-    super("redis-lru", capacity);
-  }
+    /** Creates a Redis-LRU cache of the given bytes. */
+    public RedisLruPolicy(long capacity) {
+        super("redis-lru", capacity);
+    }
 
-  @Override
-  protected void accessed(Key key, Request request, long position) {
-    key.stamp = position;
-  }
+    @Override
+    protected void accessed(Key key, Request request, long position) {
+        key.stamp = position;
+    }
 
-  @Override
-  protected void created(Key key, Request request, long position) {
-    key.stamp = position;
-  }
+    @Override
+    protected void created(Key key, Request request, long position) {
+        key.stamp = position;
+    }
 
-  @Override
-  protected long score(Key key, Request request, long position) {
-    return position - key.stamp;
-  }
+    @Override
+    protected long score(Key key, Request request, long position) {
+        return position - key.stamp;
+    }
 }

@@ -6,10 +6,10 @@ package io.pansaar.simulator.trace;
  */
 public record Request(long time, long id, long size) {
 
-  /** Checks that the size is positive, since a zero-byte object would make byte ratios meaningless. */
-  public Request {
-    if (size <= 0) {
-      throw new IllegalArgumentException("request size must be positive, got " + size + " for object " + id);
+    /** Checks that the size is positive, since a zero-byte object would make byte ratios meaningless. */
+    public Request {
+        if (size <= 0) {
+            throw new IllegalArgumentException("request size must be positive, got " + size + " for object " + id);
+        }
     }
-  }
 }

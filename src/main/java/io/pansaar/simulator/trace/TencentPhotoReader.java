@@ -15,42 +15,42 @@ import java.util.stream.Stream;
  * size_class returned_size hit terminal response_ms}; the object is photo_id + format + size_class.
  */
 public final class TencentPhotoReader implements TraceReader {
-  private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
-  private final Path file;
+    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
+    private final Path file;
 
-  /** Reads the given (optionally gzip-compressed) file. */
-  public TencentPhotoReader(Path file) {
-    this.file = file;
-  }
-
-  @Override
-  public Stream<Request> requests() throws IOException {
-    BufferedReader reader = new BufferedReader(new InputStreamReader(TraceReader.open(file), StandardCharsets.US_ASCII));
-    return reader.lines()
-        .filter(line -> !line.isBlank())
-        .map(TencentPhotoReader::parse)
-        .onClose(() -> TraceReader.closeUnchecked(reader));
-  }
-
-  static Request parse(String line) {
-    String[] fields = line.trim().split("\\s+");
-    if (fields.length < 5) {
-      throw new IllegalArgumentException("tencent-photo line needs at least 5 columns: " + line);
+    /** Reads the given (optionally gzip-compressed) file. */
+    public TencentPhotoReader(Path file) {
+        this.file = file;
     }
-    long seconds = LocalDateTime.parse(fields[0], TIMESTAMP).toEpochSecond(ZoneOffset.UTC);
-    // A 64-bit hash of the composite key; collisions among ~10^4..10^8 objects are negligible.
-    long id = fnv1a64(fields[1] + ':' + fields[2] + ':' + fields[3]);
-    // The trace records some zero-byte responses; they still occupy a cache slot.
-    long size = Math.max(1, Long.parseLong(fields[4]));
-    return new Request(seconds, id, size);
-  }
 
-  private static long fnv1a64(String text) {
-    long hash = 0xcbf29ce484222325L;
-    for (int i = 0; i < text.length(); i++) {
-      hash ^= text.charAt(i);
-      hash *= 0x100000001b3L;
+    @Override
+    public Stream<Request> requests() throws IOException {
+        BufferedReader reader = new BufferedReader(new InputStreamReader(TraceReader.open(file), StandardCharsets.US_ASCII));
+        return reader.lines()
+                .filter(line -> !line.isBlank())
+                .map(TencentPhotoReader::parse)
+                .onClose(() -> TraceReader.closeUnchecked(reader));
     }
-    return hash;
-  }
+
+    static Request parse(String line) {
+        String[] fields = line.trim().split("\\s+");
+        if (fields.length < 5) {
+            throw new IllegalArgumentException("tencent-photo line needs at least 5 columns: " + line);
+        }
+        long seconds = LocalDateTime.parse(fields[0], TIMESTAMP).toEpochSecond(ZoneOffset.UTC);
+        // A 64-bit hash of the composite key; collisions among ~10^4..10^8 objects are negligible.
+        long id = fnv1a64(fields[1] + ':' + fields[2] + ':' + fields[3]);
+        // The trace records some zero-byte responses; they still occupy a cache slot.
+        long size = Math.max(1, Long.parseLong(fields[4]));
+        return new Request(seconds, id, size);
+    }
+
+    private static long fnv1a64(String text) {
+        long hash = 0xcbf29ce484222325L;
+        for (int i = 0; i < text.length(); i++) {
+            hash ^= text.charAt(i);
+            hash *= 0x100000001b3L;
+        }
+        return hash;
+    }
 }

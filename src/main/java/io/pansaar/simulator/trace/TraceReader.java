@@ -12,28 +12,28 @@ import java.util.zip.GZIPInputStream;
 /** A source of cache requests in trace order. */
 public interface TraceReader {
 
-  /** Returns the requests in trace order; the caller closes the stream. */
-  Stream<Request> requests() throws IOException;
+    /** Returns the requests in trace order; the caller closes the stream. */
+    Stream<Request> requests() throws IOException;
 
-  /** Opens a file for reading, transparently decompressing it when it starts with the gzip magic bytes. */
-  static InputStream open(Path file) throws IOException {
-    InputStream input = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-    input.mark(2);
-    int first = input.read();
-    int second = input.read();
-    input.reset();
-    if (first == 0x1f && second == 0x8b) {
-      return new BufferedInputStream(new GZIPInputStream(input, 1 << 16), 1 << 16);
+    /** Opens a file for reading, transparently decompressing it when it starts with the gzip magic bytes. */
+    static InputStream open(Path file) throws IOException {
+        InputStream input = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        input.mark(2);
+        int first = input.read();
+        int second = input.read();
+        input.reset();
+        if (first == 0x1f && second == 0x8b) {
+            return new BufferedInputStream(new GZIPInputStream(input, 1 << 16), 1 << 16);
+        }
+        return input;
     }
-    return input;
-  }
 
-  /** Closes a reader or stream from a stream's close handler, where checked exceptions cannot pass. */
-  static void closeUnchecked(java.io.Closeable input) {
-    try {
-      input.close();
-    } catch (IOException e) {
-      throw new UncheckedIOException("closing the trace failed", e);
+    /** Closes a reader or stream from a stream's close handler, where checked exceptions cannot pass. */
+    static void closeUnchecked(java.io.Closeable input) {
+        try {
+            input.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("closing the trace failed", e);
+        }
     }
-  }
 }
