@@ -14,7 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** Compares the simulator with the reference numbers of RESEARCH.md on the shared AdaptSize trace at 5%. */
+/** Compares the simulator with reference numbers (from an independent simulator) on the shared AdaptSize trace at 5%. */
 class SharedTraceTest {
     private static final Path TRACE = Path.of("../shared/traces/adaptsize_request.trace.gz");
     private static final double TOLERANCE_POINTS = 5;
