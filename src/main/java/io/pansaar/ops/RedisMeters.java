@@ -86,7 +86,7 @@ public class RedisMeters {
     Uni<Void> refresh() {
         return inspector.inspectAll().invoke(latest::set)
                 .onFailure().invoke(failure -> LOG.warnf("could not refresh the stream gauges from Redis: %s",
-                        failure.toString()))
+                        firstLine(failure)))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 
@@ -99,6 +99,13 @@ public class RedisMeters {
     private double valueOf(int partition, ToDoubleFunction<PartitionState> value) {
         List<PartitionState> states = latest.get();
         return partition < states.size() ? value.applyAsDouble(states.get(partition)) : Double.NaN;
+    }
+
+    /** A batch failure lists every command's error; the first line says enough, every few seconds. */
+    private static String firstLine(Throwable failure) {
+        String message = String.valueOf(failure.getMessage()).strip();
+        int end = message.indexOf('\n');
+        return end < 0 ? message : message.substring(0, end) + " (and more)";
     }
 
     private double sum(String counter) {
