@@ -1,9 +1,6 @@
 package io.pansaar.simulator.trace;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -25,11 +22,7 @@ public final class TencentPhotoReader implements TraceReader {
 
     @Override
     public Stream<Request> requests() throws IOException {
-        BufferedReader reader = new BufferedReader(new InputStreamReader(TraceReader.open(file), StandardCharsets.US_ASCII));
-        return reader.lines()
-                .filter(line -> !line.isBlank())
-                .map(TencentPhotoReader::parse)
-                .onClose(() -> TraceReader.closeUnchecked(reader));
+        return TraceReader.textLines(file, TencentPhotoReader::parse);
     }
 
     static Request parse(String line) {

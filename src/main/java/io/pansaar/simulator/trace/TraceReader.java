@@ -1,11 +1,15 @@
 package io.pansaar.simulator.trace;
 
 import java.io.BufferedInputStream;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
@@ -26,6 +30,15 @@ public interface TraceReader {
             return new BufferedInputStream(new GZIPInputStream(input, 1 << 16), 1 << 16);
         }
         return input;
+    }
+
+    /** The requests of a text trace, one per non-blank line, each parsed by {@code parse}. */
+    static Stream<Request> textLines(Path file, Function<String, Request> parse) throws IOException {
+        BufferedReader reader = new BufferedReader(new InputStreamReader(open(file), StandardCharsets.US_ASCII));
+        return reader.lines()
+                .filter(line -> !line.isBlank())
+                .map(parse)
+                .onClose(() -> closeUnchecked(reader));
     }
 
     /** Closes a reader or stream from a stream's close handler, where checked exceptions cannot pass. */

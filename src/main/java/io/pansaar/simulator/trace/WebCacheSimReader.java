@@ -1,9 +1,6 @@
 package io.pansaar.simulator.trace;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
@@ -18,11 +15,7 @@ public final class WebCacheSimReader implements TraceReader {
 
     @Override
     public Stream<Request> requests() throws IOException {
-        BufferedReader reader = new BufferedReader(new InputStreamReader(TraceReader.open(file), StandardCharsets.US_ASCII));
-        return reader.lines()
-                .filter(line -> !line.isBlank())
-                .map(WebCacheSimReader::parse)
-                .onClose(() -> TraceReader.closeUnchecked(reader));
+        return TraceReader.textLines(file, WebCacheSimReader::parse);
     }
 
     static Request parse(String line) {
