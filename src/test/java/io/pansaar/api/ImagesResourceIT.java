@@ -75,6 +75,7 @@ class ImagesResourceIT {
         assertArrayEquals(png, miss.asByteArray());
         assertEquals("image/png", miss.contentType());
         assertEquals("\"v1\"", miss.header("ETag"));
+        assertEquals("nosniff", miss.header("X-Content-Type-Options"));
         assertEquals("pansaar; fwd=miss; stored", miss.header("Cache-Status"));
         long maxAge = maxAge(miss);
         assertTrue(maxAge > 3500 && maxAge <= 3600, "max-age " + maxAge + " is not about the 1 h fresh TTL");
