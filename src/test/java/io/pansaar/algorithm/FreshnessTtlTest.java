@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class FreshnessTtlTest {
-    private final FreshnessTtl formula = new FreshnessTtl(0.01, 60, 604_800);
+    private final FreshnessTtl formula = new FreshnessTtl(0.01, 60, 604_800, 1);
     private final double prior = formula.priorFor(3600);
 
     @Test
@@ -59,9 +59,9 @@ class FreshnessTtlTest {
 
     @Test
     void rejectsImpossibleSettings() {
-        assertThrows(IllegalArgumentException.class, () -> new FreshnessTtl(0, 1, 2));
-        assertThrows(IllegalArgumentException.class, () -> new FreshnessTtl(1, 1, 2));
-        assertThrows(IllegalArgumentException.class, () -> new FreshnessTtl(0.01, 5, 4));
+        assertThrows(IllegalArgumentException.class, () -> new FreshnessTtl(0, 1, 2, 1));
+        assertThrows(IllegalArgumentException.class, () -> new FreshnessTtl(1, 1, 2, 1));
+        assertThrows(IllegalArgumentException.class, () -> new FreshnessTtl(0.01, 5, 4, 1));
         assertThrows(IllegalArgumentException.class, () -> formula.ttl(ChangeHistory.NONE, 0));
         assertThrows(IllegalArgumentException.class, () -> new ChangeHistory(-1, 0));
     }

@@ -24,6 +24,12 @@ public final class PansaarPolicy extends SizedPolicy {
     static final int MAX_FREQUENCY = 3;
     /** The share of hits allowed to be stale. */
     static final double FRESHNESS_BUDGET = 0.01;
+    /** How many changes the segment's prior is worth in an image's TTL. */
+    static final double PRIOR_WEIGHT = 0.25;
+    /** How many changes the base TTL's prior is worth in the segment's mean change interval. */
+    static final double SEGMENT_PRIOR_WEIGHT = 1;
+    /** The share of the freshness budget the TTL aims at, leaving room for estimation error. */
+    static final double BUDGET_TARGET = 0.7;
     /** The TTL bounds as multiples of the base TTL: a minute and a week around an hour. */
     static final long MINIMUM_TTL_DIVISOR = 60;
     static final long MAXIMUM_TTL_FACTOR = 168;
@@ -62,6 +68,7 @@ public final class PansaarPolicy extends SizedPolicy {
     private long ghostBytes;
     private long revalidations;
     private ChangeHistory segmentHistory;
+    private final double segmentPriorChanges;
 
     /** Creates a Pansaar cache of the given bytes whose origin changes content as the freshness model says. */
     public PansaarPolicy(long capacity, Freshness freshness) {
@@ -70,9 +77,10 @@ public final class PansaarPolicy extends SizedPolicy {
         long base = freshness.baseTtl();
         minimumTtl = Math.max(1, base / MINIMUM_TTL_DIVISOR);
         maximumTtl = base > Long.MAX_VALUE / MAXIMUM_TTL_FACTOR ? Long.MAX_VALUE : base * MAXIMUM_TTL_FACTOR;
-        ttlFormula = new FreshnessTtl(FRESHNESS_BUDGET, minimumTtl, maximumTtl);
+        ttlFormula = new FreshnessTtl(FRESHNESS_BUDGET * BUDGET_TARGET, minimumTtl, maximumTtl, PRIOR_WEIGHT);
         // Before any revalidation the segment's prior gives a new image the base TTL.
-        segmentHistory = new ChangeHistory(ttlFormula.priorFor(Math.min(base, maximumTtl)), 1);
+        segmentHistory = new ChangeHistory(SEGMENT_PRIOR_WEIGHT * ttlFormula.priorFor(Math.min(base, maximumTtl)), 0);
+        segmentPriorChanges = SEGMENT_PRIOR_WEIGHT;
         smallCapacity = Math.max(1, (long) (capacity * SMALL_SHARE));
         ghostCapacity = capacity - smallCapacity;
     }
@@ -125,7 +133,7 @@ public final class PansaarPolicy extends SizedPolicy {
     }
 
     private long ttl(ChangeHistory history) {
-        return ttlFormula.ttl(history, segmentHistory.exposure() / segmentHistory.changes());
+        return ttlFormula.ttl(history, segmentHistory.exposure() / (segmentHistory.changes() + segmentPriorChanges));
     }
 
     private void evict() {
