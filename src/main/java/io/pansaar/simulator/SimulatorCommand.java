@@ -33,7 +33,7 @@ public final class SimulatorCommand {
     static final long DEFAULT_BASE_TTL = 3600;
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS] [--csv]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off] [--csv]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
     private static final Map<String, Long> UNITS = Map.of("B", 1L, "KB", 1000L, "MB", 1000_000L, "GB", 1000_000_000L,
@@ -87,7 +87,7 @@ public final class SimulatorCommand {
         }
         long start = trace.requests().stream().mapToLong(Request::time).min().orElse(0);
         long end = trace.requests().stream().mapToLong(Request::time).max().orElse(0);
-        Freshness freshness = new Freshness(ChangeModel.forSpan(start, end), baseTtl);
+        Freshness freshness = baseTtl == Long.MAX_VALUE ? Freshness.NONE : new Freshness(ChangeModel.forSpan(start, end), baseTtl);
         List<PolicyStats> results = Simulator.run(trace, capacity, policies, freshness);
         if (options.containsKey("--csv")) {
             out.println(CSV_HEADER);
@@ -96,8 +96,9 @@ public final class SimulatorCommand {
                         stats.objectHitRatio(), stats.byteHitRatio(), stats.misses(), stats.staleHitRatio());
             }
         } else {
-            out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes, base TTL %d%n",
-                    trace.requests().size(), trace.uniqueIds(), trace.uniqueBytes(), capacity, baseTtl);
+            out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes, base TTL %s%n",
+                    trace.requests().size(), trace.uniqueIds(), trace.uniqueBytes(), capacity,
+                    baseTtl == Long.MAX_VALUE ? "off (no content changes)" : Long.toString(baseTtl));
             out.printf(Locale.ROOT, "%-10s %10s %10s %12s %14s %10s%n", "policy", "hit %", "byte hit %", "stale hit %",
                     "origin fetches", "ms");
             for (PolicyStats stats : results) {
@@ -155,10 +156,13 @@ public final class SimulatorCommand {
         };
     }
 
-    /** Parses the base TTL in trace clock units, the default when absent. */
+    /** Parses the base TTL in trace clock units, the default when absent; "off" (Long.MAX_VALUE) turns changes and expiry off. */
     static long baseTtl(String text) throws UsageException {
         if (text == null) {
             return DEFAULT_BASE_TTL;
+        }
+        if (text.equals("off")) {
+            return Long.MAX_VALUE;
         }
         try {
             long ttl = Long.parseLong(text.trim());

@@ -60,6 +60,17 @@ class SimulatorCommandTest {
     }
 
     @Test
+    void turnsChangesAndExpiryOffOnRequest() {
+        Outcome outcome = run("simulate", "--format", SYNTHETIC, "--capacity", "25%", "--policies", "lru", "--base-ttl", "off", "--csv");
+        assertEquals(0, outcome.status(), outcome.err());
+        String[] row = outcome.out().lines().toList().get(1).split(",");
+        assertEquals("0.0000", row[6]);
+        Outcome withTtl = run("simulate", "--format", SYNTHETIC, "--capacity", "25%", "--policies", "lru", "--base-ttl", "100", "--csv");
+        double expiring = Double.parseDouble(withTtl.out().lines().toList().get(1).split(",")[3]);
+        assertTrue(expiring < Double.parseDouble(row[3]), withTtl.out());
+    }
+
+    @Test
     void rejectsABaseTtlThatIsNotAPositiveNumber() {
         assertEquals(2, run("simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru", "--base-ttl", "0").status());
         assertEquals(2, run("simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru", "--base-ttl", "1h").status());
