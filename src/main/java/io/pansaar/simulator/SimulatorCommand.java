@@ -3,6 +3,7 @@ package io.pansaar.simulator;
 import io.pansaar.simulator.policy.Policies;
 import io.pansaar.simulator.policy.PolicyStats;
 import io.pansaar.simulator.trace.OracleGeneralReader;
+import io.pansaar.simulator.trace.Request;
 import io.pansaar.simulator.trace.SyntheticTraceReader;
 import io.pansaar.simulator.trace.TencentPhotoReader;
 import io.pansaar.simulator.trace.TraceReader;
@@ -28,9 +29,11 @@ public final class SimulatorCommand {
     public static final String CSV_HEADER =
             "policy,capacity_bytes,requests,object_hit_ratio,byte_hit_ratio,origin_fetches,stale_hit_ratio";
     static final int USAGE_ERROR = 2;
+    /** The default base TTL: an hour on a clock of seconds, 3600 requests on a request counter. */
+    static final long DEFAULT_BASE_TTL = 3600;
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--csv]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off] [--csv]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
     private static final Map<String, Long> UNITS = Map.of("B", 1L, "KB", 1000L, "MB", 1000_000L, "GB", 1000_000_000L,
@@ -62,6 +65,7 @@ public final class SimulatorCommand {
         Trace trace;
         long capacity;
         List<String> policies;
+        long baseTtl;
         try {
             options = parse(args);
             policies = Arrays.asList(options.get("--policies").split(","));
@@ -72,6 +76,7 @@ public final class SimulatorCommand {
             }
             trace = Trace.load(reader(options));
             capacity = capacityBytes(options.get("--capacity"), trace.uniqueBytes());
+            baseTtl = baseTtl(options.get("--base-ttl"));
         } catch (UsageException | IllegalArgumentException e) {
             err.println("simulate: " + e.getMessage());
             err.println(USAGE);
@@ -80,20 +85,25 @@ public final class SimulatorCommand {
             err.println("simulate: cannot read the trace: " + e.getMessage());
             return 1;
         }
-        List<PolicyStats> results = Simulator.run(trace, capacity, policies);
+        long start = trace.requests().stream().mapToLong(Request::time).min().orElse(0);
+        long end = trace.requests().stream().mapToLong(Request::time).max().orElse(0);
+        Freshness freshness = baseTtl == Long.MAX_VALUE ? Freshness.NONE : new Freshness(ChangeModel.forSpan(start, end), baseTtl);
+        List<PolicyStats> results = Simulator.run(trace, capacity, policies, freshness);
         if (options.containsKey("--csv")) {
             out.println(CSV_HEADER);
             for (PolicyStats stats : results) {
-                out.printf(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%d,%d%n", stats.name(), stats.capacityBytes(), stats.requests(),
-                        stats.objectHitRatio(), stats.byteHitRatio(), stats.misses(), 0);
+                out.printf(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%d,%.4f%n", stats.name(), stats.capacityBytes(), stats.requests(),
+                        stats.objectHitRatio(), stats.byteHitRatio(), stats.misses(), stats.staleHitRatio());
             }
         } else {
-            out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes%n",
-                    trace.requests().size(), trace.uniqueIds(), trace.uniqueBytes(), capacity);
-            out.printf(Locale.ROOT, "%-10s %10s %10s %14s %10s%n", "policy", "hit %", "byte hit %", "origin fetches", "ms");
+            out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes, base TTL %s%n",
+                    trace.requests().size(), trace.uniqueIds(), trace.uniqueBytes(), capacity,
+                    baseTtl == Long.MAX_VALUE ? "off (no content changes)" : Long.toString(baseTtl));
+            out.printf(Locale.ROOT, "%-10s %10s %10s %12s %14s %10s%n", "policy", "hit %", "byte hit %", "stale hit %",
+                    "origin fetches", "ms");
             for (PolicyStats stats : results) {
-                out.printf(Locale.ROOT, "%-10s %10.2f %10.2f %14d %10d%n", stats.name(), 100 * stats.objectHitRatio(),
-                        100 * stats.byteHitRatio(), stats.misses(), stats.nanos() / 1_000_000);
+                out.printf(Locale.ROOT, "%-10s %10.2f %10.2f %12.2f %14d %10d%n", stats.name(), 100 * stats.objectHitRatio(),
+                        100 * stats.byteHitRatio(), 100 * stats.staleHitRatio(), stats.misses(), stats.nanos() / 1_000_000);
             }
         }
         return 0;
@@ -108,7 +118,7 @@ public final class SimulatorCommand {
             String option = args[i];
             if (option.equals("--csv")) {
                 options.put(option, "");
-            } else if (List.of("--trace", "--format", "--capacity", "--policies").contains(option)) {
+            } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl").contains(option)) {
                 if (i + 1 >= args.length) {
                     throw new UsageException(option + " needs a value");
                 }
@@ -144,6 +154,25 @@ public final class SimulatorCommand {
             case "oracle-general" -> new OracleGeneralReader(path);
             default -> throw new UsageException("unknown format '" + format + "', expected one of " + FORMATS);
         };
+    }
+
+    /** Parses the base TTL in trace clock units, the default when absent; "off" (Long.MAX_VALUE) turns changes and expiry off. */
+    static long baseTtl(String text) throws UsageException {
+        if (text == null) {
+            return DEFAULT_BASE_TTL;
+        }
+        if (text.equals("off")) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            long ttl = Long.parseLong(text.trim());
+            if (ttl < 1) {
+                throw new UsageException("base TTL '" + text + "' must be at least 1 clock unit");
+            }
+            return ttl;
+        } catch (NumberFormatException e) {
+            throw new UsageException("base TTL '" + text + "' is not a whole number of clock units");
+        }
     }
 
     /** Parses a capacity: a percentage of the trace's unique bytes, or bytes with an optional decimal or binary unit. */

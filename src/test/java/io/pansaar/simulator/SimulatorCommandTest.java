@@ -44,7 +44,36 @@ class SimulatorCommandTest {
         assertTrue(lines.get(3).startsWith("belady,"));
         String[] row = lines.get(1).split(",");
         assertEquals("20000", row[2]);
-        assertEquals("0", row[6]);
+    }
+
+    @Test
+    void printsANonZeroStaleRatioWhenContentChanges() {
+        // 20000 requests on a request clock: volatile objects change every 400 requests, the base TTL is 2000.
+        Outcome outcome = run("simulate", "--format", SYNTHETIC, "--capacity", "25%", "--policies", "lru,pansaar",
+                "--base-ttl", "2000", "--csv");
+        assertEquals(0, outcome.status(), outcome.err());
+        List<String> lines = outcome.out().lines().toList();
+        double lruStale = Double.parseDouble(lines.get(1).split(",")[6]);
+        double pansaarStale = Double.parseDouble(lines.get(2).split(",")[6]);
+        assertTrue(lruStale > 0, outcome.out());
+        assertTrue(pansaarStale < lruStale, outcome.out());
+    }
+
+    @Test
+    void turnsChangesAndExpiryOffOnRequest() {
+        Outcome outcome = run("simulate", "--format", SYNTHETIC, "--capacity", "25%", "--policies", "lru", "--base-ttl", "off", "--csv");
+        assertEquals(0, outcome.status(), outcome.err());
+        String[] row = outcome.out().lines().toList().get(1).split(",");
+        assertEquals("0.0000", row[6]);
+        Outcome withTtl = run("simulate", "--format", SYNTHETIC, "--capacity", "25%", "--policies", "lru", "--base-ttl", "100", "--csv");
+        double expiring = Double.parseDouble(withTtl.out().lines().toList().get(1).split(",")[3]);
+        assertTrue(expiring < Double.parseDouble(row[3]), withTtl.out());
+    }
+
+    @Test
+    void rejectsABaseTtlThatIsNotAPositiveNumber() {
+        assertEquals(2, run("simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru", "--base-ttl", "0").status());
+        assertEquals(2, run("simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru", "--base-ttl", "1h").status());
     }
 
     @Test
@@ -73,7 +102,7 @@ class SimulatorCommandTest {
         Outcome outcome = run("simulate", "--trace", file.toString(), "--format", "webcachesim", "--capacity", "100%",
                 "--policies", "lru", "--csv");
         assertEquals(0, outcome.status(), outcome.err());
-        assertEquals("lru,20,4,0.5000,0.5000,2,0", outcome.out().lines().toList().get(1));
+        assertEquals("lru,20,4,0.5000,0.5000,2,0.0000", outcome.out().lines().toList().get(1));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.pansaar.simulator.policy;
 
+import io.pansaar.simulator.Freshness;
 import io.pansaar.simulator.trace.Request;
 import java.util.List;
 
@@ -7,13 +8,18 @@ import java.util.List;
 public final class Policies {
     /** Every policy name, in the order reports list them. */
     public static final List<String> NAMES =
-            List.of("lru", "fifo", "lfu", "redis-lru", "redis-lfu", "gdsf", "s3fifo", "wtinylfu", "seed", "belady");
+            List.of("lru", "fifo", "lfu", "redis-lru", "redis-lfu", "gdsf", "s3fifo", "wtinylfu", "seed", "belady", "pansaar");
 
     private Policies() {
     }
 
     /** Creates the named policy for a capacity in bytes over the given in-memory trace; throws IllegalArgumentException for an unknown name. */
     public static Policy create(String name, long capacity, List<Request> trace) {
+        return create(name, capacity, trace, Freshness.NONE);
+    }
+
+    /** Creates the named policy as above, for a replay in which content changes and copies expire as freshness says. */
+    public static Policy create(String name, long capacity, List<Request> trace, Freshness freshness) {
         return switch (name) {
             case "lru" -> new LruPolicy(capacity);
             case "fifo" -> new FifoPolicy(capacity);
@@ -25,6 +31,7 @@ public final class Policies {
             case "wtinylfu" -> new WindowTinyLfuPolicy(capacity, trace.stream().mapToLong(Request::size).average().orElse(1));
             case "seed" -> new SeedPolicy(capacity);
             case "belady" -> new BeladyPolicy(capacity, trace);
+            case "pansaar" -> new PansaarPolicy(capacity, freshness);
             default -> throw new IllegalArgumentException("unknown policy '" + name + "', expected one of " + NAMES);
         };
     }

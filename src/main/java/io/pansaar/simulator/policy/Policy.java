@@ -13,4 +13,9 @@ public interface Policy {
 
     /** Returns the counters of this run. */
     PolicyStats stats();
+
+    /** Returns whether the policy expires and revalidates copies itself; otherwise the replay applies the base TTL. */
+    default boolean managesFreshness() {
+        return false;
+    }
 }

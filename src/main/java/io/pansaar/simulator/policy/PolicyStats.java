@@ -8,6 +8,7 @@ public final class PolicyStats {
     private long misses;
     private long hitBytes;
     private long missBytes;
+    private long staleHits;
     private long evictions;
     private long nanos;
 
@@ -27,6 +28,31 @@ public final class PolicyStats {
     public void recordMiss(long size) {
         misses++;
         missBytes += size;
+    }
+
+    /** Turns a counted hit on an expired copy into a miss: the copy was refetched from the origin. */
+    public void reclassifyHitAsMiss(long size) {
+        if (hits == 0) {
+            throw new IllegalStateException(name + ": no hit to reclassify");
+        }
+        hits--;
+        hitBytes -= size;
+        recordMiss(size);
+    }
+
+    /** Counts a hit that served a copy older than the object's last change. */
+    public void recordStaleHit() {
+        staleHits++;
+    }
+
+    /** Returns how many hits served a stale copy. */
+    public long staleHits() {
+        return staleHits;
+    }
+
+    /** Returns stale hits divided by hits, 0 when there were none. */
+    public double staleHitRatio() {
+        return hits == 0 ? 0 : (double) staleHits / hits;
     }
 
     /** Counts an object removed to make room. */

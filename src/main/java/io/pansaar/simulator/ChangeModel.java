@@ -1,0 +1,93 @@
+package io.pansaar.simulator;
+
+import java.util.HashMap;
+import java.util.SplittableRandom;
+
+/**
+ * The documented content-change model. Each object changes as a Poisson process on the trace's clock whose
+ * mean interval depends on a class drawn deterministically from the object's id: 60% never change, 30% are
+ * stable (one change per trace span on average) and 10% are volatile (fifty changes per span). Change times
+ * are drawn from a generator seeded by the id, so the same trace always sees the same changes, whichever
+ * policy asks and in whatever order.
+ */
+public final class ChangeModel {
+    static final double NEVER_SHARE = 0.60;
+    static final double STABLE_SHARE = 0.30;
+    static final double VOLATILE_CHANGES_PER_SPAN = 50;
+    private static final long SEED = 0x9E3779B97F4A7C15L;
+
+    /** A model in which nothing ever changes. */
+    public static final ChangeModel NONE = new ChangeModel(0, 0, 0);
+
+    private final long start;
+    private final double stableMean;
+    private final double volatileMean;
+    private final HashMap<Long, Cursor> cursors = new HashMap<>();
+
+    /** The last change at or before a point of the clock and the change after it. */
+    private static final class Cursor {
+        final SplittableRandom random;
+        long lastChange;
+        long nextChange;
+
+        Cursor(SplittableRandom random, long lastChange, long nextChange) {
+            this.random = random;
+            this.lastChange = lastChange;
+            this.nextChange = nextChange;
+        }
+    }
+
+    private ChangeModel(long start, double stableMean, double volatileMean) {
+        this.start = start;
+        this.stableMean = stableMean;
+        this.volatileMean = volatileMean;
+    }
+
+    /** Creates the model for a trace whose clock runs from start to end (the span is at least 1). */
+    public static ChangeModel forSpan(long start, long end) {
+        double span = Math.max(1, end - start);
+        return new ChangeModel(start, span, span / VOLATILE_CHANGES_PER_SPAN);
+    }
+
+    /** Returns the mean interval between the object's changes, or infinity for an object that never changes. */
+    public double meanChangeInterval(long id) {
+        if (stableMean == 0) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double draw = new SplittableRandom(SEED ^ id).nextDouble();
+        if (draw < NEVER_SHARE) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return draw < NEVER_SHARE + STABLE_SHARE ? stableMean : volatileMean;
+    }
+
+    /** Returns whether the object changed after a copy fetched at fetchedAt and at or before now. */
+    public boolean changedBetween(long id, long fetchedAt, long now) {
+        return now > fetchedAt && lastChangeAtOrBefore(id, now) > fetchedAt;
+    }
+
+    /** Returns the time of the object's last change at or before the given time, Long.MIN_VALUE if none. */
+    public long lastChangeAtOrBefore(long id, long time) {
+        double mean = meanChangeInterval(id);
+        if (Double.isInfinite(mean)) {
+            return Long.MIN_VALUE;
+        }
+        Cursor cursor = cursors.get(id);
+        if (cursor == null || time < cursor.lastChange) {
+            // A fresh generator replays the same changes from the start; only a query back in time needs it.
+            SplittableRandom random = new SplittableRandom(SEED ^ id ^ 0x5DEECE66DL);
+            cursor = new Cursor(random, Long.MIN_VALUE, start + interval(random, mean));
+            cursors.put(id, cursor);
+        }
+        while (cursor.nextChange <= time) {
+            cursor.lastChange = cursor.nextChange;
+            cursor.nextChange += interval(cursor.random, mean);
+        }
+        return cursor.lastChange;
+    }
+
+    private static long interval(SplittableRandom random, double mean) {
+        // At least one clock unit, so the change times strictly increase.
+        return Math.max(1, Math.round(-mean * Math.log(1 - random.nextDouble())));
+    }
+}
