@@ -18,6 +18,7 @@ import io.pansaar.origin.Validators;
 import io.pansaar.store.Claim;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageStore;
+import io.pansaar.store.JobReason;
 import io.pansaar.store.ReleaseMode;
 import io.pansaar.store.WriteOutcome;
 import io.pansaar.stream.StreamEntry;
@@ -97,6 +98,13 @@ public class RegenerationWorker {
                 LOG.debugf("%s: no fetch needed, %s (%s)", job.key(), claim.detail(), job.describe());
             }
             case BUSY -> {
+                if (job.reason() == JobReason.MANUAL) {
+                    // The fetch in flight may have begun before this request and bring older bytes; once it
+                    // is written, the claim can tell whether it answers the request.
+                    LOG.debugf("%s: another worker is fetching it; asking again after that fetch (%s)", job.key(),
+                            job.describe());
+                    throw new FetchInFlightException(job);
+                }
                 statistics.record(Outcome.DEDUPLICATED);
                 LOG.debugf("%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
             }

@@ -233,6 +233,26 @@ class RegenerationPipelineIT {
     }
 
     @Test
+    void aManualRequestArrivingDuringAFetchIsFetchedAgainAfterIt() {
+        ImageKey key = uniqueKey("banners", "png");
+        byte[] before = TestImages.png(3_000, 1);
+        byte[] after = TestImages.png(3_000, 2);
+        origin.serveInTurn(key.value(), Reply.image(before, "image/png").withDelay(Duration.ofMillis(500)),
+                Reply.image(after, "image/png"));
+        assertTrue(read(key).enqueued());
+        await().atMost(WAIT).until(() -> origin.fetches(key.value()) == 1);
+
+        // The origin changed the image, and an operator asks for it while the first fetch is still running.
+        redis.stream(String.class).xadd(RedisKeys.jobs(partition(key)), Map.of("key", key.value(), "reason", "manual"));
+
+        await().atMost(WAIT).until(() -> {
+            ReadResult result = read(key);
+            return result.outcome() == ReadOutcome.HIT && Arrays.equals(after, result.body().orElseThrow());
+        });
+        assertEquals(2, origin.fetches(key.value()));
+    }
+
+    @Test
     void aStaleImageIsServedWhileOneRefreshRuns() {
         // Segment "shortlived" is fresh for 1 s in the test profile, then stale for its grace.
         ImageKey key = uniqueKey("shortlived", "png");
