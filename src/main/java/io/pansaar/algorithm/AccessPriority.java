@@ -1,0 +1,76 @@
+package io.pansaar.algorithm;
+
+/**
+ * Pansaar's eviction priority: how often an image is requested, decayed over time, per byte raised to a size
+ * exponent. The decayed count at time t is C(t) = sum over requests i of 2^(-(t - t_i) / h) for a half-life h,
+ * as in LRFU (<a href="https://doi.org/10.1109/TC.2001.970573">Lee et al., IEEE TC 2001</a>); dividing it by
+ * size^a is GDSF's size term (<a href="https://www.hpl.hp.com/techreports/98/HPL-98-69R1.html">Cherkasova,
+ * 1998</a>).
+ *
+ * <p>Every image's count decays at the same rate, so the order of C(t) between images never changes as time
+ * passes. The score kept per image is therefore log2 of the count at the fixed time origin,
+ * S = log2(sum 2^(t_i / h)), so that C(t) = 2^(S - t/h). A request at t updates S to
+ * log2(2^S + 2^(t/h)) and touches no other image; the priority log2(C / size^a) = S - a·log2(size) minus the
+ * same t/h for everyone orders images as C / size^a does. That is what lets Redis keep the order in a sorted
+ * set and update it in O(log n) inside {@code pansaar_get}; {@code shared.lua} carries the same formulas, and
+ * the test vectors in {@code src/test/resources/algorithm/priority-vectors.csv} prove both agree.
+ *
+ * @param halfLifeMillis h: after h without a request an image's count halves
+ * @param sizeExponent a: 0 ranks by request count alone (best for byte hit ratio), 1 by count per byte as GDSF
+ *     does (best for object hit ratio)
+ */
+public record AccessPriority(double halfLifeMillis, double sizeExponent) {
+
+    /** The score of an image never requested: its count is 0. */
+    public static final double NEVER_REQUESTED = Double.NEGATIVE_INFINITY;
+
+    private static final double LN_2 = Math.log(2);
+
+    /** Checks that the half-life is positive and the size exponent lies in [0, 2]. */
+    public AccessPriority {
+        if (!(halfLifeMillis > 0) || Double.isInfinite(halfLifeMillis)) {
+            throw new IllegalArgumentException("half-life must be a positive number of ms, got " + halfLifeMillis);
+        }
+        if (!(sizeExponent >= 0 && sizeExponent <= 2)) {
+            throw new IllegalArgumentException("size exponent must lie in [0, 2], got " + sizeExponent);
+        }
+    }
+
+    /** Returns the score after one more request at {@code nowMillis}. */
+    public double afterRequest(double score, long nowMillis) {
+        double now = nowMillis / halfLifeMillis;
+        if (score == NEVER_REQUESTED) {
+            return now;
+        }
+        double high = Math.max(score, now);
+        double low = Math.min(score, now);
+        // log2(2^high + 2^low) without overflow: 2^(now) is far beyond a double for epoch milliseconds.
+        return high + Math.log(1 + Math.pow(2, low - high)) / LN_2;
+    }
+
+    /** Returns the eviction priority of an image with this score and size; the lowest is evicted first. */
+    public double priority(double score, long sizeBytes) {
+        return score - sizeTerm(sizeBytes);
+    }
+
+    /** Returns a·log2(size), the part of the priority that only the size decides. */
+    public double sizeTerm(long sizeBytes) {
+        return sizeExponent * Math.log(Math.max(1, sizeBytes)) / LN_2;
+    }
+
+    /** Returns the decayed request count C at {@code nowMillis}. */
+    public double decayedCount(double score, long nowMillis) {
+        if (score == NEVER_REQUESTED) {
+            return 0;
+        }
+        return Math.pow(2, score - nowMillis / halfLifeMillis);
+    }
+
+    /**
+     * Returns how many requests to expect in the next {@code horizonMillis} at the current rate. A steady stream
+     * of rate r keeps C near r·h/ln 2, so the rate estimate is C·ln 2 / h.
+     */
+    public double expectedRequests(double score, long nowMillis, long horizonMillis) {
+        return decayedCount(score, nowMillis) * LN_2 / halfLifeMillis * horizonMillis;
+    }
+}
