@@ -18,7 +18,7 @@ public class ConfigurationCheck {
     }
 
     /** Throws IllegalArgumentException naming the first inconsistent settings. */
-    static void check(PansaarConfig config) {
+    public static void check(PansaarConfig config) {
         Duration interval = config.scheduler().interval();
         if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
             // Quarkus' scheduler fires at most once a second; a shorter interval would silently stretch.

@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
+import io.pansaar.testing.TestConfigs;
+
 
 class ConfigurationCheckTest {
 
@@ -51,11 +48,6 @@ class ConfigurationCheckTest {
     }
 
     private static PansaarConfig config(Map<String, String> settings) {
-        Map<String, String> properties = new HashMap<>(settings);
-        // Quarkus' own converter reads durations such as "1s", as the application does.
-        return new SmallRyeConfigBuilder().withMapping(PansaarConfig.class)
-                .withConverter(Duration.class, 100, new DurationConverter())
-                .withSources(new PropertiesConfigSource(properties, "test", 500)).build()
-                .getConfigMapping(PansaarConfig.class);
+        return TestConfigs.pansaarConfig(settings, Map.of());
     }
 }

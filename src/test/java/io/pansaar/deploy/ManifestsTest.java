@@ -31,7 +31,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
+import io.pansaar.config.ConfigurationCheck;
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.testing.TestConfigs;
 import io.pansaar.key.RedisKeys;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.WithDefault;
@@ -73,6 +75,21 @@ class ManifestsTest {
     @Test
     void everyEnvironmentVariableNamesAKnownSetting() throws IOException {
         assertEquals(List.of(), unknownEnvironmentVariables(allDocuments(), knownSettingPatterns()));
+    }
+
+    @Test
+    void theConfigMapPassesTheStartUpCheck() throws IOException {
+        Map<String, String> environment = new TreeMap<>();
+        configMap(allDocuments()).path("data").fields()
+                .forEachRemaining(entry -> environment.put(entry.getKey(), entry.getValue().asText()));
+        Map<String, String> properties = new TreeMap<>();
+        // The production profile's view of application.properties: keys without a profile prefix.
+        applicationProperties().forEach((key, value) -> {
+            if (!key.toString().startsWith("%")) {
+                properties.put(key.toString(), value.toString());
+            }
+        });
+        ConfigurationCheck.check(TestConfigs.pansaarConfig(properties, environment));
     }
 
     @Test
