@@ -27,29 +27,45 @@ public final class Simulator {
     public static List<PolicyStats> run(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness) {
         List<PolicyStats> results = new ArrayList<>();
         for (String name : policyNames) {
-            Policy policy = Policies.create(name, capacityBytes, trace.requests(), freshness);
-            boolean baseTtl = !policy.managesFreshness();
-            HashMap<Long, Long> fetchedAt = new HashMap<>();
-            long start = System.nanoTime();
-            for (Request request : trace.requests()) {
-                long hitsBefore = policy.stats().hits();
-                policy.record(request);
-                if (policy.stats().hits() == hitsBefore) {
-                    fetchedAt.put(request.id(), request.time());
-                    continue;
-                }
-                long fetched = fetchedAt.getOrDefault(request.id(), request.time());
-                if (baseTtl && request.time() - fetched >= freshness.baseTtl()) {
-                    policy.stats().reclassifyHitAsMiss(request.size());
-                    fetchedAt.put(request.id(), request.time());
-                } else if (freshness.changes().changedBetween(request.id(), fetched, request.time())) {
-                    policy.stats().recordStaleHit();
-                }
-            }
-            policy.finished();
-            policy.stats().addNanos(System.nanoTime() - start);
-            results.add(policy.stats());
+            results.add(replay(Policies.create(name, capacityBytes, trace.requests(), freshness), trace, freshness));
         }
         return results;
+    }
+
+    /**
+     * Replays the whole trace through one policy, as {@link #run(Trace, long, List, Freshness)} does for each, and
+     * returns its statistics after the invariant checks. A policy that manages freshness says itself when each copy
+     * was fetched, since it also refreshes copies between requests.
+     */
+    public static PolicyStats replay(Policy policy, Trace trace, Freshness freshness) {
+        boolean baseTtl = !policy.managesFreshness();
+        HashMap<Long, Long> fetchedAt = new HashMap<>();
+        long start = System.nanoTime();
+        for (Request request : trace.requests()) {
+            long hitsBefore = policy.stats().hits();
+            policy.record(request);
+            if (policy.stats().hits() == hitsBefore) {
+                if (baseTtl) {
+                    fetchedAt.put(request.id(), request.time());
+                }
+                continue;
+            }
+            if (!baseTtl) {
+                if (freshness.changes().changedBetween(request.id(), policy.fetchedAt(request.id()), request.time())) {
+                    policy.stats().recordStaleHit();
+                }
+                continue;
+            }
+            long fetched = fetchedAt.getOrDefault(request.id(), request.time());
+            if (request.time() - fetched >= freshness.baseTtl()) {
+                policy.stats().reclassifyHitAsMiss(request.size());
+                fetchedAt.put(request.id(), request.time());
+            } else if (freshness.changes().changedBetween(request.id(), fetched, request.time())) {
+                policy.stats().recordStaleHit();
+            }
+        }
+        policy.finished();
+        policy.stats().addNanos(System.nanoTime() - start);
+        return policy.stats();
     }
 }

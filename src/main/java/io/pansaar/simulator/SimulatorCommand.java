@@ -93,7 +93,7 @@ public final class SimulatorCommand {
             out.println(CSV_HEADER);
             for (PolicyStats stats : results) {
                 out.printf(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%d,%.4f%n", stats.name(), stats.capacityBytes(), stats.requests(),
-                        stats.objectHitRatio(), stats.byteHitRatio(), stats.misses(), stats.staleHitRatio());
+                        stats.objectHitRatio(), stats.byteHitRatio(), stats.originFetches(), stats.staleHitRatio());
             }
         } else {
             out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes, base TTL %s%n",
@@ -103,7 +103,7 @@ public final class SimulatorCommand {
                     "origin fetches", "ms");
             for (PolicyStats stats : results) {
                 out.printf(Locale.ROOT, "%-10s %10.2f %10.2f %12.2f %14d %10d%n", stats.name(), 100 * stats.objectHitRatio(),
-                        100 * stats.byteHitRatio(), 100 * stats.staleHitRatio(), stats.misses(), stats.nanos() / 1_000_000);
+                        100 * stats.byteHitRatio(), 100 * stats.staleHitRatio(), stats.originFetches(), stats.nanos() / 1_000_000);
             }
         }
         return 0;

@@ -1,66 +1,135 @@
 package io.pansaar.simulator.policy;
 
+import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
+import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.algorithm.FreshnessTtl;
 import io.pansaar.simulator.ChangeModel;
 import io.pansaar.simulator.Freshness;
 import io.pansaar.simulator.trace.Request;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
 
 /**
- * Pansaar's Algorithm as replayed by the simulator. Eviction and admission follow S3-FIFO over bytes: a small
- * FIFO (10% of the bytes) filters one-hit wonders, a main FIFO reinserts objects used since their last pass,
- * and a ghost of evicted ids admits returning objects straight into main. Each copy lives for a dynamic TTL
- * from {@link FreshnessTtl}: an expired copy is revalidated on its next request (a conditional fetch that
- * counts as an origin fetch), and what the revalidation shows (unchanged, or changed) lengthens or shortens
- * the next TTL within the segment's bounds. The ghost keeps the change history of evicted objects.
+ * Pansaar's Algorithm as production runs it, replayed over a trace. Every request that finds a copy adds to the
+ * image's decayed request count ({@link AccessPriority}); a new image is always admitted, and while the bytes exceed
+ * the capacity the resident of lowest priority S - a·log2(size) leaves, never the image just written. Each copy
+ * lives for a dynamic TTL from {@link FreshnessTtl}, and falls due for an early refresh at XFetch's due time
+ * ({@link EarlyRefresh}); a due copy expected to be requested often enough over one more TTL is refreshed within a
+ * token-bucket budget, the others are left to expire. An expired copy is revalidated on its next request (a
+ * conditional fetch, counted as a miss). Every revalidation, early or not, lengthens the TTL of an unchanged image
+ * and shortens that of a changed one; a ghost as large as the resident set keeps the change history of evicted
+ * images.
  */
 public final class PansaarPolicy extends SizedPolicy {
-    /** The share of hits allowed to be stale. */
+    /** The share of hits allowed to be stale: the freshness budget. */
     static final double FRESHNESS_BUDGET = 0.01;
+    /** The share of the freshness budget the TTL aims at, leaving room for estimation error. */
+    static final double BUDGET_TARGET = 0.7;
     /** How many changes the segment's prior is worth in an image's TTL. */
     static final double PRIOR_WEIGHT = 0.25;
     /** How many changes the base TTL's prior is worth in the segment's mean change interval. */
     static final double SEGMENT_PRIOR_WEIGHT = 1;
-    /** The share of the freshness budget the TTL aims at, leaving room for estimation error. */
-    static final double BUDGET_TARGET = 0.7;
-    /** The TTL bounds as multiples of the base TTL: a minute and a week around an hour. */
+    /** The TTL bounds as fractions and multiples of the base TTL: a minute and a week around an hour. */
     static final long MINIMUM_TTL_DIVISOR = 60;
     static final long MAXIMUM_TTL_FACTOR = 168;
+    /** The half-life of the decayed request count, in clock units. */
+    static final double HALF_LIFE = 3600;
+    /** The size exponent a of the priority. */
+    static final double SIZE_EXPONENT = 0;
+    /** XFetch's beta. */
+    static final double BETA = 1;
+    /** The fetch time every copy is assumed to take, in clock units: the traces record none. */
+    static final long FETCH_TIME = 10;
+    /** The lead of a refresh over its due time, in clock units: the scheduler's tick and queue wait. */
+    static final long LEAD = 10;
+    /** The requests expected over the next TTL that make a refresh worth an origin fetch. */
+    static final double MINIMUM_EXPECTED_REQUESTS = 1;
+    /** The refresh budget: refreshes per clock unit, and how many may be saved up. */
+    static final double REFRESHES_PER_UNIT = 1;
+    static final double REFRESH_BURST = 100;
+    /** The seed of the draws that spread due times, so that runs repeat. */
+    static final long SEED = 0x5EED;
 
-    /** What the policy keeps with each object; the ghost keeps it too, for its change history. */
+    /** The tunable parameters; {@link #DEFAULT} holds the constants above. */
+    record Parameters(double halfLife, double sizeExponent, double beta, long fetchTime, long lead,
+            double minimumExpectedRequests, double refreshesPerUnit, double refreshBurst, double priorWeight,
+            double budgetTarget) {
+        static final Parameters DEFAULT = new Parameters(HALF_LIFE, SIZE_EXPONENT, BETA, FETCH_TIME, LEAD,
+                MINIMUM_EXPECTED_REQUESTS, REFRESHES_PER_UNIT, REFRESH_BURST, PRIOR_WEIGHT, BUDGET_TARGET);
+    }
+
+    /** A resident copy: its score, its freshness and when it falls due for a refresh. */
     private static final class Copy {
+        final long id;
+        final long size;
+        double score = AccessPriority.NEVER_REQUESTED;
+        double priority;
         long fetchedAt;
         long ttl;
+        long due;
         ChangeHistory history;
 
-        Copy(long fetchedAt, ChangeHistory history) {
-            this.fetchedAt = fetchedAt;
+        Copy(long id, long size, ChangeHistory history) {
+            this.id = id;
+            this.size = size;
             this.history = history;
         }
     }
 
-    private final S3FifoQueues<Copy> queues;
+    private static final Comparator<Copy> BY_PRIORITY =
+            Comparator.<Copy>comparingDouble(copy -> copy.priority).thenComparingLong(copy -> copy.id);
+    private static final Comparator<Copy> BY_DUE =
+            Comparator.<Copy>comparingLong(copy -> copy.due).thenComparingLong(copy -> copy.id);
+
     private final ChangeModel changes;
+    private final AccessPriority access;
+    private final EarlyRefresh earlyRefresh;
     private final FreshnessTtl ttlFormula;
+    private final long fetchTime;
+    private final double refreshesPerUnit;
+    private final double refreshBurst;
     private final long minimumTtl;
     private final long maximumTtl;
-    private long revalidations;
-    private ChangeHistory segmentHistory;
     private final double segmentPriorChanges;
+    private final SplittableRandom random = new SplittableRandom(SEED);
+    private final HashMap<Long, Copy> residents = new HashMap<>();
+    private final TreeSet<Copy> byPriority = new TreeSet<>(BY_PRIORITY);
+    private final TreeSet<Copy> byDue = new TreeSet<>(BY_DUE);
+    private final LinkedHashMap<Long, ChangeHistory> ghost = new LinkedHashMap<>();
+    private ChangeHistory segmentHistory;
+    private double refreshTokens;
+    private long tokensAt = Long.MIN_VALUE;
+    private long revalidations;
+    private long justAdmittedEvictions;
 
     /** Creates a Pansaar cache of the given bytes whose origin changes content as the freshness model says. */
     public PansaarPolicy(long capacity, Freshness freshness) {
+        this(capacity, freshness, Parameters.DEFAULT);
+    }
+
+    /** Creates a Pansaar cache with other parameters than the defaults, to measure them. */
+    PansaarPolicy(long capacity, Freshness freshness, Parameters parameters) {
         super("pansaar", capacity);
         this.changes = freshness.changes();
         long base = freshness.baseTtl();
         minimumTtl = Math.max(1, base / MINIMUM_TTL_DIVISOR);
         maximumTtl = base > Long.MAX_VALUE / MAXIMUM_TTL_FACTOR ? Long.MAX_VALUE : base * MAXIMUM_TTL_FACTOR;
-        ttlFormula = new FreshnessTtl(FRESHNESS_BUDGET * BUDGET_TARGET, minimumTtl, maximumTtl, PRIOR_WEIGHT);
+        ttlFormula = new FreshnessTtl(FRESHNESS_BUDGET * parameters.budgetTarget(), minimumTtl, maximumTtl,
+                parameters.priorWeight());
         // Before any revalidation the segment's prior gives a new image the base TTL.
         segmentHistory = new ChangeHistory(SEGMENT_PRIOR_WEIGHT * ttlFormula.priorFor(Math.min(base, maximumTtl)), 0);
         segmentPriorChanges = SEGMENT_PRIOR_WEIGHT;
-        // Objects evicted from main are remembered too, so a returning image keeps its change history.
-        queues = new S3FifoQueues<>(capacity, stats::recordEviction, true);
+        access = new AccessPriority(parameters.halfLife(), parameters.sizeExponent());
+        earlyRefresh = new EarlyRefresh(parameters.beta(), parameters.lead(), parameters.minimumExpectedRequests());
+        fetchTime = parameters.fetchTime();
+        refreshesPerUnit = parameters.refreshesPerUnit();
+        refreshBurst = parameters.refreshBurst();
+        refreshTokens = refreshBurst;
     }
 
     @Override
@@ -69,21 +138,29 @@ public final class PansaarPolicy extends SizedPolicy {
     }
 
     @Override
+    public long fetchedAt(long id) {
+        Copy copy = residents.get(id);
+        if (copy == null) {
+            throw new IllegalArgumentException("pansaar: object " + id + " is not resident");
+        }
+        return copy.fetchedAt;
+    }
+
+    @Override
     public void record(Request request) {
         long now = request.time();
-        S3FifoQueues.Entry<Copy> entry = queues.get(request.id());
-        if (entry != null) {
-            queues.touch(entry);
-            Copy copy = entry.data;
+        refreshDueCopies(now);
+        Copy copy = residents.get(request.id());
+        if (copy != null) {
+            byPriority.remove(copy);
+            copy.score = access.afterRequest(copy.score, now);
+            copy.priority = access.priority(copy.score, copy.size);
+            byPriority.add(copy);
             if (now - copy.fetchedAt >= copy.ttl) {
-                // Expired: a conditional fetch; a 304 is evidence of stability, a 200 of change.
-                revalidations++;
+                // Expired and not refreshed: a conditional fetch that the reader waits for.
                 stats.recordMiss(request.size());
-                boolean changed = changes.changedBetween(entry.id, copy.fetchedAt, now);
-                copy.history = copy.history.revalidated(now - copy.fetchedAt, changed);
-                segmentHistory = segmentHistory.revalidated(now - copy.fetchedAt, changed);
-                copy.ttl = ttl(copy.history);
-                copy.fetchedAt = now;
+                byDue.remove(copy);
+                revalidate(copy, now);
             } else {
                 stats.recordHit(request.size());
             }
@@ -93,17 +170,96 @@ public final class PansaarPolicy extends SizedPolicy {
         if (request.size() > capacity) {
             return;
         }
-        Copy copy = queues.admit(request.id(), request.size(),
-                remembered -> new Copy(now, remembered == null ? ChangeHistory.NONE : remembered.history)).data;
+        ChangeHistory remembered = ghost.remove(request.id());
+        copy = new Copy(request.id(), request.size(), remembered == null ? ChangeHistory.NONE : remembered);
+        copy.score = access.afterRequest(AccessPriority.NEVER_REQUESTED, now);
+        copy.priority = access.priority(copy.score, copy.size);
+        copy.fetchedAt = now;
         copy.ttl = ttl(copy.history);
-        usedBytes = queues.usedBytes();
+        schedule(copy);
+        residents.put(copy.id, copy);
+        byPriority.add(copy);
+        usedBytes += copy.size;
+        while (usedBytes > capacity) {
+            evictOtherThan(copy);
+        }
+        if (!residents.containsKey(copy.id)) {
+            justAdmittedEvictions++;
+        }
+    }
+
+    /** Refreshes, in due order, every copy due at or before now that is worth it and fits the budget. */
+    private void refreshDueCopies(long now) {
+        while (!byDue.isEmpty() && byDue.first().due <= now) {
+            Copy copy = byDue.pollFirst();
+            long due = copy.due;
+            if (earlyRefresh.worthRefreshing(access.expectedRequests(copy.score, due, copy.ttl)) && takeRefreshToken(due)) {
+                stats.recordRefresh();
+                revalidate(copy, due);
+            }
+        }
+    }
+
+    private boolean takeRefreshToken(long time) {
+        if (tokensAt != Long.MIN_VALUE) {
+            refreshTokens = Math.min(refreshBurst, refreshTokens + (time - tokensAt) * refreshesPerUnit);
+        }
+        tokensAt = time;
+        if (refreshTokens < 1) {
+            return false;
+        }
+        refreshTokens--;
+        return true;
+    }
+
+    /** Fetches the copy again at the given time: a 304 is evidence of stability, a 200 of change. */
+    private void revalidate(Copy copy, long time) {
+        revalidations++;
+        long age = time - copy.fetchedAt;
+        boolean changed = changes.changedBetween(copy.id, copy.fetchedAt, time);
+        copy.history = copy.history.revalidated(age, changed);
+        segmentHistory = segmentHistory.revalidated(age, changed);
+        copy.ttl = ttl(copy.history);
+        copy.fetchedAt = time;
+        schedule(copy);
+    }
+
+    private void schedule(Copy copy) {
+        // 1 - nextDouble() lies in (0, 1], the range XFetch's logarithm needs.
+        long earlyBy = earlyRefresh.earlyBy(fetchTime, copy.ttl, 1 - random.nextDouble());
+        if (copy.ttl - earlyBy > Long.MAX_VALUE - copy.fetchedAt) {
+            // A copy that never expires (expiry turned off) never falls due.
+            return;
+        }
+        copy.due = copy.fetchedAt + copy.ttl - earlyBy;
+        byDue.add(copy);
+    }
+
+    private void evictOtherThan(Copy admitted) {
+        Copy victim = byPriority.first();
+        if (victim == admitted) {
+            victim = byPriority.higher(admitted);
+        }
+        byPriority.remove(victim);
+        byDue.remove(victim);
+        residents.remove(victim.id);
+        usedBytes -= victim.size;
+        stats.recordEviction();
+        ghost.remove(victim.id);
+        ghost.put(victim.id, victim.history);
+        // As many remembered histories as residents: production keeps a bounded history per partition.
+        Iterator<Long> oldest = ghost.keySet().iterator();
+        while (ghost.size() > Math.max(1, residents.size()) && oldest.hasNext()) {
+            oldest.next();
+            oldest.remove();
+        }
     }
 
     private long ttl(ChangeHistory history) {
         return ttlFormula.ttl(history, segmentHistory.exposure() / (segmentHistory.changes() + segmentPriorChanges));
     }
 
-    /** Returns how many expired copies were revalidated at the origin. */
+    /** Returns how many copies were revalidated at the origin, on a request or early. */
     long revalidations() {
         return revalidations;
     }
@@ -111,10 +267,20 @@ public final class PansaarPolicy extends SizedPolicy {
     @Override
     public void finished() {
         super.finished();
-        queues.checkInvariants("pansaar");
-        for (S3FifoQueues.Entry<Copy> entry : queues.residents()) {
-            if (entry.data.ttl < minimumTtl || entry.data.ttl > maximumTtl) {
-                throw new IllegalStateException("pansaar: object " + entry.id + " has TTL " + entry.data.ttl
+        if (justAdmittedEvictions > 0) {
+            throw new IllegalStateException("pansaar: evicted the object just admitted " + justAdmittedEvictions + " times");
+        }
+        if (byPriority.size() != residents.size() || byDue.size() > residents.size()) {
+            throw new IllegalStateException("pansaar: " + residents.size() + " residents, " + byPriority.size()
+                    + " ranked, " + byDue.size() + " due");
+        }
+        if (ghost.size() > Math.max(1, residents.size())) {
+            throw new IllegalStateException("pansaar: ghost remembers " + ghost.size() + " objects, more than the "
+                    + residents.size() + " residents");
+        }
+        for (Copy copy : residents.values()) {
+            if (copy.ttl < minimumTtl || copy.ttl > maximumTtl) {
+                throw new IllegalStateException("pansaar: object " + copy.id + " has TTL " + copy.ttl
                         + " outside " + minimumTtl + ".." + maximumTtl);
             }
         }
@@ -122,6 +288,6 @@ public final class PansaarPolicy extends SizedPolicy {
 
     @Override
     protected long residentBytes() {
-        return queues.residentBytesRecounted();
+        return byPriority.stream().mapToLong(copy -> copy.size).sum();
     }
 }
