@@ -4,6 +4,7 @@ import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.algorithm.FreshnessTtl;
+import io.pansaar.algorithm.StartingTtl;
 import io.pansaar.simulator.ChangeModel;
 import io.pansaar.simulator.Freshness;
 import io.pansaar.simulator.trace.Request;
@@ -32,8 +33,12 @@ public final class PansaarPolicy extends SizedPolicy {
     static final double BUDGET_TARGET = 0.7;
     /** How many changes the segment's prior is worth in an image's TTL. */
     static final double PRIOR_WEIGHT = 0.25;
-    /** How many changes the base TTL's prior is worth in the segment's mean change interval. */
-    static final double SEGMENT_PRIOR_WEIGHT = 1;
+    /** The share of first revalidations that may find a change: about twice the budget target. */
+    static final double STARTING_CHANGE_TARGET = 2 * FRESHNESS_BUDGET * BUDGET_TARGET;
+    /** How far one changed first revalidation shortens the starting TTL, in log units. */
+    static final double STARTING_STEP = 0.05;
+    /** The starting TTL before any revalidation, as a multiple of the base TTL. */
+    static final double STARTING_FACTOR = 0.1;
     /** The TTL bounds as fractions and multiples of the base TTL: a minute and a week around an hour. */
     static final long MINIMUM_TTL_DIVISOR = 60;
     static final long MAXIMUM_TTL_FACTOR = 168;
@@ -58,9 +63,10 @@ public final class PansaarPolicy extends SizedPolicy {
     /** The tunable parameters; {@link #DEFAULT} holds the constants above. */
     record Parameters(double halfLife, double sizeExponent, double beta, long fetchTime, long lead,
             double minimumExpectedRequests, double refreshesPerUnit, double refreshBurst, double priorWeight,
-            double budgetTarget) {
+            double budgetTarget, double startingChangeTarget, double startingStep, double startingFactor) {
         static final Parameters DEFAULT = new Parameters(HALF_LIFE, SIZE_EXPONENT, BETA, FETCH_TIME, LEAD,
-                MINIMUM_EXPECTED_REQUESTS, REFRESHES_PER_UNIT, REFRESH_BURST, PRIOR_WEIGHT, BUDGET_TARGET);
+                MINIMUM_EXPECTED_REQUESTS, REFRESHES_PER_UNIT, REFRESH_BURST, PRIOR_WEIGHT, BUDGET_TARGET,
+                STARTING_CHANGE_TARGET, STARTING_STEP, STARTING_FACTOR);
     }
 
     /** A resident copy: its score, its freshness and when it falls due for a refresh. */
@@ -95,13 +101,12 @@ public final class PansaarPolicy extends SizedPolicy {
     private final double refreshBurst;
     private final long minimumTtl;
     private final long maximumTtl;
-    private final double segmentPriorChanges;
+    private final StartingTtl startingTtl;
     private final SplittableRandom random = new SplittableRandom(SEED);
     private final HashMap<Long, Copy> residents = new HashMap<>();
     private final TreeSet<Copy> byPriority = new TreeSet<>(BY_PRIORITY);
     private final TreeSet<Copy> byDue = new TreeSet<>(BY_DUE);
     private final LinkedHashMap<Long, ChangeHistory> ghost = new LinkedHashMap<>();
-    private ChangeHistory segmentHistory;
     private double refreshTokens;
     private long tokensAt = Long.MIN_VALUE;
     private long revalidations;
@@ -121,9 +126,9 @@ public final class PansaarPolicy extends SizedPolicy {
         maximumTtl = base > Long.MAX_VALUE / MAXIMUM_TTL_FACTOR ? Long.MAX_VALUE : base * MAXIMUM_TTL_FACTOR;
         ttlFormula = new FreshnessTtl(FRESHNESS_BUDGET * parameters.budgetTarget(), minimumTtl, maximumTtl,
                 parameters.priorWeight());
-        // Before any revalidation the segment's prior gives a new image the base TTL.
-        segmentHistory = new ChangeHistory(SEGMENT_PRIOR_WEIGHT * ttlFormula.priorFor(Math.min(base, maximumTtl)), 0);
-        segmentPriorChanges = SEGMENT_PRIOR_WEIGHT;
+        // Before any revalidation a new image gets the base TTL.
+        startingTtl = new StartingTtl(parameters.startingChangeTarget(), parameters.startingStep(), minimumTtl,
+                maximumTtl, (long) Math.max(minimumTtl, Math.min(maximumTtl, base * parameters.startingFactor())));
         access = new AccessPriority(parameters.halfLife(), parameters.sizeExponent());
         earlyRefresh = new EarlyRefresh(parameters.beta(), parameters.lead(), parameters.minimumExpectedRequests());
         fetchTime = parameters.fetchTime();
@@ -217,8 +222,10 @@ public final class PansaarPolicy extends SizedPolicy {
         revalidations++;
         long age = time - copy.fetchedAt;
         boolean changed = changes.changedBetween(copy.id, copy.fetchedAt, time);
+        if (copy.history.equals(ChangeHistory.NONE)) {
+            startingTtl.firstRevalidation(age, changed);
+        }
         copy.history = copy.history.revalidated(age, changed);
-        segmentHistory = segmentHistory.revalidated(age, changed);
         copy.ttl = ttl(copy.history);
         copy.fetchedAt = time;
         schedule(copy);
@@ -256,7 +263,12 @@ public final class PansaarPolicy extends SizedPolicy {
     }
 
     private long ttl(ChangeHistory history) {
-        return ttlFormula.ttl(history, segmentHistory.exposure() / (segmentHistory.changes() + segmentPriorChanges));
+        long starting = startingTtl.ttl();
+        if (history.equals(ChangeHistory.NONE)) {
+            return starting;
+        }
+        // The prior under which an image without history would get the starting TTL.
+        return ttlFormula.ttl(history, ttlFormula.priorFor(starting));
     }
 
     /** Returns how many copies were revalidated at the origin, on a request or early. */
