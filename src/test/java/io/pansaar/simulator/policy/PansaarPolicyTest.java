@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pansaar.simulator.ChangeModel;
 import io.pansaar.simulator.Freshness;
+import io.pansaar.simulator.Simulator;
+import io.pansaar.simulator.Trace;
 import io.pansaar.simulator.trace.Request;
 import java.util.ArrayList;
 import java.util.List;
@@ -239,6 +241,31 @@ class PansaarPolicyTest {
             trace.add(new Request(time, id, 100));
         }
         return trace;
+    }
+
+    @Test
+    void aRefreshedCopyIsFreshFromItsRefreshNotFromItsLastMiss() throws Exception {
+        // A volatile image read continuously misses once and is refreshed from then on; were staleness counted
+        // from the last miss, every hit after its first change would be stale.
+        ChangeModel model = ChangeModel.forSpan(0, 1_000_000);
+        long volatileId = 0;
+        while (model.meanChangeInterval(volatileId) > 50_000) {
+            volatileId++;
+        }
+        // A trace numbers its ids densely in order of appearance: the ids below go first so that it keeps its id.
+        List<Request> requests = new ArrayList<>();
+        for (long id = 0; id < volatileId; id++) {
+            requests.add(new Request(0, id, 1));
+        }
+        requests.addAll(readEvery(volatileId, 10, 1_000_000));
+        Trace trace = Trace.load(requests::stream);
+        Freshness freshness = new Freshness(model, 1_000);
+        PansaarPolicy policy = new PansaarPolicy(1_000, freshness);
+        PolicyStats stats = Simulator.replay(policy, trace, freshness);
+        assertTrue(stats.refreshes() > 1_000, "refreshes " + stats.refreshes());
+        assertTrue(stats.misses() < volatileId + 20, "misses " + stats.misses());
+        assertTrue(stats.staleHitRatio() < 0.02, "stale " + stats.staleHitRatio());
+        assertTrue(policy.fetchedAt(volatileId) > 900_000);
     }
 
     @Test
