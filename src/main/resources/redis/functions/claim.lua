@@ -15,9 +15,12 @@
 --                        job whose key got a fresh or a negative entry meanwhile). A marker of this
 --                        token is deleted, since its job is done.
 --   {'BUSY', holder token, lease ms left}   another claim holds a live lease; do not fetch
---   {'CLAIMED', fence, claimed-at ms, etag or '', last-modified or ''}
+--   {'CLAIMED', fence, claimed-at ms, etag or '', last-modified or '', fetched-at or '', exposure or '',
+--    changes or '', digest or ''}
 --                        marker 'fetching:<token>' set for the lease; validators of the current ok
---                        copy for a conditional GET ('' when none or negative)
+--                        copy for a conditional GET, and what Pansaar's Algorithm knows of its
+--                        changes: when it was fetched, its change history and its body's digest
+--                        (each '' when there is no ok copy)
 -- Errors: PANSAAR_BAD_ARGUMENT
 
 local function satisfiedBecause(entry, requestedAt, reason, now)
@@ -52,7 +55,8 @@ redis.register_function{
     local fetchLease = requireInteger('fetch lease', args[4], 1)
     local now = serverTimeMillis()
 
-    local entry = redis.call('HMGET', imageKey, 'status', 'fetched-at', 'fresh-until', 'etag', 'last-modified')
+    local entry = redis.call('HMGET', imageKey, 'status', 'fetched-at', 'fresh-until', 'etag', 'last-modified',
+      'exposure', 'changes', 'digest')
     local marker = redis.call('GET', markerKey)
     local why = satisfiedBecause(entry, requestedAt, reason, now)
     if why then
@@ -72,12 +76,11 @@ redis.register_function{
 
     redis.call('SET', markerKey, 'fetching:' .. token, 'PX', fetchLease)
     local fence = redis.call('INCR', fenceCounterKey)
-    local etag, lastModified = '', ''
-    if entry[1] == 'ok' then
-      etag = entry[4] or ''
-      lastModified = entry[5] or ''
-    end
     count(statsKey, 'jobs-processed')
-    return { 'CLAIMED', fence, now, etag, lastModified }
+    if entry[1] ~= 'ok' then
+      return { 'CLAIMED', fence, now, '', '', '', '', '', '' }
+    end
+    return { 'CLAIMED', fence, now, entry[4] or '', entry[5] or '', entry[2] or '', entry[6] or '', entry[7] or '',
+      entry[8] or '' }
   end
 }

@@ -1,21 +1,31 @@
 -- pansaar_put: the fenced write of a fetched image. The caller sends, in the same pipeline and
 -- before this call, HSET <staging> body .. content-type .. etag .. last-modified .. size .. fetch-ms ..
--- and PEXPIRE <staging> 60000. The staging hash is renamed into place, so the bytes never pass
--- through Lua.
+-- digest .. size-term .. half-life .. exposure .. changes .. and PEXPIRE <staging> 60000. The staging hash
+-- is renamed into place, so the bytes never pass through Lua. Then the image is filed in the partition's
+-- indexes, and when the partition is over its byte budget the lowest-priority other images are evicted.
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
 -- KEYS[3] staging hash    pansaar:{p}:staging:<token>:<key>
--- KEYS[4] statistics      pansaar:{p}:stats (regenerated)
+-- KEYS[4] statistics      pansaar:{p}:stats (regenerated, expired, evicted)
+-- KEYS[5] priority index  pansaar:{p}:priority
+-- KEYS[6] expiry index    pansaar:{p}:expiry
+-- KEYS[7] refresh index   pansaar:{p}:refresh
+-- KEYS[8] sizes           pansaar:{p}:sizes
+-- KEYS[9] used bytes      pansaar:{p}:bytes
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (from pansaar_claim; becomes fetched-at)
 -- ARGV[4] fresh TTL in ms
 -- ARGV[5] grace in ms (the hash's Redis TTL is fresh TTL + grace)
+-- ARGV[6] early refresh: the image falls due for refresh this many ms before fresh-until
+-- ARGV[7] the partition's byte budget; empty: no budget, nothing is evicted
+-- ARGV[8] the most images one call sweeps and the most it evicts
 --
 -- Returns:
---   {'WRITTEN', fresh-until ms}   image replaced; hits and last-access carried over; own marker deleted;
---                                  the key published on pansaar:{p}:ready
+--   {'WRITTEN', fresh-until ms, evicted}  image replaced; hits, last-access and access-score carried over
+--                                  (a new image counts the request that asked for it, at claimed-at); own
+--                                  marker deleted; the key published on pansaar:{p}:ready
 --   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; staging deleted, nothing changed
 -- Errors: PANSAAR_BAD_ARGUMENT, PANSAAR_STAGING_MISSING (the staging hash expired or was never written)
 
@@ -26,31 +36,56 @@ redis.register_function{
     local markerKey = keys[2]
     local stagingKey = keys[3]
     local statsKey = keys[4]
+    local index = indexKeysFrom(keys, 5)
     local token, fence, claimedAt = requireClaimArguments(args)
     local freshTtl = requireInteger('fresh TTL', args[4], 1)
     local grace = requireInteger('grace', args[5], 0)
+    local earlyBy = requireInteger('early refresh', args[6], 0)
+    local budget = requireInteger('byte budget', args[7], 0, -1)
+    local limit = requireInteger('sweep and eviction limit', args[8], 0)
+    local key = keyOfImage(imageKey)
+    if not key then
+      fail('BAD_ARGUMENT', 'KEYS[1] must be an image hash pansaar:{p}:img:<key>, was "' .. imageKey .. '"')
+    end
 
     local storedFence = newerFence(imageKey, fence)
     if storedFence then
       redis.call('DEL', stagingKey)
       return { 'STALE_WRITE', storedFence }
     end
-    if redis.call('EXISTS', stagingKey) == 0 then
+    local staged = redis.call('HMGET', stagingKey, 'size', 'size-term', 'half-life')
+    if not staged[1] then
       fail('STAGING_MISSING', 'staging hash ' .. stagingKey .. ' does not exist; it expired or was never written')
     end
+    local size = requireInteger('staged size', staged[1], 0)
+    local sizeTerm = tonumber(staged[2])
+    local halfLife = tonumber(staged[3])
+    if sizeTerm == nil or halfLife == nil or halfLife <= 0 then
+      fail('BAD_ARGUMENT', 'the staging hash needs size-term and a positive half-life')
+    end
 
-    local carried = redis.call('HMGET', imageKey, 'hits', 'last-access')
+    local carried = redis.call('HMGET', imageKey, 'hits', 'last-access', 'access-score')
+    local score = tonumber(carried[3]) or scoreAfterRequest(nil, claimedAt, halfLife)
     redis.call('RENAME', stagingKey, imageKey)
-    local freshUntil = serverTimeMillis() + freshTtl
+    local now = serverTimeMillis()
+    local freshUntil = now + freshTtl
     redis.call('HSET', imageKey, 'status', 'ok', 'fence', fence, 'fetched-at', claimedAt,
-      'fresh-until', freshUntil, 'hits', carried[1] or 0)
+      'fresh-until', freshUntil, 'fresh-ttl', freshTtl, 'hits', carried[1] or 0, 'access-score', formatScore(score))
     if carried[2] then
       redis.call('HSET', imageKey, 'last-access', carried[2])
     end
     redis.call('PEXPIRE', imageKey, freshTtl + grace)
+    indexImage(index, key, size, formatScore(score - sizeTerm), freshUntil + grace, freshUntil - earlyBy)
+
+    local evicted = 0
+    if budget >= 0 then
+      -- Expired images still count in the used bytes until swept, so sweep before judging the budget.
+      sweepExpired(index, statsKey, now, limit)
+      evicted = evictOverBudget(index, statsKey, budget, limit, key)
+    end
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'regenerated')
     announceReady(imageKey)
-    return { 'WRITTEN', freshUntil }
+    return { 'WRITTEN', freshUntil, evicted }
   end
 }

@@ -4,6 +4,11 @@
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
 -- KEYS[3] statistics      pansaar:{p}:stats (negative)
+-- KEYS[4] priority index  pansaar:{p}:priority    (KEYS[4..8]: a cached image this entry replaces leaves
+-- KEYS[5] expiry index    pansaar:{p}:expiry       the indexes and the used bytes; negative entries are
+-- KEYS[6] refresh index   pansaar:{p}:refresh      small and short-lived, so they count against no budget)
+-- KEYS[7] sizes           pansaar:{p}:sizes
+-- KEYS[8] used bytes      pansaar:{p}:bytes
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (becomes fetched-at)
@@ -36,6 +41,10 @@ redis.register_function{
 
     local expiresAt = serverTimeMillis() + negativeTtl
     redis.call('DEL', imageKey)
+    local key = keyOfImage(imageKey)
+    if key then
+      unindexImage(indexKeysFrom(keys, 4), key)
+    end
     redis.call('HSET', imageKey, 'status', statusCode, 'fence', fence, 'fetched-at', claimedAt,
       'fresh-until', expiresAt)
     redis.call('PEXPIRE', imageKey, negativeTtl)

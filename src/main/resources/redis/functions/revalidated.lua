@@ -1,9 +1,14 @@
 -- pansaar_revalidated: the origin answered 304 Not Modified to a conditional GET, so the stored
--- bytes stay and only freshness and validators change.
+-- bytes stay and only freshness, validators and the change history change.
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
 -- KEYS[3] statistics      pansaar:{p}:stats (not-modified)
+-- KEYS[4] priority index  pansaar:{p}:priority
+-- KEYS[5] expiry index    pansaar:{p}:expiry
+-- KEYS[6] refresh index   pansaar:{p}:refresh
+-- KEYS[7] sizes           pansaar:{p}:sizes
+-- KEYS[8] used bytes      pansaar:{p}:bytes
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (becomes fetched-at)
@@ -11,6 +16,9 @@
 -- ARGV[5] grace in ms
 -- ARGV[6] etag from the 304; empty: keep the stored one
 -- ARGV[7] last-modified from the 304; empty: keep the stored one
+-- ARGV[8] early refresh: the image falls due for refresh this many ms before fresh-until
+-- ARGV[9] the image's change history after this revalidation: exposure in ms
+-- ARGV[10] the image's change history after this revalidation: changes seen
 --
 -- Returns:
 --   {'EXTENDED', fresh-until ms}   freshness and TTL extended; own marker deleted; the key published on
@@ -31,17 +39,23 @@ redis.register_function{
     local grace = requireInteger('grace', args[5], 0)
     local etag = args[6] or ''
     local lastModified = args[7] or ''
+    local earlyBy = requireInteger('early refresh', args[8], 0)
+    local exposure = requireInteger('exposure', args[9], 0)
+    local changes = requireInteger('changes', args[10], 0)
+    local index = indexKeysFrom(keys, 4)
 
     local storedFence = newerFence(imageKey, fence)
     if storedFence then
       return { 'STALE_WRITE', storedFence }
     end
-    if redis.call('HGET', imageKey, 'status') ~= 'ok' then
+    local stored = redis.call('HMGET', imageKey, 'status', 'size', 'access-score', 'size-term')
+    if stored[1] ~= 'ok' then
       return { 'GONE' }
     end
 
     local freshUntil = serverTimeMillis() + freshTtl
-    redis.call('HSET', imageKey, 'fence', fence, 'fetched-at', claimedAt, 'fresh-until', freshUntil)
+    redis.call('HSET', imageKey, 'fence', fence, 'fetched-at', claimedAt, 'fresh-until', freshUntil,
+      'fresh-ttl', freshTtl, 'exposure', exposure, 'changes', changes)
     if etag ~= '' then
       redis.call('HSET', imageKey, 'etag', etag)
     end
@@ -49,6 +63,12 @@ redis.register_function{
       redis.call('HSET', imageKey, 'last-modified', lastModified)
     end
     redis.call('PEXPIRE', imageKey, freshTtl + grace)
+    local key = keyOfImage(imageKey)
+    local score = tonumber(stored[3])
+    if key and score then
+      indexImage(index, key, tonumber(stored[2]) or 0, formatScore(score - (tonumber(stored[4]) or 0)),
+        freshUntil + grace, freshUntil - earlyBy)
+    end
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'not-modified')
     announceReady(imageKey)

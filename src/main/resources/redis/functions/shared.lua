@@ -4,6 +4,8 @@
 -- Errors raised here, as redis.error_reply('PANSAAR_<CODE> message'), mapped by io.pansaar.store.FunctionError:
 --   PANSAAR_BAD_ARGUMENT     an argument is missing or malformed
 --   PANSAAR_STAGING_MISSING  raised by pansaar_put; declared here so all codes live in one list
+--   PANSAAR_NOT_LEASE_HOLDER raised by the scheduler's functions when the caller no longer holds the
+--                            partition's lease; declared here for the same reason
 --
 -- Time is always the Redis server's (TIME), never a client's, so the clocks of pods do not matter.
 
@@ -95,5 +97,125 @@ end
 local function releaseOwnMarker(markerKey, token)
   if redis.call('GET', markerKey) == 'fetching:' .. token then
     redis.call('DEL', markerKey)
+  end
+end
+
+-- Pansaar's access score after one more request at now (ms), for a half-life in ms: log2(2^score + 2^(now/h)),
+-- computed without overflow. The Java twin is io.pansaar.algorithm.AccessPriority.afterRequest; the test
+-- vectors in src/test/resources/algorithm/priority-vectors.csv hold both to the same results.
+-- ln 2 as a literal: the library's top level runs where math is not yet available.
+local LN_2 = 0.69314718055994530942
+
+local function scoreAfterRequest(score, now, halfLife)
+  local current = now / halfLife
+  if score == nil then
+    return current
+  end
+  local high, low = math.max(score, current), math.min(score, current)
+  return high + math.log(1 + 2 ^ (low - high)) / LN_2
+end
+
+-- A score as Redis stores it: every digit a double has, so ZADD and HSET keep it exactly.
+local function formatScore(score)
+  return string.format('%.17g', score)
+end
+
+-- The partition's indexes, from five consecutive KEYS starting at first:
+--   priority  sorted set: image key -> eviction priority (lowest leaves first)
+--   expiry    sorted set: image key -> when Redis expires the image hash, ms
+--   refresh   sorted set: image key -> when the image falls due for an early refresh, ms
+--   sizes     hash:       image key -> the bytes the image counts against the budget
+--   bytes     string:     the sum of sizes, the partition's used bytes
+local function indexKeysFrom(keys, first)
+  return { priority = keys[first], expiry = keys[first + 1], refresh = keys[first + 2], sizes = keys[first + 3],
+    bytes = keys[first + 4] }
+end
+
+-- The image key inside an image hash's name pansaar:{p}:img:<key>; nil for any other name.
+local function keyOfImage(imageHash)
+  return string.match(imageHash, '^pansaar:{%d+}:img:(.+)$')
+end
+
+-- The name of an image hash of the same partition as an index key: both share the pansaar:{p}: prefix.
+local function imageKeyBeside(indexKey, key)
+  return string.match(indexKey, '^(pansaar:{%d+}:)') .. 'img:' .. key
+end
+
+-- Records a written image in every index, correcting the used bytes by the change in its size.
+local function indexImage(index, key, size, priority, expiresAt, refreshAt)
+  local previous = tonumber(redis.call('HGET', index.sizes, key)) or 0
+  if previous ~= size then
+    redis.call('HSET', index.sizes, key, size)
+    redis.call('INCRBY', index.bytes, size - previous)
+  end
+  redis.call('ZADD', index.priority, priority, key)
+  redis.call('ZADD', index.expiry, expiresAt, key)
+  redis.call('ZADD', index.refresh, refreshAt, key)
+end
+
+-- Removes an image from every index and its size from the used bytes; the hash itself is the caller's business.
+local function unindexImage(index, key)
+  local size = tonumber(redis.call('HGET', index.sizes, key))
+  if size then
+    redis.call('HDEL', index.sizes, key)
+    redis.call('DECRBY', index.bytes, size)
+  end
+  redis.call('ZREM', index.priority, key)
+  redis.call('ZREM', index.expiry, key)
+  redis.call('ZREM', index.refresh, key)
+end
+
+-- Unindexes up to limit images whose hash Redis has expired (or someone deleted) by now, so the used bytes
+-- count only images that exist. One whose hash lives on had its TTL changed outside Pansaar: it is re-filed
+-- under its real expiry. Returns how many were unindexed.
+local function sweepExpired(index, statsKey, now, limit)
+  local swept = 0
+  local due = redis.call('ZRANGEBYSCORE', index.expiry, '-inf', now, 'LIMIT', 0, limit)
+  for _, key in ipairs(due) do
+    local ttl = redis.call('PTTL', imageKeyBeside(index.expiry, key))
+    if ttl == -2 then
+      unindexImage(index, key)
+      swept = swept + 1
+    elseif ttl == -1 then
+      redis.call('ZADD', index.expiry, '+inf', key)
+    else
+      redis.call('ZADD', index.expiry, now + ttl, key)
+    end
+  end
+  if swept > 0 then
+    redis.call('HINCRBY', statsKey, 'expired', swept)
+  end
+  return swept
+end
+
+-- Deletes the lowest-priority images, up to limit, while the used bytes exceed the budget; never the image
+-- named keep (the one just written). Returns how many were evicted.
+local function evictOverBudget(index, statsKey, budget, limit, keep)
+  local evicted = 0
+  while evicted < limit and (tonumber(redis.call('GET', index.bytes)) or 0) > budget do
+    local lowest = redis.call('ZRANGE', index.priority, 0, 1)
+    local victim = lowest[1]
+    if victim == keep then
+      victim = lowest[2]
+    end
+    if not victim then
+      break
+    end
+    redis.call('DEL', imageKeyBeside(index.priority, victim))
+    unindexImage(index, victim)
+    evicted = evicted + 1
+  end
+  if evicted > 0 then
+    redis.call('HINCRBY', statsKey, 'evicted', evicted)
+  end
+  return evicted
+end
+
+-- Fails unless the partition's scheduler lease is held by this holder.
+local function requireLease(leaseKey, holder)
+  local current = redis.call('GET', leaseKey)
+  if current ~= holder then
+    fail('NOT_LEASE_HOLDER', 'the lease ' .. leaseKey .. ' is held by ' .. tostring(current or 'nobody')
+      .. ', not by ' .. holder)
   end
 end

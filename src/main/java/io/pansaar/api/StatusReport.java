@@ -42,16 +42,24 @@ public record StatusReport(Worker worker, Library library, ProcessTotals process
             long failed, long malformed, long deadLettered) {
     }
 
-    /** Cumulative counters kept in Redis by the functions, over all processes and partitions. */
+    /**
+     * Cumulative counters kept in Redis by the functions, over all processes and partitions, and what the
+     * partitions hold now.
+     */
     public record Totals(long jobsProcessed, long jobsDeduplicated, long regenerated, long notModified, long negative,
-            long failed, long deadLettered, long hits, long staleHits, long misses, long negativeHits) {
+            long failed, long deadLettered, long hits, long staleHits, long misses, long negativeHits, long evicted,
+            long expired, long refreshedEarly, long refreshSkipped, long usedBytes, long images) {
 
-        /** The sums of the partitions' statistics hashes. */
+        /** The sums of the partitions' statistics hashes and memory figures. */
         public static Totals of(List<PartitionState> partitions) {
             return new Totals(sum(partitions, "jobs-processed"), sum(partitions, "jobs-deduplicated"),
                     sum(partitions, "regenerated"), sum(partitions, "not-modified"), sum(partitions, "negative"),
                     sum(partitions, "failed"), sum(partitions, "dead-lettered"), sum(partitions, "hits"),
-                    sum(partitions, "stale-hits"), sum(partitions, "misses"), sum(partitions, "negative-hits"));
+                    sum(partitions, "stale-hits"), sum(partitions, "misses"), sum(partitions, "negative-hits"),
+                    sum(partitions, "evicted"), sum(partitions, "expired"), sum(partitions, "refreshed-early"),
+                    sum(partitions, "refresh-skipped"),
+                    partitions.stream().mapToLong(partition -> partition.memory().usedBytes()).sum(),
+                    partitions.stream().mapToLong(partition -> partition.memory().images()).sum());
         }
 
         private static long sum(List<PartitionState> partitions, String counter) {

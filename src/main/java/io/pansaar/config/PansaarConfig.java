@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
@@ -48,6 +49,65 @@ public interface PansaarConfig {
     ReadThrough readThrough();
 
     Metrics metrics();
+
+    /**
+     * The bytes of image bodies the whole deployment may keep in Redis, shared evenly by the partitions. Over
+     * its share, a partition's lowest-priority images are evicted. Unset: Pansaar evicts nothing, and Redis'
+     * own {@code maxmemory} policy is the only limit.
+     */
+    @WithConverter(MemorySizeConverter.class)
+    Optional<MemorySize> memoryBudget();
+
+    Priority priority();
+
+    Refresh refresh();
+
+    Scheduler scheduler();
+
+    /** Pansaar's eviction priority: a request count decayed with a half-life, per byte to a power. */
+    interface Priority {
+        /** After this long without a request an image's decayed request count halves. */
+        @WithDefault("1h")
+        Duration halfLife();
+
+        /** a in count / size^a: 0 ranks by requests alone (favours byte hits), 1 by requests per byte (object hits). */
+        @WithDefault("0.5")
+        double sizeExponent();
+    }
+
+    /** Early refresh of hot images before they go stale (XFetch). */
+    interface Refresh {
+        /** Early refreshes the whole deployment may ask of the origins per second, shared evenly by the partitions. */
+        @WithDefault("20")
+        double maxPerSecond();
+
+        /** XFetch's beta: how many fetch times (on an exponential draw) before expiry a refresh falls due. */
+        @WithDefault("1.0")
+        double beta();
+
+        /** Requests an image must be expected to get during one more TTL to be worth an early refresh. */
+        @WithDefault("1.0")
+        double minExpectedRequests();
+    }
+
+    /** The duties every worker runs for the partitions whose lease it holds: evict, sweep, refresh early. */
+    interface Scheduler {
+        /** Off: this process runs no partition duties (other workers still may). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often the duties run: at least 1s, the finest Quarkus' scheduler fires. */
+        @WithDefault("1s")
+        Duration interval();
+
+        /** How long a partition's lease lasts unless renewed; a dead worker's partitions move on after this. */
+        @WithDefault("5s")
+        Duration lease();
+
+        /** The most images one duty handles in one partition per tick (sweep, evict, refresh). */
+        @WithDefault("500")
+        int batchSize();
+    }
 
     /** The meters at {@code /q/metrics} that describe Redis rather than this process. */
     interface Metrics {
@@ -159,6 +219,16 @@ public interface PansaarConfig {
         /** How long an origin 404 is remembered, so a missing image does not hammer the origin. */
         @WithDefault("1m")
         Duration negativeTtl();
+
+        /** The share of hits that may be served a copy the origin has since changed; the dynamic TTL spends it. */
+        @WithDefault("0.01")
+        double freshnessBudget();
+
+        /** The shortest TTL the dynamic TTL may choose; unset: base-ttl / 60. */
+        Optional<Duration> minTtl();
+
+        /** The longest TTL the dynamic TTL may choose; unset: base-ttl * 168 (an hour becomes a week). */
+        Optional<Duration> maxTtl();
     }
 
     /** One segment's settings; anything unset falls back to {@code pansaar.defaults} and {@code pansaar.origin}. */
@@ -170,6 +240,12 @@ public interface PansaarConfig {
         Optional<Duration> grace();
 
         Optional<Duration> negativeTtl();
+
+        OptionalDouble freshnessBudget();
+
+        Optional<Duration> minTtl();
+
+        Optional<Duration> maxTtl();
     }
 
     /** The demo: an origin inside this process and a little sample traffic. */

@@ -13,7 +13,10 @@ import java.util.Optional;
  * @param baseTtl how long a fetched image is fresh
  * @param grace how long past freshness a stale copy is still served
  * @param negativeTtl how long an origin 404 is remembered
+ * @param freshnessBudget the share of hits that may be stale, which the dynamic TTL spends
+ * @param minimumTtl the shortest TTL the dynamic TTL may choose
+ * @param maximumTtl the longest TTL the dynamic TTL may choose
  */
 public record SegmentSettings(String name, Optional<URI> originBaseUrl, Duration baseTtl, Duration grace,
-        Duration negativeTtl) {
+        Duration negativeTtl, double freshnessBudget, Duration minimumTtl, Duration maximumTtl) {
 }

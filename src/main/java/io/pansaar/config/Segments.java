@@ -1,8 +1,10 @@
 package io.pansaar.config;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,10 +35,27 @@ public class Segments {
         Optional<URI> origin = segment.flatMap(PansaarConfig.Segment::originUrl)
                 .or(() -> config.origin().baseUrl())
                 .map(url -> parseBaseUrl("origin of segment " + name, url));
-        return new SegmentSettings(name, origin,
-                segment.flatMap(PansaarConfig.Segment::baseTtl).orElse(defaults.baseTtl()),
+        Duration baseTtl = segment.flatMap(PansaarConfig.Segment::baseTtl).orElse(defaults.baseTtl());
+        Duration minimumTtl = segment.flatMap(PansaarConfig.Segment::minTtl).or(defaults::minTtl)
+                .orElse(baseTtl.dividedBy(60));
+        Duration maximumTtl = segment.flatMap(PansaarConfig.Segment::maxTtl).or(defaults::maxTtl)
+                .orElse(baseTtl.multipliedBy(168));
+        double freshnessBudget = segment.map(PansaarConfig.Segment::freshnessBudget)
+                .filter(OptionalDouble::isPresent).map(OptionalDouble::getAsDouble)
+                .orElse(defaults.freshnessBudget());
+        String where = "segment " + name;
+        if (!(freshnessBudget > 0 && freshnessBudget < 1)) {
+            throw new IllegalArgumentException(where + ": freshness-budget must lie strictly between 0 and 1, was "
+                    + freshnessBudget);
+        }
+        if (minimumTtl.toMillis() < 1 || minimumTtl.compareTo(baseTtl) > 0 || baseTtl.compareTo(maximumTtl) > 0) {
+            throw new IllegalArgumentException(where + ": TTLs must satisfy 1ms <= min-ttl <= base-ttl <= max-ttl, were "
+                    + minimumTtl + ", " + baseTtl + ", " + maximumTtl);
+        }
+        return new SegmentSettings(name, origin, baseTtl,
                 segment.flatMap(PansaarConfig.Segment::grace).orElse(defaults.grace()),
-                segment.flatMap(PansaarConfig.Segment::negativeTtl).orElse(defaults.negativeTtl()));
+                segment.flatMap(PansaarConfig.Segment::negativeTtl).orElse(defaults.negativeTtl()),
+                freshnessBudget, minimumTtl, maximumTtl);
     }
 
     /** An origin base URL must be absolute http(s) and end with '/', so "base + key" cannot change the host. */

@@ -1,5 +1,7 @@
 package io.pansaar.key;
 
+import java.util.List;
+
 /**
  * The names of every Redis key Pansaar uses. All keys of partition p share the hash tag {@code {p}}.
  *
@@ -54,6 +56,45 @@ public final class RedisKeys {
     /** Partition p's pub/sub channel on which every write publishes the image key it answered. */
     public static String readyChannel(int partition) {
         return partitionPrefix(partition) + "ready";
+    }
+
+    /** Partition p's sorted set of image keys by eviction priority; the lowest is evicted first. */
+    public static String priorityIndex(int partition) {
+        return partitionPrefix(partition) + "priority";
+    }
+
+    /** Partition p's sorted set of image keys by the time Redis expires their hash, for the sweep. */
+    public static String expiryIndex(int partition) {
+        return partitionPrefix(partition) + "expiry";
+    }
+
+    /** Partition p's sorted set of image keys by the time they fall due for an early refresh. */
+    public static String refreshIndex(int partition) {
+        return partitionPrefix(partition) + "refresh";
+    }
+
+    /** Partition p's hash of image key to the bytes it counts against the memory budget. */
+    public static String sizes(int partition) {
+        return partitionPrefix(partition) + "sizes";
+    }
+
+    /** Partition p's count of the bytes its indexed images hold. */
+    public static String usedBytes(int partition) {
+        return partitionPrefix(partition) + "bytes";
+    }
+
+    /**
+     * Partition p's five indexes, in the order the functions take them: priority, expiry, refresh, sizes,
+     * used bytes.
+     */
+    public static List<String> indexes(int partition) {
+        return List.of(priorityIndex(partition), expiryIndex(partition), refreshIndex(partition), sizes(partition),
+                usedBytes(partition));
+    }
+
+    /** Partition p's scheduler lease: the holder alone runs the partition's duties. */
+    public static String lease(int partition) {
+        return partitionPrefix(partition) + "lease";
     }
 
     /** Partition p's job stream. */

@@ -19,8 +19,9 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Reads every partition's queue state and counters: XLEN of the job and dead-letter streams, the
- * statistics hash, XPENDING's summary, XINFO GROUPS and XINFO CONSUMERS. The commands of all
+ * Reads every partition's queue state, memory and counters: XLEN of the job and dead-letter streams,
+ * the statistics hash, the used bytes, the images indexed and the scheduler lease's holder, XPENDING's
+ * summary, XINFO GROUPS and XINFO CONSUMERS. The commands of all
  * partitions go out in one batch on a single Redis; on a cluster, where one batch must stay in one
  * slot, each partition gets its own batch, all sent at once.
  */
@@ -28,7 +29,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 public class PartitionInspector {
 
     /** Commands per partition in a full batch: see {@link #fullRequests}. */
-    private static final int FULL_REQUESTS = 6;
+    private static final int FULL_REQUESTS = 9;
 
     private final Redis redis;
     private final int partitions;
@@ -71,14 +72,25 @@ public class PartitionInspector {
                 .onFailure(PartitionInspector::isMissingGroup)
                 .recoverWithUni(() -> redis.batch(basicRequests(partition)).map(replies -> new PartitionState(partition,
                         replies.get(0).toLong(), 0, null, null, List.of(), replies.get(1).toLong(),
-                        counters(replies.get(2)), false)));
+                        counters(replies.get(2)), memory(replies), false)));
     }
 
     /** The commands that work whether or not the streams and the group exist. */
     private static List<Request> basicRequests(int partition) {
         return List.of(Request.cmd(Command.XLEN).arg(RedisKeys.jobs(partition)),
                 Request.cmd(Command.XLEN).arg(RedisKeys.deadLetters(partition)),
-                Request.cmd(Command.HGETALL).arg(RedisKeys.stats(partition)));
+                Request.cmd(Command.HGETALL).arg(RedisKeys.stats(partition)),
+                Request.cmd(Command.GET).arg(RedisKeys.usedBytes(partition)),
+                Request.cmd(Command.ZCARD).arg(RedisKeys.priorityIndex(partition)),
+                Request.cmd(Command.GET).arg(RedisKeys.lease(partition)));
+    }
+
+    /** The memory figures from the replies of {@link #basicRequests}. */
+    private static PartitionState.Memory memory(List<Response> replies) {
+        Response used = replies.get(3);
+        Response lease = replies.get(5);
+        return new PartitionState.Memory(used == null ? 0 : used.toLong(), replies.get(4).toLong(),
+                lease == null ? null : lease.toString());
     }
 
     private static List<Request> fullRequests(int partition) {
@@ -91,19 +103,20 @@ public class PartitionInspector {
     }
 
     private static PartitionState parseFull(int partition, List<Response> replies) {
-        Response pendingSummary = replies.get(3);
+        Response pendingSummary = replies.get(6);
         Response oldest = pendingSummary.get(1);
-        Map<String, Response> group = groupInfo(replies.get(4));
+        Map<String, Response> group = groupInfo(replies.get(7));
         Response lag = group.get("lag");
         List<PartitionState.ConsumerState> consumers = new ArrayList<>();
-        for (Response consumer : replies.get(5)) {
+        for (Response consumer : replies.get(8)) {
             Map<String, Response> fields = fieldsOf(consumer);
             consumers.add(new PartitionState.ConsumerState(fields.get("name").toString(), fields.get("pending").toLong(),
                     fields.get("idle").toLong()));
         }
         return new PartitionState(partition, replies.get(0).toLong(), pendingSummary.get(0).toLong(),
                 oldest == null ? null : oldest.toString(), lag == null ? null : lag.toLong(),
-                Collections.unmodifiableList(consumers), replies.get(1).toLong(), counters(replies.get(2)), true);
+                Collections.unmodifiableList(consumers), replies.get(1).toLong(), counters(replies.get(2)), memory(replies),
+                true);
     }
 
     /** The fields XINFO GROUPS reports for the pansaar group. */

@@ -15,10 +15,22 @@ import java.util.Map;
  * @param consumers        the group's consumers (XINFO CONSUMERS); empty when the group does not exist yet
  * @param deadLetters      entries in the dead-letter stream (XLEN)
  * @param statistics       the cumulative counters of {@code pansaar:{p}:stats}
+ * @param memory           the images the partition holds and who runs its scheduler duties
  * @param groupExists      false until a worker has created the consumer group on this partition's stream
  */
 public record PartitionState(int partition, long length, long pending, String oldestPendingId, Long lag,
-        List<ConsumerState> consumers, long deadLetters, Map<String, Long> statistics, boolean groupExists) {
+        List<ConsumerState> consumers, long deadLetters, Map<String, Long> statistics, Memory memory,
+        boolean groupExists) {
+
+    /**
+     * What the partition holds, as its indexes count it.
+     *
+     * @param usedBytes   the bytes of the image bodies it holds ({@code pansaar:{p}:bytes})
+     * @param images      the images it holds ({@code ZCARD pansaar:{p}:priority})
+     * @param leaseHolder the worker that runs its scheduler duties now, or null when none does
+     */
+    public record Memory(long usedBytes, long images, String leaseHolder) {
+    }
 
     /**
      * One consumer of the group.

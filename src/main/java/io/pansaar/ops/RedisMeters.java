@@ -27,7 +27,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Meters that describe Redis rather than this process, refreshed on a schedule from the same
  * commands as {@code GET /api/status}, so a scrape costs Redis nothing:
  * {@code pansaar_stream_length}, {@code pansaar_stream_pending}, {@code pansaar_stream_lag} and
- * {@code pansaar_dead_letters} per partition, and {@code pansaar_reads_total{result}} summed over the
+ * {@code pansaar_dead_letters}, {@code pansaar_cache_bytes} and {@code pansaar_cache_images} per partition,
+ * {@code pansaar_reads_total{result}} and {@code pansaar_cache_events_total{event}} summed over the
  * partitions' statistics hashes. Also {@code pansaar_jobs_total{outcome="dead_lettered"}}, which the
  * stream consumer counts.
  */
@@ -40,6 +41,10 @@ public class RedisMeters {
     /** The read counters of {@code pansaar:{p}:stats} and their tag values. */
     private static final Map<String, String> READ_COUNTERS = Map.of("hits", "hit", "stale-hits", "stale_hit", "misses",
             "miss", "negative-hits", "negative_hit");
+
+    /** The scheduler's counters of {@code pansaar:{p}:stats} and their tag values. */
+    private static final Map<String, String> CACHE_COUNTERS = Map.of("evicted", "evicted", "expired", "expired",
+            "refreshed-early", "refreshed_early", "refresh-skipped", "refresh_skipped");
 
     private final PartitionInspector inspector;
     /** Kept here because meters hold their state objects only weakly. */
@@ -61,7 +66,14 @@ public class RedisMeters {
             gauge(registry, "pansaar.stream.lag", p, "Job entries not yet delivered to the group (NaN when Redis cannot tell)",
                     state -> state.lag() == null ? Double.NaN : state.lag());
             gauge(registry, "pansaar.dead.letters", p, "Entries in the dead-letter stream", state -> state.deadLetters());
+            gauge(registry, "pansaar.cache.bytes", p, "Bytes of image bodies the partition holds",
+                    state -> state.memory().usedBytes());
+            gauge(registry, "pansaar.cache.images", p, "Images the partition holds", state -> state.memory().images());
         }
+        CACHE_COUNTERS.forEach((counter, event) -> meters.add(
+                FunctionCounter.builder("pansaar.cache.events", this, redisMeters -> redisMeters.sum(counter))
+                        .tag("event", event).description("Evictions, sweeps and early refreshes, all processes")
+                        .register(registry)));
         READ_COUNTERS.forEach((counter, result) -> meters.add(
                 FunctionCounter.builder("pansaar.reads", this, redisMeters -> redisMeters.sum(counter))
                         .tag("result", result).description("Reads answered by the cache functions, all processes")

@@ -1,6 +1,5 @@
 package io.pansaar.simulator;
 
-import java.util.HashMap;
 import java.util.SplittableRandom;
 
 /**
@@ -22,7 +21,7 @@ public final class ChangeModel {
     private final long start;
     private final double stableMean;
     private final double volatileMean;
-    private final HashMap<Long, Cursor> cursors = new HashMap<>();
+    private final LongHashMap<Cursor> cursors = new LongHashMap<>();
 
     /** The last change at or before a point of the clock and the change after it. */
     private static final class Cursor {

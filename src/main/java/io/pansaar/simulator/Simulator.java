@@ -5,11 +5,16 @@ import io.pansaar.simulator.policy.Policy;
 import io.pansaar.simulator.policy.PolicyStats;
 import io.pansaar.simulator.trace.Request;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.List;
 
 /** Replays one in-memory trace through each named policy and collects their statistics. */
 public final class Simulator {
+    private static final long NEVER_FETCHED = Long.MIN_VALUE;
+
+    /** One policy's replay speed: its statistics and the median requests per second of its timed replays. */
+    public record Speed(PolicyStats stats, double medianRequestsPerSecond) {
+    }
 
     private Simulator() {
     }
@@ -27,45 +32,90 @@ public final class Simulator {
     public static List<PolicyStats> run(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness) {
         List<PolicyStats> results = new ArrayList<>();
         for (String name : policyNames) {
-            results.add(replay(Policies.create(name, capacityBytes, trace.requests(), freshness), trace, freshness));
+            results.add(replay(trace, Policies.create(name, capacityBytes, trace.requests(), freshness), freshness));
         }
         return results;
     }
 
     /**
-     * Replays the whole trace through one policy, as {@link #run(Trace, long, List, Freshness)} does for each, and
-     * returns its statistics after the invariant checks. A policy that manages freshness says itself when each copy
-     * was fetched, since it also refreshes copies between requests.
+     * Measures replay speed. An untimed warm-up round replays every policy once; then each of the timed rounds
+     * replays every policy once more, in the given order, each time from a fresh policy. Interleaving the
+     * policies gives each the same share of the machine's noise and of the JIT's state. Returns each policy's
+     * statistics with its median requests per second, and throws IllegalStateException when a replay counts
+     * differently from the policy's first.
      */
-    public static PolicyStats replay(Policy policy, Trace trace, Freshness freshness) {
+    public static List<Speed> measure(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness,
+            int rounds) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("at least one timed round is needed, got " + rounds);
+        }
+        List<PolicyStats> first = run(trace, capacityBytes, policyNames, freshness);
+        long[][] nanos = new long[policyNames.size()][rounds];
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < policyNames.size(); i++) {
+                PolicyStats stats = replay(trace, Policies.create(policyNames.get(i), capacityBytes, trace.requests(), freshness),
+                        freshness);
+                if (!sameCounts(stats, first.get(i))) {
+                    throw new IllegalStateException(stats.name() + ": a repeated replay counted differently from the first");
+                }
+                nanos[i][round] = stats.nanos();
+            }
+        }
+        List<Speed> speeds = new ArrayList<>();
+        for (int i = 0; i < policyNames.size(); i++) {
+            speeds.add(new Speed(first.get(i), trace.requests().size() / (median(nanos[i]) / 1e9)));
+        }
+        return speeds;
+    }
+
+    /**
+     * Replays the whole trace through one fresh policy, timing the requests, and returns its statistics after the
+     * invariant checks; freshness is applied as {@link #run(Trace, long, List, Freshness)} describes. A policy that
+     * manages freshness says itself when each copy was fetched, since it also refreshes copies between requests.
+     */
+    public static PolicyStats replay(Trace trace, Policy policy, Freshness freshness) {
         boolean baseTtl = !policy.managesFreshness();
-        HashMap<Long, Long> fetchedAt = new HashMap<>();
+        PolicyStats stats = policy.stats();
+        // Trace ids are dense, so an array indexed by id holds each object's fetch time without boxing.
+        long[] fetchedAt = new long[trace.objects()];
+        Arrays.fill(fetchedAt, NEVER_FETCHED);
         long start = System.nanoTime();
         for (Request request : trace.requests()) {
-            long hitsBefore = policy.stats().hits();
+            long hitsBefore = stats.hits();
             policy.record(request);
-            if (policy.stats().hits() == hitsBefore) {
-                if (baseTtl) {
-                    fetchedAt.put(request.id(), request.time());
-                }
+            int object = (int) request.id();
+            if (stats.hits() == hitsBefore) {
+                fetchedAt[object] = request.time();
                 continue;
             }
             if (!baseTtl) {
                 if (freshness.changes().changedBetween(request.id(), policy.fetchedAt(request.id()), request.time())) {
-                    policy.stats().recordStaleHit();
+                    stats.recordStaleHit();
                 }
                 continue;
             }
-            long fetched = fetchedAt.getOrDefault(request.id(), request.time());
+            long fetched = fetchedAt[object] == NEVER_FETCHED ? request.time() : fetchedAt[object];
             if (request.time() - fetched >= freshness.baseTtl()) {
-                policy.stats().reclassifyHitAsMiss(request.size());
-                fetchedAt.put(request.id(), request.time());
+                stats.reclassifyHitAsMiss(request.size());
+                fetchedAt[object] = request.time();
             } else if (freshness.changes().changedBetween(request.id(), fetched, request.time())) {
-                policy.stats().recordStaleHit();
+                stats.recordStaleHit();
             }
         }
+        stats.addNanos(System.nanoTime() - start);
         policy.finished();
-        policy.stats().addNanos(System.nanoTime() - start);
-        return policy.stats();
+        return stats;
+    }
+
+    private static boolean sameCounts(PolicyStats a, PolicyStats b) {
+        return a.hits() == b.hits() && a.misses() == b.misses() && a.staleHits() == b.staleHits()
+                && a.evictions() == b.evictions() && a.refreshes() == b.refreshes() && a.byteHitRatio() == b.byteHitRatio();
+    }
+
+    private static double median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2.0;
     }
 }

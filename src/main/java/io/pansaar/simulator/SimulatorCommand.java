@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +23,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The simulator's command line: {@code simulate --trace FILE --format FORMAT --capacity C --policies P1,P2 [--csv]}.
+ * The simulator's command line: {@code simulate --trace FILE --format FORMAT --capacity C --policies P1,P2 [--csv]},
+ * or with {@code --repeat N} a replay-speed benchmark of the same policies.
  */
 public final class SimulatorCommand {
     /** The exact CSV header printed with --csv. */
@@ -31,9 +33,11 @@ public final class SimulatorCommand {
     static final int USAGE_ERROR = 2;
     /** The default base TTL: an hour on a clock of seconds, 3600 requests on a request counter. */
     static final long DEFAULT_BASE_TTL = 3600;
+    /** The policy whose replay speed the others are compared with under --repeat. */
+    static final String SPEED_BASELINE = "lru";
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off] [--csv]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off] [--csv | --repeat N]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
     private static final Map<String, Long> UNITS = Map.of("B", 1L, "KB", 1000L, "MB", 1000_000L, "GB", 1000_000_000L,
@@ -66,6 +70,7 @@ public final class SimulatorCommand {
         long capacity;
         List<String> policies;
         long baseTtl;
+        int repeat;
         try {
             options = parse(args);
             policies = Arrays.asList(options.get("--policies").split(","));
@@ -77,6 +82,10 @@ public final class SimulatorCommand {
             trace = Trace.load(reader(options));
             capacity = capacityBytes(options.get("--capacity"), trace.uniqueBytes());
             baseTtl = baseTtl(options.get("--base-ttl"));
+            repeat = repeat(options.get("--repeat"));
+            if (repeat > 0 && options.containsKey("--csv")) {
+                throw new UsageException("--repeat prints a speed table and cannot be combined with --csv, whose columns are fixed");
+            }
         } catch (UsageException | IllegalArgumentException e) {
             err.println("simulate: " + e.getMessage());
             err.println(USAGE);
@@ -88,6 +97,10 @@ public final class SimulatorCommand {
         long start = trace.requests().stream().mapToLong(Request::time).min().orElse(0);
         long end = trace.requests().stream().mapToLong(Request::time).max().orElse(0);
         Freshness freshness = baseTtl == Long.MAX_VALUE ? Freshness.NONE : new Freshness(ChangeModel.forSpan(start, end), baseTtl);
+        if (repeat > 0) {
+            printSpeeds(out, trace, capacity, baseTtl, withBaseline(policies), freshness, repeat);
+            return 0;
+        }
         List<PolicyStats> results = Simulator.run(trace, capacity, policies, freshness);
         if (options.containsKey("--csv")) {
             out.println(CSV_HEADER);
@@ -96,17 +109,52 @@ public final class SimulatorCommand {
                         stats.objectHitRatio(), stats.byteHitRatio(), stats.originFetches(), stats.staleHitRatio());
             }
         } else {
-            out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes, base TTL %s%n",
-                    trace.requests().size(), trace.uniqueIds(), trace.uniqueBytes(), capacity,
-                    baseTtl == Long.MAX_VALUE ? "off (no content changes)" : Long.toString(baseTtl));
-            out.printf(Locale.ROOT, "%-10s %10s %10s %12s %14s %10s%n", "policy", "hit %", "byte hit %", "stale hit %",
-                    "origin fetches", "ms");
+            printSummary(out, trace, capacity, baseTtl);
+            out.printf(Locale.ROOT, "%s %10s%n", TABLE_HEADER, "ms");
             for (PolicyStats stats : results) {
-                out.printf(Locale.ROOT, "%-10s %10.2f %10.2f %12.2f %14d %10d%n", stats.name(), 100 * stats.objectHitRatio(),
-                        100 * stats.byteHitRatio(), 100 * stats.staleHitRatio(), stats.originFetches(), stats.nanos() / 1_000_000);
+                out.printf(Locale.ROOT, "%s %10d%n", tableRow(stats), stats.nanos() / 1_000_000);
             }
         }
         return 0;
+    }
+
+    private static final String TABLE_HEADER = String.format(Locale.ROOT, "%-10s %10s %10s %12s %14s",
+            "policy", "hit %", "byte hit %", "stale hit %", "origin fetches");
+
+    private static String tableRow(PolicyStats stats) {
+        return String.format(Locale.ROOT, "%-10s %10.2f %10.2f %12.2f %14d", stats.name(), 100 * stats.objectHitRatio(),
+                100 * stats.byteHitRatio(), 100 * stats.staleHitRatio(), stats.originFetches());
+    }
+
+    private static void printSummary(PrintStream out, Trace trace, long capacity, long baseTtl) {
+        out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes, base TTL %s%n",
+                trace.requests().size(), trace.uniqueIds(), trace.uniqueBytes(), capacity,
+                baseTtl == Long.MAX_VALUE ? "off (no content changes)" : Long.toString(baseTtl));
+    }
+
+    private static void printSpeeds(PrintStream out, Trace trace, long capacity, long baseTtl, List<String> policies,
+            Freshness freshness, int rounds) {
+        List<Simulator.Speed> speeds = Simulator.measure(trace, capacity, policies, freshness, rounds);
+        double baseline = speeds.get(policies.indexOf(SPEED_BASELINE)).medianRequestsPerSecond();
+        printSummary(out, trace, capacity, baseTtl);
+        out.printf(Locale.ROOT, "replay speed: one warm-up round, then the median of %d timed rounds; each round replays "
+                + "every policy once, in this order, from the trace in memory%n", rounds);
+        out.printf(Locale.ROOT, "%s %14s %10s%n", TABLE_HEADER, "median req/s", "/ " + SPEED_BASELINE);
+        for (Simulator.Speed speed : speeds) {
+            out.printf(Locale.ROOT, "%s %14.0f %10.2f%n", tableRow(speed.stats()), speed.medianRequestsPerSecond(),
+                    speed.medianRequestsPerSecond() / baseline);
+        }
+    }
+
+    /** Returns the policies with the speed baseline first when they do not already include it. */
+    static List<String> withBaseline(List<String> policies) {
+        if (policies.contains(SPEED_BASELINE)) {
+            return policies;
+        }
+        List<String> withBaseline = new ArrayList<>();
+        withBaseline.add(SPEED_BASELINE);
+        withBaseline.addAll(policies);
+        return withBaseline;
     }
 
     private static Map<String, String> parse(String[] args) throws UsageException {
@@ -118,7 +166,7 @@ public final class SimulatorCommand {
             String option = args[i];
             if (option.equals("--csv")) {
                 options.put(option, "");
-            } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl").contains(option)) {
+            } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--repeat").contains(option)) {
                 if (i + 1 >= args.length) {
                     throw new UsageException(option + " needs a value");
                 }
@@ -173,6 +221,23 @@ public final class SimulatorCommand {
         } catch (NumberFormatException e) {
             throw new UsageException("base TTL '" + text + "' is not a whole number of clock units");
         }
+    }
+
+    /** Parses the number of timed replay rounds, 0 when absent (no speed measurement). */
+    static int repeat(String text) throws UsageException {
+        if (text == null) {
+            return 0;
+        }
+        int rounds;
+        try {
+            rounds = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--repeat '" + text + "' is not a whole number of rounds");
+        }
+        if (rounds < 1) {
+            throw new UsageException("--repeat '" + text + "' must be at least 1 round");
+        }
+        return rounds;
     }
 
     /** Parses a capacity: a percentage of the trace's unique bytes, or bytes with an optional decimal or binary unit. */

@@ -17,11 +17,13 @@ public final class Trace {
     private final List<Request> requests;
     private final long uniqueBytes;
     private final long uniqueIds;
+    private final int objects;
 
-    private Trace(List<Request> requests, long uniqueBytes, long uniqueIds) {
+    private Trace(List<Request> requests, long uniqueBytes, long uniqueIds, int objects) {
         this.requests = requests;
         this.uniqueBytes = uniqueBytes;
         this.uniqueIds = uniqueIds;
+        this.objects = objects;
     }
 
     /** Reads every request of the reader into memory. */
@@ -39,7 +41,7 @@ public final class Trace {
             });
         }
         long uniqueBytes = lastSizes.values().stream().mapToLong(Long::longValue).sum();
-        return new Trace(List.copyOf(requests), uniqueBytes, lastSizes.size());
+        return new Trace(List.copyOf(requests), uniqueBytes, lastSizes.size(), objectIds.size());
     }
 
     /** Returns the requests, ids made dense. */
@@ -50,6 +52,11 @@ public final class Trace {
     /** Returns the sum of each id's last size. */
     public long uniqueBytes() {
         return uniqueBytes;
+    }
+
+    /** Returns how many objects the dense ids number: every request's id is at least 0 and below this. */
+    public int objects() {
+        return objects;
     }
 
     /** Returns how many distinct ids the trace requests. */

@@ -2,6 +2,8 @@ package io.pansaar.store;
 
 import java.util.Optional;
 
+import io.pansaar.algorithm.ChangeHistory;
+
 /**
  * A worker's claim of the fetch lease of one key.
  *
@@ -12,9 +14,20 @@ import java.util.Optional;
  * @param etag the current copy's ETag, for a conditional GET
  * @param lastModified the current copy's Last-Modified, for a conditional GET
  * @param detail why it was {@link ClaimOutcome#SATISFIED}, or the lease holder's token when {@link ClaimOutcome#BUSY}
+ * @param current what is known of the cached copy this fetch replaces, when there is one
  */
 public record Claim(ClaimOutcome outcome, String token, long fence, long claimedAtMillis, Optional<String> etag,
-        Optional<String> lastModified, String detail) {
+        Optional<String> lastModified, String detail, Optional<CurrentCopy> current) {
+
+    /**
+     * The cached copy a claimed fetch replaces, as Pansaar's Algorithm sees it.
+     *
+     * @param fetchedAtMillis when it was fetched, server time
+     * @param history what earlier revalidations showed about the image's changes
+     * @param digest its body's SHA-256, empty for a copy written without one
+     */
+    public record CurrentCopy(long fetchedAtMillis, ChangeHistory history, Optional<String> digest) {
+    }
 
     /** True when this claim holds the fetch lease. */
     public boolean claimed() {

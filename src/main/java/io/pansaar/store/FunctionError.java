@@ -12,7 +12,10 @@ public enum FunctionError {
     BAD_ARGUMENT,
 
     /** {@code pansaar_put} found no staging hash: it expired before the call, or was never written. */
-    STAGING_MISSING;
+    STAGING_MISSING,
+
+    /** A scheduler duty was called by a worker that no longer holds the partition's lease: it lapsed. */
+    NOT_LEASE_HOLDER;
 
     private static final String PREFIX = "PANSAAR_";
 

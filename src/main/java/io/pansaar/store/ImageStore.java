@@ -1,23 +1,26 @@
 package io.pansaar.store;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.algorithm.ChangeHistory;
+import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
-import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.redis.FunctionCalls;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,16 +37,30 @@ public class ImageStore {
 
     private static final Logger LOG = Logger.getLogger(ImageStore.class);
 
-    private final Redis redis;
-    private final FunctionLibrary library;
+    private final FunctionCalls functions;
     private final Partitioner partitioner;
     private final PansaarConfig.Worker workerConfig;
+    private final AccessPriority priority;
+    private final EarlyRefresh earlyRefresh;
+    /** Each partition's share of the memory budget, or empty: no budget. */
+    private final String partitionBudget;
+    private final int batchSize;
 
-    public ImageStore(Redis redis, FunctionLibrary library, Partitioner partitioner, PansaarConfig config) {
-        this.redis = redis;
-        this.library = library;
+    public ImageStore(FunctionCalls functions, Partitioner partitioner, PansaarConfig config,
+            AccessPriority priority, EarlyRefresh earlyRefresh) {
+        this.functions = functions;
         this.partitioner = partitioner;
         this.workerConfig = config.worker();
+        this.priority = priority;
+        this.earlyRefresh = earlyRefresh;
+        this.partitionBudget = config.memoryBudget()
+                .map(budget -> String.valueOf(partitionShare(budget.asLongValue(), config.partitions()))).orElse("");
+        this.batchSize = config.scheduler().batchSize();
+    }
+
+    /** Returns one partition's share of a deployment-wide byte budget. */
+    public static long partitionShare(long budgetBytes, int partitions) {
+        return budgetBytes / partitions;
     }
 
     /** Reads an image and records the access; a miss or stale copy enqueues at most one job. */
@@ -57,8 +74,8 @@ public class ImageStore {
         // The plain half of the read fetches everything an HTTP answer needs, so no second round trip follows.
         return send(() -> List.of(
                 Request.cmd(Command.HMGET).arg(image).arg("body").arg("content-type").arg("etag"),
-                fcall("pansaar_get", List.of(image, RedisKeys.marker(partition, key), RedisKeys.jobs(partition),
-                        RedisKeys.tokenCounter(partition), RedisKeys.stats(partition)),
+                FunctionCalls.fcall("pansaar_get", List.of(image, RedisKeys.marker(partition, key), RedisKeys.jobs(partition),
+                        RedisKeys.tokenCounter(partition), RedisKeys.stats(partition), RedisKeys.priorityIndex(partition)),
                         key.value(), "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()))))
                 .onItem().transformToUni(replies -> {
                     Response plain = replies.get(0);
@@ -146,57 +163,93 @@ public class ImageStore {
                 .onItem().transform(reply -> {
                     ClaimOutcome outcome = ClaimOutcome.valueOf(reply.get(0).toString());
                     return switch (outcome) {
-                        case SATISFIED -> new Claim(outcome, token, 0, 0, Optional.empty(), Optional.empty(),
-                                reply.get(1).toString());
-                        case BUSY -> new Claim(outcome, token, 0, 0, Optional.empty(), Optional.empty(),
-                                reply.get(1).toString());
+                        case SATISFIED, BUSY -> new Claim(outcome, token, 0, 0, Optional.empty(), Optional.empty(),
+                                reply.get(1).toString(), Optional.empty());
                         case CLAIMED -> new Claim(outcome, token, reply.get(1).toLong(), reply.get(2).toLong(),
-                                nonEmpty(reply.get(3)), nonEmpty(reply.get(4)), "");
+                                nonEmpty(reply.get(3)), nonEmpty(reply.get(4)), "", currentCopy(reply));
                     };
                 });
     }
 
-    /** Stores a fetched image under a claim's fence; an older claim never overwrites a newer one. */
-    public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace) {
+    /** The replaced copy's fetched-at, change history and digest from a CLAIMED reply; empty when there is none. */
+    private static Optional<Claim.CurrentCopy> currentCopy(Response claimed) {
+        return nonEmpty(claimed.get(5)).map(fetchedAt -> new Claim.CurrentCopy(Long.parseLong(fetchedAt),
+                new ChangeHistory(nonEmpty(claimed.get(6)).map(Double::parseDouble).orElse(0.0),
+                        nonEmpty(claimed.get(7)).map(Long::parseLong).orElse(0L)),
+                nonEmpty(claimed.get(8))));
+    }
+
+    /**
+     * Stores a fetched image under a claim's fence, with the change history it now has; an older claim never
+     * overwrites a newer one. The image is filed in its partition's indexes, and when the partition is over its
+     * share of {@code pansaar.memory-budget} the lowest-priority other images are evicted.
+     */
+    public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace,
+            ChangeHistory history) {
         claim.requireClaimed("put");
         int partition = partitioner.partitionOf(key);
         String staging = RedisKeys.staging(partition, key, claim.token());
+        long fetchMillis = image.fetchTime().toMillis();
         return send(() -> {
             Request stage = Request.cmd(Command.HSET).arg(staging)
                     .arg("body").arg(image.body())
                     .arg("content-type").arg(image.contentType())
                     .arg("size").arg(String.valueOf(image.body().length))
-                    .arg("fetch-ms").arg(String.valueOf(image.fetchTime().toMillis()));
+                    .arg("fetch-ms").arg(String.valueOf(fetchMillis))
+                    .arg("digest").arg(image.digest())
+                    .arg("size-term").arg(String.valueOf(priority.sizeTerm(image.body().length)))
+                    .arg("half-life").arg(String.valueOf((long) priority.halfLifeMillis()))
+                    .arg("exposure").arg(String.valueOf((long) history.exposure()))
+                    .arg("changes").arg(String.valueOf(history.changes()));
             image.etag().ifPresent(etag -> stage.arg("etag").arg(etag));
             image.lastModified().ifPresent(lastModified -> stage.arg("last-modified").arg(lastModified));
+            List<String> keys = new ArrayList<>(List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key),
+                    staging, RedisKeys.stats(partition)));
+            keys.addAll(RedisKeys.indexes(partition));
             return List.of(stage,
                     Request.cmd(Command.PEXPIRE).arg(staging).arg(String.valueOf(STAGING_TTL.toMillis())),
-                    fcall("pansaar_put", List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), staging,
-                            RedisKeys.stats(partition)),
+                    FunctionCalls.fcall("pansaar_put", keys,
                             claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
-                            String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis())));
+                            String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
+                            String.valueOf(earlyRefreshBy(fetchMillis, freshTtl)), partitionBudget,
+                            String.valueOf(batchSize)));
         }).onItem().transform(replies -> writeOutcome("pansaar_put", replies.get(2)));
     }
 
-    /** Extends the stored copy's freshness after the origin answered 304 Not Modified. */
+    /**
+     * Extends the stored copy's freshness after the origin answered 304 Not Modified, recording the change
+     * history it now has.
+     */
     public Uni<WriteOutcome> revalidated(ImageKey key, Claim claim, Optional<String> etag, Optional<String> lastModified,
-            Duration freshTtl, Duration grace) {
+            Duration freshTtl, Duration grace, Duration fetchTime, ChangeHistory history) {
         claim.requireClaimed("revalidated");
         int partition = partitioner.partitionOf(key);
-        return callFunction("pansaar_revalidated",
-                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
+        List<String> keys = new ArrayList<>(List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key),
+                RedisKeys.stats(partition)));
+        keys.addAll(RedisKeys.indexes(partition));
+        return callFunction("pansaar_revalidated", keys,
                 claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
                 String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
-                etag.orElse(""), lastModified.orElse(""))
+                etag.orElse(""), lastModified.orElse(""),
+                String.valueOf(earlyRefreshBy(fetchTime.toMillis(), freshTtl)),
+                String.valueOf((long) history.exposure()), String.valueOf(history.changes()))
                 .onItem().transform(reply -> writeOutcome("pansaar_revalidated", reply));
+    }
+
+    /** How long before fresh-until a copy falls due for an early refresh, drawn afresh for every write. */
+    private long earlyRefreshBy(long fetchMillis, Duration freshTtl) {
+        // 1 - nextDouble() lies in (0, 1], as XFetch's draw must: ln(0) would be infinitely early.
+        return earlyRefresh.earlyBy(fetchMillis, freshTtl.toMillis(), 1 - ThreadLocalRandom.current().nextDouble());
     }
 
     /** Remembers that the origin does not have the image (404 or 410) for {@code negativeTtl}. */
     public Uni<WriteOutcome> putNegative(ImageKey key, Claim claim, int statusCode, Duration negativeTtl) {
         claim.requireClaimed("putNegative");
         int partition = partitioner.partitionOf(key);
-        return callFunction("pansaar_put_negative",
-                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
+        List<String> keys = new ArrayList<>(List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key),
+                RedisKeys.stats(partition)));
+        keys.addAll(RedisKeys.indexes(partition));
+        return callFunction("pansaar_put_negative", keys,
                 claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
                 String.valueOf(negativeTtl.toMillis()), String.valueOf(statusCode))
                 .onItem().transform(reply -> writeOutcome("pansaar_put_negative", reply));
@@ -222,30 +275,11 @@ public class ImageStore {
     }
 
     private Uni<Response> callFunction(String function, List<String> keys, String... arguments) {
-        return send(() -> List.of(fcall(function, keys, arguments))).onItem().transform(replies -> replies.get(0));
+        return functions.call(function, keys, arguments);
     }
 
-    /**
-     * Sends the requests in one round trip. When the server lacks the function library (a primary that
-     * failed over, or was flushed), loads it on every primary and sends once more.
-     */
     private Uni<List<Response>> send(Supplier<List<Request>> requests) {
-        return redis.batch(requests.get())
-                .onFailure(FunctionLibrary::isFunctionMissing).recoverWithUni(failure -> {
-                    LOG.warnf("Redis lacks the Pansaar function library (%s); loading it and trying again",
-                            failure.getMessage());
-                    return library.loadEverywhere().onItem().transformToUni(loaded -> redis.batch(requests.get()));
-                })
-                .onFailure().transform(FunctionError::translate);
-    }
-
-    private static Request fcall(String function, List<String> keys, String... arguments) {
-        Request request = Request.cmd(Command.FCALL).arg(function).arg(keys.size());
-        keys.forEach(key -> request.arg(key.getBytes(StandardCharsets.UTF_8)));
-        for (String argument : arguments) {
-            request.arg(argument.getBytes(StandardCharsets.UTF_8));
-        }
-        return request;
+        return functions.send(requests);
     }
 
     private static WriteOutcome writeOutcome(String function, Response reply) {

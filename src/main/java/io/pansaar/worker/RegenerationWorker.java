@@ -3,11 +3,13 @@ package io.pansaar.worker;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.SegmentSettings;
 import io.pansaar.config.Segments;
@@ -160,10 +162,13 @@ public class RegenerationWorker {
 
     private WriteOutcome write(RegenerationJob job, SegmentSettings segment, Claim claim, FetchResult result) {
         if (result instanceof FetchResult.Fetched fetched) {
+            FetchedImage image = FetchedImage.of(fetched.body(), fetched.contentType(), fetched.etag(),
+                    fetched.lastModified(), fetched.elapsed());
+            ChangeHistory history = historyAfter(claim,
+                    current -> current.digest().map(digest -> !digest.equals(image.digest())).orElse(true));
             Duration freshTtl = ttlPolicy.freshTtl(new TtlPolicy.Regeneration(job.key(), segment,
-                    fetched.body().length, fetched.elapsed(), false));
-            WriteOutcome outcome = store.put(job.key(), claim, new FetchedImage(fetched.body(), fetched.contentType(),
-                    fetched.etag(), fetched.lastModified(), fetched.elapsed()), freshTtl, segment.grace())
+                    fetched.body().length, fetched.elapsed(), false, history));
+            WriteOutcome outcome = store.put(job.key(), claim, image, freshTtl, segment.grace(), history)
                     .await().atMost(redisTimeout);
             if (outcome == WriteOutcome.WRITTEN) {
                 statistics.record(Outcome.REGENERATED);
@@ -174,10 +179,11 @@ public class RegenerationWorker {
             return outcome;
         }
         if (result instanceof FetchResult.NotModified notModified) {
+            ChangeHistory history = historyAfter(claim, current -> false);
             Duration freshTtl = ttlPolicy.freshTtl(new TtlPolicy.Regeneration(job.key(), segment, 0,
-                    notModified.elapsed(), true));
+                    notModified.elapsed(), true, history));
             WriteOutcome outcome = store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(),
-                    freshTtl, segment.grace()).await().atMost(redisTimeout);
+                    freshTtl, segment.grace(), notModified.elapsed(), history).await().atMost(redisTimeout);
             if (outcome == WriteOutcome.EXTENDED) {
                 statistics.record(Outcome.NOT_MODIFIED);
                 LOG.infof("revalidated %s: origin said 304, fresh for another %s (%s)", job.key(), freshTtl,
@@ -194,6 +200,17 @@ public class RegenerationWorker {
                     segment.negativeTtl(), job.describe());
         }
         return outcome;
+    }
+
+    /**
+     * The image's change history once this fetch is counted: the replaced copy was exposed from its fetch until
+     * this claim, and {@code changed} says whether the fetch found other content. A first fetch has none.
+     */
+    private static ChangeHistory historyAfter(Claim claim, Predicate<Claim.CurrentCopy> changed) {
+        return claim.current()
+                .map(current -> current.history().revalidated(claim.claimedAtMillis() - current.fetchedAtMillis(),
+                        changed.test(current)))
+                .orElse(ChangeHistory.NONE);
     }
 
     private void handleFetchFailure(RegenerationJob job, Claim claim, OriginFetchException failure) {

@@ -102,6 +102,11 @@ class OperationsApiIT {
         assertTrue(status.getBoolean(path + ".groupExists"));
         assertTrue(status.getList(path + ".consumers.name", String.class).contains(consumer));
         assertTrue(status.getLong(path + ".statistics.regenerated") >= 1);
+        // The image is counted in its partition's memory, and in the totals.
+        assertTrue(status.getLong(path + ".memory.usedBytes") >= 2_000, status.getString(path + ".memory"));
+        assertTrue(status.getLong(path + ".memory.images") >= 1);
+        assertTrue(status.getLong("totals.usedBytes") >= status.getLong(path + ".memory.usedBytes"));
+        assertTrue(status.getLong("totals.images") >= 1);
         // The worker acknowledges with XDEL: once finished, the job is neither pending nor in the stream.
         await().atMost(WAIT).untilAsserted(() -> {
             JsonPath settled = status();
@@ -271,6 +276,10 @@ class OperationsApiIT {
             assertEquals(0.0, sample(metrics, "pansaar_stream_pending{partition=\"" + partition + "\"}"));
             assertEquals(0.0, sample(metrics, "pansaar_stream_lag{partition=\"" + partition + "\"}"));
             assertTrue(sample(metrics, "pansaar_reads_total{result=\"miss\"}") >= 0, "reads counter");
+            assertTrue(sample(metrics, "pansaar_cache_bytes{partition=\"" + partition + "\"}") >= png.length,
+                    "cache bytes");
+            assertTrue(sample(metrics, "pansaar_cache_images{partition=\"" + partition + "\"}") >= 1, "cache images");
+            assertTrue(sample(metrics, "pansaar_cache_events_total{event=\"evicted\"}") >= 0, "cache events");
         });
     }
 

@@ -418,8 +418,7 @@ class OriginClientIT {
 
     @Test
     void aSegmentWithoutOriginFailsPermanently() {
-        SegmentSettings noOrigin = new SegmentSettings("orphans", Optional.empty(), Duration.ofHours(1),
-                Duration.ofMinutes(5), Duration.ofMinutes(1));
+        SegmentSettings noOrigin = segment("orphans", Optional.empty());
 
         OriginFetchException failure = assertThrows(OriginFetchException.class, () -> client
                 .fetch(ImageKey.of("orphans/a.png"), noOrigin, Optional.empty()).await().atMost(HANG_GUARD));
@@ -445,8 +444,7 @@ class OriginClientIT {
         TestOrigin gone = TestOrigin.start();
         String baseUrl = gone.baseUrl();
         gone.close();
-        SegmentSettings segment = new SegmentSettings("gone", Optional.of(URI.create(baseUrl)), Duration.ofHours(1),
-                Duration.ofMinutes(5), Duration.ofMinutes(1));
+        SegmentSettings segment = segment("gone", Optional.of(URI.create(baseUrl)));
 
         OriginFetchException failure = assertThrows(OriginFetchException.class,
                 () -> client.fetch(ImageKey.of("gone/a.png"), segment, Optional.empty()).await().atMost(HANG_GUARD));
@@ -527,8 +525,12 @@ class OriginClientIT {
     }
 
     private static SegmentSettings segment(TestOrigin at) {
-        return new SegmentSettings("it", Optional.of(URI.create(at.baseUrl())), Duration.ofHours(1), Duration.ofMinutes(5),
-                Duration.ofMinutes(1));
+        return segment("it", Optional.of(URI.create(at.baseUrl())));
+    }
+
+    private static SegmentSettings segment(String name, Optional<URI> origin) {
+        return new SegmentSettings(name, origin, Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofMinutes(1), 0.01,
+                Duration.ofMinutes(1), Duration.ofDays(7));
     }
 
     /** A path no other test uses, so tests share the origin without seeing each other's requests. */

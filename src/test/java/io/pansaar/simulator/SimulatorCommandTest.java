@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,6 +125,63 @@ class SimulatorCommandTest {
         assertUsageError("first argument must be 'simulate'", "run");
         assertUsageError("unknown synthetic parameter", "simulate", "--format", "synthetic:zipf,bogus=1", "--capacity", "5%",
                 "--policies", "lru");
+    }
+
+    @Test
+    void repeatPrintsEachPolicysMedianSpeedAndItsRatioToLru() {
+        Outcome plain = run("simulate", "--format", SYNTHETIC, "--capacity", "10%", "--policies", "lru,fifo");
+        Outcome timed = run("simulate", "--format", SYNTHETIC, "--capacity", "10%", "--policies", "lru,fifo", "--repeat", "2");
+        assertEquals(0, timed.status(), timed.err());
+        List<String> lines = timed.out().lines().toList();
+        assertTrue(lines.get(1).contains("median of 2 timed rounds"), timed.out());
+        assertTrue(lines.get(2).endsWith("median req/s      / lru"), timed.out());
+        assertEquals(5, lines.size(), timed.out());
+        List<String> plainRows = plain.out().lines().skip(2).toList();
+        for (int row = 0; row < 2; row++) {
+            String[] columns = lines.get(3 + row).trim().split(" +");
+            // The same hit figures as a plain run, then the speed columns.
+            assertEquals(List.of(plainRows.get(row).trim().split(" +")).subList(0, 5), List.of(columns).subList(0, 5));
+            assertEquals(7, columns.length, lines.get(3 + row));
+            assertTrue(Double.parseDouble(columns[5]) > 0, lines.get(3 + row));
+        }
+        assertEquals("1.00", lines.get(3).trim().split(" +")[6], "lru is its own baseline");
+    }
+
+    @Test
+    void repeatReplaysLruAsTheBaselineWhenItIsNotListed() {
+        Outcome outcome = run("simulate", "--format", SYNTHETIC, "--capacity", "10%", "--policies", "s3fifo", "--repeat", "1");
+        assertEquals(0, outcome.status(), outcome.err());
+        List<String> rows = outcome.out().lines().skip(3).toList();
+        assertEquals(2, rows.size(), outcome.out());
+        assertTrue(rows.get(0).startsWith("lru "), outcome.out());
+        assertTrue(rows.get(1).startsWith("s3fifo "), outcome.out());
+        assertEquals(List.of("lru", "fifo"), SimulatorCommand.withBaseline(List.of("lru", "fifo")));
+        assertEquals(List.of("lru", "gdsf"), SimulatorCommand.withBaseline(List.of("gdsf")));
+    }
+
+    @Test
+    void parsesTheRepeatCount() throws SimulatorCommand.UsageException {
+        assertEquals(0, SimulatorCommand.repeat(null), "no --repeat, no speed measurement");
+        assertEquals(5, SimulatorCommand.repeat("5"));
+        assertEquals(12, SimulatorCommand.repeat(" 12 "));
+    }
+
+    @Test
+    void badRepeatCountsExitWithTwoAndAMessage() {
+        String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru"};
+        assertUsageError("--repeat '0' must be at least 1 round", append(base, "--repeat", "0"));
+        assertUsageError("--repeat '-3' must be at least 1 round", append(base, "--repeat", "-3"));
+        assertUsageError("--repeat 'five' is not a whole number", append(base, "--repeat", "five"));
+        assertUsageError("--repeat '2.5' is not a whole number", append(base, "--repeat", "2.5"));
+        assertUsageError("--repeat '99999999999' is not a whole number", append(base, "--repeat", "99999999999"));
+        assertUsageError("--repeat needs a value", append(base, "--repeat"));
+        assertUsageError("cannot be combined with --csv", append(base, "--repeat", "3", "--csv"));
+    }
+
+    private static String[] append(String[] args, String... more) {
+        String[] all = Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return all;
     }
 
     private static void assertUsageError(String expectedMessage, String... args) {

@@ -16,10 +16,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.scheduler.PartitionDuties;
 import io.pansaar.testing.LocalRedisServer;
 import io.pansaar.testing.RedisClusterResource;
 import io.pansaar.testing.NoConsumerProfile;
@@ -45,6 +47,9 @@ class ImageStoreClusterIT {
 
     @Inject
     FunctionLibrary library;
+
+    @Inject
+    PartitionDuties duties;
 
     @Inject
     Partitioner partitioner;
@@ -94,6 +99,38 @@ class ImageStoreClusterIT {
     }
 
     @Test
+    void schedulerDutiesWorkOnEveryShard() throws InterruptedException {
+        // The duties' functions reach image hashes and markers through names derived from their declared keys:
+        // on a cluster those must be in the same slot, which this proves on every primary.
+        Map<Integer, ImageKey> keyPerNode = keyOnEveryNode("duties");
+        String holder = "cluster-test-" + UUID.randomUUID();
+        for (ImageKey key : keyPerNode.values()) {
+            int partition = partitioner.partitionOf(key);
+            storeImage(key, new byte[] { 4, 5, 6 });
+            assertTrue(duties.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
+            PartitionDuties.EvictionReport report = duties.evict(partition, holder, Optional.of(0L), 10)
+                    .await().atMost(WAIT);
+            // A budget of 0 empties the partition: this image and any other test's in the same partition.
+            assertTrue(report.evicted() >= 1, key.value());
+            assertEquals(0, report.usedBytes(), key.value());
+            assertTrue(store.details(key).await().atMost(WAIT).isEmpty(), "evicted " + key.value());
+
+            storeImage(key, new byte[] { 7, 8, 9 }, Duration.ofMillis(400));
+        }
+        Thread.sleep(400);
+        for (ImageKey key : keyPerNode.values()) {
+            int partition = partitioner.partitionOf(key);
+            PartitionDuties.DueImages due = duties.due(partition, 10).await().atMost(WAIT);
+            assertEquals(List.of(key.value()), due.images().stream().map(PartitionDuties.DueImage::key).toList());
+            assertEquals(1L, duties.refreshEarly(partition, holder, 60_000, 1, List.of(key.value()), List.of())
+                    .await().atMost(WAIT));
+            assertTrue(store.details(key).await().atMost(WAIT).orElseThrow().pendingMarker().isPresent(),
+                    "a refresh job is queued for " + key.value());
+            duties.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+    }
+
+    @Test
     void aPrimaryThatLostTheLibraryGetsItBackOnTheNextCall() {
         Map<Integer, ImageKey> keyPerNode = keyOnEveryNode("flushed");
         int flushedPort = keyPerNode.keySet().iterator().next();
@@ -111,11 +148,15 @@ class ImageStoreClusterIT {
     }
 
     private void storeImage(ImageKey key, byte[] body) {
+        storeImage(key, body, Duration.ofHours(1));
+    }
+
+    private void storeImage(ImageKey key, byte[] body, Duration freshTtl) {
         Claim claim = store.claim(key, UUID.randomUUID().toString(), 0, JobReason.MANUAL).await().atMost(WAIT);
         assertEquals(ClaimOutcome.CLAIMED, claim.outcome(), claim.detail());
-        FetchedImage image = new FetchedImage(body, "image/png", Optional.empty(), Optional.empty(), Duration.ofMillis(5));
+        FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(), Duration.ofMillis(5));
         assertEquals(WriteOutcome.WRITTEN,
-                store.put(key, claim, image, Duration.ofHours(1), Duration.ofMinutes(1)).await().atMost(WAIT));
+                store.put(key, claim, image, freshTtl, Duration.ofMinutes(1), ChangeHistory.NONE).await().atMost(WAIT));
     }
 
     /** One fresh key per primary, found by asking which node owns each candidate's slot. */

@@ -19,6 +19,8 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
@@ -46,6 +48,9 @@ class ImageStoreIT {
 
     @Inject
     ImageStore store;
+
+    @Inject
+    AccessPriority priority;
 
     @Inject
     RedisDataSource redis;
@@ -116,13 +121,37 @@ class ImageStoreIT {
                 "fresh for " + result.freshFor());
         // Exactly one HMGET (body, content type, ETag) and one FCALL reached Redis from a client (besides
         // the first INFO); the rest ran inside pansaar_get, where Redis counts them too (its own HMGET of
-        // status and fresh-until, and two HINCRBYs: the image's hits and the partition's statistics).
-        // A second round trip would add commands here.
+        // status, fresh-until and the priority's inputs, two HINCRBYs: the image's hits and the partition's
+        // statistics, the HSET of last access and score, the ZADD of the priority). A second round trip
+        // would add commands here.
         Map<String, Long> expected = Map.of("fcall", 1L, "info", 1L,
-                "hmget", 2L, "time", 1L, "hincrby", 2L, "hset", 1L, "total", 8L);
+                "hmget", 2L, "time", 1L, "hincrby", 2L, "hset", 1L, "zadd", 1L, "total", 9L);
         assertEquals(expected, deltas(before, after));
         assertEquals("1", hashField(key, "hits"));
         assertNotNull(hashField(key, "last-access"));
+    }
+
+    @Test
+    void aHitRaisesThePriorityAsTheJavaFormulaSays() {
+        ImageKey key = uniqueKey("priority");
+        byte[] body = everyByteValue(5000);
+        assertEquals(WriteOutcome.WRITTEN, storeImage(key, body, HOUR, MINUTE));
+        double before = Double.parseDouble(hashField(key, "access-score"));
+        assertEquals(priority.priority(before, body.length), priorityOf(key), 1e-9);
+
+        for (int i = 0; i < 3; i++) {
+            double previous = Double.parseDouble(hashField(key, "access-score"));
+            assertEquals(ReadOutcome.HIT, read(key).outcome());
+            long requestedAt = Long.parseLong(hashField(key, "last-access"));
+            double expected = priority.afterRequest(previous, requestedAt);
+            assertEquals(expected, Double.parseDouble(hashField(key, "access-score")), 1e-9);
+            assertEquals(priority.priority(expected, body.length), priorityOf(key), 1e-9);
+        }
+        assertTrue(priorityOf(key) > priority.priority(before, body.length), "three hits raise the priority");
+    }
+
+    private double priorityOf(ImageKey key) {
+        return Double.parseDouble(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition(key)), key.value()).toString());
     }
 
     @Test
@@ -268,7 +297,7 @@ class ImageStoreIT {
         long before = serverMillis();
 
         WriteOutcome outcome = store.put(key, second, fetched(new byte[] { 7, 8, 9 }, Optional.empty()), HOUR,
-                Duration.ofMinutes(5)).await().atMost(WAIT);
+                Duration.ofMinutes(5), ChangeHistory.NONE).await().atMost(WAIT);
 
         assertEquals(WriteOutcome.WRITTEN, outcome);
         assertTtlNear(HOUR.plusMinutes(5), image(key));
@@ -297,9 +326,11 @@ class ImageStoreIT {
         assertTrue(newer.fence() > older.fence());
 
         assertEquals(WriteOutcome.WRITTEN,
-                store.put(key, newer, fetched(new byte[] { 2 }, Optional.of("\"new\"")), HOUR, MINUTE).await().atMost(WAIT));
+                store.put(key, newer, fetched(new byte[] { 2 }, Optional.of("\"new\"")),
+                        HOUR, MINUTE, ChangeHistory.NONE).await().atMost(WAIT));
         assertEquals(WriteOutcome.STALE_WRITE,
-                store.put(key, older, fetched(new byte[] { 1 }, Optional.of("\"old\"")), HOUR, MINUTE).await().atMost(WAIT));
+                store.put(key, older, fetched(new byte[] { 1 }, Optional.of("\"old\"")),
+                        HOUR, MINUTE, ChangeHistory.NONE).await().atMost(WAIT));
 
         assertArrayEquals(new byte[] { 2 }, redis.execute("HGET", image(key), "body").toBytes());
         assertEquals("\"new\"", hashField(key, "etag"));
@@ -307,7 +338,8 @@ class ImageStoreIT {
         assertEquals(WriteOutcome.STALE_WRITE,
                 store.putNegative(key, older, 404, MINUTE).await().atMost(WAIT));
         assertEquals(WriteOutcome.STALE_WRITE,
-                store.revalidated(key, older, Optional.empty(), Optional.empty(), HOUR, MINUTE).await().atMost(WAIT));
+                store.revalidated(key, older, Optional.empty(), Optional.empty(),
+                        HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertEquals("ok", hashField(key, "status"));
     }
 
@@ -318,7 +350,7 @@ class ImageStoreIT {
         Claim busy = store.claim(key, token(), serverMillis(), JobReason.MISS).await().atMost(WAIT);
         assertEquals(ClaimOutcome.BUSY, busy.outcome());
         assertThrows(IllegalArgumentException.class,
-                () -> store.put(key, busy, fetched(new byte[] { 1 }, Optional.empty()), HOUR, MINUTE));
+                () -> store.put(key, busy, fetched(new byte[] { 1 }, Optional.empty()), HOUR, MINUTE, ChangeHistory.NONE));
         assertEquals("fetching:" + holder.token(), redis.execute("GET", marker(key)).toString());
     }
 
@@ -332,10 +364,13 @@ class ImageStoreIT {
         assertTrue(error.getMessage().contains("status code"), error.getMessage());
 
         // A staging hash that expired before pansaar_put ran: call the function directly without one.
-        RuntimeException missing = assertThrows(RuntimeException.class, () -> redis.execute("FCALL", "pansaar_put", "4",
-                image(key), marker(key), RedisKeys.staging(partition(key), key, claim.token()),
-                RedisKeys.stats(partition(key)), claim.token(),
-                String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()), "1000", "1000"));
+        List<String> call = new ArrayList<>(List.of("FCALL", "pansaar_put", "9", image(key), marker(key),
+                RedisKeys.staging(partition(key), key, claim.token()), RedisKeys.stats(partition(key))));
+        call.addAll(RedisKeys.indexes(partition(key)));
+        call.addAll(List.of(claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
+                "1000", "1000", "0", "", "10"));
+        RuntimeException missing = assertThrows(RuntimeException.class,
+                () -> redis.execute(call.get(0), call.subList(1, call.size()).toArray(String[]::new)));
         assertEquals(Optional.of(FunctionError.STAGING_MISSING), FunctionError.of(rootCause(missing)));
         assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());
     }
@@ -349,7 +384,7 @@ class ImageStoreIT {
         Claim claim = claimNow(key, JobReason.REFRESH);
 
         WriteOutcome outcome = store.revalidated(key, claim, Optional.of("\"etag-2\""), Optional.empty(), HOUR,
-                Duration.ofMinutes(5)).await().atMost(WAIT);
+                Duration.ofMinutes(5), Duration.ZERO, new ChangeHistory(1000, 1)).await().atMost(WAIT);
 
         assertEquals(WriteOutcome.EXTENDED, outcome);
         assertEquals(ReadOutcome.HIT, read(key).outcome());
@@ -370,7 +405,8 @@ class ImageStoreIT {
         redis.execute("DEL", image(key)); // evicted while the conditional GET ran
 
         assertEquals(WriteOutcome.GONE,
-                store.revalidated(key, claim, Optional.empty(), Optional.empty(), HOUR, MINUTE).await().atMost(WAIT));
+                store.revalidated(key, claim, Optional.empty(), Optional.empty(),
+                        HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertEquals(0L, redis.execute("EXISTS", image(key)).toLong());
         assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());
     }
@@ -414,9 +450,9 @@ class ImageStoreIT {
     private WriteOutcome storeImage(ImageKey key, byte[] body, Duration freshTtl, Duration grace) {
         Claim claim = claimNow(key, JobReason.MANUAL);
         assertEquals(ClaimOutcome.CLAIMED, claim.outcome());
-        FetchedImage image = new FetchedImage(body, "image/png", Optional.of("\"etag-1\""),
+        FetchedImage image = FetchedImage.of(body, "image/png", Optional.of("\"etag-1\""),
                 Optional.of("Mon, 01 Jan 2024 00:00:00 GMT"), Duration.ofMillis(42));
-        return store.put(key, claim, image, freshTtl, grace).await().atMost(WAIT);
+        return store.put(key, claim, image, freshTtl, grace, ChangeHistory.NONE).await().atMost(WAIT);
     }
 
     private Claim claimNow(ImageKey key, JobReason reason) {
@@ -426,7 +462,7 @@ class ImageStoreIT {
     }
 
     private static FetchedImage fetched(byte[] body, Optional<String> etag) {
-        return new FetchedImage(body, "image/png", etag, Optional.empty(), Duration.ofMillis(42));
+        return FetchedImage.of(body, "image/png", etag, Optional.empty(), Duration.ofMillis(42));
     }
 
     private static byte[] everyByteValue(int length) {

@@ -22,6 +22,7 @@ import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.ReadOutcome;
 import io.pansaar.store.ReadResult;
@@ -270,6 +271,36 @@ class RegenerationPipelineIT {
             return result.outcome() == ReadOutcome.HIT && Arrays.equals(second, result.body().orElseThrow());
         });
         assertEquals(2, origin.fetches(key.value()));
+    }
+
+    @Test
+    void refreshesRecordTheChangeHistoryThatTheDynamicTtlFollows() {
+        ImageKey unchanged = uniqueKey("shortlived", "png");
+        ImageKey changed = uniqueKey("shortlived", "png");
+        origin.serve(unchanged.value(), Reply.image(TestImages.png(2_000, 1), "image/png"));
+        origin.serveInTurn(changed.value(), Reply.image(TestImages.png(2_000, 1), "image/png"),
+                Reply.image(TestImages.png(2_000, 2), "image/png"));
+        for (ImageKey key : List.of(unchanged, changed)) {
+            assertTrue(read(key).enqueued());
+            awaitOutcome(key, ReadOutcome.HIT);
+            assertEquals("0", imageFields(key).get("changes"));
+            assertEquals("0", imageFields(key).get("exposure"));
+            assertEquals("1000", imageFields(key).get("fresh-ttl"), "a first fetch gets the base TTL");
+            awaitOutcome(key, ReadOutcome.STALE);
+            await().atMost(WAIT).until(() -> origin.fetches(key.value()) == 2 && "ok".equals(imageFields(key).get("status"))
+                    && !"0".equals(imageFields(key).get("exposure")));
+        }
+
+        // The same bytes again (no validators, so a 200): exposure grows, no change, a longer TTL.
+        Map<String, String> stable = imageFields(unchanged);
+        assertEquals("0", stable.get("changes"));
+        assertTrue(Long.parseLong(stable.get("exposure")) >= 1000, "exposure " + stable.get("exposure"));
+        assertTrue(Long.parseLong(stable.get("fresh-ttl")) > 1000, "fresh-ttl " + stable.get("fresh-ttl"));
+        // New bytes: one change; the TTL shrinks to the segment's min-ttl (1 s in the test profile).
+        Map<String, String> volatileImage = imageFields(changed);
+        assertEquals("1", volatileImage.get("changes"));
+        assertEquals("1000", volatileImage.get("fresh-ttl"));
+        assertEquals(FetchedImage.digestOf(TestImages.png(2_000, 2)), volatileImage.get("digest"));
     }
 
     @Test

@@ -1,8 +1,8 @@
 package io.pansaar.simulator.policy;
 
+import io.pansaar.simulator.LongHashMap;
 import io.pansaar.simulator.trace.Request;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.SplittableRandom;
 
 /**
@@ -27,7 +27,7 @@ abstract class RedisSampledPolicy extends SizedPolicy {
         }
     }
 
-    private final HashMap<Long, Key> keys = new HashMap<>();
+    private final LongHashMap<Key> keys = new LongHashMap<>();
     private final ArrayList<Key> slots = new ArrayList<>();
     private final long[] poolIds = new long[POOL_SIZE];
     private final long[] poolScores = new long[POOL_SIZE];

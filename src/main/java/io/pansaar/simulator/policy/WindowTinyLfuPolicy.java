@@ -1,9 +1,8 @@
 package io.pansaar.simulator.policy;
 
+import io.pansaar.simulator.LongHashMap;
 import io.pansaar.simulator.trace.Request;
 import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 
 /**
  * W-TinyLFU: a 1% window LRU in front of a segmented LRU (20% probation, 80% protected) whose admission
@@ -14,25 +13,11 @@ public final class WindowTinyLfuPolicy extends SizedPolicy {
     static final double WINDOW_SHARE = 0.01;
     static final double PROTECTED_SHARE = 0.80;
 
-    private enum Segment { WINDOW, PROBATION, PROTECTED }
-
-    private static final class Node {
-        final long id;
-        final long size;
-        Segment segment;
-
-        Node(long id, long size, Segment segment) {
-            this.id = id;
-            this.size = size;
-            this.segment = segment;
-        }
-    }
-
-    private final HashMap<Long, Node> resident = new HashMap<>();
-    private final LinkedHashMap<Long, Node> window = new LinkedHashMap<>();
-    private final LinkedHashMap<Long, Node> probation = new LinkedHashMap<>();
-    private final LinkedHashMap<Long, Node> protectedSegment = new LinkedHashMap<>();
-    private final ArrayDeque<Node> candidates = new ArrayDeque<>();
+    private final LongHashMap<ObjectList.Node> resident = new LongHashMap<>();
+    private final ObjectList window = new ObjectList();
+    private final ObjectList probation = new ObjectList();
+    private final ObjectList protectedSegment = new ObjectList();
+    private final ArrayDeque<ObjectList.Node> candidates = new ArrayDeque<>();
     private final FrequencySketch sketch;
     private final long windowCapacity;
     private final long protectedCapacity;
@@ -50,7 +35,7 @@ public final class WindowTinyLfuPolicy extends SizedPolicy {
     @Override
     public void record(Request request) {
         sketch.increment(request.id());
-        Node node = resident.get(request.id());
+        ObjectList.Node node = resident.get(request.id());
         if (node != null) {
             stats.recordHit(request.size());
             onHit(node);
@@ -60,52 +45,49 @@ public final class WindowTinyLfuPolicy extends SizedPolicy {
         if (request.size() > capacity) {
             return;
         }
-        node = new Node(request.id(), request.size(), Segment.WINDOW);
+        node = new ObjectList.Node(request.id(), request.size());
         resident.put(node.id, node);
-        window.put(node.id, node);
+        window.addLast(node);
         windowBytes += node.size;
         usedBytes += node.size;
         while (windowBytes > windowCapacity && !window.isEmpty()) {
-            Node outgoing = pollOldest(window);
+            ObjectList.Node outgoing = window.pollFirst();
             windowBytes -= outgoing.size;
-            outgoing.segment = Segment.PROBATION;
-            probation.put(outgoing.id, outgoing);
+            probation.addLast(outgoing);
             candidates.addLast(outgoing);
         }
         evictFromMain();
         candidates.clear();
     }
 
-    private void onHit(Node node) {
-        switch (node.segment) {
-            case WINDOW -> window.put(node.id, window.remove(node.id));
-            case PROBATION -> {
-                probation.remove(node.id);
-                node.segment = Segment.PROTECTED;
-                protectedSegment.put(node.id, node);
-                protectedBytes += node.size;
-                while (protectedBytes > protectedCapacity && protectedSegment.size() > 1) {
-                    Node demoted = pollOldest(protectedSegment);
-                    protectedBytes -= demoted.size;
-                    demoted.segment = Segment.PROBATION;
-                    probation.put(demoted.id, demoted);
-                }
+    private void onHit(ObjectList.Node node) {
+        if (node.list() == window) {
+            window.moveToLast(node);
+        } else if (node.list() == probation) {
+            probation.remove(node);
+            protectedSegment.addLast(node);
+            protectedBytes += node.size;
+            while (protectedBytes > protectedCapacity && protectedSegment.size() > 1) {
+                ObjectList.Node demoted = protectedSegment.pollFirst();
+                protectedBytes -= demoted.size;
+                probation.addLast(demoted);
             }
-            case PROTECTED -> protectedSegment.put(node.id, protectedSegment.remove(node.id));
+        } else {
+            protectedSegment.moveToLast(node);
         }
     }
 
     /** Evicts until the cache fits, each round keeping the more frequent of the oldest candidate and main's victim. */
     private void evictFromMain() {
         while (usedBytes > capacity) {
-            Node victim = oldestOf(probation);
+            ObjectList.Node victim = probation.first();
             if (victim == null) {
-                victim = oldestOf(protectedSegment);
+                victim = protectedSegment.first();
             }
             if (victim == null) {
-                victim = oldestOf(window);
+                victim = window.first();
             }
-            Node candidate = candidates.peekFirst();
+            ObjectList.Node candidate = candidates.peekFirst();
             if (candidate == null || candidate == victim) {
                 candidates.remove(victim);
                 evict(victim);
@@ -118,29 +100,13 @@ public final class WindowTinyLfuPolicy extends SizedPolicy {
         }
     }
 
-    private static Node oldestOf(LinkedHashMap<Long, Node> segment) {
-        return segment.isEmpty() ? null : segment.values().iterator().next();
-    }
-
-    private static Node pollOldest(LinkedHashMap<Long, Node> segment) {
-        var oldest = segment.values().iterator();
-        Node node = oldest.next();
-        oldest.remove();
-        return node;
-    }
-
-    private void evict(Node node) {
-        switch (node.segment) {
-            case WINDOW -> {
-                window.remove(node.id);
-                windowBytes -= node.size;
-            }
-            case PROBATION -> probation.remove(node.id);
-            case PROTECTED -> {
-                protectedSegment.remove(node.id);
-                protectedBytes -= node.size;
-            }
+    private void evict(ObjectList.Node node) {
+        if (node.list() == window) {
+            windowBytes -= node.size;
+        } else if (node.list() == protectedSegment) {
+            protectedBytes -= node.size;
         }
+        node.list().remove(node);
         resident.remove(node.id);
         usedBytes -= node.size;
         stats.recordEviction();
@@ -159,6 +125,6 @@ public final class WindowTinyLfuPolicy extends SizedPolicy {
 
     @Override
     protected long residentBytes() {
-        return resident.values().stream().mapToLong(node -> node.size).sum();
+        return window.recountBytes() + probation.recountBytes() + protectedSegment.recountBytes();
     }
 }

@@ -261,7 +261,7 @@ class PansaarPolicyTest {
         Trace trace = Trace.load(requests::stream);
         Freshness freshness = new Freshness(model, 1_000);
         PansaarPolicy policy = new PansaarPolicy(1_000, freshness);
-        PolicyStats stats = Simulator.replay(policy, trace, freshness);
+        PolicyStats stats = Simulator.replay(trace, policy, freshness);
         assertTrue(stats.refreshes() > 1_000, "refreshes " + stats.refreshes());
         assertTrue(stats.misses() < volatileId + 20, "misses " + stats.misses());
         assertTrue(stats.staleHitRatio() < 0.02, "stale " + stats.staleHitRatio());

@@ -1,0 +1,30 @@
+package io.pansaar.config;
+
+import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.algorithm.EarlyRefresh;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+/** Makes Pansaar's Algorithm's formulas, with this deployment's parameters, available for injection. */
+@ApplicationScoped
+public class AlgorithmProducer {
+
+    /** The eviction priority from {@code pansaar.priority.*}. */
+    @Produces
+    @Singleton
+    AccessPriority accessPriority(PansaarConfig config) {
+        return new AccessPriority(config.priority().halfLife().toMillis(), config.priority().sizeExponent());
+    }
+
+    /**
+     * The early refresh from {@code pansaar.refresh.*}. Its lead is two scheduler intervals: one until the
+     * scheduler sees the image due, one for the refresh job to be picked up.
+     */
+    @Produces
+    @Singleton
+    EarlyRefresh earlyRefresh(PansaarConfig config) {
+        return new EarlyRefresh(config.refresh().beta(), 2 * config.scheduler().interval().toMillis(),
+                config.refresh().minExpectedRequests());
+    }
+}

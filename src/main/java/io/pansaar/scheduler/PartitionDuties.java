@@ -1,0 +1,102 @@
+package io.pansaar.scheduler;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.FunctionCalls;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/** The Redis side of one partition's scheduler duties: its lease, eviction and sweep, and early refresh. */
+@ApplicationScoped
+public class PartitionDuties {
+
+    /** What one eviction call did: images swept and evicted, and the partition's bytes and images after it. */
+    public record EvictionReport(long swept, long evicted, long usedBytes, long images) {
+    }
+
+    /**
+     * An image due for an early refresh.
+     *
+     * @param key the image key
+     * @param accessScore its access score, empty when its hash has expired since
+     * @param freshTtlMillis its last fresh TTL, empty when unknown
+     */
+    public record DueImage(String key, Optional<Double> accessScore, Optional<Long> freshTtlMillis) {
+    }
+
+    /** The images due for an early refresh, and the server time at which they were listed. */
+    public record DueImages(long serverMillis, List<DueImage> images) {
+    }
+
+    private final FunctionCalls functions;
+
+    public PartitionDuties(FunctionCalls functions) {
+        this.functions = functions;
+    }
+
+    /** Takes the partition's lease, or renews it; returns whether {@code holder} holds it now. */
+    public Uni<Boolean> acquireLease(int partition, String holder, long leaseMillis) {
+        return functions.call("pansaar_lease", List.of(RedisKeys.lease(partition)), holder, "acquire",
+                String.valueOf(leaseMillis))
+                .onItem().transform(reply -> reply.get(0).toString().equals("HELD"));
+    }
+
+    /** Gives the partition's lease up if {@code holder} holds it. */
+    public Uni<Void> releaseLease(int partition, String holder) {
+        return functions.call("pansaar_lease", List.of(RedisKeys.lease(partition)), holder, "release", "")
+                .replaceWithVoid();
+    }
+
+    /**
+     * Sweeps up to {@code limit} expired images out of the indexes, then evicts the lowest-priority images, up
+     * to {@code limit}, while the partition holds more than {@code budgetBytes} (empty: no budget).
+     */
+    public Uni<EvictionReport> evict(int partition, String holder, Optional<Long> budgetBytes, int limit) {
+        List<String> keys = new ArrayList<>(List.of(RedisKeys.lease(partition), RedisKeys.stats(partition)));
+        keys.addAll(RedisKeys.indexes(partition));
+        return functions.call("pansaar_evict", keys, holder, budgetBytes.map(String::valueOf).orElse(""),
+                String.valueOf(limit))
+                .onItem().transform(reply -> new EvictionReport(reply.get(0).toLong(), reply.get(1).toLong(),
+                        reply.get(2).toLong(), reply.get(3).toLong()));
+    }
+
+    /** Lists up to {@code limit} images due for an early refresh, the longest due first. */
+    public Uni<DueImages> due(int partition, int limit) {
+        return functions.call("pansaar_refresh_due", List.of(RedisKeys.refreshIndex(partition)), String.valueOf(limit))
+                .onItem().transform(reply -> {
+                    List<DueImage> images = new ArrayList<>();
+                    for (int i = 1; i + 3 < reply.size(); i += 4) {
+                        images.add(new DueImage(reply.get(i).toString(),
+                                text(reply.get(i + 1)).map(Double::valueOf),
+                                text(reply.get(i + 2)).map(Long::valueOf)));
+                    }
+                    return new DueImages(reply.get(0).toLong(), images);
+                });
+    }
+
+    /**
+     * Enqueues refresh jobs for images of {@code worth}, in order, up to {@code budget} (those with a job pending
+     * cost nothing), and takes the decided images and {@code drop} out of the refresh index; returns how many
+     * jobs were enqueued.
+     */
+    public Uni<Long> refreshEarly(int partition, String holder, long queuedMarkerMillis, int budget, List<String> worth,
+            List<String> drop) {
+        List<String> arguments = new ArrayList<>(List.of(holder, String.valueOf(queuedMarkerMillis),
+                String.valueOf(budget), String.valueOf(worth.size())));
+        arguments.addAll(worth);
+        arguments.addAll(drop);
+        return functions.call("pansaar_refresh_early", List.of(RedisKeys.lease(partition),
+                RedisKeys.refreshIndex(partition), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition),
+                RedisKeys.stats(partition)), arguments.toArray(String[]::new))
+                .onItem().transform(reply -> reply.get(0).toLong());
+    }
+
+    private static Optional<String> text(Response response) {
+        String value = response == null ? "" : response.toString();
+        return value.isEmpty() ? Optional.empty() : Optional.of(value);
+    }
+}

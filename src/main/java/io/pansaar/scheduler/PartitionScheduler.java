@@ -1,0 +1,171 @@
+package io.pansaar.scheduler;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.algorithm.EarlyRefresh;
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.store.ImageStore;
+import io.pansaar.stream.ConsumerName;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.ScheduledExecution;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+
+/**
+ * Runs each partition's duties in the worker that holds the partition's lease, so two workers never do one
+ * partition's work at once and a dead worker's partitions move to another when its leases lapse. Every tick,
+ * for every partition whose lease this worker takes or renews:
+ * <ol>
+ * <li>evict: unindex images Redis expired, then delete the lowest-priority images while the partition is over
+ * its share of {@code pansaar.memory-budget};</li>
+ * <li>refresh early: of the images due (XFetch), enqueue a refresh for those expected to be read again within
+ * a TTL, within the partition's share of {@code pansaar.refresh.max-per-second}; leave the rest to expire.</li>
+ * </ol>
+ * Each step touches at most {@code pansaar.scheduler.batch-size} images, each in O(log n).
+ */
+@ApplicationScoped
+public class PartitionScheduler {
+
+    private static final Logger LOG = Logger.getLogger(PartitionScheduler.class);
+    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Skips the ticks when {@code pansaar.scheduler.enabled} is false. */
+    @Singleton
+    public static class Disabled implements Scheduled.SkipPredicate {
+        private final boolean enabled;
+
+        public Disabled(PansaarConfig config) {
+            this.enabled = config.scheduler().enabled();
+        }
+
+        @Override
+        public boolean test(ScheduledExecution execution) {
+            return !enabled;
+        }
+    }
+
+    private final PartitionDuties duties;
+    private final AccessPriority priority;
+    private final EarlyRefresh earlyRefresh;
+    private final int partitions;
+    private final long leaseMillis;
+    private final int batchSize;
+    private final long queuedMarkerMillis;
+    private final Optional<Long> partitionBudget;
+    private final double refreshesPerSecond;
+    private final double refreshBurst;
+    private final String holder;
+    private final Map<Integer, TokenBucket> refreshBudgets = new HashMap<>();
+    private volatile boolean stopping;
+
+    public PartitionScheduler(PartitionDuties duties, AccessPriority priority, EarlyRefresh earlyRefresh,
+            PansaarConfig config) {
+        this.duties = duties;
+        this.priority = priority;
+        this.earlyRefresh = earlyRefresh;
+        this.partitions = config.partitions();
+        this.leaseMillis = config.scheduler().lease().toMillis();
+        this.batchSize = config.scheduler().batchSize();
+        this.queuedMarkerMillis = config.worker().queuedMarkerTtl().toMillis();
+        this.partitionBudget = config.memoryBudget()
+                .map(budget -> ImageStore.partitionShare(budget.asLongValue(), partitions));
+        this.refreshesPerSecond = config.refresh().maxPerSecond() / partitions;
+        this.holder = ConsumerName.forThisProcess(config.worker().name());
+        Duration interval = config.scheduler().interval();
+        if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            // Quarkus' scheduler fires at most once a second; a shorter interval would silently stretch.
+            throw new IllegalArgumentException("pansaar.scheduler.interval must be at least 1s, was " + interval);
+        }
+        // Two intervals' worth, so a tick that comes a little late still finds a whole token.
+        this.refreshBurst = Math.max(1, refreshesPerSecond * 2 * interval.toMillis() / 1000.0);
+        if (config.scheduler().lease().compareTo(config.scheduler().interval().multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("pansaar.scheduler.lease (" + config.scheduler().lease()
+                    + ") must be at least twice pansaar.scheduler.interval (" + config.scheduler().interval()
+                    + "), or leases lapse between ticks");
+        }
+    }
+
+    /** The name under which this worker holds leases. */
+    public String holder() {
+        return holder;
+    }
+
+    /** Runs the duties of every partition whose lease this worker holds; a failing partition does not stop the rest. */
+    @Scheduled(every = "${pansaar.scheduler.interval}", delayed = "${pansaar.scheduler.interval}",
+            skipExecutionIf = Disabled.class, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void tick() {
+        for (int partition = 0; partition < partitions && !stopping; partition++) {
+            try {
+                runDuties(partition);
+            } catch (RuntimeException e) {
+                // Logged, not rethrown: the next tick tries again, and the lease lapses if this worker is unwell.
+                LOG.warnf("partition %d: scheduler duties failed: %s", partition, e.getMessage());
+            }
+        }
+    }
+
+    /** Runs one partition's duties when this worker holds or can take its lease; returns whether it did. */
+    boolean runDuties(int partition) {
+        if (!duties.acquireLease(partition, holder, leaseMillis).await().atMost(REDIS_TIMEOUT)) {
+            refreshBudgets.remove(partition);
+            return false;
+        }
+        PartitionDuties.EvictionReport report = duties.evict(partition, holder, partitionBudget, batchSize)
+                .await().atMost(REDIS_TIMEOUT);
+        if (report.evicted() > 0 || report.swept() > 0) {
+            LOG.debugf("partition %d: swept %d expired, evicted %d; %,d bytes in %d images", partition, report.swept(),
+                    report.evicted(), report.usedBytes(), report.images());
+        }
+        refreshEarly(partition);
+        return true;
+    }
+
+    private void refreshEarly(int partition) {
+        PartitionDuties.DueImages due = duties.due(partition, batchSize).await().atMost(REDIS_TIMEOUT);
+        if (due.images().isEmpty()) {
+            return;
+        }
+        TokenBucket budget = refreshBudgets.computeIfAbsent(partition,
+                any -> new TokenBucket(refreshesPerSecond, refreshBurst, due.serverMillis()));
+        List<String> worth = new ArrayList<>();
+        List<String> drop = new ArrayList<>();
+        for (PartitionDuties.DueImage image : due.images()) {
+            boolean expired = image.accessScore().isEmpty() || image.freshTtlMillis().isEmpty();
+            if (!expired && earlyRefresh.worthRefreshing(priority.expectedRequests(image.accessScore().get(),
+                    due.serverMillis(), image.freshTtlMillis().get()))) {
+                worth.add(image.key());
+            } else {
+                drop.add(image.key());
+            }
+        }
+        int tokens = budget.available(due.serverMillis());
+        long enqueued = duties.refreshEarly(partition, holder, queuedMarkerMillis, tokens, worth, drop)
+                .await().atMost(REDIS_TIMEOUT);
+        budget.spend((int) enqueued);
+        LOG.debugf("partition %d: %d early refreshes enqueued, %d images left to expire", partition, enqueued,
+                drop.size());
+    }
+
+    /** Gives every lease up at shutdown, so other workers take the partitions over at once. */
+    void releaseLeases(@Observes ShutdownEvent event) {
+        stopping = true;
+        for (int partition = 0; partition < partitions; partition++) {
+            try {
+                duties.releaseLease(partition, holder).await().atMost(REDIS_TIMEOUT);
+            } catch (RuntimeException e) {
+                LOG.debugf("partition %d: lease not released (%s); it lapses after pansaar.scheduler.lease",
+                        partition, e.getMessage());
+            }
+        }
+    }
+}

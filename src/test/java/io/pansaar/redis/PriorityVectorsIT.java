@@ -1,0 +1,65 @@
+package io.pansaar.redis;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.algorithm.PriorityVectors;
+import io.pansaar.testing.LocalRedisServer;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Command;
+
+/**
+ * The access score as {@code shared.lua} computes it, inside a real Redis, gives the shared vectors' results:
+ * with {@code PriorityVectorsTest}, proof that the priority update in {@code pansaar_get} and the Java formula
+ * of the scheduler and the simulator agree.
+ */
+class PriorityVectorsIT {
+
+    private static LocalRedisServer server;
+    private static Vertx vertx;
+    private static Redis redis;
+
+    @BeforeAll
+    static void start() {
+        server = LocalRedisServer.start();
+        vertx = Vertx.vertx();
+        redis = Redis.createClient(vertx, "redis://127.0.0.1:" + server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        redis.close();
+        vertx.closeAndAwait();
+        server.close();
+    }
+
+    @Test
+    void luaMatchesEverySharedVector() throws IOException {
+        // shared.lua defines locals only, so an EVAL can run it and call its helper: the very code pansaar_get runs.
+        String script = sharedLua() + "\nlocal before = ARGV[1] ~= '' and tonumber(ARGV[1]) or nil\n"
+                + "return formatScore(scoreAfterRequest(before, tonumber(ARGV[2]), tonumber(ARGV[3])))\n";
+        for (PriorityVectors.Vector vector : PriorityVectors.all()) {
+            String reply = redis.send(Request.cmd(Command.EVAL).arg(script).arg(0)
+                    .arg(vector.scoreBefore().orElse("")).arg(vector.nowMillis()).arg(vector.halfLifeMillis()))
+                    .await().atMost(Duration.ofSeconds(10)).toString();
+            double actual = Double.parseDouble(reply);
+            assertTrue(vector.matches(actual), vector + " gave " + reply + " in Lua");
+        }
+    }
+
+    private static String sharedLua() throws IOException {
+        try (InputStream in = PriorityVectorsIT.class.getResourceAsStream("/redis/functions/" + FunctionLibrary.SHARED_SOURCE)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}

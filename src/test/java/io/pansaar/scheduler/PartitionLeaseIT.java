@@ -1,0 +1,122 @@
+package io.pansaar.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.algorithm.EarlyRefresh;
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.store.FunctionCallException;
+import io.pansaar.store.FunctionError;
+import io.pansaar.testing.RedisServerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+
+/**
+ * Two workers (two schedulers with their own lease names, on one real Redis) never run the same partition's
+ * duties at once; when the holder stops renewing, the other takes its partitions over once the lease lapses;
+ * and a duty called without the lease is refused by Redis itself.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+class PartitionLeaseIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    /** One run of one partition's duties by one worker. */
+    private record Run(String holder, int partition, long startNanos, long endNanos) {
+        boolean overlaps(Run other) {
+            return partition == other.partition && startNanos < other.endNanos && other.startNanos < endNanos;
+        }
+    }
+
+    @Inject
+    PartitionDuties duties;
+
+    @Inject
+    AccessPriority priority;
+
+    @Inject
+    EarlyRefresh earlyRefresh;
+
+    @Inject
+    PansaarConfig config;
+
+    @Test
+    void twoWorkersNeverRunOnePartitionsDutiesAtOnce() throws Exception {
+        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config);
+        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config);
+        List<Run> runs = new CopyOnWriteArrayList<>();
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (PartitionScheduler scheduler : List.of(first, second)) {
+                done.add(workers.submit(() -> {
+                    for (int round = 0; round < 30; round++) {
+                        for (int partition = 0; partition < config.partitions(); partition++) {
+                            long start = System.nanoTime();
+                            if (scheduler.runDuties(partition)) {
+                                runs.add(new Run(scheduler.holder(), partition, start, System.nanoTime()));
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            workers.shutdownNow();
+        }
+
+        for (Run run : runs) {
+            for (Run other : runs) {
+                assertFalse(!run.holder().equals(other.holder()) && run.overlaps(other),
+                        run + " and " + other + " overlap");
+            }
+        }
+        // Every partition's duties ran, each partition by one holder only: the lease was renewed, never lost.
+        for (int partition = 0; partition < config.partitions(); partition++) {
+            int p = partition;
+            assertEquals(1, runs.stream().filter(run -> run.partition() == p).map(Run::holder).distinct().count(),
+                    "holders of partition " + partition);
+        }
+        first.releaseLeases(null);
+        second.releaseLeases(null);
+    }
+
+    @Test
+    void aLapsedLeaseMovesToAnotherWorkerAndItsFormerHolderIsRefused() throws InterruptedException {
+        int partition = 0;
+        String former = "former-" + System.nanoTime();
+        String successor = "successor-" + System.nanoTime();
+        long leaseMillis = 300;
+        assertTrue(duties.acquireLease(partition, former, leaseMillis).await().atMost(WAIT));
+        assertFalse(duties.acquireLease(partition, successor, leaseMillis).await().atMost(WAIT));
+
+        Thread.sleep(leaseMillis + 100);
+        assertTrue(duties.acquireLease(partition, successor, 5_000).await().atMost(WAIT), "the lapsed lease moved on");
+        FunctionCallException refused = assertThrows(FunctionCallException.class,
+                () -> duties.evict(partition, former, Optional.empty(), 10).await().atMost(WAIT));
+        assertEquals(FunctionError.NOT_LEASE_HOLDER, refused.error());
+        assertThrows(FunctionCallException.class,
+                () -> duties.refreshEarly(partition, former, 1000, 1, List.of(), List.of("any")).await().atMost(WAIT));
+        duties.releaseLease(partition, successor).await().atMost(WAIT);
+    }
+}
