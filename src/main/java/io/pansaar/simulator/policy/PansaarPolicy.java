@@ -7,13 +7,11 @@ import io.pansaar.algorithm.FreshnessTtl;
 import io.pansaar.algorithm.StartingTtl;
 import io.pansaar.simulator.ChangeModel;
 import io.pansaar.simulator.Freshness;
+import io.pansaar.simulator.LongHashMap;
 import io.pansaar.simulator.trace.Request;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.SplittableRandom;
-import java.util.TreeSet;
 
 /**
  * Pansaar's Algorithm as production runs it, replayed over a trace. Every request that finds a copy adds to the
@@ -114,6 +112,8 @@ public final class PansaarPolicy extends SizedPolicy {
         long ttl;
         long due;
         ChangeHistory history;
+        int priorityPosition = -1;
+        int duePosition = -1;
 
         Copy(long id, long size, ChangeHistory history) {
             this.id = id;
@@ -121,11 +121,6 @@ public final class PansaarPolicy extends SizedPolicy {
             this.history = history;
         }
     }
-
-    private static final Comparator<Copy> BY_PRIORITY =
-            Comparator.<Copy>comparingDouble(copy -> copy.priority).thenComparingLong(copy -> copy.id);
-    private static final Comparator<Copy> BY_DUE =
-            Comparator.<Copy>comparingLong(copy -> copy.due).thenComparingLong(copy -> copy.id);
 
     private final ChangeModel changes;
     private final AccessPriority access;
@@ -138,9 +133,34 @@ public final class PansaarPolicy extends SizedPolicy {
     private final long maximumTtl;
     private final StartingTtl startingTtl;
     private final SplittableRandom random = new SplittableRandom(SEED);
-    private final HashMap<Long, Copy> residents = new HashMap<>();
-    private final TreeSet<Copy> byPriority = new TreeSet<>(BY_PRIORITY);
-    private final TreeSet<Copy> byDue = new TreeSet<>(BY_DUE);
+    private final LongHashMap<Copy> residents = new LongHashMap<>();
+    // Ties go to the lower id, so that every run evicts and refreshes in the same order.
+    private final IndexedHeap<Copy> byPriority = new IndexedHeap<>(
+            (a, b) -> a.priority < b.priority || a.priority == b.priority && a.id < b.id,
+            new IndexedHeap.Positions<>() {
+                @Override
+                public int get(Copy copy) {
+                    return copy.priorityPosition;
+                }
+
+                @Override
+                public void set(Copy copy, int position) {
+                    copy.priorityPosition = position;
+                }
+            });
+    private final IndexedHeap<Copy> byDue = new IndexedHeap<>(
+            (a, b) -> a.due < b.due || a.due == b.due && a.id < b.id,
+            new IndexedHeap.Positions<>() {
+                @Override
+                public int get(Copy copy) {
+                    return copy.duePosition;
+                }
+
+                @Override
+                public void set(Copy copy, int position) {
+                    copy.duePosition = position;
+                }
+            });
     private final LinkedHashMap<Long, ChangeHistory> ghost = new LinkedHashMap<>();
     private double refreshTokens;
     private long tokensAt = Long.MIN_VALUE;
@@ -192,10 +212,9 @@ public final class PansaarPolicy extends SizedPolicy {
         refreshDueCopies(now);
         Copy copy = residents.get(request.id());
         if (copy != null) {
-            byPriority.remove(copy);
             copy.score = access.afterRequest(copy.score, now);
             copy.priority = access.priority(copy.score, copy.size);
-            byPriority.add(copy);
+            byPriority.update(copy);
             if (now - copy.fetchedAt >= copy.ttl) {
                 // Expired and not refreshed: a conditional fetch that the reader waits for.
                 stats.recordMiss(request.size());
@@ -218,20 +237,21 @@ public final class PansaarPolicy extends SizedPolicy {
         copy.ttl = ttl(copy.history);
         schedule(copy);
         residents.put(copy.id, copy);
-        byPriority.add(copy);
         usedBytes += copy.size;
+        // The image just written takes no part in the choice of victims, so it cannot be one.
         while (usedBytes > capacity) {
-            evictOtherThan(copy);
+            evict(byPriority.poll());
         }
-        if (!residents.containsKey(copy.id)) {
+        byPriority.add(copy);
+        if (residents.get(copy.id) != copy) {
             justAdmittedEvictions++;
         }
     }
 
     /** Refreshes, in due order, every copy due at or before now that is worth it and fits the budget. */
     private void refreshDueCopies(long now) {
-        while (!byDue.isEmpty() && byDue.first().due <= now) {
-            Copy copy = byDue.pollFirst();
+        while (byDue.size() > 0 && byDue.peek().due <= now) {
+            Copy copy = byDue.poll();
             long due = copy.due;
             if (earlyRefresh.worthRefreshing(access.expectedRequests(copy.score, due, copy.ttl)) && takeRefreshToken(due)) {
                 stats.recordRefresh();
@@ -277,12 +297,7 @@ public final class PansaarPolicy extends SizedPolicy {
         byDue.add(copy);
     }
 
-    private void evictOtherThan(Copy admitted) {
-        Copy victim = byPriority.first();
-        if (victim == admitted) {
-            victim = byPriority.higher(admitted);
-        }
-        byPriority.remove(victim);
+    private void evict(Copy victim) {
         byDue.remove(victim);
         residents.remove(victim.id);
         usedBytes -= victim.size;
@@ -325,16 +340,21 @@ public final class PansaarPolicy extends SizedPolicy {
             throw new IllegalStateException("pansaar: ghost remembers " + ghost.size() + " objects, more than the "
                     + residents.size() + " residents");
         }
-        for (Copy copy : residents.values()) {
+        byPriority.forEach(copy -> {
             if (copy.ttl < minimumTtl || copy.ttl > maximumTtl) {
                 throw new IllegalStateException("pansaar: object " + copy.id + " has TTL " + copy.ttl
                         + " outside " + minimumTtl + ".." + maximumTtl);
             }
-        }
+            if (residents.get(copy.id) != copy) {
+                throw new IllegalStateException("pansaar: object " + copy.id + " is ranked but not resident");
+            }
+        });
     }
 
     @Override
     protected long residentBytes() {
-        return byPriority.stream().mapToLong(copy -> copy.size).sum();
+        long[] bytes = {0};
+        byPriority.forEach(copy -> bytes[0] += copy.size);
+        return bytes[0];
     }
 }
