@@ -81,18 +81,9 @@ public class PartitionScheduler {
                 .map(budget -> ImageStore.partitionShare(budget.asLongValue(), partitions));
         this.refreshesPerSecond = config.refresh().maxPerSecond() / partitions;
         this.holder = ConsumerName.forThisProcess(config.worker().name());
-        Duration interval = config.scheduler().interval();
-        if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
-            // Quarkus' scheduler fires at most once a second; a shorter interval would silently stretch.
-            throw new IllegalArgumentException("pansaar.scheduler.interval must be at least 1s, was " + interval);
-        }
-        // Two intervals' worth, so a tick that comes a little late still finds a whole token.
-        this.refreshBurst = Math.max(1, refreshesPerSecond * 2 * interval.toMillis() / 1000.0);
-        if (config.scheduler().lease().compareTo(config.scheduler().interval().multipliedBy(2)) < 0) {
-            throw new IllegalArgumentException("pansaar.scheduler.lease (" + config.scheduler().lease()
-                    + ") must be at least twice pansaar.scheduler.interval (" + config.scheduler().interval()
-                    + "), or leases lapse between ticks");
-        }
+        // Two intervals' worth, so a tick that comes a little late still finds a whole token; the interval's
+        // bounds are checked at start-up by ConfigurationCheck.
+        this.refreshBurst = Math.max(1, refreshesPerSecond * 2 * config.scheduler().interval().toMillis() / 1000.0);
     }
 
     /** The name under which this worker holds leases. */

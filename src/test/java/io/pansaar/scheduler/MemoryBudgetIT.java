@@ -50,6 +50,8 @@ class MemoryBudgetIT {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "pansaar.memory-budget", String.valueOf(BUDGET),
+                    // No image may exceed a partition's share: start-up refuses such a budget.
+                    "pansaar.origin.max-bytes", "16K",
                     "pansaar.scheduler.enabled", "true",
                     "pansaar.scheduler.interval", "1s",
                     "pansaar.scheduler.lease", "3s",
