@@ -70,7 +70,8 @@ public final class Simulator {
 
     /**
      * Replays the whole trace through one fresh policy, timing the requests, and returns its statistics after the
-     * invariant checks; freshness is applied as {@link #run(Trace, long, List, Freshness)} describes.
+     * invariant checks; freshness is applied as {@link #run(Trace, long, List, Freshness)} describes. A policy that
+     * manages freshness says itself when each copy was fetched, since it also refreshes copies between requests.
      */
     public static PolicyStats replay(Trace trace, Policy policy, Freshness freshness) {
         boolean baseTtl = !policy.managesFreshness();
@@ -87,8 +88,14 @@ public final class Simulator {
                 fetchedAt[object] = request.time();
                 continue;
             }
+            if (!baseTtl) {
+                if (freshness.changes().changedBetween(request.id(), policy.fetchedAt(request.id()), request.time())) {
+                    stats.recordStaleHit();
+                }
+                continue;
+            }
             long fetched = fetchedAt[object] == NEVER_FETCHED ? request.time() : fetchedAt[object];
-            if (baseTtl && request.time() - fetched >= freshness.baseTtl()) {
+            if (request.time() - fetched >= freshness.baseTtl()) {
                 stats.reclassifyHitAsMiss(request.size());
                 fetchedAt[object] = request.time();
             } else if (freshness.changes().changedBetween(request.id(), fetched, request.time())) {
@@ -102,7 +109,7 @@ public final class Simulator {
 
     private static boolean sameCounts(PolicyStats a, PolicyStats b) {
         return a.hits() == b.hits() && a.misses() == b.misses() && a.staleHits() == b.staleHits()
-                && a.evictions() == b.evictions() && a.byteHitRatio() == b.byteHitRatio();
+                && a.evictions() == b.evictions() && a.refreshes() == b.refreshes() && a.byteHitRatio() == b.byteHitRatio();
     }
 
     private static double median(long[] values) {

@@ -106,7 +106,7 @@ public final class SimulatorCommand {
             out.println(CSV_HEADER);
             for (PolicyStats stats : results) {
                 out.printf(Locale.ROOT, "%s,%d,%d,%.4f,%.4f,%d,%.4f%n", stats.name(), stats.capacityBytes(), stats.requests(),
-                        stats.objectHitRatio(), stats.byteHitRatio(), stats.misses(), stats.staleHitRatio());
+                        stats.objectHitRatio(), stats.byteHitRatio(), stats.originFetches(), stats.staleHitRatio());
             }
         } else {
             printSummary(out, trace, capacity, baseTtl);
@@ -123,7 +123,7 @@ public final class SimulatorCommand {
 
     private static String tableRow(PolicyStats stats) {
         return String.format(Locale.ROOT, "%-10s %10.2f %10.2f %12.2f %14d", stats.name(), 100 * stats.objectHitRatio(),
-                100 * stats.byteHitRatio(), 100 * stats.staleHitRatio(), stats.misses());
+                100 * stats.byteHitRatio(), 100 * stats.staleHitRatio(), stats.originFetches());
     }
 
     private static void printSummary(PrintStream out, Trace trace, long capacity, long baseTtl) {

@@ -18,4 +18,12 @@ public interface Policy {
     default boolean managesFreshness() {
         return false;
     }
+
+    /**
+     * Returns when the resident copy of the object was last fetched or refreshed from the origin; only a policy that
+     * manages freshness answers, since only it refreshes copies without a miss.
+     */
+    default long fetchedAt(long id) {
+        throw new UnsupportedOperationException(stats().name() + " does not track its copies' fetch times");
+    }
 }

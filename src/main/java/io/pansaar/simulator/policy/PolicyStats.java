@@ -9,6 +9,7 @@ public final class PolicyStats {
     private long hitBytes;
     private long missBytes;
     private long staleHits;
+    private long refreshes;
     private long evictions;
     private long nanos;
 
@@ -85,9 +86,24 @@ public final class PolicyStats {
         return hits;
     }
 
-    /** Returns how many requests missed, which is how many fetches went to the origin. */
+    /** Returns how many requests missed; each one fetched from the origin. */
     public long misses() {
         return misses;
+    }
+
+    /** Counts a copy refreshed from the origin before it expired, without a request waiting for it. */
+    public void recordRefresh() {
+        refreshes++;
+    }
+
+    /** Returns how many copies were refreshed before they expired. */
+    public long refreshes() {
+        return refreshes;
+    }
+
+    /** Returns every fetch that went to the origin: the misses and the early refreshes. */
+    public long originFetches() {
+        return misses + refreshes;
     }
 
     /** Returns how many objects were evicted. */

@@ -9,17 +9,17 @@ import io.pansaar.simulator.trace.Request;
  */
 public final class S3FifoPolicy extends SizedPolicy {
 
-    private final S3FifoQueues<Void> queues;
+    private final S3FifoQueues queues;
 
     /** Creates an S3-FIFO cache of the given bytes. */
     public S3FifoPolicy(long capacity) {
         super("s3fifo", capacity);
-        queues = new S3FifoQueues<>(capacity, stats::recordEviction, false);
+        queues = new S3FifoQueues(capacity, stats::recordEviction);
     }
 
     @Override
     public void record(Request request) {
-        S3FifoQueues.Entry<Void> entry = queues.get(request.id());
+        S3FifoQueues.Entry entry = queues.get(request.id());
         if (entry != null) {
             stats.recordHit(request.size());
             queues.touch(entry);
@@ -29,7 +29,7 @@ public final class S3FifoPolicy extends SizedPolicy {
         if (request.size() > capacity) {
             return;
         }
-        queues.admit(request.id(), request.size(), remembered -> null);
+        queues.admit(request.id(), request.size());
         usedBytes = queues.usedBytes();
     }
 

@@ -1,39 +1,31 @@
 package io.pansaar.simulator.policy;
 
 import java.util.ArrayDeque;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * S3-FIFO's queues over bytes, shared by the policies built on them: a small FIFO (10% of the bytes)
  * filters one-hit wonders, a main FIFO with 2-bit frequencies reinserts reused objects, and a ghost
  * FIFO of objects evicted from small sends returning objects straight to main
- * (<a href="https://doi.org/10.1145/3600006.3613147">Yang et al., SOSP 2023</a>). Each entry carries
- * data of the policy's own, which the ghost keeps too; a policy that needs that data back for every
- * returning object also remembers the objects evicted from main.
- *
- * @param <D> what a policy keeps with each object
+ * (<a href="https://doi.org/10.1145/3600006.3613147">Yang et al., SOSP 2023</a>).
  */
-final class S3FifoQueues<D> {
+final class S3FifoQueues {
 
     static final double SMALL_SHARE = 0.10;
     static final int MAX_FREQUENCY = 3;
 
     /** One resident or remembered object. */
-    static final class Entry<D> {
+    static final class Entry {
         final long id;
         final long size;
         int frequency;
-        D data;
 
-        private Entry(long id, long size, D data) {
+        private Entry(long id, long size) {
             this.id = id;
             this.size = size;
-            this.data = data;
         }
     }
 
@@ -41,50 +33,40 @@ final class S3FifoQueues<D> {
     private final long smallCapacity;
     private final long ghostCapacity;
     private final Runnable onEviction;
-    private final boolean rememberMainEvictions;
-    private final HashMap<Long, Entry<D>> resident = new HashMap<>();
-    private final ArrayDeque<Entry<D>> small = new ArrayDeque<>();
-    private final ArrayDeque<Entry<D>> main = new ArrayDeque<>();
-    private final LinkedHashMap<Long, Entry<D>> ghost = new LinkedHashMap<>();
+    private final HashMap<Long, Entry> resident = new HashMap<>();
+    private final ArrayDeque<Entry> small = new ArrayDeque<>();
+    private final ArrayDeque<Entry> main = new ArrayDeque<>();
+    private final LinkedHashMap<Long, Entry> ghost = new LinkedHashMap<>();
     private long smallBytes;
     private long mainBytes;
     private long ghostBytes;
 
-    /**
-     * Queues for a cache of {@code capacity} bytes; {@code onEviction} runs for every evicted object.
-     * The paper's ghost remembers only objects evicted from small; {@code rememberMainEvictions}
-     * makes it remember those evicted from main too.
-     */
-    S3FifoQueues(long capacity, Runnable onEviction, boolean rememberMainEvictions) {
+    /** Queues for a cache of {@code capacity} bytes; {@code onEviction} runs for every evicted object. */
+    S3FifoQueues(long capacity, Runnable onEviction) {
         this.capacity = capacity;
         this.onEviction = onEviction;
-        this.rememberMainEvictions = rememberMainEvictions;
         smallCapacity = Math.max(1, (long) (capacity * SMALL_SHARE));
         // The ghost remembers as many bytes of evicted objects as the main queue holds.
         ghostCapacity = capacity - smallCapacity;
     }
 
     /** The resident entry of {@code id}, or null. */
-    Entry<D> get(long id) {
+    Entry get(long id) {
         return resident.get(id);
     }
 
     /** Counts a hit on a resident entry. */
-    void touch(Entry<D> entry) {
+    void touch(Entry entry) {
         entry.frequency = Math.min(entry.frequency + 1, MAX_FREQUENCY);
     }
 
-    /**
-     * Admits an object that fits the capacity, evicting until it does; a remembered object goes
-     * straight to main. {@code data} gets the ghost's data of the object, or null when it was not
-     * remembered.
-     */
-    Entry<D> admit(long id, long size, Function<D, D> data) {
+    /** Admits an object that fits the capacity, evicting until it does; a remembered object goes straight to main. */
+    Entry admit(long id, long size) {
         while (usedBytes() + size > capacity) {
             evict();
         }
-        Entry<D> remembered = ghost.remove(id);
-        Entry<D> entry = new Entry<>(id, size, data.apply(remembered == null ? null : remembered.data));
+        Entry remembered = ghost.remove(id);
+        Entry entry = new Entry(id, size);
         if (remembered != null) {
             ghostBytes -= remembered.size;
             main.addFirst(entry);
@@ -100,11 +82,6 @@ final class S3FifoQueues<D> {
     /** Bytes of the resident objects, as the queues count them. */
     long usedBytes() {
         return smallBytes + mainBytes;
-    }
-
-    /** The resident entries. */
-    Collection<Entry<D>> residents() {
-        return resident.values();
     }
 
     /** Sums the resident sizes from the queues themselves, independently of the byte counters. */
@@ -134,7 +111,7 @@ final class S3FifoQueues<D> {
     /** Moves reused objects from small to main and evicts the first one-hit object into the ghost; false if none. */
     private boolean evictSmall() {
         while (!small.isEmpty()) {
-            Entry<D> tail = small.pollLast();
+            Entry tail = small.pollLast();
             smallBytes -= tail.size;
             // One hit while in small is enough, as in libCacheSim's S3FIFO (move-to-main threshold 1).
             if (tail.frequency >= 1) {
@@ -151,27 +128,28 @@ final class S3FifoQueues<D> {
 
     private void evictMain() {
         while (!main.isEmpty()) {
-            Entry<D> tail = main.pollLast();
+            Entry tail = main.pollLast();
             if (tail.frequency > 0) {
                 tail.frequency--;
                 main.addFirst(tail);
             } else {
                 mainBytes -= tail.size;
-                drop(tail, rememberMainEvictions);
+                // The paper's ghost remembers only objects evicted from small.
+                drop(tail, false);
                 return;
             }
         }
     }
 
-    private void drop(Entry<D> evicted, boolean remember) {
+    private void drop(Entry evicted, boolean remember) {
         resident.remove(evicted.id);
         onEviction.run();
         if (!remember) {
             return;
         }
-        Entry<D> previous = ghost.put(evicted.id, evicted);
+        Entry previous = ghost.put(evicted.id, evicted);
         ghostBytes += evicted.size - (previous == null ? 0 : previous.size);
-        Iterator<Map.Entry<Long, Entry<D>>> oldest = ghost.entrySet().iterator();
+        Iterator<Map.Entry<Long, Entry>> oldest = ghost.entrySet().iterator();
         while (ghostBytes > ghostCapacity && oldest.hasNext()) {
             ghostBytes -= oldest.next().getValue().size;
             oldest.remove();
