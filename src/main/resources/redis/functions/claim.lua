@@ -4,6 +4,7 @@
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
 -- KEYS[3] fence counter   pansaar:{p}:fence
 -- KEYS[4] statistics      pansaar:{p}:stats (jobs-processed, and jobs-deduplicated when no fetch is needed)
+-- KEYS[5] histories       pansaar:{p}:history (the change history of an image that was evicted or expired)
 -- ARGV[1] claim token (the job's token when it has one, so a retried job keeps its identity)
 -- ARGV[2] requested-at, epoch ms
 -- ARGV[3] reason: miss, refresh or manual
@@ -19,8 +20,9 @@
 --    changes or '', digest or ''}
 --                        marker 'fetching:<token>' set for the lease; validators of the current ok
 --                        copy for a conditional GET, and what Pansaar's Algorithm knows of its
---                        changes: when it was fetched, its change history and its body's digest
---                        (each '' when there is no ok copy)
+--                        changes: when it was fetched, its change history and its body's digest.
+--                        Without an ok copy: fetched-at and digest are '', and the history is the one
+--                        remembered of the image before it was evicted or expired ('' when none).
 -- Errors: PANSAAR_BAD_ARGUMENT
 
 local function satisfiedBecause(entry, requestedAt, reason, now)
@@ -49,6 +51,7 @@ redis.register_function{
     local markerKey = keys[2]
     local fenceCounterKey = keys[3]
     local statsKey = keys[4]
+    local historyKey = requireNonEmpty('KEYS[5], the histories', keys[5])
     local token = requireNonEmpty('claim token', args[1])
     local requestedAt = requireInteger('requested-at', args[2], 0)
     local reason = requireReason(args[3])
@@ -78,7 +81,12 @@ redis.register_function{
     local fence = redis.call('INCR', fenceCounterKey)
     count(statsKey, 'jobs-processed')
     if entry[1] ~= 'ok' then
-      return { 'CLAIMED', fence, now, '', '', '', '', '', '' }
+      local exposure, changes = '', ''
+      local remembered = redis.call('HGET', historyKey, keyOfImage(imageKey) or '')
+      if remembered then
+        exposure, changes = string.match(remembered, '^(%d+):(%d+)$')
+      end
+      return { 'CLAIMED', fence, now, '', '', '', exposure or '', changes or '', '' }
     end
     return { 'CLAIMED', fence, now, entry[4] or '', entry[5] or '', entry[2] or '', entry[6] or '', entry[7] or '',
       entry[8] or '' }

@@ -9,6 +9,8 @@
 -- KEYS[5] refresh index   pansaar:{p}:refresh
 -- KEYS[6] sizes           pansaar:{p}:sizes
 -- KEYS[7] used bytes      pansaar:{p}:bytes
+-- KEYS[8] histories       pansaar:{p}:history (an evicted or expired image's history is kept, within bounds)
+-- KEYS[9] departed        pansaar:{p}:departed
 -- ARGV[1] lease holder
 -- ARGV[2] the partition's byte budget; empty: no budget, only the sweep runs
 -- ARGV[3] the most images this call sweeps and the most it evicts
@@ -27,10 +29,11 @@ redis.register_function{
     local limit = requireInteger('sweep and eviction limit', args[3], 1)
     requireLease(leaseKey, holder)
 
-    local swept = sweepExpired(index, statsKey, serverTimeMillis(), limit)
+    local now = serverTimeMillis()
+    local swept = sweepExpired(index, statsKey, now, limit)
     local evicted = 0
     if budget >= 0 then
-      evicted = evictOverBudget(index, statsKey, budget, limit, nil)
+      evicted = evictOverBudget(index, statsKey, budget, limit, nil, now)
     end
     return { swept, evicted, tonumber(redis.call('GET', index.bytes)) or 0, redis.call('ZCARD', index.priority) }
   end

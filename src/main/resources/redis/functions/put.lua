@@ -13,6 +13,8 @@
 -- KEYS[7] refresh index   pansaar:{p}:refresh
 -- KEYS[8] sizes           pansaar:{p}:sizes
 -- KEYS[9] used bytes      pansaar:{p}:bytes
+-- KEYS[10] histories      pansaar:{p}:history (the staged exposure and changes are recorded there too)
+-- KEYS[11] departed       pansaar:{p}:departed
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (from pansaar_claim; becomes fetched-at)
@@ -53,7 +55,7 @@ redis.register_function{
       redis.call('DEL', stagingKey)
       return { 'STALE_WRITE', storedFence }
     end
-    local staged = redis.call('HMGET', stagingKey, 'size', 'size-term', 'half-life')
+    local staged = redis.call('HMGET', stagingKey, 'size', 'size-term', 'half-life', 'exposure', 'changes')
     if not staged[1] then
       fail('STAGING_MISSING', 'staging hash ' .. stagingKey .. ' does not exist; it expired or was never written')
     end
@@ -76,12 +78,13 @@ redis.register_function{
     end
     redis.call('PEXPIRE', imageKey, freshTtl + grace)
     indexImage(index, key, size, formatScore(score - sizeTerm), freshUntil + grace, freshUntil - earlyBy)
+    rememberHistory(index, key, staged[4], staged[5])
 
     local evicted = 0
     if budget >= 0 then
       -- Expired images still count in the used bytes until swept, so sweep before judging the budget.
       sweepExpired(index, statsKey, now, limit)
-      evicted = evictOverBudget(index, statsKey, budget, limit, key)
+      evicted = evictOverBudget(index, statsKey, budget, limit, key, now)
     end
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'regenerated')

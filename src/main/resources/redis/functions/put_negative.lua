@@ -9,6 +9,8 @@
 -- KEYS[6] refresh index   pansaar:{p}:refresh      small and short-lived, so they count against no budget)
 -- KEYS[7] sizes           pansaar:{p}:sizes
 -- KEYS[8] used bytes      pansaar:{p}:bytes
+-- KEYS[9] histories       pansaar:{p}:history (a missing image's change history is forgotten)
+-- KEYS[10] departed       pansaar:{p}:departed
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (becomes fetched-at)
@@ -43,7 +45,9 @@ redis.register_function{
     redis.call('DEL', imageKey)
     local key = keyOfImage(imageKey)
     if key then
-      unindexImage(indexKeysFrom(keys, 4), key)
+      local index = indexKeysFrom(keys, 4)
+      unindexImage(index, key)
+      forgetHistory(index, key)
     end
     redis.call('HSET', imageKey, 'status', statusCode, 'fence', fence, 'fetched-at', claimedAt,
       'fresh-until', expiresAt)

@@ -9,6 +9,8 @@
 -- KEYS[6] refresh index   pansaar:{p}:refresh
 -- KEYS[7] sizes           pansaar:{p}:sizes
 -- KEYS[8] used bytes      pansaar:{p}:bytes
+-- KEYS[9] histories       pansaar:{p}:history
+-- KEYS[10] departed       pansaar:{p}:departed
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (becomes fetched-at)
@@ -68,6 +70,7 @@ redis.register_function{
     if key and score then
       indexImage(index, key, tonumber(stored[2]) or 0, formatScore(score - (tonumber(stored[4]) or 0)),
         freshUntil + grace, freshUntil - earlyBy)
+      rememberHistory(index, key, exposure, changes)
     end
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'not-modified')

@@ -120,15 +120,43 @@ local function formatScore(score)
   return string.format('%.17g', score)
 end
 
--- The partition's indexes, from five consecutive KEYS starting at first:
+-- The partition's indexes, from seven consecutive KEYS starting at first:
 --   priority  sorted set: image key -> eviction priority (lowest leaves first)
 --   expiry    sorted set: image key -> when Redis expires the image hash, ms
 --   refresh   sorted set: image key -> when the image falls due for an early refresh, ms
 --   sizes     hash:       image key -> the bytes the image counts against the budget
 --   bytes     string:     the sum of sizes, the partition's used bytes
+--   history   hash:       image key -> '<exposure ms>:<changes>', the change history of every image held and
+--                         of as many gone ones (evicted or expired) as are held, so a returning image keeps it
+--   departed  sorted set: image key -> when a remembered image left, ms (the oldest is forgotten first)
 local function indexKeysFrom(keys, first)
   return { priority = keys[first], expiry = keys[first + 1], refresh = keys[first + 2], sizes = keys[first + 3],
-    bytes = keys[first + 4] }
+    bytes = keys[first + 4], history = keys[first + 5], departed = keys[first + 6] }
+end
+
+-- Records an image's change history; a held image is not among the departed.
+local function rememberHistory(index, key, exposure, changes)
+  redis.call('HSET', index.history, key, (exposure or 0) .. ':' .. (changes or 0))
+  redis.call('ZREM', index.departed, key)
+end
+
+-- Marks an image as gone, keeping its history, and forgets the oldest departed images beyond as many as are held.
+local function departed(index, key, now)
+  if redis.call('HEXISTS', index.history, key) == 1 then
+    redis.call('ZADD', index.departed, now, key)
+  end
+  local excess = redis.call('ZCARD', index.departed) - math.max(1, redis.call('ZCARD', index.priority))
+  if excess > 0 then
+    local forgotten = redis.call('ZRANGE', index.departed, 0, excess - 1)
+    redis.call('ZREMRANGEBYRANK', index.departed, 0, excess - 1)
+    redis.call('HDEL', index.history, unpack(forgotten))
+  end
+end
+
+-- Forgets an image's history entirely (the origin says it does not exist).
+local function forgetHistory(index, key)
+  redis.call('HDEL', index.history, key)
+  redis.call('ZREM', index.departed, key)
 end
 
 -- The image key inside an image hash's name pansaar:{p}:img:<key>; nil for any other name.
@@ -175,6 +203,7 @@ local function sweepExpired(index, statsKey, now, limit)
     local ttl = redis.call('PTTL', imageKeyBeside(index.expiry, key))
     if ttl == -2 then
       unindexImage(index, key)
+      departed(index, key, now)
       swept = swept + 1
     elseif ttl == -1 then
       redis.call('ZADD', index.expiry, '+inf', key)
@@ -190,7 +219,7 @@ end
 
 -- Deletes the lowest-priority images, up to limit, while the used bytes exceed the budget; never the image
 -- named keep (the one just written). Returns how many were evicted.
-local function evictOverBudget(index, statsKey, budget, limit, keep)
+local function evictOverBudget(index, statsKey, budget, limit, keep, now)
   local evicted = 0
   while evicted < limit and (tonumber(redis.call('GET', index.bytes)) or 0) > budget do
     local lowest = redis.call('ZRANGE', index.priority, 0, 1)
@@ -203,6 +232,7 @@ local function evictOverBudget(index, statsKey, budget, limit, keep)
     end
     redis.call('DEL', imageKeyBeside(index.priority, victim))
     unindexImage(index, victim)
+    departed(index, victim, now)
     evicted = evicted + 1
   end
   if evicted > 0 then

@@ -66,12 +66,18 @@ public interface PansaarConfig {
 
     /** Pansaar's eviction priority: a request count decayed with a half-life, per byte to a power. */
     interface Priority {
-        /** After this long without a request an image's decayed request count halves. */
-        @WithDefault("1h")
+        /**
+         * After this long without a request an image's decayed request count halves. About three base TTLs, as
+         * the simulator measured best (docs/simulation.md).
+         */
+        @WithDefault("3h")
         Duration halfLife();
 
-        /** a in count / size^a: 0 ranks by requests alone (favours byte hits), 1 by requests per byte (object hits). */
-        @WithDefault("0.5")
+        /**
+         * a in count / size^a: 0 ranks by requests alone (favours byte hits, the simulator's choice), 1 by requests
+         * per byte (object hits).
+         */
+        @WithDefault("0")
         double sizeExponent();
     }
 
@@ -85,8 +91,11 @@ public interface PansaarConfig {
         @WithDefault("1.0")
         double beta();
 
-        /** Requests an image must be expected to get during one more TTL to be worth an early refresh. */
-        @WithDefault("1.0")
+        /**
+         * Requests an image must be expected to get during one more TTL to be worth an early refresh; 0.5 as the
+         * simulator measured best (docs/simulation.md).
+         */
+        @WithDefault("0.5")
         double minExpectedRequests();
     }
 

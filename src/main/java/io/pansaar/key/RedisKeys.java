@@ -84,12 +84,25 @@ public final class RedisKeys {
     }
 
     /**
-     * Partition p's five indexes, in the order the functions take them: priority, expiry, refresh, sizes,
-     * used bytes.
+     * Partition p's hash of image key to its change history ({@code <exposure ms>:<changes>}), for the images it
+     * holds and as many that left.
+     */
+    public static String histories(int partition) {
+        return partitionPrefix(partition) + "history";
+    }
+
+    /** Partition p's sorted set of the images that left (evicted or expired) whose history is remembered, by when. */
+    public static String departed(int partition) {
+        return partitionPrefix(partition) + "departed";
+    }
+
+    /**
+     * Partition p's seven indexes, in the order the functions take them: priority, expiry, refresh, sizes, used
+     * bytes, histories, departed.
      */
     public static List<String> indexes(int partition) {
         return List.of(priorityIndex(partition), expiryIndex(partition), refreshIndex(partition), sizes(partition),
-                usedBytes(partition));
+                usedBytes(partition), histories(partition), departed(partition));
     }
 
     /** Partition p's scheduler lease: the holder alone runs the partition's duties. */

@@ -15,9 +15,11 @@ import io.pansaar.algorithm.ChangeHistory;
  * @param lastModified the current copy's Last-Modified, for a conditional GET
  * @param detail why it was {@link ClaimOutcome#SATISFIED}, or the lease holder's token when {@link ClaimOutcome#BUSY}
  * @param current what is known of the cached copy this fetch replaces, when there is one
+ * @param remembered without a current copy, the change history remembered of the image from before it was
+ *     evicted or expired, when there is one
  */
 public record Claim(ClaimOutcome outcome, String token, long fence, long claimedAtMillis, Optional<String> etag,
-        Optional<String> lastModified, String detail, Optional<CurrentCopy> current) {
+        Optional<String> lastModified, String detail, Optional<CurrentCopy> current, Optional<ChangeHistory> remembered) {
 
     /**
      * The cached copy a claimed fetch replaces, as Pansaar's Algorithm sees it.

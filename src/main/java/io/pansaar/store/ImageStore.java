@@ -157,26 +157,32 @@ public class ImageStore {
         int partition = partitioner.partitionOf(key);
         return callFunction("pansaar_claim",
                 List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), RedisKeys.fence(partition),
-                        RedisKeys.stats(partition)),
+                        RedisKeys.stats(partition), RedisKeys.histories(partition)),
                 token, String.valueOf(requestedAtMillis), reason.wireName(),
                 String.valueOf(workerConfig.fetchLease().toMillis()))
                 .onItem().transform(reply -> {
                     ClaimOutcome outcome = ClaimOutcome.valueOf(reply.get(0).toString());
                     return switch (outcome) {
                         case SATISFIED, BUSY -> new Claim(outcome, token, 0, 0, Optional.empty(), Optional.empty(),
-                                reply.get(1).toString(), Optional.empty());
-                        case CLAIMED -> new Claim(outcome, token, reply.get(1).toLong(), reply.get(2).toLong(),
-                                nonEmpty(reply.get(3)), nonEmpty(reply.get(4)), "", currentCopy(reply));
+                                reply.get(1).toString(), Optional.empty(), Optional.empty());
+                        case CLAIMED -> claimed(token, reply);
                     };
                 });
     }
 
-    /** The replaced copy's fetched-at, change history and digest from a CLAIMED reply; empty when there is none. */
-    private static Optional<Claim.CurrentCopy> currentCopy(Response claimed) {
-        return nonEmpty(claimed.get(5)).map(fetchedAt -> new Claim.CurrentCopy(Long.parseLong(fetchedAt),
-                new ChangeHistory(nonEmpty(claimed.get(6)).map(Double::parseDouble).orElse(0.0),
-                        nonEmpty(claimed.get(7)).map(Long::parseLong).orElse(0L)),
-                nonEmpty(claimed.get(8))));
+    /**
+     * A CLAIMED reply: with the replaced copy's fetched-at, history and digest when there is a copy, else with the
+     * history remembered of the image, if any.
+     */
+    private static Claim claimed(String token, Response reply) {
+        Optional<ChangeHistory> history = nonEmpty(reply.get(6)).map(exposure -> new ChangeHistory(
+                Double.parseDouble(exposure), nonEmpty(reply.get(7)).map(Long::parseLong).orElse(0L)));
+        Optional<String> fetchedAt = nonEmpty(reply.get(5));
+        Optional<Claim.CurrentCopy> current = fetchedAt.map(at -> new Claim.CurrentCopy(Long.parseLong(at),
+                history.orElse(ChangeHistory.NONE), nonEmpty(reply.get(8))));
+        return new Claim(ClaimOutcome.CLAIMED, token, reply.get(1).toLong(), reply.get(2).toLong(),
+                nonEmpty(reply.get(3)), nonEmpty(reply.get(4)), "", current,
+                current.isPresent() ? Optional.empty() : history);
     }
 
     /**

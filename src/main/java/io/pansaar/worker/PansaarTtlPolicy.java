@@ -1,31 +1,33 @@
 package io.pansaar.worker;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
-import io.pansaar.algorithm.FreshnessTtl;
+import io.pansaar.algorithm.ChangeHistory;
+import io.pansaar.algorithm.DynamicTtl;
 import io.pansaar.config.SegmentSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Pansaar's dynamic TTL in production: {@link FreshnessTtl} with the segment's freshness budget and TTL bounds.
- * An image without history gets the segment's base TTL; unchanged revalidations lengthen it, changes shorten
- * it. A segment whose min-ttl and max-ttl both equal its base-ttl has a fixed TTL.
+ * Pansaar's dynamic TTL in production: one {@link DynamicTtl} per segment, with the segment's freshness budget,
+ * base TTL and bounds, the same class and parameters the simulator replays. Each worker process learns its
+ * segments' starting TTLs from the first revalidations it sees. A segment whose min-ttl and max-ttl both equal its
+ * base-ttl has a fixed TTL.
  */
 @ApplicationScoped
 public class PansaarTtlPolicy implements TtlPolicy {
 
-    /** The share of the freshness budget the TTL aims at, leaving room for estimation error (as the simulator). */
-    static final double BUDGET_TARGET = 0.7;
-    /** How many changes the segment's prior is worth against an image's own history (as the simulator). */
-    static final double PRIOR_WEIGHT = 0.25;
+    private final Map<String, DynamicTtl> segments = new ConcurrentHashMap<>();
 
     @Override
-    public Duration freshTtl(Regeneration regeneration) {
+    public Lifetime lifetime(Regeneration regeneration) {
         SegmentSettings segment = regeneration.segment();
-        FreshnessTtl formula = new FreshnessTtl(segment.freshnessBudget() * BUDGET_TARGET, segment.minimumTtl().toMillis(),
-                segment.maximumTtl().toMillis(), PRIOR_WEIGHT);
-        // The prior's mean change interval is the one under which an image without history gets the base TTL.
-        double prior = formula.priorFor(segment.baseTtl().toMillis());
-        return Duration.ofMillis(formula.ttl(regeneration.history(), prior));
+        DynamicTtl ttl = segments.computeIfAbsent(segment.name(), name -> new DynamicTtl(segment.freshnessBudget(),
+                segment.baseTtl().toMillis(), segment.minimumTtl().toMillis(), segment.maximumTtl().toMillis()));
+        ChangeHistory history = regeneration.revalidation()
+                .map(revalidation -> ttl.revalidated(revalidation.before(), revalidation.ageMillis(), revalidation.changed()))
+                .orElse(regeneration.remembered());
+        return new Lifetime(Duration.ofMillis(ttl.ttl(history)), history);
     }
 }

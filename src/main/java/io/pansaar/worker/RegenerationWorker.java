@@ -164,11 +164,13 @@ public class RegenerationWorker {
         if (result instanceof FetchResult.Fetched fetched) {
             FetchedImage image = FetchedImage.of(fetched.body(), fetched.contentType(), fetched.etag(),
                     fetched.lastModified(), fetched.elapsed());
-            ChangeHistory history = historyAfter(claim,
-                    current -> current.digest().map(digest -> !digest.equals(image.digest())).orElse(true));
-            Duration freshTtl = ttlPolicy.freshTtl(new TtlPolicy.Regeneration(job.key(), segment,
-                    fetched.body().length, fetched.elapsed(), false, history));
-            WriteOutcome outcome = store.put(job.key(), claim, image, freshTtl, segment.grace(), history)
+            TtlPolicy.Lifetime lifetime = ttlPolicy.lifetime(new TtlPolicy.Regeneration(job.key(), segment,
+                    fetched.body().length, fetched.elapsed(),
+                    revalidation(claim, current -> current.digest().map(digest -> !digest.equals(image.digest()))
+                            .orElse(true)),
+                    claim.remembered().orElse(ChangeHistory.NONE)));
+            Duration freshTtl = lifetime.freshTtl();
+            WriteOutcome outcome = store.put(job.key(), claim, image, freshTtl, segment.grace(), lifetime.history())
                     .await().atMost(redisTimeout);
             if (outcome == WriteOutcome.WRITTEN) {
                 statistics.record(Outcome.REGENERATED);
@@ -179,11 +181,12 @@ public class RegenerationWorker {
             return outcome;
         }
         if (result instanceof FetchResult.NotModified notModified) {
-            ChangeHistory history = historyAfter(claim, current -> false);
-            Duration freshTtl = ttlPolicy.freshTtl(new TtlPolicy.Regeneration(job.key(), segment, 0,
-                    notModified.elapsed(), true, history));
+            TtlPolicy.Lifetime lifetime = ttlPolicy.lifetime(new TtlPolicy.Regeneration(job.key(), segment, 0,
+                    notModified.elapsed(), revalidation(claim, current -> false),
+                    claim.remembered().orElse(ChangeHistory.NONE)));
+            Duration freshTtl = lifetime.freshTtl();
             WriteOutcome outcome = store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(),
-                    freshTtl, segment.grace(), notModified.elapsed(), history).await().atMost(redisTimeout);
+                    freshTtl, segment.grace(), notModified.elapsed(), lifetime.history()).await().atMost(redisTimeout);
             if (outcome == WriteOutcome.EXTENDED) {
                 statistics.record(Outcome.NOT_MODIFIED);
                 LOG.infof("revalidated %s: origin said 304, fresh for another %s (%s)", job.key(), freshTtl,
@@ -203,14 +206,12 @@ public class RegenerationWorker {
     }
 
     /**
-     * The image's change history once this fetch is counted: the replaced copy was exposed from its fetch until
-     * this claim, and {@code changed} says whether the fetch found other content. A first fetch has none.
+     * What this fetch showed about the copy it replaces: the copy was cached from its fetch until this claim, and
+     * {@code changed} says whether the fetch found other content. Empty when there was no copy.
      */
-    private static ChangeHistory historyAfter(Claim claim, Predicate<Claim.CurrentCopy> changed) {
-        return claim.current()
-                .map(current -> current.history().revalidated(claim.claimedAtMillis() - current.fetchedAtMillis(),
-                        changed.test(current)))
-                .orElse(ChangeHistory.NONE);
+    private static Optional<TtlPolicy.Revalidation> revalidation(Claim claim, Predicate<Claim.CurrentCopy> changed) {
+        return claim.current().map(current -> new TtlPolicy.Revalidation(current.history(),
+                Math.max(0, claim.claimedAtMillis() - current.fetchedAtMillis()), changed.test(current)));
     }
 
     private void handleFetchFailure(RegenerationJob job, Claim claim, OriginFetchException failure) {

@@ -49,7 +49,8 @@ class EarlyRefreshIT {
                     "pansaar.segments.\"hot\".max-ttl", "4s",
                     "pansaar.segments.\"hot\".grace", "2s",
                     "pansaar.priority.half-life", "5s",
-                    "pansaar.refresh.max-per-second", "1000");
+                    "pansaar.refresh.max-per-second", "1000",
+                    "pansaar.refresh.min-expected-requests", "1");
         }
     }
 

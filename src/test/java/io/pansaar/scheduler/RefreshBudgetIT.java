@@ -57,7 +57,8 @@ class RefreshBudgetIT {
                     "pansaar.segments.\"hot\".min-ttl", "2s",
                     "pansaar.segments.\"hot\".max-ttl", "2s",
                     "pansaar.segments.\"hot\".grace", "5s",
-                    "pansaar.priority.half-life", "5s");
+                    "pansaar.priority.half-life", "5s",
+                    "pansaar.refresh.min-expected-requests", "1");
         }
     }
 

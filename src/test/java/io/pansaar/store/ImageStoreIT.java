@@ -22,6 +22,7 @@ import io.pansaar.config.PansaarConfig;
 import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.key.ImageKey;
+import io.pansaar.scheduler.PartitionDuties;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionLibrary;
@@ -51,6 +52,9 @@ class ImageStoreIT {
 
     @Inject
     AccessPriority priority;
+
+    @Inject
+    PartitionDuties duties;
 
     @Inject
     RedisDataSource redis;
@@ -148,6 +152,33 @@ class ImageStoreIT {
             assertEquals(priority.priority(expected, body.length), priorityOf(key), 1e-9);
         }
         assertTrue(priorityOf(key) > priority.priority(before, body.length), "three hits raise the priority");
+    }
+
+    @Test
+    void anExpiredImagesHistoryIsRememberedForItsNextFetch() throws InterruptedException {
+        ImageKey key = uniqueKey("remembered");
+        int partition = partition(key);
+        Claim first = claimNow(key, JobReason.MISS);
+        ChangeHistory history = new ChangeHistory(86_400_000, 2);
+        assertEquals(WriteOutcome.WRITTEN, store.put(key, first, fetched(new byte[] { 1 }, Optional.empty()),
+                Duration.ofMillis(100), Duration.ZERO, history).await().atMost(WAIT));
+        Thread.sleep(200);
+
+        // The sweep finds the hash expired: the image leaves the indexes, its history stays, remembered.
+        String holder = "remembering-" + UUID.randomUUID();
+        assertTrue(duties.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
+        assertTrue(duties.evict(partition, holder, Optional.empty(), 100).await().atMost(WAIT).swept() >= 1);
+        duties.releaseLease(partition, holder).await().atMost(WAIT);
+        assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()));
+        assertNotNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()));
+
+        Claim again = claimNow(key, JobReason.MISS);
+        assertTrue(again.current().isEmpty());
+        assertEquals(Optional.of(history), again.remembered());
+        // Written again, it is held once more: no longer among the departed.
+        assertEquals(WriteOutcome.WRITTEN, store.put(key, again, fetched(new byte[] { 2 }, Optional.empty()), HOUR,
+                MINUTE, history).await().atMost(WAIT));
+        assertNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()));
     }
 
     private double priorityOf(ImageKey key) {
@@ -364,7 +395,8 @@ class ImageStoreIT {
         assertTrue(error.getMessage().contains("status code"), error.getMessage());
 
         // A staging hash that expired before pansaar_put ran: call the function directly without one.
-        List<String> call = new ArrayList<>(List.of("FCALL", "pansaar_put", "9", image(key), marker(key),
+        List<String> call = new ArrayList<>(List.of("FCALL", "pansaar_put",
+                String.valueOf(4 + RedisKeys.indexes(partition(key)).size()), image(key), marker(key),
                 RedisKeys.staging(partition(key), key, claim.token()), RedisKeys.stats(partition(key))));
         call.addAll(RedisKeys.indexes(partition(key)));
         call.addAll(List.of(claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),

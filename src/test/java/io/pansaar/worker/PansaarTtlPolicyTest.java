@@ -9,49 +9,92 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 import io.pansaar.algorithm.ChangeHistory;
+import io.pansaar.algorithm.DynamicTtl;
 import io.pansaar.config.SegmentSettings;
 import io.pansaar.key.ImageKey;
 
 class PansaarTtlPolicyTest {
 
     private static final Duration HOUR = Duration.ofHours(1);
-    private final PansaarTtlPolicy policy = new PansaarTtlPolicy();
 
     @Test
-    void anImageWithoutHistoryGetsTheBaseTtl() {
-        assertEquals(HOUR, ttl(segment(HOUR, Duration.ofMinutes(1), Duration.ofDays(7)), ChangeHistory.NONE));
+    void aNewSegmentsFirstCopiesStartCautiouslyBelowTheBaseTtl() {
+        TtlPolicy.Lifetime first = new PansaarTtlPolicy().lifetime(firstFetch(segment(HOUR, Duration.ofMinutes(1),
+                Duration.ofDays(7))));
+        assertEquals(Duration.ofMillis((long) (HOUR.toMillis() * DynamicTtl.STARTING_FACTOR)), first.freshTtl());
+        assertEquals(ChangeHistory.NONE, first.history());
     }
 
     @Test
     void unchangedRefreshesLengthenTheTtlAndChangesShortenIt() {
+        PansaarTtlPolicy policy = new PansaarTtlPolicy();
         SegmentSettings segment = segment(HOUR, Duration.ofMinutes(1), Duration.ofDays(7));
-        Duration stable = ttl(segment, new ChangeHistory(Duration.ofDays(3).toMillis(), 0));
-        Duration volatileImage = ttl(segment, new ChangeHistory(Duration.ofHours(3).toMillis(), 3));
-        assertTrue(stable.compareTo(HOUR) > 0, "unchanged for three days: " + stable);
-        assertTrue(volatileImage.compareTo(HOUR) < 0, "three changes in three hours: " + volatileImage);
+        ChangeHistory stableBefore = new ChangeHistory(Duration.ofDays(3).toMillis(), 0);
+        TtlPolicy.Lifetime stable = policy.lifetime(refetch(segment, stableBefore, Duration.ofHours(1), false));
+        TtlPolicy.Lifetime volatileImage = policy.lifetime(refetch(segment, new ChangeHistory(Duration.ofHours(3).toMillis(), 3),
+                Duration.ofMinutes(20), true));
+        assertEquals(stableBefore.revalidated(HOUR.toMillis(), false), stable.history());
+        assertEquals(4, volatileImage.history().changes());
+        assertTrue(stable.freshTtl().compareTo(HOUR) > 0, "unchanged for three days: " + stable.freshTtl());
+        assertTrue(volatileImage.freshTtl().compareTo(Duration.ofMinutes(20)) < 0,
+                "four changes in under four hours: " + volatileImage.freshTtl());
     }
 
     @Test
-    void theTtlStaysWithinTheSegmentsBounds() {
-        SegmentSettings segment = segment(HOUR, Duration.ofMinutes(30), Duration.ofHours(2));
-        assertEquals(Duration.ofHours(2), ttl(segment, new ChangeHistory(Duration.ofDays(365).toMillis(), 0)));
-        assertEquals(Duration.ofMinutes(30), ttl(segment, new ChangeHistory(Duration.ofMinutes(10).toMillis(), 50)));
+    void aReturningImageKeepsItsRememberedHistory() {
+        PansaarTtlPolicy policy = new PansaarTtlPolicy();
+        SegmentSettings segment = segment(HOUR, Duration.ofMinutes(1), Duration.ofDays(7));
+        ChangeHistory remembered = new ChangeHistory(Duration.ofDays(30).toMillis(), 0);
+        TtlPolicy.Lifetime back = policy.lifetime(new TtlPolicy.Regeneration(ImageKey.of("avatars/a.png"), segment, 1000,
+                Duration.ofMillis(20), Optional.empty(), remembered));
+        assertEquals(remembered, back.history());
+        assertTrue(back.freshTtl().compareTo(HOUR) > 0, "stable for a month: " + back.freshTtl());
     }
 
     @Test
-    void equalBoundsGiveAFixedTtl() {
-        SegmentSettings segment = segment(HOUR, HOUR, HOUR);
-        assertEquals(HOUR, ttl(segment, new ChangeHistory(Duration.ofDays(30).toMillis(), 0)));
-        assertEquals(HOUR, ttl(segment, new ChangeHistory(Duration.ofMinutes(5).toMillis(), 9)));
+    void theTtlStaysWithinTheSegmentsBoundsAndEqualBoundsFixIt() {
+        PansaarTtlPolicy policy = new PansaarTtlPolicy();
+        SegmentSettings bounded = segment(HOUR, Duration.ofMinutes(30), Duration.ofHours(2));
+        assertEquals(Duration.ofHours(2), policy.lifetime(refetch(bounded,
+                new ChangeHistory(Duration.ofDays(365).toMillis(), 0), HOUR, false)).freshTtl());
+        assertEquals(Duration.ofMinutes(30), policy.lifetime(refetch(bounded,
+                new ChangeHistory(Duration.ofMinutes(10).toMillis(), 50), Duration.ofMinutes(1), true)).freshTtl());
+
+        SegmentSettings fixed = segment("fixed", HOUR, HOUR, HOUR);
+        assertEquals(HOUR, policy.lifetime(firstFetch(fixed)).freshTtl());
+        assertEquals(HOUR, policy.lifetime(refetch(fixed, new ChangeHistory(Duration.ofMinutes(5).toMillis(), 9),
+                Duration.ofMinutes(1), true)).freshTtl());
     }
 
-    private Duration ttl(SegmentSettings segment, ChangeHistory history) {
-        return policy.freshTtl(new TtlPolicy.Regeneration(ImageKey.of("avatars/a.png"), segment, 1000,
-                Duration.ofMillis(20), false, history));
+    @Test
+    void changedFirstRevalidationsTeachTheSegmentAShorterStartingTtl() {
+        PansaarTtlPolicy policy = new PansaarTtlPolicy();
+        SegmentSettings segment = segment(HOUR, Duration.ofMinutes(1), Duration.ofDays(7));
+        Duration before = policy.lifetime(firstFetch(segment)).freshTtl();
+        for (int i = 0; i < 5; i++) {
+            policy.lifetime(refetch(segment, ChangeHistory.NONE, Duration.ofMinutes(10), true));
+        }
+        Duration after = policy.lifetime(firstFetch(segment)).freshTtl();
+        assertTrue(after.compareTo(before) < 0, "starting TTL " + before + " then " + after);
+    }
+
+    private static TtlPolicy.Regeneration firstFetch(SegmentSettings segment) {
+        return new TtlPolicy.Regeneration(ImageKey.of(segment.name() + "/a.png"), segment, 1000, Duration.ofMillis(20),
+                Optional.empty(), ChangeHistory.NONE);
+    }
+
+    private static TtlPolicy.Regeneration refetch(SegmentSettings segment, ChangeHistory before, Duration age,
+            boolean changed) {
+        return new TtlPolicy.Regeneration(ImageKey.of(segment.name() + "/a.png"), segment, 1000, Duration.ofMillis(20),
+                Optional.of(new TtlPolicy.Revalidation(before, age.toMillis(), changed)), ChangeHistory.NONE);
     }
 
     private static SegmentSettings segment(Duration base, Duration minimum, Duration maximum) {
-        return new SegmentSettings("avatars", Optional.empty(), base, Duration.ofMinutes(5), Duration.ofMinutes(1), 0.01,
+        return segment("avatars", base, minimum, maximum);
+    }
+
+    private static SegmentSettings segment(String name, Duration base, Duration minimum, Duration maximum) {
+        return new SegmentSettings(name, Optional.empty(), base, Duration.ofMinutes(5), Duration.ofMinutes(1), 0.01,
                 minimum, maximum);
     }
 }

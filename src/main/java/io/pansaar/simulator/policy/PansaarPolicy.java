@@ -3,8 +3,7 @@ package io.pansaar.simulator.policy;
 import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.algorithm.EarlyRefresh;
-import io.pansaar.algorithm.FreshnessTtl;
-import io.pansaar.algorithm.StartingTtl;
+import io.pansaar.algorithm.DynamicTtl;
 import io.pansaar.simulator.ChangeModel;
 import io.pansaar.simulator.Freshness;
 import io.pansaar.simulator.LongHashMap;
@@ -17,7 +16,7 @@ import java.util.SplittableRandom;
  * Pansaar's Algorithm as production runs it, replayed over a trace. Every request that finds a copy adds to the
  * image's decayed request count ({@link AccessPriority}); a new image is always admitted, and while the bytes exceed
  * the capacity the resident of lowest priority S - a·log2(size) leaves, never the image just written. Each copy
- * lives for a dynamic TTL from {@link FreshnessTtl}, and falls due for an early refresh at XFetch's due time
+ * lives for a dynamic TTL from {@link DynamicTtl}, and falls due for an early refresh at XFetch's due time
  * ({@link EarlyRefresh}); a due copy expected to be requested often enough over one more TTL is refreshed within a
  * token-bucket budget, the others are left to expire. An expired copy is revalidated on its next request (a
  * conditional fetch, counted as a miss). Every revalidation, early or not, lengthens the TTL of an unchanged image
@@ -30,33 +29,6 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /** The share of hits allowed to be stale: the freshness budget. */
     static final double FRESHNESS_BUDGET = 0.01;
-    /**
-     * The share of the budget the TTL aims at. 0.8 and 0.9 gain at most 0.3 points on AdaptSize and 0.9 on Zipf, but
-     * Zipf then reaches 0.89-1.00% stale.
-     */
-    static final double BUDGET_TARGET = 0.7;
-    /**
-     * How many changes the prior is worth in an image's TTL. An unchanged image's TTL grows by the factor 1 + 2·b'/w
-     * per revalidation: 1.14 at 0.1. 0.25 (1.06) loses 0.3-0.8 points on AdaptSize and 0.2-2.2 on Zipf; 0.05 reaches
-     * 1.0-1.5% stale.
-     */
-    static final double PRIOR_WEIGHT = 0.1;
-    /**
-     * The share of first revalidations that may find a change: twice the budget target, since a first copy that
-     * changes is stale on about half of its life.
-     */
-    static final double STARTING_CHANGE_TARGET = 2 * FRESHNESS_BUDGET * BUDGET_TARGET;
-    /**
-     * How far one changed first revalidation shortens the starting TTL, in log units. Against 0.05: -0.1 to +0.3
-     * points, and a segment whose images start changing more adapts four times faster.
-     */
-    static final double STARTING_STEP = 0.2;
-    /**
-     * The starting TTL before any revalidation, as a multiple of the base TTL. At 1 the first copies of AdaptSize's
-     * volatile images, written before anything is learnt, make the run 1.17-1.25% stale; 0.3 gives 0.64-0.84% for
-     * 0.2-0.5 points; 0.1 gives 0.55-0.76% for another 0.1-0.2. A new segment starts cautious and learns its way up.
-     */
-    static final double STARTING_FACTOR = 0.3;
     /** The TTL bounds as fractions and multiples of the base TTL: a minute and a week around an hour. */
     static final long MINIMUM_TTL_DIVISOR = 60;
     static final long MAXIMUM_TTL_FACTOR = 168;
@@ -95,11 +67,9 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /** The tunable parameters; {@link #DEFAULT} holds the constants above. */
     record Parameters(double halfLife, double sizeExponent, double beta, long fetchTime, long lead,
-            double minimumExpectedRequests, double refreshesPerUnit, double refreshBurst, double priorWeight,
-            double budgetTarget, double startingChangeTarget, double startingStep, double startingFactor) {
+            double minimumExpectedRequests, double refreshesPerUnit, double refreshBurst, DynamicTtl.Parameters ttl) {
         static final Parameters DEFAULT = new Parameters(HALF_LIFE, SIZE_EXPONENT, BETA, FETCH_TIME, LEAD,
-                MINIMUM_EXPECTED_REQUESTS, REFRESHES_PER_UNIT, REFRESH_BURST, PRIOR_WEIGHT, BUDGET_TARGET,
-                STARTING_CHANGE_TARGET, STARTING_STEP, STARTING_FACTOR);
+                MINIMUM_EXPECTED_REQUESTS, REFRESHES_PER_UNIT, REFRESH_BURST, DynamicTtl.Parameters.DEFAULT);
     }
 
     /** A resident copy: its score, its freshness and when it falls due for a refresh. */
@@ -125,13 +95,12 @@ public final class PansaarPolicy extends SizedPolicy {
     private final ChangeModel changes;
     private final AccessPriority access;
     private final EarlyRefresh earlyRefresh;
-    private final FreshnessTtl ttlFormula;
+    private final DynamicTtl dynamicTtl;
     private final long fetchTime;
     private final double refreshesPerUnit;
     private final double refreshBurst;
     private final long minimumTtl;
     private final long maximumTtl;
-    private final StartingTtl startingTtl;
     private final SplittableRandom random = new SplittableRandom(SEED);
     private final LongHashMap<Copy> residents = new LongHashMap<>();
     // Ties go to the lower id, so that every run evicts and refreshes in the same order.
@@ -179,11 +148,7 @@ public final class PansaarPolicy extends SizedPolicy {
         long base = freshness.baseTtl();
         minimumTtl = Math.max(1, base / MINIMUM_TTL_DIVISOR);
         maximumTtl = base > Long.MAX_VALUE / MAXIMUM_TTL_FACTOR ? Long.MAX_VALUE : base * MAXIMUM_TTL_FACTOR;
-        ttlFormula = new FreshnessTtl(FRESHNESS_BUDGET * parameters.budgetTarget(), minimumTtl, maximumTtl,
-                parameters.priorWeight());
-        // Before any revalidation a new image gets the base TTL.
-        startingTtl = new StartingTtl(parameters.startingChangeTarget(), parameters.startingStep(), minimumTtl,
-                maximumTtl, (long) Math.max(minimumTtl, Math.min(maximumTtl, base * parameters.startingFactor())));
+        dynamicTtl = new DynamicTtl(FRESHNESS_BUDGET, base, minimumTtl, maximumTtl, parameters.ttl());
         access = new AccessPriority(parameters.halfLife(), parameters.sizeExponent());
         earlyRefresh = new EarlyRefresh(parameters.beta(), parameters.lead(), parameters.minimumExpectedRequests());
         fetchTime = parameters.fetchTime();
@@ -234,7 +199,7 @@ public final class PansaarPolicy extends SizedPolicy {
         copy.score = access.afterRequest(AccessPriority.NEVER_REQUESTED, now);
         copy.priority = access.priority(copy.score, copy.size);
         copy.fetchedAt = now;
-        copy.ttl = ttl(copy.history);
+        copy.ttl = dynamicTtl.ttl(copy.history);
         schedule(copy);
         residents.put(copy.id, copy);
         usedBytes += copy.size;
@@ -277,11 +242,8 @@ public final class PansaarPolicy extends SizedPolicy {
         revalidations++;
         long age = time - copy.fetchedAt;
         boolean changed = changes.changedBetween(copy.id, copy.fetchedAt, time);
-        if (copy.history.equals(ChangeHistory.NONE)) {
-            startingTtl.firstRevalidation(age, changed);
-        }
-        copy.history = copy.history.revalidated(age, changed);
-        copy.ttl = ttl(copy.history);
+        copy.history = dynamicTtl.revalidated(copy.history, age, changed);
+        copy.ttl = dynamicTtl.ttl(copy.history);
         copy.fetchedAt = time;
         schedule(copy);
     }
@@ -310,15 +272,6 @@ public final class PansaarPolicy extends SizedPolicy {
             oldest.next();
             oldest.remove();
         }
-    }
-
-    private long ttl(ChangeHistory history) {
-        long starting = startingTtl.ttl();
-        if (history.equals(ChangeHistory.NONE)) {
-            return starting;
-        }
-        // The prior under which an image without history would get the starting TTL.
-        return ttlFormula.ttl(history, ttlFormula.priorFor(starting));
     }
 
     /** Returns how many copies were revalidated at the origin, on a request or early. */

@@ -30,15 +30,13 @@ class PansaarPolicyTest {
     private static PansaarPolicy.Parameters withSizeExponent(double sizeExponent) {
         PansaarPolicy.Parameters d = PansaarPolicy.Parameters.DEFAULT;
         return new PansaarPolicy.Parameters(d.halfLife(), sizeExponent, d.beta(), d.fetchTime(), d.lead(),
-                d.minimumExpectedRequests(), d.refreshesPerUnit(), d.refreshBurst(), d.priorWeight(), d.budgetTarget(),
-                d.startingChangeTarget(), d.startingStep(), d.startingFactor());
+                d.minimumExpectedRequests(), d.refreshesPerUnit(), d.refreshBurst(), d.ttl());
     }
 
     private static PansaarPolicy.Parameters withRefreshBudget(double refreshesPerUnit, double burst) {
         PansaarPolicy.Parameters d = PansaarPolicy.Parameters.DEFAULT;
         return new PansaarPolicy.Parameters(d.halfLife(), d.sizeExponent(), d.beta(), d.fetchTime(), d.lead(),
-                d.minimumExpectedRequests(), refreshesPerUnit, burst, d.priorWeight(), d.budgetTarget(),
-                d.startingChangeTarget(), d.startingStep(), d.startingFactor());
+                d.minimumExpectedRequests(), refreshesPerUnit, burst, d.ttl());
     }
 
     /** Returns the first ids, from 0 up, that never change under the model. */
