@@ -47,18 +47,18 @@ class RefreshBudgetIT {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "pansaar.partitions", String.valueOf(PARTITIONS),
-                    "pansaar.refresh.max-per-second", String.valueOf(REFRESHES_PER_SECOND),
-                    "pansaar.scheduler.enabled", "true",
-                    "pansaar.scheduler.interval", "1s",
-                    "pansaar.scheduler.lease", "3s",
-                    "pansaar.segments.\"hot\".base-ttl", "2s",
-                    "pansaar.segments.\"hot\".min-ttl", "2s",
-                    "pansaar.segments.\"hot\".max-ttl", "2s",
-                    "pansaar.segments.\"hot\".grace", "5s",
-                    "pansaar.priority.half-life", "5s",
-                    "pansaar.refresh.min-expected-requests", "1");
+            return Map.ofEntries(
+                    Map.entry("pansaar.partitions", String.valueOf(PARTITIONS)),
+                    Map.entry("pansaar.refresh.max-per-second", String.valueOf(REFRESHES_PER_SECOND)),
+                    Map.entry("pansaar.scheduler.enabled", "true"),
+                    Map.entry("pansaar.scheduler.interval", "1s"),
+                    Map.entry("pansaar.scheduler.lease", "3s"),
+                    Map.entry("pansaar.segments.\"hot\".base-ttl", "2s"),
+                    Map.entry("pansaar.segments.\"hot\".min-ttl", "2s"),
+                    Map.entry("pansaar.segments.\"hot\".max-ttl", "2s"),
+                    Map.entry("pansaar.segments.\"hot\".grace", "5s"),
+                    Map.entry("pansaar.priority.half-life", "5s"),
+                    Map.entry("pansaar.refresh.min-expected-requests", "1"));
         }
     }
 
