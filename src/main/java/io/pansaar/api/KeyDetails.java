@@ -29,7 +29,10 @@ public record KeyDetails(
         @Schema(description = "How long the origin took, in ms") Long fetchMillis,
         @Schema(description = "Reads since the entry was written") long hits,
         Instant lastAccess,
-        @Schema(description = "The pending job's single-flight marker (queued:<token> or fetching:<token>), or null") String pending) {
+        @Schema(description = "The pending job's single-flight marker (queued:<token> or fetching:<token>), or null") String pending,
+        @Schema(description = "The fresh TTL the dynamic TTL chose for this copy, in seconds") Long freshTtlSeconds,
+        @Schema(description = "Refreshes that found new content (the image's change history)") long changes,
+        @Schema(description = "Seconds the image's copies were observed before refreshes (the change history)") long exposureSeconds) {
 
     /** The answer for stored details. */
     static KeyDetails of(ImageDetails details) {
@@ -42,6 +45,7 @@ public record KeyDetails(
                 details.lastModified().orElse(null), details.fetchedAtMillis().map(Instant::ofEpochMilli).orElse(null),
                 details.fetchMillis().orElse(null), details.hits(),
                 details.lastAccessMillis().map(Instant::ofEpochMilli).orElse(null),
-                details.pendingMarker().orElse(null));
+                details.pendingMarker().orElse(null), details.freshTtlMillis().map(ttl -> ttl / 1000).orElse(null),
+                details.changes(), details.exposureMillis() / 1000);
     }
 }

@@ -24,15 +24,19 @@ import io.pansaar.key.ImageKey;
  * @param lastAccessMillis epoch ms (server time) of the last read, when there was one
  * @param fetchMillis how long the origin took to answer the fetch, in ms
  * @param pendingMarker the single-flight marker ({@code queued:<token>} or {@code fetching:<token>}) while a job is pending
+ * @param freshTtlMillis the fresh TTL the dynamic TTL chose for this copy, in ms
+ * @param changes refreshes that found new content, in the image's change history
+ * @param exposureMillis how long the image's copies were observed before a refresh, in the change history
  */
 public record ImageDetails(ImageKey key, int partition, String status, long ttlMillis, long freshForMillis,
         Optional<Long> sizeBytes, Optional<String> contentType, Optional<String> etag, Optional<String> lastModified,
         Optional<Long> fetchedAtMillis, Optional<Long> freshUntilMillis, long hits, Optional<Long> lastAccessMillis,
-        Optional<Long> fetchMillis, Optional<String> pendingMarker) {
+        Optional<Long> fetchMillis, Optional<String> pendingMarker, Optional<Long> freshTtlMillis, long changes,
+        long exposureMillis) {
 
     /** The image hash fields read for the details, in the order of the HMGET that reads them. */
     static final List<String> FIELDS = List.of("status", "content-type", "etag", "last-modified", "size", "fresh-until",
-            "fetched-at", "hits", "last-access", "fetch-ms");
+            "fetched-at", "hits", "last-access", "fetch-ms", "fresh-ttl", "changes", "exposure");
 
     /** Builds the details from the stored fields that are present and the server's clock. */
     static ImageDetails of(ImageKey key, int partition, Map<String, String> stored, long ttlMillis, long serverMillis,
@@ -43,7 +47,8 @@ public record ImageDetails(ImageKey key, int partition, String status, long ttlM
                 number(stored, "size"), Optional.ofNullable(stored.get("content-type")),
                 Optional.ofNullable(stored.get("etag")), Optional.ofNullable(stored.get("last-modified")),
                 number(stored, "fetched-at"), freshUntil, number(stored, "hits").orElse(0L),
-                number(stored, "last-access"), number(stored, "fetch-ms"), pendingMarker);
+                number(stored, "last-access"), number(stored, "fetch-ms"), pendingMarker, number(stored, "fresh-ttl"),
+                number(stored, "changes").orElse(0L), number(stored, "exposure").orElse(0L));
     }
 
     /** Whether the entry remembers that the origin does not have the image. */

@@ -64,9 +64,12 @@ class KeysResourceIT {
         assertEquals("pansaar:{" + partitioner.partitionOf(key) + "}:img:" + key.value(), first.getString("redisKey"));
         assertEquals("ok", first.getString("status"));
         long ttl = first.getLong("ttlSeconds");
-        assertTrue(ttl > 3_800 && ttl <= 3_900, "ttlSeconds " + ttl + ", expected about 1 h fresh + 5 min grace");
+        long freshTtl = first.getLong("freshTtlSeconds");
+        assertTrue(freshTtl > 0 && ttl > freshTtl + 300 - 100 && ttl <= freshTtl + 300,
+                "ttlSeconds " + ttl + ", expected about the fresh TTL (" + freshTtl + " s) + 5 min grace");
+        assertEquals(0, first.getLong("changes"));
         long freshFor = first.getLong("freshForSeconds");
-        assertTrue(freshFor > 3_500 && freshFor <= 3_600, "freshForSeconds " + freshFor);
+        assertTrue(freshFor > freshTtl - 100 && freshFor <= freshTtl, "freshForSeconds " + freshFor + " of " + freshTtl);
         assertEquals(png.length, first.getLong("sizeBytes"));
         assertEquals("image/png", first.getString("contentType"));
         assertEquals("\"k1\"", first.getString("etag"));

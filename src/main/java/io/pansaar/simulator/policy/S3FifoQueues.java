@@ -1,10 +1,7 @@
 package io.pansaar.simulator.policy;
 
+import io.pansaar.simulator.LongHashMap;
 import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * S3-FIFO's queues over bytes, shared by the policies built on them: a small FIFO (10% of the bytes)
@@ -33,10 +30,12 @@ final class S3FifoQueues {
     private final long smallCapacity;
     private final long ghostCapacity;
     private final Runnable onEviction;
-    private final HashMap<Long, Entry> resident = new HashMap<>();
+    private final LongHashMap<Entry> resident = new LongHashMap<>();
     private final ArrayDeque<Entry> small = new ArrayDeque<>();
     private final ArrayDeque<Entry> main = new ArrayDeque<>();
-    private final LinkedHashMap<Long, Entry> ghost = new LinkedHashMap<>();
+    private final LongHashMap<Entry> ghost = new LongHashMap<>();
+    /** The ghost's entries, oldest first; an entry no longer in the ghost (readmitted, or evicted again) is skipped. */
+    private final ArrayDeque<Entry> ghostOrder = new ArrayDeque<>();
     private long smallBytes;
     private long mainBytes;
     private long ghostBytes;
@@ -148,11 +147,14 @@ final class S3FifoQueues {
             return;
         }
         Entry previous = ghost.put(evicted.id, evicted);
+        ghostOrder.addLast(evicted);
         ghostBytes += evicted.size - (previous == null ? 0 : previous.size);
-        Iterator<Map.Entry<Long, Entry>> oldest = ghost.entrySet().iterator();
-        while (ghostBytes > ghostCapacity && oldest.hasNext()) {
-            ghostBytes -= oldest.next().getValue().size;
-            oldest.remove();
+        while (ghostBytes > ghostCapacity && !ghostOrder.isEmpty()) {
+            Entry oldest = ghostOrder.pollFirst();
+            if (ghost.get(oldest.id) == oldest) {
+                ghost.remove(oldest.id);
+                ghostBytes -= oldest.size;
+            }
         }
     }
 }
