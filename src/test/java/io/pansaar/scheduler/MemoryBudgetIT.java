@@ -21,6 +21,7 @@ import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.JobReason;
 import io.pansaar.store.WriteOutcome;
+import io.pansaar.testing.PartitionCounters;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestKeys;
@@ -134,11 +135,6 @@ class MemoryBudgetIT {
     }
 
     private long counter(String name) {
-        long total = 0;
-        for (int partition = 0; partition < config.partitions(); partition++) {
-            String value = redis.hash(String.class).hget(RedisKeys.stats(partition), name);
-            total += value == null ? 0 : Long.parseLong(value);
-        }
-        return total;
+        return PartitionCounters.sum(redis, config.partitions(), name);
     }
 }

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
-import io.pansaar.key.RedisKeys;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.InjectTestOrigin;
+import io.pansaar.testing.PartitionCounters;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
@@ -117,11 +117,6 @@ class RefreshBudgetIT {
     }
 
     private long refreshedEarly() {
-        long total = 0;
-        for (int partition = 0; partition < config.partitions(); partition++) {
-            String value = redis.hash(String.class).hget(RedisKeys.stats(partition), "refreshed-early");
-            total += value == null ? 0 : Long.parseLong(value);
-        }
-        return total;
+        return PartitionCounters.sum(redis, config.partitions(), "refreshed-early");
     }
 }

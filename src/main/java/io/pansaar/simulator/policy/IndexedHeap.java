@@ -2,6 +2,8 @@ package io.pansaar.simulator.policy;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
+import java.util.function.ToIntFunction;
 
 /**
  * A binary min-heap whose elements know their position in it, so that an element can be removed, or put back in order
@@ -22,6 +24,21 @@ final class IndexedHeap<T> {
         int get(T element);
 
         void set(T element, int position);
+
+        /** Returns the positions kept in a field of the element, read and written by the given functions. */
+        static <T> Positions<T> of(ToIntFunction<T> getter, ObjIntConsumer<T> setter) {
+            return new Positions<>() {
+                @Override
+                public int get(T element) {
+                    return getter.applyAsInt(element);
+                }
+
+                @Override
+                public void set(T element, int position) {
+                    setter.accept(element, position);
+                }
+            };
+        }
     }
 
     private final Order<T> order;

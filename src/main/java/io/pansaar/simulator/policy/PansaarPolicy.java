@@ -106,30 +106,10 @@ public final class PansaarPolicy extends SizedPolicy {
     // Ties go to the lower id, so that every run evicts and refreshes in the same order.
     private final IndexedHeap<Copy> byPriority = new IndexedHeap<>(
             (a, b) -> a.priority < b.priority || a.priority == b.priority && a.id < b.id,
-            new IndexedHeap.Positions<>() {
-                @Override
-                public int get(Copy copy) {
-                    return copy.priorityPosition;
-                }
-
-                @Override
-                public void set(Copy copy, int position) {
-                    copy.priorityPosition = position;
-                }
-            });
+            IndexedHeap.Positions.of(copy -> copy.priorityPosition, (copy, position) -> copy.priorityPosition = position));
     private final IndexedHeap<Copy> byDue = new IndexedHeap<>(
             (a, b) -> a.due < b.due || a.due == b.due && a.id < b.id,
-            new IndexedHeap.Positions<>() {
-                @Override
-                public int get(Copy copy) {
-                    return copy.duePosition;
-                }
-
-                @Override
-                public void set(Copy copy, int position) {
-                    copy.duePosition = position;
-                }
-            });
+            IndexedHeap.Positions.of(copy -> copy.duePosition, (copy, position) -> copy.duePosition = position));
     private final LinkedHashMap<Long, ChangeHistory> ghost = new LinkedHashMap<>();
     private double refreshTokens;
     private long tokensAt = Long.MIN_VALUE;

@@ -29,31 +29,13 @@ class IndexedHeapTest {
     }
 
     private static IndexedHeap<Item> byKey() {
-        return new IndexedHeap<>((a, b) -> a.key < b.key || a.key == b.key && a.id < b.id, new IndexedHeap.Positions<>() {
-            @Override
-            public int get(Item item) {
-                return item.byKey;
-            }
-
-            @Override
-            public void set(Item item, int position) {
-                item.byKey = position;
-            }
-        });
+        return new IndexedHeap<>((a, b) -> a.key < b.key || a.key == b.key && a.id < b.id,
+                IndexedHeap.Positions.of(item -> item.byKey, (item, position) -> item.byKey = position));
     }
 
     private static IndexedHeap<Item> byIdDescending() {
-        return new IndexedHeap<>((a, b) -> a.id > b.id, new IndexedHeap.Positions<>() {
-            @Override
-            public int get(Item item) {
-                return item.byIdDescending;
-            }
-
-            @Override
-            public void set(Item item, int position) {
-                item.byIdDescending = position;
-            }
-        });
+        return new IndexedHeap<>((a, b) -> a.id > b.id,
+                IndexedHeap.Positions.of(item -> item.byIdDescending, (item, position) -> item.byIdDescending = position));
     }
 
     @Test
