@@ -1,5 +1,6 @@
 package io.pansaar.store;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -111,6 +112,8 @@ class ImageStoreIT {
         ImageKey key = uniqueKey("hit");
         byte[] body = everyByteValue(20 * 1024);
         assertEquals(WriteOutcome.WRITTEN, storeImage(key, body, HOUR, MINUTE));
+        // Nothing else may talk to Redis while the commands are counted (the profile makes the gauges hourly).
+        await().atMost(WAIT).until(this::redisIsQuiet);
 
         Map<String, Long> before = commandCalls();
         ReadResult result = read(key);
@@ -568,6 +571,13 @@ class ImageStoreIT {
     }
 
     /** Calls per command from INFO commandstats, plus "total" from INFO stats. */
+    /** Whether Redis executed nothing but this test's own INFO over 200 ms. */
+    private boolean redisIsQuiet() throws InterruptedException {
+        Map<String, Long> before = commandCalls();
+        Thread.sleep(200);
+        return deltas(before, commandCalls()).equals(Map.of("info", 1L, "total", 1L));
+    }
+
     private Map<String, Long> commandCalls() {
         Map<String, Long> calls = new HashMap<>();
         for (String line : redis.execute("INFO", "all").toString().split("\r?\n")) {
