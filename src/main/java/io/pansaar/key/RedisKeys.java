@@ -110,6 +110,14 @@ public final class RedisKeys {
         return partitionPrefix(partition) + "lease";
     }
 
+    /**
+     * The workers taking part in the scheduler, with their last announcement: the one key outside any partition,
+     * read and written once per worker per tick.
+     */
+    public static String schedulerWorkers() {
+        return PREFIX + "scheduler:workers";
+    }
+
     /** Partition p's job stream. */
     public static String jobs(int partition) {
         return partitionPrefix(partition) + "jobs";

@@ -52,7 +52,7 @@ public class FunctionLibrary {
     /** The function files, in load order. A new function gets a file here. */
     static final List<String> SOURCES = List.of("version.lua", "get.lua", "enqueue.lua", "claim.lua", "put.lua",
             "revalidated.lua", "put_negative.lua", "release.lua", "dead_letter.lua", "retry_dead_letter.lua",
-            "forget_consumer.lua", "lease.lua", "evict.lua", "refresh_due.lua", "refresh_early.lua");
+            "forget_consumer.lua", "lease.lua", "evict.lua", "refresh_due.lua", "refresh_early.lua", "workers.lua");
 
     /** Helpers shared by the function files; registers no function and is loaded first, outside any block. */
     static final String SHARED_SOURCE = "shared.lua";

@@ -45,6 +45,18 @@ public class PartitionDuties {
                 .onItem().transform(reply -> reply.get(0).toString().equals("HELD"));
     }
 
+    /** Announces that {@code holder} takes part in the scheduler; returns how many workers do. */
+    public Uni<Integer> announce(String holder, long lifetimeMillis) {
+        return functions.call("pansaar_workers", List.of(RedisKeys.schedulerWorkers()), holder, "announce",
+                String.valueOf(lifetimeMillis)).onItem().transform(Response::toInteger);
+    }
+
+    /** Says that {@code holder} no longer takes part in the scheduler. */
+    public Uni<Void> leave(String holder, long lifetimeMillis) {
+        return functions.call("pansaar_workers", List.of(RedisKeys.schedulerWorkers()), holder, "leave",
+                String.valueOf(lifetimeMillis)).replaceWithVoid();
+    }
+
     /** Gives the partition's lease up if {@code holder} holds it. */
     public Uni<Void> releaseLease(int partition, String holder) {
         return functions.call("pansaar_lease", List.of(RedisKeys.lease(partition)), holder, "release", "")

@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jboss.logging.Logger;
 
@@ -23,8 +25,10 @@ import jakarta.inject.Singleton;
 
 /**
  * Runs each partition's duties in the worker that holds the partition's lease, so two workers never do one
- * partition's work at once and a dead worker's partitions move to another when its leases lapse. Every tick,
- * for every partition whose lease this worker takes or renews:
+ * partition's work at once and a dead worker's partitions move to another when its leases lapse. Every worker
+ * announces itself each tick and holds at most its fair share of the leases, ceil(partitions / workers),
+ * giving up the rest for the others to take. Every tick, for every partition whose lease this worker takes or
+ * renews:
  * <ol>
  * <li>evict: unindex images Redis expired, then delete the lowest-priority images while the partition is over
  * its share of {@code pansaar.memory-budget};</li>
@@ -66,6 +70,8 @@ public class PartitionScheduler {
     private final double refreshBurst;
     private final String holder;
     private final Map<Integer, TokenBucket> refreshBudgets = new HashMap<>();
+    private final Set<Integer> held = ConcurrentHashMap.newKeySet();
+    private final int firstPartition;
     private volatile boolean stopping;
 
     public PartitionScheduler(PartitionDuties duties, AccessPriority priority, EarlyRefresh earlyRefresh,
@@ -81,6 +87,7 @@ public class PartitionScheduler {
                 .map(budget -> ImageStore.partitionShare(budget.asLongValue(), partitions));
         this.refreshesPerSecond = config.refresh().maxPerSecond() / partitions;
         this.holder = ConsumerName.forThisProcess(config.worker().name());
+        this.firstPartition = Math.floorMod(holder.hashCode(), partitions);
         // Two intervals' worth, so a tick that comes a little late still finds a whole token; the interval's
         // bounds are checked at start-up by ConfigurationCheck.
         this.refreshBurst = Math.max(1, refreshesPerSecond * 2 * config.scheduler().interval().toMillis() / 1000.0);
@@ -95,14 +102,39 @@ public class PartitionScheduler {
     @Scheduled(every = "${pansaar.scheduler.interval}", delayed = "${pansaar.scheduler.interval}",
             skipExecutionIf = Disabled.class, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
-        for (int partition = 0; partition < partitions && !stopping; partition++) {
+        int workers;
+        try {
+            workers = duties.announce(holder, leaseMillis).await().atMost(REDIS_TIMEOUT);
+        } catch (RuntimeException e) {
+            LOG.warnf("scheduler: could not announce this worker: %s", e.getMessage());
+            return;
+        }
+        int fairShare = (partitions + workers - 1) / Math.max(1, workers);
+        for (int step = 0; step < partitions && !stopping; step++) {
+            // Each worker starts from its own partition, so workers reach for different leases first.
+            int partition = (firstPartition + step) % partitions;
             try {
-                runDuties(partition);
+                if (held.contains(partition) && held.size() > fairShare) {
+                    duties.releaseLease(partition, holder).await().atMost(REDIS_TIMEOUT);
+                    held.remove(partition);
+                    refreshBudgets.remove(partition);
+                } else if (held.contains(partition) || held.size() < fairShare) {
+                    if (runDuties(partition)) {
+                        held.add(partition);
+                    } else {
+                        held.remove(partition);
+                    }
+                }
             } catch (RuntimeException e) {
                 // Logged, not rethrown: the next tick tries again, and the lease lapses if this worker is unwell.
                 LOG.warnf("partition %d: scheduler duties failed: %s", partition, e.getMessage());
             }
         }
+    }
+
+    /** The partitions whose lease this worker held at the end of its last tick. */
+    Set<Integer> heldPartitions() {
+        return Set.copyOf(held);
     }
 
     /** Runs one partition's duties when this worker holds or can take its lease; returns whether it did. */
@@ -150,6 +182,12 @@ public class PartitionScheduler {
     /** Gives every lease up at shutdown, so other workers take the partitions over at once. */
     void releaseLeases(@Observes ShutdownEvent event) {
         stopping = true;
+        try {
+            duties.leave(holder, leaseMillis).await().atMost(REDIS_TIMEOUT);
+        } catch (RuntimeException e) {
+            LOG.debugf("scheduler: not removed from the workers (%s); forgotten after pansaar.scheduler.lease",
+                    e.getMessage());
+        }
         for (int partition = 0; partition < partitions; partition++) {
             try {
                 duties.releaseLease(partition, holder).await().atMost(REDIS_TIMEOUT);

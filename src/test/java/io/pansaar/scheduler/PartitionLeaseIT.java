@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -99,6 +101,38 @@ class PartitionLeaseIT {
         }
         first.releaseLeases(null);
         second.releaseLeases(null);
+    }
+
+    @Test
+    void workersHoldAFairShareOfThePartitionsEach() {
+        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config);
+        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config);
+        try {
+            first.tick();
+            assertEquals(config.partitions(), first.heldPartitions().size(), "alone, the first worker holds every lease");
+
+            // The second announces itself; the first gives up what exceeds its share, and the second takes it.
+            for (int round = 0; round < 3; round++) {
+                second.tick();
+                first.tick();
+            }
+            second.tick();
+            Set<Integer> firstHeld = first.heldPartitions();
+            Set<Integer> secondHeld = second.heldPartitions();
+            assertEquals(config.partitions() / 2, firstHeld.size(), "first holds " + firstHeld);
+            assertEquals(config.partitions() / 2, secondHeld.size(), "second holds " + secondHeld);
+            Set<Integer> all = new TreeSet<>(firstHeld);
+            all.addAll(secondHeld);
+            assertEquals(config.partitions(), all.size(), "every partition has exactly one holder");
+
+            // When the second stops, the first takes every partition back.
+            second.releaseLeases(null);
+            first.tick();
+            assertEquals(config.partitions(), first.heldPartitions().size());
+        } finally {
+            first.releaseLeases(null);
+            second.releaseLeases(null);
+        }
     }
 
     @Test
