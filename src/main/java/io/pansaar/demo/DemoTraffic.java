@@ -1,6 +1,8 @@
 package io.pansaar.demo;
 
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -8,11 +10,14 @@ import org.jboss.logging.Logger;
 
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
+import io.pansaar.ops.PartitionInspector;
+import io.pansaar.ops.PartitionState;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.ReadOutcome;
 import io.pansaar.store.ReadResult;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Singleton;
 
@@ -28,6 +33,7 @@ public class DemoTraffic {
     private static final double ZIPF_EXPONENT = 1.0;
 
     private final ImageStore store;
+    private final PartitionInspector inspector;
     private final int readsPerSecond;
     private final double[] cumulativePopularity;
     private final Map<ReadOutcome, Integer> seen = new EnumMap<>(ReadOutcome.class);
@@ -35,8 +41,12 @@ public class DemoTraffic {
     private int refreshesEnqueued;
     private int failedReads;
 
-    public DemoTraffic(ImageStore store, PansaarConfig config) {
+    /** The scheduler's counters at the last cache report, to log what the last ten seconds added. */
+    private final Map<String, Long> cacheCountersBefore = new HashMap<>();
+
+    public DemoTraffic(ImageStore store, PartitionInspector inspector, PansaarConfig config) {
         this.store = store;
+        this.inspector = inspector;
         this.readsPerSecond = config.demo().readsPerSecond();
         this.cumulativePopularity = zipf(config.demo().images(), ZIPF_EXPONENT);
     }
@@ -77,6 +87,27 @@ public class DemoTraffic {
         missesEnqueued = 0;
         refreshesEnqueued = 0;
         failedReads = 0;
+    }
+
+    /** Logs what the partitions hold and what eviction and early refresh did in the last ten seconds. */
+    @Scheduled(every = "10s", delayed = "14s", skipExecutionIf = Disabled.class,
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> reportCache() {
+        return inspector.inspectAll().invoke(partitions -> {
+            long bytes = partitions.stream().mapToLong(partition -> partition.memory().usedBytes()).sum();
+            long images = partitions.stream().mapToLong(partition -> partition.memory().images()).sum();
+            LOG.infof("demo cache, last 10 s: %d evicted, %d expired and swept, %d refreshed before going stale,"
+                    + " %d left to expire unread; now %,d bytes in %d images", added(partitions, "evicted"),
+                    added(partitions, "expired"), added(partitions, "refreshed-early"),
+                    added(partitions, "refresh-skipped"), bytes, images);
+        }).onFailure().invoke(failure -> LOG.warnf("demo cache report failed: %s", failure.getMessage()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    private long added(List<PartitionState> partitions, String counter) {
+        long total = partitions.stream().mapToLong(partition -> partition.counter(counter)).sum();
+        Long before = cacheCountersBefore.put(counter, total);
+        return before == null ? total : total - before;
     }
 
     private synchronized void count(ReadResult result) {
