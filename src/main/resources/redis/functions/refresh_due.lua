@@ -4,7 +4,7 @@
 -- KEYS[1] refresh index   pansaar:{p}:refresh
 -- ARGV[1] the most images to return
 --
--- Returns {server time ms, key, access-score, fresh-ttl ms, fetch-ms, key, ...}: for each due image its key
+-- Returns {server time ms, key, access-score, fresh-ttl ms, key, ...}: for each due image its key
 -- and those fields of its hash, '' where missing (an image Redis expired since: the scheduler drops it).
 -- Errors: PANSAAR_BAD_ARGUMENT
 
@@ -16,11 +16,10 @@ redis.register_function{
     local now = serverTimeMillis()
     local reply = { now }
     for _, key in ipairs(redis.call('ZRANGEBYSCORE', refreshKey, '-inf', now, 'LIMIT', 0, limit)) do
-      local fields = redis.call('HMGET', imageKeyBeside(refreshKey, key), 'access-score', 'fresh-ttl', 'fetch-ms')
+      local fields = redis.call('HMGET', imageKeyBeside(refreshKey, key), 'access-score', 'fresh-ttl')
       table.insert(reply, key)
       table.insert(reply, fields[1] or '')
       table.insert(reply, fields[2] or '')
-      table.insert(reply, fields[3] or '')
     end
     return reply
   end,

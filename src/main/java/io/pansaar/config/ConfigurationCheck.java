@@ -37,13 +37,13 @@ public class ConfigurationCheck {
             throw new IllegalArgumentException("pansaar.refresh.max-per-second must not be negative, was "
                     + config.refresh().maxPerSecond());
         }
-        config.memoryBudget().ifPresent(budget -> {
-            long share = budget.asLongValue() / config.partitions();
+        PansaarConfig.partitionMemoryBudget(config).ifPresent(share -> {
+            long budget = config.memoryBudget().orElseThrow().asLongValue();
             long largestImage = config.origin().maxBytes().asLongValue();
             if (share < largestImage) {
                 // An image larger than its partition's share would be evicted right after every write and
                 // fetched again at the next read, for ever.
-                throw new IllegalArgumentException("pansaar.memory-budget (" + budget.asLongValue() + " bytes) gives each of "
+                throw new IllegalArgumentException("pansaar.memory-budget (" + budget + " bytes) gives each of "
                         + config.partitions() + " partitions " + share + " bytes, less than one image may have "
                         + "(pansaar.origin.max-bytes, " + largestImage + " bytes); raise the budget to at least "
                         + largestImage * config.partitions() + " bytes or lower max-bytes");

@@ -58,6 +58,11 @@ public interface PansaarConfig {
     @WithConverter(MemorySizeConverter.class)
     Optional<MemorySize> memoryBudget();
 
+    /** Returns one partition's share of {@code pansaar.memory-budget} in bytes, or empty when there is no budget. */
+    static Optional<Long> partitionMemoryBudget(PansaarConfig config) {
+        return config.memoryBudget().map(budget -> budget.asLongValue() / config.partitions());
+    }
+
     Priority priority();
 
     Refresh refresh();

@@ -41,6 +41,9 @@ public class DemoTraffic {
     private int refreshesEnqueued;
     private int failedReads;
 
+    /** The scheduler's counters of {@code pansaar:{p}:stats} that the cache report shows. */
+    private static final List<String> CACHE_COUNTERS = List.of("evicted", "expired", "refreshed-early", "refresh-skipped");
+
     /** The scheduler's counters at the last cache report, to log what the last ten seconds added. */
     private final Map<String, Long> cacheCountersBefore = new HashMap<>();
 
@@ -94,6 +97,11 @@ public class DemoTraffic {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> reportCache() {
         return inspector.inspectAll().invoke(partitions -> {
+            if (cacheCountersBefore.isEmpty()) {
+                // The first report only takes the counters' baseline: Redis may hold counts from earlier runs.
+                CACHE_COUNTERS.forEach(counter -> added(partitions, counter));
+                return;
+            }
             long bytes = partitions.stream().mapToLong(partition -> partition.memory().usedBytes()).sum();
             long images = partitions.stream().mapToLong(partition -> partition.memory().images()).sum();
             LOG.infof("demo cache, last 10 s: %d evicted, %d expired and swept, %d refreshed before going stale,"

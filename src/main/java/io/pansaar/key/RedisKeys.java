@@ -1,5 +1,6 @@
 package io.pansaar.key;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -103,6 +104,13 @@ public final class RedisKeys {
     public static List<String> indexes(int partition) {
         return List.of(priorityIndex(partition), expiryIndex(partition), refreshIndex(partition), sizes(partition),
                 usedBytes(partition), histories(partition), departed(partition));
+    }
+
+    /** The given keys followed by partition p's {@link #indexes}: the KEYS of every function that files images. */
+    public static List<String> withIndexes(int partition, String... keys) {
+        List<String> all = new ArrayList<>(List.of(keys));
+        all.addAll(indexes(partition));
+        return all;
     }
 
     /** Partition p's scheduler lease: the holder alone runs the partition's duties. */

@@ -68,9 +68,8 @@ public class PartitionDuties {
      * to {@code limit}, while the partition holds more than {@code budgetBytes} (empty: no budget).
      */
     public Uni<EvictionReport> evict(int partition, String holder, Optional<Long> budgetBytes, int limit) {
-        List<String> keys = new ArrayList<>(List.of(RedisKeys.lease(partition), RedisKeys.stats(partition)));
-        keys.addAll(RedisKeys.indexes(partition));
-        return functions.call("pansaar_evict", keys, holder, budgetBytes.map(String::valueOf).orElse(""),
+        return functions.call("pansaar_evict",
+                RedisKeys.withIndexes(partition, RedisKeys.lease(partition), RedisKeys.stats(partition)), holder, budgetBytes.map(String::valueOf).orElse(""),
                 String.valueOf(limit))
                 .onItem().transform(reply -> new EvictionReport(reply.get(0).toLong(), reply.get(1).toLong(),
                         reply.get(2).toLong(), reply.get(3).toLong()));
@@ -81,7 +80,7 @@ public class PartitionDuties {
         return functions.call("pansaar_refresh_due", List.of(RedisKeys.refreshIndex(partition)), String.valueOf(limit))
                 .onItem().transform(reply -> {
                     List<DueImage> images = new ArrayList<>();
-                    for (int i = 1; i + 3 < reply.size(); i += 4) {
+                    for (int i = 1; i + 2 < reply.size(); i += 3) {
                         images.add(new DueImage(reply.get(i).toString(),
                                 text(reply.get(i + 1)).map(Double::valueOf),
                                 text(reply.get(i + 2)).map(Long::valueOf)));

@@ -13,8 +13,8 @@ import org.jboss.logging.Logger;
 
 import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.EarlyRefresh;
+import io.pansaar.algorithm.TokenBucket;
 import io.pansaar.config.PansaarConfig;
-import io.pansaar.store.ImageStore;
 import io.pansaar.stream.ConsumerName;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -83,8 +83,7 @@ public class PartitionScheduler {
         this.leaseMillis = config.scheduler().lease().toMillis();
         this.batchSize = config.scheduler().batchSize();
         this.queuedMarkerMillis = config.worker().queuedMarkerTtl().toMillis();
-        this.partitionBudget = config.memoryBudget()
-                .map(budget -> ImageStore.partitionShare(budget.asLongValue(), partitions));
+        this.partitionBudget = PansaarConfig.partitionMemoryBudget(config);
         this.refreshesPerSecond = config.refresh().maxPerSecond() / partitions;
         this.holder = ConsumerName.forThisProcess(config.worker().name());
         this.firstPartition = Math.floorMod(holder.hashCode(), partitions);
@@ -159,7 +158,7 @@ public class PartitionScheduler {
             return;
         }
         TokenBucket budget = refreshBudgets.computeIfAbsent(partition,
-                any -> new TokenBucket(refreshesPerSecond, refreshBurst, due.serverMillis()));
+                any -> new TokenBucket(refreshesPerSecond / 1000, refreshBurst, 0, due.serverMillis()));
         List<String> worth = new ArrayList<>();
         List<String> drop = new ArrayList<>();
         for (PartitionDuties.DueImage image : due.images()) {

@@ -1,7 +1,6 @@
 package io.pansaar.store;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,14 +52,8 @@ public class ImageStore {
         this.workerConfig = config.worker();
         this.priority = priority;
         this.earlyRefresh = earlyRefresh;
-        this.partitionBudget = config.memoryBudget()
-                .map(budget -> String.valueOf(partitionShare(budget.asLongValue(), config.partitions()))).orElse("");
+        this.partitionBudget = PansaarConfig.partitionMemoryBudget(config).map(String::valueOf).orElse("");
         this.batchSize = config.scheduler().batchSize();
-    }
-
-    /** Returns one partition's share of a deployment-wide byte budget. */
-    public static long partitionShare(long budgetBytes, int partitions) {
-        return budgetBytes / partitions;
     }
 
     /** Reads an image and records the access; a miss or stale copy enqueues at most one job. */
@@ -209,9 +202,8 @@ public class ImageStore {
                     .arg("changes").arg(String.valueOf(history.changes()));
             image.etag().ifPresent(etag -> stage.arg("etag").arg(etag));
             image.lastModified().ifPresent(lastModified -> stage.arg("last-modified").arg(lastModified));
-            List<String> keys = new ArrayList<>(List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key),
-                    staging, RedisKeys.stats(partition)));
-            keys.addAll(RedisKeys.indexes(partition));
+            List<String> keys = RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
+                    RedisKeys.marker(partition, key), staging, RedisKeys.stats(partition));
             return List.of(stage,
                     Request.cmd(Command.PEXPIRE).arg(staging).arg(String.valueOf(STAGING_TTL.toMillis())),
                     FunctionCalls.fcall("pansaar_put", keys,
@@ -230,10 +222,8 @@ public class ImageStore {
             Duration freshTtl, Duration grace, Duration fetchTime, ChangeHistory history) {
         claim.requireClaimed("revalidated");
         int partition = partitioner.partitionOf(key);
-        List<String> keys = new ArrayList<>(List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key),
-                RedisKeys.stats(partition)));
-        keys.addAll(RedisKeys.indexes(partition));
-        return callFunction("pansaar_revalidated", keys,
+        return callFunction("pansaar_revalidated", RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
+                RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
                 claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
                 String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
                 etag.orElse(""), lastModified.orElse(""),
@@ -252,10 +242,8 @@ public class ImageStore {
     public Uni<WriteOutcome> putNegative(ImageKey key, Claim claim, int statusCode, Duration negativeTtl) {
         claim.requireClaimed("putNegative");
         int partition = partitioner.partitionOf(key);
-        List<String> keys = new ArrayList<>(List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key),
-                RedisKeys.stats(partition)));
-        keys.addAll(RedisKeys.indexes(partition));
-        return callFunction("pansaar_put_negative", keys,
+        return callFunction("pansaar_put_negative", RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
+                RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
                 claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
                 String.valueOf(negativeTtl.toMillis()), String.valueOf(statusCode))
                 .onItem().transform(reply -> writeOutcome("pansaar_put_negative", reply));

@@ -3,6 +3,7 @@ package io.pansaar.simulator.policy;
 import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.algorithm.EarlyRefresh;
+import io.pansaar.algorithm.TokenBucket;
 import io.pansaar.algorithm.DynamicTtl;
 import io.pansaar.simulator.ChangeModel;
 import io.pansaar.simulator.Freshness;
@@ -111,8 +112,8 @@ public final class PansaarPolicy extends SizedPolicy {
             (a, b) -> a.due < b.due || a.due == b.due && a.id < b.id,
             IndexedHeap.Positions.of(copy -> copy.duePosition, (copy, position) -> copy.duePosition = position));
     private final LinkedHashMap<Long, ChangeHistory> ghost = new LinkedHashMap<>();
-    private double refreshTokens;
-    private long tokensAt = Long.MIN_VALUE;
+    /** Created at the first due copy, full: the run starts with the whole burst saved up. */
+    private TokenBucket refreshBudget;
     private long revalidations;
     private long justAdmittedEvictions;
 
@@ -134,7 +135,6 @@ public final class PansaarPolicy extends SizedPolicy {
         fetchTime = parameters.fetchTime();
         refreshesPerUnit = parameters.refreshesPerUnit();
         refreshBurst = parameters.refreshBurst();
-        refreshTokens = refreshBurst;
     }
 
     @Override
@@ -206,15 +206,10 @@ public final class PansaarPolicy extends SizedPolicy {
     }
 
     private boolean takeRefreshToken(long time) {
-        if (tokensAt != Long.MIN_VALUE) {
-            refreshTokens = Math.min(refreshBurst, refreshTokens + (time - tokensAt) * refreshesPerUnit);
+        if (refreshBudget == null) {
+            refreshBudget = new TokenBucket(refreshesPerUnit, refreshBurst, refreshBurst, time);
         }
-        tokensAt = time;
-        if (refreshTokens < 1) {
-            return false;
-        }
-        refreshTokens--;
-        return true;
+        return refreshBudget.tryTake(time);
     }
 
     /** Fetches the copy again at the given time: a 304 is evidence of stability, a 200 of change. */
