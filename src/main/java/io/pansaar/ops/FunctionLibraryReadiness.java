@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
+import org.jboss.logging.Logger;
 
 import io.pansaar.redis.FunctionLibrary;
 import io.smallrye.health.api.AsyncHealthCheck;
@@ -22,6 +23,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class FunctionLibraryReadiness implements AsyncHealthCheck {
 
+    private static final Logger LOG = Logger.getLogger(FunctionLibraryReadiness.class);
     private static final String NAME = "function-library";
     private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(2);
 
@@ -34,11 +36,28 @@ public class FunctionLibraryReadiness implements AsyncHealthCheck {
     @Override
     public Uni<HealthCheckResponse> call() {
         return library.loadedVersions().ifNoItem().after(CHECK_TIMEOUT).fail()
+                .call(this::loadWhereMissing)
                 .map(this::report)
                 .onFailure().recoverWithItem(failure -> HealthCheckResponse.named(NAME).down()
                         .withData("expected", library.version())
                         .withData("error", String.valueOf(failure.getMessage() != null ? failure.getMessage() : failure))
                         .build());
+    }
+
+    /**
+     * Starts loading the library where a primary lacks it (a Redis restarted without persistence, a replica that took
+     * over), so the worker becomes ready again by itself even when nothing else calls a function meanwhile. The check
+     * reports what it found; the next one sees the library loaded.
+     */
+    private Uni<Void> loadWhereMissing(Map<String, Optional<String>> loaded) {
+        if (loaded.values().stream().allMatch(version -> version.filter(library.version()::equals).isPresent())) {
+            return Uni.createFrom().voidItem();
+        }
+        library.loadEverywhere().subscribe().with(
+                done -> LOG.infof("loaded function library %s where it was missing", library.version()),
+                failure -> LOG.warnf("could not load function library %s where it was missing: %s", library.version(),
+                        failure.getMessage()));
+        return Uni.createFrom().voidItem();
     }
 
     private HealthCheckResponse report(Map<String, Optional<String>> loaded) {

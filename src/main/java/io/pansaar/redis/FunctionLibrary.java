@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -66,6 +67,8 @@ public class FunctionLibrary {
     private final String seedHost;
     private final String code;
     private final String version;
+    /** The load under way, shared by everyone who asks for one meanwhile; null when none runs. */
+    private final AtomicReference<Uni<Void>> loading = new AtomicReference<>();
 
     @Inject
     public FunctionLibrary(Redis redis, Vertx vertx,
@@ -96,9 +99,23 @@ public class FunctionLibrary {
         return code;
     }
 
-    /** Loads the library on every primary that lacks this exact version. */
+    /**
+     * Loads the library on every primary that lacks this exact version. Callers that ask while a load is under way
+     * share it: after a Redis restart every call in flight finds the library missing at once.
+     */
     public Uni<Void> loadEverywhere() {
-        return onEveryPrimary(this::ensureLoaded).replaceWithVoid();
+        return Uni.createFrom().deferred(() -> {
+            Uni<Void> running = loading.get();
+            if (running != null) {
+                return running;
+            }
+            AtomicReference<Uni<Void>> self = new AtomicReference<>();
+            Uni<Void> load = onEveryPrimary(this::ensureLoaded).replaceWithVoid()
+                    .onTermination().invoke(() -> loading.compareAndSet(self.get(), null))
+                    .memoize().indefinitely();
+            self.set(load);
+            return loading.compareAndSet(null, load) ? load : loadEverywhere();
+        });
     }
 
     /**

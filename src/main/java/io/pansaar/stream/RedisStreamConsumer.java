@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -19,6 +20,9 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
+import io.pansaar.logging.LogText;
+import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.RedisFailures;
 import io.pansaar.stream.StreamReplies.RawEntry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -56,7 +60,11 @@ import io.vertx.mutiny.redis.client.Response;
 public final class RedisStreamConsumer {
 
     private static final Logger LOG = Logger.getLogger(RedisStreamConsumer.class);
-    private static final long FAILURE_PAUSE_MILLIS = 1000;
+    /** The pause after a read fails; it doubles with each failure in a row, up to the next constant. */
+    private static final long FIRST_FAILURE_PAUSE_MILLIS = 250;
+    private static final long MAX_FAILURE_PAUSE_MILLIS = 5000;
+    /** A dead letter's last-error is cut to this many characters (the function cuts it again, to 2 KB). */
+    private static final int MAX_LAST_ERROR_CHARS = 1000;
     private static final int RECLAIM_BATCH = 100;
     private static final String CURSOR_START = "0-0";
     private static final long UNBLOCK_RETRY_MILLIS = 100;
@@ -64,13 +72,20 @@ public final class RedisStreamConsumer {
 
     private final Vertx vertx;
     private final Redis redis;
+    private final FunctionCalls functions;
     private final StreamSettings settings;
     private final List<Reader> readers = new ArrayList<>();
     private final Map<String, Integer> partitionOfStream = new HashMap<>();
 
-    /** Entries this consumer holds in its pending list: delivered and unsettled, or waiting for redelivery. */
-    private final Set<EntryRef> held = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /**
+     * Entries this consumer holds in its pending list: delivered and unsettled, or waiting for redelivery, with how
+     * many passing failures (a Redis outage) each has had in a row. They all count toward max-in-flight.
+     */
+    private final Map<EntryRef, Integer> held = new ConcurrentHashMap<>();
+    /** Entries handed to the worker and not yet settled. */
+    private final AtomicInteger processing = new AtomicInteger();
+    /** Set when a reclaim round left idle entries behind for want of room; the next release reclaims again. */
+    private final AtomicBoolean reclaimBacklog = new AtomicBoolean();
     private final AtomicLong deadLettered = new AtomicLong();
     private final Set<Long> timers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean subscribed = new AtomicBoolean();
@@ -81,9 +96,10 @@ public final class RedisStreamConsumer {
     private volatile boolean started;
     private volatile boolean stopping;
 
-    public RedisStreamConsumer(Vertx vertx, Redis redis, StreamSettings settings) {
+    public RedisStreamConsumer(Vertx vertx, Redis redis, FunctionCalls functions, StreamSettings settings) {
         this.vertx = vertx;
         this.redis = redis;
+        this.functions = functions;
         this.settings = settings;
         for (int partition = 0; partition < settings.partitions(); partition++) {
             partitionOfStream.put(settings.jobs(partition), partition);
@@ -135,9 +151,14 @@ public final class RedisStreamConsumer {
                 .findFirst().orElse(null);
     }
 
-    /** Entries delivered and not yet acknowledged or failed. */
+    /** Entries handed to the worker and not yet acknowledged or failed. */
     public int inFlight() {
-        return inFlight.get();
+        return processing.get();
+    }
+
+    /** Entries this consumer holds in the group's pending list: in the worker, or waiting to be delivered again. */
+    public int held() {
+        return held.size();
     }
 
     /** Entries this consumer has moved to the dead-letter streams since it started. */
@@ -182,12 +203,12 @@ public final class RedisStreamConsumer {
                     settings.group());
             readers.forEach(Reader::poll);
             long claimIdle = settings.claimIdle().toMillis();
-            every(Math.max(1, claimIdle / 2), this::reclaimAll);
+            every(Math.max(1, claimIdle / 2), () -> reclaimAll(true));
             every(Math.max(1, claimIdle / 3), this::touchHeld);
         }, failure -> {
             LOG.warnf("could not create consumer group %s on the job streams (%s); trying again in %d ms",
-                    settings.group(), failure.getMessage(), FAILURE_PAUSE_MILLIS);
-            after(FAILURE_PAUSE_MILLIS, this::startWhenGroupsExist);
+                    settings.group(), failure.getMessage(), MAX_FAILURE_PAUSE_MILLIS);
+            after(MAX_FAILURE_PAUSE_MILLIS, this::startWhenGroupsExist);
         });
     }
 
@@ -215,6 +236,8 @@ public final class RedisStreamConsumer {
         final List<Integer> partitions;
         final AtomicReference<ReaderState> state = new AtomicReference<>(ReaderState.READING);
         final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+        /** Reads that failed in a row; the pause before the next one grows with them. */
+        int failuresInARow;
         final CompletableFuture<Void> finished = new CompletableFuture<>();
         volatile RedisConnection connection;
         /** The server's id for this reader's connection (single Redis only), for CLIENT UNBLOCK at stop. */
@@ -282,7 +305,7 @@ public final class RedisStreamConsumer {
             if (current == null) {
                 return 0;
             }
-            long room = Math.min(current.requested(), (long) settings.maxInFlight() - inFlight.get());
+            long room = Math.min(current.requested(), room());
             if (room <= 0) {
                 return 0;
             }
@@ -315,14 +338,21 @@ public final class RedisStreamConsumer {
 
         private void onReply(Response reply) {
             if (lastFailure.getAndSet(null) != null) {
-                LOG.infof("consumer %s reads the job streams again", settings.consumerName());
+                LOG.infof("consumer %s reads the job streams again, after %d failed attempts", settings.consumerName(),
+                        failuresInARow);
             }
-            StreamReplies.readGroup(reply).forEach((stream, entries) -> {
-                Integer partition = partitionOfStream.get(stream);
-                for (RawEntry entry : entries) {
-                    deliver(new StreamEntry(stream, partition, entry.id(), entry.fields(), 1));
-                }
-            });
+            failuresInARow = 0;
+            try {
+                StreamReplies.readGroup(reply).forEach((stream, entries) -> {
+                    Integer partition = partitionOfStream.get(stream);
+                    for (RawEntry entry : entries) {
+                        deliver(new StreamEntry(stream, partition, entry.id(), entry.fields(), 1));
+                    }
+                });
+            } catch (RuntimeException unexpected) {
+                // Whatever went wrong, the loop must go on: an entry read but not delivered stays pending for reclaim.
+                LOG.errorf(unexpected, "consumer %s could not deliver what it read; reading on", settings.consumerName());
+            }
             poll();
         }
 
@@ -343,8 +373,16 @@ public final class RedisStreamConsumer {
         }
 
         private void pauseThenPoll(Throwable failure) {
-            LOG.warnf("reading the job streams failed for consumer %s (%s); trying again in %d ms",
-                    settings.consumerName(), failure.getMessage(), FAILURE_PAUSE_MILLIS);
+            failuresInARow++;
+            long pause = Math.min(MAX_FAILURE_PAUSE_MILLIS, FIRST_FAILURE_PAUSE_MILLIS << Math.min(failuresInARow - 1, 10));
+            if (failuresInARow == 1) {
+                LOG.warnf("reading the job streams failed for consumer %s (%s); trying again, first in %d ms, then "
+                        + "less often, up to every %d ms", settings.consumerName(), failure.getMessage(), pause,
+                        MAX_FAILURE_PAUSE_MILLIS);
+            } else {
+                LOG.debugf("reading the job streams failed again for consumer %s (%s, %d in a row); next try in %d ms",
+                        settings.consumerName(), failure.getMessage(), failuresInARow, pause);
+            }
             RedisConnection broken = connection;
             connection = null;
             clientId = null;
@@ -358,7 +396,7 @@ public final class RedisStreamConsumer {
                 finish();
                 return;
             }
-            after(FAILURE_PAUSE_MILLIS, () -> {
+            after(pause, () -> {
                 if (state.compareAndSet(ReaderState.PAUSED, ReaderState.READING)) {
                     poll();
                 }
@@ -389,10 +427,20 @@ public final class RedisStreamConsumer {
 
     // ---------------------------------------------------------------------------------------------
     // Deliver, ack, nack
+    //
+    // None of these ever fails the stage it returns to SmallRye: a failed stage would end the subscription,
+    // and this consumer with it. A Redis call that fails leaves the entry pending, to be delivered again.
 
     private void deliver(StreamEntry entry) {
-        held.add(new EntryRef(entry.stream(), entry.id()));
-        inFlight.incrementAndGet();
+        held.putIfAbsent(EntryRef.of(entry), 0);
+        Optional<String> oversize = EntryLimits.violation(entry.fields());
+        if (oversize.isPresent()) {
+            // Checked before the worker or any Redis function sees it: an oversize entry is never processed.
+            deadLetter(entry, oversize.get()).subscribe().with(settledEntry -> LOG.tracef("oversize entry %s settled",
+                    entry.id()));
+            return;
+        }
+        processing.incrementAndGet();
         AtomicBoolean settled = new AtomicBoolean();
         Message<StreamEntry> message = Message.of(entry, Metadata.of(entry),
                 () -> settled.compareAndSet(false, true) ? acknowledge(entry) : CompletableFuture.completedFuture(null),
@@ -400,109 +448,169 @@ public final class RedisStreamConsumer {
         emitter.emit(message);
     }
 
-    /** XACK + XDEL in one round trip. */
+    /** XACK + XDEL in one round trip; when that fails, the entry stays pending and is delivered again after claim-idle. */
     private CompletionStage<Void> acknowledge(StreamEntry entry) {
+        processing.decrementAndGet();
         return redis.batch(List.of(
                 Request.cmd(Command.XACK).arg(entry.stream()).arg(settings.group()).arg(entry.id()),
                 Request.cmd(Command.XDEL).arg(entry.stream()).arg(entry.id())))
-                .onFailure().invoke(failure -> LOG.warnf(
-                        "could not acknowledge job %s in %s (%s); it stays pending and will be delivered again",
-                        entry.id(), entry.stream(), failure.getMessage()))
-                .eventually(() -> release(entry))
                 .replaceWithVoid()
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.warnf("could not acknowledge job %s (key %s) in %s (%s); it stays pending and is delivered "
+                            + "again after %s", entry.id(), keyOf(entry), entry.stream(), failure.getMessage(),
+                            settings.claimIdle());
+                    return null;
+                })
+                .eventually(() -> release(entry))
                 .subscribeAsCompletionStage();
     }
 
     private CompletionStage<Void> fail(StreamEntry entry, Throwable cause) {
+        processing.decrementAndGet();
         Throwable reason = unwrap(cause);
         UnprocessableEntryException unprocessable = UnprocessableEntryException.findIn(reason);
-        inFlight.decrementAndGet();
-        wakeReaders();
         if (unprocessable != null) {
             return deadLetter(entry, describe(unprocessable)).subscribeAsCompletionStage();
         }
-        if (entry.deliveryCount() >= settings.maxDeliveries()) {
+        ServiceUnavailableException unavailable = ServiceUnavailableException.findIn(reason);
+        if (unavailable != null) {
+            retryLater(entry, false, describe(unavailable));
+        } else if (entry.deliveryCount() >= settings.maxDeliveries()) {
             return deadLetter(entry, describe(reason)).subscribeAsCompletionStage();
-        }
-        long delay = settings.backoff().delay(entry.deliveryCount(), ThreadLocalRandom.current().nextDouble()).toMillis();
-        LOG.debugf("job %s in %s failed on delivery %d (%s); delivering again in %d ms", entry.id(), entry.stream(),
-                entry.deliveryCount(), describe(reason), delay);
-        if (!stopping) {
-            after(Math.max(1, delay), () -> redeliver(entry));
+        } else {
+            retryLater(entry, true, describe(reason));
         }
         return CompletableFuture.completedFuture(null);
     }
 
-    /** Re-takes a failed entry with XCLAIM (a new delivery) and reads its delivery count, in one round trip. */
-    private void redeliver(StreamEntry entry) {
-        redis.batch(List.of(
-                Request.cmd(Command.XCLAIM).arg(entry.stream()).arg(settings.group()).arg(settings.consumerName())
-                        .arg(0).arg(entry.id()),
+    /**
+     * Delivers a failed entry again after a backoff; it stays held (and counts as in flight) while it waits.
+     * {@code counted}: the retry uses up a delivery; otherwise (a passing failure of a service) the delivery count
+     * stays and the backoff grows with the failures of this kind.
+     */
+    private void retryLater(StreamEntry entry, boolean counted, String why) {
+        long attempt = counted ? entry.deliveryCount() : held.merge(EntryRef.of(entry), 1, Integer::sum);
+        long delay = Math.max(1, settings.backoff().delay(attempt, ThreadLocalRandom.current().nextDouble()).toMillis());
+        if (counted) {
+            LOG.debugf("job %s in %s failed on delivery %d (%s); delivering again in %d ms", entry.id(), entry.stream(),
+                    entry.deliveryCount(), why, delay);
+        } else {
+            LOG.warnf("job %s (key %s) in %s could not run (%s); trying again in %d ms, delivery %d of %d still",
+                    entry.id(), keyOf(entry), entry.stream(), why, delay, entry.deliveryCount(), settings.maxDeliveries());
+        }
+        after(delay, () -> redeliver(entry, counted));
+    }
+
+    /**
+     * Re-takes a failed entry with XCLAIM and delivers it again, in one round trip with the query of its delivery
+     * count. A counted retry is a new delivery; an uncounted one uses XCLAIM JUSTID, which keeps the count.
+     */
+    private void redeliver(StreamEntry entry, boolean counted) {
+        Request claim = Request.cmd(Command.XCLAIM).arg(entry.stream()).arg(settings.group()).arg(settings.consumerName())
+                .arg(0).arg(entry.id());
+        if (!counted) {
+            claim.arg("JUSTID");
+        }
+        redis.batch(List.of(claim,
                 Request.cmd(Command.XPENDING).arg(entry.stream()).arg(settings.group()).arg(entry.id()).arg(entry.id())
                         .arg(1)))
                 .subscribe().with(replies -> {
-                    List<RawEntry> claimed = StreamReplies.entries(replies.get(0));
-                    if (claimed.isEmpty()) {
+                    if (replies.get(0) == null || replies.get(0).size() == 0) {
                         LOG.debugf("job %s in %s is gone before its redelivery", entry.id(), entry.stream());
-                        held.remove(new EntryRef(entry.stream(), entry.id()));
+                        release(entry);
                         return;
                     }
                     long deliveries = StreamReplies.deliveryCount(replies.get(1));
-                    deliver(entry.redelivered(deliveries > 0 ? deliveries : entry.deliveryCount() + 1));
+                    deliver(counted ? entry.redelivered(deliveries > 0 ? deliveries : entry.deliveryCount() + 1) : entry);
                 }, failure -> {
-                    LOG.warnf("could not redeliver job %s in %s (%s); it stays pending and will be reclaimed",
-                            entry.id(), entry.stream(), failure.getMessage());
-                    held.remove(new EntryRef(entry.stream(), entry.id()));
+                    if (RedisFailures.isPassing(failure)) {
+                        long attempt = held.merge(EntryRef.of(entry), 1, Integer::sum);
+                        long delay = settings.backoff().delay(attempt, ThreadLocalRandom.current().nextDouble()).toMillis();
+                        LOG.warnf("could not take job %s in %s back for its next delivery (%s); trying again in %d ms",
+                                entry.id(), entry.stream(), failure.getMessage(), delay);
+                        after(Math.max(1, delay), () -> redeliver(entry, counted));
+                    } else {
+                        LOG.warnf("could not take job %s in %s back for its next delivery (%s); it stays pending and "
+                                + "is delivered again after %s", entry.id(), entry.stream(), failure.getMessage(),
+                                settings.claimIdle());
+                        release(entry);
+                    }
                 });
     }
 
-    /** Moves an entry this consumer holds to its partition's dead-letter stream, with why. */
+    /**
+     * Moves an entry this consumer holds to its partition's dead-letter stream, with why. Never fails: when Redis
+     * refuses, the entry stays pending and is delivered (and dead-lettered) again after claim-idle.
+     */
     private Uni<Void> deadLetter(StreamEntry entry, String lastError) {
-        Request call = Request.cmd(Command.FCALL).arg("pansaar_dead_letter").arg(3)
-                .arg(entry.stream()).arg(settings.deadLetters(entry.partition())).arg(settings.stats(entry.partition()))
-                .arg(settings.group()).arg(settings.consumerName()).arg(entry.id()).arg(entry.deliveryCount())
-                .arg(lastError).arg(settings.deadLetterMaxLength());
-        return redis.send(call)
+        String reason = lastError.length() > MAX_LAST_ERROR_CHARS ? lastError.substring(0, MAX_LAST_ERROR_CHARS) : lastError;
+        int partition = entry.partition();
+        return functions.call("pansaar_dead_letter",
+                List.of(entry.stream(), settings.deadLetters(partition), settings.stats(partition)),
+                settings.group(), settings.consumerName(), entry.id(), String.valueOf(entry.deliveryCount()), reason,
+                String.valueOf(settings.deadLetterMaxLength()))
                 .invoke(reply -> {
                     String outcome = reply.get(0).toString();
                     if ("moved".equals(outcome)) {
                         deadLettered.incrementAndGet();
-                        LOG.warnf("job %s in %s moved to %s after %d deliveries: %s", entry.id(), entry.stream(),
-                                settings.deadLetters(entry.partition()), entry.deliveryCount(), lastError);
+                        LOG.warnf("job %s (key %s) in %s moved to %s after %d deliveries: %s", entry.id(), keyOf(entry),
+                                entry.stream(), settings.deadLetters(partition), entry.deliveryCount(),
+                                LogText.escape(reason, MAX_LAST_ERROR_CHARS));
                     } else {
                         LOG.infof("job %s in %s was not dead-lettered: %s", entry.id(), entry.stream(), outcome);
                     }
                 })
-                .onFailure().invoke(failure -> LOG.errorf(
-                        "could not move job %s in %s to the dead-letter stream (%s); it stays pending and will be reclaimed",
-                        entry.id(), entry.stream(), failure.getMessage()))
-                .eventually(() -> held.remove(new EntryRef(entry.stream(), entry.id())))
-                .replaceWithVoid();
+                .replaceWithVoid()
+                .onFailure().recoverWithItem(failure -> {
+                    LOG.warnf("could not move job %s (key %s) in %s to the dead-letter stream (%s); it stays pending "
+                            + "and is tried again after %s", entry.id(), keyOf(entry), entry.stream(),
+                            failure.getMessage(), settings.claimIdle());
+                    return null;
+                })
+                .eventually(() -> release(entry));
     }
 
+    /** Forgets an entry this consumer no longer works on, makes room to read, and drains a reclaim backlog. */
     private void release(StreamEntry entry) {
-        held.remove(new EntryRef(entry.stream(), entry.id()));
-        inFlight.decrementAndGet();
+        held.remove(EntryRef.of(entry));
         wakeReaders();
+        if (reclaimBacklog.get() && room() >= Math.max(1, settings.maxInFlight() / 4)) {
+            vertx.runOnContext(() -> reclaimAll(false));
+        }
+    }
+
+    /** How many more entries this consumer may take on: the in-flight bound less what it holds. */
+    private int room() {
+        return settings.maxInFlight() - held.size();
+    }
+
+    /** The entry's key as a log line may show it: quoted, escaped and cut, since the publisher wrote it. */
+    private static String keyOf(StreamEntry entry) {
+        return LogText.quote(entry.field("key"));
     }
 
     // ---------------------------------------------------------------------------------------------
     // Reclaim and keep-alive
 
-    /** XAUTOCLAIM on every partition, one after the other, as far as the in-flight bound allows. */
-    private void reclaimAll() {
+    /**
+     * XAUTOCLAIM on every partition, one after the other, as far as the in-flight bound allows. Periodic rounds
+     * also forget consumers that left; a round run because the last one left entries behind (a dead worker's
+     * backlog) only reclaims, and runs as soon as there is room again, so a backlog drains at full speed.
+     */
+    private void reclaimAll(boolean periodic) {
         if (stopping || !reclaiming.compareAndSet(false, true)) {
             return;
         }
+        reclaimBacklog.set(false);
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (int partition = 0; partition < settings.partitions(); partition++) {
             int current = partition;
-            chain = chain.chain(() -> reclaim(current, CURSOR_START)
-                    .chain(() -> forgetIdleConsumers(current))
-                    .onFailure().recoverWithUni(failure -> {
-                        LOG.warnf("reclaiming idle jobs of partition %d failed (%s)", current, failure.getMessage());
-                        return Uni.createFrom().voidItem();
-                    }));
+            Uni<Void> reclaimed = Uni.createFrom().deferred(() -> reclaim(current, CURSOR_START));
+            Uni<Void> step = periodic ? reclaimed.chain(() -> forgetIdleConsumers(current)) : reclaimed;
+            chain = chain.chain(() -> step.onFailure().recoverWithUni(failure -> {
+                LOG.warnf("reclaiming idle jobs of partition %d failed (%s)", current, failure.getMessage());
+                return Uni.createFrom().voidItem();
+            }));
         }
         chain.eventually(() -> reclaiming.set(false)).subscribe().with(
                 done -> LOG.tracef("reclaim round of %s done", settings.consumerName()),
@@ -510,19 +618,28 @@ public final class RedisStreamConsumer {
     }
 
     private Uni<Void> reclaim(int partition, String cursor) {
-        int room = settings.maxInFlight() - inFlight.get();
-        if (stopping || room <= 0) {
+        int room = room();
+        if (stopping) {
+            return Uni.createFrom().voidItem();
+        }
+        if (room <= 0) {
+            reclaimBacklog.set(true);
             return Uni.createFrom().voidItem();
         }
         String stream = settings.jobs(partition);
+        int count = Math.min(RECLAIM_BATCH, room);
         Request autoClaim = Request.cmd(Command.XAUTOCLAIM).arg(stream).arg(settings.group())
                 .arg(settings.consumerName()).arg(settings.claimIdle().toMillis()).arg(cursor)
-                .arg("COUNT").arg(Math.min(RECLAIM_BATCH, room));
+                .arg("COUNT").arg(count);
         return redis.send(autoClaim).map(StreamReplies::autoClaim).chain(result -> {
             if (!result.deletedIds().isEmpty()) {
                 // Redis 7 already dropped these from the pending list: their data was deleted, nothing to do.
                 LOG.debugf("reclaim in %s dropped %d deleted entries from the pending list", stream,
                         result.deletedIds().size());
+            }
+            if (result.claimed().size() >= count) {
+                // A full batch: more may be waiting once the room these take is free again.
+                reclaimBacklog.set(true);
             }
             return takeOver(partition, stream, result.claimed()).chain(() -> CURSOR_START.equals(result.nextCursor())
                     ? Uni.createFrom().voidItem()
@@ -554,9 +671,7 @@ public final class RedisStreamConsumer {
     }
 
     private Uni<Void> forget(String stream, String consumer) {
-        Request forget = Request.cmd(Command.FCALL).arg("pansaar_forget_consumer").arg(1).arg(stream)
-                .arg(settings.group()).arg(consumer);
-        return redis.send(forget).invoke(reply -> {
+        return functions.call("pansaar_forget_consumer", List.of(stream), settings.group(), consumer).invoke(reply -> {
             if ("FORGOTTEN".equals(reply.get(0).toString())) {
                 LOG.infof("forgot consumer %s of %s: idle and holding no job", consumer, stream);
             }
@@ -579,11 +694,12 @@ public final class RedisStreamConsumer {
                 RawEntry raw = claimed.get(index);
                 long deliveries = StreamReplies.deliveryCount(replies.get(index));
                 StreamEntry entry = new StreamEntry(stream, partition, raw.id(), raw.fields(), Math.max(1, deliveries));
-                if (held.contains(new EntryRef(stream, raw.id()))) {
+                if (held.containsKey(new EntryRef(stream, raw.id()))) {
                     // Already being worked on here; a late keep-alive let it look idle.
                     continue;
                 }
                 if (deliveries > settings.maxDeliveries()) {
+                    held.putIfAbsent(EntryRef.of(entry), 0);
                     deadLetters.add(deadLetter(entry.redelivered(deliveries - 1), "delivered " + (deliveries - 1)
                             + " times without being acknowledged; its consumers stopped before finishing it")
                             .onFailure().recoverWithNull());
@@ -600,7 +716,7 @@ public final class RedisStreamConsumer {
     /** Resets the idle time of entries this consumer holds (XCLAIM JUSTID does not count a delivery). */
     private void touchHeld() {
         Map<String, List<String>> idsByStream = new HashMap<>();
-        held.forEach(ref -> idsByStream.computeIfAbsent(ref.stream(), stream -> new ArrayList<>()).add(ref.id()));
+        held.keySet().forEach(ref -> idsByStream.computeIfAbsent(ref.stream(), stream -> new ArrayList<>()).add(ref.id()));
         idsByStream.forEach((stream, ids) -> {
             Request touch = Request.cmd(Command.XCLAIM).arg(stream).arg(settings.group()).arg(settings.consumerName())
                     .arg(0);
@@ -608,7 +724,8 @@ public final class RedisStreamConsumer {
             touch.arg("JUSTID");
             redis.send(touch).subscribe().with(
                     touched -> LOG.tracef("kept %d entries of %s", touched.size(), stream),
-                    failure -> LOG.warnf("could not keep %d held entries of %s (%s); another consumer may take them over",
+                    failure -> LOG.logf(RedisFailures.isPassing(failure) ? Logger.Level.DEBUG : Logger.Level.WARN,
+                            "could not keep %d held entries of %s (%s); another consumer may take them over",
                             ids.size(), stream, failure.getMessage()));
         });
     }
@@ -656,5 +773,8 @@ public final class RedisStreamConsumer {
     }
 
     private record EntryRef(String stream, String id) {
+        static EntryRef of(StreamEntry entry) {
+            return new EntryRef(entry.stream(), entry.id());
+        }
     }
 }

@@ -14,6 +14,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.annotations.ConnectorAttribute;
@@ -65,6 +66,10 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
     @Inject
     FunctionLibrary functionLibrary;
 
+    /** Calls the functions, loading the library again where a Redis lost it (a restart without persistence). */
+    @Inject
+    FunctionCalls functionCalls;
+
     @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone")
     String clientType;
 
@@ -79,7 +84,7 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
         String consumerName = ConsumerName.forThisProcess(config.worker().name());
         StreamSettings settings = StreamSettings.from(config, "cluster".equalsIgnoreCase(clientType), consumerName,
                 maxInFlight);
-        RedisStreamConsumer consumer = new RedisStreamConsumer(vertx, redis, settings);
+        RedisStreamConsumer consumer = new RedisStreamConsumer(vertx, redis, functionCalls, settings);
         channels.add(new Channel(incoming.getChannel(), consumer));
         LOG.infof("channel %s consumes the job streams as %s (library %s, at most %d in flight)", incoming.getChannel(),
                 consumerName, functionLibrary.version(), maxInFlight);

@@ -1,9 +1,11 @@
 package io.pansaar.worker;
 
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.InvalidImageKeyException;
+import io.pansaar.logging.LogText;
 import io.pansaar.store.JobReason;
 import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
@@ -21,6 +23,9 @@ import io.pansaar.stream.UnprocessableEntryException;
 public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMillis, Optional<String> traceparent,
         Optional<String> token, StreamEntry entry) {
 
+    /** version-traceid-parentid-flags, in lower-case hex; later versions may append fields after a dash. */
+    private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-[0-9a-f-]{1,200})?");
+
     /** Parses an entry, throwing {@link UnprocessableEntryException} with the reason when it is malformed. */
     public static RegenerationJob from(StreamEntry entry) {
         String rawKey = entry.fields().get("key");
@@ -33,14 +38,16 @@ public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMi
         } catch (InvalidImageKeyException e) {
             throw new UnprocessableEntryException("entry " + entry.id() + " has an invalid key: " + e.getMessage());
         }
+        String rawReason = entry.fields().getOrDefault("reason", JobReason.MANUAL.wireName());
         JobReason reason;
         try {
-            reason = JobReason.parse(entry.fields().getOrDefault("reason", JobReason.MANUAL.wireName()));
+            reason = JobReason.parse(rawReason);
         } catch (IllegalArgumentException e) {
-            throw new UnprocessableEntryException("entry " + entry.id() + ": " + e.getMessage());
+            throw new UnprocessableEntryException("entry " + entry.id() + " has reason " + LogText.quote(rawReason)
+                    + "; it must be miss, refresh or manual");
         }
-        return new RegenerationJob(key, reason, requestedAt(entry), optionalField(entry, "traceparent"),
-                optionalField(entry, "token"), entry);
+        return new RegenerationJob(key, reason, requestedAt(entry), traceparent(entry), optionalField(entry, "token"),
+                entry);
     }
 
     /**
@@ -56,6 +63,14 @@ public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMi
     public String describe() {
         return reason.wireName() + " job " + entry.id() + " of " + entry.stream()
                 + traceparent.map(value -> ", traceparent " + value).orElse("");
+    }
+
+    /**
+     * The W3C trace context, when the field holds one: a value of another shape is dropped rather than carried
+     * into log lines, where a CR or LF in it could forge a line of its own.
+     */
+    private static Optional<String> traceparent(StreamEntry entry) {
+        return optionalField(entry, "traceparent").filter(value -> TRACEPARENT.matcher(value).matches());
     }
 
     private static Optional<String> optionalField(StreamEntry entry, String name) {
@@ -75,8 +90,8 @@ public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMi
             }
             return millis;
         } catch (NumberFormatException e) {
-            throw new UnprocessableEntryException("entry " + entry.id() + " has requested-at '" + field
-                    + "'; it must be epoch milliseconds");
+            throw new UnprocessableEntryException("entry " + entry.id() + " has requested-at " + LogText.quote(field)
+                    + "; it must be epoch milliseconds");
         }
     }
 }

@@ -2,6 +2,7 @@ package io.pansaar.worker;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 
@@ -13,6 +14,7 @@ import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.SegmentSettings;
 import io.pansaar.config.Segments;
+import io.pansaar.origin.FetchFailure;
 import io.pansaar.origin.FetchResult;
 import io.pansaar.origin.OriginClient;
 import io.pansaar.origin.OriginFetchException;
@@ -23,9 +25,12 @@ import io.pansaar.store.ImageStore;
 import io.pansaar.store.JobReason;
 import io.pansaar.store.ReleaseMode;
 import io.pansaar.store.WriteOutcome;
+import io.pansaar.redis.RedisFailures;
+import io.pansaar.stream.ServiceUnavailableException;
 import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
 import io.pansaar.worker.WorkerStatistics.Outcome;
+import io.smallrye.mutiny.TimeoutException;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -76,8 +81,14 @@ public class RegenerationWorker {
         try {
             process(parse(message.getPayload()));
             return message.ack();
-        } catch (RuntimeException failure) {
+        } catch (OriginFetchException | UnprocessableEntryException | FetchInFlightException failure) {
             return message.nack(failure);
+        } catch (RuntimeException failure) {
+            // Everything else came from a Redis call. When Redis is away for now, the job is not at fault: it waits
+            // the outage out without using up its deliveries.
+            return message.nack(RedisFailures.isPassing(failure)
+                    ? new ServiceUnavailableException("Redis is unavailable: " + failure.getMessage(), failure)
+                    : failure);
         }
     }
 
@@ -155,7 +166,13 @@ public class RegenerationWorker {
     }
 
     private FetchResult fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
-        FetchResult result = origin.fetch(job.key(), segment, validators).await().atMost(originTimeout);
+        FetchResult result;
+        try {
+            result = origin.fetch(job.key(), segment, validators).await().atMost(originTimeout);
+        } catch (TimeoutException lostCallback) {
+            throw new OriginFetchException(FetchFailure.TIMEOUT, "the fetch of " + job.key() + " did not end within "
+                    + originTimeout, Optional.empty(), OptionalInt.empty(), lostCallback);
+        }
         statistics.recordOriginFetch(result);
         return result;
     }

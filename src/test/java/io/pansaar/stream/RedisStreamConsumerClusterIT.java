@@ -38,7 +38,7 @@ class RedisStreamConsumerClusterIT {
                     .await().atMost(StreamHarness.WAIT);
             StreamSettings settings = StreamHarness.settings(PARTITIONS, true, 2, Duration.ofSeconds(60),
                     Duration.ofMillis(200));
-            try (StreamHarness harness = StreamHarness.start(vertx, redis, settings)) {
+            try (StreamHarness harness = StreamHarness.start(vertx, redis, cluster.nodes().get(0).uri(), settings)) {
                 harness.awaitRunning();
                 // MKSTREAM put each partition's stream on the shard owning its slot: every shard holds some.
                 for (LocalRedisServer node : cluster.nodes()) {

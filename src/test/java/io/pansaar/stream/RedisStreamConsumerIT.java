@@ -58,7 +58,7 @@ class RedisStreamConsumerIT {
         // Entries from before any worker existed: the stream does not even have a group yet.
         Request.add(redis, settings.jobs(0), "key", "avatars/a.png", "reason", "miss");
         Request.add(redis, settings.jobs(2), "key", "banners/b.png");
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, settings)) {
+        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
             Set<String> keys = new HashSet<>();
             Set<Integer> partitions = new HashSet<>();
             for (int i = 0; i < 2; i++) {
@@ -86,7 +86,7 @@ class RedisStreamConsumerIT {
     @Test
     void aNackedEntryComesBackWithDeliveryCountTwoAndLeavesOnAck() {
         StreamSettings settings = StreamHarness.settings(2, false, 5, LONG_CLAIM_IDLE, SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, settings)) {
+        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
             harness.awaitRunning();
             String id = harness.add(1, "key", "thumbs/x.jpg");
             Message<StreamEntry> first = harness.next();
@@ -109,7 +109,7 @@ class RedisStreamConsumerIT {
     @Test
     void anEntryThatAlwaysFailsEndsInTheDeadLetterStreamAfterMaxDeliveries() {
         StreamSettings settings = StreamHarness.settings(1, false, 3, LONG_CLAIM_IDLE, SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, settings)) {
+        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
             harness.awaitRunning();
             String id = harness.add(0, "key", "avatars/broken.png", "reason", "refresh");
             List<Long> counts = new ArrayList<>();
@@ -142,7 +142,7 @@ class RedisStreamConsumerIT {
     @Test
     void anUnprocessableEntryIsDeadLetteredAtOnceAndTheNextEntryIsProcessed() {
         StreamSettings settings = StreamHarness.settings(1, false, 5, LONG_CLAIM_IDLE, SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, settings)) {
+        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
             harness.awaitRunning();
             String badId = harness.add(0, "reason", "miss");
             String goodId = harness.add(0, "key", "avatars/ok.png");
@@ -174,7 +174,7 @@ class RedisStreamConsumerIT {
         String id = Request.add(redis, stream, "key", "banners/orphan.png");
         // Another worker read it and died before acknowledging it.
         Request.call(redis, "XREADGROUP", "GROUP", settings.group(), "vanished-worker", "COUNT", "1", "STREAMS", stream, ">");
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, settings)) {
+        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
             Message<StreamEntry> message = harness.next();
             assertEquals(id, message.getPayload().id());
             assertEquals(2, message.getPayload().deliveryCount(), "the vanished worker's delivery counts");
@@ -196,7 +196,7 @@ class RedisStreamConsumerIT {
     @Test
     void anEntryHeldLongerThanClaimIdleIsNotTakenAwayFromItsLiveConsumer() {
         StreamSettings settings = StreamHarness.settings(1, false, 5, Duration.ofMillis(300), SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, settings)) {
+        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
             harness.awaitRunning();
             String id = harness.add(0, "key", "avatars/slow.png");
             Message<StreamEntry> message = harness.next();
@@ -220,7 +220,7 @@ class RedisStreamConsumerIT {
         Logger root = Logger.getLogger("");
         root.addHandler(captured);
         try {
-            StreamHarness harness = StreamHarness.start(vertx, redis, settings);
+            StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings);
             harness.awaitRunning();
             String id = harness.add(0, "key", "avatars/in-flight.png");
             Message<StreamEntry> inFlight = harness.next();

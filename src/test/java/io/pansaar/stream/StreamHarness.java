@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
 
+import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.FunctionLibrary;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -35,10 +37,13 @@ final class StreamHarness implements AutoCloseable {
     final AtomicBoolean completed = new AtomicBoolean();
     final AtomicReference<Throwable> failed = new AtomicReference<>();
 
-    private StreamHarness(Vertx vertx, Redis redis, StreamSettings settings) {
+    private StreamHarness(Vertx vertx, Redis redis, String seedUri, StreamSettings settings) {
         this.redis = redis;
         this.settings = settings;
-        this.consumer = new RedisStreamConsumer(vertx, redis, settings);
+        // The consumer calls pansaar_dead_letter and pansaar_forget_consumer, loading the library where it is missing.
+        FunctionLibrary library = new FunctionLibrary(redis, vertx, settings.cluster() ? "cluster" : "standalone",
+                List.of(seedUri));
+        this.consumer = new RedisStreamConsumer(vertx, redis, new FunctionCalls(redis, library), settings);
     }
 
     /** Settings with short timings and stream names no other test uses. */
@@ -48,8 +53,9 @@ final class StreamHarness implements AutoCloseable {
                 claimIdle, new RetryBackoff(Duration.ofMillis(50), Duration.ofMillis(400)), 8, block, 1000, 64);
     }
 
-    static StreamHarness start(Vertx vertx, Redis redis, StreamSettings settings) {
-        StreamHarness harness = new StreamHarness(vertx, redis, settings);
+    /** Starts a consumer on {@code redis}, whose address (one node's, on a cluster) is {@code seedUri}. */
+    static StreamHarness start(Vertx vertx, Redis redis, String seedUri, StreamSettings settings) {
+        StreamHarness harness = new StreamHarness(vertx, redis, seedUri, settings);
         harness.consumer.messages().subscribe().with(harness.received::add, harness.failed::set,
                 () -> harness.completed.set(true));
         return harness;

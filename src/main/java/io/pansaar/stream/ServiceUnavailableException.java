@@ -1,0 +1,23 @@
+package io.pansaar.stream;
+
+/**
+ * Thrown by a consumer of job entries when the job could not run because a service it needs (Redis) is away for
+ * now, not because of the job: the connector tries the entry again with backoff, for as long as it takes, without
+ * counting a delivery, so an outage never sends a job to the dead-letter stream.
+ */
+public class ServiceUnavailableException extends RuntimeException {
+
+    public ServiceUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** The first ServiceUnavailableException in a failure's cause chain, or null when there is none. */
+    static ServiceUnavailableException findIn(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof ServiceUnavailableException unavailable) {
+                return unavailable;
+            }
+        }
+        return null;
+    }
+}
