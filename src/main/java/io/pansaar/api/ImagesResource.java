@@ -5,9 +5,11 @@ import java.time.Duration;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.jboss.logging.Logger;
 
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
+import io.pansaar.redis.RedisFailures;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.ReadOutcome;
 import io.pansaar.store.ReadResult;
@@ -29,6 +31,9 @@ import jakarta.ws.rs.core.Response;
 public class ImagesResource {
 
     static final String PATH_PREFIX = "/images/";
+    private static final Logger LOG = Logger.getLogger(ImagesResource.class);
+    /** Redis stalls and restarts are usually over within seconds. */
+    private static final int REDIS_RETRY_AFTER_SECONDS = 1;
     /** RFC 9211 cache name in Cache-Status. */
     private static final String CACHE_NAME = "pansaar";
 
@@ -52,7 +57,8 @@ public class ImagesResource {
     @APIResponse(responseCode = "304", description = "If-None-Match matched the current ETag")
     @APIResponse(responseCode = "400", description = "The key breaks the key rules")
     @APIResponse(responseCode = "404", description = "The origin answered 404 or 410 for this key lately")
-    @APIResponse(responseCode = "503", description = "Not fetched within pansaar.read-through.timeout; see Retry-After")
+    @APIResponse(responseCode = "503", description = "Not fetched within pansaar.read-through.timeout, or Redis did not "
+            + "answer within pansaar.read-through.redis-timeout; see Retry-After")
     public Uni<Response> image(
             @Parameter(description = "Image key, e.g. avatars/u123.png") @PathParam("key") String key,
             @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
@@ -60,7 +66,18 @@ public class ImagesResource {
         ImageKey imageKey = PathKeys.after(request, PATH_PREFIX);
         long deadline = System.nanoTime() + timeout.toNanos();
         return readThrough(imageKey, deadline, false)
-                .onItem().transform(result -> answer(imageKey, result, ifNoneMatch, request.path()));
+                .onItem().transform(result -> answer(imageKey, result, ifNoneMatch, request.path()))
+                .onFailure(RedisFailures::isPassing).recoverWithItem(failure -> redisUnavailable(imageKey, failure,
+                        request.path()));
+    }
+
+    /** 503 with Retry-After: Redis is slow or away, which passes; logged without a stack trace. */
+    private Response redisUnavailable(ImageKey key, Throwable failure, String path) {
+        LOG.debugf("read of %s failed, Redis is unavailable: %s", key, failure.toString());
+        return Response.fromResponse(Problem.of(Response.Status.SERVICE_UNAVAILABLE,
+                "Redis did not answer the read of " + key + " in time; try again after Retry-After", path).toResponse())
+                .header(HttpHeaders.RETRY_AFTER, REDIS_RETRY_AFTER_SECONDS)
+                .header("Cache-Status", CACHE_NAME + "; fwd=miss; detail=redis-unavailable").build();
     }
 
     /**
@@ -72,7 +89,8 @@ public class ImagesResource {
         return store.read(key)
                 .onFailure().invoke(failure -> waiter.cancel())
                 .onItem().transformToUni(result -> {
-                    if (result.outcome() != ReadOutcome.MISS) {
+                    // An unrecorded miss enqueued no job, so there is nothing to wait for.
+                    if (result.outcome() != ReadOutcome.MISS || !result.recorded()) {
                         waiter.cancel();
                         return Uni.createFrom().item(new ReadThrough(result, waited));
                     }
@@ -92,9 +110,11 @@ public class ImagesResource {
                             + key + "; the image does not exist (the answer is remembered for a while)",
                     path).toResponse())
                     .header("Cache-Status", CACHE_NAME + "; hit; detail=negative").build();
-            case MISS -> Response.fromResponse(Problem.of(Response.Status.SERVICE_UNAVAILABLE,
-                    key + " is being fetched from the origin and was not ready within " + timeout.toMillis()
-                            + " ms; try again after Retry-After",
+            case MISS -> Response.fromResponse(Problem.of(Response.Status.SERVICE_UNAVAILABLE, result.recorded()
+                    ? key + " is being fetched from the origin and was not ready within " + timeout.toMillis()
+                            + " ms; try again after Retry-After"
+                    : key + " is not cached, and Redis could not queue its fetch now (out of memory, or restarting); "
+                            + "try again after Retry-After",
                     path).toResponse())
                     .header(HttpHeaders.RETRY_AFTER, retryAfterSeconds())
                     .header("Cache-Status", CACHE_NAME + "; fwd=miss").build();

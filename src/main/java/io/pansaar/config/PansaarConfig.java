@@ -135,6 +135,13 @@ public interface PansaarConfig {
         /** How long a request for a missing image waits to be told it is ready, before answering 503. */
         @WithDefault("2s")
         Duration timeout();
+
+        /**
+         * How long a read waits for Redis (a pooled connection and the replies) before answering 503 with
+         * Retry-After: a stalled or unreachable Redis must not pile up readers.
+         */
+        @WithDefault("1s")
+        Duration redisTimeout();
     }
 
     /** Where images come from and the limits every fetch obeys. */

@@ -1,13 +1,21 @@
 package io.pansaar.redis;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
 import io.pansaar.store.FunctionError;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -48,6 +56,48 @@ public class FunctionCalls {
                     return library.loadEverywhere().onItem().transformToUni(loaded -> redis.batch(requests.get()));
                 })
                 .onFailure().transform(FunctionError::translate);
+    }
+
+    /**
+     * Sends the requests pipelined on one connection, in one round trip, and answers each on its own: one command
+     * that Redis refuses (a function while Redis is out of memory, say) does not fail the others, as it would in
+     * {@link #send}. Fails as a whole only when no connection is had, or not every reply is in, within
+     * {@code timeout}. Nothing is sent again: a caller whose function Redis lacks decides whether to {@link #send}
+     * it, which loads the library first.
+     */
+    public Uni<List<PipelinedReply>> sendEach(List<Request> requests, Duration timeout) {
+        return Uni.createFrom().<List<PipelinedReply>>emitter(emitter -> {
+            AtomicBoolean abandoned = new AtomicBoolean();
+            emitter.onTermination(() -> abandoned.set(true));
+            redis.getDelegate().connect().onComplete(connected -> sendOnConnection(connected, requests, abandoned, emitter));
+        }).ifNoItem().after(timeout).failWith(() -> new TimeoutException("Redis did not answer within " + timeout));
+    }
+
+    private static void sendOnConnection(AsyncResult<io.vertx.redis.client.RedisConnection> connected,
+            List<Request> requests, AtomicBoolean abandoned, UniEmitter<? super List<PipelinedReply>> emitter) {
+        if (connected.failed()) {
+            emitter.fail(connected.cause());
+            return;
+        }
+        io.vertx.redis.client.RedisConnection connection = connected.result();
+        if (abandoned.get()) {
+            // The caller gave up while waiting for a pooled connection: hand it straight back.
+            connection.close();
+            return;
+        }
+        List<Future<io.vertx.redis.client.Response>> replies = new ArrayList<>(requests.size());
+        requests.forEach(request -> replies.add(connection.send(request.getDelegate())));
+        // Back to the pool only once every reply is in, so the next user never waits behind these commands.
+        Future.join(replies).onComplete(all -> {
+            connection.close();
+            emitter.complete(replies.stream().map(FunctionCalls::pipelinedReply).toList());
+        });
+    }
+
+    private static PipelinedReply pipelinedReply(Future<io.vertx.redis.client.Response> reply) {
+        return reply.succeeded()
+                ? new PipelinedReply(reply.result() == null ? null : Response.newInstance(reply.result()), Optional.empty())
+                : new PipelinedReply(null, Optional.of(reply.cause()));
     }
 
     /** Builds {@code FCALL function numkeys keys... arguments...}, every string sent as UTF-8. */

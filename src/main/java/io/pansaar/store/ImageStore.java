@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
@@ -18,6 +19,8 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.redis.PipelinedReply;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
@@ -36,6 +39,9 @@ public class ImageStore {
 
     private static final Logger LOG = Logger.getLogger(ImageStore.class);
 
+    /** What a read takes from the image hash: the answer's bytes and headers, then status and fresh-until. */
+    private static final List<String> PLAIN_READ_FIELDS = List.of("body", "content-type", "etag", "status", "fresh-until");
+
     private final FunctionCalls functions;
     private final Partitioner partitioner;
     private final PansaarConfig.Worker workerConfig;
@@ -44,6 +50,8 @@ public class ImageStore {
     /** Each partition's share of the memory budget, or empty: no budget. */
     private final String partitionBudget;
     private final int batchSize;
+    private final Duration readRedisTimeout;
+    private final LongAdder unrecordedReads = new LongAdder();
 
     public ImageStore(FunctionCalls functions, Partitioner partitioner, PansaarConfig config,
             AccessPriority priority, EarlyRefresh earlyRefresh) {
@@ -54,9 +62,15 @@ public class ImageStore {
         this.earlyRefresh = earlyRefresh;
         this.partitionBudget = PansaarConfig.partitionMemoryBudget(config).map(String::valueOf).orElse("");
         this.batchSize = config.scheduler().batchSize();
+        this.readRedisTimeout = config.readThrough().redisTimeout();
     }
 
-    /** Reads an image and records the access; a miss or stale copy enqueues at most one job. */
+    /**
+     * Reads an image and records the access; a miss or stale copy enqueues at most one job. The bytes come from a
+     * plain read pipelined with the bookkeeping function in one round trip; when the function fails (Redis out of
+     * memory, the library missing), a copy is still served from the plain read, and the failure is counted. Fails
+     * when Redis does not answer the plain read within {@code pansaar.read-through.redis-timeout}.
+     */
     public Uni<ReadResult> read(ImageKey key) {
         return read(key, true);
     }
@@ -64,35 +78,85 @@ public class ImageStore {
     private Uni<ReadResult> read(ImageKey key, boolean mayRetry) {
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
-        // The plain half of the read fetches everything an HTTP answer needs, so no second round trip follows.
-        return send(() -> List.of(
-                Request.cmd(Command.HMGET).arg(image).arg("body").arg("content-type").arg("etag"),
-                FunctionCalls.fcall("pansaar_get", List.of(image, RedisKeys.marker(partition, key), RedisKeys.jobs(partition),
-                        RedisKeys.tokenCounter(partition), RedisKeys.stats(partition), RedisKeys.priorityIndex(partition)),
-                        key.value(), "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()))))
-                .onItem().transformToUni(replies -> {
-                    Response plain = replies.get(0);
-                    Response body = plain.get(0);
-                    Response reply = replies.get(1);
-                    ReadOutcome outcome = ReadOutcome.valueOf(reply.get(0).toString());
-                    boolean servesBytes = outcome == ReadOutcome.HIT || outcome == ReadOutcome.STALE;
-                    if (servesBytes && body == null && mayRetry) {
-                        // The two commands are pipelined, not atomic: a write landed between them. Read once more.
-                        LOG.debugf("read of %s raced with a write; reading again", key);
-                        return read(key, false);
-                    }
-                    boolean enqueued = reply.get(2).toInteger() == 1;
-                    String jobId = reply.get(3).toString();
-                    String negativeStatus = reply.get(4).toString();
-                    boolean hasBytes = servesBytes && body != null;
-                    return Uni.createFrom().item(new ReadResult(outcome,
-                            hasBytes ? Optional.of(body.toBytes()) : Optional.empty(),
-                            hasBytes ? nonEmpty(plain.get(1)) : Optional.empty(),
-                            hasBytes ? nonEmpty(plain.get(2)) : Optional.empty(),
-                            Duration.ofMillis(Math.max(0, reply.get(1).toLong())), enqueued,
-                            jobId.isEmpty() ? Optional.empty() : Optional.of(jobId),
-                            negativeStatus.isEmpty() ? Optional.empty() : Optional.of(Integer.valueOf(negativeStatus))));
-                });
+        // The plain half of the read fetches everything an HTTP answer needs, so no second round trip follows, and
+        // enough to tell a fresh copy from a stale one should the bookkeeping half fail.
+        Request plain = Request.cmd(Command.HMGET).arg(image);
+        PLAIN_READ_FIELDS.forEach(plain::arg);
+        Supplier<Request> bookkeeping = () -> FunctionCalls.fcall("pansaar_get", List.of(image,
+                RedisKeys.marker(partition, key), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition),
+                RedisKeys.stats(partition), RedisKeys.priorityIndex(partition)), key.value(), "",
+                String.valueOf(workerConfig.queuedMarkerTtl().toMillis()));
+        return functions.sendEach(List.of(plain, bookkeeping.get()), readRedisTimeout).onItem().transformToUni(replies -> {
+            PipelinedReply fields = replies.get(0);
+            if (!fields.succeeded()) {
+                return Uni.createFrom().failure(fields.failure().get());
+            }
+            PipelinedReply recorded = replies.get(1);
+            if (recorded.succeeded()) {
+                return recordedRead(key, fields.response(), recorded.response(), mayRetry);
+            }
+            Throwable failure = recorded.failure().get();
+            if (!FunctionLibrary.isFunctionMissing(failure)) {
+                return Uni.createFrom().item(unrecorded(key, fields.response(), failure));
+            }
+            // Redis lost the library (a restart without persistence): load it and record the read after all, so a
+            // miss still enqueues its job.
+            return functions.send(() -> List.of(bookkeeping.get())).ifNoItem().after(readRedisTimeout).fail()
+                    .onItem().transformToUni(again -> recordedRead(key, fields.response(), again.get(0), mayRetry))
+                    .onFailure().recoverWithItem(stillFailing -> unrecorded(key, fields.response(), stillFailing));
+        });
+    }
+
+    /** A read's result from the plain read's fields and the bookkeeping function's reply. */
+    private Uni<ReadResult> recordedRead(ImageKey key, Response fields, Response reply, boolean mayRetry) {
+        Response body = fields.get(0);
+        ReadOutcome outcome = ReadOutcome.valueOf(reply.get(0).toString());
+        boolean servesBytes = outcome == ReadOutcome.HIT || outcome == ReadOutcome.STALE;
+        if (servesBytes && body == null && mayRetry) {
+            // The two commands are pipelined, not atomic: a write landed between them. Read once more.
+            LOG.debugf("read of %s raced with a write; reading again", key);
+            return read(key, false);
+        }
+        boolean enqueued = reply.get(2).toInteger() == 1;
+        String jobId = reply.get(3).toString();
+        String negativeStatus = reply.get(4).toString();
+        boolean hasBytes = servesBytes && body != null;
+        return Uni.createFrom().item(new ReadResult(outcome,
+                hasBytes ? Optional.of(body.toBytes()) : Optional.empty(),
+                hasBytes ? nonEmpty(fields.get(1)) : Optional.empty(),
+                hasBytes ? nonEmpty(fields.get(2)) : Optional.empty(),
+                Duration.ofMillis(Math.max(0, reply.get(1).toLong())), enqueued,
+                jobId.isEmpty() ? Optional.empty() : Optional.of(jobId),
+                negativeStatus.isEmpty() ? Optional.empty() : Optional.of(Integer.valueOf(negativeStatus)), true));
+    }
+
+    /**
+     * A read's result from the plain read alone, after the bookkeeping function failed: nothing was counted or
+     * enqueued. Freshness is judged by this process's clock, as the server's was not read.
+     */
+    private ReadResult unrecorded(ImageKey key, Response fields, Throwable bookkeepingFailure) {
+        unrecordedReads.increment();
+        LOG.debugf("the bookkeeping of a read of %s failed (%s); answering from the plain read", key,
+                bookkeepingFailure.getMessage());
+        Optional<String> status = nonEmpty(fields.get(3));
+        Response body = fields.get(0);
+        if (status.isEmpty() || ("ok".equals(status.get()) && body == null)) {
+            return new ReadResult(ReadOutcome.MISS, Optional.empty(), Optional.empty(), Optional.empty(), Duration.ZERO,
+                    false, Optional.empty(), Optional.empty(), false);
+        }
+        if (!"ok".equals(status.get())) {
+            return new ReadResult(ReadOutcome.NEGATIVE, Optional.empty(), Optional.empty(), Optional.empty(),
+                    Duration.ZERO, false, Optional.empty(), Optional.of(Integer.valueOf(status.get())), false);
+        }
+        long freshFor = nonEmpty(fields.get(4)).map(Long::parseLong).orElse(0L) - System.currentTimeMillis();
+        return new ReadResult(freshFor > 0 ? ReadOutcome.HIT : ReadOutcome.STALE, Optional.of(body.toBytes()),
+                nonEmpty(fields.get(1)), nonEmpty(fields.get(2)), Duration.ofMillis(Math.max(0, freshFor)), false,
+                Optional.empty(), Optional.empty(), false);
+    }
+
+    /** Reads answered from the plain read alone because the bookkeeping function failed, since start. */
+    public long unrecordedReads() {
+        return unrecordedReads.sum();
     }
 
     /**

@@ -14,8 +14,10 @@ import java.util.Optional;
  * @param enqueued whether this read enqueued a job (false when one was already pending)
  * @param jobId the job stream entry id when this read enqueued a job
  * @param negativeStatus the origin's status code for {@link ReadOutcome#NEGATIVE}
+ * @param recorded whether the bookkeeping function recorded the read (and could enqueue a job); false when it
+ *        failed and the result comes from the plain read alone
  */
 public record ReadResult(ReadOutcome outcome, Optional<byte[]> body, Optional<String> contentType,
         Optional<String> etag, Duration freshFor, boolean enqueued,
-        Optional<String> jobId, Optional<Integer> negativeStatus) {
+        Optional<String> jobId, Optional<Integer> negativeStatus, boolean recorded) {
 }
