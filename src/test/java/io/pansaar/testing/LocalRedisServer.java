@@ -19,11 +19,13 @@ public final class LocalRedisServer implements AutoCloseable {
 
     private final int port;
     private final Path directory;
-    private final Process process;
+    private final List<String> command;
+    private volatile Process process;
 
-    private LocalRedisServer(int port, Path directory, Process process) {
+    private LocalRedisServer(int port, Path directory, List<String> command, Process process) {
         this.port = port;
         this.directory = directory;
+        this.command = command;
         this.process = process;
     }
 
@@ -45,16 +47,57 @@ public final class LocalRedisServer implements AutoCloseable {
                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.toString(),
                 "--logfile", directory.resolve("redis.log").toString()));
         command.addAll(extraArguments);
-        Process process;
+        LocalRedisServer server = new LocalRedisServer(port, directory, List.copyOf(command), launch(command, directory));
+        server.awaitListening(Duration.ofSeconds(10));
+        return server;
+    }
+
+    /**
+     * Starts a server that writes every change to its append-only file before answering ({@code appendfsync
+     * always}), so {@link #restart()} after a kill brings back everything it acknowledged.
+     */
+    public static LocalRedisServer startPersistent() {
+        return start(List.of("--appendonly", "yes", "--appendfsync", "always"));
+    }
+
+    /** Kills the process (SIGKILL, as a crash) and starts it again on the same port, directory and arguments. */
+    public void restart() {
+        kill();
+        process = launch(command, directory);
+        awaitListening(Duration.ofSeconds(30));
+    }
+
+    /** Stops the process (SIGSTOP): it keeps its connections but answers nothing until {@link #resume()}. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** Lets a paused process run again (SIGCONT). */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
         try {
-            process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(directory.resolve("stdout.log").toFile()).start();
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static Process launch(List<String> command, Path directory) {
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("stdout.log").toFile())).start();
         } catch (IOException e) {
             throw new IllegalStateException("could not start redis-server; install it (Debian: apt-get install redis-server)", e);
         }
-        LocalRedisServer server = new LocalRedisServer(port, directory, process);
-        server.awaitListening(Duration.ofSeconds(10));
-        return server;
     }
 
     public int port() {
@@ -74,6 +117,10 @@ public final class LocalRedisServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (process.isAlive()) {
+            // A stopped process would not act on SIGTERM until continued.
+            resume();
+        }
         process.destroy();
         waitForExit();
         deleteRecursively(directory.toFile());
