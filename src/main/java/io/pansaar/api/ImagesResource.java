@@ -116,7 +116,7 @@ public class ImagesResource {
                     : key + " is not cached, and Redis could not queue its fetch now (out of memory, or restarting); "
                             + "try again after Retry-After",
                     path).toResponse())
-                    .header(HttpHeaders.RETRY_AFTER, retryAfterSeconds())
+                    .header(HttpHeaders.RETRY_AFTER, result.recorded() ? retryAfterSeconds() : REDIS_RETRY_AFTER_SECONDS)
                     .header("Cache-Status", CACHE_NAME + "; fwd=miss").build();
         };
     }

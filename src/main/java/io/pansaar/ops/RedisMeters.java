@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.store.ImageStore;
 import io.pansaar.stream.RedisStreamsConnector;
 import io.pansaar.worker.WorkerStatistics;
 import io.quarkus.runtime.Startup;
@@ -30,7 +31,7 @@ import jakarta.enterprise.context.ApplicationScoped;
  * {@code pansaar_dead_letters}, {@code pansaar_cache_bytes} and {@code pansaar_cache_images} per partition,
  * {@code pansaar_reads_total{result}} and {@code pansaar_cache_events_total{event}} summed over the
  * partitions' statistics hashes. Also {@code pansaar_jobs_total{outcome="dead_lettered"}}, which the
- * stream consumer counts.
+ * stream consumer counts, and {@code pansaar_reads_unrecorded_total}, which the reads of this process count.
  */
 @Startup
 @ApplicationScoped
@@ -54,7 +55,7 @@ public class RedisMeters {
     private final List<Meter> meters = new ArrayList<>();
 
     public RedisMeters(PartitionInspector inspector, MeterRegistry registry, PansaarConfig config,
-            @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector) {
+            @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, ImageStore store) {
         this.inspector = inspector;
         this.connector = connector;
         this.registry = registry;
@@ -78,6 +79,10 @@ public class RedisMeters {
                 FunctionCounter.builder("pansaar.reads", this, redisMeters -> redisMeters.sum(counter))
                         .tag("result", result).description("Reads answered by the cache functions, all processes")
                         .register(registry)));
+        meters.add(FunctionCounter.builder("pansaar.reads.unrecorded", store, ImageStore::unrecordedReads)
+                .description("Reads of this process answered from the plain read alone, because Redis refused the "
+                        + "bookkeeping function (out of memory, library missing); nothing was counted or enqueued")
+                .register(registry));
         meters.add(FunctionCounter.builder(WorkerStatistics.JOBS_METER, this,
                 redisMeters -> redisMeters.connector.deadLettered())
                 .tag("outcome", "dead_lettered").description("Jobs finished by this process, by outcome")
