@@ -20,8 +20,8 @@ public final class LogText {
 
     /**
      * The value with control characters (and the line and paragraph separators) escaped as {@code \n}, {@code \r},
-     * {@code \t} or {@code \\uXXXX}, and backslashes doubled; when longer than {@code maxChars}, its first
-     * {@code maxChars} characters and a note of the full length.
+     * {@code \t} or {@code \\uXXXX}; when longer than {@code maxChars}, its first {@code maxChars} characters and a
+     * note of the full length. Backslashes stay as they are, so text escaped once reads the same when escaped again.
      */
     public static String escape(String value, int maxChars) {
         int shown = Math.min(value.length(), maxChars);
@@ -32,7 +32,6 @@ public final class LogText {
                 case '\n' -> text.append("\\n");
                 case '\r' -> text.append("\\r");
                 case '\t' -> text.append("\\t");
-                case '\\' -> text.append("\\\\");
                 default -> {
                     if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
                         text.append(String.format("\\u%04x", (int) c));

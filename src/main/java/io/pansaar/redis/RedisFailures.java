@@ -23,7 +23,8 @@ public final class RedisFailures {
             "CLUSTERDOWN", "TRYAGAIN", "READONLY", "NOREPLICAS", "NOSCRIPT");
 
     /** What the Vert.x client says when a connection broke, or it has no room for one more call. */
-    private static final List<String> PASSING_CLIENT_MESSAGES = List.of("Connection is closed", "Connection closed",
+    private static final List<String> PASSING_CLIENT_MESSAGES = List.of("CONNECTION_CLOSED", "Connection is closed",
+            "Connection closed",
             "Connection reset", "connection was closed", "waiting queue is full", "Function not found",
             "Cannot connect", "Connection refused");
 

@@ -202,12 +202,14 @@ public final class RedisStreamConsumer {
             LOG.infof("consumer %s reads %d job streams of group %s", settings.consumerName(), settings.partitions(),
                     settings.group());
             readers.forEach(Reader::poll);
+            // A worker that replaces a dead one takes over its jobs at once, not after the first period.
+            reclaimAll(true);
             long claimIdle = settings.claimIdle().toMillis();
             every(Math.max(1, claimIdle / 2), () -> reclaimAll(true));
             every(Math.max(1, claimIdle / 3), this::touchHeld);
         }, failure -> {
             LOG.warnf("could not create consumer group %s on the job streams (%s); trying again in %d ms",
-                    settings.group(), failure.getMessage(), MAX_FAILURE_PAUSE_MILLIS);
+                    settings.group(), problem(failure), MAX_FAILURE_PAUSE_MILLIS);
             after(MAX_FAILURE_PAUSE_MILLIS, this::startWhenGroupsExist);
         });
     }
@@ -295,7 +297,7 @@ public final class RedisStreamConsumer {
             }
             redis.send(Request.cmd(Command.CLIENT).arg("UNBLOCK").arg(blockedClient).arg("TIMEOUT")).subscribe().with(
                     unblocked -> LOG.debugf("ended the blocking read of %s (%s)", settings.consumerName(), unblocked),
-                    failure -> LOG.debugf("CLIENT UNBLOCK for %s failed: %s", settings.consumerName(), failure.getMessage()));
+                    failure -> LOG.debugf("CLIENT UNBLOCK for %s failed: %s", settings.consumerName(), problem(failure)));
             // The read may still have been on its way to the server; try again until the loop is done.
             vertx.setTimer(UNBLOCK_RETRY_MILLIS, id -> unblockUntilFinished());
         }
@@ -358,13 +360,13 @@ public final class RedisStreamConsumer {
 
         private void onFailure(Throwable failure) {
             if (stopping) {
-                LOG.debugf("stream read of %s ended by stop: %s", settings.consumerName(), failure.getMessage());
+                LOG.debugf("stream read of %s ended by stop: %s", settings.consumerName(), problem(failure));
                 finish();
                 return;
             }
             lastFailure.set(failure);
             if (isNoGroup(failure)) {
-                LOG.warnf("job stream or group vanished (%s); consumer %s recreates it", failure.getMessage(),
+                LOG.warnf("job stream or group vanished (%s); consumer %s recreates it", problem(failure),
                         settings.consumerName());
                 createGroups().subscribe().with(created -> poll(), this::pauseThenPoll);
                 return;
@@ -377,11 +379,11 @@ public final class RedisStreamConsumer {
             long pause = Math.min(MAX_FAILURE_PAUSE_MILLIS, FIRST_FAILURE_PAUSE_MILLIS << Math.min(failuresInARow - 1, 10));
             if (failuresInARow == 1) {
                 LOG.warnf("reading the job streams failed for consumer %s (%s); trying again, first in %d ms, then "
-                        + "less often, up to every %d ms", settings.consumerName(), failure.getMessage(), pause,
+                        + "less often, up to every %d ms", settings.consumerName(), problem(failure), pause,
                         MAX_FAILURE_PAUSE_MILLIS);
             } else {
                 LOG.debugf("reading the job streams failed again for consumer %s (%s, %d in a row); next try in %d ms",
-                        settings.consumerName(), failure.getMessage(), failuresInARow, pause);
+                        settings.consumerName(), problem(failure), failuresInARow, pause);
             }
             RedisConnection broken = connection;
             connection = null;
@@ -413,7 +415,7 @@ public final class RedisStreamConsumer {
                 return;
             }
             open.close().subscribe().with(closed -> finished.complete(null), failure -> {
-                LOG.debugf("closing a stream read connection at stop failed: %s", failure.getMessage());
+                LOG.debugf("closing a stream read connection at stop failed: %s", problem(failure));
                 finished.complete(null);
             });
         }
@@ -457,7 +459,7 @@ public final class RedisStreamConsumer {
                 .replaceWithVoid()
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("could not acknowledge job %s (key %s) in %s (%s); it stays pending and is delivered "
-                            + "again after %s", entry.id(), keyOf(entry), entry.stream(), failure.getMessage(),
+                            + "again after %s", entry.id(), keyOf(entry), entry.stream(), problem(failure),
                             settings.claimIdle());
                     return null;
                 })
@@ -496,7 +498,8 @@ public final class RedisStreamConsumer {
                     entry.deliveryCount(), why, delay);
         } else {
             LOG.warnf("job %s (key %s) in %s could not run (%s); trying again in %d ms, delivery %d of %d still",
-                    entry.id(), keyOf(entry), entry.stream(), why, delay, entry.deliveryCount(), settings.maxDeliveries());
+                    entry.id(), keyOf(entry), entry.stream(), LogText.escape(why, LogText.MAX_CHARS), delay,
+                    entry.deliveryCount(), settings.maxDeliveries());
         }
         after(delay, () -> redeliver(entry, counted));
     }
@@ -527,11 +530,11 @@ public final class RedisStreamConsumer {
                         long attempt = held.merge(EntryRef.of(entry), 1, Integer::sum);
                         long delay = settings.backoff().delay(attempt, ThreadLocalRandom.current().nextDouble()).toMillis();
                         LOG.warnf("could not take job %s in %s back for its next delivery (%s); trying again in %d ms",
-                                entry.id(), entry.stream(), failure.getMessage(), delay);
+                                entry.id(), entry.stream(), problem(failure), delay);
                         after(Math.max(1, delay), () -> redeliver(entry, counted));
                     } else {
                         LOG.warnf("could not take job %s in %s back for its next delivery (%s); it stays pending and "
-                                + "is delivered again after %s", entry.id(), entry.stream(), failure.getMessage(),
+                                + "is delivered again after %s", entry.id(), entry.stream(), problem(failure),
                                 settings.claimIdle());
                         release(entry);
                     }
@@ -564,7 +567,7 @@ public final class RedisStreamConsumer {
                 .onFailure().recoverWithItem(failure -> {
                     LOG.warnf("could not move job %s (key %s) in %s to the dead-letter stream (%s); it stays pending "
                             + "and is tried again after %s", entry.id(), keyOf(entry), entry.stream(),
-                            failure.getMessage(), settings.claimIdle());
+                            problem(failure), settings.claimIdle());
                     return null;
                 })
                 .eventually(() -> release(entry));
@@ -582,6 +585,11 @@ public final class RedisStreamConsumer {
     /** How many more entries this consumer may take on: the in-flight bound less what it holds. */
     private int room() {
         return settings.maxInFlight() - held.size();
+    }
+
+    /** A failure's message as a log line may show it: a batch's failure lists one line per command. */
+    private static String problem(Throwable failure) {
+        return LogText.escape(String.valueOf(failure.getMessage()), LogText.MAX_CHARS);
     }
 
     /** The entry's key as a log line may show it: quoted, escaped and cut, since the publisher wrote it. */
@@ -608,13 +616,13 @@ public final class RedisStreamConsumer {
             Uni<Void> reclaimed = Uni.createFrom().deferred(() -> reclaim(current, CURSOR_START));
             Uni<Void> step = periodic ? reclaimed.chain(() -> forgetIdleConsumers(current)) : reclaimed;
             chain = chain.chain(() -> step.onFailure().recoverWithUni(failure -> {
-                LOG.warnf("reclaiming idle jobs of partition %d failed (%s)", current, failure.getMessage());
+                LOG.warnf("reclaiming idle jobs of partition %d failed (%s)", current, problem(failure));
                 return Uni.createFrom().voidItem();
             }));
         }
         chain.eventually(() -> reclaiming.set(false)).subscribe().with(
                 done -> LOG.tracef("reclaim round of %s done", settings.consumerName()),
-                failure -> LOG.warnf("reclaim round of %s failed: %s", settings.consumerName(), failure.getMessage()));
+                failure -> LOG.warnf("reclaim round of %s failed: %s", settings.consumerName(), problem(failure)));
     }
 
     private Uni<Void> reclaim(int partition, String cursor) {
@@ -726,7 +734,7 @@ public final class RedisStreamConsumer {
                     touched -> LOG.tracef("kept %d entries of %s", touched.size(), stream),
                     failure -> LOG.logf(RedisFailures.isPassing(failure) ? Logger.Level.DEBUG : Logger.Level.WARN,
                             "could not keep %d held entries of %s (%s); another consumer may take them over",
-                            ids.size(), stream, failure.getMessage()));
+                            ids.size(), stream, problem(failure)));
         });
     }
 

@@ -48,9 +48,16 @@ final class StreamHarness implements AutoCloseable {
 
     /** Settings with short timings and stream names no other test uses. */
     static StreamSettings settings(int partitions, boolean cluster, int maxDeliveries, Duration claimIdle, Duration block) {
+        return settings(partitions, cluster, maxDeliveries, claimIdle, block,
+                new RetryBackoff(Duration.ofMillis(50), Duration.ofMillis(400)), 64);
+    }
+
+    /** The same, with the given retry backoff and bound on entries held at once. */
+    static StreamSettings settings(int partitions, boolean cluster, int maxDeliveries, Duration claimIdle, Duration block,
+            RetryBackoff backoff, int maxInFlight) {
         String prefix = "test-" + UUID.randomUUID().toString().substring(0, 8);
         return new StreamSettings(StreamNames.prefixed(prefix), partitions, cluster, "worker-" + prefix, maxDeliveries,
-                claimIdle, new RetryBackoff(Duration.ofMillis(50), Duration.ofMillis(400)), 8, block, 1000, 64);
+                claimIdle, backoff, 8, block, 1000, maxInFlight);
     }
 
     /** Starts a consumer on {@code redis}, whose address (one node's, on a cluster) is {@code seedUri}. */

@@ -1,9 +1,12 @@
 package io.pansaar.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -45,9 +48,23 @@ class RegenerationJobTest {
     void rejectsMalformedEntriesWithTheReason() {
         assertMalformed(Map.of("reason", "miss"), "no 'key' field");
         assertMalformed(Map.of("key", "/avatars/u1.png"), "starts with '/'");
-        assertMalformed(Map.of("key", "avatars/u1.png", "reason", "soon"), "unknown job reason 'soon'");
+        assertMalformed(Map.of("key", "avatars/u1.png", "reason", "soon"), "reason 'soon'; it must be miss, refresh or manual");
+        assertMalformed(Map.of("key", "avatars/u1.png", "reason", "miss\r\nFORGED"), "reason 'miss\\r\\nFORGED'");
+        assertMalformed(Map.of("key", "avatars/u1.png", "requested-at", "1\nFORGED"), "requested-at '1\\nFORGED'");
         assertMalformed(Map.of("key", "avatars/u1.png", "requested-at", "yesterday"), "epoch milliseconds");
         assertMalformed(Map.of("key", "avatars/u1.png", "requested-at", "-5"), "epoch milliseconds");
+    }
+
+    @Test
+    void aTraceparentOfAnotherShapeIsDropped() {
+        String valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assertEquals(Optional.of(valid), RegenerationJob.from(entry(Map.of("key", "a/b.png", "traceparent", valid)))
+                .traceparent());
+        for (String hostile : List.of(valid + "\nFORGED", "not a trace context", valid.toUpperCase(Locale.ROOT))) {
+            RegenerationJob job = RegenerationJob.from(entry(Map.of("key", "a/b.png", "traceparent", hostile)));
+            assertEquals(Optional.empty(), job.traceparent(), hostile);
+            assertFalse(job.describe().contains("FORGED"));
+        }
     }
 
     private static void assertMalformed(Map<String, String> fields, String reason) {
