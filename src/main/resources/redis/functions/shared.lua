@@ -140,17 +140,35 @@ local function rememberHistory(index, key, exposure, changes)
   redis.call('ZREM', index.departed, key)
 end
 
+-- The most departed images one departure forgets. Each departure adds at most one, so while the departed are no
+-- more than the images held they stay so; an excess left when held images vanish without departing (a negative
+-- entry replacing one, a lost priority index) shrinks by FORGET_PER_DEPARTURE - 1 per departure and by up to
+-- pansaar.scheduler.batch-size per scheduler tick (pansaar_evict), so "as many as are held" lags by at most that
+-- excess, draining. A constant, so no call's work depends on how large the excess has grown.
+local FORGET_PER_DEPARTURE = 16
+
+-- Forgets the histories of the oldest departed images beyond as many as are held, at most limit of them, one
+-- HDEL each: the number forgotten comes from data, so it is never unpacked into one command's arguments.
+-- Returns how many were forgotten.
+local function forgetExcessDeparted(index, limit)
+  local excess = redis.call('ZCARD', index.departed) - math.max(1, redis.call('ZCARD', index.priority))
+  if excess <= 0 or limit <= 0 then
+    return 0
+  end
+  local forgotten = redis.call('ZRANGE', index.departed, 0, math.min(excess, limit) - 1)
+  for _, key in ipairs(forgotten) do
+    redis.call('HDEL', index.history, key)
+  end
+  redis.call('ZREMRANGEBYRANK', index.departed, 0, #forgotten - 1)
+  return #forgotten
+end
+
 -- Marks an image as gone, keeping its history, and forgets the oldest departed images beyond as many as are held.
 local function departed(index, key, now)
   if redis.call('HEXISTS', index.history, key) == 1 then
     redis.call('ZADD', index.departed, now, key)
   end
-  local excess = redis.call('ZCARD', index.departed) - math.max(1, redis.call('ZCARD', index.priority))
-  if excess > 0 then
-    local forgotten = redis.call('ZRANGE', index.departed, 0, excess - 1)
-    redis.call('ZREMRANGEBYRANK', index.departed, 0, excess - 1)
-    redis.call('HDEL', index.history, unpack(forgotten))
-  end
+  forgetExcessDeparted(index, FORGET_PER_DEPARTURE)
 end
 
 -- Forgets an image's history entirely (the origin says it does not exist).
