@@ -184,6 +184,74 @@ class ImageStoreIT {
         assertNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()));
     }
 
+    @Test
+    void aDepartedSetFarLargerThanTheImagesHeldDrainsWithoutFailingAnyCall() {
+        ImageKey key = uniqueKey("departing");
+        int partition = partition(key);
+        assertEquals(WriteOutcome.WRITTEN, storeImage(key, new byte[] { 1, 2 }, HOUR, MINUTE));
+        // Far more remembered histories than one Lua unpack() takes (about 8000), as after a lost priority index.
+        int ghosts = 20_000;
+        for (int first = 0; first < ghosts; first += 1_000) {
+            List<String> departed = new ArrayList<>(List.of(RedisKeys.departed(partition)));
+            List<String> histories = new ArrayList<>(List.of(RedisKeys.histories(partition)));
+            for (int ghost = first; ghost < first + 1_000; ghost++) {
+                departed.addAll(List.of(String.valueOf(ghost), "tests/ghost-" + ghost + ".png"));
+                histories.addAll(List.of("tests/ghost-" + ghost + ".png", "1000:1"));
+            }
+            redis.execute("ZADD", departed.toArray(String[]::new));
+            redis.execute("HSET", histories.toArray(String[]::new));
+        }
+        long departedBefore = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
+
+        // Evicting the image makes it depart: the call forgets a bounded number of the oldest and succeeds.
+        String holder = "draining-" + UUID.randomUUID();
+        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        PartitionDuties.EvictionReport evicted = duties.evict(partition, holder, Optional.of(0L), 100)
+                .await().atMost(WAIT);
+        assertTrue(evicted.evicted() >= 1, "the image was evicted");
+        long departedAfter = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
+        assertTrue(departedAfter < departedBefore, departedBefore + " departed became " + departedAfter);
+        assertNotNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()), "the newest is remembered");
+        assertNull(redis.execute("HGET", RedisKeys.histories(partition), "tests/ghost-0.png"), "the oldest is forgotten");
+
+        // The next write succeeds, and each scheduler call forgets up to its limit until the excess is gone.
+        assertEquals(WriteOutcome.WRITTEN, storeImage(uniqueKey("after-draining"), new byte[] { 3 }, HOUR, MINUTE));
+        for (int tick = 0; tick < ghosts / 500 + 2; tick++) {
+            duties.evict(partition, holder, Optional.empty(), 500).await().atMost(WAIT);
+        }
+        duties.releaseLease(partition, holder).await().atMost(WAIT);
+        long held = redis.execute("ZCARD", RedisKeys.priorityIndex(partition)).toLong();
+        long remembered = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
+        assertTrue(remembered <= Math.max(1, held), remembered + " departed for " + held + " held");
+        assertNull(redis.execute("HGET", RedisKeys.histories(partition), "tests/ghost-" + (ghosts - 1) + ".png"),
+                "the forgotten images' histories went with them");
+    }
+
+    @Test
+    void aLostOrResetFenceCounterNeverDiscardsTheNextWrite() {
+        for (String damage : List.of("DEL", "SET 0")) {
+            ImageKey key = uniqueKey("fence-lost");
+            for (int write = 0; write < 3; write++) {
+                storeImage(key, new byte[] { (byte) write }, Duration.ofMillis(1), MINUTE);
+            }
+            long storedFence = Long.parseLong(hashField(key, "fence"));
+            String counter = RedisKeys.fence(partition(key));
+            if (damage.equals("DEL")) {
+                redis.execute("DEL", counter);
+            } else {
+                redis.execute("SET", counter, "0");
+            }
+
+            Claim claim = claimNow(key, JobReason.REFRESH);
+            assertTrue(claim.fence() > storedFence, damage + ": fence " + claim.fence() + " after " + storedFence);
+            assertEquals(String.valueOf(claim.fence()), redis.execute("GET", counter).toString(),
+                    "the counter was raised past the stored fence");
+            assertEquals(WriteOutcome.WRITTEN, store.put(key, claim, fetched(new byte[] { 42 }, Optional.empty()), HOUR,
+                    MINUTE, ChangeHistory.NONE).await().atMost(WAIT), damage);
+            assertArrayEquals(new byte[] { 42 }, redis.execute("HGET", image(key), "body").toBytes());
+        }
+    }
+
     private double priorityOf(ImageKey key) {
         return Double.parseDouble(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition(key)), key.value()).toString());
     }
