@@ -37,6 +37,6 @@ redis.register_function{
       evicted = evictOverBudget(index, statsKey, budget, limit, nil, now)
     end
     forgetExcessDeparted(index, limit)
-    return { swept, evicted, tonumber(redis.call('GET', index.bytes)) or 0, redis.call('ZCARD', index.priority) }
+    return { swept, evicted, usedBytes(index), redis.call('ZCARD', index.priority) }
   end
 }

@@ -187,12 +187,42 @@ local function imageKeyBeside(indexKey, key)
   return string.match(indexKey, '^(pansaar:{%d+}:)') .. 'img:' .. key
 end
 
+-- Whether a used-bytes counter holds a byte count: digits only, 18 at most (a count never needs more, and INCRBY
+-- goes on from it). Not one: GET's false for a missing key, a negative number (sizes are never negative), anything
+-- else written by hand.
+local function isCount(value)
+  return type(value) == 'string' and #value <= 18 and string.match(value, '^%d+$') ~= nil
+end
+
+-- The partition's used bytes; 0 while the counter is missing or damaged, until pansaar_repair rebuilds it.
+local function usedBytes(index)
+  local used = redis.call('GET', index.bytes)
+  if isCount(used) then
+    return tonumber(used)
+  end
+  return 0
+end
+
+-- Adds delta to the partition's used bytes. A missing counter is created only while the partition holds no image:
+-- one lost while images are held (evicted under an allkeys-* policy, deleted by hand) stays missing, so
+-- pansaar_repair sees the loss and rebuilds the counter from the image hashes, rather than a write restarting it
+-- from this one image's delta, a wrong count no cheap check could tell from a right one. A counter that holds no
+-- byte count is left alone too: pansaar_repair sees it as long as it stays so, and no write fails on it after it
+-- has written the image.
+local function addUsedBytes(index, delta)
+  local used = redis.call('GET', index.bytes)
+  if isCount(used) or (not used and redis.call('ZCARD', index.priority) == 0) then
+    redis.call('INCRBY', index.bytes, delta)
+  end
+end
+
 -- Records a written image in every index, correcting the used bytes by the change in its size.
 local function indexImage(index, key, size, priority, expiresAt, refreshAt)
-  local previous = tonumber(redis.call('HGET', index.sizes, key)) or 0
+  -- nil, not 0, when absent: an image of 0 bytes is filed in sizes too, so sizes and priority hold the same images.
+  local previous = tonumber(redis.call('HGET', index.sizes, key))
   if previous ~= size then
+    addUsedBytes(index, size - (previous or 0))
     redis.call('HSET', index.sizes, key, size)
-    redis.call('INCRBY', index.bytes, size - previous)
   end
   redis.call('ZADD', index.priority, priority, key)
   redis.call('ZADD', index.expiry, expiresAt, key)
@@ -203,12 +233,18 @@ end
 local function unindexImage(index, key)
   local size = tonumber(redis.call('HGET', index.sizes, key))
   if size then
+    addUsedBytes(index, -size)
     redis.call('HDEL', index.sizes, key)
-    redis.call('DECRBY', index.bytes, size)
   end
   redis.call('ZREM', index.priority, key)
   redis.call('ZREM', index.expiry, key)
   redis.call('ZREM', index.refresh, key)
+end
+
+-- Unindexes an image whose hash is gone (expired, evicted, or never an ok copy), remembering its history.
+local function unindexGone(index, key, now)
+  unindexImage(index, key)
+  departed(index, key, now)
 end
 
 -- Unindexes up to limit images whose hash Redis has expired (or someone deleted) by now, so the used bytes
@@ -220,8 +256,7 @@ local function sweepExpired(index, statsKey, now, limit)
   for _, key in ipairs(due) do
     local ttl = redis.call('PTTL', imageKeyBeside(index.expiry, key))
     if ttl == -2 then
-      unindexImage(index, key)
-      departed(index, key, now)
+      unindexGone(index, key, now)
       swept = swept + 1
     elseif ttl == -1 then
       redis.call('ZADD', index.expiry, '+inf', key)
@@ -239,7 +274,7 @@ end
 -- named keep (the one just written). Returns how many were evicted.
 local function evictOverBudget(index, statsKey, budget, limit, keep, now)
   local evicted = 0
-  while evicted < limit and (tonumber(redis.call('GET', index.bytes)) or 0) > budget do
+  while evicted < limit and usedBytes(index) > budget do
     local lowest = redis.call('ZRANGE', index.priority, 0, 1)
     local victim = lowest[1]
     if victim == keep then
@@ -249,8 +284,7 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now)
       break
     end
     redis.call('DEL', imageKeyBeside(index.priority, victim))
-    unindexImage(index, victim)
-    departed(index, victim, now)
+    unindexGone(index, victim, now)
     evicted = evicted + 1
   end
   if evicted > 0 then
