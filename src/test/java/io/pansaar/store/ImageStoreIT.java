@@ -252,6 +252,65 @@ class ImageStoreIT {
         }
     }
 
+    @Test
+    void aRebuildOfTheSizesWalksOnPastAnImageWhosePriorityRoseBehindItsCursor() {
+        ImageKey first = uniqueKey("walked");
+        int partition = partition(first);
+        List<ImageKey> keys = keysInPartition(partition, first, 6);
+        for (int index = 0; index < keys.size(); index++) {
+            assertEquals(WriteOutcome.WRITTEN, storeImage(keys.get(index), everyByteValue(100 + 10 * index), HOUR, MINUTE));
+        }
+        String holder = "repairing-" + UUID.randomUUID();
+        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        assertEquals(PartitionDuties.RepairOutcome.CONSISTENT, duties.repair(partition, holder, 2).await().atMost(WAIT).outcome());
+        redis.execute("DEL", RedisKeys.sizes(partition));
+
+        PartitionDuties.RepairReport started = duties.repair(partition, holder, 2).await().atMost(WAIT);
+        assertEquals(PartitionDuties.RepairOutcome.REPAIRING, started.outcome());
+        assertEquals(2, started.visited());
+        assertTrue(started.damage().orElseThrow().startsWith("sizes holds 0 images"), started.toString());
+        // Hits lift the image at the cursor to the top of the priority index, past every image not yet visited
+        // (other tests' images in this partition have had three hits at most).
+        String cursor = redis.execute("HGET", RedisKeys.repairState(partition), "member").toString();
+        for (int hit = 0; hit < 10; hit++) {
+            assertEquals(ReadOutcome.HIT, read(ImageKey.of(cursor)).outcome());
+        }
+        assertEquals(cursor, redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "-1", "-1").get(0).toString());
+
+        PartitionDuties.RepairReport report = started;
+        for (int call = 0; call < 1_000 && report.outcome() != PartitionDuties.RepairOutcome.REPAIRED; call++) {
+            report = duties.repair(partition, holder, 2).await().atMost(WAIT);
+            assertTrue(report.damage().isEmpty(), "no new damage: " + report);
+        }
+        duties.releaseLease(partition, holder).await().atMost(WAIT);
+        assertEquals(PartitionDuties.RepairOutcome.REPAIRED, report.outcome());
+
+        // Every indexed image is in sizes with its hash's size, and the counter is their sum.
+        Map<String, String> expected = new HashMap<>();
+        long sum = 0;
+        for (Response member : redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "0", "-1")) {
+            String size = redis.execute("HGET", RedisKeys.image(partition, ImageKey.of(member.toString())), "size")
+                    .toString();
+            expected.put(member.toString(), size);
+            sum += Long.parseLong(size);
+        }
+        assertEquals(expected, redis.hash(String.class).hgetall(RedisKeys.sizes(partition)));
+        assertEquals(String.valueOf(sum), redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
+        assertEquals(0L, redis.execute("EXISTS", RedisKeys.repairState(partition)).toLong());
+    }
+
+    /** {@code count} keys of the partition, starting with {@code first}. */
+    private List<ImageKey> keysInPartition(int partition, ImageKey first, int count) {
+        List<ImageKey> keys = new ArrayList<>(List.of(first));
+        while (keys.size() < count) {
+            ImageKey candidate = uniqueKey("walked");
+            if (partition(candidate) == partition) {
+                keys.add(candidate);
+            }
+        }
+        return keys;
+    }
+
     private double priorityOf(ImageKey key) {
         return Double.parseDouble(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition(key)), key.value()).toString());
     }
