@@ -14,12 +14,10 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.pansaar.testing.LocalRedisServer;
-import io.vertx.mutiny.core.Vertx;
+import io.pansaar.testing.LocalRedisConnection;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
@@ -29,23 +27,8 @@ class EvictionPolicyCheckIT {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    private static LocalRedisServer server;
-    private static Vertx vertx;
-    private static Redis redis;
-
-    @BeforeAll
-    static void start() {
-        server = LocalRedisServer.start();
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, server.uri());
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-        vertx.closeAndAwait();
-        server.close();
-    }
+    @RegisterExtension
+    static final LocalRedisConnection CONNECTION = new LocalRedisConnection();
 
     @Test
     void anAllKeysPolicyIsLoggedAsOneWarningAndTheOthersAreNot() {
@@ -69,7 +52,7 @@ class EvictionPolicyCheckIT {
         Logger logger = Logger.getLogger(EvictionPolicyCheck.class.getName());
         logger.addHandler(collector);
         try {
-            EvictionPolicyCheck check = new EvictionPolicyCheck(redis);
+            EvictionPolicyCheck check = new EvictionPolicyCheck(CONNECTION.redis());
             setPolicy("allkeys-lru");
             Optional<String> warning = check.warning().await().atMost(WAIT);
             assertTrue(warning.orElseThrow().contains("allkeys-lru"), warning.toString());
@@ -92,10 +75,11 @@ class EvictionPolicyCheckIT {
     @Test
     void saysNothingWhereConfigIsRefused() {
         // As on managed Redis services: this user may run every command but CONFIG.
-        redis.send(Request.cmd(Command.ACL).arg("SETUSER").arg("app").arg("on").arg(">app-secret").arg("~*").arg("&*")
+        CONNECTION.redis().send(Request.cmd(Command.ACL).arg("SETUSER").arg("app").arg("on").arg(">app-secret").arg("~*").arg("&*")
                 .arg("+@all").arg("-config")).await().atMost(WAIT);
         setPolicy("allkeys-lfu");
-        Redis restricted = Redis.createClient(vertx, "redis://app:app-secret@127.0.0.1:" + server.port());
+        Redis restricted = Redis.createClient(CONNECTION.vertx(),
+                "redis://app:app-secret@127.0.0.1:" + CONNECTION.server().port());
         try {
             assertEquals("PONG", restricted.send(Request.cmd(Command.PING)).await().atMost(WAIT).toString());
             RuntimeException refused = assertThrows(RuntimeException.class,
@@ -111,6 +95,6 @@ class EvictionPolicyCheckIT {
     }
 
     private static void setPolicy(String policy) {
-        redis.send(Request.cmd(Command.CONFIG).arg("SET").arg("maxmemory-policy").arg(policy)).await().atMost(WAIT);
+        CONNECTION.redis().send(Request.cmd(Command.CONFIG).arg("SET").arg("maxmemory-policy").arg(policy)).await().atMost(WAIT);
     }
 }
