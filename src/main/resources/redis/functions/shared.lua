@@ -187,11 +187,11 @@ local function imageKeyBeside(indexKey, key)
   return string.match(indexKey, '^(pansaar:{%d+}:)') .. 'img:' .. key
 end
 
--- Whether a used-bytes counter holds a byte count: digits only, 18 at most (a count never needs more, and INCRBY
--- goes on from it). Not one: GET's false for a missing key, a negative number (sizes are never negative), anything
--- else written by hand.
+-- Whether a used-bytes counter holds a byte count INCRBY goes on from: 0, or up to 18 digits without a leading zero
+-- (a count never needs more). Not one: GET's false for a missing key, a negative number (sizes are never negative),
+-- anything else written by hand.
 local function isCount(value)
-  return type(value) == 'string' and #value <= 18 and string.match(value, '^%d+$') ~= nil
+  return type(value) == 'string' and #value <= 18 and (value == '0' or string.match(value, '^[1-9]%d*$') ~= nil)
 end
 
 -- The partition's used bytes; 0 while the counter is missing or damaged, until pansaar_repair rebuilds it.
