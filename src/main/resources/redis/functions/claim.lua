@@ -2,7 +2,7 @@
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
--- KEYS[3] fence counter   pansaar:{p}:fence
+-- KEYS[3] fence counter   pansaar:{p}:fence (raised past the image's stored fence when it is behind: lost or reset)
 -- KEYS[4] statistics      pansaar:{p}:stats (jobs-processed, and jobs-deduplicated when no fetch is needed)
 -- KEYS[5] histories       pansaar:{p}:history (the change history of an image that was evicted or expired)
 -- ARGV[1] claim token (the job's token when it has one, so a retried job keeps its identity)
@@ -59,7 +59,7 @@ redis.register_function{
     local now = serverTimeMillis()
 
     local entry = redis.call('HMGET', imageKey, 'status', 'fetched-at', 'fresh-until', 'etag', 'last-modified',
-      'exposure', 'changes', 'digest')
+      'exposure', 'changes', 'digest', 'fence')
     local marker = redis.call('GET', markerKey)
     local why = satisfiedBecause(entry, requestedAt, reason, now)
     if why then
@@ -77,8 +77,17 @@ redis.register_function{
       return { 'BUSY', string.sub(marker, 10), redis.call('PTTL', markerKey) }
     end
 
-    redis.call('SET', markerKey, 'fetching:' .. token, 'PX', fetchLease)
+    -- INCR before any write: should the counter hold something other than an integer, the call fails having
+    -- changed nothing.
     local fence = redis.call('INCR', fenceCounterKey)
+    local storedFence = tonumber(entry[9])
+    if storedFence ~= nil and fence <= storedFence then
+      -- The counter was evicted or reset since the stored copy was written: a fence at or below the stored one
+      -- would make this claim's write a STALE_WRITE, so the counter moves on past it.
+      fence = storedFence + 1
+      redis.call('SET', fenceCounterKey, fence)
+    end
+    redis.call('SET', markerKey, 'fetching:' .. token, 'PX', fetchLease)
     count(statsKey, 'jobs-processed')
     if entry[1] ~= 'ok' then
       local exposure, changes = '', ''

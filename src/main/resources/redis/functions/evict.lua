@@ -1,6 +1,7 @@
 -- pansaar_evict: the scheduler's memory duty for one partition. Unindexes images Redis has expired, so the
 -- used bytes count only images that exist, then deletes the lowest-priority images while the partition is
--- over its byte budget. Each step is O(log n) in the partition's images: nothing is scanned.
+-- over its byte budget, then forgets the histories of departed images beyond as many as are held. Each step is
+-- O(log n) in the partition's images and handles at most ARGV[3] of them: nothing is scanned.
 --
 -- KEYS[1] lease           pansaar:{p}:lease (the caller must hold it)
 -- KEYS[2] statistics      pansaar:{p}:stats (expired, evicted)
@@ -13,7 +14,7 @@
 -- KEYS[9] departed        pansaar:{p}:departed
 -- ARGV[1] lease holder
 -- ARGV[2] the partition's byte budget; empty: no budget, only the sweep runs
--- ARGV[3] the most images this call sweeps and the most it evicts
+-- ARGV[3] the most images this call sweeps, the most it evicts and the most departed histories it forgets
 --
 -- Returns {swept, evicted, used bytes after, images indexed after}
 -- Errors: PANSAAR_BAD_ARGUMENT, PANSAAR_NOT_LEASE_HOLDER
@@ -35,6 +36,7 @@ redis.register_function{
     if budget >= 0 then
       evicted = evictOverBudget(index, statsKey, budget, limit, nil, now)
     end
-    return { swept, evicted, tonumber(redis.call('GET', index.bytes)) or 0, redis.call('ZCARD', index.priority) }
+    forgetExcessDeparted(index, limit)
+    return { swept, evicted, usedBytes(index), redis.call('ZCARD', index.priority) }
   end
 }

@@ -140,17 +140,35 @@ local function rememberHistory(index, key, exposure, changes)
   redis.call('ZREM', index.departed, key)
 end
 
+-- The most departed images one departure forgets. Each departure adds at most one, so while the departed are no
+-- more than the images held they stay so; an excess left when held images vanish without departing (a negative
+-- entry replacing one, a lost priority index) shrinks by FORGET_PER_DEPARTURE - 1 per departure and by up to
+-- pansaar.scheduler.batch-size per scheduler tick (pansaar_evict), so "as many as are held" lags by at most that
+-- excess, draining. A constant, so no call's work depends on how large the excess has grown.
+local FORGET_PER_DEPARTURE = 16
+
+-- Forgets the histories of the oldest departed images beyond as many as are held, at most limit of them, one
+-- HDEL each: the number forgotten comes from data, so it is never unpacked into one command's arguments.
+-- Returns how many were forgotten.
+local function forgetExcessDeparted(index, limit)
+  local excess = redis.call('ZCARD', index.departed) - math.max(1, redis.call('ZCARD', index.priority))
+  if excess <= 0 or limit <= 0 then
+    return 0
+  end
+  local forgotten = redis.call('ZRANGE', index.departed, 0, math.min(excess, limit) - 1)
+  for _, key in ipairs(forgotten) do
+    redis.call('HDEL', index.history, key)
+  end
+  redis.call('ZREMRANGEBYRANK', index.departed, 0, #forgotten - 1)
+  return #forgotten
+end
+
 -- Marks an image as gone, keeping its history, and forgets the oldest departed images beyond as many as are held.
 local function departed(index, key, now)
   if redis.call('HEXISTS', index.history, key) == 1 then
     redis.call('ZADD', index.departed, now, key)
   end
-  local excess = redis.call('ZCARD', index.departed) - math.max(1, redis.call('ZCARD', index.priority))
-  if excess > 0 then
-    local forgotten = redis.call('ZRANGE', index.departed, 0, excess - 1)
-    redis.call('ZREMRANGEBYRANK', index.departed, 0, excess - 1)
-    redis.call('HDEL', index.history, unpack(forgotten))
-  end
+  forgetExcessDeparted(index, FORGET_PER_DEPARTURE)
 end
 
 -- Forgets an image's history entirely (the origin says it does not exist).
@@ -169,12 +187,42 @@ local function imageKeyBeside(indexKey, key)
   return string.match(indexKey, '^(pansaar:{%d+}:)') .. 'img:' .. key
 end
 
+-- Whether a used-bytes counter holds a byte count INCRBY goes on from: 0, or up to 18 digits without a leading zero
+-- (a count never needs more). Not one: GET's false for a missing key, a negative number (sizes are never negative),
+-- anything else written by hand.
+local function isCount(value)
+  return type(value) == 'string' and #value <= 18 and (value == '0' or string.match(value, '^[1-9]%d*$') ~= nil)
+end
+
+-- The partition's used bytes; 0 while the counter is missing or damaged, until pansaar_repair rebuilds it.
+local function usedBytes(index)
+  local used = redis.call('GET', index.bytes)
+  if isCount(used) then
+    return tonumber(used)
+  end
+  return 0
+end
+
+-- Adds delta to the partition's used bytes. A missing counter is created only while the partition holds no image:
+-- one lost while images are held (evicted under an allkeys-* policy, deleted by hand) stays missing, so
+-- pansaar_repair sees the loss and rebuilds the counter from the image hashes, rather than a write restarting it
+-- from this one image's delta, a wrong count no cheap check could tell from a right one. A counter that holds no
+-- byte count is left alone too: pansaar_repair sees it as long as it stays so, and no write fails on it after it
+-- has written the image.
+local function addUsedBytes(index, delta)
+  local used = redis.call('GET', index.bytes)
+  if isCount(used) or (not used and redis.call('ZCARD', index.priority) == 0) then
+    redis.call('INCRBY', index.bytes, delta)
+  end
+end
+
 -- Records a written image in every index, correcting the used bytes by the change in its size.
 local function indexImage(index, key, size, priority, expiresAt, refreshAt)
-  local previous = tonumber(redis.call('HGET', index.sizes, key)) or 0
+  -- nil, not 0, when absent: an image of 0 bytes is filed in sizes too, so sizes and priority hold the same images.
+  local previous = tonumber(redis.call('HGET', index.sizes, key))
   if previous ~= size then
+    addUsedBytes(index, size - (previous or 0))
     redis.call('HSET', index.sizes, key, size)
-    redis.call('INCRBY', index.bytes, size - previous)
   end
   redis.call('ZADD', index.priority, priority, key)
   redis.call('ZADD', index.expiry, expiresAt, key)
@@ -185,12 +233,18 @@ end
 local function unindexImage(index, key)
   local size = tonumber(redis.call('HGET', index.sizes, key))
   if size then
+    addUsedBytes(index, -size)
     redis.call('HDEL', index.sizes, key)
-    redis.call('DECRBY', index.bytes, size)
   end
   redis.call('ZREM', index.priority, key)
   redis.call('ZREM', index.expiry, key)
   redis.call('ZREM', index.refresh, key)
+end
+
+-- Unindexes an image whose hash is gone (expired, evicted, or never an ok copy), remembering its history.
+local function unindexGone(index, key, now)
+  unindexImage(index, key)
+  departed(index, key, now)
 end
 
 -- Unindexes up to limit images whose hash Redis has expired (or someone deleted) by now, so the used bytes
@@ -202,8 +256,7 @@ local function sweepExpired(index, statsKey, now, limit)
   for _, key in ipairs(due) do
     local ttl = redis.call('PTTL', imageKeyBeside(index.expiry, key))
     if ttl == -2 then
-      unindexImage(index, key)
-      departed(index, key, now)
+      unindexGone(index, key, now)
       swept = swept + 1
     elseif ttl == -1 then
       redis.call('ZADD', index.expiry, '+inf', key)
@@ -221,7 +274,7 @@ end
 -- named keep (the one just written). Returns how many were evicted.
 local function evictOverBudget(index, statsKey, budget, limit, keep, now)
   local evicted = 0
-  while evicted < limit and (tonumber(redis.call('GET', index.bytes)) or 0) > budget do
+  while evicted < limit and usedBytes(index) > budget do
     local lowest = redis.call('ZRANGE', index.priority, 0, 1)
     local victim = lowest[1]
     if victim == keep then
@@ -231,8 +284,7 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now)
       break
     end
     redis.call('DEL', imageKeyBeside(index.priority, victim))
-    unindexImage(index, victim)
-    departed(index, victim, now)
+    unindexGone(index, victim, now)
     evicted = evicted + 1
   end
   if evicted > 0 then

@@ -48,7 +48,7 @@ public record StatusReport(Worker worker, Library library, ProcessTotals process
      */
     public record Totals(long jobsProcessed, long jobsDeduplicated, long regenerated, long notModified, long negative,
             long failed, long deadLettered, long hits, long staleHits, long misses, long negativeHits, long evicted,
-            long expired, long refreshedEarly, long refreshSkipped, long usedBytes, long images) {
+            long expired, long refreshedEarly, long refreshSkipped, long repaired, long usedBytes, long images) {
 
         /** The sums of the partitions' statistics hashes and memory figures. */
         public static Totals of(List<PartitionState> partitions) {
@@ -57,7 +57,7 @@ public record StatusReport(Worker worker, Library library, ProcessTotals process
                     sum(partitions, "failed"), sum(partitions, "dead-lettered"), sum(partitions, "hits"),
                     sum(partitions, "stale-hits"), sum(partitions, "misses"), sum(partitions, "negative-hits"),
                     sum(partitions, "evicted"), sum(partitions, "expired"), sum(partitions, "refreshed-early"),
-                    sum(partitions, "refresh-skipped"),
+                    sum(partitions, "refresh-skipped"), sum(partitions, "repaired"),
                     partitions.stream().mapToLong(partition -> partition.memory().usedBytes()).sum(),
                     partitions.stream().mapToLong(partition -> partition.memory().images()).sum());
         }

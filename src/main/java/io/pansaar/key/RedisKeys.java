@@ -113,6 +113,14 @@ public final class RedisKeys {
         return all;
     }
 
+    /**
+     * Partition p's repair state: while the scheduler rebuilds the partition's sizes and used bytes, where its walk
+     * of the priority index has got to.
+     */
+    public static String repairState(int partition) {
+        return partitionPrefix(partition) + "repair";
+    }
+
     /** Partition p's scheduler lease: the holder alone runs the partition's duties. */
     public static String lease(int partition) {
         return partitionPrefix(partition) + "lease";

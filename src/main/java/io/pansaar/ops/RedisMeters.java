@@ -45,7 +45,7 @@ public class RedisMeters {
 
     /** The scheduler's counters of {@code pansaar:{p}:stats} and their tag values. */
     private static final Map<String, String> CACHE_COUNTERS = Map.of("evicted", "evicted", "expired", "expired",
-            "refreshed-early", "refreshed_early", "refresh-skipped", "refresh_skipped");
+            "refreshed-early", "refreshed_early", "refresh-skipped", "refresh_skipped", "repaired", "repaired");
 
     private final PartitionInspector inspector;
     /** Kept here because meters hold their state objects only weakly. */
@@ -73,7 +73,7 @@ public class RedisMeters {
         }
         CACHE_COUNTERS.forEach((counter, event) -> meters.add(
                 FunctionCounter.builder("pansaar.cache.events", this, redisMeters -> redisMeters.sum(counter))
-                        .tag("event", event).description("Evictions, sweeps and early refreshes, all processes")
+                        .tag("event", event).description("Evictions, sweeps, early refreshes and repairs, all processes")
                         .register(registry)));
         READ_COUNTERS.forEach((counter, result) -> meters.add(
                 FunctionCounter.builder("pansaar.reads", this, redisMeters -> redisMeters.sum(counter))

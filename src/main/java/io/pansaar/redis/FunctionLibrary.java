@@ -46,14 +46,15 @@ import jakarta.inject.Inject;
 public class FunctionLibrary {
 
     /** Raised with every change to a function's keys, arguments or replies, so old and new deployments cannot clash. */
-    public static final int API_VERSION = 2;
+    public static final int API_VERSION = 3;
 
     public static final String LIBRARY_NAME = "pansaar";
 
     /** The function files, in load order. A new function gets a file here. */
     static final List<String> SOURCES = List.of("version.lua", "get.lua", "enqueue.lua", "claim.lua", "put.lua",
             "revalidated.lua", "put_negative.lua", "release.lua", "dead_letter.lua", "retry_dead_letter.lua",
-            "forget_consumer.lua", "lease.lua", "evict.lua", "refresh_due.lua", "refresh_early.lua", "workers.lua");
+            "forget_consumer.lua", "lease.lua", "evict.lua", "refresh_due.lua", "refresh_early.lua", "workers.lua",
+            "repair.lua");
 
     /** Helpers shared by the function files; registers no function and is loaded first, outside any block. */
     static final String SHARED_SOURCE = "shared.lua";

@@ -10,12 +10,35 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** The Redis side of one partition's scheduler duties: its lease, eviction and sweep, and early refresh. */
+/**
+ * The Redis side of one partition's scheduler duties: its lease, the repair of its byte accounting, eviction and
+ * sweep, and early refresh.
+ */
 @ApplicationScoped
 public class PartitionDuties {
 
     /** What one eviction call did: images swept and evicted, and the partition's bytes and images after it. */
     public record EvictionReport(long swept, long evicted, long usedBytes, long images) {
+    }
+
+    /** Where a partition's byte accounting stands after one repair call. */
+    public enum RepairOutcome {
+        /** No rebuild runs and the checks found nothing wrong. */
+        CONSISTENT,
+        /** A rebuild runs and goes on at the next call. */
+        REPAIRING,
+        /** This call finished a rebuild: the used bytes are the sum of the sizes again. */
+        REPAIRED
+    }
+
+    /**
+     * What one repair call did.
+     *
+     * @param outcome where the partition's byte accounting stands
+     * @param visited images this call visited
+     * @param damage what this call found wrong when it started a rebuild; empty when it started none
+     */
+    public record RepairReport(RepairOutcome outcome, long visited, Optional<String> damage) {
     }
 
     /**
@@ -73,6 +96,17 @@ public class PartitionDuties {
                 String.valueOf(limit))
                 .onItem().transform(reply -> new EvictionReport(reply.get(0).toLong(), reply.get(1).toLong(),
                         reply.get(2).toLong(), reply.get(3).toLong()));
+    }
+
+    /**
+     * Checks that the partition's sizes and used bytes agree with its priority index and, when they do not or a
+     * rebuild is under way, rebuilds them from up to {@code limit} image hashes.
+     */
+    public Uni<RepairReport> repair(int partition, String holder, int limit) {
+        return functions.call("pansaar_repair", RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
+                RedisKeys.stats(partition), RedisKeys.repairState(partition)), holder, String.valueOf(limit))
+                .onItem().transform(reply -> new RepairReport(RepairOutcome.valueOf(reply.get(0).toString()),
+                        reply.get(1).toLong(), text(reply.get(2))));
     }
 
     /** Lists up to {@code limit} images due for an early refresh, the longest due first. */

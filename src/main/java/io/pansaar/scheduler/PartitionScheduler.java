@@ -30,6 +30,8 @@ import jakarta.inject.Singleton;
  * giving up the rest for the others to take. Every tick, for every partition whose lease this worker takes or
  * renews:
  * <ol>
+ * <li>repair: check in O(1) that the partition's sizes and used bytes agree with its index (Redis may have evicted
+ * them), and when they do not, rebuild them from the image hashes, a batch per tick;</li>
  * <li>evict: unindex images Redis expired, then delete the lowest-priority images while the partition is over
  * its share of {@code pansaar.memory-budget};</li>
  * <li>refresh early: of the images due (XFetch), enqueue a refresh for those expected to be read again within
@@ -142,6 +144,7 @@ public class PartitionScheduler {
             refreshBudgets.remove(partition);
             return false;
         }
+        repair(partition);
         PartitionDuties.EvictionReport report = duties.evict(partition, holder, partitionBudget, batchSize)
                 .await().atMost(REDIS_TIMEOUT);
         if (report.evicted() > 0 || report.swept() > 0) {
@@ -150,6 +153,17 @@ public class PartitionScheduler {
         }
         refreshEarly(partition);
         return true;
+    }
+
+    /** Runs before eviction, so that a rebuild finished in this tick gives eviction the right figures at once. */
+    private void repair(int partition) {
+        PartitionDuties.RepairReport report = duties.repair(partition, holder, batchSize).await().atMost(REDIS_TIMEOUT);
+        report.damage().ifPresent(damage -> LOG.warnf("partition %d: %s; rebuilding the sizes and used bytes from the "
+                + "image hashes, %d images per tick (is Redis' maxmemory-policy allkeys-*? see README, Redis keys)",
+                partition, damage, batchSize));
+        if (report.outcome() == PartitionDuties.RepairOutcome.REPAIRED) {
+            LOG.infof("partition %d: sizes and used bytes rebuilt", partition);
+        }
     }
 
     private void refreshEarly(int partition) {

@@ -7,14 +7,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.pansaar.algorithm.PriorityVectors;
-import io.pansaar.testing.LocalRedisServer;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.redis.client.Redis;
+import io.pansaar.testing.LocalRedisConnection;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Command;
 
@@ -25,23 +22,8 @@ import io.vertx.mutiny.redis.client.Command;
  */
 class PriorityVectorsIT {
 
-    private static LocalRedisServer server;
-    private static Vertx vertx;
-    private static Redis redis;
-
-    @BeforeAll
-    static void start() {
-        server = LocalRedisServer.start();
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, "redis://127.0.0.1:" + server.port());
-    }
-
-    @AfterAll
-    static void stop() {
-        redis.close();
-        vertx.closeAndAwait();
-        server.close();
-    }
+    @RegisterExtension
+    static final LocalRedisConnection CONNECTION = new LocalRedisConnection();
 
     @Test
     void luaMatchesEverySharedVector() throws IOException {
@@ -49,7 +31,7 @@ class PriorityVectorsIT {
         String script = sharedLua() + "\nlocal before = ARGV[1] ~= '' and tonumber(ARGV[1]) or nil\n"
                 + "return formatScore(scoreAfterRequest(before, tonumber(ARGV[2]), tonumber(ARGV[3])))\n";
         for (PriorityVectors.Vector vector : PriorityVectors.all()) {
-            String reply = redis.send(Request.cmd(Command.EVAL).arg(script).arg(0)
+            String reply = CONNECTION.redis().send(Request.cmd(Command.EVAL).arg(script).arg(0)
                     .arg(vector.scoreBefore().orElse("")).arg(vector.nowMillis()).arg(vector.halfLifeMillis()))
                     .await().atMost(Duration.ofSeconds(10)).toString();
             double actual = Double.parseDouble(reply);

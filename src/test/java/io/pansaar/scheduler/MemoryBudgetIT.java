@@ -6,24 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
-import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
-import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.RedisKeys;
-import io.pansaar.store.Claim;
-import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageStore;
-import io.pansaar.store.JobReason;
-import io.pansaar.store.WriteOutcome;
 import io.pansaar.testing.PartitionCounters;
 import io.pansaar.testing.RedisServerResource;
-import io.pansaar.testing.TestImages;
+import io.pansaar.testing.StoredImages;
 import io.pansaar.testing.TestKeys;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -107,12 +100,7 @@ class MemoryBudgetIT {
     }
 
     private void write(ImageKey key, int size, Duration freshTtl) {
-        Claim claim = store.claim(key, UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MISS)
-                .await().atMost(WAIT);
-        FetchedImage image = FetchedImage.of(TestImages.png(size), "image/png", Optional.empty(), Optional.empty(),
-                Duration.ofMillis(5));
-        assertEquals(WriteOutcome.WRITTEN,
-                store.put(key, claim, image, freshTtl, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+        StoredImages.write(store, key, size, freshTtl);
     }
 
     /** The bytes of every image hash that exists, read from the hashes themselves. */

@@ -151,6 +151,8 @@ class PartitionLeaseIT {
         assertEquals(FunctionError.NOT_LEASE_HOLDER, refused.error());
         assertThrows(FunctionCallException.class,
                 () -> duties.refreshEarly(partition, former, 1000, 1, List.of(), List.of("any")).await().atMost(WAIT));
+        assertEquals(FunctionError.NOT_LEASE_HOLDER, assertThrows(FunctionCallException.class,
+                () -> duties.repair(partition, former, 10).await().atMost(WAIT)).error());
         duties.releaseLease(partition, successor).await().atMost(WAIT);
     }
 }

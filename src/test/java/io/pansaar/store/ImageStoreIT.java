@@ -184,6 +184,133 @@ class ImageStoreIT {
         assertNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()));
     }
 
+    @Test
+    void aDepartedSetFarLargerThanTheImagesHeldDrainsWithoutFailingAnyCall() {
+        ImageKey key = uniqueKey("departing");
+        int partition = partition(key);
+        assertEquals(WriteOutcome.WRITTEN, storeImage(key, new byte[] { 1, 2 }, HOUR, MINUTE));
+        // Far more remembered histories than one Lua unpack() takes (about 8000), as after a lost priority index.
+        int ghosts = 20_000;
+        for (int first = 0; first < ghosts; first += 1_000) {
+            List<String> departed = new ArrayList<>(List.of(RedisKeys.departed(partition)));
+            List<String> histories = new ArrayList<>(List.of(RedisKeys.histories(partition)));
+            for (int ghost = first; ghost < first + 1_000; ghost++) {
+                departed.addAll(List.of(String.valueOf(ghost), "tests/ghost-" + ghost + ".png"));
+                histories.addAll(List.of("tests/ghost-" + ghost + ".png", "1000:1"));
+            }
+            redis.execute("ZADD", departed.toArray(String[]::new));
+            redis.execute("HSET", histories.toArray(String[]::new));
+        }
+        long departedBefore = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
+
+        // Evicting the image makes it depart: the call forgets a bounded number of the oldest and succeeds.
+        String holder = "draining-" + UUID.randomUUID();
+        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        PartitionDuties.EvictionReport evicted = duties.evict(partition, holder, Optional.of(0L), 100)
+                .await().atMost(WAIT);
+        assertTrue(evicted.evicted() >= 1, "the image was evicted");
+        long departedAfter = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
+        assertTrue(departedAfter < departedBefore, departedBefore + " departed became " + departedAfter);
+        assertNotNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()), "the newest is remembered");
+        assertNull(redis.execute("HGET", RedisKeys.histories(partition), "tests/ghost-0.png"), "the oldest is forgotten");
+
+        // The next write succeeds, and each scheduler call forgets up to its limit until the excess is gone.
+        assertEquals(WriteOutcome.WRITTEN, storeImage(uniqueKey("after-draining"), new byte[] { 3 }, HOUR, MINUTE));
+        for (int tick = 0; tick < ghosts / 500 + 2; tick++) {
+            duties.evict(partition, holder, Optional.empty(), 500).await().atMost(WAIT);
+        }
+        duties.releaseLease(partition, holder).await().atMost(WAIT);
+        long held = redis.execute("ZCARD", RedisKeys.priorityIndex(partition)).toLong();
+        long remembered = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
+        assertTrue(remembered <= Math.max(1, held), remembered + " departed for " + held + " held");
+        assertNull(redis.execute("HGET", RedisKeys.histories(partition), "tests/ghost-" + (ghosts - 1) + ".png"),
+                "the forgotten images' histories went with them");
+    }
+
+    @Test
+    void aLostOrResetFenceCounterNeverDiscardsTheNextWrite() {
+        for (String damage : List.of("DEL", "SET 0")) {
+            ImageKey key = uniqueKey("fence-lost");
+            for (int write = 0; write < 3; write++) {
+                storeImage(key, new byte[] { (byte) write }, Duration.ofMillis(1), MINUTE);
+            }
+            long storedFence = Long.parseLong(hashField(key, "fence"));
+            String counter = RedisKeys.fence(partition(key));
+            if (damage.equals("DEL")) {
+                redis.execute("DEL", counter);
+            } else {
+                redis.execute("SET", counter, "0");
+            }
+
+            Claim claim = claimNow(key, JobReason.REFRESH);
+            assertTrue(claim.fence() > storedFence, damage + ": fence " + claim.fence() + " after " + storedFence);
+            assertEquals(String.valueOf(claim.fence()), redis.execute("GET", counter).toString(),
+                    "the counter was raised past the stored fence");
+            assertEquals(WriteOutcome.WRITTEN, store.put(key, claim, fetched(new byte[] { 42 }, Optional.empty()), HOUR,
+                    MINUTE, ChangeHistory.NONE).await().atMost(WAIT), damage);
+            assertArrayEquals(new byte[] { 42 }, redis.execute("HGET", image(key), "body").toBytes());
+        }
+    }
+
+    @Test
+    void aRebuildOfTheSizesWalksOnPastAnImageWhosePriorityRoseBehindItsCursor() {
+        ImageKey first = uniqueKey("walked");
+        int partition = partition(first);
+        List<ImageKey> keys = keysInPartition(partition, first, 6);
+        for (int index = 0; index < keys.size(); index++) {
+            assertEquals(WriteOutcome.WRITTEN, storeImage(keys.get(index), everyByteValue(100 + 10 * index), HOUR, MINUTE));
+        }
+        String holder = "repairing-" + UUID.randomUUID();
+        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        assertEquals(PartitionDuties.RepairOutcome.CONSISTENT, duties.repair(partition, holder, 2).await().atMost(WAIT).outcome());
+        redis.execute("DEL", RedisKeys.sizes(partition));
+
+        PartitionDuties.RepairReport started = duties.repair(partition, holder, 2).await().atMost(WAIT);
+        assertEquals(PartitionDuties.RepairOutcome.REPAIRING, started.outcome());
+        assertEquals(2, started.visited());
+        assertTrue(started.damage().orElseThrow().startsWith("sizes holds 0 images"), started.toString());
+        // Hits lift the image at the cursor to the top of the priority index, past every image not yet visited
+        // (other tests' images in this partition have had three hits at most).
+        String cursor = redis.execute("HGET", RedisKeys.repairState(partition), "member").toString();
+        for (int hit = 0; hit < 10; hit++) {
+            assertEquals(ReadOutcome.HIT, read(ImageKey.of(cursor)).outcome());
+        }
+        assertEquals(cursor, redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "-1", "-1").get(0).toString());
+
+        PartitionDuties.RepairReport report = started;
+        for (int call = 0; call < 1_000 && report.outcome() != PartitionDuties.RepairOutcome.REPAIRED; call++) {
+            report = duties.repair(partition, holder, 2).await().atMost(WAIT);
+            assertTrue(report.damage().isEmpty(), "no new damage: " + report);
+        }
+        duties.releaseLease(partition, holder).await().atMost(WAIT);
+        assertEquals(PartitionDuties.RepairOutcome.REPAIRED, report.outcome());
+
+        // Every indexed image is in sizes with its hash's size, and the counter is their sum.
+        Map<String, String> expected = new HashMap<>();
+        long sum = 0;
+        for (Response member : redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "0", "-1")) {
+            String size = redis.execute("HGET", RedisKeys.image(partition, ImageKey.of(member.toString())), "size")
+                    .toString();
+            expected.put(member.toString(), size);
+            sum += Long.parseLong(size);
+        }
+        assertEquals(expected, redis.hash(String.class).hgetall(RedisKeys.sizes(partition)));
+        assertEquals(String.valueOf(sum), redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
+        assertEquals(0L, redis.execute("EXISTS", RedisKeys.repairState(partition)).toLong());
+    }
+
+    /** {@code count} keys of the partition, starting with {@code first}. */
+    private List<ImageKey> keysInPartition(int partition, ImageKey first, int count) {
+        List<ImageKey> keys = new ArrayList<>(List.of(first));
+        while (keys.size() < count) {
+            ImageKey candidate = uniqueKey("walked");
+            if (partition(candidate) == partition) {
+                keys.add(candidate);
+            }
+        }
+        return keys;
+    }
+
     private double priorityOf(ImageKey key) {
         return Double.parseDouble(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition(key)), key.value()).toString());
     }

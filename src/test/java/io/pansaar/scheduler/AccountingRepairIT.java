@@ -1,0 +1,258 @@
+package io.pansaar.scheduler;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.store.ImageStore;
+import io.pansaar.store.ReadOutcome;
+import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.StoredImages;
+import io.pansaar.testing.TestKeys;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.inject.Inject;
+
+/**
+ * A partition's byte accounting (the sizes hash and the used-bytes counter) that Redis lost or that was damaged
+ * is rebuilt by the scheduler from the image hashes, a few images per tick, while reads and writes go on; afterwards
+ * it agrees with what Java recounts from the image hashes themselves, and eviction keeps the budget again. Each
+ * test damages a partition of its own.
+ */
+@QuarkusTest
+@TestProfile(AccountingRepairIT.Profile.class)
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+class AccountingRepairIT {
+
+    private static final long SHARE = 30_000;
+    /** Images one repair call visits: a partition of ten images takes three ticks. */
+    private static final int BATCH = 4;
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    /** A budget of 30 kB per partition, a tick every second, and a small batch so that a rebuild spans ticks. */
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "pansaar.memory-budget", String.valueOf(16 * SHARE),
+                    "pansaar.origin.max-bytes", "16K",
+                    "pansaar.scheduler.enabled", "true",
+                    "pansaar.scheduler.interval", "1s",
+                    "pansaar.scheduler.lease", "3s",
+                    "pansaar.scheduler.batch-size", String.valueOf(BATCH),
+                    "mp.messaging.incoming.regeneration-jobs.enabled", "false");
+        }
+    }
+
+    /**
+     * A partition's accounting next to what its image hashes say.
+     *
+     * @param expectedSizes each indexed image's size field; null for an indexed image whose hash is gone
+     * @param sizes         the sizes hash
+     * @param usedBytes     the used-bytes counter, null when missing
+     * @param unindexed     image hashes of the partition that no index lists
+     * @param passRunning   whether a rebuild is under way
+     */
+    private record Accounting(Map<String, Long> expectedSizes, Map<String, Long> sizes, String usedBytes,
+            List<String> unindexed, boolean passRunning) {
+
+        long expectedBytes() {
+            return expectedSizes.values().stream().mapToLong(size -> size == null ? 0 : size).sum();
+        }
+
+        boolean consistent() {
+            return !passRunning && unindexed.isEmpty() && !expectedSizes.containsValue(null)
+                    && expectedSizes.equals(sizes) && String.valueOf(expectedBytes()).equals(usedBytes);
+        }
+    }
+
+    @Inject
+    ImageStore store;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    Partitioner partitioner;
+
+    @Inject
+    PartitionScheduler scheduler;
+
+    @Test
+    void aLostSizesHashIsRebuiltAcrossTicksAndTheBudgetHoldsAgain() {
+        int partition = 3;
+        fill(partition, 10, 2_000);
+        assertTrue(accounting(partition).consistent(), accounting(partition).toString());
+        long repairedBefore = counter(partition, "repaired");
+
+        redis.key().del(RedisKeys.sizes(partition));
+        AtomicBoolean sawPassRunning = new AtomicBoolean();
+        awaitConsistent(partition, sawPassRunning);
+        assertTrue(sawPassRunning.get(), "the rebuild of 10 images, " + BATCH + " per tick, spanned ticks");
+        assertEquals(repairedBefore + 1, counter(partition, "repaired"));
+
+        // Twenty more images of 2 kB pass the 30 kB share: writes evict, and the counter stays exact.
+        long evictedBefore = counter(partition, "evicted");
+        fill(partition, 20, 2_000);
+        Accounting after = accounting(partition);
+        assertTrue(after.consistent(), after.toString());
+        assertTrue(Long.parseLong(after.usedBytes()) <= SHARE, "used " + after.usedBytes() + " of " + SHARE);
+        assertTrue(counter(partition, "evicted") > evictedBefore, "images were evicted");
+
+        // Shown where the other scheduler counters are.
+        assertTrue(given().get("/api/status").then().statusCode(200).extract().jsonPath()
+                .getLong("totals.repaired") >= 1);
+        assertTrue(given().get("/api/status").then().statusCode(200).extract().jsonPath()
+                .getLong("partitions[" + partition + "].statistics.repaired") >= 1);
+        await().atMost(WAIT).until(() -> cacheEvents("repaired") >= 1);
+    }
+
+    @Test
+    void aLostByteCounterIsRebuiltThoughWritesGoOn() {
+        int partition = 6;
+        fill(partition, 6, 2_500);
+        long repairedBefore = counter(partition, "repaired");
+
+        redis.key().del(RedisKeys.usedBytes(partition));
+        // Writes right after the loss must not restart the counter from their own sizes: that would hide the loss.
+        fill(partition, 2, 2_500);
+        awaitConsistent(partition, new AtomicBoolean());
+        assertEquals(repairedBefore + 1, counter(partition, "repaired"));
+    }
+
+    @Test
+    void aCounterThatIsNoIntegerOrIsNegativeIsRebuiltAndWritesSurviveIt() {
+        int partition = 9;
+        fill(partition, 5, 2_000);
+        for (String damaged : List.of("lots", "1e9", "007", "-100")) {
+            redis.value(String.class).set(RedisKeys.usedBytes(partition), damaged);
+            fill(partition, 1, 2_000);
+            awaitConsistent(partition, new AtomicBoolean());
+        }
+    }
+
+    @Test
+    void aWrongCountIsNotDetectedCheaplyAndDeletingTheCounterRebuildsIt() {
+        int partition = 12;
+        fill(partition, 5, 2_000);
+        long real = accounting(partition).expectedBytes();
+        String wrong = String.valueOf(real - 1_000);
+        redis.value(String.class).set(RedisKeys.usedBytes(partition), wrong);
+
+        // A whole tick runs after the damage: the O(1) checks cannot tell a wrong sum from a right one.
+        awaitTwoTicks();
+        assertEquals(wrong, redis.value(String.class).get(RedisKeys.usedBytes(partition)));
+
+        // What README says to do about it.
+        redis.key().del(RedisKeys.usedBytes(partition));
+        awaitConsistent(partition, new AtomicBoolean());
+    }
+
+    @Test
+    void aRebuildUnderReadsRewritesAndNewImagesEndsExact() throws InterruptedException {
+        int partition = 14;
+        List<ImageKey> keys = fill(partition, 12, 1_500);
+        redis.key().del(RedisKeys.sizes(partition));
+
+        // While the rebuild walks the priority index: hits raise priorities, rewrites change sizes and priorities,
+        // and new images arrive (some evicting others).
+        Random random = new Random(14);
+        AtomicBoolean sawPassRunning = new AtomicBoolean();
+        for (int round = 0; round < 40; round++) {
+            ImageKey read = keys.get(random.nextInt(keys.size()));
+            assertTrue(store.read(read).await().atMost(WAIT).outcome() != ReadOutcome.NEGATIVE);
+            StoredImages.write(store, keys.get(random.nextInt(keys.size())), 1_000 + random.nextInt(1_500),
+                    Duration.ofHours(1));
+            if (round % 10 == 0) {
+                keys.addAll(fill(partition, 1, 1_200));
+            }
+            sawPassRunning.compareAndSet(false, redis.key().exists(RedisKeys.repairState(partition)));
+            Thread.sleep(100);
+        }
+        awaitConsistent(partition, sawPassRunning);
+        assertTrue(sawPassRunning.get(), "the rebuild ran while the partition was in use");
+    }
+
+    /** Writes {@code count} long-lived images of about {@code size} bytes into the partition; returns their keys. */
+    private List<ImageKey> fill(int partition, int count, int size) {
+        List<ImageKey> keys = new ArrayList<>();
+        while (keys.size() < count) {
+            ImageKey key = TestKeys.unique("repair", "png");
+            if (partitioner.partitionOf(key) == partition) {
+                StoredImages.write(store, key, size, Duration.ofHours(1));
+                keys.add(key);
+            }
+        }
+        return keys;
+    }
+
+    private void awaitConsistent(int partition, AtomicBoolean sawPassRunning) {
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+            Accounting accounting = accounting(partition);
+            sawPassRunning.compareAndSet(false, accounting.passRunning());
+            return accounting.consistent();
+        });
+    }
+
+    /** The partition's sizes and counter, and what Java recounts from its image hashes. */
+    private Accounting accounting(int partition) {
+        Map<String, Long> expected = new HashMap<>();
+        for (String member : redis.sortedSet(String.class).zrange(RedisKeys.priorityIndex(partition), 0, -1)) {
+            String size = redis.hash(String.class).hget(RedisKeys.image(partition, ImageKey.of(member)), "size");
+            expected.put(member, size == null ? null : Long.parseLong(size));
+        }
+        Map<String, Long> sizes = new HashMap<>();
+        redis.hash(String.class).hgetall(RedisKeys.sizes(partition))
+                .forEach((member, size) -> sizes.put(member, Long.parseLong(size)));
+        String prefix = RedisKeys.partitionPrefix(partition) + "img:";
+        List<String> unindexed = redis.key().keys(prefix + "*").stream().map(name -> name.substring(prefix.length()))
+                .filter(member -> !expected.containsKey(member)).toList();
+        return new Accounting(expected, sizes, redis.value(String.class).get(RedisKeys.usedBytes(partition)), unindexed,
+                redis.key().exists(RedisKeys.repairState(partition)));
+    }
+
+    /** Waits until the scheduler has announced itself twice more, so one whole tick ran after this call. */
+    private void awaitTwoTicks() {
+        for (int tick = 0; tick < 2; tick++) {
+            double before = announcedAt();
+            await().atMost(WAIT).until(() -> announcedAt() > before);
+        }
+    }
+
+    private double announcedAt() {
+        Response score = redis.execute("ZSCORE", RedisKeys.schedulerWorkers(), scheduler.holder());
+        return score == null ? 0 : score.toDouble();
+    }
+
+    private long counter(int partition, String name) {
+        String value = redis.hash(String.class).hget(RedisKeys.stats(partition), name);
+        return value == null ? 0 : Long.parseLong(value);
+    }
+
+    private static double cacheEvents(String event) {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        Matcher matcher = Pattern.compile("(?m)^pansaar_cache_events_total\\{event=\"" + event + "\"\\} (\\S+)$")
+                .matcher(metrics);
+        return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
+    }
+}
