@@ -19,6 +19,10 @@ public enum FetchFailure {
     NOT_AN_IMAGE(false),
     /** The body is an image, but not of the format the Content-Type header names, or of a format not allowed. */
     FORMAT_MISMATCH(false),
+    /** The body starts like an image of its format but is not built like one: truncated, damaged, or zero pixels wide or high. */
+    MALFORMED_IMAGE(false),
+    /** The image declares more pixels (width x height) than {@code pansaar.origin.max-pixels}. */
+    TOO_MANY_PIXELS(false),
     /** The origin redirected more than {@code pansaar.origin.max-redirects} times. */
     TOO_MANY_REDIRECTS(false),
     /** A redirect pointed away from the origin's scheme, host and port. */

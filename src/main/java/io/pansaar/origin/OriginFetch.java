@@ -258,6 +258,20 @@ final class OriginFetch {
                     + " but the body is a " + detected.get().displayName() + " image", status, null);
             return;
         }
+        Optional<ImageDimensions> dimensions;
+        try {
+            dimensions = ImageStructure.inspect(declared, body);
+        } catch (MalformedImageException malformed) {
+            fail(FetchFailure.MALFORMED_IMAGE, "origin " + url + " sent a malformed " + declared.displayName() + " image ("
+                    + bytes(body.length) + " bytes): " + malformed.getMessage(), status, malformed);
+            return;
+        }
+        if (dimensions.isPresent() && dimensions.get().pixels() > limits.maxPixels()) {
+            fail(FetchFailure.TOO_MANY_PIXELS, "origin " + url + " sent a " + declared.displayName() + " image of "
+                    + dimensions.get() + " = " + bytes(dimensions.get().pixels()) + " pixels; the limit is "
+                    + bytes(limits.maxPixels()) + " (pansaar.origin.max-pixels)", status, null);
+            return;
+        }
         complete(new FetchResult.Fetched(body, detected.get().mediaType(), header(response, HttpHeaders.ETAG),
                 header(response, HttpHeaders.LAST_MODIFIED), elapsed(), url));
     }
