@@ -10,6 +10,7 @@ import java.util.Set;
 import org.jboss.logging.Logger;
 
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderException;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -17,6 +18,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -118,7 +120,7 @@ final class OriginFetch {
                     return;
                 }
                 if (answered.failed()) {
-                    connectionFailed(answered.cause());
+                    answerFailed(answered.cause());
                     return;
                 }
                 onResponse(answered.result());
@@ -227,9 +229,8 @@ final class OriginFetch {
             }
             body.appendBuffer(chunk);
         });
-        response.exceptionHandler(error -> fail(FetchFailure.CONNECTION_FAILED, "origin " + url
-                + " broke the connection after " + bytes(body.length()) + " body bytes: " + error,
-                OptionalInt.of(response.statusCode()), error));
+        response.exceptionHandler(error -> bodyFailed(error, declaredLength, body.length(),
+                OptionalInt.of(response.statusCode())));
         response.endHandler(ignored -> {
             if (finished) {
                 return;
@@ -314,6 +315,37 @@ final class OriginFetch {
         drainThen(response, () -> fail(reason, message, status, null));
     }
 
+    /**
+     * The request was sent but no usable answer head came back: either the origin's bytes broke
+     * HTTP/1.1 (which it will do again), or the connection broke.
+     */
+    private void answerFailed(Throwable cause) {
+        if (isProtocolError(cause)) {
+            fail(FetchFailure.PROTOCOL_ERROR, "origin " + url + " answered with a malformed status line or headers: "
+                    + decoderMessage(cause), OptionalInt.empty(), cause);
+        } else {
+            connectionFailed(cause);
+        }
+    }
+
+    /**
+     * The body stopped before its end. An orderly close (FIN) before the declared Content-Length is the
+     * origin's own answer, which a retry would get again; a reset, a close of a chunked body or any other
+     * I/O error is a connection that broke, which a retry may not meet.
+     */
+    private void bodyFailed(Throwable error, long declaredLength, int received, OptionalInt status) {
+        if (isProtocolError(error)) {
+            fail(FetchFailure.PROTOCOL_ERROR, "origin " + url + " sent a malformed body after " + bytes(received)
+                    + " bytes: " + decoderMessage(error), status, error);
+        } else if (error instanceof HttpClosedException && declaredLength >= 0) {
+            fail(FetchFailure.LENGTH_MISMATCH, "origin " + url + " declared a body of " + bytes(declaredLength)
+                    + " bytes (Content-Length) but closed the connection after " + bytes(received), status, error);
+        } else {
+            fail(FetchFailure.CONNECTION_FAILED, "origin " + url + " broke the connection after " + bytes(received)
+                    + " body bytes: " + error, status, error);
+        }
+    }
+
     private void connectionFailed(Throwable cause) {
         String message = cause instanceof ConnectTimeoutException
                 ? "could not connect to origin " + url + " within " + describe(limits.connectTimeout())
@@ -388,6 +420,22 @@ final class OriginFetch {
         }
         String text = uri.toString();
         return URI.create(text.substring(0, text.indexOf('#')));
+    }
+
+    /**
+     * Whether Netty's HTTP decoder refused the origin's bytes. It reports what it cannot parse (a status
+     * line, a Content-Length, a chunk size) as IllegalArgumentException or NumberFormatException, and
+     * what breaks its limits or framing (headers over 8 KiB, a chunk without its CRLF, Content-Length
+     * with Transfer-Encoding) as a DecoderException; Vert.x passes either on as it is. A connection that
+     * closes or resets surfaces as HttpClosedException, PrematureChannelClosureException or an
+     * IOException instead, none of which is one of these.
+     */
+    private static boolean isProtocolError(Throwable error) {
+        return error instanceof DecoderException || error instanceof IllegalArgumentException;
+    }
+
+    private static String decoderMessage(Throwable error) {
+        return error.getClass().getSimpleName() + ": " + error.getMessage();
     }
 
     private static long contentLength(HttpClientResponse response) {

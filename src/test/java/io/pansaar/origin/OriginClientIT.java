@@ -309,6 +309,20 @@ class OriginClientIT {
         assertTrue(failure.getMessage().contains("(4,000 bytes)"), failure.getMessage());
     }
 
+    @Test
+    void refusesABodyShorterThanItsContentLength() {
+        String path = uniquePath("long-length.png");
+        origin.serve(path, Reply.image(TestImages.png(3_000), "image/png").withContentLength(5_000));
+
+        OriginFetchException failure = failure(client, path);
+
+        assertEquals(FetchFailure.LENGTH_MISMATCH, failure.reason());
+        assertFalse(failure.retryable());
+        assertEquals(1, origin.fetches(path));
+        assertEquals("origin " + origin.url(path) + " declared a body of 5,000 bytes (Content-Length) but closed the "
+                + "connection after 3,000", failure.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"text/html; charset=utf-8", "image/svg+xml", "application/octet-stream"})
     void refusesAContentTypeNotAllowed(String contentType) {
