@@ -37,6 +37,12 @@ final class OriginFetch {
      * reusable; past this, closing the connection is cheaper than reading on.
      */
     private static final int DRAIN_LIMIT = 64 * 1024;
+    /**
+     * The body buffer's first size when the origin declares a larger body, or none: it then grows with
+     * the bytes that really arrive, so an origin that declares max-bytes and sends a hundred costs this
+     * much, not max-bytes, however many such fetches run at once.
+     */
+    private static final int INITIAL_BODY_CAPACITY = 64 * 1024;
     private static final int BODY_PREVIEW_BYTES = 8;
 
     private final Vertx vertx;
@@ -214,8 +220,7 @@ final class OriginFetch {
                     OptionalInt.of(response.statusCode()), null);
             return;
         }
-        int initialCapacity = (int) (declaredLength >= 0 ? declaredLength : Math.min(limits.maxBytes(), DRAIN_LIMIT));
-        Buffer body = Buffer.buffer(initialCapacity);
+        Buffer body = Buffer.buffer(initialBodyCapacity(declaredLength, limits.maxBytes()));
         response.handler(chunk -> {
             if (finished) {
                 return;
@@ -420,6 +425,15 @@ final class OriginFetch {
         }
         String text = uri.toString();
         return URI.create(text.substring(0, text.indexOf('#')));
+    }
+
+    /**
+     * Where the body buffer starts: the declared length when it is smaller (it is an upper bound, since
+     * Netty never passes on more than the Content-Length), otherwise {@link #INITIAL_BODY_CAPACITY}.
+     */
+    private static int initialBodyCapacity(long declaredLength, long maxBytes) {
+        long bound = declaredLength >= 0 ? Math.min(declaredLength, maxBytes) : maxBytes;
+        return (int) Math.min(bound, INITIAL_BODY_CAPACITY);
     }
 
     /**

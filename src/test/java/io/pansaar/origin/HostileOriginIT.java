@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -13,6 +14,9 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -22,20 +26,24 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.pansaar.config.SegmentSettings;
 import io.pansaar.key.ImageKey;
 import io.pansaar.testing.RawHttpOrigin;
 import io.pansaar.testing.RawHttpOrigin.Ending;
 import io.pansaar.testing.TestImages;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 
 /**
  * The origin client against origins that break HTTP on purpose, each a raw socket writing exact bytes:
- * answers whose framing is broken fail at once and for good, and connections that break stay retryable.
+ * answers whose framing is broken fail at once and for good, connections that break stay retryable,
+ * and a declared length never turns into allocated memory.
  */
 class HostileOriginIT {
 
     private static final int SIXTEEN_MEBIBYTES = 16 * 1_048_576;
+    private static final int TEN_MEBIBYTES = 10 * 1_048_576;
     /** Guards against a hung test only; no test asserts how fast anything is. */
     private static final Duration HANG_GUARD = Duration.ofSeconds(30);
     private static final String IMAGE_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n";
@@ -169,6 +177,59 @@ class HostileOriginIT {
 
         assertEquals(List.of(FetchFailure.CONNECTION_FAILED, FetchFailure.CONNECTION_FAILED, FetchFailure.CONNECTION_FAILED),
                 reasons);
+    }
+
+    /**
+     * Each fetch meets an origin that declares a 10 MiB body, sends 100 bytes of a PNG and closes the
+     * connection. The bytes the event-loop threads allocate meanwhile are counted by the JVM for each
+     * thread, whatever the garbage collector does: were the body buffer sized by the declared length,
+     * the 32 fetches would allocate 320 MiB; grown with the bytes that arrive, they stay far below the
+     * 10 MiB a single declared body would take. A first round of the same fetches loads the classes and
+     * fills the caches that the event loops allocate once, which would otherwise be counted too.
+     */
+    @Test
+    void concurrentFetchesAllocateWhatArrivesNotWhatTheOriginDeclares() throws Exception {
+        int fetches = 32;
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        assertTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+                "this JVM cannot count the bytes a thread allocates, so the test would prove nothing");
+        long[] eventLoops = eventLoopThreadIds();
+        try (RawHttpOrigin origin = RawHttpOrigin.start(imageAnswer(TEN_MEBIBYTES, 100), Ending.CLOSE)) {
+            fetchAll(origin, fetches);
+            long before = Arrays.stream(threads.getThreadAllocatedBytes(eventLoops)).sum();
+            List<OriginFetchException> failures = fetchAll(origin, fetches);
+            long allocated = Arrays.stream(threads.getThreadAllocatedBytes(eventLoops)).sum() - before;
+
+            assertEquals(2 * fetches, origin.requests(), "every fetch reached the origin");
+            for (OriginFetchException failure : failures) {
+                // Proof that every fetch got as far as its body buffer before the count was read.
+                assertEquals(FetchFailure.LENGTH_MISMATCH, failure.reason(), failure.getMessage());
+                assertTrue(failure.getMessage().endsWith("declared a body of 10,485,760 bytes (Content-Length) but closed "
+                        + "the connection after 100"), failure.getMessage());
+            }
+            assertTrue(allocated < TEN_MEBIBYTES, "the event loops allocated " + String.format("%,d", allocated) + " bytes for "
+                    + fetches + " fetches that each declared 10 MiB and sent 100 bytes");
+        }
+    }
+
+    /** Fetches {@code count} images from {@code origin} at once, and how each one failed. */
+    private static List<OriginFetchException> fetchAll(RawHttpOrigin origin, int count) {
+        List<Uni<OriginFetchException>> all = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            all.add(client.fetch(ImageKey.of("hostile/" + i + ".png"), segment(origin), Optional.empty())
+                    .map(unexpected -> (OriginFetchException) null)
+                    .onFailure(OriginFetchException.class).recoverWithItem(error -> (OriginFetchException) error));
+        }
+        return Uni.join().all(all).andFailFast().await().atMost(HANG_GUARD);
+    }
+
+    /** The ids of the threads behind every event loop of the test's Vert.x, each started by a task run on it. */
+    private static long[] eventLoopThreadIds() throws InterruptedException, ExecutionException, TimeoutException {
+        List<Long> ids = new ArrayList<>();
+        for (EventExecutor eventLoop : vertx.nettyEventLoopGroup()) {
+            ids.add(eventLoop.submit(() -> Thread.currentThread().getId()).get(HANG_GUARD.toSeconds(), TimeUnit.SECONDS));
+        }
+        return ids.stream().mapToLong(Long::longValue).toArray();
     }
 
     /** A 200 image/png answer declaring {@code declaredLength} body bytes and carrying the first {@code sent} bytes of a PNG. */
