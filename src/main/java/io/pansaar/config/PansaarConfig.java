@@ -154,6 +154,13 @@ public interface PansaarConfig {
         @WithConverter(MemorySizeConverter.class)
         MemorySize maxBytes();
 
+        /**
+         * Most pixels (width x height) an image may declare in its header; a larger one is refused before
+         * anything decodes it, since a small file can declare a picture that takes gigabytes to decode.
+         */
+        @WithDefault("50000000")
+        long maxPixels();
+
         /** Upper bound on a whole fetch, redirects included. */
         @WithDefault("5s")
         Duration timeout();

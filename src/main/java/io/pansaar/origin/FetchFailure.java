@@ -5,7 +5,10 @@ public enum FetchFailure {
 
     /** The whole fetch, redirects included, took longer than {@code pansaar.origin.timeout}. */
     TIMEOUT(true),
-    /** The origin could not be reached, or the connection broke before the body was complete. */
+    /**
+     * The origin could not be reached, or the connection broke (reset, or closed before the answer's
+     * head or before the end of a chunked body) before the answer was complete.
+     */
     CONNECTION_FAILED(true),
     /** The origin answered 5xx. */
     SERVER_ERROR(true),
@@ -19,6 +22,17 @@ public enum FetchFailure {
     NOT_AN_IMAGE(false),
     /** The body is an image, but not of the format the Content-Type header names, or of a format not allowed. */
     FORMAT_MISMATCH(false),
+    /** The body starts like an image of its format but is not built like one: truncated, damaged, or zero pixels wide or high. */
+    MALFORMED_IMAGE(false),
+    /** The image declares more pixels (width x height) than {@code pansaar.origin.max-pixels}. */
+    TOO_MANY_PIXELS(false),
+    /** The origin declared a Content-Length, then closed the connection in good order before sending that many bytes. */
+    LENGTH_MISMATCH(false),
+    /**
+     * The answer breaks HTTP/1.1 framing: a malformed status line, an unparseable or conflicting
+     * Content-Length, headers over the client's limit, an invalid chunked body.
+     */
+    PROTOCOL_ERROR(false),
     /** The origin redirected more than {@code pansaar.origin.max-redirects} times. */
     TOO_MANY_REDIRECTS(false),
     /** A redirect pointed away from the origin's scheme, host and port. */

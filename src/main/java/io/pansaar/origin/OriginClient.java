@@ -27,7 +27,9 @@ import io.vertx.core.http.PoolOptions;
  * request supplied. Every fetch obeys {@link OriginLimits}: one overall timeout covering redirects,
  * a byte cut-off that closes the connection as soon as it is crossed, redirects that must stay on the
  * origin's scheme, host and port, and a content check in which the Content-Type header and the body's
- * magic number must both name the same allowed image format.
+ * magic number must both name the same allowed image format, whose structure the body must have
+ * ({@link ImageStructure}) with no more pixels than allowed. An answer that breaks HTTP/1.1 framing
+ * fails for good; a connection that breaks may be retried.
  */
 @ApplicationScoped
 public class OriginClient implements AutoCloseable {

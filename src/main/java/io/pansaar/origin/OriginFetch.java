@@ -10,6 +10,7 @@ import java.util.Set;
 import org.jboss.logging.Logger;
 
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderException;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -17,6 +18,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -35,6 +37,12 @@ final class OriginFetch {
      * reusable; past this, closing the connection is cheaper than reading on.
      */
     private static final int DRAIN_LIMIT = 64 * 1024;
+    /**
+     * The body buffer's first size when the origin declares a larger body, or none: it then grows with
+     * the bytes that really arrive, so an origin that declares max-bytes and sends a hundred costs this
+     * much, not max-bytes, however many such fetches run at once.
+     */
+    private static final int INITIAL_BODY_CAPACITY = 64 * 1024;
     private static final int BODY_PREVIEW_BYTES = 8;
 
     private final Vertx vertx;
@@ -118,7 +126,7 @@ final class OriginFetch {
                     return;
                 }
                 if (answered.failed()) {
-                    connectionFailed(answered.cause());
+                    answerFailed(answered.cause());
                     return;
                 }
                 onResponse(answered.result());
@@ -212,8 +220,7 @@ final class OriginFetch {
                     OptionalInt.of(response.statusCode()), null);
             return;
         }
-        int initialCapacity = (int) (declaredLength >= 0 ? declaredLength : Math.min(limits.maxBytes(), DRAIN_LIMIT));
-        Buffer body = Buffer.buffer(initialCapacity);
+        Buffer body = Buffer.buffer(initialBodyCapacity(declaredLength, limits.maxBytes()));
         response.handler(chunk -> {
             if (finished) {
                 return;
@@ -227,9 +234,8 @@ final class OriginFetch {
             }
             body.appendBuffer(chunk);
         });
-        response.exceptionHandler(error -> fail(FetchFailure.CONNECTION_FAILED, "origin " + url
-                + " broke the connection after " + bytes(body.length()) + " body bytes: " + error,
-                OptionalInt.of(response.statusCode()), error));
+        response.exceptionHandler(error -> bodyFailed(error, declaredLength, body.length(),
+                OptionalInt.of(response.statusCode())));
         response.endHandler(ignored -> {
             if (finished) {
                 return;
@@ -256,6 +262,20 @@ final class OriginFetch {
         if (detected.get() != declared) {
             fail(FetchFailure.FORMAT_MISMATCH, "origin " + url + " answered Content-Type " + declared.mediaType()
                     + " but the body is a " + detected.get().displayName() + " image", status, null);
+            return;
+        }
+        Optional<ImageDimensions> dimensions;
+        try {
+            dimensions = ImageStructure.inspect(declared, body);
+        } catch (MalformedImageException malformed) {
+            fail(FetchFailure.MALFORMED_IMAGE, "origin " + url + " sent a malformed " + declared.displayName() + " image ("
+                    + bytes(body.length) + " bytes): " + malformed.getMessage(), status, malformed);
+            return;
+        }
+        if (dimensions.isPresent() && dimensions.get().pixels() > limits.maxPixels()) {
+            fail(FetchFailure.TOO_MANY_PIXELS, "origin " + url + " sent a " + declared.displayName() + " image of "
+                    + dimensions.get() + " = " + bytes(dimensions.get().pixels()) + " pixels; the limit is "
+                    + bytes(limits.maxPixels()) + " (pansaar.origin.max-pixels)", status, null);
             return;
         }
         complete(new FetchResult.Fetched(body, detected.get().mediaType(), header(response, HttpHeaders.ETAG),
@@ -298,6 +318,37 @@ final class OriginFetch {
     private void drainThenFail(HttpClientResponse response, FetchFailure reason, String message) {
         OptionalInt status = OptionalInt.of(response.statusCode());
         drainThen(response, () -> fail(reason, message, status, null));
+    }
+
+    /**
+     * The request was sent but no usable answer head came back: either the origin's bytes broke
+     * HTTP/1.1 (which it will do again), or the connection broke.
+     */
+    private void answerFailed(Throwable cause) {
+        if (isProtocolError(cause)) {
+            fail(FetchFailure.PROTOCOL_ERROR, "origin " + url + " answered with a malformed status line or headers: "
+                    + decoderMessage(cause), OptionalInt.empty(), cause);
+        } else {
+            connectionFailed(cause);
+        }
+    }
+
+    /**
+     * The body stopped before its end. An orderly close (FIN) before the declared Content-Length is the
+     * origin's own answer, which a retry would get again; a reset, a close of a chunked body or any other
+     * I/O error is a connection that broke, which a retry may not meet.
+     */
+    private void bodyFailed(Throwable error, long declaredLength, int received, OptionalInt status) {
+        if (isProtocolError(error)) {
+            fail(FetchFailure.PROTOCOL_ERROR, "origin " + url + " sent a malformed body after " + bytes(received)
+                    + " bytes: " + decoderMessage(error), status, error);
+        } else if (error instanceof HttpClosedException && declaredLength >= 0) {
+            fail(FetchFailure.LENGTH_MISMATCH, "origin " + url + " declared a body of " + bytes(declaredLength)
+                    + " bytes (Content-Length) but closed the connection after " + bytes(received), status, error);
+        } else {
+            fail(FetchFailure.CONNECTION_FAILED, "origin " + url + " broke the connection after " + bytes(received)
+                    + " body bytes: " + error, status, error);
+        }
     }
 
     private void connectionFailed(Throwable cause) {
@@ -374,6 +425,31 @@ final class OriginFetch {
         }
         String text = uri.toString();
         return URI.create(text.substring(0, text.indexOf('#')));
+    }
+
+    /**
+     * Where the body buffer starts: the declared length when it is smaller (it is an upper bound, since
+     * Netty never passes on more than the Content-Length), otherwise {@link #INITIAL_BODY_CAPACITY}.
+     */
+    private static int initialBodyCapacity(long declaredLength, long maxBytes) {
+        long bound = declaredLength >= 0 ? Math.min(declaredLength, maxBytes) : maxBytes;
+        return (int) Math.min(bound, INITIAL_BODY_CAPACITY);
+    }
+
+    /**
+     * Whether Netty's HTTP decoder refused the origin's bytes. It reports what it cannot parse (a status
+     * line, a Content-Length, a chunk size) as IllegalArgumentException or NumberFormatException, and
+     * what breaks its limits or framing (headers over 8 KiB, a chunk without its CRLF, Content-Length
+     * with Transfer-Encoding) as a DecoderException; Vert.x passes either on as it is. A connection that
+     * closes or resets surfaces as HttpClosedException, PrematureChannelClosureException or an
+     * IOException instead, none of which is one of these.
+     */
+    private static boolean isProtocolError(Throwable error) {
+        return error instanceof DecoderException || error instanceof IllegalArgumentException;
+    }
+
+    private static String decoderMessage(Throwable error) {
+        return error.getClass().getSimpleName() + ": " + error.getMessage();
     }
 
     private static long contentLength(HttpClientResponse response) {

@@ -15,17 +15,19 @@ import io.pansaar.config.PansaarConfig;
  * The limits every origin fetch obeys, checked once when the client is built.
  *
  * @param maxBytes largest body accepted ({@code pansaar.origin.max-bytes})
+ * @param maxPixels most pixels (width x height) an accepted image may declare ({@code pansaar.origin.max-pixels})
  * @param timeout upper bound on a whole fetch, redirects included ({@code pansaar.origin.timeout})
  * @param connectTimeout upper bound on opening a TCP connection ({@code pansaar.origin.connect-timeout})
  * @param maxRedirects redirects followed before the fetch fails ({@code pansaar.origin.max-redirects})
  * @param allowedFormats formats accepted ({@code pansaar.origin.allowed-content-types})
  * @param maxConnections pooled connections to one origin host ({@code pansaar.origin.max-connections})
  */
-public record OriginLimits(long maxBytes, Duration timeout, Duration connectTimeout, int maxRedirects,
+public record OriginLimits(long maxBytes, long maxPixels, Duration timeout, Duration connectTimeout, int maxRedirects,
         Set<ImageFormat> allowedFormats, int maxConnections) {
 
     public OriginLimits {
         requirePositive("pansaar.origin.max-bytes", maxBytes);
+        requirePositive("pansaar.origin.max-pixels", maxPixels);
         requirePositive("pansaar.origin.timeout", timeout.toMillis());
         requirePositive("pansaar.origin.connect-timeout", connectTimeout.toMillis());
         requirePositive("pansaar.origin.max-connections", maxConnections);
@@ -44,7 +46,7 @@ public record OriginLimits(long maxBytes, Duration timeout, Duration connectTime
 
     /** The limits configured under {@code pansaar.origin}. */
     public static OriginLimits from(PansaarConfig.Origin origin) {
-        return new OriginLimits(origin.maxBytes().asLongValue(), origin.timeout(), origin.connectTimeout(),
+        return new OriginLimits(origin.maxBytes().asLongValue(), origin.maxPixels(), origin.timeout(), origin.connectTimeout(),
                 origin.maxRedirects(), parseAllowedContentTypes(origin.allowedContentTypes()), origin.maxConnections());
     }
 

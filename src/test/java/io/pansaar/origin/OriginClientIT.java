@@ -12,6 +12,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -37,6 +38,8 @@ import io.vertx.core.Vertx;
 class OriginClientIT {
 
     private static final int ONE_MEBIBYTE = 1_048_576;
+    /** The default of {@code pansaar.origin.max-pixels}. */
+    private static final long MAX_PIXELS = 50_000_000L;
     /** Guards against a hung test only; no test asserts how fast anything is. */
     private static final Duration HANG_GUARD = Duration.ofSeconds(30);
 
@@ -68,7 +71,8 @@ class OriginClientIT {
     }
 
     private static OriginLimits limits(Duration timeout) {
-        return new OriginLimits(ONE_MEBIBYTE, timeout, Duration.ofSeconds(2), 3, EnumSet.allOf(ImageFormat.class), 32);
+        return new OriginLimits(ONE_MEBIBYTE, MAX_PIXELS, timeout, Duration.ofSeconds(2), 3, EnumSet.allOf(ImageFormat.class),
+                32);
     }
 
     @Test
@@ -185,7 +189,7 @@ class OriginClientIT {
         // Each hop is well within the timeout; together they are not. The chain redirects to itself,
         // so it is the timeout, not the redirect limit, that must end it: the limit is raised out of reach.
         origin.serve(path, slowHop);
-        OriginClient client = new OriginClient(vertx, new OriginLimits(ONE_MEBIBYTE, Duration.ofMillis(500),
+        OriginClient client = new OriginClient(vertx, new OriginLimits(ONE_MEBIBYTE, MAX_PIXELS, Duration.ofMillis(500),
                 Duration.ofSeconds(2), 1_000, EnumSet.allOf(ImageFormat.class), 4), "test");
         try {
             assertEquals(FetchFailure.TIMEOUT, failure(client, path).reason());
@@ -257,6 +261,68 @@ class OriginClientIT {
         assertTrue(failure.getMessage().contains("image/png but the body is a JPEG image"), failure.getMessage());
     }
 
+    @Test
+    void refusesATruncatedImageAtOnce() {
+        String path = uniquePath("truncated.png");
+        origin.serve(path, Reply.image(Arrays.copyOf(TestImages.png(5_000), 3_000), "image/png"));
+
+        OriginFetchException failure = failure(client, path);
+
+        assertEquals(FetchFailure.MALFORMED_IMAGE, failure.reason());
+        assertFalse(failure.retryable());
+        assertEquals(1, origin.fetches(path));
+        assertTrue(failure.getMessage().startsWith("origin " + origin.url(path) + " sent a malformed PNG image (3,000 bytes): "
+                + "the 'tEXt' chunk at byte 33 declares 4,919 bytes of data"), failure.getMessage());
+    }
+
+    @Test
+    void refusesAnImageDeclaringMorePixelsThanTheLimit() {
+        String path = uniquePath("bomb.png");
+        origin.serve(path, Reply.image(TestImages.pngDeclaring(100_000, 100_000), "image/png"));
+
+        OriginFetchException failure = failure(client, path);
+
+        assertEquals(FetchFailure.TOO_MANY_PIXELS, failure.reason());
+        assertFalse(failure.retryable());
+        assertEquals(1, origin.fetches(path));
+        assertEquals("origin " + origin.url(path) + " sent a PNG image of 100000x100000 = 10,000,000,000 pixels; the limit is "
+                + "50,000,000 (pansaar.origin.max-pixels)", failure.getMessage());
+    }
+
+    @Test
+    void acceptsAnImageOfExactlyThePixelLimit() {
+        String path = uniquePath("limit.png");
+        origin.serve(path, Reply.image(TestImages.pngDeclaring(10_000, 5_000), "image/png"));
+
+        assertInstanceOf(FetchResult.Fetched.class, fetch(client, path, Optional.empty()));
+    }
+
+    @Test
+    void refusesABodyCutOffByAShortContentLength() {
+        String path = uniquePath("short-length.png");
+        origin.serve(path, Reply.image(TestImages.png(5_000), "image/png").withContentLength(4_000));
+
+        OriginFetchException failure = failure(client, path);
+
+        assertEquals(FetchFailure.MALFORMED_IMAGE, failure.reason());
+        assertFalse(failure.retryable());
+        assertTrue(failure.getMessage().contains("(4,000 bytes)"), failure.getMessage());
+    }
+
+    @Test
+    void refusesABodyShorterThanItsContentLength() {
+        String path = uniquePath("long-length.png");
+        origin.serve(path, Reply.image(TestImages.png(3_000), "image/png").withContentLength(5_000));
+
+        OriginFetchException failure = failure(client, path);
+
+        assertEquals(FetchFailure.LENGTH_MISMATCH, failure.reason());
+        assertFalse(failure.retryable());
+        assertEquals(1, origin.fetches(path));
+        assertEquals("origin " + origin.url(path) + " declared a body of 5,000 bytes (Content-Length) but closed the "
+                + "connection after 3,000", failure.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"text/html; charset=utf-8", "image/svg+xml", "application/octet-stream"})
     void refusesAContentTypeNotAllowed(String contentType) {
@@ -282,7 +348,7 @@ class OriginClientIT {
     void refusesAFormatLeftOutOfTheAllowList() {
         String path = uniquePath("animated.gif");
         origin.serve(path, Reply.image(TestImages.gif(), "image/gif"));
-        OriginClient pngOnly = new OriginClient(vertx, new OriginLimits(ONE_MEBIBYTE, Duration.ofSeconds(5),
+        OriginClient pngOnly = new OriginClient(vertx, new OriginLimits(ONE_MEBIBYTE, MAX_PIXELS, Duration.ofSeconds(5),
                 Duration.ofSeconds(2), 3, EnumSet.of(ImageFormat.PNG, ImageFormat.JPEG), 4), "test");
         try {
             assertEquals(FetchFailure.CONTENT_TYPE_NOT_ALLOWED, failure(pngOnly, path).reason());

@@ -59,6 +59,7 @@ class OriginClientWiringIT {
         OriginLimits limits = client.limits();
 
         assertEquals(1024L * 1024, limits.maxBytes(), "the test profile lowers max-bytes to 1M");
+        assertEquals(50_000_000L, limits.maxPixels());
         assertEquals(Duration.ofSeconds(2), limits.timeout(), "the test profile shortens the timeout");
         assertEquals(Duration.ofSeconds(2), limits.connectTimeout());
         assertEquals(3, limits.maxRedirects());

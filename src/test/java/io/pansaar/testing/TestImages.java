@@ -39,7 +39,19 @@ public final class TestImages {
      * are different images. A text chunk pads it to the size.
      */
     public static byte[] png(int size, int variant) {
-        byte[] header = ByteBuffer.allocate(13).putInt(1).putInt(1).put((byte) 8).put((byte) 2).put((byte) 0)
+        return png(size, variant, 1, 1);
+    }
+
+    /**
+     * A PNG whose IHDR declares {@code width} x {@code height} pixels, with every chunk and CRC in place
+     * but pixel data for one pixel only: built like a PNG for any header check, yet no decoder's image.
+     */
+    public static byte[] pngDeclaring(int width, int height) {
+        return png(0, 0, width, height);
+    }
+
+    private static byte[] png(int size, int variant, int width, int height) {
+        byte[] header = ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) 8).put((byte) 2).put((byte) 0)
                 .put((byte) 0).put((byte) 0).array();
         // One scanline: filter type 0, then the pixel's red, green and blue.
         byte[] scanline = {0, (byte) variant, (byte) (variant >>> 8), (byte) (variant >>> 16)};

@@ -207,6 +207,11 @@ public final class TestOrigin implements AutoCloseable {
                 return;
             }
             respond(exchange, path, reply);
+            if (reply.declaredLength() > reply.body().length) {
+                // The JDK server keeps a connection open after a body shorter than its Content-Length, until
+                // the client gives up; an exception out of the handler makes it close the connection instead.
+                throw new IllegalStateException("the reply for " + path + " is shorter than its Content-Length");
+            }
         } catch (InterruptedException stopped) {
             // close() interrupts answers still waiting; the client sees the connection close.
             Thread.currentThread().interrupt();
@@ -239,8 +244,9 @@ public final class TestOrigin implements AutoCloseable {
                 return;
             }
             // Length 0 tells the JDK server to send the body in chunks, without a Content-Length.
-            exchange.sendResponseHeaders(status, streamedLength < 0 ? body.length : 0);
-            long total = streamedLength < 0 ? body.length : streamedLength;
+            exchange.sendResponseHeaders(status, streamedLength < 0 ? reply.declaredLength() : 0);
+            // The JDK server refuses to write past the declared length, and fails the close of a body short of it.
+            long total = streamedLength < 0 ? Math.min(body.length, reply.declaredLength()) : streamedLength;
             byte[] zeros = new byte[WRITE_SLICE];
             OutputStream out = exchange.getResponseBody();
             while (sent < total) {
