@@ -22,10 +22,14 @@ import jakarta.ws.rs.core.Response;
  * parameters, percent-escapes, an extra slash before the key) is a 404, because the path as sent names
  * no resource of Pansaar; a proxy that allows or denies by path compares the literal text too, so serving
  * such aliases would let requests slip past it. A route written literally whose key breaks the key rules
- * (a bad or encoded character, an empty or dot element, too long, a malformed escape) is a 400 naming the
- * rule: the client reached the right route with a bad key.
+ * (a bad or encoded character, an empty or dot element, too long) is a 400 naming the rule: the client
+ * reached the right route with a bad key. A path that is not a valid URI at all, such as one with a lone
+ * {@code %}, never gets here: Quarkus' HTTP layer answers it with an empty 400 before routing.
  */
 final class PathKeys {
+
+    /** Pansaar's routes, for messages about paths that match none. */
+    static final String ROUTES = "/images/<key>, /api/keys/<key>, /api/status, /api/regenerations, /api/dead-letters";
 
     private PathKeys() {
     }
@@ -38,9 +42,6 @@ final class PathKeys {
         }
         return ImageKey.of(keyPart(raw.substring(prefix.length())));
     }
-
-    /** Pansaar's routes, for messages about paths that match none. */
-    static final String ROUTES = "/images/<key>, /api/keys/<key>, /api/status, /api/regenerations, /api/dead-letters";
 
     /** What a 404 for a path that matches no route says. */
     static String nothingServedAt(String path) {
