@@ -1,6 +1,5 @@
 package io.pansaar.api;
 
-import java.util.List;
 import java.util.Optional;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -11,7 +10,7 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-import io.pansaar.ops.DeadLetter;
+import io.pansaar.ops.DeadLetterListing;
 import io.pansaar.ops.DeadLetters;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.DELETE;
@@ -42,26 +41,24 @@ public class DeadLetterResource {
         this.deadLetters = deadLetters;
     }
 
-    /** The body of the listing. */
-    public record Listing(List<DeadLetter> entries) {
-    }
-
     /** The body of a retry: the dead letter that was put back and the job that replaced it. */
     public record Retried(int partition, String deadLetterId, String jobId) {
     }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "The newest dead letters, newest first")
-    @APIResponse(responseCode = "200", description = "The entries")
+    @Operation(summary = "The newest dead letters, newest first",
+            description = "Names and values are cut to pansaar.dead-letters.field-bytes, marked with their whole length; "
+                    + "the listing stops at pansaar.dead-letters.listing-bytes and then says truncated.")
+    @APIResponse(responseCode = "200", description = "The entries, and whether the byte budget cut the listing short")
     @APIResponse(responseCode = "400", description = "partition or count out of range")
-    public Uni<Listing> list(
+    public Uni<DeadLetterListing> list(
             @Parameter(description = "Only this partition; all partitions when absent") @QueryParam("partition") String partition,
             @Parameter(description = "At most this many entries, 1 to 1000 (default 50)") @QueryParam("count") String count) {
         Optional<Integer> chosen = partition == null || partition.isEmpty() ? Optional.empty()
                 : Optional.of(partition(partition));
         int limit = count == null || count.isEmpty() ? DEFAULT_COUNT : count(count);
-        return deadLetters.newest(chosen, limit).map(Listing::new);
+        return deadLetters.newest(chosen, limit);
     }
 
     @POST

@@ -36,7 +36,7 @@ public class KeysResource {
             + "job of one key. Reads metadata only, in one round trip; does not count as a read.")
     @APIResponse(responseCode = "200", description = "The key is cached (status ok, or a remembered origin 404)")
     @APIResponse(responseCode = "400", description = "The key breaks the key rules")
-    @APIResponse(responseCode = "404", description = "Nothing is cached for the key")
+    @APIResponse(responseCode = "404", description = "Nothing is cached for the key, or the route was not written literally")
     public Uni<KeyDetails> describe(
             @Parameter(description = "Image key, e.g. avatars/u123.png") @PathParam("key") String key,
             @Context HttpServerRequest request) {

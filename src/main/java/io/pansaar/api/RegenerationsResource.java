@@ -1,18 +1,14 @@
 package io.pansaar.api;
 
 import java.net.URI;
+import java.util.List;
+import java.util.Map;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectReader;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.InvalidImageKeyException;
@@ -23,9 +19,11 @@ import io.pansaar.store.ImageStore;
 import io.pansaar.store.JobReason;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -37,16 +35,14 @@ import jakarta.ws.rs.core.Response;
 @AdminOnly
 public class RegenerationsResource {
 
+    private static final String EXAMPLE = "{\"key\": \"<image key>\", \"reason\": \"manual\"}";
+
     private final ImageStore store;
     private final Partitioner partitioner;
-    private final ObjectReader requestReader;
 
-    public RegenerationsResource(ImageStore store, Partitioner partitioner, ObjectMapper mapper) {
+    public RegenerationsResource(ImageStore store, Partitioner partitioner) {
         this.store = store;
         this.partitioner = partitioner;
-        // Strict, so a misspelt field ("keys", "raeson") is an error instead of being ignored.
-        this.requestReader = mapper.readerFor(RegenerationRequest.class)
-                .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     }
 
     /** Enqueues a regeneration of the body's key unless a job for it is already pending. */
@@ -58,10 +54,17 @@ public class RegenerationsResource {
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = RegenerationRequest.class)))
     @APIResponse(responseCode = "202", description = "A job was enqueued, or one was already pending",
             content = @Content(schema = @Schema(implementation = RegenerationAccepted.class)))
-    @APIResponse(responseCode = "400", description = "No body, malformed JSON, an invalid key or an unknown reason")
+    @APIResponse(responseCode = "400", description = "No body, malformed JSON, a field that is not a string, an unknown or "
+            + "repeated field, data after the object, an invalid key or an unknown reason")
     @APIResponse(responseCode = "401", description = "No or the wrong bearer token")
     @APIResponse(responseCode = "403", description = "Admin endpoints are off: pansaar.admin-token is not set")
-    public Uni<Response> request(String body) {
+    @APIResponse(responseCode = "415", description = "The body is not sent as Content-Type: application/json")
+    public Uni<Response> request(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, String body) {
+        // @Consumes refuses other types, but lets a body without any Content-Type through.
+        if (contentType == null) {
+            throw new ProblemException(Response.Status.UNSUPPORTED_MEDIA_TYPE,
+                    "the request has no Content-Type; send the body as Content-Type: application/json");
+        }
         RegenerationRequest request = parse(body);
         ImageKey key = ImageKey.of(request.key());
         JobReason reason = reason(request.reason());
@@ -72,25 +75,12 @@ public class RegenerationsResource {
                 .build());
     }
 
-    private RegenerationRequest parse(String body) {
-        if (body == null || body.isBlank()) {
-            throw badRequest("the request has no body; send {\"key\": \"<image key>\", \"reason\": \"manual\"}");
-        }
-        RegenerationRequest request;
-        try {
-            request = requestReader.readValue(body);
-        } catch (UnrecognizedPropertyException e) {
-            throw badRequest("unknown field '" + e.getPropertyName() + "'; the fields are key and reason");
-        } catch (JsonProcessingException e) {
-            throw badRequest("the body is not a JSON object of key and reason: " + e.getOriginalMessage());
-        }
-        if (request == null) {
-            throw badRequest("the body is JSON null; send {\"key\": \"<image key>\"}");
-        }
-        if (request.key() == null) {
+    private static RegenerationRequest parse(String body) {
+        Map<String, String> fields = StrictJson.stringFields(body, List.of("key", "reason"), EXAMPLE);
+        if (!fields.containsKey("key")) {
             throw new InvalidImageKeyException("the body has no \"key\" field");
         }
-        return request;
+        return new RegenerationRequest(fields.get("key"), fields.get("reason"));
     }
 
     private static JobReason reason(String reason) {

@@ -48,6 +48,9 @@ public interface PansaarConfig {
 
     ReadThrough readThrough();
 
+    @WithName("dead-letters")
+    DeadLetterLimits deadLetterLimits();
+
     Metrics metrics();
 
     /**
@@ -128,6 +131,19 @@ public interface PansaarConfig {
         /** How often the stream and statistics gauges are refreshed from Redis (one batch per partition at most). */
         @WithDefault("5s")
         Duration refreshInterval();
+    }
+
+    /** {@code GET /api/dead-letters}: how much one listing may carry, however large the entries are. */
+    interface DeadLetterLimits {
+        /** The most bytes of entries (as JSON) one listing answers with; past them it stops and says truncated. */
+        @WithDefault("1M")
+        @WithConverter(MemorySizeConverter.class)
+        MemorySize listingBytes();
+
+        /** Each field name and value is cut to this many bytes in a listing, with a marker of its whole length. */
+        @WithDefault("1K")
+        @WithConverter(MemorySizeConverter.class)
+        MemorySize fieldBytes();
     }
 
     /** {@code GET /images/<key>}: reading through the cache over HTTP. */

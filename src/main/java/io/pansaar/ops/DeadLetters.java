@@ -1,5 +1,7 @@
 package io.pansaar.ops;
 
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -7,22 +9,41 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.store.FunctionError;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Lists, retries and deletes the entries of the dead-letter streams {@code pansaar:{p}:dead}. */
+/**
+ * Lists, retries and deletes the entries of the dead-letter streams {@code pansaar:{p}:dead}.
+ *
+ * <p>Anyone who can XADD to a job stream decides how large a dead letter is, so a listing never holds
+ * more than it answers with: it reads each stream newest first in pages of {@value #PAGE_SIZE} entries,
+ * cuts every name and value to {@code pansaar.dead-letters.field-bytes} as soon as a page arrives, and
+ * stops, saying {@code truncated}, when the next entry would take the answer past
+ * {@code pansaar.dead-letters.listing-bytes}.
+ */
 @ApplicationScoped
 public class DeadLetters {
+
+    /** Entries one XREVRANGE reads: the most whole entries, of any size, held at once. */
+    public static final int PAGE_SIZE = 10;
+
+    /** Job fields listed per entry; the rest are only counted, so one entry cannot fill a listing by itself. */
+    public static final int MAX_FIELDS = 100;
 
     /** The fields {@code pansaar_dead_letter} adds to a job; everything else is the job's own. */
     private static final Set<String> BOOKKEEPING = Set.of("original-id", "original-stream", "deliveries", "last-error",
@@ -30,12 +51,22 @@ public class DeadLetters {
 
     private static final Pattern ENTRY_ID = Pattern.compile("\\d{1,19}-\\d{1,19}");
 
-    private final Redis redis;
-    private final int partitions;
+    /** Newest first: by the id's time, then its sequence; between partitions, the lower partition first. */
+    private static final Comparator<DeadLetter> NEWEST_FIRST = Comparator.comparingLong(DeadLetters::idTime)
+            .thenComparingLong(DeadLetters::idSequence).reversed().thenComparingInt(DeadLetter::partition);
 
-    public DeadLetters(Redis redis, PansaarConfig config) {
+    private final Redis redis;
+    private final ObjectMapper json;
+    private final int partitions;
+    private final long listingBytes;
+    private final int fieldBytes;
+
+    public DeadLetters(Redis redis, ObjectMapper json, PansaarConfig config) {
         this.redis = redis;
+        this.json = json;
         this.partitions = config.partitions();
+        this.listingBytes = config.deadLetterLimits().listingBytes().asLongValue();
+        this.fieldBytes = (int) Math.min(Integer.MAX_VALUE, config.deadLetterLimits().fieldBytes().asLongValue());
     }
 
     /** How many partitions there are, so callers can check a partition number. */
@@ -48,14 +79,13 @@ public class DeadLetters {
         return id != null && ENTRY_ID.matcher(id).matches();
     }
 
-    /** The newest dead letters, newest first: of one partition, or of all when partition is empty. */
-    public Uni<List<DeadLetter>> newest(Optional<Integer> partition, int count) {
+    /**
+     * At most {@code count} of the newest dead letters, newest first, of one partition or of all when
+     * partition is empty, within the listing's byte budget.
+     */
+    public Uni<DeadLetterListing> newest(Optional<Integer> partition, int count) {
         List<Integer> chosen = partition.map(List::of).orElseGet(() -> IntStream.range(0, partitions).boxed().toList());
-        List<Uni<List<DeadLetter>>> reads = chosen.stream().map(each -> newestOf(each, count)).toList();
-        return Uni.join().all(reads).andFailFast().map(perPartition -> perPartition.stream().flatMap(List::stream)
-                // Entry ids start with their time in ms, so ordering by id orders by when they became dead letters.
-                .sorted(Comparator.comparingLong(DeadLetters::idTime).thenComparingLong(DeadLetters::idSequence).reversed())
-                .limit(count).toList());
+        return new Merge(chosen, count).next();
     }
 
     /** Puts a dead letter back on its job stream; the new job's id, or empty when there is no such dead letter. */
@@ -78,30 +108,139 @@ public class DeadLetters {
                 .map(deleted -> deleted.toLong() > 0);
     }
 
-    private Uni<List<DeadLetter>> newestOf(int partition, int count) {
-        return redis.send(Request.cmd(Command.XREVRANGE).arg(RedisKeys.deadLetters(partition)).arg("+").arg("-")
-                .arg("COUNT").arg(count)).map(reply -> {
-                    List<DeadLetter> letters = new ArrayList<>();
-                    for (Response entry : reply) {
-                        letters.add(toDeadLetter(partition, entry.get(0).toString(), entry.get(1)));
-                    }
-                    return letters;
-                });
+    /**
+     * A merge of the chosen partitions' streams, newest first, that reads a partition's next page only
+     * when its last one is used up, one page at a time.
+     */
+    private final class Merge {
+
+        private final List<PartitionCursor> cursors;
+        private final int count;
+        private final List<DeadLetter> listed = new ArrayList<>();
+        private long listedBytes;
+
+        Merge(List<Integer> chosen, int count) {
+            this.cursors = chosen.stream().map(PartitionCursor::new).toList();
+            this.count = count;
+        }
+
+        /** Lists entries until count, the budget or the streams' end; reads a page first where one is needed. */
+        Uni<DeadLetterListing> next() {
+            while (listed.size() < count) {
+                Optional<PartitionCursor> unread = cursors.stream().filter(PartitionCursor::needsPage).findFirst();
+                if (unread.isPresent()) {
+                    return unread.get().readPage().chain(this::next);
+                }
+                Optional<PartitionCursor> newest = cursors.stream().filter(cursor -> !cursor.page.isEmpty())
+                        .min(Comparator.comparing(cursor -> cursor.page.peekFirst(), NEWEST_FIRST));
+                if (newest.isEmpty()) {
+                    break;
+                }
+                DeadLetter letter = newest.get().page.peekFirst();
+                // One more byte for the comma that separates it from the entry before.
+                long size = jsonBytes(letter) + 1;
+                if (listedBytes + size > listingBytes) {
+                    return Uni.createFrom().item(new DeadLetterListing(List.copyOf(listed), true));
+                }
+                newest.get().page.removeFirst();
+                listed.add(letter);
+                listedBytes += size;
+            }
+            return Uni.createFrom().item(new DeadLetterListing(List.copyOf(listed), false));
+        }
     }
 
-    private static DeadLetter toDeadLetter(int partition, String id, Response flatOrMap) {
-        Map<String, String> all = new LinkedHashMap<>();
-        if (flatOrMap.isMap()) {
-            flatOrMap.getKeys().forEach(name -> all.put(name, flatOrMap.get(name).toString()));
-        } else {
-            for (int index = 0; index + 1 < flatOrMap.size(); index += 2) {
-                all.put(flatOrMap.get(index).toString(), flatOrMap.get(index + 1).toString());
-            }
+    /** Where the merge stands in one partition's stream: its unlisted entries of the last page read. */
+    private final class PartitionCursor {
+
+        private final int partition;
+        private final ArrayDeque<DeadLetter> page = new ArrayDeque<>();
+        private String lastReadId;
+        private boolean exhausted;
+
+        PartitionCursor(int partition) {
+            this.partition = partition;
         }
-        Map<String, String> job = new LinkedHashMap<>(all);
-        job.keySet().removeAll(BOOKKEEPING);
-        return new DeadLetter(id, partition, job, all.get("last-error"), number(all.get("deliveries")),
-                all.get("original-id"), number(all.get("dead-lettered-at")));
+
+        boolean needsPage() {
+            return page.isEmpty() && !exhausted;
+        }
+
+        /** Reads the next, older page; each entry is cut at once, so the whole entries can be dropped. */
+        Uni<Void> readPage() {
+            // "(" makes the range exclusive (Redis 6.2+): the page starts below the last entry read.
+            String end = lastReadId == null ? "+" : "(" + lastReadId;
+            Request request = Request.cmd(Command.XREVRANGE).arg(RedisKeys.deadLetters(partition)).arg(end).arg("-")
+                    .arg("COUNT").arg(PAGE_SIZE);
+            return redis.send(request).map(reply -> {
+                for (Response entry : reply) {
+                    lastReadId = entry.get(0).toString();
+                    page.addLast(toDeadLetter(partition, lastReadId, entry.get(1)));
+                }
+                exhausted = reply.size() < PAGE_SIZE;
+                return null;
+            });
+        }
+    }
+
+    /** The entry as listed: bookkeeping fields apart, every name and value cut to the field limit. */
+    private DeadLetter toDeadLetter(int partition, String id, Response flatOrMap) {
+        Map<String, String> bookkeeping = new LinkedHashMap<>();
+        Map<String, String> job = new LinkedHashMap<>();
+        int[] omitted = { 0 };
+        forEachField(flatOrMap, (name, value) -> {
+            if (BOOKKEEPING.contains(name)) {
+                bookkeeping.put(name, cut(value.toBuffer(), fieldBytes));
+            } else if (job.size() < MAX_FIELDS) {
+                job.put(name, cut(value.toBuffer(), fieldBytes));
+            } else {
+                omitted[0]++;
+            }
+        });
+        return new DeadLetter(id, partition, job, omitted[0], bookkeeping.get("last-error"),
+                number(bookkeeping.get("deliveries")), bookkeeping.get("original-id"),
+                number(bookkeeping.get("dead-lettered-at")));
+    }
+
+    /** Each field of an entry, its name already cut: from a RESP3 map or a flat RESP2 array of names and values. */
+    private void forEachField(Response flatOrMap, BiConsumer<String, Response> action) {
+        if (flatOrMap.isMap()) {
+            flatOrMap.getKeys().forEach(name -> action.accept(cut(Buffer.buffer(name), fieldBytes), flatOrMap.get(name)));
+            return;
+        }
+        for (int index = 0; index + 1 < flatOrMap.size(); index += 2) {
+            action.accept(cut(flatOrMap.get(index).toBuffer(), fieldBytes), flatOrMap.get(index + 1));
+        }
+    }
+
+    /**
+     * The text of {@code bytes}, cut to {@code limit} bytes at a UTF-8 character boundary, with a marker
+     * of its whole length; only the kept bytes are decoded.
+     */
+    static String cut(Buffer bytes, int limit) {
+        int length = bytes.length();
+        if (length <= limit) {
+            return bytes.toString(StandardCharsets.UTF_8.name());
+        }
+        int end = limit;
+        // Back off over continuation bytes (10xxxxxx), so no character is split.
+        while (end > 0 && (bytes.getByte(end) & 0xC0) == 0x80) {
+            end--;
+        }
+        return bytes.getString(0, end, StandardCharsets.UTF_8.name()) + cutMarker(length);
+    }
+
+    /** What a cut value ends with: how long the whole value was. */
+    public static String cutMarker(long wholeBytes) {
+        return "…[cut: " + wholeBytes + " bytes in all]";
+    }
+
+    private long jsonBytes(DeadLetter letter) {
+        try {
+            return json.writeValueAsBytes(letter).length;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a dead letter of strings and numbers is always JSON", e);
+        }
     }
 
     /** A bookkeeping number, or null when the entry lacks it or holds something else (it was written by hand). */

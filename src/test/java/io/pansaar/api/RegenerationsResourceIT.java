@@ -8,6 +8,10 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 
@@ -23,6 +27,7 @@ import io.pansaar.testing.TestKeys;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.TestOriginResource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
@@ -43,6 +48,9 @@ class RegenerationsResourceIT {
 
     @Inject
     Partitioner partitioner;
+
+    @TestHTTPResource("/api/regenerations")
+    URL regenerations;
 
     @Test
     void aRequestEnqueuesOneJobAndARepeatWhileItIsPendingAddsNone() {
@@ -98,16 +106,43 @@ class RegenerationsResourceIT {
         assertBadRequest("{\"key\": \"avatars/x.png\", \"reason\": \"urgent\"}", "unknown job reason 'urgent'");
         assertBadRequest("{\"reason\": \"manual\"}", "no \"key\" field");
         assertBadRequest("{\"key\": \"avatars/x.png\", \"priority\": 1}", "unknown field 'priority'");
-        assertBadRequest("{\"key\": ", "not a JSON object");
-        assertBadRequest("[\"avatars/x.png\"]", "not a JSON object");
+        assertBadRequest("{\"key\": ", "not valid JSON");
+        assertBadRequest("[\"avatars/x.png\"]", "the body is an array, not a JSON object");
         assertBadRequest("", "no body");
     }
 
     @Test
-    void aBodyThatIsNotJsonIsRefusedWith415() {
+    void onlyStringsAreTakenWhereStringsAreMeant() {
+        assertBadRequest("{\"key\": 123}", "field 'key' must be a JSON string, was a number (123)");
+        assertBadRequest("{\"key\": [\"avatars/x.png\"]}", "field 'key' must be a JSON string, was an array");
+        assertBadRequest("{\"key\": {\"path\": \"avatars/x.png\"}}", "field 'key' must be a JSON string, was an object");
+        assertBadRequest("{\"key\": true}", "field 'key' must be a JSON string, was a boolean (true)");
+        assertBadRequest("{\"key\": \"avatars/x.png\", \"reason\": 1}", "field 'reason' must be a JSON string");
+        assertBadRequest("{\"key\": null}", "no \"key\" field");
+    }
+
+    @Test
+    void aRepeatedFieldAndDataAfterTheObjectAreRefused() {
+        assertBadRequest("{\"key\": \"avatars/a.png\", \"key\": \"avatars/b.png\"}", "field 'key' appears more than once");
+        assertBadRequest("{\"key\": \"avatars/a.png\"} {\"key\": \"avatars/b.png\"}", "goes on after its JSON object");
+        assertBadRequest("{\"key\": \"avatars/a.png\"}]", "goes on after its JSON object");
+        assertBadRequest("{\"key\": \"avatars/a.png\"}garbage", "goes on after its JSON object");
+    }
+
+    @Test
+    void aBodyNotSentAsJsonIsRefusedWith415() throws Exception {
         given().contentType(ContentType.TEXT).header("Authorization", "Bearer " + ADMIN_TOKEN)
                 .body("avatars/x.png").post("/api/regenerations")
-                .then().statusCode(415);
+                .then().statusCode(415).contentType(Problem.MEDIA_TYPE)
+                .body("detail", containsString("is not accepted here; send application/json"));
+        // Without any Content-Type (RestAssured would add one, the JDK client adds none).
+        HttpResponse<String> untyped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(regenerations.toURI())
+                .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"key\": \"avatars/untyped.png\"}")).timeout(WAIT).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(415, untyped.statusCode(), untyped.body());
+        assertEquals(Problem.MEDIA_TYPE, untyped.headers().firstValue("Content-Type").orElseThrow());
+        assertTrue(untyped.body().contains("the request has no Content-Type"), untyped.body());
     }
 
     @Test
