@@ -67,12 +67,16 @@ public class DeadLetterResource {
     @Operation(summary = "Put a dead letter back on its job stream (it leaves the dead-letter stream)")
     @APIResponse(responseCode = "202", description = "Queued again; jobId is the new job entry")
     @APIResponse(responseCode = "404", description = "No such dead letter")
+    @APIResponse(responseCode = "409", description = "The dead letter keeps only an excerpt of an oversize entry")
     public Uni<Response> retry(@PathParam("partition") String partition, @PathParam("id") String id) {
         int checkedPartition = partition(partition);
         String checkedId = entryId(id);
         return deadLetters.retry(checkedPartition, checkedId).map(jobId -> Response.accepted(
                 new Retried(checkedPartition, checkedId, jobId.orElseThrow(() -> notFound(checkedPartition, checkedId))))
-                .build());
+                .build())
+                .onFailure(DeadLetters.RetryRefusedException.class).transform(refused -> new ProblemException(
+                        Response.Status.CONFLICT, "dead letter " + checkedId + " of partition " + checkedPartition
+                                + " cannot be put back: " + refused.getMessage()));
     }
 
     @DELETE

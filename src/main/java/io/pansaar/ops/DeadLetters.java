@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.RedisKeys;
-import io.pansaar.store.FunctionError;
+import io.pansaar.redis.FunctionCalls;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.redis.client.Command;
@@ -47,7 +47,7 @@ public class DeadLetters {
 
     /** The fields {@code pansaar_dead_letter} adds to a job; everything else is the job's own. */
     private static final Set<String> BOOKKEEPING = Set.of("original-id", "original-stream", "deliveries", "last-error",
-            "dead-lettered-at");
+            "dead-lettered-at", "excerpt");
 
     private static final Pattern ENTRY_ID = Pattern.compile("\\d{1,19}-\\d{1,19}");
 
@@ -56,13 +56,15 @@ public class DeadLetters {
             .thenComparingLong(DeadLetters::idSequence).reversed().thenComparingInt(DeadLetter::partition);
 
     private final Redis redis;
+    private final FunctionCalls functions;
     private final ObjectMapper json;
     private final int partitions;
     private final long listingBytes;
     private final int fieldBytes;
 
-    public DeadLetters(Redis redis, ObjectMapper json, PansaarConfig config) {
+    public DeadLetters(Redis redis, FunctionCalls functions, ObjectMapper json, PansaarConfig config) {
         this.redis = redis;
+        this.functions = functions;
         this.json = json;
         this.partitions = config.partitions();
         this.listingBytes = config.deadLetterLimits().listingBytes().asLongValue();
@@ -90,16 +92,23 @@ public class DeadLetters {
 
     /** Puts a dead letter back on its job stream; the new job's id, or empty when there is no such dead letter. */
     public Uni<Optional<String>> retry(int partition, String id) {
-        Request call = Request.cmd(Command.FCALL).arg("pansaar_retry_dead_letter").arg(2)
-                .arg(RedisKeys.deadLetters(partition)).arg(RedisKeys.jobs(partition)).arg(id);
-        return redis.send(call).onFailure().transform(FunctionError::translate).map(reply -> {
-            String outcome = reply.get(0).toString();
-            return switch (outcome) {
-                case "retried" -> Optional.of(reply.get(1).toString());
-                case "not-found" -> Optional.<String>empty();
-                default -> throw new IllegalStateException("pansaar_retry_dead_letter answered " + outcome);
-            };
-        });
+        return functions.call("pansaar_retry_dead_letter", List.of(RedisKeys.deadLetters(partition), RedisKeys.jobs(partition)),
+                id).map(reply -> {
+                    String outcome = reply.get(0).toString();
+                    return switch (outcome) {
+                        case "retried" -> Optional.of(reply.get(1).toString());
+                        case "not-found" -> Optional.<String>empty();
+                        case "refused" -> throw new RetryRefusedException(reply.get(1).toString());
+                        default -> throw new IllegalStateException("pansaar_retry_dead_letter answered " + outcome);
+                    };
+                });
+    }
+
+    /** A dead letter that cannot be put back: it keeps only an excerpt of an oversize entry. */
+    public static final class RetryRefusedException extends RuntimeException {
+        RetryRefusedException(String why) {
+            super(why);
+        }
     }
 
     /** Deletes a dead letter; false when there was none. */

@@ -233,7 +233,7 @@ public class RegenerationWorker {
 
     private void handleFetchFailure(RegenerationJob job, Claim claim, OriginFetchException failure) {
         statistics.record(Outcome.FAILED);
-        if (!failure.retryable()) {
+        if (!failure.reason().worthAnotherDelivery(job.entry().deliveryCount())) {
             releaseQuietly(job, claim, ReleaseMode.ABANDON);
             LOG.warnf("%s: dead-lettering %s: %s", job.key(), job.describe(), failure.getMessage());
             throw new UnprocessableEntryException(failure.getMessage(), failure);

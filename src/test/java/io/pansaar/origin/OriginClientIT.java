@@ -318,6 +318,8 @@ class OriginClientIT {
 
         assertEquals(FetchFailure.LENGTH_MISMATCH, failure.reason());
         assertFalse(failure.retryable());
+        assertTrue(failure.reason().worthAnotherDelivery(1), "tried once more, on a fresh connection");
+        assertFalse(failure.reason().worthAnotherDelivery(2));
         assertEquals(1, origin.fetches(path));
         assertEquals("origin " + origin.url(path) + " declared a body of 5,000 bytes (Content-Length) but closed the "
                 + "connection after 3,000", failure.getMessage());

@@ -1,6 +1,8 @@
 package io.pansaar.worker;
 
+import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,6 +94,12 @@ class HostileJobEntriesIT {
         assertTrue(letter.size() <= EntryLimits.MAX_FIELDS + 6, "a bounded excerpt: " + letter.size() + " fields");
         await().atMost(WAIT).until(() -> redis.stream(String.class).xlen(RedisKeys.jobs(partition)) == 0);
         assertTrue(connector.running(), "the consumer reads on");
+
+        String deadLetterId = deadLetterIdOf(partition, poisonId);
+        given().header("Authorization", "Bearer test-admin-token")
+                .post("/api/dead-letters/" + partition + "/" + deadLetterId + "/retry")
+                .then().statusCode(409).body("detail", containsString("only an excerpt of an oversize entry"));
+        assertEquals(letter, deadLetter(partition, poisonId), "a refused retry leaves the dead letter as it was");
     }
 
     @Test
@@ -138,6 +146,13 @@ class HostileJobEntriesIT {
 
     private boolean cached(ImageKey key) {
         return redis.key().exists(RedisKeys.image(partitioner.partitionOf(key), key));
+    }
+
+    private String deadLetterIdOf(int partition, String originalId) {
+        return redis.stream(String.class).xrange(RedisKeys.deadLetters(partition),
+                io.quarkus.redis.datasource.stream.StreamRange.of("-", "+")).stream()
+                .filter(message -> originalId.equals(message.payload().get("original-id")))
+                .map(StreamMessage::id).findFirst().orElseThrow();
     }
 
     /** The dead letter of the job entry {@code originalId}, or null while there is none. */

@@ -151,6 +151,20 @@ class RegenerationPipelineIT {
     }
 
     @Test
+    void aBodyShorterThanItsContentLengthIsTriedOnceMoreThenDeadLettered() {
+        ImageKey key = uniqueKey("banners", "png");
+        origin.serve(key.value(), Reply.image(TestImages.png(3_000), "image/png").withContentLength(5_000));
+
+        assertTrue(read(key).enqueued());
+
+        Map<String, String> deadLetter = awaitDeadLetter(key);
+        assertEquals("2", deadLetter.get("deliveries"), "one more try, on a fresh connection, then the dead letter");
+        assertTrue(deadLetter.get("last-error").contains("declared a body of 5,000 bytes"), deadLetter.get("last-error"));
+        assertEquals(2, origin.fetches(key.value()));
+        assertFalse(redis.key().exists(imageKey(key)), "nothing is cached");
+    }
+
+    @Test
     void anOriginThatKeepsFailingEndsInTheDeadLetterStreamAfterMaxDeliveries() {
         ImageKey key = uniqueKey("banners", "png");
         origin.serve(key.value(), Reply.status(503));
