@@ -47,7 +47,7 @@ public class DeadLetters {
 
     /** The fields {@code pansaar_dead_letter} adds to a job; everything else is the job's own. */
     private static final Set<String> BOOKKEEPING = Set.of("original-id", "original-stream", "deliveries", "last-error",
-            "dead-lettered-at", "excerpt");
+            "dead-lettered-at");
 
     private static final Pattern ENTRY_ID = Pattern.compile("\\d{1,19}-\\d{1,19}");
 
