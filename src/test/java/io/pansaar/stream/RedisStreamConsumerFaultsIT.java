@@ -15,13 +15,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.pansaar.testing.LocalRedisServer;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.redis.client.Redis;
+import io.pansaar.testing.LocalRedisConnection;
 
 /**
  * The consumer when Redis refuses what it asks, provoked for real on a redis-server of its own: an acknowledgement
@@ -34,28 +31,13 @@ class RedisStreamConsumerFaultsIT {
     private static final Duration SHORT_CLAIM_IDLE = Duration.ofSeconds(1);
     private static final Duration LONG_CLAIM_IDLE = Duration.ofSeconds(60);
 
-    private static LocalRedisServer server;
-    private static Vertx vertx;
-    private static Redis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        server = LocalRedisServer.start();
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, server.uri());
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-        vertx.closeAndAwait();
-        server.close();
-    }
+    @RegisterExtension
+    static final LocalRedisConnection REDIS = new LocalRedisConnection();
 
     @Test
     void aRefusedAcknowledgementLeavesTheEntryPendingAndReadingGoesOn() {
         StreamSettings settings = StreamHarness.settings(1, false, 5, SHORT_CLAIM_IDLE, SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        try (StreamHarness harness = StreamHarness.start(REDIS, settings)) {
             harness.awaitRunning();
             String first = harness.add(0, "key", "avatars/ack-refused.png");
             Message<StreamEntry> message = harness.next();
@@ -85,7 +67,7 @@ class RedisStreamConsumerFaultsIT {
     @Test
     void aDeadLetterRefusedForWantOfMemoryIsMovedOnceRedisHasMemoryAgain() {
         StreamSettings settings = StreamHarness.settings(1, false, 5, SHORT_CLAIM_IDLE, SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        try (StreamHarness harness = StreamHarness.start(REDIS, settings)) {
             harness.awaitRunning();
             String badId = harness.add(0, "reason", "miss");
             String goodId = harness.add(0, "key", "avatars/good.png");
@@ -117,7 +99,7 @@ class RedisStreamConsumerFaultsIT {
     @Test
     void aDeadLetterAfterRedisLostTheFunctionLibraryLoadsItAgain() {
         StreamSettings settings = StreamHarness.settings(1, false, 5, LONG_CLAIM_IDLE, SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        try (StreamHarness harness = StreamHarness.start(REDIS, settings)) {
             harness.awaitRunning();
             String id = harness.add(0, "reason", "miss");
             Message<StreamEntry> message = harness.next();
@@ -131,7 +113,7 @@ class RedisStreamConsumerFaultsIT {
     @Test
     void failuresForWantOfRedisDoNotUseUpDeliveries() {
         StreamSettings settings = StreamHarness.settings(1, false, 2, LONG_CLAIM_IDLE, SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        try (StreamHarness harness = StreamHarness.start(REDIS, settings)) {
             harness.awaitRunning();
             String id = harness.add(0, "key", "avatars/outage.png");
             for (int attempt = 0; attempt < 4; attempt++) {
@@ -158,7 +140,7 @@ class RedisStreamConsumerFaultsIT {
     void entriesWaitingForARetryCountTowardMaxInFlight() throws InterruptedException {
         StreamSettings settings = StreamHarness.settings(1, false, 5, LONG_CLAIM_IDLE, SHORT_BLOCK,
                 new RetryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(2)), 2);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        try (StreamHarness harness = StreamHarness.start(REDIS, settings)) {
             harness.awaitRunning();
             for (int i = 0; i < 4; i++) {
                 harness.add(0, "key", "avatars/waiting-" + i + ".png");
@@ -202,7 +184,7 @@ class RedisStreamConsumerFaultsIT {
         harnessCall("XCLAIM", claim.toArray(String[]::new));
 
         long started = System.nanoTime();
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        try (StreamHarness harness = StreamHarness.start(REDIS, settings)) {
             Set<String> taken = new HashSet<>();
             while (taken.size() < ids.size()) {
                 Message<StreamEntry> message = harness.next();
@@ -217,6 +199,6 @@ class RedisStreamConsumerFaultsIT {
     }
 
     private static io.vertx.mutiny.redis.client.Response harnessCall(String command, String... arguments) {
-        return RedisStreamConsumerIT.Request.call(redis, command, arguments);
+        return RedisStreamConsumerIT.Request.call(REDIS.redis(), command, arguments);
     }
 }

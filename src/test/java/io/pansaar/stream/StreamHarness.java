@@ -16,6 +16,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 
 import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.testing.LocalRedisConnection;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -58,6 +59,11 @@ final class StreamHarness implements AutoCloseable {
         String prefix = "test-" + UUID.randomUUID().toString().substring(0, 8);
         return new StreamSettings(StreamNames.prefixed(prefix), partitions, cluster, "worker-" + prefix, maxDeliveries,
                 claimIdle, backoff, 8, block, 1000, maxInFlight);
+    }
+
+    /** Starts a consumer on the server of a test class's {@link LocalRedisConnection}. */
+    static StreamHarness start(LocalRedisConnection connection, StreamSettings settings) {
+        return start(connection.vertx(), connection.redis(), connection.server().uri(), settings);
     }
 
     /** Starts a consumer on {@code redis}, whose address (one node's, on a cluster) is {@code seedUri}. */

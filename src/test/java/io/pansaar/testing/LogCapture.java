@@ -6,15 +6,21 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+
+import org.jboss.logmanager.ExtLogRecord;
 
 /**
- * Collects, while open, the application's log records that an operator would have to look into: those
- * at ERROR (SEVERE) or above, and any record that carries a stack trace. It listens on the root logger of
- * the JVM's log manager, which the application under test logs through.
+ * Collects, while open, the application's log records: those an operator would have to look into (at
+ * ERROR (SEVERE) or above, or carrying a stack trace), and the formatted message of every record of a
+ * logger under a given name. It listens on the root logger of the JVM's log manager, which the
+ * application under test logs through.
  */
 public final class LogCapture extends Handler implements AutoCloseable {
 
     private final List<String> found = new CopyOnWriteArrayList<>();
+    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+    private final SimpleFormatter formatter = new SimpleFormatter();
 
     private LogCapture() {
     }
@@ -31,8 +37,17 @@ public final class LogCapture extends Handler implements AutoCloseable {
         return List.copyOf(found);
     }
 
+    /** The formatted message (parameters filled in, no level or time) of every record of loggers under {@code prefix}. */
+    public List<String> messagesOf(String prefix) {
+        return records.stream().filter(record -> record.getLoggerName() != null && record.getLoggerName().startsWith(prefix))
+                .map(record -> record instanceof ExtLogRecord extended ? extended.getFormattedMessage()
+                        : formatter.formatMessage(record))
+                .toList();
+    }
+
     @Override
     public void publish(LogRecord record) {
+        records.add(record);
         if (record.getLevel().intValue() >= Level.SEVERE.intValue() || record.getThrown() != null) {
             found.add(record.getLevel() + " " + record.getLoggerName() + ": " + record.getMessage()
                     + (record.getThrown() == null ? "" : " (" + record.getThrown() + ")"));

@@ -13,13 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
-import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;
 
 import io.pansaar.key.ImageKey;
@@ -28,6 +22,7 @@ import io.pansaar.key.RedisKeys;
 import io.pansaar.stream.EntryLimits;
 import io.pansaar.stream.RedisStreamsConnector;
 import io.pansaar.testing.InjectTestOrigin;
+import io.pansaar.testing.LogCapture;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
@@ -35,6 +30,7 @@ import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.TestOriginResource;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;
+import io.quarkus.redis.datasource.stream.StreamRange;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -104,10 +100,7 @@ class HostileJobEntriesIT {
 
     @Test
     void fieldsWithLineBreaksOrAMegabyteForgeNoLogLine() {
-        CapturingHandler captured = new CapturingHandler();
-        Logger root = Logger.getLogger("");
-        root.addHandler(captured);
-        try {
+        try (LogCapture captured = LogCapture.start()) {
             String run = UUID.randomUUID().toString().substring(0, 8);
             ImageKey traced = ImageKey.of("avatars/" + run + "-traced.png");
             origin.serve(traced.value(), Reply.image(TestImages.png(1_000), "image/png"));
@@ -125,7 +118,7 @@ class HostileJobEntriesIT {
             }
             await().atMost(WAIT).until(() -> redis.stream(String.class).xlen(RedisKeys.jobs(partition)) == 0);
 
-            List<String> lines = captured.messages();
+            List<String> lines = captured.messagesOf("io.pansaar");
             assertFalse(lines.isEmpty(), "the jobs were logged");
             for (String line : lines) {
                 assertFalse(line.contains("\n") || line.contains("\r"), "a log line broken in two: " + line);
@@ -135,8 +128,6 @@ class HostileJobEntriesIT {
                     "the traced job ran, its malformed traceparent dropped");
             assertFalse(lines.stream().anyMatch(line -> line.contains(traced.value()) && line.contains("traceparent")),
                     "a malformed traceparent does not reach the log");
-        } finally {
-            root.removeHandler(captured);
         }
     }
 
@@ -148,47 +139,18 @@ class HostileJobEntriesIT {
         return redis.key().exists(RedisKeys.image(partitioner.partitionOf(key), key));
     }
 
-    private String deadLetterIdOf(int partition, String originalId) {
-        return redis.stream(String.class).xrange(RedisKeys.deadLetters(partition),
-                io.quarkus.redis.datasource.stream.StreamRange.of("-", "+")).stream()
-                .filter(message -> originalId.equals(message.payload().get("original-id")))
-                .map(StreamMessage::id).findFirst().orElseThrow();
-    }
-
     /** The dead letter of the job entry {@code originalId}, or null while there is none. */
     private Map<String, String> deadLetter(int partition, String originalId) {
-        for (StreamMessage<String, String, String> message : redis.stream(String.class)
-                .xrange(RedisKeys.deadLetters(partition), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"))) {
-            if (originalId.equals(message.payload().get("original-id"))) {
-                return message.payload();
-            }
-        }
-        return null;
+        StreamMessage<String, String, String> entry = deadLetterEntry(partition, originalId);
+        return entry == null ? null : entry.payload();
     }
 
-    /** Collects the formatted messages Pansaar's own loggers write. */
-    static final class CapturingHandler extends Handler {
-        private final List<String> messages = new CopyOnWriteArrayList<>();
-        private final SimpleFormatter formatter = new SimpleFormatter();
+    private String deadLetterIdOf(int partition, String originalId) {
+        return deadLetterEntry(partition, originalId).id();
+    }
 
-        @Override
-        public void publish(LogRecord record) {
-            if (record.getLoggerName() != null && record.getLoggerName().startsWith("io.pansaar")) {
-                messages.add(record instanceof ExtLogRecord extended ? extended.getFormattedMessage()
-                        : formatter.formatMessage(record));
-            }
-        }
-
-        List<String> messages() {
-            return messages;
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
+    private StreamMessage<String, String, String> deadLetterEntry(int partition, String originalId) {
+        return redis.stream(String.class).xrange(RedisKeys.deadLetters(partition), StreamRange.of("-", "+")).stream()
+                .filter(message -> originalId.equals(message.payload().get("original-id"))).findFirst().orElse(null);
     }
 }
