@@ -13,6 +13,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class ConfigurationCheck {
 
+    /** Room for a few characters of a value and the marker that says how long it was. */
+    private static final long MIN_DEAD_LETTER_FIELD_BYTES = 64;
+
     public ConfigurationCheck(PansaarConfig config) {
         check(config);
     }
@@ -36,6 +39,21 @@ public class ConfigurationCheck {
         if (!(config.refresh().maxPerSecond() >= 0)) {
             throw new IllegalArgumentException("pansaar.refresh.max-per-second must not be negative, was "
                     + config.refresh().maxPerSecond());
+        }
+        Duration redisTimeout = config.readThrough().redisTimeout();
+        if (redisTimeout.isNegative() || redisTimeout.isZero()) {
+            throw new IllegalArgumentException("pansaar.read-through.redis-timeout must be positive, was " + redisTimeout);
+        }
+        if (config.origin().maxPixels() < 1) {
+            throw new IllegalArgumentException("pansaar.origin.max-pixels must be at least 1, was "
+                    + config.origin().maxPixels());
+        }
+        long fieldBytes = config.deadLetterLimits().fieldBytes().asLongValue();
+        long listingBytes = config.deadLetterLimits().listingBytes().asLongValue();
+        if (fieldBytes < MIN_DEAD_LETTER_FIELD_BYTES || listingBytes < fieldBytes) {
+            // A listing must hold at least one field of one entry, and a field its cut marker.
+            throw new IllegalArgumentException("pansaar.dead-letters.field-bytes (" + fieldBytes + ") must be at least "
+                    + MIN_DEAD_LETTER_FIELD_BYTES + " and at most pansaar.dead-letters.listing-bytes (" + listingBytes + ")");
         }
         PansaarConfig.partitionMemoryBudget(config).ifPresent(share -> {
             long budget = config.memoryBudget().orElseThrow().asLongValue();

@@ -47,6 +47,19 @@ class ConfigurationCheckTest {
                 () -> ConfigurationCheck.check(config(Map.of("pansaar.scheduler.batch-size", "0"))));
     }
 
+    @Test
+    void aZeroRedisTimeoutNoPixelsOrDeadLetterCapsThatHoldNothingAreRefused() {
+        for (Map<String, String> settings : java.util.List.of(Map.of("pansaar.read-through.redis-timeout", "0s"),
+                Map.of("pansaar.origin.max-pixels", "0"), Map.of("pansaar.dead-letters.field-bytes", "8"),
+                Map.of("pansaar.dead-letters.listing-bytes", "512", "pansaar.dead-letters.field-bytes", "1K"))) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> ConfigurationCheck.check(config(settings)), settings.toString());
+            String setting = settings.keySet().stream().filter(name -> !name.endsWith("listing-bytes")).findFirst()
+                    .orElseThrow();
+            assertTrue(refused.getMessage().contains(setting), refused.getMessage());
+        }
+    }
+
     private static PansaarConfig config(Map<String, String> settings) {
         return TestConfigs.pansaarConfig(settings, Map.of());
     }
