@@ -50,7 +50,8 @@ public class FunctionLibraryReadiness implements AsyncHealthCheck {
      * reports what it found; the next one sees the library loaded.
      */
     private Uni<Void> loadWhereMissing(Map<String, Optional<String>> loaded) {
-        if (loaded.values().stream().allMatch(version -> version.filter(library.version()::equals).isPresent())) {
+        // Only where the library is absent: another version is replaced at start-up, or refused when newer.
+        if (loaded.values().stream().allMatch(Optional::isPresent)) {
             return Uni.createFrom().voidItem();
         }
         library.loadEverywhere().subscribe().with(
