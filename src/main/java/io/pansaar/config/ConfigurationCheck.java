@@ -2,26 +2,35 @@ package io.pansaar.config;
 
 import java.time.Duration;
 
-import io.quarkus.runtime.Startup;
-import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Refuses, at start-up and with a message naming the settings, combinations of settings that would make
- * Pansaar misbehave quietly later.
+ * Refuses, with a message naming the settings, values and combinations of settings that would make Pansaar
+ * misbehave quietly later: every URL and segment a job would resolve, the scheduler's timing, the budgets. Run at
+ * start-up by {@code io.pansaar.startup.StartupCheck}, before anything touches Redis.
  */
-@Startup
-@ApplicationScoped
-public class ConfigurationCheck {
+public final class ConfigurationCheck {
 
     /** Room for a few characters of a value and the marker that says how long it was. */
     private static final long MIN_DEAD_LETTER_FIELD_BYTES = 64;
 
-    public ConfigurationCheck(PansaarConfig config) {
-        check(config);
+    private ConfigurationCheck() {
     }
 
     /** Throws IllegalArgumentException naming the first inconsistent settings. */
     public static void check(PansaarConfig config) {
+        if (config.partitions() < 1) {
+            throw new IllegalArgumentException("pansaar.partitions must be at least 1, was " + config.partitions());
+        }
+        Segments.check(config);
+        if (config.worker().concurrency() < 1) {
+            throw new IllegalArgumentException("pansaar.worker.concurrency must be at least 1, was "
+                    + config.worker().concurrency());
+        }
+        if (config.worker().fetchLease().compareTo(config.origin().timeout()) <= 0) {
+            // The lease would lapse in the middle of a fetch, and a second worker could start the same one.
+            throw new IllegalArgumentException("pansaar.worker.fetch-lease (" + config.worker().fetchLease()
+                    + ") must be longer than pansaar.origin.timeout (" + config.origin().timeout() + ")");
+        }
         Duration interval = config.scheduler().interval();
         if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
             // Quarkus' scheduler fires at most once a second; a shorter interval would silently stretch.
@@ -43,10 +52,6 @@ public class ConfigurationCheck {
         Duration redisTimeout = config.readThrough().redisTimeout();
         if (redisTimeout.isNegative() || redisTimeout.isZero()) {
             throw new IllegalArgumentException("pansaar.read-through.redis-timeout must be positive, was " + redisTimeout);
-        }
-        if (config.origin().maxPixels() < 1) {
-            throw new IllegalArgumentException("pansaar.origin.max-pixels must be at least 1, was "
-                    + config.origin().maxPixels());
         }
         long fieldBytes = config.deadLetterLimits().fieldBytes().asLongValue();
         long listingBytes = config.deadLetterLimits().listingBytes().asLongValue();

@@ -18,18 +18,27 @@ public class Segments {
 
     public Segments(PansaarConfig config) {
         this.config = config;
-        // Fail at start-up, not at the first job, when a configured URL is unusable.
-        config.origin().baseUrl().ifPresent(url -> parseBaseUrl("pansaar.origin.base-url", url));
-        config.segments().forEach((name, segment) -> segment.originUrl()
-                .ifPresent(url -> parseBaseUrl("pansaar.segments.\"" + name + "\".origin-url", url)));
     }
 
     /** The settings of segment {@code name}. */
     public SegmentSettings of(String name) {
-        return resolved.computeIfAbsent(name, this::resolve);
+        return resolved.computeIfAbsent(name, segment -> resolve(config, segment));
     }
 
-    private SegmentSettings resolve(String name) {
+    /**
+     * Checks every URL and every segment's settings, as a job would later need them: the configured segments, and
+     * the defaults that every other segment takes. Throws IllegalArgumentException naming the first bad setting.
+     */
+    static void check(PansaarConfig config) {
+        config.origin().baseUrl().ifPresent(url -> parseBaseUrl("pansaar.origin.base-url", url));
+        config.segments().forEach((name, segment) -> segment.originUrl()
+                .ifPresent(url -> parseBaseUrl("pansaar.segments.\"" + name + "\".origin-url", url)));
+        config.segments().keySet().forEach(name -> resolve(config, name));
+        // A name no segment has: it resolves from pansaar.defaults alone, as every unlisted segment does.
+        resolve(config, "");
+    }
+
+    private static SegmentSettings resolve(PansaarConfig config, String name) {
         PansaarConfig.SegmentDefaults defaults = config.segmentDefaults();
         Optional<PansaarConfig.Segment> segment = Optional.ofNullable(config.segments().get(name));
         Optional<URI> origin = segment.flatMap(PansaarConfig.Segment::originUrl)
@@ -43,7 +52,7 @@ public class Segments {
         double freshnessBudget = segment.map(PansaarConfig.Segment::freshnessBudget)
                 .filter(OptionalDouble::isPresent).map(OptionalDouble::getAsDouble)
                 .orElse(defaults.freshnessBudget());
-        String where = "segment " + name;
+        String where = name.isEmpty() ? "pansaar.defaults" : "pansaar.segments.\"" + name + "\"";
         if (!(freshnessBudget > 0 && freshnessBudget < 1)) {
             throw new IllegalArgumentException(where + ": freshness-budget must lie strictly between 0 and 1, was "
                     + freshnessBudget);

@@ -14,18 +14,19 @@ import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.SegmentSettings;
 import io.pansaar.config.Segments;
+import io.pansaar.logging.LogText;
 import io.pansaar.origin.FetchFailure;
 import io.pansaar.origin.FetchResult;
 import io.pansaar.origin.OriginClient;
 import io.pansaar.origin.OriginFetchException;
 import io.pansaar.origin.Validators;
+import io.pansaar.redis.RedisFailures;
 import io.pansaar.store.Claim;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.JobReason;
 import io.pansaar.store.ReleaseMode;
 import io.pansaar.store.WriteOutcome;
-import io.pansaar.redis.RedisFailures;
 import io.pansaar.stream.ServiceUnavailableException;
 import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
@@ -78,17 +79,22 @@ public class RegenerationWorker {
     @Incoming("regeneration-jobs")
     @Blocking(value = "regeneration", ordered = false)
     public CompletionStage<Void> regenerate(Message<StreamEntry> message) {
+        StreamEntry entry = message.getPayload();
         try {
-            process(parse(message.getPayload()));
+            process(parse(entry));
             return message.ack();
         } catch (OriginFetchException | UnprocessableEntryException | FetchInFlightException failure) {
             return message.nack(failure);
         } catch (RuntimeException failure) {
             // Everything else came from a Redis call. When Redis is away for now, the job is not at fault: it waits
             // the outage out without using up its deliveries.
-            return message.nack(RedisFailures.isPassing(failure)
-                    ? new ServiceUnavailableException("Redis is unavailable: " + failure.getMessage(), failure)
-                    : failure);
+            if (RedisFailures.isPassing(failure)) {
+                return message.nack(new ServiceUnavailableException("Redis is unavailable: " + failure.getMessage(),
+                        failure));
+            }
+            LOG.warnf(failure, "job %s (key %s) of %s failed, not for its origin; it is delivered again", entry.id(),
+                    LogText.quote(entry.field("key")), entry.stream());
+            return message.nack(failure);
         }
     }
 
@@ -103,6 +109,8 @@ public class RegenerationWorker {
     }
 
     private void process(RegenerationJob job) {
+        // Resolved before the claim, so nothing between the claim and its release can fail.
+        SegmentSettings segment = segments.of(job.key().segment());
         Claim claim = store.claim(job.key(), job.claimToken(), job.requestedAtMillis(), job.reason())
                 .await().atMost(redisTimeout);
         switch (claim.outcome()) {
@@ -121,21 +129,20 @@ public class RegenerationWorker {
                 statistics.record(Outcome.DEDUPLICATED);
                 LOG.debugf("%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
             }
-            case CLAIMED -> regenerateClaimed(job, claim);
+            case CLAIMED -> regenerateClaimed(job, segment, claim);
         }
     }
 
-    private void regenerateClaimed(RegenerationJob job, Claim claim) {
+    private void regenerateClaimed(RegenerationJob job, SegmentSettings segment, Claim claim) {
         long claimedAt = System.nanoTime();
         try {
-            writeFetched(job, claim);
+            writeFetched(job, segment, claim);
         } finally {
             statistics.recordRegeneration(Duration.ofNanos(System.nanoTime() - claimedAt));
         }
     }
 
-    private void writeFetched(RegenerationJob job, Claim claim) {
-        SegmentSettings segment = segments.of(job.key().segment());
+    private void writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim) {
         try {
             FetchResult result = fetch(job, segment, validatorsOf(claim));
             WriteOutcome outcome = write(job, segment, claim, result);

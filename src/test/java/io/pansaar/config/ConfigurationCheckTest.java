@@ -48,9 +48,9 @@ class ConfigurationCheckTest {
     }
 
     @Test
-    void aZeroRedisTimeoutNoPixelsOrDeadLetterCapsThatHoldNothingAreRefused() {
+    void aZeroRedisTimeoutOrDeadLetterCapsThatHoldNothingAreRefused() {
         for (Map<String, String> settings : java.util.List.of(Map.of("pansaar.read-through.redis-timeout", "0s"),
-                Map.of("pansaar.origin.max-pixels", "0"), Map.of("pansaar.dead-letters.field-bytes", "8"),
+                Map.of("pansaar.dead-letters.field-bytes", "8"),
                 Map.of("pansaar.dead-letters.listing-bytes", "512", "pansaar.dead-letters.field-bytes", "1K"))) {
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                     () -> ConfigurationCheck.check(config(settings)), settings.toString());
@@ -58,6 +58,28 @@ class ConfigurationCheckTest {
                     .orElseThrow();
             assertTrue(refused.getMessage().contains(setting), refused.getMessage());
         }
+    }
+
+    @Test
+    void everyOriginUrlAndEverySegmentAJobWouldResolveIsCheckedUpFront() {
+        Map<Map<String, String>, String> refused = Map.of(
+                Map.of("pansaar.origin.base-url", "http://images.example.com/x"), "pansaar.origin.base-url must end with '/'",
+                Map.of("pansaar.segments.\"banners\".origin-url", "ftp://banners.example.com/"),
+                "pansaar.segments.\"banners\".origin-url must be an http or https URL",
+                Map.of("pansaar.segments.\"banners\".min-ttl", "2h"), "pansaar.segments.\"banners\": TTLs must satisfy",
+                Map.of("pansaar.defaults.min-ttl", "2h"), "pansaar.defaults: TTLs must satisfy",
+                Map.of("pansaar.defaults.freshness-budget", "1.5"), "pansaar.defaults: freshness-budget",
+                Map.of("pansaar.worker.fetch-lease", "5s"), "pansaar.worker.fetch-lease (PT5S) must be longer than "
+                        + "pansaar.origin.timeout (PT5S)",
+                Map.of("pansaar.partitions", "0"), "pansaar.partitions must be at least 1");
+        refused.forEach((settings, message) -> {
+            IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
+                    () -> ConfigurationCheck.check(config(settings)), settings.toString());
+            assertTrue(failure.getMessage().startsWith(message), failure.getMessage());
+        });
+        assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.origin.base-url",
+                "https://images.example.com/cdn/", "pansaar.segments.\"banners\".base-ttl", "10m",
+                "pansaar.segments.\"banners\".max-ttl", "10m", "pansaar.segments.\"banners\".min-ttl", "10m"))));
     }
 
     private static PansaarConfig config(Map<String, String> settings) {

@@ -31,7 +31,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
-import io.pansaar.config.ConfigurationCheck;
+import io.pansaar.startup.StartupCheck;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.testing.TestConfigs;
 import io.pansaar.key.RedisKeys;
@@ -89,7 +89,7 @@ class ManifestsTest {
                 properties.put(key.toString(), value.toString());
             }
         });
-        ConfigurationCheck.check(TestConfigs.pansaarConfig(properties, environment));
+        StartupCheck.check(TestConfigs.pansaarConfig(properties, environment));
     }
 
     @Test

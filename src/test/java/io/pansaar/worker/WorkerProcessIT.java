@@ -4,15 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -25,6 +20,7 @@ import io.pansaar.testing.LocalRedisServer;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
+import io.pansaar.testing.WorkerProcess;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -40,7 +36,6 @@ import io.vertx.mutiny.redis.client.Response;
 class WorkerProcessIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
     private static final Partitioner PARTITIONER = new Partitioner(16);
 
     private static LocalRedisServer server;
@@ -50,7 +45,8 @@ class WorkerProcessIT {
 
     @BeforeAll
     static void startServers() {
-        assertTrue(Files.exists(JAR), JAR + " is missing: the application is packaged before integration tests run");
+        assertTrue(Files.exists(WorkerProcess.JAR),
+                WorkerProcess.JAR + " is missing: the application is packaged before integration tests run");
         server = LocalRedisServer.start();
         origin = TestOrigin.start();
         vertx = Vertx.vertx();
@@ -80,7 +76,7 @@ class WorkerProcessIT {
         ImageKey inFlightAtStop = ImageKey.of("avatars/in-flight-at-stop.png");
         origin.serve(inFlightAtStop.value(), Reply.image(TestImages.png(3_000), "image/png").withDelay(Duration.ofSeconds(2)));
 
-        try (WorkerProcess first = WorkerProcess.start("first")) {
+        try (WorkerProcess first = WorkerProcess.start("first", environment())) {
             first.awaitLog("loaded function library");
             first.awaitLog("Profile prod activated");
             addJob(slow);
@@ -90,7 +86,7 @@ class WorkerProcessIT {
         assertEquals(1, pendingCount(slow), "the killed worker's entry stays pending");
         assertTrue(!exists(RedisKeys.image(PARTITIONER.partitionOf(slow), slow)), "nothing was written");
 
-        try (WorkerProcess second = WorkerProcess.start("second")) {
+        try (WorkerProcess second = WorkerProcess.start("second", environment())) {
             second.awaitLog("already loaded");
             await().atMost(WAIT).until(() -> exists(RedisKeys.image(PARTITIONER.partitionOf(slow), slow)));
             assertEquals(2, origin.fetches(slow.value()));
@@ -113,6 +109,12 @@ class WorkerProcessIT {
         }
     }
 
+    /** Redis and the origin of this test, with a lease and claim-idle short enough for a test. */
+    private static Map<String, String> environment() {
+        return Map.of("QUARKUS_REDIS_HOSTS", server.uri(), "PANSAAR_ORIGIN_BASE_URL", origin.baseUrl(),
+                "PANSAAR_ORIGIN_TIMEOUT", "4s", "PANSAAR_WORKER_FETCH_LEASE", "5s", "PANSAAR_STREAM_CLAIM_IDLE", "6s");
+    }
+
     private static void addJob(ImageKey key) {
         call(Request.cmd(Command.XADD).arg(RedisKeys.jobs(PARTITIONER.partitionOf(key))).arg("*")
                 .arg("key").arg(key.value()).arg("reason").arg("manual"));
@@ -129,76 +131,5 @@ class WorkerProcessIT {
 
     private static Response call(Request request) {
         return redis.send(request).await().atMost(Duration.ofSeconds(10));
-    }
-
-    /** One worker process and its log. */
-    private static final class WorkerProcess implements AutoCloseable {
-
-        private final Process process;
-        private final Path log;
-
-        private WorkerProcess(Process process, Path log) {
-            this.process = process;
-            this.log = log;
-        }
-
-        static WorkerProcess start(String name) {
-            try {
-                Path log = Files.createTempFile("pansaar-worker-" + name + "-", ".log");
-                String java = ProcessHandle.current().info().command().orElse("java");
-                ProcessBuilder builder = new ProcessBuilder(java, "-jar", JAR.toString())
-                        .redirectErrorStream(true).redirectOutput(log.toFile());
-                Map<String, String> environment = builder.environment();
-                environment.put("QUARKUS_REDIS_HOSTS", server.uri());
-                environment.put("QUARKUS_HTTP_PORT", "0");
-                environment.put("PANSAAR_ORIGIN_BASE_URL", origin.baseUrl());
-                environment.put("PANSAAR_ORIGIN_TIMEOUT", "4s");
-                environment.put("PANSAAR_WORKER_FETCH_LEASE", "5s");
-                environment.put("PANSAAR_STREAM_CLAIM_IDLE", "6s");
-                environment.put("PANSAAR_WORKER_NAME", "process-" + name);
-                return new WorkerProcess(builder.start(), log);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        void awaitLog(String text) {
-            await().atMost(WAIT).until(() -> {
-                if (!process.isAlive() && lines().stream().noneMatch(line -> line.contains(text))) {
-                    throw new AssertionError("worker exited with " + process.exitValue() + " before logging '" + text
-                            + "':\n" + String.join("\n", lines()));
-                }
-                return lines().stream().anyMatch(line -> line.contains(text));
-            });
-        }
-
-        List<String> lines() {
-            try {
-                return Files.readAllLines(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        /** SIGKILL: no shutdown hook runs, as when a pod is killed. */
-        void kill() {
-            process.destroyForcibly();
-            await().atMost(WAIT).until(() -> !process.isAlive());
-        }
-
-        /** SIGTERM: the orderly stop Kubernetes asks for. */
-        void stop() {
-            process.destroy();
-            await().atMost(WAIT).until(() -> !process.isAlive());
-        }
-
-        @Override
-        public void close() {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-            }
-            String output = lines().stream().collect(Collectors.joining("\n"));
-            System.out.println("--- worker log " + log + " ---\n" + output);
-        }
     }
 }

@@ -1,0 +1,96 @@
+package io.pansaar.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The packaged application as operators run it ({@code java -jar target/quarkus-app/quarkus-run.jar}), in a process
+ * of its own, with its log in a file. Closing it kills the process if it still runs and prints the log.
+ */
+public final class WorkerProcess implements AutoCloseable {
+
+    /** Where the build packages the application, before integration tests run. */
+    public static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final Process process;
+    private final Path log;
+
+    private WorkerProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts the application named {@code name} (its consumer name's prefix), with these environment variables. */
+    public static WorkerProcess start(String name, Map<String, String> environment) {
+        try {
+            Path log = Files.createTempFile("pansaar-worker-" + name + "-", ".log");
+            String java = ProcessHandle.current().info().command().orElse("java");
+            ProcessBuilder builder = new ProcessBuilder(java, "-jar", JAR.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().put("QUARKUS_HTTP_PORT", "0");
+            builder.environment().put("PANSAAR_WORKER_NAME", "process-" + name);
+            builder.environment().putAll(environment);
+            return new WorkerProcess(builder.start(), log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits until the log has a line containing {@code text}; fails when the process exits first. */
+    public void awaitLog(String text) {
+        await().atMost(WAIT).until(() -> {
+            if (!process.isAlive() && lines().stream().noneMatch(line -> line.contains(text))) {
+                throw new AssertionError("worker exited with " + process.exitValue() + " before logging '" + text
+                        + "':\n" + String.join("\n", lines()));
+            }
+            return lines().stream().anyMatch(line -> line.contains(text));
+        });
+    }
+
+    /** Waits for the process to exit by itself; returns its exit code. */
+    public int awaitExit() {
+        await().atMost(WAIT).until(() -> !process.isAlive());
+        return process.exitValue();
+    }
+
+    /** The log so far, line by line. */
+    public List<String> lines() {
+        try {
+            return Files.readAllLines(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** SIGKILL: no shutdown hook runs, as when a pod is killed. */
+    public void kill() {
+        process.destroyForcibly();
+        await().atMost(WAIT).until(() -> !process.isAlive());
+    }
+
+    /** SIGTERM: the orderly stop Kubernetes asks for. */
+    public void stop() {
+        process.destroy();
+        await().atMost(WAIT).until(() -> !process.isAlive());
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+        String output = lines().stream().collect(Collectors.joining("\n"));
+        System.out.println("--- worker log " + log + " ---\n" + output);
+    }
+}
