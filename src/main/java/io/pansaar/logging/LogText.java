@@ -19,9 +19,10 @@ public final class LogText {
     }
 
     /**
-     * The value with control characters (and the line and paragraph separators) escaped as {@code \n}, {@code \r},
-     * {@code \t} or {@code \\uXXXX}; when longer than {@code maxChars}, its first {@code maxChars} characters and a
-     * note of the full length. Backslashes stay as they are, so text escaped once reads the same when escaped again.
+     * The value with control characters (and the line and paragraph separators) escaped as {@code \n},
+     * {@code \r}, {@code \t} or a Unicode escape such as {@code \\u0000}; when longer than {@code maxChars},
+     * its first {@code maxChars} characters and a note of the full length. Backslashes stay as they are, so text
+     * escaped once reads the same when escaped again.
      */
     public static String escape(String value, int maxChars) {
         int shown = Math.min(value.length(), maxChars);

@@ -24,9 +24,8 @@ public final class RedisFailures {
 
     /** What the Vert.x client says when a connection broke, or it has no room for one more call. */
     private static final List<String> PASSING_CLIENT_MESSAGES = List.of("CONNECTION_CLOSED", "Connection is closed",
-            "Connection closed",
-            "Connection reset", "connection was closed", "waiting queue is full", "Function not found",
-            "Cannot connect", "Connection refused");
+            "Connection closed", "Connection reset", "connection was closed", "waiting queue is full", "Cannot connect",
+            "Connection refused");
 
     /** A batch prefixes each failed reply with its index ("ERR [1] OOM ..."), and Redis some errors with "ERR". */
     private static final Pattern REPLY_PREFIX = Pattern.compile("^(ERR \\[\\d+\\] )?");
@@ -40,6 +39,10 @@ public final class RedisFailures {
             if (cause instanceof IOException || cause instanceof TimeoutException
                     || cause instanceof io.smallrye.mutiny.TimeoutException
                     || cause instanceof ConnectionPoolTooBusyException) {
+                return true;
+            }
+            if (FunctionLibrary.isFunctionMissing(cause)) {
+                // The library is loaded again by whoever calls next.
                 return true;
             }
             String message = cause.getMessage();

@@ -470,11 +470,11 @@ public final class RedisStreamConsumer {
     private CompletionStage<Void> fail(StreamEntry entry, Throwable cause) {
         processing.decrementAndGet();
         Throwable reason = unwrap(cause);
-        UnprocessableEntryException unprocessable = UnprocessableEntryException.findIn(reason);
+        UnprocessableEntryException unprocessable = causeOfType(reason, UnprocessableEntryException.class);
         if (unprocessable != null) {
             return deadLetter(entry, describe(unprocessable)).subscribeAsCompletionStage();
         }
-        ServiceUnavailableException unavailable = ServiceUnavailableException.findIn(reason);
+        ServiceUnavailableException unavailable = causeOfType(reason, ServiceUnavailableException.class);
         if (unavailable != null) {
             retryLater(entry, false, describe(unavailable));
         } else if (entry.deliveryCount() >= settings.maxDeliveries()) {
@@ -758,6 +758,16 @@ public final class RedisStreamConsumer {
 
     private static boolean isNoGroup(Throwable failure) {
         return failure.getMessage() != null && failure.getMessage().startsWith("NOGROUP");
+    }
+
+    /** The first failure of {@code type} in a failure's cause chain (the worker may wrap it), or null. */
+    private static <T extends Throwable> T causeOfType(Throwable failure, Class<T> type) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
+            }
+        }
+        return null;
     }
 
     private static Throwable unwrap(Throwable cause) {

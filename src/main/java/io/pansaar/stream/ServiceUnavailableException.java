@@ -10,14 +10,4 @@ public class ServiceUnavailableException extends RuntimeException {
     public ServiceUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }
-
-    /** The first ServiceUnavailableException in a failure's cause chain, or null when there is none. */
-    static ServiceUnavailableException findIn(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof ServiceUnavailableException unavailable) {
-                return unavailable;
-            }
-        }
-        return null;
-    }
 }

@@ -13,17 +13,4 @@ public class UnprocessableEntryException extends RuntimeException {
     public UnprocessableEntryException(String message, Throwable cause) {
         super(message, cause);
     }
-
-    /** The first UnprocessableEntryException in a failure's cause chain, or null when there is none. */
-    static UnprocessableEntryException findIn(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof UnprocessableEntryException unprocessable) {
-                return unprocessable;
-            }
-            if (cause.getCause() == cause) {
-                return null;
-            }
-        }
-        return null;
-    }
 }
