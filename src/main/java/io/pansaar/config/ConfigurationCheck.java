@@ -16,6 +16,23 @@ public final class ConfigurationCheck {
     private ConfigurationCheck() {
     }
 
+    /** The pause, breaker and deferral settings every origin shares. */
+    private static void checkOriginGuard(PansaarConfig.Origin origin) {
+        requirePositive("pansaar.origin.max-retry-after", origin.maxRetryAfter());
+        requirePositive("pansaar.origin.max-defer", origin.maxDefer());
+        requirePositive("pansaar.origin.breaker.open-for", origin.breaker().openFor());
+        if (origin.breaker().failures() < 1) {
+            throw new IllegalArgumentException("pansaar.origin.breaker.failures must be at least 1, was "
+                    + origin.breaker().failures());
+        }
+    }
+
+    private static void requirePositive(String setting, Duration value) {
+        if (value.toMillis() < 1) {
+            throw new IllegalArgumentException(setting + " must be at least 1ms, was " + value);
+        }
+    }
+
     /** Throws IllegalArgumentException naming the first inconsistent settings. */
     public static void check(PansaarConfig config) {
         if (config.partitions() < 1) {
@@ -31,6 +48,7 @@ public final class ConfigurationCheck {
             throw new IllegalArgumentException("pansaar.worker.fetch-lease (" + config.worker().fetchLease()
                     + ") must be longer than pansaar.origin.timeout (" + config.origin().timeout() + ")");
         }
+        checkOriginGuard(config.origin());
         Duration interval = config.scheduler().interval();
         if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
             // Quarkus' scheduler fires at most once a second; a shorter interval would silently stretch.

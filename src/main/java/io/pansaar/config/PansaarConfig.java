@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalInt;
 
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
@@ -196,6 +197,41 @@ public interface PansaarConfig {
         /** Concurrent connections to one origin host. */
         @WithDefault("32")
         int maxConnections();
+
+        /**
+         * Fetches in flight to one origin (scheme, host and port) from every worker of the deployment together.
+         * A segment may set a smaller or larger one; where segments share an origin the smallest applies.
+         */
+        @WithDefault("16")
+        int maxConcurrency();
+
+        /** Fetches per second to one origin from every worker together; unset: no limit. A segment may set its own. */
+        OptionalDouble maxRate();
+
+        /** The longest pause a 429 or 503 answer's Retry-After can impose on an origin. */
+        @WithDefault("5m")
+        Duration maxRetryAfter();
+
+        /**
+         * How long a job may wait for its origin (a permit, a pause, an open breaker), counted from when it entered the
+         * stream, before it is dead-lettered with reason origin-unavailable.
+         */
+        @WithDefault("1h")
+        Duration maxDefer();
+
+        /** The circuit breaker each origin has, shared by every worker. */
+        Breaker breaker();
+
+        /** When an origin's breaker opens and for how long. */
+        interface Breaker {
+            /** Consecutive failures (5xx, 429, timeout, broken connection; never 404 or 410) that open the breaker. */
+            @WithDefault("5")
+            int failures();
+
+            /** How long an open breaker lets no fetch through; then one probe fetch decides. */
+            @WithDefault("30s")
+            Duration openFor();
+        }
     }
 
     /** The job streams and their consumer group. */
@@ -290,6 +326,12 @@ public interface PansaarConfig {
         Optional<Duration> minTtl();
 
         Optional<Duration> maxTtl();
+
+        /** Fetches in flight to this segment's origin from every worker; the smallest of all segments sharing it applies. */
+        OptionalInt maxConcurrency();
+
+        /** Fetches per second to this segment's origin from every worker; the smallest of all segments sharing it applies. */
+        OptionalDouble maxRate();
     }
 
     /** The demo: an origin inside this process and a little sample traffic. */

@@ -74,6 +74,23 @@ public final class RedisKeys {
         return partitionPrefix(partition) + "refresh";
     }
 
+    /**
+     * The fetch permits of one origin ({@code scheme://host:port}), for the whole fleet: holder to when the permit
+     * lapses. Its keys share the hash tag {@code {o:<origin>}}, so its functions run on one node of a cluster.
+     */
+    public static String originPermits(String origin) {
+        return originPrefix(origin) + "permits";
+    }
+
+    /** One origin's shared state: its pause, circuit breaker, rate schedule and counters. */
+    public static String originState(String origin) {
+        return originPrefix(origin) + "state";
+    }
+
+    private static String originPrefix(String origin) {
+        return PREFIX + "{o:" + origin + "}:";
+    }
+
     /** Partition p's hash of image key to the bytes it counts against the memory budget. */
     public static String sizes(int partition) {
         return partitionPrefix(partition) + "sizes";

@@ -72,6 +72,14 @@ public enum FetchFailure {
         return retry == Retry.ALWAYS;
     }
 
+    /**
+     * Whether the failure says the origin is in trouble (5xx, 429, a timeout, a broken connection), so it counts
+     * toward the origin's circuit breaker. Every other failure comes with an answer, which shows the origin is up.
+     */
+    public boolean countsAgainstOrigin() {
+        return this == TIMEOUT || this == CONNECTION_FAILED || this == SERVER_ERROR || this == RATE_LIMITED;
+    }
+
     /** Whether a job whose fetch failed this way on its {@code delivery}-th delivery should be delivered again. */
     public boolean worthAnotherDelivery(long delivery) {
         return retry == Retry.ALWAYS || (retry == Retry.ONCE && delivery < 2);

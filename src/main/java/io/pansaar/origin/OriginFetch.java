@@ -2,6 +2,7 @@ package io.pansaar.origin;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -154,8 +155,13 @@ final class OriginFetch {
             drainThen(response, () -> complete(new FetchResult.NotFound(status, elapsed())));
         } else if (REDIRECT_STATUSES.contains(status)) {
             followRedirect(response);
-        } else if (status == 429) {
-            drainThenFail(response, FetchFailure.RATE_LIMITED, "origin " + url + " answered " + statusLine(response));
+        } else if (status == 429 || status == 503) {
+            // The two answers RFC 6585 and RFC 9110 let carry a Retry-After that asks every client to pause.
+            Optional<Duration> retryAfter = RetryAfter.parse(response.getHeader(HttpHeaders.RETRY_AFTER), Instant.now());
+            FetchFailure reason = status == 429 ? FetchFailure.RATE_LIMITED : FetchFailure.SERVER_ERROR;
+            String message = "origin " + url + " answered " + statusLine(response)
+                    + retryAfter.map(pause -> ", Retry-After " + pause.toMillis() + " ms").orElse("");
+            drainThen(response, () -> fail(reason, message, OptionalInt.of(status), retryAfter, null));
         } else if (status >= 500 && status <= 599) {
             drainThenFail(response, FetchFailure.SERVER_ERROR, "origin " + url + " answered " + statusLine(response));
         } else if (status >= 400 && status <= 499) {
@@ -369,12 +375,17 @@ final class OriginFetch {
     }
 
     private void fail(FetchFailure reason, String message, OptionalInt status, Throwable cause) {
+        fail(reason, message, status, Optional.empty(), cause);
+    }
+
+    private void fail(FetchFailure reason, String message, OptionalInt status, Optional<Duration> retryAfter,
+            Throwable cause) {
         if (finished) {
             return;
         }
         finished = true;
         stopTimerAndCloseExchange();
-        emitter.fail(new OriginFetchException(reason, message, Optional.of(url), status, cause));
+        emitter.fail(new OriginFetchException(reason, message, Optional.of(url), status, retryAfter, cause));
     }
 
     private void stopTimerAndCloseExchange() {

@@ -1,6 +1,7 @@
 package io.pansaar.origin;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -10,12 +11,19 @@ public class OriginFetchException extends RuntimeException {
     private final FetchFailure reason;
     private final Optional<URI> url;
     private final OptionalInt status;
+    private final Optional<Duration> retryAfter;
 
     public OriginFetchException(FetchFailure reason, String message, Optional<URI> url, OptionalInt status, Throwable cause) {
+        this(reason, message, url, status, Optional.empty(), cause);
+    }
+
+    public OriginFetchException(FetchFailure reason, String message, Optional<URI> url, OptionalInt status,
+            Optional<Duration> retryAfter, Throwable cause) {
         super(message, cause);
         this.reason = reason;
         this.url = url;
         this.status = status;
+        this.retryAfter = retryAfter;
     }
 
     /** Why the fetch failed. */
@@ -36,5 +44,10 @@ public class OriginFetchException extends RuntimeException {
     /** The HTTP status of the answer that failed the fetch, when an answer arrived. */
     public OptionalInt status() {
         return status;
+    }
+
+    /** How long the origin asked to be left alone: a 429 or 503 answer's Retry-After, when it had a usable one. */
+    public Optional<Duration> retryAfter() {
+        return retryAfter;
     }
 }

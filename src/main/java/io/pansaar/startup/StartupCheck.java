@@ -5,6 +5,7 @@ import org.jboss.logging.Logger;
 import io.pansaar.config.ConfigurationCheck;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.origin.OriginLimits;
+import io.pansaar.origin.OriginPolicy;
 import io.pansaar.stream.StreamSettings;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -39,6 +40,8 @@ public class StartupCheck {
     public static void check(PansaarConfig config) {
         ConfigurationCheck.check(config);
         OriginLimits.from(config.origin());
+        // Every origin's fleet-wide limits, combined over the segments that share it, as the guard will build them.
+        OriginPolicy.of(config);
         // The names do not matter here: only the settings, which the record checks as it is built.
         StreamSettings.from(config, false, "start-up-check", Math.max(1, 2 * config.worker().concurrency()));
     }

@@ -1,5 +1,6 @@
 package io.pansaar.stream;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +47,8 @@ import io.vertx.mutiny.redis.client.Response;
  * only for what downstream requested and what the in-flight bound allows.</li>
  * <li>Ack: XACK and XDEL in one round trip, so a stream holds only unfinished work.</li>
  * <li>Nack: the entry stays pending; after a backoff it is re-taken with XCLAIM and delivered again.
+ * A {@link DeferredJobException} parks it instead: it is delivered again after the delay it names, without
+ * counting a delivery and without counting toward max-in-flight, and dead-lettered once older than max-defer.
  * After {@code maxDeliveries} deliveries, or at once when the cause is an
  * {@link UnprocessableEntryException}, it moves to the dead-letter stream ({@code pansaar_dead_letter}).</li>
  * <li>Reclaim: every claim-idle/2, XAUTOCLAIM takes entries idle for claim-idle from consumers that
@@ -69,6 +72,10 @@ public final class RedisStreamConsumer {
     private static final String CURSOR_START = "0-0";
     private static final long UNBLOCK_RETRY_MILLIS = 100;
     private static final long FORGET_AFTER_CLAIM_IDLES = 10;
+    /** Parked entries this consumer holds at most besides max-in-flight, so one origin's outage cannot fill memory. */
+    private static final int MAX_PARKED = 1000;
+    /** A parked entry waits up to this share longer than asked, so a fleet's waiters do not all return at once. */
+    private static final double PARK_JITTER = 0.1;
 
     private final Vertx vertx;
     private final Redis redis;
@@ -82,6 +89,8 @@ public final class RedisStreamConsumer {
      * many passing failures (a Redis outage) each has had in a row. They all count toward max-in-flight.
      */
     private final Map<EntryRef, Integer> held = new ConcurrentHashMap<>();
+    /** Held entries parked by a {@link DeferredJobException}: they wait without counting toward max-in-flight. */
+    private final Set<EntryRef> parked = ConcurrentHashMap.newKeySet();
     /** Entries handed to the worker and not yet settled. */
     private final AtomicInteger processing = new AtomicInteger();
     /** Set when a reclaim round left idle entries behind for want of room; the next release reclaims again. */
@@ -474,6 +483,10 @@ public final class RedisStreamConsumer {
         if (unprocessable != null) {
             return deadLetter(entry, describe(unprocessable)).subscribeAsCompletionStage();
         }
+        DeferredJobException deferred = causeOfType(reason, DeferredJobException.class);
+        if (deferred != null) {
+            return park(entry, deferred);
+        }
         ServiceUnavailableException unavailable = causeOfType(reason, ServiceUnavailableException.class);
         if (unavailable != null) {
             retryLater(entry, false, describe(unavailable));
@@ -502,6 +515,40 @@ public final class RedisStreamConsumer {
                     entry.deliveryCount(), settings.maxDeliveries());
         }
         after(delay, () -> redeliver(entry, counted));
+    }
+
+    /**
+     * Parks a deferred entry until its delay is over, then delivers it again without counting a delivery; an entry
+     * that has been in the stream longer than max-defer is dead-lettered instead.
+     */
+    private CompletionStage<Void> park(StreamEntry entry, DeferredJobException deferred) {
+        long age = System.currentTimeMillis() - entryMillis(entry.id());
+        if (age > settings.maxDefer().toMillis()) {
+            return deadLetter(entry, DeferredJobException.DEAD_LETTER_REASON + ": the job has waited "
+                    + Duration.ofMillis(age) + " since it entered the stream, longer than pansaar.origin.max-defer ("
+                    + settings.maxDefer() + "); last: " + deferred.getMessage()).subscribeAsCompletionStage();
+        }
+        EntryRef ref = EntryRef.of(entry);
+        parked.add(ref);
+        long delay = Math.round(deferred.delay().toMillis() * (1 + PARK_JITTER * ThreadLocalRandom.current().nextDouble()));
+        LOG.debugf("job %s (key %s) in %s waits %d ms for its origin: %s", entry.id(), keyOf(entry), entry.stream(),
+                delay, LogText.escape(deferred.getMessage(), LogText.MAX_CHARS));
+        wakeReaders();
+        after(Math.max(1, delay), () -> {
+            parked.remove(ref);
+            redeliver(entry, false);
+        });
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The time Redis gave an entry id ({@code <ms>-<seq>}): when the entry entered the stream. */
+    private static long entryMillis(String id) {
+        int dash = id.indexOf('-');
+        try {
+            return Long.parseLong(dash < 0 ? id : id.substring(0, dash));
+        } catch (NumberFormatException notAnId) {
+            return System.currentTimeMillis();
+        }
     }
 
     /**
@@ -576,15 +623,21 @@ public final class RedisStreamConsumer {
     /** Forgets an entry this consumer no longer works on, makes room to read, and drains a reclaim backlog. */
     private void release(StreamEntry entry) {
         held.remove(EntryRef.of(entry));
+        parked.remove(EntryRef.of(entry));
         wakeReaders();
         if (reclaimBacklog.get() && room() >= Math.max(1, settings.maxInFlight() / 4)) {
             vertx.runOnContext(() -> reclaimAll(false));
         }
     }
 
-    /** How many more entries this consumer may take on: the in-flight bound less what it holds. */
+    /**
+     * How many more entries this consumer may take on: the in-flight bound less what it holds and has not parked, as
+     * long as the parked ones stay within their own bound.
+     */
     private int room() {
-        return settings.maxInFlight() - held.size();
+        int held = this.held.size();
+        int parked = this.parked.size();
+        return Math.min(settings.maxInFlight() - (held - parked), settings.maxInFlight() + MAX_PARKED - held);
     }
 
     /** A failure's message as a log line may show it: a batch's failure lists one line per command. */

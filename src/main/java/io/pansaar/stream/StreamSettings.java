@@ -18,10 +18,12 @@ import io.pansaar.config.PansaarConfig;
  * @param block               how long one XREADGROUP waits for entries
  * @param deadLetterMaxLength dead-letter streams are trimmed to about this many entries
  * @param maxInFlight         entries delivered and not yet acknowledged or failed, above which reading pauses
+ * @param maxDefer            an entry deferred ({@link DeferredJobException}) when it is older than this is
+ *                            dead-lettered instead
  */
 public record StreamSettings(StreamNames names, int partitions, boolean cluster, String consumerName, int maxDeliveries,
         Duration claimIdle, RetryBackoff backoff, int batchSize, Duration block, long deadLetterMaxLength,
-        int maxInFlight) {
+        int maxInFlight, Duration maxDefer) {
 
     public StreamSettings {
         if (partitions < 1) {
@@ -43,7 +45,7 @@ public record StreamSettings(StreamNames names, int partitions, boolean cluster,
         PansaarConfig.Stream stream = config.stream();
         return new StreamSettings(StreamNames.standard(), config.partitions(), cluster, consumerName,
                 stream.maxDeliveries(), stream.claimIdle(), new RetryBackoff(stream.retryBackoff(), stream.retryBackoffMax()),
-                stream.batchSize(), stream.block(), stream.deadLetterMaxLength(), maxInFlight);
+                stream.batchSize(), stream.block(), stream.deadLetterMaxLength(), maxInFlight, config.origin().maxDefer());
     }
 
     /** Partition p's job stream. */

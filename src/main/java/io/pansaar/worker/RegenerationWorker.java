@@ -19,6 +19,8 @@ import io.pansaar.origin.FetchFailure;
 import io.pansaar.origin.FetchResult;
 import io.pansaar.origin.OriginClient;
 import io.pansaar.origin.OriginFetchException;
+import io.pansaar.origin.OriginGuard;
+import io.pansaar.origin.OriginId;
 import io.pansaar.origin.Validators;
 import io.pansaar.redis.RedisFailures;
 import io.pansaar.store.Claim;
@@ -36,11 +38,13 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Consumes regeneration jobs: claims the key's single-flight lease, fetches the image from its
- * segment's origin, and writes it back with the TTL the {@link TtlPolicy} chooses.
+ * Consumes regeneration jobs: claims the key's single-flight lease, takes a permit for the origin from the
+ * {@link OriginGuard}, fetches the image from its segment's origin, and writes it back with the TTL the
+ * {@link TtlPolicy} chooses.
  *
- * <p>Returning acknowledges the job; throwing leaves it pending for redelivery with backoff, and an
- * {@link UnprocessableEntryException} sends it to the dead-letter stream at once. At most
+ * <p>Returning acknowledges the job; throwing leaves it pending for redelivery with backoff, an
+ * {@link UnprocessableEntryException} sends it to the dead-letter stream at once, and an
+ * {@link OriginUnavailableException} puts it back without using a delivery, to wait for its origin. At most
  * {@code pansaar.worker.concurrency} jobs run at once in this process.
  */
 @ApplicationScoped
@@ -50,6 +54,7 @@ public class RegenerationWorker {
 
     private final ImageStore store;
     private final OriginClient origin;
+    private final OriginGuard originGuard;
     private final Segments segments;
     private final TtlPolicy ttlPolicy;
     private final WorkerStatistics statistics;
@@ -57,10 +62,11 @@ public class RegenerationWorker {
     private final Duration redisTimeout;
     private final Duration originTimeout;
 
-    public RegenerationWorker(ImageStore store, OriginClient origin, Segments segments, TtlPolicy ttlPolicy,
-            WorkerStatistics statistics, PansaarConfig config) {
+    public RegenerationWorker(ImageStore store, OriginClient origin, OriginGuard originGuard, Segments segments,
+            TtlPolicy ttlPolicy, WorkerStatistics statistics, PansaarConfig config) {
         this.store = store;
         this.origin = origin;
+        this.originGuard = originGuard;
         this.segments = segments;
         this.ttlPolicy = ttlPolicy;
         this.statistics = statistics;
@@ -83,7 +89,8 @@ public class RegenerationWorker {
         try {
             process(parse(entry));
             return message.ack();
-        } catch (OriginFetchException | UnprocessableEntryException | FetchInFlightException failure) {
+        } catch (OriginFetchException | UnprocessableEntryException | FetchInFlightException
+                | OriginUnavailableException failure) {
             return message.nack(failure);
         } catch (RuntimeException failure) {
             // Everything else came from a Redis call. When Redis is away for now, the job is not at fault: it waits
@@ -155,6 +162,12 @@ public class RegenerationWorker {
                 LOG.infof("%s: a newer regeneration was written first; this one was discarded (%s)", job.key(),
                         job.describe());
             }
+        } catch (OriginUnavailableException e) {
+            // Not the job's failure: its origin is held back. Misses keep waiting for the job, which comes back.
+            releaseQuietly(job, claim, ReleaseMode.RETRY);
+            statistics.record(Outcome.DEFERRED);
+            LOG.debugf("%s (%s)", e.getMessage(), job.describe());
+            throw e;
         } catch (OriginFetchException e) {
             handleFetchFailure(job, claim, e);
         } catch (RuntimeException e) {
@@ -172,7 +185,60 @@ public class RegenerationWorker {
         return Optional.of(new Validators(claim.etag(), claim.lastModified()));
     }
 
+    /**
+     * Fetches with a permit for the segment's origin, and records the outcome with the guard. Throws
+     * {@link OriginUnavailableException} when no permit is to be had, or when this fetch's failure left the origin
+     * paused or its breaker open: then the job waits without using a delivery.
+     */
     private FetchResult fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
+        if (segment.originBaseUrl().isEmpty()) {
+            // No origin, no permit: the client fails the fetch with a message naming the missing setting.
+            return fetchFromOrigin(job, segment, validators);
+        }
+        OriginGuard.Admission admission = originGuard.acquire(OriginId.of(segment.originBaseUrl().get()))
+                .await().atMost(redisTimeout);
+        if (admission instanceof OriginGuard.Wait wait) {
+            originGuard.countDeferral(wait);
+            throw OriginUnavailableException.waiting(job, wait);
+        }
+        OriginGuard.Permit permit = (OriginGuard.Permit) admission;
+        FetchResult result;
+        try {
+            result = fetchFromOrigin(job, segment, validators);
+        } catch (OriginFetchException failure) {
+            OriginGuard.Condition condition = giveBack(job, permit, Optional.of(failure));
+            if (condition.holdsFetchesBack() && failure.reason().countsAgainstOrigin()) {
+                originGuard.countDeferral(new OriginGuard.Wait(permit.origin(), condition.state() == OriginGuard.State.PAUSED
+                        ? OriginGuard.Reason.PAUSED : OriginGuard.Reason.OPEN, condition.left()));
+                LOG.warnf("%s: %s; the job waits for its origin, delivery %d of %d still (%s)", job.key(),
+                        failure.getMessage(), job.entry().deliveryCount(), maxDeliveries, job.describe());
+                throw OriginUnavailableException.afterFailure(job, condition, failure.getMessage());
+            }
+            throw failure;
+        } catch (RuntimeException failure) {
+            giveBack(job, permit, Optional.empty());
+            throw failure;
+        }
+        giveBack(job, permit, Optional.empty());
+        return result;
+    }
+
+    /**
+     * Returns a fetch permit, saying what the fetch showed. When Redis does not take it, the permit lapses on its own
+     * and the origin counts as open to fetches: the job's own outcome matters more than the bookkeeping.
+     */
+    private OriginGuard.Condition giveBack(RegenerationJob job, OriginGuard.Permit permit,
+            Optional<OriginFetchException> failure) {
+        try {
+            return originGuard.release(permit, failure).await().atMost(redisTimeout);
+        } catch (RuntimeException e) {
+            LOG.warnf("%s: could not give the fetch permit for %s back (%s); it lapses after pansaar.origin.timeout + 5s",
+                    job.key(), permit.origin(), e.getMessage());
+            return new OriginGuard.Condition(OriginGuard.State.CLOSED, Duration.ZERO);
+        }
+    }
+
+    private FetchResult fetchFromOrigin(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
         FetchResult result;
         try {
             result = origin.fetch(job.key(), segment, validators).await().atMost(originTimeout);

@@ -30,7 +30,7 @@ public class WorkerStatistics {
 
     /** How a job ended in this process. */
     public enum Outcome {
-        REGENERATED, NOT_MODIFIED, NEGATIVE, DEDUPLICATED, SUPERSEDED, FAILED, MALFORMED;
+        REGENERATED, NOT_MODIFIED, NEGATIVE, DEDUPLICATED, SUPERSEDED, FAILED, MALFORMED, DEFERRED;
 
         /** The value of the meter's outcome tag. */
         public String tag() {

@@ -82,6 +82,20 @@ class ConfigurationCheckTest {
                 "pansaar.segments.\"banners\".max-ttl", "10m", "pansaar.segments.\"banners\".min-ttl", "10m"))));
     }
 
+    @Test
+    void originGuardSettingsThatWouldStopOrNeverStopFetchesAreRefused() {
+        Map<Map<String, String>, String> refused = Map.of(
+                Map.of("pansaar.origin.max-retry-after", "0s"), "pansaar.origin.max-retry-after must be at least 1ms",
+                Map.of("pansaar.origin.max-defer", "0s"), "pansaar.origin.max-defer must be at least 1ms",
+                Map.of("pansaar.origin.breaker.open-for", "0s"), "pansaar.origin.breaker.open-for must be at least 1ms",
+                Map.of("pansaar.origin.breaker.failures", "0"), "pansaar.origin.breaker.failures must be at least 1");
+        refused.forEach((settings, message) -> {
+            IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
+                    () -> ConfigurationCheck.check(config(settings)), settings.toString());
+            assertTrue(failure.getMessage().startsWith(message), failure.getMessage());
+        });
+    }
+
     private static PansaarConfig config(Map<String, String> settings) {
         return TestConfigs.pansaarConfig(settings, Map.of());
     }

@@ -58,7 +58,7 @@ final class StreamHarness implements AutoCloseable {
             RetryBackoff backoff, int maxInFlight) {
         String prefix = "test-" + UUID.randomUUID().toString().substring(0, 8);
         return new StreamSettings(StreamNames.prefixed(prefix), partitions, cluster, "worker-" + prefix, maxDeliveries,
-                claimIdle, backoff, 8, block, 1000, maxInFlight);
+                claimIdle, backoff, 8, block, 1000, maxInFlight, Duration.ofHours(1));
     }
 
     /** Starts a consumer on the server of a test class's {@link LocalRedisConnection}. */
