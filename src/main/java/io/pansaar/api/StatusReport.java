@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.pansaar.ops.PartitionState;
+import io.pansaar.origin.OriginStatus;
 
 /**
  * The body of {@code GET /api/status}.
@@ -13,9 +14,10 @@ import io.pansaar.ops.PartitionState;
  * @param process    what this process's worker has done since it started
  * @param totals     cumulative counters of every process, summed over the partitions' {@code pansaar:{p}:stats}
  * @param partitions each partition's queue
+ * @param origins    each configured origin's fleet-wide permits, pause and circuit breaker
  */
 public record StatusReport(Worker worker, Library library, ProcessTotals process, Totals totals,
-        List<PartitionState> partitions) {
+        List<PartitionState> partitions, List<OriginStatus> origins) {
 
     /**
      * This process in the consumer group.
@@ -23,8 +25,10 @@ public record StatusReport(Worker worker, Library library, ProcessTotals process
      * @param consumerName its consumer name, or null when the worker is off
      * @param reading      true while it reads the job streams
      * @param inFlight     jobs delivered to it and not yet finished
+     * @param parked       jobs it holds back until their origin takes fetches again (a pause, an open breaker, every
+     *                     permit in use); they use no delivery and do not count toward in-flight
      */
-    public record Worker(String consumerName, boolean reading, int inFlight) {
+    public record Worker(String consumerName, boolean reading, int inFlight, int parked) {
     }
 
     /**

@@ -14,11 +14,13 @@ import org.jboss.logging.Logger;
 import io.pansaar.ops.PartitionInspector;
 import io.pansaar.ops.PartitionState;
 import io.pansaar.ops.SharedSnapshot;
+import io.pansaar.origin.OriginGuard;
+import io.pansaar.origin.OriginStatus;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.stream.RedisStreamsConnector;
 import io.pansaar.worker.WorkerStatistics;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.tuples.Tuple2;
+import io.smallrye.mutiny.tuples.Tuple3;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -45,9 +47,9 @@ public class StatusResource {
     private final FunctionLibrary library;
     private final RedisStreamsConnector connector;
     private final WorkerStatistics statistics;
-    private final SharedSnapshot<Tuple2<List<PartitionState>, Map<String, Optional<String>>>> redisFigures;
+    private final SharedSnapshot<Tuple3<List<PartitionState>, Map<String, Optional<String>>, List<OriginStatus>>> redisFigures;
 
-    public StatusResource(PartitionInspector inspector, FunctionLibrary library,
+    public StatusResource(PartitionInspector inspector, FunctionLibrary library, OriginGuard originGuard,
             @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, WorkerStatistics statistics) {
         this.library = library;
         this.connector = connector;
@@ -55,7 +57,8 @@ public class StatusResource {
         // The timeout ends a read that Redis never answers, so callers stop sharing it and the next one reads again.
         // A failed read is logged once, however many callers share it.
         this.redisFigures = new SharedSnapshot<>(SNAPSHOT_PERIOD,
-                () -> Uni.combine().all().unis(inspector.inspectAll(), library.loadedVersions()).asTuple()
+                () -> Uni.combine().all().unis(inspector.inspectAll(), library.loadedVersions(), originGuard.status())
+                        .asTuple()
                         .ifNoItem().after(REDIS_TIMEOUT).fail()
                         .onFailure().invoke(failure -> LOG.warnf("GET /api/status: Redis did not answer: %s",
                                 failure.toString())));
@@ -63,8 +66,9 @@ public class StatusResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Queue length, pending jobs, lag and consumers per partition; job and read counters; library version",
-            description = "The Redis figures (partitions, totals, library) come from a snapshot shared by all callers "
+    @Operation(summary = "Queue length, pending jobs, lag and consumers per partition; job and read counters; library "
+            + "version; each origin's permits, pause and circuit breaker",
+            description = "The Redis figures (partitions, totals, library, origins) come from a snapshot shared by all callers "
                     + "and up to one second old; worker and process are this process's own, current figures.")
     public Uni<StatusReport> status() {
         return redisFigures.get()
@@ -76,12 +80,12 @@ public class StatusResource {
                     WorkerStatistics.Snapshot done = statistics.snapshot();
                     return new StatusReport(
                             new StatusReport.Worker(connector.consumerName().orElse(null), connector.running(),
-                                    connector.inFlight()),
+                                    connector.inFlight(), connector.parked()),
                             new StatusReport.Library(library.version(), loaded, current),
                             new StatusReport.ProcessTotals(done.regenerated(), done.notModified(), done.negative(),
                                     done.deduplicated(), done.superseded(), done.failed(), done.malformed(),
                                     connector.deadLettered()),
-                            StatusReport.Totals.of(answers.getItem1()), answers.getItem1());
+                            StatusReport.Totals.of(answers.getItem1()), answers.getItem1(), answers.getItem3());
                 })
                 .onFailure().transform(failure -> new ProblemException(Response.Status.SERVICE_UNAVAILABLE,
                         "Redis did not answer: " + Optional.ofNullable(failure.getMessage()).orElse(failure.toString())));

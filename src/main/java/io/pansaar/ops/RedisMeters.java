@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
 
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.jboss.logging.Logger;
@@ -15,6 +16,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.origin.OriginGuard;
+import io.pansaar.origin.OriginStatus;
 import io.pansaar.store.ImageStore;
 import io.pansaar.stream.RedisStreamsConnector;
 import io.pansaar.worker.WorkerStatistics;
@@ -32,6 +35,9 @@ import jakarta.enterprise.context.ApplicationScoped;
  * {@code pansaar_reads_total{result}} and {@code pansaar_cache_events_total{event}} summed over the
  * partitions' statistics hashes. Also {@code pansaar_jobs_total{outcome="dead_lettered"}}, which the
  * stream consumer counts, and {@code pansaar_reads_unrecorded_total}, which the reads of this process count.
+ * Per configured origin, fleet-wide: {@code pansaar_origin_in_flight} (fetch permits held) and
+ * {@code pansaar_origin_breaker_open} (1 while the breaker is open or half-open); the guard itself counts this
+ * process's deferrals in {@code pansaar_origin_deferred_total}.
  */
 @Startup
 @ApplicationScoped
@@ -51,12 +57,16 @@ public class RedisMeters {
     /** Kept here because meters hold their state objects only weakly. */
     private final RedisStreamsConnector connector;
     private final AtomicReference<List<PartitionState>> latest = new AtomicReference<>(List.of());
+    private final OriginGuard originGuard;
+    private final AtomicReference<Map<String, OriginStatus>> latestOrigins = new AtomicReference<>(Map.of());
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
 
     public RedisMeters(PartitionInspector inspector, MeterRegistry registry, PansaarConfig config,
-            @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, ImageStore store) {
+            @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, ImageStore store,
+            OriginGuard originGuard) {
         this.inspector = inspector;
+        this.originGuard = originGuard;
         this.connector = connector;
         this.registry = registry;
         for (int partition = 0; partition < config.partitions(); partition++) {
@@ -71,6 +81,17 @@ public class RedisMeters {
                     state -> state.memory().usedBytes());
             gauge(registry, "pansaar.cache.images", p, "Images the partition holds", state -> state.memory().images());
         }
+        originGuard.origins().keySet().forEach(origin -> {
+            String name = origin.toString();
+            meters.add(Gauge.builder("pansaar.origin.in.flight", this,
+                    redisMeters -> redisMeters.originValue(name, status -> status.inFlight()))
+                    .tag("origin", name).description("Fetch permits held for the origin by every worker")
+                    .register(registry));
+            meters.add(Gauge.builder("pansaar.origin.breaker.open", this,
+                    redisMeters -> redisMeters.originValue(name, status -> status.breakerOpen() ? 1 : 0))
+                    .tag("origin", name).description("1 while the origin's circuit breaker is open or half-open, else 0")
+                    .register(registry));
+        });
         CACHE_COUNTERS.forEach((counter, event) -> meters.add(
                 FunctionCounter.builder("pansaar.cache.events", this, redisMeters -> redisMeters.sum(counter))
                         .tag("event", event).description("Evictions, sweeps, early refreshes and repairs, all processes")
@@ -101,10 +122,22 @@ public class RedisMeters {
     /** Reads the partitions' state again; a failure keeps the previous values and is logged. */
     @Scheduled(every = "${pansaar.metrics.refresh-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> refresh() {
-        return inspector.inspectAll().invoke(latest::set)
+        Uni<Void> partitions = inspector.inspectAll().invoke(latest::set)
                 .onFailure().invoke(failure -> LOG.warnf("could not refresh the stream gauges from Redis: %s",
                         firstLine(failure)))
                 .onFailure().recoverWithNull().replaceWithVoid();
+        Uni<Void> origins = originGuard.status()
+                .invoke(statuses -> latestOrigins.set(statuses.stream()
+                        .collect(Collectors.toUnmodifiableMap(OriginStatus::origin, status -> status))))
+                .onFailure().invoke(failure -> LOG.warnf("could not refresh the origin gauges from Redis: %s",
+                        firstLine(failure)))
+                .onFailure().recoverWithNull().replaceWithVoid();
+        return Uni.join().all(partitions, origins).andCollectFailures().replaceWithVoid();
+    }
+
+    private double originValue(String origin, ToDoubleFunction<OriginStatus> value) {
+        OriginStatus status = latestOrigins.get().get(origin);
+        return status == null ? Double.NaN : value.applyAsDouble(status);
     }
 
     private void gauge(MeterRegistry registry, String name, int partition, String description,

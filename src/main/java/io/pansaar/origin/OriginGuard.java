@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.RedisKeys;
@@ -51,6 +52,12 @@ public class OriginGuard {
         this.maxRetryAfter = config.origin().maxRetryAfter();
         this.breakerFailures = config.origin().breaker().failures();
         this.breakerOpenFor = config.origin().breaker().openFor();
+        // Registered up front, so a dashboard sees each origin's deferrals at 0 before the first one.
+        policies.keySet().forEach(origin -> {
+            for (Reason reason : Reason.values()) {
+                deferrals(origin, reason);
+            }
+        });
     }
 
     /** What a worker may do about one fetch: go ahead holding a {@link Permit}, or {@link Wait}. */
@@ -132,8 +139,13 @@ public class OriginGuard {
 
     /** Counts one job deferred for {@code origin} by this process, in {@code pansaar_origin_deferred_total}. */
     public void countDeferral(Wait wait) {
-        registry.counter("pansaar.origin.deferred", "origin", wait.origin().toString(), "reason",
-                wait.reason().name().toLowerCase(Locale.ROOT)).increment();
+        deferrals(wait.origin(), wait.reason()).increment();
+    }
+
+    private Counter deferrals(OriginId origin, Reason reason) {
+        return Counter.builder("pansaar.origin.deferred").tag("origin", origin.toString())
+                .tag("reason", reason.name().toLowerCase(Locale.ROOT))
+                .description("Jobs this process put back to wait for their origin, by why").register(registry);
     }
 
     /** The origins the configuration names, each with the limits that apply to it. */

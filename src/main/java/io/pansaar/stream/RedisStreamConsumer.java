@@ -170,6 +170,11 @@ public final class RedisStreamConsumer {
         return held.size();
     }
 
+    /** Held entries waiting out a deferral (their origin is held back); they do not count toward max-in-flight. */
+    public int parked() {
+        return parked.size();
+    }
+
     /** Entries this consumer has moved to the dead-letter streams since it started. */
     public long deadLettered() {
         return deadLettered.get();

@@ -131,6 +131,11 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
         return channels.stream().mapToInt(channel -> channel.consumer().inFlight()).sum();
     }
 
+    /** Jobs this process has put back to wait for their origin, and holds until they are delivered again. */
+    public int parked() {
+        return channels.stream().mapToInt(channel -> channel.consumer().parked()).sum();
+    }
+
     /** This process's name in the consumer group; empty while no channel consumes (the worker is off). */
     public Optional<String> consumerName() {
         return channels.stream().map(channel -> channel.consumer().consumerName()).findFirst();
