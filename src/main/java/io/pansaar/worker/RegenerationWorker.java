@@ -159,7 +159,7 @@ public class RegenerationWorker {
             handleFetchFailure(job, claim, e);
         } catch (RuntimeException e) {
             // Redis trouble or a lost callback: keep the job for redelivery and let misses wait for it.
-            releaseQuietly(job, claim, ReleaseMode.RETRY);
+            releaseQuietly(job, claim, ReleaseMode.RETRY, false);
             statistics.record(Outcome.FAILED);
             throw e;
         }
@@ -194,8 +194,8 @@ public class RegenerationWorker {
                             .orElse(true)),
                     claim.remembered().orElse(ChangeHistory.NONE)));
             Duration freshTtl = lifetime.freshTtl();
-            WriteOutcome outcome = store.put(job.key(), claim, image, freshTtl, segment.grace(), lifetime.history())
-                    .await().atMost(redisTimeout);
+            WriteOutcome outcome = store.put(job.key(), claim, image, freshTtl, segment.grace(), segment.staleIfError(),
+                    lifetime.history()).await().atMost(redisTimeout);
             if (outcome == WriteOutcome.WRITTEN) {
                 statistics.record(Outcome.REGENERATED);
                 LOG.infof("regenerated %s: %,d bytes %s, fresh for %s, origin %d ms (%s)", job.key(),
@@ -210,7 +210,8 @@ public class RegenerationWorker {
                     claim.remembered().orElse(ChangeHistory.NONE)));
             Duration freshTtl = lifetime.freshTtl();
             WriteOutcome outcome = store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(),
-                    freshTtl, segment.grace(), notModified.elapsed(), lifetime.history()).await().atMost(redisTimeout);
+                    freshTtl, segment.grace(), segment.staleIfError(), notModified.elapsed(), lifetime.history())
+                    .await().atMost(redisTimeout);
             if (outcome == WriteOutcome.EXTENDED) {
                 statistics.record(Outcome.NOT_MODIFIED);
                 LOG.infof("revalidated %s: origin said 304, fresh for another %s (%s)", job.key(), freshTtl,
@@ -241,24 +242,25 @@ public class RegenerationWorker {
     private void handleFetchFailure(RegenerationJob job, Claim claim, OriginFetchException failure) {
         statistics.record(Outcome.FAILED);
         if (!failure.reason().worthAnotherDelivery(job.entry().deliveryCount())) {
-            releaseQuietly(job, claim, ReleaseMode.ABANDON);
+            releaseQuietly(job, claim, ReleaseMode.ABANDON, true);
             LOG.warnf("%s: dead-lettering %s: %s", job.key(), job.describe(), failure.getMessage());
             throw new UnprocessableEntryException(failure.getMessage(), failure);
         }
         boolean lastDelivery = job.entry().deliveryCount() >= maxDeliveries;
-        releaseQuietly(job, claim, lastDelivery ? ReleaseMode.ABANDON : ReleaseMode.RETRY);
+        releaseQuietly(job, claim, lastDelivery ? ReleaseMode.ABANDON : ReleaseMode.RETRY, true);
         LOG.warnf("%s: delivery %d of %d failed: %s (%s)", job.key(), job.entry().deliveryCount(), maxDeliveries,
                 failure.getMessage(), job.describe());
         throw failure;
     }
 
     /**
-     * Releases the single-flight lease after a failure. A release that fails is logged, not thrown:
-     * the job's own failure is what must reach the connector, and the lease lapses on its own.
+     * Releases the single-flight lease after a failure; {@code originFailed} when the origin was at fault, so the
+     * cached copy is served stale-if-error. A release that fails is logged, not thrown: the job's own failure is what
+     * must reach the connector, and the lease lapses on its own.
      */
-    private void releaseQuietly(RegenerationJob job, Claim claim, ReleaseMode mode) {
+    private void releaseQuietly(RegenerationJob job, Claim claim, ReleaseMode mode, boolean originFailed) {
         try {
-            store.release(job.key(), claim, mode).await().atMost(redisTimeout);
+            store.release(job.key(), claim, mode, originFailed).await().atMost(redisTimeout);
         } catch (RuntimeException e) {
             LOG.warnf("%s: could not release the single-flight lease (%s); it lapses after pansaar.worker.fetch-lease: %s",
                     job.key(), mode, e.getMessage());
