@@ -107,7 +107,10 @@ class StaleIfErrorIT {
         assertEquals(graceUntil.plus(STALE_IF_ERROR), staleIfErrorUntil);
         assertTrue(failedAt.isAfter(graceUntil) && failedAt.isBefore(staleIfErrorUntil), "failed at " + failedAt);
 
+        // Counted apart from hits, in the meter and in the status totals.
         await().atMost(WAIT).until(() -> readsCounted("stale_if_error") >= 2);
+        await().atMost(WAIT).until(() -> given().get("/api/status").then().statusCode(200).extract().jsonPath()
+                .getLong("totals.staleIfErrorHits") >= 2);
 
         // Past stale-if-error the hash expires, and a reader waits for a fetch that fails, then gets 503.
         awaitPast(key, "stale-if-error-until");
