@@ -5,18 +5,41 @@
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
 -- KEYS[3] job stream      pansaar:{p}:jobs
 -- KEYS[4] token counter   pansaar:{p}:token-seq (touched only when ARGV[2] is empty)
--- KEYS[5] statistics      pansaar:{p}:stats (hits, stale-hits, misses, negative-hits counted here)
+-- KEYS[5] statistics      pansaar:{p}:stats (hits, stale-hits, stale-if-error-hits, misses, negative-hits counted here)
 -- KEYS[6] priority index  pansaar:{p}:priority (the image's eviction priority rises with each request)
 -- ARGV[1] image key
 -- ARGV[2] token for a job this call may enqueue; empty: the function makes one
 -- ARGV[3] queued-marker TTL in ms; empty: 600000
 --
 -- Returns {outcome, fresh-for ms, enqueued 0|1, job id or '', origin status or ''}:
---   {'HIT', ms left fresh, 0, '', ''}           request recorded (hits, last-access, access-score, priority)
---   {'STALE', -ms past fresh, 1|0, id|'', ''}   request recorded; one refresh job enqueued unless one is pending
---   {'MISS', 0, 1|0, id|'', ''}                 one miss job enqueued unless one is pending
+--   {'HIT', ms left fresh, 0, '', ''}           request recorded (hits, last-access, access-score, priority);
+--                                               serve the HMGET's body
+--   {'STALE', -ms past fresh, 1|0, id|'', ''}   past fresh-until, within grace: request recorded; one refresh job
+--                                               enqueued unless one is pending; serve the HMGET's body
+--   {'STALE_IF_ERROR', -ms past fresh, 1|0, id|'', ''}
+--                                               past grace, within stale-if-error, and the origin failed since the
+--                                               copy was written (origin-failed-at): request recorded as a stale hit
+--                                               but counted in stale-if-error-hits; one refresh job enqueued unless
+--                                               one is pending; serve the HMGET's body
+--   {'MISS', 0, 1|0, id|'', ''}                 no copy, or a copy past grace whose origin has not failed (kept
+--                                               only for an outage; the request still raises its priority): one
+--                                               miss job enqueued unless one is pending; do NOT serve the HMGET's body
 --   {'NEGATIVE', 0, 0, '', status}              the origin said 404/410 lately; no job
+-- A copy written before grace-until was stored (API 3 and older) is stale, not past grace, until its hash expires.
 -- Errors: PANSAAR_BAD_ARGUMENT
+
+-- Records one request of an ok copy: last-access, and under Pansaar's Algorithm the access score and the eviction
+-- priority (the score less the size term).
+local function recordRequest(imageKey, priorityKey, key, entry, now)
+  local halfLife = tonumber(entry[5])
+  if halfLife then
+    local score = scoreAfterRequest(tonumber(entry[3]), now, halfLife)
+    redis.call('HSET', imageKey, 'last-access', now, 'access-score', formatScore(score))
+    redis.call('ZADD', priorityKey, 'XX', formatScore(score - (tonumber(entry[4]) or 0)), key)
+  else
+    redis.call('HSET', imageKey, 'last-access', now)
+  end
+end
 
 redis.register_function{
   function_name = 'pansaar_get',
@@ -32,7 +55,8 @@ redis.register_function{
     local queuedTtl = requireInteger('queued-marker TTL', args[3], 1, 600000)
     local now = serverTimeMillis()
 
-    local entry = redis.call('HMGET', imageKey, 'status', 'fresh-until', 'access-score', 'size-term', 'half-life')
+    local entry = redis.call('HMGET', imageKey, 'status', 'fresh-until', 'access-score', 'size-term', 'half-life',
+      'grace-until', 'origin-failed-at', 'stale-if-error-until')
     local status = entry[1]
     if not status then
       count(statsKey, 'misses')
@@ -44,24 +68,36 @@ redis.register_function{
       return { 'NEGATIVE', 0, 0, '', status }
     end
 
-    redis.call('HINCRBY', imageKey, 'hits', 1)
-    local halfLife = tonumber(entry[5])
-    if halfLife then
-      -- Pansaar's Algorithm: the request raises the access score; the priority is the score less the size term.
-      local score = scoreAfterRequest(tonumber(entry[3]), now, halfLife)
-      redis.call('HSET', imageKey, 'last-access', now, 'access-score', formatScore(score))
-      redis.call('ZADD', priorityKey, 'XX', formatScore(score - (tonumber(entry[4]) or 0)), key)
-    else
-      redis.call('HSET', imageKey, 'last-access', now)
-    end
     local freshFor = (tonumber(entry[2]) or 0) - now
+    local graceUntil = tonumber(entry[6])
+    local pastGrace = freshFor <= 0 and graceUntil ~= nil and now >= graceUntil
+    -- The request counts towards the image's priority whatever is served: the copy (or its refetch) is wanted.
+    recordRequest(imageKey, priorityKey, key, entry, now)
+    -- Redis deletes a hash only after its expiry time, so at that very ms the copy is still there: not served then.
+    local servableIfError = entry[7] and now < (tonumber(entry[8]) or 0)
+    if pastGrace and not servableIfError then
+      -- Kept past grace only for an outage of its origin, and none is known: fetch as for a miss, as the origin
+      -- is most likely fine and a copy this old should not be served.
+      count(statsKey, 'misses')
+      local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token, queuedTtl, now)
+      return { 'MISS', 0, enqueued, jobId, '' }
+    end
+
+    redis.call('HINCRBY', imageKey, 'hits', 1)
     if freshFor > 0 then
       count(statsKey, 'hits')
       return { 'HIT', freshFor, 0, '', '' }
     end
-    -- Past fresh-until but the hash still exists: within grace, serve it and refresh once.
-    count(statsKey, 'stale-hits')
+    local outcome = 'STALE'
+    if pastGrace then
+      -- The origin failed since the copy was written: serve it rather than nothing (RFC 5861 stale-if-error),
+      -- counted apart so an outage never passes for a good hit ratio, and keep trying to refresh it.
+      outcome = 'STALE_IF_ERROR'
+      count(statsKey, 'stale-if-error-hits')
+    else
+      count(statsKey, 'stale-hits')
+    end
     local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'refresh', token, queuedTtl, now)
-    return { 'STALE', freshFor, enqueued, jobId, '' }
+    return { outcome, freshFor, enqueued, jobId, '' }
   end
 }

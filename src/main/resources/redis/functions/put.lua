@@ -19,14 +19,17 @@
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (from pansaar_claim; becomes fetched-at)
 -- ARGV[4] fresh TTL in ms
--- ARGV[5] grace in ms (the hash's Redis TTL is fresh TTL + grace)
--- ARGV[6] early refresh: the image falls due for refresh this many ms before fresh-until
--- ARGV[7] the partition's byte budget; empty: no budget, nothing is evicted
--- ARGV[8] the most images one call sweeps and the most it evicts
+-- ARGV[5] grace in ms: past fresh-until the copy is served stale this long while one refresh runs
+-- ARGV[6] stale-if-error in ms: the copy is kept this much longer past grace, served only once its origin fails
+--         (the hash's Redis TTL is fresh TTL + grace + stale-if-error; 0: it expires at the end of grace)
+-- ARGV[7] early refresh: the image falls due for refresh this many ms before fresh-until
+-- ARGV[8] the partition's byte budget; empty: no budget, nothing is evicted
+-- ARGV[9] the most images one call sweeps and the most it evicts
 --
 -- Returns:
 --   {'WRITTEN', fresh-until ms, evicted}  image replaced; hits, last-access and access-score carried over
---                                  (a new image counts the request that asked for it, at claimed-at); own
+--                                  (a new image counts the request that asked for it, at claimed-at), any
+--                                  origin-failed-at mark is not; grace-until and stale-if-error-until stored; own
 --                                  marker deleted; the key published on pansaar:{p}:ready
 --   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; staging deleted, nothing changed
 -- Errors: PANSAAR_BAD_ARGUMENT, PANSAAR_STAGING_MISSING (the staging hash expired or was never written)
@@ -42,9 +45,10 @@ redis.register_function{
     local token, fence, claimedAt = requireClaimArguments(args)
     local freshTtl = requireInteger('fresh TTL', args[4], 1)
     local grace = requireInteger('grace', args[5], 0)
-    local earlyBy = requireInteger('early refresh', args[6], 0)
-    local budget = requireInteger('byte budget', args[7], 0, -1)
-    local limit = requireInteger('sweep and eviction limit', args[8], 0)
+    local staleIfError = requireInteger('stale-if-error', args[6], 0)
+    local earlyBy = requireInteger('early refresh', args[7], 0)
+    local budget = requireInteger('byte budget', args[8], 0, -1)
+    local limit = requireInteger('sweep and eviction limit', args[9], 0)
     local key = keyOfImage(imageKey)
     if not key then
       fail('BAD_ARGUMENT', 'KEYS[1] must be an image hash pansaar:{p}:img:<key>, was "' .. imageKey .. '"')
@@ -68,16 +72,19 @@ redis.register_function{
 
     local carried = redis.call('HMGET', imageKey, 'hits', 'last-access', 'access-score')
     local score = tonumber(carried[3]) or scoreAfterRequest(nil, claimedAt, halfLife)
+    -- The staged hash replaces the old one whole, so the old copy's origin-failed-at goes with it: the origin answered.
     redis.call('RENAME', stagingKey, imageKey)
     local now = serverTimeMillis()
     local freshUntil = now + freshTtl
+    local expiresAt = freshUntil + grace + staleIfError
     redis.call('HSET', imageKey, 'status', 'ok', 'fence', fence, 'fetched-at', claimedAt,
-      'fresh-until', freshUntil, 'fresh-ttl', freshTtl, 'hits', carried[1] or 0, 'access-score', formatScore(score))
+      'fresh-until', freshUntil, 'grace-until', freshUntil + grace, 'stale-if-error-until', expiresAt,
+      'fresh-ttl', freshTtl, 'hits', carried[1] or 0, 'access-score', formatScore(score))
     if carried[2] then
       redis.call('HSET', imageKey, 'last-access', carried[2])
     end
-    redis.call('PEXPIRE', imageKey, freshTtl + grace)
-    indexImage(index, key, size, formatScore(score - sizeTerm), freshUntil + grace, freshUntil - earlyBy)
+    redis.call('PEXPIREAT', imageKey, expiresAt)
+    indexImage(index, key, size, formatScore(score - sizeTerm), expiresAt, freshUntil - earlyBy)
     rememberHistory(index, key, staged[4], staged[5])
 
     local evicted = 0

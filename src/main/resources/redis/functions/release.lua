@@ -1,17 +1,24 @@
--- pansaar_release: a fetch failed; the worker gives its lease back.
+-- pansaar_release: a fetch failed; the worker gives its lease back, and when the origin was at fault it marks the
+-- cached copy, so readers past grace get that copy (stale-if-error) instead of waiting for a fetch that fails.
 --
 -- KEYS[1] marker          pansaar:{p}:marker:<key>
 -- KEYS[2] statistics      pansaar:{p}:stats (failed: every failed delivery of a claimed job)
+-- KEYS[3] image hash      pansaar:{p}:img:<key>
 -- ARGV[1] claim token
 -- ARGV[2] mode: 'retry'   the job will be redelivered: the marker becomes 'queued:<token>' with the
 --                         queued TTL, so misses keep piggybacking on the pending retry
 --               'abandon' the job is dead-lettered: the marker is deleted, so the next miss enqueues again
 -- ARGV[3] queued-marker TTL in ms (used by 'retry')
+-- ARGV[4] origin failed: '1' the fetch failed for the origin's sake (5xx, timeout, connection, a bad answer) or was
+--         not tried because the origin is paused; '0' it failed for another reason (Redis, the worker)
 --
 -- Returns:
---   {'RELEASED'}
+--   {'RELEASED'}                        the lease is given back; with ARGV[4] '1' and an ok copy cached, the copy
+--                                       holds origin-failed-at (server time of the first such failure since it was
+--                                       written; pansaar_put and pansaar_revalidated clear it) and the key is
+--                                       published on pansaar:{p}:ready, so readers waiting on a miss read again
 --   {'NOT_OWNER', marker value or ''}   the marker is not 'fetching:<token>' (the lease expired or
---                                       another claim took over); nothing changed
+--                                       another claim took over); nothing changed: that claim decides
 -- Errors: PANSAAR_BAD_ARGUMENT
 
 redis.register_function{
@@ -19,12 +26,17 @@ redis.register_function{
   callback = function(keys, args)
     local markerKey = keys[1]
     local statsKey = keys[2]
+    local imageKey = requireNonEmpty('KEYS[3], the image hash', keys[3])
     local token = requireNonEmpty('claim token', args[1])
     local mode = args[2]
     if mode ~= 'retry' and mode ~= 'abandon' then
       fail('BAD_ARGUMENT', 'mode must be retry or abandon, was "' .. tostring(mode) .. '"')
     end
     local queuedTtl = requireInteger('queued-marker TTL', args[3], 1, 600000)
+    local originFailed = args[4]
+    if originFailed ~= '0' and originFailed ~= '1' then
+      fail('BAD_ARGUMENT', 'origin failed must be 0 or 1, was "' .. tostring(originFailed) .. '"')
+    end
 
     count(statsKey, 'failed')
     local marker = redis.call('GET', markerKey)
@@ -35,6 +47,11 @@ redis.register_function{
       redis.call('SET', markerKey, 'queued:' .. token, 'PX', queuedTtl)
     else
       redis.call('DEL', markerKey)
+    end
+    -- Only an ok copy is marked: a negative entry is no copy to serve, and HSETNX on a missing hash would create one.
+    if originFailed == '1' and redis.call('HGET', imageKey, 'status') == 'ok' then
+      redis.call('HSETNX', imageKey, 'origin-failed-at', serverTimeMillis())
+      announceReady(imageKey)
     end
     return { 'RELEASED' }
   end

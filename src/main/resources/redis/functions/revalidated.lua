@@ -16,15 +16,17 @@
 -- ARGV[3] claimed-at, epoch ms (becomes fetched-at)
 -- ARGV[4] fresh TTL in ms
 -- ARGV[5] grace in ms
--- ARGV[6] etag from the 304; empty: keep the stored one
--- ARGV[7] last-modified from the 304; empty: keep the stored one
--- ARGV[8] early refresh: the image falls due for refresh this many ms before fresh-until
--- ARGV[9] the image's change history after this revalidation: exposure in ms
--- ARGV[10] the image's change history after this revalidation: changes seen
+-- ARGV[6] stale-if-error in ms (the hash's Redis TTL becomes fresh TTL + grace + stale-if-error)
+-- ARGV[7] etag from the 304; empty: keep the stored one
+-- ARGV[8] last-modified from the 304; empty: keep the stored one
+-- ARGV[9] early refresh: the image falls due for refresh this many ms before fresh-until
+-- ARGV[10] the image's change history after this revalidation: exposure in ms
+-- ARGV[11] the image's change history after this revalidation: changes seen
 --
 -- Returns:
---   {'EXTENDED', fresh-until ms}   freshness and TTL extended; own marker deleted; the key published on
---                                  pansaar:{p}:ready
+--   {'EXTENDED', fresh-until ms}   freshness, grace-until, stale-if-error-until and TTL extended; the
+--                                  origin-failed-at mark cleared (the origin answered); own marker deleted; the
+--                                  key published on pansaar:{p}:ready
 --   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; nothing changed
 --   {'GONE'}                       no ok copy to extend (expired, evicted or negative meanwhile);
 --                                  the marker stays so the worker can fetch in full under its lease
@@ -39,11 +41,12 @@ redis.register_function{
     local token, fence, claimedAt = requireClaimArguments(args)
     local freshTtl = requireInteger('fresh TTL', args[4], 1)
     local grace = requireInteger('grace', args[5], 0)
-    local etag = args[6] or ''
-    local lastModified = args[7] or ''
-    local earlyBy = requireInteger('early refresh', args[8], 0)
-    local exposure = requireInteger('exposure', args[9], 0)
-    local changes = requireInteger('changes', args[10], 0)
+    local staleIfError = requireInteger('stale-if-error', args[6], 0)
+    local etag = args[7] or ''
+    local lastModified = args[8] or ''
+    local earlyBy = requireInteger('early refresh', args[9], 0)
+    local exposure = requireInteger('exposure', args[10], 0)
+    local changes = requireInteger('changes', args[11], 0)
     local index = indexKeysFrom(keys, 4)
 
     local storedFence = newerFence(imageKey, fence)
@@ -56,20 +59,23 @@ redis.register_function{
     end
 
     local freshUntil = serverTimeMillis() + freshTtl
+    local expiresAt = freshUntil + grace + staleIfError
     redis.call('HSET', imageKey, 'fence', fence, 'fetched-at', claimedAt, 'fresh-until', freshUntil,
+      'grace-until', freshUntil + grace, 'stale-if-error-until', expiresAt,
       'fresh-ttl', freshTtl, 'exposure', exposure, 'changes', changes)
+    redis.call('HDEL', imageKey, 'origin-failed-at')
     if etag ~= '' then
       redis.call('HSET', imageKey, 'etag', etag)
     end
     if lastModified ~= '' then
       redis.call('HSET', imageKey, 'last-modified', lastModified)
     end
-    redis.call('PEXPIRE', imageKey, freshTtl + grace)
+    redis.call('PEXPIREAT', imageKey, expiresAt)
     local key = keyOfImage(imageKey)
     local score = tonumber(stored[3])
     if key and score then
       indexImage(index, key, tonumber(stored[2]) or 0, formatScore(score - (tonumber(stored[4]) or 0)),
-        freshUntil + grace, freshUntil - earlyBy)
+        expiresAt, freshUntil - earlyBy)
       rememberHistory(index, key, exposure, changes)
     end
     releaseOwnMarker(markerKey, token)

@@ -25,7 +25,8 @@ import jakarta.ws.rs.core.Response;
 
 /**
  * {@code GET /images/<key>}: the cached image, read through the cache. A fresh or stale copy is
- * served at once; a miss waits, without polling, until the one job for the key has written it.
+ * served at once; a miss waits, without polling, until the one job for the key has written it, or until its fetch
+ * failed and a copy kept for that case (stale-if-error) can be served.
  */
 @Path("/images")
 public class ImagesResource {
@@ -51,8 +52,9 @@ public class ImagesResource {
     @GET
     @Path("{key: .+}")
     @Operation(summary = "Read an image through the cache",
-            description = "Fresh: 200 with max-age. Stale: 200 with max-age=0 while one refresh runs. Missing: one job "
-                    + "fetches it and the request waits up to pansaar.read-through.timeout.")
+            description = "Fresh: 200 with max-age. Stale: 200 with max-age=0 while one refresh runs. Past grace while "
+                    + "the origin fails: 200 with the kept copy, max-age=0 (stale-if-error). Missing: one job fetches it "
+                    + "and the request waits up to pansaar.read-through.timeout.")
     @APIResponse(responseCode = "200", description = "The image bytes, with Content-Type, ETag and Cache-Control")
     @APIResponse(responseCode = "304", description = "If-None-Match matched the current ETag")
     @APIResponse(responseCode = "400", description = "The key breaks the key rules")
@@ -81,8 +83,8 @@ public class ImagesResource {
     }
 
     /**
-     * Reads the key; on a miss, waits for the key's next write and reads again, until the deadline.
-     * The waiter is registered before each read, so a write between the read and the wait is not missed.
+     * Reads the key; on a miss, waits for the key's next write, or for its fetch to fail, and reads again, until the
+     * deadline. The waiter is registered before each read, so a write between the read and the wait is not missed.
      */
     private Uni<ReadThrough> readThrough(ImageKey key, long deadline, boolean waited) {
         ReadyNotifications.Waiter waiter = notifications.register(key);
@@ -104,7 +106,7 @@ public class ImagesResource {
     private Response answer(ImageKey key, ReadThrough readThrough, String ifNoneMatch, String path) {
         ReadResult result = readThrough.result();
         return switch (result.outcome()) {
-            case HIT, STALE -> serve(result, ifNoneMatch, cacheStatus(readThrough));
+            case HIT, STALE, STALE_IF_ERROR -> serve(result, ifNoneMatch, cacheStatus(readThrough));
             case NEGATIVE -> Response.fromResponse(Problem.of(Response.Status.NOT_FOUND,
                     "the origin answered " + result.negativeStatus().map(String::valueOf).orElse("404") + " for "
                             + key + "; the image does not exist (the answer is remembered for a while)",
@@ -136,8 +138,14 @@ public class ImagesResource {
                 .build();
     }
 
-    /** RFC 9211 Cache-Status: a hit, a stale hit, or a miss that this request waited for. */
+    /**
+     * RFC 9211 Cache-Status: a hit, a stale hit, a copy served because its origin failed (whether or not this request
+     * waited for the fetch that failed), or a miss that this request waited for.
+     */
     private static String cacheStatus(ReadThrough readThrough) {
+        if (readThrough.result().outcome() == ReadOutcome.STALE_IF_ERROR) {
+            return CACHE_NAME + "; hit; fwd=stale; detail=stale-if-error";
+        }
         if (readThrough.waited()) {
             return CACHE_NAME + "; fwd=miss; stored";
         }

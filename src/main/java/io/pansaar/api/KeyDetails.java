@@ -18,7 +18,7 @@ public record KeyDetails(
         int partition,
         @Schema(description = "The Redis key of the image hash") String redisKey,
         @Schema(description = "ok, or the origin's status (404, 410) for a negative entry") String status,
-        @Schema(description = "Redis TTL of the entry (fresh TTL plus grace), in seconds; -1 when it has none") long ttlSeconds,
+        @Schema(description = "Redis TTL of the entry (fresh TTL plus grace plus stale-if-error), in seconds; -1 when it has none") long ttlSeconds,
         @Schema(description = "Seconds until fresh-until; negative when stale") long freshForSeconds,
         Instant freshUntil,
         Long sizeBytes,
@@ -32,7 +32,12 @@ public record KeyDetails(
         @Schema(description = "The pending job's single-flight marker (queued:<token> or fetching:<token>), or null") String pending,
         @Schema(description = "The fresh TTL the dynamic TTL chose for this copy, in seconds") Long freshTtlSeconds,
         @Schema(description = "Refreshes that found new content (the image's change history)") long changes,
-        @Schema(description = "Seconds the image's copies were observed before refreshes (the change history)") long exposureSeconds) {
+        @Schema(description = "Seconds the image's copies were observed before refreshes (the change history)") long exposureSeconds,
+        @Schema(description = "Until when a stale copy is served while one refresh runs (Redis server time)") Instant graceUntil,
+        @Schema(description = "Until when the copy is kept past grace, served only while its origin fails "
+                + "(stale-if-error); when the entry expires") Instant staleIfErrorUntil,
+        @Schema(description = "When the origin first failed since the copy was written (Redis server time); null "
+                + "while it has not") Instant originFailedAt) {
 
     /** The answer for stored details. */
     static KeyDetails of(ImageDetails details) {
@@ -46,6 +51,9 @@ public record KeyDetails(
                 details.fetchMillis().orElse(null), details.hits(),
                 details.lastAccessMillis().map(Instant::ofEpochMilli).orElse(null),
                 details.pendingMarker().orElse(null), details.freshTtlMillis().map(ttl -> ttl / 1000).orElse(null),
-                details.changes(), details.exposureMillis() / 1000);
+                details.changes(), details.exposureMillis() / 1000,
+                details.graceUntilMillis().map(Instant::ofEpochMilli).orElse(null),
+                details.staleIfErrorUntilMillis().map(Instant::ofEpochMilli).orElse(null),
+                details.originFailedAtMillis().map(Instant::ofEpochMilli).orElse(null));
     }
 }

@@ -51,17 +51,18 @@ public record StatusReport(Worker worker, Library library, ProcessTotals process
      * partitions hold now.
      */
     public record Totals(long jobsProcessed, long jobsDeduplicated, long regenerated, long notModified, long negative,
-            long failed, long deadLettered, long hits, long staleHits, long misses, long negativeHits, long evicted,
-            long expired, long refreshedEarly, long refreshSkipped, long repaired, long usedBytes, long images) {
+            long failed, long deadLettered, long hits, long staleHits, long staleIfErrorHits, long misses,
+            long negativeHits, long evicted, long expired, long refreshedEarly, long refreshSkipped, long repaired,
+            long usedBytes, long images) {
 
         /** The sums of the partitions' statistics hashes and memory figures. */
         public static Totals of(List<PartitionState> partitions) {
             return new Totals(sum(partitions, "jobs-processed"), sum(partitions, "jobs-deduplicated"),
                     sum(partitions, "regenerated"), sum(partitions, "not-modified"), sum(partitions, "negative"),
                     sum(partitions, "failed"), sum(partitions, "dead-lettered"), sum(partitions, "hits"),
-                    sum(partitions, "stale-hits"), sum(partitions, "misses"), sum(partitions, "negative-hits"),
-                    sum(partitions, "evicted"), sum(partitions, "expired"), sum(partitions, "refreshed-early"),
-                    sum(partitions, "refresh-skipped"), sum(partitions, "repaired"),
+                    sum(partitions, "stale-hits"), sum(partitions, "stale-if-error-hits"), sum(partitions, "misses"),
+                    sum(partitions, "negative-hits"), sum(partitions, "evicted"), sum(partitions, "expired"),
+                    sum(partitions, "refreshed-early"), sum(partitions, "refresh-skipped"), sum(partitions, "repaired"),
                     partitions.stream().mapToLong(partition -> partition.memory().usedBytes()).sum(),
                     partitions.stream().mapToLong(partition -> partition.memory().images()).sum());
         }

@@ -296,6 +296,13 @@ public interface PansaarConfig {
         @WithDefault("5m")
         Duration grace();
 
+        /**
+         * How much longer past grace a copy is kept, to be served only while its origin fails (RFC 5861
+         * stale-if-error); 0 switches it off.
+         */
+        @WithDefault("1d")
+        Duration staleIfError();
+
         /** How long an origin 404 is remembered, so a missing image does not hammer the origin. */
         @WithDefault("1m")
         Duration negativeTtl();
@@ -318,6 +325,8 @@ public interface PansaarConfig {
         Optional<Duration> baseTtl();
 
         Optional<Duration> grace();
+
+        Optional<Duration> staleIfError();
 
         Optional<Duration> negativeTtl();
 

@@ -61,8 +61,16 @@ public class Segments {
             throw new IllegalArgumentException(where + ": TTLs must satisfy 1ms <= min-ttl <= base-ttl <= max-ttl, were "
                     + minimumTtl + ", " + baseTtl + ", " + maximumTtl);
         }
+        Optional<Duration> ownStaleIfError = segment.flatMap(PansaarConfig.Segment::staleIfError);
+        Duration staleIfError = ownStaleIfError.orElse(defaults.staleIfError());
+        if (staleIfError.isNegative()) {
+            // Named where the value comes from: a segment without its own takes the default's.
+            String setting = ownStaleIfError.isPresent() ? where : "pansaar.defaults";
+            throw new IllegalArgumentException(setting + ".stale-if-error must not be negative (0 switches it off), was "
+                    + staleIfError);
+        }
         return new SegmentSettings(name, origin, baseTtl,
-                segment.flatMap(PansaarConfig.Segment::grace).orElse(defaults.grace()),
+                segment.flatMap(PansaarConfig.Segment::grace).orElse(defaults.grace()), staleIfError,
                 segment.flatMap(PansaarConfig.Segment::negativeTtl).orElse(defaults.negativeTtl()),
                 freshnessBudget, minimumTtl, maximumTtl);
     }

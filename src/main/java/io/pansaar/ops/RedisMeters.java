@@ -46,8 +46,8 @@ public class RedisMeters {
     private static final Logger LOG = Logger.getLogger(RedisMeters.class);
 
     /** The read counters of {@code pansaar:{p}:stats} and their tag values. */
-    private static final Map<String, String> READ_COUNTERS = Map.of("hits", "hit", "stale-hits", "stale_hit", "misses",
-            "miss", "negative-hits", "negative_hit");
+    private static final Map<String, String> READ_COUNTERS = Map.of("hits", "hit", "stale-hits", "stale_hit",
+            "stale-if-error-hits", "stale_if_error", "misses", "miss", "negative-hits", "negative_hit");
 
     /** The scheduler's counters of {@code pansaar:{p}:stats} and their tag values. */
     private static final Map<String, String> CACHE_COUNTERS = Map.of("evicted", "evicted", "expired", "expired",

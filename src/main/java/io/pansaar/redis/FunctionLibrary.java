@@ -46,7 +46,7 @@ import jakarta.inject.Inject;
 public class FunctionLibrary {
 
     /** Raised with every change to a function's keys, arguments or replies, so old and new deployments cannot clash. */
-    public static final int API_VERSION = 3;
+    public static final int API_VERSION = 4;
 
     public static final String LIBRARY_NAME = "pansaar";
 

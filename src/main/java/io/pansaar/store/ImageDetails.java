@@ -12,7 +12,7 @@ import io.pansaar.key.ImageKey;
  * @param key the image key
  * @param partition the key's partition
  * @param status {@code ok}, or the origin's status code ({@code 404}, {@code 410}) for a negative entry
- * @param ttlMillis the hash's Redis TTL in ms (fresh TTL plus grace); -1 when it has none
+ * @param ttlMillis the hash's Redis TTL in ms (fresh TTL plus grace plus stale-if-error); -1 when it has none
  * @param freshForMillis how long until fresh-until, in the server's clock; negative when stale
  * @param sizeBytes the body's size; empty for a negative entry
  * @param contentType the body's media type; empty for a negative entry
@@ -27,16 +27,22 @@ import io.pansaar.key.ImageKey;
  * @param freshTtlMillis the fresh TTL the dynamic TTL chose for this copy, in ms
  * @param changes refreshes that found new content, in the image's change history
  * @param exposureMillis how long the image's copies were observed before a refresh, in the change history
+ * @param graceUntilMillis epoch ms (server time) until which a stale copy is served while it is refreshed
+ * @param staleIfErrorUntilMillis epoch ms (server time) until which the copy is kept, to be served past grace only
+ *        while its origin fails; when its hash expires
+ * @param originFailedAtMillis epoch ms (server time) of the first origin failure since the copy was written, if any
  */
 public record ImageDetails(ImageKey key, int partition, String status, long ttlMillis, long freshForMillis,
         Optional<Long> sizeBytes, Optional<String> contentType, Optional<String> etag, Optional<String> lastModified,
         Optional<Long> fetchedAtMillis, Optional<Long> freshUntilMillis, long hits, Optional<Long> lastAccessMillis,
         Optional<Long> fetchMillis, Optional<String> pendingMarker, Optional<Long> freshTtlMillis, long changes,
-        long exposureMillis) {
+        long exposureMillis, Optional<Long> graceUntilMillis, Optional<Long> staleIfErrorUntilMillis,
+        Optional<Long> originFailedAtMillis) {
 
     /** The image hash fields read for the details, in the order of the HMGET that reads them. */
     static final List<String> FIELDS = List.of("status", "content-type", "etag", "last-modified", "size", "fresh-until",
-            "fetched-at", "hits", "last-access", "fetch-ms", "fresh-ttl", "changes", "exposure");
+            "fetched-at", "hits", "last-access", "fetch-ms", "fresh-ttl", "changes", "exposure", "grace-until",
+            "stale-if-error-until", "origin-failed-at");
 
     /** Builds the details from the stored fields that are present and the server's clock. */
     static ImageDetails of(ImageKey key, int partition, Map<String, String> stored, long ttlMillis, long serverMillis,
@@ -48,7 +54,9 @@ public record ImageDetails(ImageKey key, int partition, String status, long ttlM
                 Optional.ofNullable(stored.get("etag")), Optional.ofNullable(stored.get("last-modified")),
                 number(stored, "fetched-at"), freshUntil, number(stored, "hits").orElse(0L),
                 number(stored, "last-access"), number(stored, "fetch-ms"), pendingMarker, number(stored, "fresh-ttl"),
-                number(stored, "changes").orElse(0L), number(stored, "exposure").orElse(0L));
+                number(stored, "changes").orElse(0L), number(stored, "exposure").orElse(0L),
+                number(stored, "grace-until"), number(stored, "stale-if-error-until"),
+                number(stored, "origin-failed-at"));
     }
 
     /** Whether the entry remembers that the origin does not have the image. */

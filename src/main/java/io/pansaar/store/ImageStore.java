@@ -39,8 +39,12 @@ public class ImageStore {
 
     private static final Logger LOG = Logger.getLogger(ImageStore.class);
 
-    /** What a read takes from the image hash: the answer's bytes and headers, then status and fresh-until. */
-    private static final List<String> PLAIN_READ_FIELDS = List.of("body", "content-type", "etag", "status", "fresh-until");
+    /**
+     * What a read takes from the image hash: the answer's bytes and headers, then what pansaar_get judges the copy
+     * by, so the read can judge it alike when that function fails.
+     */
+    private static final List<String> PLAIN_READ_FIELDS = List.of("body", "content-type", "etag", "status", "fresh-until",
+            "grace-until", "origin-failed-at", "stale-if-error-until");
 
     private final FunctionCalls functions;
     private final Partitioner partitioner;
@@ -111,7 +115,7 @@ public class ImageStore {
     private Uni<ReadResult> recordedRead(ImageKey key, Response fields, Response reply, boolean mayRetry) {
         Response body = fields.get(0);
         ReadOutcome outcome = ReadOutcome.valueOf(reply.get(0).toString());
-        boolean servesBytes = outcome == ReadOutcome.HIT || outcome == ReadOutcome.STALE;
+        boolean servesBytes = outcome.servesCopy();
         if (servesBytes && body == null && mayRetry) {
             // The two commands are pipelined, not atomic: a write landed between them. Read once more.
             LOG.debugf("read of %s raced with a write; reading again", key);
@@ -132,7 +136,7 @@ public class ImageStore {
 
     /**
      * A read's result from the plain read alone, after the bookkeeping function failed: nothing was counted or
-     * enqueued. Freshness is judged by this process's clock, as the server's was not read.
+     * enqueued. The copy is judged as pansaar_get judges it, by this process's clock, as the server's was not read.
      */
     private ReadResult unrecorded(ImageKey key, Response fields, Throwable bookkeepingFailure) {
         unrecordedReads.increment();
@@ -140,18 +144,36 @@ public class ImageStore {
                 bookkeepingFailure.getMessage());
         Optional<String> status = nonEmpty(fields.get(3));
         Response body = fields.get(0);
-        if (status.isEmpty() || ("ok".equals(status.get()) && body == null)) {
-            return new ReadResult(ReadOutcome.MISS, Optional.empty(), Optional.empty(), Optional.empty(), Duration.ZERO,
-                    false, Optional.empty(), Optional.empty(), false);
-        }
-        if (!"ok".equals(status.get())) {
+        if (status.isPresent() && !"ok".equals(status.get())) {
             return new ReadResult(ReadOutcome.NEGATIVE, Optional.empty(), Optional.empty(), Optional.empty(),
                     Duration.ZERO, false, Optional.empty(), Optional.of(Integer.valueOf(status.get())), false);
         }
-        long freshFor = nonEmpty(fields.get(4)).map(Long::parseLong).orElse(0L) - System.currentTimeMillis();
-        return new ReadResult(freshFor > 0 ? ReadOutcome.HIT : ReadOutcome.STALE, Optional.of(body.toBytes()),
-                nonEmpty(fields.get(1)), nonEmpty(fields.get(2)), Duration.ofMillis(Math.max(0, freshFor)), false,
-                Optional.empty(), Optional.empty(), false);
+        long now = System.currentTimeMillis();
+        ReadOutcome outcome = status.isEmpty() || body == null ? ReadOutcome.MISS
+                : copyOutcome(now, millis(fields.get(4)).orElse(0L), millis(fields.get(5)),
+                        nonEmpty(fields.get(6)).isPresent(), millis(fields.get(7)).orElse(0L));
+        if (outcome == ReadOutcome.MISS) {
+            return new ReadResult(ReadOutcome.MISS, Optional.empty(), Optional.empty(), Optional.empty(), Duration.ZERO,
+                    false, Optional.empty(), Optional.empty(), false);
+        }
+        long freshFor = millis(fields.get(4)).orElse(0L) - now;
+        return new ReadResult(outcome, Optional.of(body.toBytes()), nonEmpty(fields.get(1)), nonEmpty(fields.get(2)),
+                Duration.ofMillis(Math.max(0, freshFor)), false, Optional.empty(), Optional.empty(), false);
+    }
+
+    /**
+     * How pansaar_get judges an ok copy at {@code now}: fresh, stale within grace (always, for a copy written without
+     * grace-until), past grace and servable because its origin failed while stale-if-error lasts, or else a miss.
+     */
+    static ReadOutcome copyOutcome(long now, long freshUntil, Optional<Long> graceUntil, boolean originFailed,
+            long staleIfErrorUntil) {
+        if (now < freshUntil) {
+            return ReadOutcome.HIT;
+        }
+        if (graceUntil.isEmpty() || now < graceUntil.get()) {
+            return ReadOutcome.STALE;
+        }
+        return originFailed && now < staleIfErrorUntil ? ReadOutcome.STALE_IF_ERROR : ReadOutcome.MISS;
     }
 
     /** Reads answered from the plain read alone because the bookkeeping function failed, since start. */
@@ -248,7 +270,7 @@ public class ImageStore {
      * share of {@code pansaar.memory-budget} the lowest-priority other images are evicted.
      */
     public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace,
-            ChangeHistory history) {
+            Duration staleIfError, ChangeHistory history) {
         claim.requireClaimed("put");
         int partition = partitioner.partitionOf(key);
         String staging = RedisKeys.staging(partition, key, claim.token());
@@ -273,24 +295,25 @@ public class ImageStore {
                     FunctionCalls.fcall("pansaar_put", keys,
                             claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
                             String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
+                            String.valueOf(staleIfError.toMillis()),
                             String.valueOf(earlyRefreshBy(fetchMillis, freshTtl)), partitionBudget,
                             String.valueOf(batchSize)));
         }).onItem().transform(replies -> writeOutcome("pansaar_put", replies.get(2)));
     }
 
     /**
-     * Extends the stored copy's freshness after the origin answered 304 Not Modified, recording the change
-     * history it now has.
+     * Extends the stored copy's freshness, grace and stale-if-error after the origin answered 304 Not Modified,
+     * recording the change history it now has.
      */
     public Uni<WriteOutcome> revalidated(ImageKey key, Claim claim, Optional<String> etag, Optional<String> lastModified,
-            Duration freshTtl, Duration grace, Duration fetchTime, ChangeHistory history) {
+            Duration freshTtl, Duration grace, Duration staleIfError, Duration fetchTime, ChangeHistory history) {
         claim.requireClaimed("revalidated");
         int partition = partitioner.partitionOf(key);
         return callFunction("pansaar_revalidated", RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
                 RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
                 claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
                 String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
-                etag.orElse(""), lastModified.orElse(""),
+                String.valueOf(staleIfError.toMillis()), etag.orElse(""), lastModified.orElse(""),
                 String.valueOf(earlyRefreshBy(fetchTime.toMillis(), freshTtl)),
                 String.valueOf((long) history.exposure()), String.valueOf(history.changes()))
                 .onItem().transform(reply -> writeOutcome("pansaar_revalidated", reply));
@@ -313,12 +336,18 @@ public class ImageStore {
                 .onItem().transform(reply -> writeOutcome("pansaar_put_negative", reply));
     }
 
-    /** Gives a failed fetch's lease back, keeping the key queued for a retry or freeing it for a new job. */
-    public Uni<Void> release(ImageKey key, Claim claim, ReleaseMode mode) {
+    /**
+     * Gives a failed fetch's lease back, keeping the key queued for a retry or freeing it for a new job. With
+     * {@code originFailed} (the origin failed, or is paused) the cached copy, if any, is marked so that readers past
+     * grace are served it (stale-if-error), and readers waiting on the key read again.
+     */
+    public Uni<Void> release(ImageKey key, Claim claim, ReleaseMode mode, boolean originFailed) {
         claim.requireClaimed("release");
         int partition = partitioner.partitionOf(key);
-        return callFunction("pansaar_release", List.of(RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
-                claim.token(), mode.wireName(), String.valueOf(workerConfig.queuedMarkerTtl().toMillis()))
+        return callFunction("pansaar_release", List.of(RedisKeys.marker(partition, key), RedisKeys.stats(partition),
+                RedisKeys.image(partition, key)),
+                claim.token(), mode.wireName(), String.valueOf(workerConfig.queuedMarkerTtl().toMillis()),
+                originFailed ? "1" : "0")
                 .onItem().transform(reply -> {
                     String status = reply.get(0).toString();
                     if (status.equals("NOT_OWNER")) {
@@ -353,6 +382,10 @@ public class ImageStore {
         if (!status.equals(expected)) {
             throw new IllegalStateException(function + " replied with unknown status '" + status + "'");
         }
+    }
+
+    private static Optional<Long> millis(Response response) {
+        return nonEmpty(response).map(Long::parseLong);
     }
 
     private static Optional<String> nonEmpty(Response response) {

@@ -6,8 +6,18 @@ public enum ReadOutcome {
     HIT,
     /** A copy past its fresh-until but within grace; it is served while one refresh runs. */
     STALE,
-    /** No copy; one job fetches it. */
+    /**
+     * A copy past grace but within stale-if-error whose origin failed since it was written; it is served, marked
+     * stale, while the refresh is retried (RFC 5861 stale-if-error).
+     */
+    STALE_IF_ERROR,
+    /** No copy, or one past grace whose origin is not known to fail (it is not served); one job fetches it. */
     MISS,
     /** The origin said lately that the image does not exist. */
-    NEGATIVE
+    NEGATIVE;
+
+    /** Whether the read serves the cached bytes. */
+    public boolean servesCopy() {
+        return this == HIT || this == STALE || this == STALE_IF_ERROR;
+    }
 }

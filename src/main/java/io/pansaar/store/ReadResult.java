@@ -7,7 +7,7 @@ import java.util.Optional;
  * The result of one read.
  *
  * @param outcome what the read found
- * @param body the image bytes; present for {@link ReadOutcome#HIT} and {@link ReadOutcome#STALE}
+ * @param body the image bytes; present for the outcomes that {@linkplain ReadOutcome#servesCopy() serve a copy}
  * @param contentType the stored media type; present with the body
  * @param etag the stored entity tag (the origin's, quoted as the origin sent it); present with the body when the origin gave one
  * @param freshFor how long the copy stays fresh; zero unless {@link ReadOutcome#HIT}

@@ -163,8 +163,9 @@ public class RegenerationWorker {
                         job.describe());
             }
         } catch (OriginUnavailableException e) {
-            // Not the job's failure: its origin is held back. Misses keep waiting for the job, which comes back.
-            releaseQuietly(job, claim, ReleaseMode.RETRY);
+            // Not the job's failure: its origin is held back. Misses keep waiting for the job, which comes back; when
+            // the origin is failing (paused, breaker open), readers past grace get the kept copy meanwhile.
+            releaseQuietly(job, claim, ReleaseMode.RETRY, e.originFailing());
             statistics.record(Outcome.DEFERRED);
             LOG.debugf("%s (%s)", e.getMessage(), job.describe());
             throw e;
@@ -172,7 +173,7 @@ public class RegenerationWorker {
             handleFetchFailure(job, claim, e);
         } catch (RuntimeException e) {
             // Redis trouble or a lost callback: keep the job for redelivery and let misses wait for it.
-            releaseQuietly(job, claim, ReleaseMode.RETRY);
+            releaseQuietly(job, claim, ReleaseMode.RETRY, false);
             statistics.record(Outcome.FAILED);
             throw e;
         }
@@ -260,8 +261,8 @@ public class RegenerationWorker {
                             .orElse(true)),
                     claim.remembered().orElse(ChangeHistory.NONE)));
             Duration freshTtl = lifetime.freshTtl();
-            WriteOutcome outcome = store.put(job.key(), claim, image, freshTtl, segment.grace(), lifetime.history())
-                    .await().atMost(redisTimeout);
+            WriteOutcome outcome = store.put(job.key(), claim, image, freshTtl, segment.grace(), segment.staleIfError(),
+                    lifetime.history()).await().atMost(redisTimeout);
             if (outcome == WriteOutcome.WRITTEN) {
                 statistics.record(Outcome.REGENERATED);
                 LOG.infof("regenerated %s: %,d bytes %s, fresh for %s, origin %d ms (%s)", job.key(),
@@ -276,7 +277,8 @@ public class RegenerationWorker {
                     claim.remembered().orElse(ChangeHistory.NONE)));
             Duration freshTtl = lifetime.freshTtl();
             WriteOutcome outcome = store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(),
-                    freshTtl, segment.grace(), notModified.elapsed(), lifetime.history()).await().atMost(redisTimeout);
+                    freshTtl, segment.grace(), segment.staleIfError(), notModified.elapsed(), lifetime.history())
+                    .await().atMost(redisTimeout);
             if (outcome == WriteOutcome.EXTENDED) {
                 statistics.record(Outcome.NOT_MODIFIED);
                 LOG.infof("revalidated %s: origin said 304, fresh for another %s (%s)", job.key(), freshTtl,
@@ -306,25 +308,28 @@ public class RegenerationWorker {
 
     private void handleFetchFailure(RegenerationJob job, Claim claim, OriginFetchException failure) {
         statistics.record(Outcome.FAILED);
+        // A 401 or 403 is the origin deciding, not failing: the kept copy must not outlive that decision.
+        boolean originFailed = failure.reason() != FetchFailure.CLIENT_ERROR;
         if (!failure.reason().worthAnotherDelivery(job.entry().deliveryCount())) {
-            releaseQuietly(job, claim, ReleaseMode.ABANDON);
+            releaseQuietly(job, claim, ReleaseMode.ABANDON, originFailed);
             LOG.warnf("%s: dead-lettering %s: %s", job.key(), job.describe(), failure.getMessage());
             throw new UnprocessableEntryException(failure.getMessage(), failure);
         }
         boolean lastDelivery = job.entry().deliveryCount() >= maxDeliveries;
-        releaseQuietly(job, claim, lastDelivery ? ReleaseMode.ABANDON : ReleaseMode.RETRY);
+        releaseQuietly(job, claim, lastDelivery ? ReleaseMode.ABANDON : ReleaseMode.RETRY, originFailed);
         LOG.warnf("%s: delivery %d of %d failed: %s (%s)", job.key(), job.entry().deliveryCount(), maxDeliveries,
                 failure.getMessage(), job.describe());
         throw failure;
     }
 
     /**
-     * Releases the single-flight lease after a failure. A release that fails is logged, not thrown:
-     * the job's own failure is what must reach the connector, and the lease lapses on its own.
+     * Releases the single-flight lease after a failure; {@code originFailed} when the origin was at fault, so the
+     * cached copy is served stale-if-error. A release that fails is logged, not thrown: the job's own failure is what
+     * must reach the connector, and the lease lapses on its own.
      */
-    private void releaseQuietly(RegenerationJob job, Claim claim, ReleaseMode mode) {
+    private void releaseQuietly(RegenerationJob job, Claim claim, ReleaseMode mode, boolean originFailed) {
         try {
-            store.release(job.key(), claim, mode).await().atMost(redisTimeout);
+            store.release(job.key(), claim, mode, originFailed).await().atMost(redisTimeout);
         } catch (RuntimeException e) {
             LOG.warnf("%s: could not release the single-flight lease (%s); it lapses after pansaar.worker.fetch-lease: %s",
                     job.key(), mode, e.getMessage());

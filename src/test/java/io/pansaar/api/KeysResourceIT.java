@@ -65,8 +65,13 @@ class KeysResourceIT {
         assertEquals("ok", first.getString("status"));
         long ttl = first.getLong("ttlSeconds");
         long freshTtl = first.getLong("freshTtlSeconds");
-        assertTrue(freshTtl > 0 && ttl > freshTtl + 300 - 100 && ttl <= freshTtl + 300,
-                "ttlSeconds " + ttl + ", expected about the fresh TTL (" + freshTtl + " s) + 5 min grace");
+        long kept = freshTtl + 300 + 86_400;
+        assertTrue(freshTtl > 0 && ttl > kept - 100 && ttl <= kept,
+                "ttlSeconds " + ttl + ", expected about the fresh TTL (" + freshTtl + " s) + 5 min grace + 1 d stale-if-error");
+        assertEquals(Instant.parse(first.getString("freshUntil")).plusSeconds(300), Instant.parse(first.getString("graceUntil")));
+        assertEquals(Instant.parse(first.getString("graceUntil")).plusSeconds(86_400),
+                Instant.parse(first.getString("staleIfErrorUntil")));
+        assertNull(first.get("originFailedAt"), "the origin has not failed");
         assertEquals(0, first.getLong("changes"));
         long freshFor = first.getLong("freshForSeconds");
         assertTrue(freshFor > freshTtl - 100 && freshFor <= freshTtl, "freshForSeconds " + freshFor + " of " + freshTtl);

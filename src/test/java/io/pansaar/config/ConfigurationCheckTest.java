@@ -1,9 +1,11 @@
 package io.pansaar.config;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -94,6 +96,30 @@ class ConfigurationCheckTest {
                     () -> ConfigurationCheck.check(config(settings)), settings.toString());
             assertTrue(failure.getMessage().startsWith(message), failure.getMessage());
         });
+    }
+
+    @Test
+    void aNegativeStaleIfErrorIsRefusedNamingTheSettingItCameFromAndZeroSwitchesItOff() {
+        Map<Map<String, String>, String> refused = Map.of(
+                Map.of("pansaar.defaults.stale-if-error", "-1s"), "pansaar.defaults.stale-if-error must not be negative",
+                // A segment without its own value takes the default's: the default is named, not the segment.
+                Map.of("pansaar.defaults.stale-if-error", "-1s", "pansaar.segments.\"banners\".base-ttl", "10m"),
+                "pansaar.defaults.stale-if-error must not be negative",
+                Map.of("pansaar.segments.\"banners\".stale-if-error", "-5m"),
+                "pansaar.segments.\"banners\".stale-if-error must not be negative");
+        refused.forEach((settings, message) -> {
+            IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
+                    () -> ConfigurationCheck.check(config(settings)), settings.toString());
+            assertTrue(failure.getMessage().startsWith(message), failure.getMessage());
+        });
+
+        PansaarConfig off = config(Map.of("pansaar.defaults.stale-if-error", "0s",
+                "pansaar.segments.\"banners\".stale-if-error", "2h"));
+        assertDoesNotThrow(() -> ConfigurationCheck.check(off));
+        Segments segments = new Segments(off);
+        assertEquals(Duration.ZERO, segments.of("avatars").staleIfError());
+        assertEquals(Duration.ofHours(2), segments.of("banners").staleIfError());
+        assertEquals(Duration.ofDays(1), new Segments(config(Map.of())).of("avatars").staleIfError(), "the default");
     }
 
     private static PansaarConfig config(Map<String, String> settings) {

@@ -247,6 +247,7 @@ class HostileOriginIT {
 
     private static SegmentSettings segment(RawHttpOrigin origin) {
         return new SegmentSettings("hostile", Optional.of(URI.create(origin.baseUrl())), Duration.ofHours(1),
-                Duration.ofMinutes(5), Duration.ofMinutes(1), 0.01, Duration.ofMinutes(1), Duration.ofDays(7));
+                Duration.ofMinutes(5), Duration.ofDays(1), Duration.ofMinutes(1), 0.01, Duration.ofMinutes(1),
+                Duration.ofDays(7));
     }
 }

@@ -597,8 +597,8 @@ class OriginClientIT {
     }
 
     private static SegmentSettings segment(String name, Optional<URI> origin) {
-        return new SegmentSettings(name, origin, Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofMinutes(1), 0.01,
-                Duration.ofMinutes(1), Duration.ofDays(7));
+        return new SegmentSettings(name, origin, Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofDays(1),
+                Duration.ofMinutes(1), 0.01, Duration.ofMinutes(1), Duration.ofDays(7));
     }
 
     /** A path no other test uses, so tests share the origin without seeing each other's requests. */

@@ -36,21 +36,25 @@ import jakarta.inject.Inject;
 @QuarkusTestResource(value = TestOriginResource.class, restrictToAnnotatedClass = true)
 class EarlyRefreshIT {
 
-    /** A fixed 4 s TTL in segment "hot", a scheduler tick every second, and a half-life short enough for a test. */
+    /**
+     * A fixed 4 s TTL in segment "hot", kept 2 s past grace for stale-if-error, a scheduler tick every second, and a
+     * half-life short enough for a test.
+     */
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "pansaar.scheduler.enabled", "true",
-                    "pansaar.scheduler.interval", "1s",
-                    "pansaar.scheduler.lease", "3s",
-                    "pansaar.segments.\"hot\".base-ttl", "4s",
-                    "pansaar.segments.\"hot\".min-ttl", "4s",
-                    "pansaar.segments.\"hot\".max-ttl", "4s",
-                    "pansaar.segments.\"hot\".grace", "2s",
-                    "pansaar.priority.half-life", "5s",
-                    "pansaar.refresh.max-per-second", "1000",
-                    "pansaar.refresh.min-expected-requests", "1");
+            return Map.ofEntries(
+                    Map.entry("pansaar.scheduler.enabled", "true"),
+                    Map.entry("pansaar.scheduler.interval", "1s"),
+                    Map.entry("pansaar.scheduler.lease", "3s"),
+                    Map.entry("pansaar.segments.\"hot\".base-ttl", "4s"),
+                    Map.entry("pansaar.segments.\"hot\".min-ttl", "4s"),
+                    Map.entry("pansaar.segments.\"hot\".max-ttl", "4s"),
+                    Map.entry("pansaar.segments.\"hot\".grace", "2s"),
+                    Map.entry("pansaar.segments.\"hot\".stale-if-error", "2s"),
+                    Map.entry("pansaar.priority.half-life", "5s"),
+                    Map.entry("pansaar.refresh.max-per-second", "1000"),
+                    Map.entry("pansaar.refresh.min-expected-requests", "1"));
         }
     }
 

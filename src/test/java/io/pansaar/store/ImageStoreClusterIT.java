@@ -180,7 +180,8 @@ class ImageStoreClusterIT {
         assertEquals(ClaimOutcome.CLAIMED, claim.outcome(), claim.detail());
         FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(), Duration.ofMillis(5));
         assertEquals(WriteOutcome.WRITTEN,
-                store.put(key, claim, image, freshTtl, Duration.ofMinutes(1), ChangeHistory.NONE).await().atMost(WAIT));
+                store.put(key, claim, image, freshTtl, Duration.ofMinutes(1), Duration.ZERO, ChangeHistory.NONE)
+                        .await().atMost(WAIT));
     }
 
     /** One fresh key per primary, found by asking which node owns each candidate's slot. */

@@ -45,6 +45,7 @@ class ImageStoreIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final Duration HOUR = Duration.ofHours(1);
     private static final Duration MINUTE = Duration.ofMinutes(1);
+    private static final Duration DAY = Duration.ofDays(1);
     /** Allowed difference between a TTL set by a function and the PTTL read right after it. */
     private static final long TTL_TOLERANCE_MS = 2_000;
 
@@ -164,7 +165,7 @@ class ImageStoreIT {
         Claim first = claimNow(key, JobReason.MISS);
         ChangeHistory history = new ChangeHistory(86_400_000, 2);
         assertEquals(WriteOutcome.WRITTEN, store.put(key, first, fetched(new byte[] { 1 }, Optional.empty()),
-                Duration.ofMillis(100), Duration.ZERO, history).await().atMost(WAIT));
+                Duration.ofMillis(100), Duration.ZERO, Duration.ZERO, history).await().atMost(WAIT));
         Thread.sleep(200);
 
         // The sweep finds the hash expired: the image leaves the indexes, its history stays, remembered.
@@ -180,7 +181,7 @@ class ImageStoreIT {
         assertEquals(Optional.of(history), again.remembered());
         // Written again, it is held once more: no longer among the departed.
         assertEquals(WriteOutcome.WRITTEN, store.put(key, again, fetched(new byte[] { 2 }, Optional.empty()), HOUR,
-                MINUTE, history).await().atMost(WAIT));
+                MINUTE, Duration.ZERO, history).await().atMost(WAIT));
         assertNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()));
     }
 
@@ -247,7 +248,7 @@ class ImageStoreIT {
             assertEquals(String.valueOf(claim.fence()), redis.execute("GET", counter).toString(),
                     "the counter was raised past the stored fence");
             assertEquals(WriteOutcome.WRITTEN, store.put(key, claim, fetched(new byte[] { 42 }, Optional.empty()), HOUR,
-                    MINUTE, ChangeHistory.NONE).await().atMost(WAIT), damage);
+                    MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT), damage);
             assertArrayEquals(new byte[] { 42 }, redis.execute("HGET", image(key), "body").toBytes());
         }
     }
@@ -458,10 +459,16 @@ class ImageStoreIT {
         long before = serverMillis();
 
         WriteOutcome outcome = store.put(key, second, fetched(new byte[] { 7, 8, 9 }, Optional.empty()), HOUR,
-                Duration.ofMinutes(5), ChangeHistory.NONE).await().atMost(WAIT);
+                Duration.ofMinutes(5), DAY, ChangeHistory.NONE).await().atMost(WAIT);
 
         assertEquals(WriteOutcome.WRITTEN, outcome);
-        assertTtlNear(HOUR.plusMinutes(5), image(key));
+        // The copy is kept past grace for stale-if-error, and the expiry index knows when its hash goes.
+        assertTtlNear(HOUR.plusMinutes(5).plus(DAY), image(key));
+        long staleIfErrorUntil = Long.parseLong(hashField(key, "stale-if-error-until"));
+        assertEquals(Long.parseLong(hashField(key, "fresh-until")) + Duration.ofMinutes(5).toMillis(),
+                Long.parseLong(hashField(key, "grace-until")));
+        assertEquals(Long.parseLong(hashField(key, "grace-until")) + DAY.toMillis(), staleIfErrorUntil);
+        assertEquals(staleIfErrorUntil, expiryIndexed(key));
         assertEquals(0L, redis.execute("EXISTS", marker(key)).toLong());
         assertEquals(0L, redis.execute("EXISTS", RedisKeys.staging(partition(key), key, second.token())).toLong());
         assertArrayEquals(new byte[] { 7, 8, 9 }, redis.execute("HGET", image(key), "body").toBytes());
@@ -488,10 +495,10 @@ class ImageStoreIT {
 
         assertEquals(WriteOutcome.WRITTEN,
                 store.put(key, newer, fetched(new byte[] { 2 }, Optional.of("\"new\"")),
-                        HOUR, MINUTE, ChangeHistory.NONE).await().atMost(WAIT));
+                        HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertEquals(WriteOutcome.STALE_WRITE,
                 store.put(key, older, fetched(new byte[] { 1 }, Optional.of("\"old\"")),
-                        HOUR, MINUTE, ChangeHistory.NONE).await().atMost(WAIT));
+                        HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
 
         assertArrayEquals(new byte[] { 2 }, redis.execute("HGET", image(key), "body").toBytes());
         assertEquals("\"new\"", hashField(key, "etag"));
@@ -500,7 +507,7 @@ class ImageStoreIT {
                 store.putNegative(key, older, 404, MINUTE).await().atMost(WAIT));
         assertEquals(WriteOutcome.STALE_WRITE,
                 store.revalidated(key, older, Optional.empty(), Optional.empty(),
-                        HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+                        HOUR, MINUTE, Duration.ZERO, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertEquals("ok", hashField(key, "status"));
     }
 
@@ -511,7 +518,8 @@ class ImageStoreIT {
         Claim busy = store.claim(key, token(), serverMillis(), JobReason.MISS).await().atMost(WAIT);
         assertEquals(ClaimOutcome.BUSY, busy.outcome());
         assertThrows(IllegalArgumentException.class,
-                () -> store.put(key, busy, fetched(new byte[] { 1 }, Optional.empty()), HOUR, MINUTE, ChangeHistory.NONE));
+                () -> store.put(key, busy, fetched(new byte[] { 1 }, Optional.empty()), HOUR, MINUTE, Duration.ZERO,
+                        ChangeHistory.NONE));
         assertEquals("fetching:" + holder.token(), redis.execute("GET", marker(key)).toString());
     }
 
@@ -530,7 +538,7 @@ class ImageStoreIT {
                 RedisKeys.staging(partition(key), key, claim.token()), RedisKeys.stats(partition(key))));
         call.addAll(RedisKeys.indexes(partition(key)));
         call.addAll(List.of(claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
-                "1000", "1000", "0", "", "10"));
+                "1000", "1000", "0", "0", "", "10"));
         RuntimeException missing = assertThrows(RuntimeException.class,
                 () -> redis.execute(call.get(0), call.subList(1, call.size()).toArray(String[]::new)));
         assertEquals(Optional.of(FunctionError.STAGING_MISSING), FunctionError.of(rootCause(missing)));
@@ -546,7 +554,7 @@ class ImageStoreIT {
         Claim claim = claimNow(key, JobReason.REFRESH);
 
         WriteOutcome outcome = store.revalidated(key, claim, Optional.of("\"etag-2\""), Optional.empty(), HOUR,
-                Duration.ofMinutes(5), Duration.ZERO, new ChangeHistory(1000, 1)).await().atMost(WAIT);
+                Duration.ofMinutes(5), Duration.ZERO, Duration.ZERO, new ChangeHistory(1000, 1)).await().atMost(WAIT);
 
         assertEquals(WriteOutcome.EXTENDED, outcome);
         assertEquals(ReadOutcome.HIT, read(key).outcome());
@@ -568,7 +576,7 @@ class ImageStoreIT {
 
         assertEquals(WriteOutcome.GONE,
                 store.revalidated(key, claim, Optional.empty(), Optional.empty(),
-                        HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+                        HOUR, MINUTE, Duration.ZERO, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertEquals(0L, redis.execute("EXISTS", image(key)).toLong());
         assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());
     }
@@ -580,7 +588,7 @@ class ImageStoreIT {
         ImageKey key = uniqueKey("retry");
         Claim claim = claimNow(key, JobReason.MISS);
 
-        store.release(key, claim, ReleaseMode.RETRY).await().atMost(WAIT);
+        store.release(key, claim, ReleaseMode.RETRY, false).await().atMost(WAIT);
 
         assertEquals("queued:" + claim.token(), redis.execute("GET", marker(key)).toString());
         assertTtlNear(config.worker().queuedMarkerTtl(), marker(key));
@@ -591,15 +599,175 @@ class ImageStoreIT {
     void abandonDeletesOnlyItsOwnMarker() {
         ImageKey key = uniqueKey("abandon");
         Claim claim = claimNow(key, JobReason.MISS);
-        store.release(key, claim, ReleaseMode.ABANDON).await().atMost(WAIT);
+        store.release(key, claim, ReleaseMode.ABANDON, false).await().atMost(WAIT);
         assertEquals(0L, redis.execute("EXISTS", marker(key)).toLong());
         assertTrue(read(key).enqueued(), "the next miss enqueues again");
 
         // The read's marker belongs to its queued job; a late release of the old claim leaves it alone.
         String queued = redis.execute("GET", marker(key)).toString();
-        store.release(key, claim, ReleaseMode.ABANDON).await().atMost(WAIT);
-        store.release(key, claim, ReleaseMode.RETRY).await().atMost(WAIT);
+        store.release(key, claim, ReleaseMode.ABANDON, true).await().atMost(WAIT);
+        store.release(key, claim, ReleaseMode.RETRY, true).await().atMost(WAIT);
         assertEquals(queued, redis.execute("GET", marker(key)).toString());
+    }
+
+    // --- stale-if-error ------------------------------------------------------------------------
+
+    @Test
+    void aCopyPastGraceIsAMissUntilItsOriginFailsThenItIsServedStaleIfErrorUntilItIsWrittenAgain()
+            throws InterruptedException {
+        ImageKey key = uniqueKey("stale-if-error");
+        byte[] body = everyByteValue(500);
+        storeImage(key, body, Duration.ofMillis(1), Duration.ZERO, HOUR);
+        Thread.sleep(20); // past fresh-until and grace: kept only for an outage of its origin
+        long missesBefore = counter(key, "misses");
+
+        ReadResult miss = read(key);
+        assertEquals(ReadOutcome.MISS, miss.outcome(), "the origin is not known to fail, so the old copy is not served");
+        assertTrue(miss.body().isEmpty());
+        assertTrue(miss.enqueued());
+        Map<String, String> job = jobEntry(key, miss.jobId().orElseThrow());
+        assertEquals("miss", job.get("reason"));
+        assertEquals(missesBefore + 1, counter(key, "misses"));
+        assertEquals("0", hashField(key, "hits"), "a miss serves nothing from the copy");
+
+        // The job's fetch fails for the origin's sake: the copy is marked, and the job waits for its retry.
+        Claim fetch = store.claim(key, job.get("token"), Long.parseLong(job.get("requested-at")), JobReason.MISS)
+                .await().atMost(WAIT);
+        assertEquals(ClaimOutcome.CLAIMED, fetch.outcome(), fetch.detail());
+        store.release(key, fetch, ReleaseMode.RETRY, true).await().atMost(WAIT);
+        String failedAt = hashField(key, "origin-failed-at");
+        assertNotNull(failedAt);
+        long staleIfErrorHitsBefore = counter(key, "stale-if-error-hits");
+
+        ReadResult served = read(key);
+        assertEquals(ReadOutcome.STALE_IF_ERROR, served.outcome());
+        assertArrayEquals(body, served.body().orElseThrow());
+        assertTrue(served.recorded());
+        assertFalse(served.enqueued(), "the retry is pending, so no other job is enqueued");
+        assertEquals(staleIfErrorHitsBefore + 1, counter(key, "stale-if-error-hits"));
+        assertEquals("1", hashField(key, "hits"));
+
+        // A second failure keeps the time of the first.
+        Claim retry = store.claim(key, job.get("token"), Long.parseLong(job.get("requested-at")), JobReason.MISS)
+                .await().atMost(WAIT);
+        store.release(key, retry, ReleaseMode.RETRY, true).await().atMost(WAIT);
+        assertEquals(failedAt, hashField(key, "origin-failed-at"));
+
+        // The origin answers again: the new copy carries no mark.
+        storeImage(key, new byte[] { 9 }, HOUR, MINUTE, HOUR);
+        assertNull(hashField(key, "origin-failed-at"));
+        assertEquals(ReadOutcome.HIT, read(key).outcome());
+    }
+
+    @Test
+    void aRevalidationClearsTheMarkAndAStaleIfErrorReadEnqueuesOneRefresh() throws InterruptedException {
+        ImageKey key = uniqueKey("revalidated-after-outage");
+        storeImage(key, new byte[] { 1, 2, 3 }, Duration.ofMillis(1), Duration.ZERO, HOUR);
+        Claim failing = claimNow(key, JobReason.REFRESH);
+        store.release(key, failing, ReleaseMode.ABANDON, true).await().atMost(WAIT);
+        Thread.sleep(20);
+
+        ReadResult first = read(key);
+        ReadResult second = read(key);
+        assertEquals(ReadOutcome.STALE_IF_ERROR, first.outcome());
+        assertTrue(first.enqueued(), "the abandoned job left no marker, so the read enqueues a refresh");
+        assertEquals("refresh", jobEntry(key, first.jobId().orElseThrow()).get("reason"));
+        assertEquals(ReadOutcome.STALE_IF_ERROR, second.outcome());
+        assertFalse(second.enqueued());
+
+        Claim refresh = claimNow(key, JobReason.REFRESH);
+        assertEquals(WriteOutcome.EXTENDED, store.revalidated(key, refresh, Optional.empty(), Optional.empty(), HOUR,
+                MINUTE, DAY, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+        assertNull(hashField(key, "origin-failed-at"));
+        assertTtlNear(HOUR.plus(MINUTE).plus(DAY), image(key));
+        assertEquals(Long.parseLong(hashField(key, "stale-if-error-until")), expiryIndexed(key));
+        assertEquals(ReadOutcome.HIT, read(key).outcome());
+    }
+
+    @Test
+    void releaseMarksOnlyAnOkCopyItOwnsTheLeaseOfAndOnlyWhenTheOriginFailed() {
+        ImageKey nothingCached = uniqueKey("mark-nothing");
+        store.release(nothingCached, claimNow(nothingCached, JobReason.MISS), ReleaseMode.RETRY, true)
+                .await().atMost(WAIT);
+        assertEquals(0L, redis.execute("EXISTS", image(nothingCached)).toLong(), "no hash is made up for a mark");
+
+        ImageKey notTheOrigin = uniqueKey("mark-not-origin");
+        storeImage(notTheOrigin, new byte[] { 1 }, HOUR, MINUTE, HOUR);
+        store.release(notTheOrigin, claimNow(notTheOrigin, JobReason.MANUAL), ReleaseMode.RETRY, false)
+                .await().atMost(WAIT);
+        assertNull(hashField(notTheOrigin, "origin-failed-at"));
+
+        ImageKey negative = uniqueKey("mark-negative");
+        store.putNegative(negative, claimNow(negative, JobReason.MANUAL), 404, MINUTE).await().atMost(WAIT);
+        store.release(negative, claimNow(negative, JobReason.MANUAL), ReleaseMode.RETRY, true).await().atMost(WAIT);
+        assertNull(hashField(negative, "origin-failed-at"));
+        assertEquals("404", hashField(negative, "status"));
+
+        ImageKey overtaken = uniqueKey("mark-overtaken");
+        storeImage(overtaken, new byte[] { 2 }, HOUR, MINUTE, HOUR);
+        Claim older = claimNow(overtaken, JobReason.MANUAL);
+        redis.execute("DEL", marker(overtaken)); // its lease lapsed; a newer claim decides now
+        claimNow(overtaken, JobReason.MANUAL);
+        store.release(overtaken, older, ReleaseMode.RETRY, true).await().atMost(WAIT);
+        assertNull(hashField(overtaken, "origin-failed-at"));
+    }
+
+    @Test
+    void aCopyKeptPastGraceStaysCountedUntilItsHashExpiresAndIsEvictableUnderTheBudget() throws InterruptedException {
+        ImageKey key = uniqueKey("kept");
+        int partition = partition(key);
+        storeImage(key, everyByteValue(2_000), Duration.ofMillis(1), Duration.ZERO, HOUR);
+        assertEquals(Long.parseLong(hashField(key, "stale-if-error-until")), expiryIndexed(key));
+        assertTtlNear(HOUR, image(key));
+        Thread.sleep(20); // past grace
+
+        String holder = "keeping-" + UUID.randomUUID();
+        assertTrue(duties.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
+        try {
+            duties.evict(partition, holder, Optional.empty(), 100).await().atMost(WAIT);
+            assertEquals(1L, redis.execute("EXISTS", image(key)).toLong());
+            assertNotNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()),
+                    "the sweep leaves a copy whose hash lives on");
+            assertEquals("2000", redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
+
+            PartitionDuties.EvictionReport evicted = duties.evict(partition, holder, Optional.of(0L), 100)
+                    .await().atMost(WAIT);
+            assertTrue(evicted.evicted() >= 1);
+            assertEquals(0L, redis.execute("EXISTS", image(key)).toLong(), "the kept copy was evicted");
+            assertNull(redis.execute("ZSCORE", RedisKeys.expiryIndex(partition), key.value()));
+            assertNull(redis.execute("HGET", RedisKeys.sizes(partition), key.value()));
+        } finally {
+            duties.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+    }
+
+    @Test
+    void withoutTheBookkeepingFunctionTheFallbackJudgesAKeptCopyAsPansaarGetDoes() throws InterruptedException {
+        ImageKey withinGrace = uniqueKey("fallback-grace");
+        ImageKey notFailing = uniqueKey("fallback-kept");
+        ImageKey failing = uniqueKey("fallback-failing");
+        byte[] body = everyByteValue(300);
+        storeImage(withinGrace, body, Duration.ofMillis(1), HOUR, HOUR);
+        storeImage(notFailing, body, Duration.ofMillis(1), Duration.ZERO, HOUR);
+        storeImage(failing, body, Duration.ofMillis(1), Duration.ZERO, HOUR);
+        store.release(failing, claimNow(failing, JobReason.REFRESH), ReleaseMode.RETRY, true).await().atMost(WAIT);
+        Thread.sleep(20);
+
+        // Below what Redis uses, with the default noeviction policy: it refuses pansaar_get, the HMGET still answers.
+        redis.execute("CONFIG", "SET", "maxmemory", "1");
+        try {
+            ReadResult stale = read(withinGrace);
+            assertFalse(stale.recorded());
+            assertEquals(ReadOutcome.STALE, stale.outcome());
+            ReadResult kept = read(notFailing);
+            assertEquals(ReadOutcome.MISS, kept.outcome());
+            assertTrue(kept.body().isEmpty(), "a kept copy is not served while its origin is not known to fail");
+            ReadResult served = read(failing);
+            assertEquals(ReadOutcome.STALE_IF_ERROR, served.outcome());
+            assertArrayEquals(body, served.body().orElseThrow());
+        } finally {
+            redis.execute("CONFIG", "SET", "maxmemory", "0");
+        }
     }
 
     // --- helpers -------------------------------------------------------------------------------
@@ -608,13 +776,18 @@ class ImageStoreIT {
         return store.read(key).await().atMost(WAIT);
     }
 
-    /** Claims and writes an image with ETag "etag-1" and a Last-Modified, as a worker would. */
+    /** Claims and writes an image with ETag "etag-1" and a Last-Modified, as a worker would; no stale-if-error. */
     private WriteOutcome storeImage(ImageKey key, byte[] body, Duration freshTtl, Duration grace) {
+        return storeImage(key, body, freshTtl, grace, Duration.ZERO);
+    }
+
+    /** Claims and writes an image with ETag "etag-1" and a Last-Modified, as a worker would. */
+    private WriteOutcome storeImage(ImageKey key, byte[] body, Duration freshTtl, Duration grace, Duration staleIfError) {
         Claim claim = claimNow(key, JobReason.MANUAL);
         assertEquals(ClaimOutcome.CLAIMED, claim.outcome());
         FetchedImage image = FetchedImage.of(body, "image/png", Optional.of("\"etag-1\""),
                 Optional.of("Mon, 01 Jan 2024 00:00:00 GMT"), Duration.ofMillis(42));
-        return store.put(key, claim, image, freshTtl, grace, ChangeHistory.NONE).await().atMost(WAIT);
+        return store.put(key, claim, image, freshTtl, grace, staleIfError, ChangeHistory.NONE).await().atMost(WAIT);
     }
 
     private Claim claimNow(ImageKey key, JobReason reason) {
@@ -653,6 +826,18 @@ class ImageStoreIT {
 
     private String marker(ImageKey key) {
         return RedisKeys.marker(partition(key), key);
+    }
+
+    /** When the expiry index says the key's hash expires, epoch ms. */
+    private long expiryIndexed(ImageKey key) {
+        return (long) Double.parseDouble(redis.execute("ZSCORE", RedisKeys.expiryIndex(partition(key)), key.value())
+                .toString());
+    }
+
+    /** A counter of the statistics hash of the key's partition; 0 when never counted. */
+    private long counter(ImageKey key, String name) {
+        Response value = redis.execute("HGET", RedisKeys.stats(partition(key)), name);
+        return value == null ? 0 : value.toLong();
     }
 
     private String hashField(ImageKey key, String field) {

@@ -24,7 +24,7 @@ public final class StoredImages {
 
     /**
      * Claims the key as a manual regeneration (so a fresh copy is replaced too) and writes a PNG of {@code size} bytes,
-     * fresh for {@code freshTtl} without grace.
+     * fresh for {@code freshTtl} without grace or stale-if-error, so its hash expires at fresh-until.
      */
     public static void write(ImageStore store, ImageKey key, int size, Duration freshTtl) {
         Claim claim = store.claim(key, UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MANUAL)
@@ -32,6 +32,7 @@ public final class StoredImages {
         FetchedImage image = FetchedImage.of(TestImages.png(size), "image/png", Optional.empty(), Optional.empty(),
                 Duration.ofMillis(5));
         assertEquals(WriteOutcome.WRITTEN,
-                store.put(key, claim, image, freshTtl, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+                store.put(key, claim, image, freshTtl, Duration.ZERO, Duration.ZERO, ChangeHistory.NONE)
+                        .await().atMost(WAIT));
     }
 }

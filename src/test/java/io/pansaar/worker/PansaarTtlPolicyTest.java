@@ -94,7 +94,7 @@ class PansaarTtlPolicyTest {
     }
 
     private static SegmentSettings segment(String name, Duration base, Duration minimum, Duration maximum) {
-        return new SegmentSettings(name, Optional.empty(), base, Duration.ofMinutes(5), Duration.ofMinutes(1), 0.01,
-                minimum, maximum);
+        return new SegmentSettings(name, Optional.empty(), base, Duration.ofMinutes(5), Duration.ofDays(1),
+                Duration.ofMinutes(1), 0.01, minimum, maximum);
     }
 }

@@ -84,8 +84,9 @@ class RegenerationPipelineIT {
         assertEquals(String.valueOf(png.length), image.get("size"));
         assertEquals("\"v1\"", image.get("etag"));
         assertEquals("ok", image.get("status"));
-        // The dynamic TTL chose the fresh TTL (recorded in the hash); the Redis TTL adds the grace.
-        long expectedTtl = Long.parseLong(image.get("fresh-ttl")) + config.segmentDefaults().grace().toMillis();
+        // The dynamic TTL chose the fresh TTL (recorded in the hash); the Redis TTL adds the grace and stale-if-error.
+        long expectedTtl = Long.parseLong(image.get("fresh-ttl")) + config.segmentDefaults().grace().toMillis()
+                + config.segmentDefaults().staleIfError().toMillis();
         long ttl = redis.key().pttl(imageKey(key));
         assertTrue(ttl <= expectedTtl && ttl > expectedTtl - 10_000, "PTTL " + ttl + ", expected about " + expectedTtl);
         assertEquals(1, origin.fetches(key.value()));
