@@ -56,9 +56,15 @@ final class StreamHarness implements AutoCloseable {
     /** The same, with the given retry backoff and bound on entries held at once. */
     static StreamSettings settings(int partitions, boolean cluster, int maxDeliveries, Duration claimIdle, Duration block,
             RetryBackoff backoff, int maxInFlight) {
+        return settings(partitions, cluster, maxDeliveries, claimIdle, block, backoff, maxInFlight, Duration.ofHours(1));
+    }
+
+    /** The same, with the given max-defer for entries deferred by a {@link DeferredJobException}. */
+    static StreamSettings settings(int partitions, boolean cluster, int maxDeliveries, Duration claimIdle, Duration block,
+            RetryBackoff backoff, int maxInFlight, Duration maxDefer) {
         String prefix = "test-" + UUID.randomUUID().toString().substring(0, 8);
         return new StreamSettings(StreamNames.prefixed(prefix), partitions, cluster, "worker-" + prefix, maxDeliveries,
-                claimIdle, backoff, 8, block, 1000, maxInFlight, Duration.ofHours(1));
+                claimIdle, backoff, 8, block, 1000, maxInFlight, maxDefer);
     }
 
     /** Starts a consumer on the server of a test class's {@link LocalRedisConnection}. */
