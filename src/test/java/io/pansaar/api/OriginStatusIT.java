@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,12 +48,18 @@ class OriginStatusIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final Partitioner PARTITIONER = new Partitioner(16);
 
-    /** Two failures open the breaker, for longer than the test: its state holds still while it is read. */
+    /**
+     * Two failures open the breaker, for longer than the test: its state holds still while it is read. Segment
+     * "brief" is fresh for a second and stale for another, then kept an hour for stale-if-error.
+     */
     public static class FragileOriginProfile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("pansaar.origin.breaker.failures", "2", "pansaar.origin.breaker.open-for", "1h",
-                    "pansaar.origin.max-concurrency", "3", "pansaar.origin.max-rate", "50");
+                    "pansaar.origin.max-concurrency", "3", "pansaar.origin.max-rate", "50",
+                    "pansaar.segments.\"brief\".base-ttl", "1s", "pansaar.segments.\"brief\".min-ttl", "1s",
+                    "pansaar.segments.\"brief\".max-ttl", "1s", "pansaar.segments.\"brief\".grace", "1s",
+                    "pansaar.segments.\"brief\".stale-if-error", "1h");
         }
     }
 
@@ -72,6 +79,12 @@ class OriginStatusIT {
                 .body("origins[0].maxConcurrency", equalTo(3))
                 .body("origins[0].maxRate", equalTo(50.0f))
                 .body("origins[0].inFlight", equalTo(0));
+
+        // A copy cached while the origin is fine, read again once past grace while the breaker is open.
+        ImageKey kept = ImageKey.of("brief/origin-status-" + UUID.randomUUID() + ".png");
+        byte[] keptBytes = TestImages.png(1_500);
+        origin.serve(kept.value(), Reply.image(keptBytes, "image/png"));
+        given().urlEncodingEnabled(false).get("/images/" + kept.value()).then().statusCode(200);
 
         ImageKey first = key();
         ImageKey second = key();
@@ -93,6 +106,17 @@ class OriginStatusIT {
                 .body("origins[0].deferred", greaterThanOrEqualTo(1)));
         assertEquals(0, origin.fetches(waiting.value()), "nothing is sent while the breaker is open");
 
+        // The kept copy's job is deferred at once, which marks the copy: the reader gets it, marked stale, without
+        // waiting out the read-through timeout (it would get 503 then) and without a request to the origin.
+        String imageHash = RedisKeys.image(PARTITIONER.partitionOf(kept), kept);
+        long graceUntil = Long.parseLong(redis.hash(String.class).hget(imageHash, "grace-until"));
+        await().atMost(WAIT).until(() -> serverMillis() > graceUntil);
+        io.restassured.response.Response stale = given().urlEncodingEnabled(false).get("/images/" + kept.value());
+        assertEquals(200, stale.statusCode());
+        assertEquals("pansaar; hit; fwd=stale; detail=stale-if-error", stale.header("Cache-Status"));
+        assertArrayEquals(keptBytes, stale.asByteArray());
+        assertEquals(1, origin.fetches(kept.value()), "only the first fetch reached the origin");
+
         await().atMost(WAIT).untilAsserted(() -> {
             String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
             String tag = "origin=\"" + name + "\"";
@@ -105,6 +129,11 @@ class OriginStatusIT {
             assertEquals(0, redis.execute("XLEN", RedisKeys.deadLetters(PARTITIONER.partitionOf(key))).toLong(),
                     "a job waiting for its origin is not dead-lettered");
         }
+    }
+
+    private long serverMillis() {
+        io.vertx.mutiny.redis.client.Response time = redis.execute("TIME");
+        return time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
     }
 
     private static ImageKey key() {
