@@ -4,8 +4,16 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.time.Duration;
+
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
  * A {@code redis-server} of its own with a Vert.x client connected to it, for a test class that starts no
@@ -13,6 +21,10 @@ import io.vertx.mutiny.redis.client.Redis;
  * after the last.
  */
 public final class LocalRedisConnection implements BeforeAllCallback, AfterAllCallback {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** The default partition count, which the applications these tests start use. */
+    private static final Partitioner PARTITIONER = new Partitioner(16);
 
     private LocalRedisServer server;
     private Vertx vertx;
@@ -45,5 +57,21 @@ public final class LocalRedisConnection implements BeforeAllCallback, AfterAllCa
     /** The Vert.x instance the client runs on, for further clients. */
     public Vertx vertx() {
         return vertx;
+    }
+
+    /** Sends one command and waits for its reply. */
+    public Response call(Request request) {
+        return redis.send(request).await().atMost(TIMEOUT);
+    }
+
+    /** Publishes a job for {@code key} with {@code reason} on its partition's stream, as an app server would. */
+    public void publishJob(ImageKey key, String reason) {
+        call(Request.cmd(Command.XADD).arg(RedisKeys.jobs(PARTITIONER.partitionOf(key))).arg("*")
+                .arg("key").arg(key.value()).arg("reason").arg(reason));
+    }
+
+    /** Whether the cache holds an image (or a negative entry) for {@code key}. */
+    public boolean cached(ImageKey key) {
+        return call(Request.cmd(Command.EXISTS).arg(RedisKeys.image(PARTITIONER.partitionOf(key), key))).toInteger() == 1;
     }
 }

@@ -13,21 +13,19 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.origin.OriginId;
-import io.pansaar.testing.LocalRedisServer;
+import io.pansaar.testing.LocalRedisConnection;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.WorkerProcess;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
 
 /**
  * A worker killed (SIGKILL) while it holds an origin's only fetch permit: the permit lapses after
@@ -38,32 +36,22 @@ class KilledWorkerPermitIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Partitioner PARTITIONER = new Partitioner(16);
 
-    private static LocalRedisServer server;
+    @RegisterExtension
+    static final LocalRedisConnection REDIS = new LocalRedisConnection();
+
     private static TestOrigin origin;
-    private static Vertx vertx;
-    private static Redis redis;
 
     @BeforeAll
-    static void startServers() {
+    static void startOrigin() {
         assertTrue(Files.exists(WorkerProcess.JAR),
                 WorkerProcess.JAR + " is missing: the application is packaged before integration tests run");
-        server = LocalRedisServer.start();
         origin = TestOrigin.start();
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, server.uri());
     }
 
     @AfterAll
-    static void stopServers() {
-        if (redis != null) {
-            redis.close();
-            vertx.closeAndAwait();
-        }
+    static void stopOrigin() {
         if (origin != null) {
             origin.close();
-        }
-        if (server != null) {
-            server.close();
         }
     }
 
@@ -78,45 +66,32 @@ class KilledWorkerPermitIT {
         Instant permitTaken;
         try (WorkerProcess doomed = WorkerProcess.start("doomed", environment())) {
             doomed.awaitLog("Profile prod activated");
-            addJob(slow);
+            REDIS.publishJob(slow, "miss");
             await().atMost(WAIT).until(() -> origin.fetches(slow.value()) == 1);
             permitTaken = origin.requests(slow.value()).get(0).receivedAt();
             doomed.kill();
         }
-        assertEquals(1, call(Request.cmd(Command.ZCARD).arg(permits)).toLong(), "the killed worker's permit is held");
+        assertEquals(1, REDIS.call(Request.cmd(Command.ZCARD).arg(permits)).toLong(), "the killed worker's permit is held");
 
         try (WorkerProcess survivor = WorkerProcess.start("survivor", environment())) {
             survivor.awaitLog("Profile prod activated");
-            addJob(next);
-            await().atMost(WAIT).until(() -> cached(next));
+            REDIS.publishJob(next, "miss");
+            await().atMost(WAIT).until(() -> REDIS.cached(next));
             Instant fetched = origin.requests(next.value()).get(0).receivedAt();
             long waitedMillis = Duration.between(permitTaken, fetched).toMillis();
             // The permit lasts the origin timeout (3 s) + 5 s from its grant, a moment before the origin saw the
             // request: nothing reached the origin while it was held.
             assertTrue(waitedMillis >= 7_500, "the next fetch came " + waitedMillis + " ms after the permit was taken");
             System.out.printf("the killed worker's permit came back %d ms after it was taken%n", waitedMillis);
-            assertEquals(0, call(Request.cmd(Command.XLEN).arg(RedisKeys.deadLetters(PARTITIONER.partitionOf(next))))
+            assertEquals(0, REDIS.call(Request.cmd(Command.XLEN).arg(RedisKeys.deadLetters(PARTITIONER.partitionOf(next))))
                     .toLong());
         }
     }
 
     /** One fetch at a time to the origin, a 3 s origin timeout, and a claim-idle long enough to outlast the test. */
     private static Map<String, String> environment() {
-        return Map.of("QUARKUS_REDIS_HOSTS", server.uri(), "PANSAAR_ORIGIN_BASE_URL", origin.baseUrl(),
+        return Map.of("QUARKUS_REDIS_HOSTS", REDIS.server().uri(), "PANSAAR_ORIGIN_BASE_URL", origin.baseUrl(),
                 "PANSAAR_ORIGIN_MAX_CONCURRENCY", "1", "PANSAAR_ORIGIN_TIMEOUT", "3s",
                 "PANSAAR_WORKER_FETCH_LEASE", "5s", "PANSAAR_STREAM_CLAIM_IDLE", "60s");
-    }
-
-    private static void addJob(ImageKey key) {
-        call(Request.cmd(Command.XADD).arg(RedisKeys.jobs(PARTITIONER.partitionOf(key))).arg("*")
-                .arg("key").arg(key.value()).arg("reason").arg("miss"));
-    }
-
-    private static boolean cached(ImageKey key) {
-        return call(Request.cmd(Command.EXISTS).arg(RedisKeys.image(PARTITIONER.partitionOf(key), key))).toInteger() == 1;
-    }
-
-    private static Response call(Request request) {
-        return redis.send(request).await().atMost(Duration.ofSeconds(10));
     }
 }

@@ -16,19 +16,18 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.origin.OriginId;
-import io.pansaar.testing.LocalRedisServer;
+import io.pansaar.testing.LocalRedisConnection;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.WorkerProcess;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 
@@ -46,24 +45,21 @@ class OriginTroubleIT {
     private static final int BREAKER_FAILURES = 3;
     private static final Duration OPEN_FOR = Duration.ofSeconds(2);
 
-    private static LocalRedisServer server;
+    @RegisterExtension
+    static final LocalRedisConnection REDIS = new LocalRedisConnection();
+
     private static TestOrigin limitedOrigin;
     private static TestOrigin pausingOrigin;
     private static TestOrigin failingOrigin;
     private static final List<WorkerProcess> instances = new ArrayList<>();
-    private static Vertx vertx;
-    private static Redis redis;
 
     @BeforeAll
     static void startServers() {
         assertTrue(Files.exists(WorkerProcess.JAR),
                 WorkerProcess.JAR + " is missing: the application is packaged before integration tests run");
-        server = LocalRedisServer.start();
         limitedOrigin = TestOrigin.start();
         pausingOrigin = TestOrigin.start();
         failingOrigin = TestOrigin.start();
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, server.uri());
         for (String name : List.of("first", "second")) {
             instances.add(WorkerProcess.start(name, environment()));
         }
@@ -73,17 +69,10 @@ class OriginTroubleIT {
     @AfterAll
     static void stopServers() {
         instances.forEach(WorkerProcess::close);
-        if (redis != null) {
-            redis.close();
-            vertx.closeAndAwait();
-        }
         for (TestOrigin origin : new TestOrigin[] { limitedOrigin, pausingOrigin, failingOrigin }) {
             if (origin != null) {
                 origin.close();
             }
-        }
-        if (server != null) {
-            server.close();
         }
     }
 
@@ -92,9 +81,9 @@ class OriginTroubleIT {
         List<ImageKey> keys = keys("limited", 30);
         keys.forEach(key -> limitedOrigin.serve(key.value(),
                 Reply.image(TestImages.png(2_000), "image/png").withDelay(Duration.ofMillis(300))));
-        keys.forEach(OriginTroubleIT::addJob);
+        keys.forEach(key -> REDIS.publishJob(key, "miss"));
 
-        await().atMost(WAIT).until(() -> keys.stream().allMatch(OriginTroubleIT::cached));
+        await().atMost(WAIT).until(() -> keys.stream().allMatch(REDIS::cached));
         List<String> paths = keys.stream().map(ImageKey::value).toList();
         // Each instance runs 2 jobs at once, so limits kept per instance would let 4 fetches meet at the origin.
         assertEquals(MAX_CONCURRENCY, limitedOrigin.peakConcurrency(paths),
@@ -113,13 +102,13 @@ class OriginTroubleIT {
         List<ImageKey> others = keys("paused", 10);
         others.forEach(key -> pausingOrigin.serve(key.value(), Reply.image(TestImages.png(2_000), "image/png")));
 
-        addJob(first);
+        REDIS.publishJob(first, "miss");
         await().atMost(WAIT).until(() -> pausedUntil(pausingOrigin) > 0);
         long pausedUntil = pausedUntil(pausingOrigin);
         Instant answered429 = pausingOrigin.requests(first.value()).get(0).receivedAt();
-        others.forEach(OriginTroubleIT::addJob);
+        others.forEach(key -> REDIS.publishJob(key, "miss"));
 
-        await().atMost(WAIT).until(() -> cached(first) && others.stream().allMatch(OriginTroubleIT::cached));
+        await().atMost(WAIT).until(() -> REDIS.cached(first) && others.stream().allMatch(REDIS::cached));
         // Redis and this test share one clock: no fetch of any key reached the origin before the pause ended.
         List<Instant> fetchedAt = new ArrayList<>();
         fetchedAt.add(pausingOrigin.requests(first.value()).get(1).receivedAt());
@@ -136,7 +125,7 @@ class OriginTroubleIT {
     void jobsOutliveAnOutageLongerThanTheirDeliveriesWithFewOriginRequestsMeanwhile() {
         List<ImageKey> keys = keys("outage", 20);
         keys.forEach(key -> failingOrigin.serve(key.value(), Reply.status(503)));
-        keys.forEach(OriginTroubleIT::addJob);
+        keys.forEach(key -> REDIS.publishJob(key, "miss"));
 
         // 3 deliveries 200-400 ms apart last about a second; the outage lasts 12.
         Duration outage = Duration.ofSeconds(12);
@@ -145,7 +134,7 @@ class OriginTroubleIT {
         long recoveryStarted = System.nanoTime();
         keys.forEach(key -> failingOrigin.serve(key.value(), Reply.image(TestImages.png(2_000), "image/png")));
 
-        await().atMost(WAIT).until(() -> keys.stream().allMatch(OriginTroubleIT::cached));
+        await().atMost(WAIT).until(() -> keys.stream().allMatch(REDIS::cached));
         long recoveryMillis = (System.nanoTime() - recoveryStarted) / 1_000_000;
         System.out.printf("outage of %s: %d origin requests for %d jobs during it; all written %d ms after it ended%n",
                 outage, requestsDuringOutage, keys.size(), recoveryMillis);
@@ -159,7 +148,7 @@ class OriginTroubleIT {
 
     /** Both instances, with short timings, each running 2 jobs at once, and one segment per origin. */
     private static Map<String, String> environment() {
-        Map<String, String> environment = new HashMap<>(Map.of("QUARKUS_REDIS_HOSTS", server.uri(),
+        Map<String, String> environment = new HashMap<>(Map.of("QUARKUS_REDIS_HOSTS", REDIS.server().uri(),
                 "PANSAAR_WORKER_CONCURRENCY", "2", "PANSAAR_ORIGIN_TIMEOUT", "2s", "PANSAAR_WORKER_FETCH_LEASE", "5s",
                 "PANSAAR_STREAM_CLAIM_IDLE", "10s", "PANSAAR_STREAM_MAX_DELIVERIES", "3",
                 "PANSAAR_STREAM_RETRY_BACKOFF", "200ms", "PANSAAR_STREAM_RETRY_BACKOFF_MAX", "400ms",
@@ -178,20 +167,11 @@ class OriginTroubleIT {
         return IntStream.range(0, count).mapToObj(i -> ImageKey.of(segment + "/image-" + i + ".png")).toList();
     }
 
-    private static void addJob(ImageKey key) {
-        call(Request.cmd(Command.XADD).arg(RedisKeys.jobs(PARTITIONER.partitionOf(key))).arg("*")
-                .arg("key").arg(key.value()).arg("reason").arg("miss"));
-    }
-
-    private static boolean cached(ImageKey key) {
-        return call(Request.cmd(Command.EXISTS).arg(RedisKeys.image(PARTITIONER.partitionOf(key), key))).toInteger() == 1;
-    }
-
     /** Dead letters whose key lies in {@code segment}, over every partition. */
     private static long deadLetters(String segment) {
         long count = 0;
         for (int partition = 0; partition < 16; partition++) {
-            for (Response entry : call(Request.cmd(Command.XRANGE).arg(RedisKeys.deadLetters(partition)).arg("-").arg("+"))) {
+            for (Response entry : REDIS.call(Request.cmd(Command.XRANGE).arg(RedisKeys.deadLetters(partition)).arg("-").arg("+"))) {
                 Response fields = entry.get(1);
                 for (int i = 0; i + 1 < fields.size(); i += 2) {
                     if ("key".equals(fields.get(i).toString()) && fields.get(i + 1).toString().startsWith(segment + "/")) {
@@ -204,20 +184,16 @@ class OriginTroubleIT {
     }
 
     private static long pausedUntil(TestOrigin origin) {
-        Response value = call(Request.cmd(Command.HGET).arg(RedisKeys.originState(originOf(origin))).arg("paused-until"));
+        Response value = REDIS.call(Request.cmd(Command.HGET).arg(RedisKeys.originState(originOf(origin))).arg("paused-until"));
         return value == null ? 0 : value.toLong();
     }
 
     private static long permitsHeld(TestOrigin origin) {
-        return call(Request.cmd(Command.ZCARD).arg(RedisKeys.originPermits(originOf(origin)))).toLong();
+        return REDIS.call(Request.cmd(Command.ZCARD).arg(RedisKeys.originPermits(originOf(origin)))).toLong();
     }
 
     private static String originOf(TestOrigin origin) {
         return OriginId.of(java.net.URI.create(origin.baseUrl())).toString();
-    }
-
-    private static Response call(Request request) {
-        return redis.send(request).await().atMost(Duration.ofSeconds(10));
     }
 
     private static void sleep(Duration duration) {

@@ -12,20 +12,18 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
-import io.pansaar.testing.LocalRedisServer;
+import io.pansaar.testing.LocalRedisConnection;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.WorkerProcess;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
 
 /**
  * The packaged application as operators run it ({@code java -jar target/quarkus-app/quarkus-run.jar}),
@@ -38,32 +36,22 @@ class WorkerProcessIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final Partitioner PARTITIONER = new Partitioner(16);
 
-    private static LocalRedisServer server;
+    @RegisterExtension
+    static final LocalRedisConnection REDIS = new LocalRedisConnection();
+
     private static TestOrigin origin;
-    private static Vertx vertx;
-    private static Redis redis;
 
     @BeforeAll
-    static void startServers() {
+    static void startOrigin() {
         assertTrue(Files.exists(WorkerProcess.JAR),
                 WorkerProcess.JAR + " is missing: the application is packaged before integration tests run");
-        server = LocalRedisServer.start();
         origin = TestOrigin.start();
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, server.uri());
     }
 
     @AfterAll
-    static void stopServers() {
-        if (redis != null) {
-            redis.close();
-            vertx.closeAndAwait();
-        }
+    static void stopOrigin() {
         if (origin != null) {
             origin.close();
-        }
-        if (server != null) {
-            server.close();
         }
     }
 
@@ -79,27 +67,27 @@ class WorkerProcessIT {
         try (WorkerProcess first = WorkerProcess.start("first", environment())) {
             first.awaitLog("loaded function library");
             first.awaitLog("Profile prod activated");
-            addJob(slow);
+            REDIS.publishJob(slow, "manual");
             await().atMost(WAIT).until(() -> origin.fetches(slow.value()) == 1);
             first.kill();
         }
         assertEquals(1, pendingCount(slow), "the killed worker's entry stays pending");
-        assertTrue(!exists(RedisKeys.image(PARTITIONER.partitionOf(slow), slow)), "nothing was written");
+        assertTrue(!REDIS.cached(slow), "nothing was written");
 
         try (WorkerProcess second = WorkerProcess.start("second", environment())) {
             second.awaitLog("already loaded");
-            await().atMost(WAIT).until(() -> exists(RedisKeys.image(PARTITIONER.partitionOf(slow), slow)));
+            await().atMost(WAIT).until(() -> REDIS.cached(slow));
             assertEquals(2, origin.fetches(slow.value()));
             await().atMost(WAIT).until(() -> pendingCount(slow) == 0);
 
-            addJob(later);
-            await().atMost(WAIT).until(() -> exists(RedisKeys.image(PARTITIONER.partitionOf(later), later)));
+            REDIS.publishJob(later, "manual");
+            await().atMost(WAIT).until(() -> REDIS.cached(later));
 
             // SIGTERM in the middle of a fetch: the worker stops reading, lets the job finish, then exits.
-            addJob(inFlightAtStop);
+            REDIS.publishJob(inFlightAtStop, "manual");
             await().atMost(WAIT).until(() -> origin.fetches(inFlightAtStop.value()) == 1);
             second.stop();
-            assertTrue(exists(RedisKeys.image(PARTITIONER.partitionOf(inFlightAtStop), inFlightAtStop)),
+            assertTrue(REDIS.cached(inFlightAtStop),
                     "the job in flight at SIGTERM was finished before the worker exited");
             assertEquals(0, pendingCount(inFlightAtStop));
             second.awaitLog("stopped in");
@@ -111,25 +99,12 @@ class WorkerProcessIT {
 
     /** Redis and the origin of this test, with a lease and claim-idle short enough for a test. */
     private static Map<String, String> environment() {
-        return Map.of("QUARKUS_REDIS_HOSTS", server.uri(), "PANSAAR_ORIGIN_BASE_URL", origin.baseUrl(),
+        return Map.of("QUARKUS_REDIS_HOSTS", REDIS.server().uri(), "PANSAAR_ORIGIN_BASE_URL", origin.baseUrl(),
                 "PANSAAR_ORIGIN_TIMEOUT", "4s", "PANSAAR_WORKER_FETCH_LEASE", "5s", "PANSAAR_STREAM_CLAIM_IDLE", "6s");
     }
 
-    private static void addJob(ImageKey key) {
-        call(Request.cmd(Command.XADD).arg(RedisKeys.jobs(PARTITIONER.partitionOf(key))).arg("*")
-                .arg("key").arg(key.value()).arg("reason").arg("manual"));
-    }
-
     private static long pendingCount(ImageKey key) {
-        return call(Request.cmd(Command.XPENDING).arg(RedisKeys.jobs(PARTITIONER.partitionOf(key)))
+        return REDIS.call(Request.cmd(Command.XPENDING).arg(RedisKeys.jobs(PARTITIONER.partitionOf(key)))
                 .arg(RedisKeys.CONSUMER_GROUP)).get(0).toLong();
-    }
-
-    private static boolean exists(String redisKey) {
-        return call(Request.cmd(Command.EXISTS).arg(redisKey)).toInteger() == 1;
-    }
-
-    private static Response call(Request request) {
-        return redis.send(request).await().atMost(Duration.ofSeconds(10));
     }
 }
