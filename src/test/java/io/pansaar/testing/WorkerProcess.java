@@ -33,6 +33,9 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Starts the application named {@code name} (its consumer name's prefix), with these environment variables. */
     public static WorkerProcess start(String name, Map<String, String> environment) {
+        if (!Files.exists(JAR)) {
+            throw new AssertionError(JAR + " is missing: the application is packaged before integration tests run");
+        }
         try {
             Path log = Files.createTempFile("pansaar-worker-" + name + "-", ".log");
             String java = ProcessHandle.current().info().command().orElse("java");

@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,6 +17,7 @@ import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.origin.OriginId;
 import io.pansaar.testing.LocalRedisConnection;
+import io.pansaar.testing.LocalTestOrigin;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
@@ -39,24 +37,12 @@ class KilledWorkerPermitIT {
     @RegisterExtension
     static final LocalRedisConnection REDIS = new LocalRedisConnection();
 
-    private static TestOrigin origin;
-
-    @BeforeAll
-    static void startOrigin() {
-        assertTrue(Files.exists(WorkerProcess.JAR),
-                WorkerProcess.JAR + " is missing: the application is packaged before integration tests run");
-        origin = TestOrigin.start();
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        if (origin != null) {
-            origin.close();
-        }
-    }
+    @RegisterExtension
+    static final LocalTestOrigin ORIGIN = new LocalTestOrigin();
 
     @Test
     void aFetchPermitHeldByAKilledWorkerComesBack() {
+        TestOrigin origin = ORIGIN.origin();
         ImageKey slow = ImageKey.of("avatars/held-by-the-killed.png");
         origin.serve(slow.value(), Reply.image(TestImages.png(2_000), "image/png").withDelay(Duration.ofSeconds(30)));
         ImageKey next = ImageKey.of("avatars/after-the-kill.png");
@@ -90,7 +76,7 @@ class KilledWorkerPermitIT {
 
     /** One fetch at a time to the origin, a 3 s origin timeout, and a claim-idle long enough to outlast the test. */
     private static Map<String, String> environment() {
-        return Map.of("QUARKUS_REDIS_HOSTS", REDIS.server().uri(), "PANSAAR_ORIGIN_BASE_URL", origin.baseUrl(),
+        return Map.of("QUARKUS_REDIS_HOSTS", REDIS.server().uri(), "PANSAAR_ORIGIN_BASE_URL", ORIGIN.origin().baseUrl(),
                 "PANSAAR_ORIGIN_MAX_CONCURRENCY", "1", "PANSAAR_ORIGIN_TIMEOUT", "3s",
                 "PANSAAR_WORKER_FETCH_LEASE", "5s", "PANSAAR_STREAM_CLAIM_IDLE", "60s");
     }

@@ -4,13 +4,10 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -18,6 +15,7 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.testing.LocalRedisConnection;
+import io.pansaar.testing.LocalTestOrigin;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
@@ -39,24 +37,12 @@ class WorkerProcessIT {
     @RegisterExtension
     static final LocalRedisConnection REDIS = new LocalRedisConnection();
 
-    private static TestOrigin origin;
-
-    @BeforeAll
-    static void startOrigin() {
-        assertTrue(Files.exists(WorkerProcess.JAR),
-                WorkerProcess.JAR + " is missing: the application is packaged before integration tests run");
-        origin = TestOrigin.start();
-    }
-
-    @AfterAll
-    static void stopOrigin() {
-        if (origin != null) {
-            origin.close();
-        }
-    }
+    @RegisterExtension
+    static final LocalTestOrigin ORIGIN = new LocalTestOrigin();
 
     @Test
     void aWorkerKilledMidFetchIsReplacedAndAStoppedWorkerFinishesItsJobFirst() {
+        TestOrigin origin = ORIGIN.origin();
         ImageKey slow = ImageKey.of("avatars/killed-mid-fetch.png");
         origin.serve(slow.value(), Reply.image(TestImages.png(3_000), "image/png").withDelay(Duration.ofSeconds(2)));
         ImageKey later = ImageKey.of("avatars/after-restart.png");
@@ -99,7 +85,7 @@ class WorkerProcessIT {
 
     /** Redis and the origin of this test, with a lease and claim-idle short enough for a test. */
     private static Map<String, String> environment() {
-        return Map.of("QUARKUS_REDIS_HOSTS", REDIS.server().uri(), "PANSAAR_ORIGIN_BASE_URL", origin.baseUrl(),
+        return Map.of("QUARKUS_REDIS_HOSTS", REDIS.server().uri(), "PANSAAR_ORIGIN_BASE_URL", ORIGIN.origin().baseUrl(),
                 "PANSAAR_ORIGIN_TIMEOUT", "4s", "PANSAAR_WORKER_FETCH_LEASE", "5s", "PANSAAR_STREAM_CLAIM_IDLE", "6s");
     }
 
