@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -61,18 +62,30 @@ public class Segments {
             throw new IllegalArgumentException(where + ": TTLs must satisfy 1ms <= min-ttl <= base-ttl <= max-ttl, were "
                     + minimumTtl + ", " + baseTtl + ", " + maximumTtl);
         }
-        Optional<Duration> ownStaleIfError = segment.flatMap(PansaarConfig.Segment::staleIfError);
-        Duration staleIfError = ownStaleIfError.orElse(defaults.staleIfError());
-        if (staleIfError.isNegative()) {
-            // Named where the value comes from: a segment without its own takes the default's.
-            String setting = ownStaleIfError.isPresent() ? where : "pansaar.defaults";
-            throw new IllegalArgumentException(setting + ".stale-if-error must not be negative (0 switches it off), was "
-                    + staleIfError);
+        Duration grace = atLeast(where, segment, PansaarConfig.Segment::grace, defaults.grace(), "grace", Duration.ZERO);
+        Duration staleIfError = atLeast(where, segment, PansaarConfig.Segment::staleIfError, defaults.staleIfError(),
+                "stale-if-error", Duration.ZERO);
+        Duration negativeTtl = atLeast(where, segment, PansaarConfig.Segment::negativeTtl, defaults.negativeTtl(),
+                "negative-ttl", Duration.ofMillis(1));
+        return new SegmentSettings(name, origin, baseTtl, grace, staleIfError, negativeTtl, freshnessBudget, minimumTtl,
+                maximumTtl);
+    }
+
+    /**
+     * A segment's own duration setting, or the default's; one below {@code minimum} is refused, named where it comes
+     * from: a segment without its own value takes the default's, so the default is named.
+     */
+    private static Duration atLeast(String where, Optional<PansaarConfig.Segment> segment,
+            Function<PansaarConfig.Segment, Optional<Duration>> own, Duration fallback, String setting, Duration minimum) {
+        Optional<Duration> ownValue = segment.flatMap(own);
+        Duration value = ownValue.orElse(fallback);
+        if (value.compareTo(minimum) < 0) {
+            String source = ownValue.isPresent() ? where : "pansaar.defaults";
+            throw new IllegalArgumentException(source + "." + setting + (minimum.isZero()
+                    ? " must not be negative (0 switches it off), was " : " must be at least " + minimum + ", was ")
+                    + value);
         }
-        return new SegmentSettings(name, origin, baseTtl,
-                segment.flatMap(PansaarConfig.Segment::grace).orElse(defaults.grace()), staleIfError,
-                segment.flatMap(PansaarConfig.Segment::negativeTtl).orElse(defaults.negativeTtl()),
-                freshnessBudget, minimumTtl, maximumTtl);
+        return value;
     }
 
     /** An origin base URL must be absolute http(s) and end with '/', so "base + key" cannot change the host. */

@@ -106,7 +106,9 @@ class ConfigurationCheckTest {
                 Map.of("pansaar.defaults.stale-if-error", "-1s", "pansaar.segments.\"banners\".base-ttl", "10m"),
                 "pansaar.defaults.stale-if-error must not be negative",
                 Map.of("pansaar.segments.\"banners\".stale-if-error", "-5m"),
-                "pansaar.segments.\"banners\".stale-if-error must not be negative");
+                "pansaar.segments.\"banners\".stale-if-error must not be negative",
+                Map.of("pansaar.segments.\"banners\".grace", "-1s"), "pansaar.segments.\"banners\".grace must not be negative",
+                Map.of("pansaar.defaults.negative-ttl", "0s"), "pansaar.defaults.negative-ttl must be at least PT0.001S");
         refused.forEach((settings, message) -> {
             IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
                     () -> ConfigurationCheck.check(config(settings)), settings.toString());
