@@ -4,6 +4,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Optional;
 
 /** Entity tags of served images and the If-None-Match comparison of RFC 9110 (section 13.1.2). */
@@ -11,16 +12,19 @@ final class EntityTags {
 
     /** Bytes of SHA-256 kept in a derived tag: 128 bits, far beyond any chance collision. */
     private static final int DERIVED_TAG_BYTES = 16;
+    private static final int SHA_256_HEX_CHARS = 64;
 
     private EntityTags() {
     }
 
     /**
      * The tag served with {@code body}: the origin's own tag when it sent one (the bytes are the
-     * origin's, unchanged), otherwise a strong tag derived from the bytes.
+     * origin's, unchanged), otherwise a strong tag derived from the bytes' SHA-256: from {@code digest}, the hex
+     * SHA-256 stored when the body was written, so a hit hashes nothing; from the bytes when none was stored.
      */
-    static String of(Optional<String> originTag, byte[] body) {
-        return originTag.filter(tag -> !tag.isBlank()).orElseGet(() -> derived(body));
+    static String of(Optional<String> originTag, Optional<String> digest, byte[] body) {
+        return originTag.filter(tag -> !tag.isBlank())
+                .orElseGet(() -> digest.flatMap(EntityTags::fromStoredDigest).orElseGet(() -> derived(body)));
     }
 
     /**
@@ -70,11 +74,26 @@ final class EntityTags {
 
     private static String derived(byte[] body) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(body);
-            return "\"sha256-" + Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString(Arrays.copyOf(digest, DERIVED_TAG_BYTES)) + "\"";
+            return tag(MessageDigest.getInstance("SHA-256").digest(body));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
+    }
+
+    /** The tag of a stored hex SHA-256; empty when it is not one (written by hand, say), so the bytes are hashed. */
+    private static Optional<String> fromStoredDigest(String hex) {
+        if (hex.length() != SHA_256_HEX_CHARS) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(tag(HexFormat.of().parseHex(hex)));
+        } catch (IllegalArgumentException notHex) {
+            return Optional.empty();
+        }
+    }
+
+    private static String tag(byte[] sha256) {
+        return "\"sha256-" + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(Arrays.copyOf(sha256, DERIVED_TAG_BYTES)) + "\"";
     }
 }

@@ -125,7 +125,7 @@ public class ImagesResource {
 
     private static Response serve(ReadResult result, String ifNoneMatch, String cacheStatus) {
         byte[] body = result.body().orElseThrow();
-        String etag = EntityTags.of(result.etag(), body);
+        String etag = EntityTags.of(result.etag(), result.digest(), body);
         long maxAge = result.outcome() == ReadOutcome.HIT ? result.freshFor().toSeconds() : 0;
         Response.ResponseBuilder response = ifNoneMatch != null && EntityTags.noneMatchHits(ifNoneMatch, etag)
                 ? Response.notModified()

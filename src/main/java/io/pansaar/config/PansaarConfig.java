@@ -194,9 +194,11 @@ public interface PansaarConfig {
         @WithDefault("image/jpeg,image/png,image/gif,image/webp,image/avif")
         List<String> allowedContentTypes();
 
-        /** Concurrent connections to one origin host. */
-        @WithDefault("32")
-        int maxConnections();
+        /**
+         * Pooled connections from this process to one origin host; unset: the largest max-concurrency of the
+         * configured origins, since no process can use more than the fleet may send.
+         */
+        OptionalInt maxConnections();
 
         /**
          * Fetches in flight to one origin (scheme, host and port) from every worker of the deployment together.

@@ -42,7 +42,7 @@ public class OriginClient implements AutoCloseable {
     @Inject
     public OriginClient(Vertx vertx, PansaarConfig config,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String version) {
-        this(vertx, OriginLimits.from(config.origin()), version);
+        this(vertx, OriginLimits.from(config), version);
     }
 
     /** A client on {@code vertx} obeying {@code limits}, announcing itself as {@code Pansaar/<version>}. */

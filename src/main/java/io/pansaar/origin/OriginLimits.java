@@ -20,7 +20,8 @@ import io.pansaar.config.PansaarConfig;
  * @param connectTimeout upper bound on opening a TCP connection ({@code pansaar.origin.connect-timeout})
  * @param maxRedirects redirects followed before the fetch fails ({@code pansaar.origin.max-redirects})
  * @param allowedFormats formats accepted ({@code pansaar.origin.allowed-content-types})
- * @param maxConnections pooled connections to one origin host ({@code pansaar.origin.max-connections})
+ * @param maxConnections pooled connections to one origin host ({@code pansaar.origin.max-connections}; unset: the
+ *                       largest fleet-wide max-concurrency of the configured origins)
  */
 public record OriginLimits(long maxBytes, long maxPixels, Duration timeout, Duration connectTimeout, int maxRedirects,
         Set<ImageFormat> allowedFormats, int maxConnections) {
@@ -45,9 +46,21 @@ public record OriginLimits(long maxBytes, long maxPixels, Duration timeout, Dura
     }
 
     /** The limits configured under {@code pansaar.origin}. */
-    public static OriginLimits from(PansaarConfig.Origin origin) {
+    public static OriginLimits from(PansaarConfig config) {
+        PansaarConfig.Origin origin = config.origin();
         return new OriginLimits(origin.maxBytes().asLongValue(), origin.maxPixels(), origin.timeout(), origin.connectTimeout(),
-                origin.maxRedirects(), parseAllowedContentTypes(origin.allowedContentTypes()), origin.maxConnections());
+                origin.maxRedirects(), parseAllowedContentTypes(origin.allowedContentTypes()),
+                origin.maxConnections().orElseGet(() -> connectionsForTheFleetLimit(config)));
+    }
+
+    /**
+     * Without a configured pool size, one process may open as many connections to an origin as the whole fleet may
+     * have fetches in flight there: a smaller pool would cap the fetches below the limit the operator chose, a larger
+     * one would never be used.
+     */
+    private static int connectionsForTheFleetLimit(PansaarConfig config) {
+        return OriginPolicy.of(config).values().stream().mapToInt(OriginPolicy::maxConcurrency)
+                .max().orElse(Math.max(1, config.origin().maxConcurrency()));
     }
 
     /**

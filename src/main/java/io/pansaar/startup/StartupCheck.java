@@ -39,7 +39,7 @@ public class StartupCheck {
     /** Throws IllegalArgumentException naming the first setting that a job, a read or the scheduler would trip over. */
     public static void check(PansaarConfig config) {
         ConfigurationCheck.check(config);
-        OriginLimits.from(config.origin());
+        OriginLimits.from(config);
         // Every origin's fleet-wide limits, combined over the segments that share it, as the guard will build them.
         OriginPolicy.of(config);
         // The names do not matter here: only the settings, which the record checks as it is built.

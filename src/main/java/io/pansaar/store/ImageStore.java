@@ -44,7 +44,7 @@ public class ImageStore {
      * by, so the read can judge it alike when that function fails.
      */
     private static final List<String> PLAIN_READ_FIELDS = List.of("body", "content-type", "etag", "status", "fresh-until",
-            "grace-until", "origin-failed-at", "stale-if-error-until");
+            "grace-until", "origin-failed-at", "stale-if-error-until", "digest");
 
     private final FunctionCalls functions;
     private final Partitioner partitioner;
@@ -129,6 +129,7 @@ public class ImageStore {
                 hasBytes ? Optional.of(body.toBytes()) : Optional.empty(),
                 hasBytes ? nonEmpty(fields.get(1)) : Optional.empty(),
                 hasBytes ? nonEmpty(fields.get(2)) : Optional.empty(),
+                hasBytes ? nonEmpty(fields.get(8)) : Optional.empty(),
                 Duration.ofMillis(Math.max(0, reply.get(1).toLong())), enqueued,
                 jobId.isEmpty() ? Optional.empty() : Optional.of(jobId),
                 negativeStatus.isEmpty() ? Optional.empty() : Optional.of(Integer.valueOf(negativeStatus)), true));
@@ -146,19 +147,20 @@ public class ImageStore {
         Response body = fields.get(0);
         if (status.isPresent() && !"ok".equals(status.get())) {
             return new ReadResult(ReadOutcome.NEGATIVE, Optional.empty(), Optional.empty(), Optional.empty(),
-                    Duration.ZERO, false, Optional.empty(), Optional.of(Integer.valueOf(status.get())), false);
+                    Optional.empty(), Duration.ZERO, false, Optional.empty(), Optional.of(Integer.valueOf(status.get())), false);
         }
         long now = System.currentTimeMillis();
         ReadOutcome outcome = status.isEmpty() || body == null ? ReadOutcome.MISS
                 : copyOutcome(now, millis(fields.get(4)).orElse(0L), millis(fields.get(5)),
                         nonEmpty(fields.get(6)).isPresent(), millis(fields.get(7)).orElse(0L));
         if (outcome == ReadOutcome.MISS) {
-            return new ReadResult(ReadOutcome.MISS, Optional.empty(), Optional.empty(), Optional.empty(), Duration.ZERO,
+            return new ReadResult(ReadOutcome.MISS, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    Duration.ZERO,
                     false, Optional.empty(), Optional.empty(), false);
         }
         long freshFor = millis(fields.get(4)).orElse(0L) - now;
         return new ReadResult(outcome, Optional.of(body.toBytes()), nonEmpty(fields.get(1)), nonEmpty(fields.get(2)),
-                Duration.ofMillis(Math.max(0, freshFor)), false, Optional.empty(), Optional.empty(), false);
+                nonEmpty(fields.get(8)), Duration.ofMillis(Math.max(0, freshFor)), false, Optional.empty(), Optional.empty(), false);
     }
 
     /**

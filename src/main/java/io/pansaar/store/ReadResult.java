@@ -10,6 +10,7 @@ import java.util.Optional;
  * @param body the image bytes; present for the outcomes that {@linkplain ReadOutcome#servesCopy() serve a copy}
  * @param contentType the stored media type; present with the body
  * @param etag the stored entity tag (the origin's, quoted as the origin sent it); present with the body when the origin gave one
+ * @param digest the body's SHA-256 in hex, stored when it was written; present with the body
  * @param freshFor how long the copy stays fresh; zero unless {@link ReadOutcome#HIT}
  * @param enqueued whether this read enqueued a job (false when one was already pending)
  * @param jobId the job stream entry id when this read enqueued a job
@@ -18,6 +19,6 @@ import java.util.Optional;
  *        failed and the result comes from the plain read alone
  */
 public record ReadResult(ReadOutcome outcome, Optional<byte[]> body, Optional<String> contentType,
-        Optional<String> etag, Duration freshFor, boolean enqueued,
+        Optional<String> etag, Optional<String> digest, Duration freshFor, boolean enqueued,
         Optional<String> jobId, Optional<Integer> negativeStatus, boolean recorded) {
 }

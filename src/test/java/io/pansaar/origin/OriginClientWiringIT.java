@@ -63,7 +63,7 @@ class OriginClientWiringIT {
         assertEquals(Duration.ofSeconds(2), limits.timeout(), "the test profile shortens the timeout");
         assertEquals(Duration.ofSeconds(2), limits.connectTimeout());
         assertEquals(3, limits.maxRedirects());
-        assertEquals(32, limits.maxConnections());
+        assertEquals(16, limits.maxConnections(), "unset: the fleet-wide max-concurrency of the test origin");
         assertEquals(EnumSet.allOf(ImageFormat.class), limits.allowedFormats());
     }
 }

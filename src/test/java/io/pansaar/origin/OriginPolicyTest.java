@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
 
@@ -59,6 +60,19 @@ class OriginPolicyTest {
                 () -> OriginPolicy.of(TestConfigs.pansaarConfig(Map.of("pansaar.origin.base-url", "https://a.example/",
                         "pansaar.origin.max-rate", "0"), Map.of())));
         assertTrue(rate.getMessage().startsWith("pansaar.origin.max-rate must be above 0"), rate.getMessage());
+    }
+
+    @Test
+    void withoutAPoolSizeAProcessMayOpenAsManyConnectionsAsTheFleetMaySend() {
+        Map<String, String> settings = Map.of("pansaar.origin.base-url", "https://images.example.com/",
+                "pansaar.segments.\"banners\".origin-url", "http://banners.example.com:8080/b/",
+                "pansaar.segments.\"banners\".max-concurrency", "64");
+        assertEquals(64, OriginLimits.from(TestConfigs.pansaarConfig(settings, Map.of())).maxConnections());
+        assertEquals(16, OriginLimits.from(TestConfigs.pansaarConfig(Map.of(), Map.of())).maxConnections(),
+                "no origin configured: the default max-concurrency");
+        Map<String, String> pinned = new HashMap<>(settings);
+        pinned.put("pansaar.origin.max-connections", "8");
+        assertEquals(8, OriginLimits.from(TestConfigs.pansaarConfig(pinned, Map.of())).maxConnections());
     }
 
     @Test
