@@ -34,6 +34,8 @@ public class StartupCheck {
             LOG.errorf("refusing to start: %s", refused.getMessage());
             throw refused;
         }
+        MemorySizing.warning(config, Runtime.getRuntime().maxMemory())
+                .ifPresent(warning -> LOG.warnf("the heap may be too small: %s", warning));
     }
 
     /** Throws IllegalArgumentException naming the first setting that a job, a read or the scheduler would trip over. */
