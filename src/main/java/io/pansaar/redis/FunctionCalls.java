@@ -29,6 +29,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class FunctionCalls {
 
+    /**
+     * The most images one function call sweeps, evicts or repairs. Redis runs nothing else while a function runs, so
+     * the scheduler spends a tick's batch in calls of this many, and reads interleave between them.
+     */
+    public static final int MAX_IMAGES_PER_CALL = 32;
+
     private static final Logger LOG = Logger.getLogger(FunctionCalls.class);
 
     private final Redis redis;

@@ -15,6 +15,7 @@ import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.algorithm.TokenBucket;
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.redis.FunctionCalls;
 import io.pansaar.stream.ConsumerName;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -145,8 +146,7 @@ public class PartitionScheduler {
             return false;
         }
         repair(partition);
-        PartitionDuties.EvictionReport report = duties.evict(partition, holder, partitionBudget, batchSize)
-                .await().atMost(REDIS_TIMEOUT);
+        PartitionDuties.EvictionReport report = evictInSlices(partition);
         if (report.evicted() > 0 || report.swept() > 0) {
             LOG.debugf("partition %d: swept %d expired, evicted %d; %,d bytes in %d images", partition, report.swept(),
                     report.evicted(), report.usedBytes(), report.images());
@@ -155,12 +155,40 @@ public class PartitionScheduler {
         return true;
     }
 
+    /**
+     * Sweeps and evicts up to a batch of images in calls of at most {@link FunctionCalls#MAX_IMAGES_PER_CALL}, so no
+     * call blocks Redis for long; it stops at the first call that finds less than a slice to do.
+     */
+    private PartitionDuties.EvictionReport evictInSlices(int partition) {
+        long swept = 0;
+        long evicted = 0;
+        PartitionDuties.EvictionReport last;
+        int left = batchSize;
+        boolean more;
+        do {
+            int slice = Math.min(left, FunctionCalls.MAX_IMAGES_PER_CALL);
+            last = duties.evict(partition, holder, partitionBudget, slice).await().atMost(REDIS_TIMEOUT);
+            swept += last.swept();
+            evicted += last.evicted();
+            left -= slice;
+            more = last.swept() == slice || last.evicted() == slice;
+        } while (left > 0 && more && !stopping);
+        return new PartitionDuties.EvictionReport(swept, evicted, last.usedBytes(), last.images());
+    }
+
     /** Runs before eviction, so that a rebuild finished in this tick gives eviction the right figures at once. */
     private void repair(int partition) {
-        PartitionDuties.RepairReport report = duties.repair(partition, holder, batchSize).await().atMost(REDIS_TIMEOUT);
-        report.damage().ifPresent(damage -> LOG.warnf("partition %d: %s; rebuilding the sizes and used bytes from the "
-                + "image hashes, %d images per tick (is Redis' maxmemory-policy allkeys-*? see README, Redis keys)",
-                partition, damage, batchSize));
+        // A rebuild walks up to a batch of images per tick, in calls of at most MAX_IMAGES_PER_CALL.
+        int left = batchSize;
+        PartitionDuties.RepairReport report;
+        do {
+            int slice = Math.min(left, FunctionCalls.MAX_IMAGES_PER_CALL);
+            report = duties.repair(partition, holder, slice).await().atMost(REDIS_TIMEOUT);
+            report.damage().ifPresent(damage -> LOG.warnf("partition %d: %s; rebuilding the sizes and used bytes "
+                    + "from the image hashes, %d images per tick (is Redis' maxmemory-policy allkeys-*? see README, "
+                    + "Redis keys)", partition, damage, batchSize));
+            left -= slice;
+        } while (report.outcome() == PartitionDuties.RepairOutcome.REPAIRING && left > 0 && !stopping);
         if (report.outcome() == PartitionDuties.RepairOutcome.REPAIRED) {
             LOG.infof("partition %d: sizes and used bytes rebuilt", partition);
         }

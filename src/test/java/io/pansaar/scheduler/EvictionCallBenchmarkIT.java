@@ -1,0 +1,122 @@
+package io.pansaar.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.redis.FunctionCalls;
+import io.pansaar.store.ImageStore;
+import io.pansaar.testing.NoConsumerProfile;
+import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.StoredImages;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.inject.Inject;
+
+/**
+ * How long one eviction call blocks Redis, as SLOWLOG records it: calls of {@link FunctionCalls#MAX_IMAGES_PER_CALL}
+ * images, as the scheduler makes them, against calls of a whole tick's batch (500), in the same run and on the same
+ * partition of {@code benchmark.images} cached images. Skipped unless run with {@code -Dbenchmark=eviction} (see
+ * docs/benchmarks.md); it asserts no times.
+ */
+@QuarkusTest
+@TestProfile(NoConsumerProfile.class)
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+@EnabledIfSystemProperty(named = "benchmark", matches = "eviction")
+class EvictionCallBenchmarkIT {
+
+    private static final int IMAGES = Integer.getInteger("benchmark.images", 20_000);
+    private static final int IMAGE_BYTES = 1_000;
+    private static final int WHOLE_BATCH = 500;
+    private static final int ROUNDS = 5;
+    private static final int PARTITION = 0;
+    private static final String HOLDER = "eviction-benchmark";
+
+    @Inject
+    ImageStore store;
+
+    @Inject
+    PartitionDuties duties;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Test
+    void slicedCallsBlockRedisForATenthOfAWholeBatch() {
+        fill(IMAGES);
+        assertTrue(duties.acquireLease(PARTITION, HOLDER, 600_000).await().atMost(Duration.ofSeconds(10)));
+        redis.execute("CONFIG", "SET", "slowlog-log-slower-than", "0");
+        redis.execute("CONFIG", "SET", "slowlog-max-len", "100000");
+
+        List<Long> whole = new ArrayList<>();
+        List<Long> sliced = new ArrayList<>();
+        // Interleaved rounds, so both kinds of call meet the machine's noise alike. Each evicts the same number of
+        // images from a partition that stays far over its budget of 0 bytes.
+        for (int round = 0; round < ROUNDS; round++) {
+            whole.addAll(evictionCalls(WHOLE_BATCH, 1));
+            sliced.addAll(evictionCalls(FunctionCalls.MAX_IMAGES_PER_CALL, WHOLE_BATCH / FunctionCalls.MAX_IMAGES_PER_CALL));
+        }
+        System.out.printf("eviction calls on a partition of %,d images (%d-byte bodies), %d rounds:%n", IMAGES,
+                IMAGE_BYTES, ROUNDS);
+        System.out.printf("  %3d images per call: %4d calls, median %6d us, max %6d us%n", WHOLE_BATCH, whole.size(),
+                median(whole), max(whole));
+        System.out.printf("  %3d images per call: %4d calls, median %6d us, max %6d us%n",
+                FunctionCalls.MAX_IMAGES_PER_CALL, sliced.size(), median(sliced), max(sliced));
+        System.out.printf("  median ratio %.3f, max ratio %.3f; per image %.2f us against %.2f us%n",
+                (double) median(sliced) / median(whole), (double) max(sliced) / max(whole),
+                (double) median(sliced) / FunctionCalls.MAX_IMAGES_PER_CALL, (double) median(whole) / WHOLE_BATCH);
+    }
+
+    /** Makes {@code calls} eviction calls of {@code limit} images; returns each one's duration, in microseconds. */
+    private List<Long> evictionCalls(int limit, int calls) {
+        redis.execute("SLOWLOG", "RESET");
+        for (int call = 0; call < calls; call++) {
+            PartitionDuties.EvictionReport report = duties.evict(PARTITION, HOLDER, Optional.of(0L), limit)
+                    .await().atMost(Duration.ofSeconds(30));
+            assertEquals(limit, report.evicted(), "the partition stays over budget");
+        }
+        List<Long> durations = new ArrayList<>();
+        for (Response entry : redis.execute("SLOWLOG", "GET", "100000")) {
+            Response command = entry.get(3);
+            if (command.size() > 1 && "pansaar_evict".equals(command.get(1).toString())) {
+                durations.add(entry.get(2).toLong());
+            }
+        }
+        assertEquals(calls, durations.size());
+        return durations;
+    }
+
+    /** Caches {@code count} images in the benchmark's partition, as workers write them. */
+    private void fill(int count) {
+        Partitioner partitioner = new Partitioner(16);
+        int written = 0;
+        while (written < count) {
+            ImageKey key = ImageKey.of("bench/" + UUID.randomUUID() + ".png");
+            if (partitioner.partitionOf(key) == PARTITION) {
+                StoredImages.write(store, key, IMAGE_BYTES, Duration.ofHours(1));
+                written++;
+            }
+        }
+    }
+
+    private static long median(List<Long> values) {
+        return values.stream().sorted().toList().get(values.size() / 2);
+    }
+
+    private static long max(List<Long> values) {
+        return values.stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+}
