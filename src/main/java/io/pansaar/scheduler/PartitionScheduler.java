@@ -194,10 +194,26 @@ public class PartitionScheduler {
         }
     }
 
+    /**
+     * Judges up to a batch of due images in slices of at most {@link FunctionCalls#MAX_IMAGES_PER_CALL}, so neither
+     * the listing nor the decision blocks Redis for long; it stops at a slice that was not full, or once the refresh
+     * budget left images due (they stay first in line for the next tick).
+     */
     private void refreshEarly(int partition) {
-        PartitionDuties.DueImages due = duties.due(partition, batchSize).await().atMost(REDIS_TIMEOUT);
+        int left = batchSize;
+        boolean more = true;
+        while (more && left > 0 && !stopping) {
+            int slice = Math.min(left, FunctionCalls.MAX_IMAGES_PER_CALL);
+            more = refreshEarlySlice(partition, slice);
+            left -= slice;
+        }
+    }
+
+    /** Judges up to {@code slice} due images; returns whether more may be due that this tick can handle. */
+    private boolean refreshEarlySlice(int partition, int slice) {
+        PartitionDuties.DueImages due = duties.due(partition, slice).await().atMost(REDIS_TIMEOUT);
         if (due.images().isEmpty()) {
-            return;
+            return false;
         }
         TokenBucket budget = refreshBudgets.computeIfAbsent(partition,
                 any -> new TokenBucket(refreshesPerSecond / 1000, refreshBurst, 0, due.serverMillis()));
@@ -218,6 +234,8 @@ public class PartitionScheduler {
         budget.spend((int) enqueued);
         LOG.debugf("partition %d: %d early refreshes enqueued, %d images left to expire", partition, enqueued,
                 drop.size());
+        // Every image of a full slice left the index unless the budget ran out: the next slice lists new ones.
+        return due.images().size() == slice && worth.size() <= tokens;
     }
 
     /** Gives every lease up at shutdown, so other workers take the partitions over at once. */

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionCalls;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.NoConsumerProfile;
@@ -27,16 +28,16 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.inject.Inject;
 
 /**
- * How long one eviction call blocks Redis, as SLOWLOG records it: calls of {@link FunctionCalls#MAX_IMAGES_PER_CALL}
- * images, as the scheduler makes them, against calls of a whole tick's batch (500), in the same run and on the same
- * partition of {@code benchmark.images} cached images. Skipped unless run with {@code -Dbenchmark=eviction} (see
+ * How long one scheduler call (eviction, and the early refresh's listing and decision) blocks Redis, as SLOWLOG
+ * records it: calls of {@link FunctionCalls#MAX_IMAGES_PER_CALL} images, as the scheduler makes them, against calls
+ * of a whole tick's batch (500), in the same run and on the same partition of {@code benchmark.images} cached images. Skipped unless run with {@code -Dbenchmark=scheduler} (see
  * docs/benchmarks.md); it asserts no times.
  */
 @QuarkusTest
 @TestProfile(NoConsumerProfile.class)
 @QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
-@EnabledIfSystemProperty(named = "benchmark", matches = "eviction")
-class EvictionCallBenchmarkIT {
+@EnabledIfSystemProperty(named = "benchmark", matches = "scheduler")
+class SchedulerCallBenchmarkIT {
 
     private static final int IMAGES = Integer.getInteger("benchmark.images", 20_000);
     private static final int IMAGE_BYTES = 1_000;
@@ -80,6 +81,66 @@ class EvictionCallBenchmarkIT {
                 (double) median(sliced) / FunctionCalls.MAX_IMAGES_PER_CALL, (double) median(whole) / WHOLE_BATCH);
     }
 
+    @Test
+    void listingAndDroppingDueImagesInSlicesAndAsAWholeBatch() {
+        fill(IMAGES);
+        assertTrue(duties.acquireLease(PARTITION, HOLDER, 600_000).await().atMost(Duration.ofSeconds(10)));
+        redis.execute("CONFIG", "SET", "slowlog-log-slower-than", "0");
+        redis.execute("CONFIG", "SET", "slowlog-max-len", "100000");
+        List<Long> wholeListings = new ArrayList<>();
+        List<Long> wholeDrops = new ArrayList<>();
+        List<Long> slicedListings = new ArrayList<>();
+        List<Long> slicedDrops = new ArrayList<>();
+        for (int round = 0; round < ROUNDS; round++) {
+            listAndDrop(WHOLE_BATCH, 1, wholeListings, wholeDrops);
+            listAndDrop(FunctionCalls.MAX_IMAGES_PER_CALL, WHOLE_BATCH / FunctionCalls.MAX_IMAGES_PER_CALL,
+                    slicedListings, slicedDrops);
+        }
+        System.out.printf("early refresh calls on a partition of %,d images, every listed image due, %d rounds:%n",
+                IMAGES, ROUNDS);
+        System.out.printf("  pansaar_refresh_due,   %3d per call: median %6d us, max %6d us%n", WHOLE_BATCH,
+                median(wholeListings), max(wholeListings));
+        System.out.printf("  pansaar_refresh_due,   %3d per call: median %6d us, max %6d us%n",
+                FunctionCalls.MAX_IMAGES_PER_CALL, median(slicedListings), max(slicedListings));
+        System.out.printf("  pansaar_refresh_early, %3d per call: median %6d us, max %6d us (all dropped)%n", WHOLE_BATCH,
+                median(wholeDrops), max(wholeDrops));
+        System.out.printf("  pansaar_refresh_early, %3d per call: median %6d us, max %6d us (all dropped)%n",
+                FunctionCalls.MAX_IMAGES_PER_CALL, median(slicedDrops), max(slicedDrops));
+    }
+
+    /**
+     * Makes {@code calls} rounds of listing {@code limit} due images and dropping them all (none worth a refresh: the
+     * most work a decision does besides enqueuing), after making that many images due at once, as after a mass
+     * expiry. Adds each call's duration to the lists.
+     */
+    private void listAndDrop(int limit, int calls, List<Long> listings, List<Long> drops) {
+        for (Response member : redis.execute("ZRANGE", RedisKeys.refreshIndex(PARTITION), "0",
+                String.valueOf(limit * calls - 1))) {
+            redis.execute("ZADD", RedisKeys.refreshIndex(PARTITION), "0", member.toString());
+        }
+        redis.execute("SLOWLOG", "RESET");
+        for (int call = 0; call < calls; call++) {
+            PartitionDuties.DueImages due = duties.due(PARTITION, limit).await().atMost(Duration.ofSeconds(30));
+            assertEquals(limit, due.images().size());
+            duties.refreshEarly(PARTITION, HOLDER, 60_000, 0, List.of(),
+                    due.images().stream().map(PartitionDuties.DueImage::key).toList()).await().atMost(Duration.ofSeconds(30));
+        }
+        listings.addAll(durations("pansaar_refresh_due"));
+        drops.addAll(durations("pansaar_refresh_early"));
+    }
+
+    /** The durations SLOWLOG holds for calls of {@code function}, in microseconds. */
+    private List<Long> durations(String function) {
+        List<Long> durations = new ArrayList<>();
+        for (Response entry : redis.execute("SLOWLOG", "GET", "100000")) {
+            Response command = entry.get(3);
+            if (command.size() > 1 && function.equals(command.get(1).toString())) {
+                durations.add(entry.get(2).toLong());
+            }
+        }
+        return durations;
+    }
+
     /** Makes {@code calls} eviction calls of {@code limit} images; returns each one's duration, in microseconds. */
     private List<Long> evictionCalls(int limit, int calls) {
         redis.execute("SLOWLOG", "RESET");
@@ -88,13 +149,7 @@ class EvictionCallBenchmarkIT {
                     .await().atMost(Duration.ofSeconds(30));
             assertEquals(limit, report.evicted(), "the partition stays over budget");
         }
-        List<Long> durations = new ArrayList<>();
-        for (Response entry : redis.execute("SLOWLOG", "GET", "100000")) {
-            Response command = entry.get(3);
-            if (command.size() > 1 && "pansaar_evict".equals(command.get(1).toString())) {
-                durations.add(entry.get(2).toLong());
-            }
-        }
+        List<Long> durations = durations("pansaar_evict");
         assertEquals(calls, durations.size());
         return durations;
     }
