@@ -2,11 +2,14 @@
 -- cached copy, so readers past grace get that copy (stale-if-error) instead of waiting for a fetch that fails.
 --
 -- KEYS[1] marker          pansaar:{p}:marker:<key>
--- KEYS[2] statistics      pansaar:{p}:stats (failed: every failed delivery of a claimed job)
+-- KEYS[2] statistics      pansaar:{p}:stats (failed: every failed delivery of a claimed job; deferred: every
+--                         claimed job put back to wait for its origin)
 -- KEYS[3] image hash      pansaar:{p}:img:<key>
 -- ARGV[1] claim token
 -- ARGV[2] mode: 'retry'   the job will be redelivered: the marker becomes 'queued:<token>' with the
 --                         queued TTL, so misses keep piggybacking on the pending retry
+--               'defer'   as 'retry', for a job that did not fail but waits for its origin (no permit, a pause,
+--                         an open breaker): counted as deferred, not failed
 --               'abandon' the job is dead-lettered: the marker is deleted, so the next miss enqueues again
 -- ARGV[3] queued-marker TTL in ms (used by 'retry')
 -- ARGV[4] origin failed: '1' the fetch failed for the origin's sake (5xx, timeout, connection, a bad answer) or was
@@ -29,8 +32,8 @@ redis.register_function{
     local imageKey = requireNonEmpty('KEYS[3], the image hash', keys[3])
     local token = requireNonEmpty('claim token', args[1])
     local mode = args[2]
-    if mode ~= 'retry' and mode ~= 'abandon' then
-      fail('BAD_ARGUMENT', 'mode must be retry or abandon, was "' .. tostring(mode) .. '"')
+    if mode ~= 'retry' and mode ~= 'defer' and mode ~= 'abandon' then
+      fail('BAD_ARGUMENT', 'mode must be retry, defer or abandon, was "' .. tostring(mode) .. '"')
     end
     local queuedTtl = requireInteger('queued-marker TTL', args[3], 1, 600000)
     local originFailed = args[4]
@@ -38,12 +41,12 @@ redis.register_function{
       fail('BAD_ARGUMENT', 'origin failed must be 0 or 1, was "' .. tostring(originFailed) .. '"')
     end
 
-    count(statsKey, 'failed')
+    count(statsKey, mode == 'defer' and 'deferred' or 'failed')
     local marker = redis.call('GET', markerKey)
     if marker ~= 'fetching:' .. token then
       return { 'NOT_OWNER', marker or '' }
     end
-    if mode == 'retry' then
+    if mode == 'retry' or mode == 'defer' then
       redis.call('SET', markerKey, 'queued:' .. token, 'PX', queuedTtl)
     else
       redis.call('DEL', markerKey)

@@ -4,6 +4,8 @@ package io.pansaar.store;
 public enum ReleaseMode {
     /** The job will be redelivered: the marker becomes queued again, so misses wait for the retry. */
     RETRY("retry"),
+    /** The job did not fail but waits for its origin: as {@link #RETRY}, counted as deferred rather than failed. */
+    DEFER("defer"),
     /** The job is dead-lettered: the marker goes, so the next miss enqueues a new job. */
     ABANDON("abandon");
 

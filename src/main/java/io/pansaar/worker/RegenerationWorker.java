@@ -165,7 +165,7 @@ public class RegenerationWorker {
         } catch (OriginUnavailableException e) {
             // Not the job's failure: its origin is held back. Misses keep waiting for the job, which comes back; when
             // the origin is failing (paused, breaker open), readers past grace get the kept copy meanwhile.
-            releaseQuietly(job, claim, ReleaseMode.RETRY, e.originFailing());
+            releaseQuietly(job, claim, ReleaseMode.DEFER, e.originFailing());
             statistics.record(Outcome.DEFERRED);
             LOG.debugf("%s (%s)", e.getMessage(), job.describe());
             throw e;

@@ -105,6 +105,10 @@ class OriginStatusIT {
                 .body("worker.parked", greaterThanOrEqualTo(3))
                 .body("origins[0].deferred", greaterThanOrEqualTo(1)));
         assertEquals(0, origin.fetches(waiting.value()), "nothing is sent while the breaker is open");
+        // Jobs put back to wait are counted as deferred, not as failed deliveries: of the two failures, only the one
+        // before the breaker opened used a delivery; the other, and every wait since, is a deferral.
+        assertEquals(1, statsCounter("failed"));
+        assertTrue(statsCounter("deferred") >= 3, "deferred " + statsCounter("deferred"));
 
         // The kept copy's job is deferred at once, which marks the copy: the reader gets it, marked stale, without
         // waiting out the read-through timeout (it would get 503 then) and without a request to the origin.
@@ -129,6 +133,16 @@ class OriginStatusIT {
             assertEquals(0, redis.execute("XLEN", RedisKeys.deadLetters(PARTITIONER.partitionOf(key))).toLong(),
                     "a job waiting for its origin is not dead-lettered");
         }
+    }
+
+    /** A counter of the partitions' statistics hashes, summed. */
+    private long statsCounter(String counter) {
+        long sum = 0;
+        for (int partition = 0; partition < 16; partition++) {
+            String value = redis.hash(String.class).hget(RedisKeys.stats(partition), counter);
+            sum += value == null ? 0 : Long.parseLong(value);
+        }
+        return sum;
     }
 
     private long serverMillis() {
