@@ -98,9 +98,13 @@ public class OriginGuard {
     /** The origin's state after a fetch's outcome was recorded. */
     public record Condition(State state, Duration left) {
 
-        /** Whether fetches to the origin are held back now (paused, or breaker open). */
-        public boolean holdsFetchesBack() {
-            return state != State.CLOSED;
+        /** What this condition makes a fetch to {@code origin} wait for; empty while fetches go through. */
+        public Optional<Wait> waitFor(OriginId origin) {
+            return switch (state) {
+                case CLOSED -> Optional.empty();
+                case OPEN -> Optional.of(new Wait(origin, Reason.OPEN, left));
+                case PAUSED -> Optional.of(new Wait(origin, Reason.PAUSED, left));
+            };
         }
     }
 

@@ -1,12 +1,12 @@
 package io.pansaar.origin;
 
-import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.config.Segments;
 
 /**
  * The limits on what the whole fleet sends to one origin.
@@ -59,11 +59,11 @@ public record OriginPolicy(int maxConcurrency, OptionalDouble maxRate) {
     public static Map<OriginId, OriginPolicy> of(PansaarConfig config) {
         Map<OriginId, OriginPolicy> policies = new LinkedHashMap<>();
         OriginPolicy defaults = defaults(config.origin());
-        config.origin().baseUrl().map(url -> OriginId.of(URI.create(url.trim())))
-                .ifPresent(origin -> policies.put(origin, defaults));
+        // Each segment's origin as jobs resolve it; a name no segment has resolves as every unlisted segment does.
+        Segments segments = new Segments(config);
+        segments.of("").originBaseUrl().map(OriginId::of).ifPresent(origin -> policies.put(origin, defaults));
         config.segments().forEach((name, segment) -> {
-            Optional<OriginId> origin = segment.originUrl().or(() -> config.origin().baseUrl())
-                    .map(url -> OriginId.of(URI.create(url.trim())));
+            Optional<OriginId> origin = segments.of(name).originBaseUrl().map(OriginId::of);
             if (origin.isEmpty()) {
                 return;
             }

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntPredicate;
 
 import org.jboss.logging.Logger;
 
@@ -156,57 +158,55 @@ public class PartitionScheduler {
     }
 
     /**
-     * Sweeps and evicts up to a batch of images in calls of at most {@link FunctionCalls#MAX_IMAGES_PER_CALL}, so no
-     * call blocks Redis for long; it stops at the first call that finds less than a slice to do.
+     * Spends up to a batch of images on {@code slice}, in calls of at most {@link FunctionCalls#MAX_IMAGES_PER_CALL}
+     * so that no function call blocks Redis for long, until a call says there is no more to do or the worker stops.
      */
-    private PartitionDuties.EvictionReport evictInSlices(int partition) {
-        long swept = 0;
-        long evicted = 0;
-        PartitionDuties.EvictionReport last;
+    private void inSlices(IntPredicate slice) {
         int left = batchSize;
-        boolean more;
-        do {
-            int slice = Math.min(left, FunctionCalls.MAX_IMAGES_PER_CALL);
-            last = duties.evict(partition, holder, partitionBudget, slice).await().atMost(REDIS_TIMEOUT);
-            swept += last.swept();
-            evicted += last.evicted();
-            left -= slice;
-            more = last.swept() == slice || last.evicted() == slice;
-        } while (left > 0 && more && !stopping);
-        return new PartitionDuties.EvictionReport(swept, evicted, last.usedBytes(), last.images());
+        boolean more = true;
+        while (more && left > 0 && !stopping) {
+            int size = Math.min(left, FunctionCalls.MAX_IMAGES_PER_CALL);
+            more = slice.test(size);
+            left -= size;
+        }
+    }
+
+    /** Sweeps and evicts up to a batch of images, stopping at the first call that found less than a slice to do. */
+    private PartitionDuties.EvictionReport evictInSlices(int partition) {
+        AtomicReference<PartitionDuties.EvictionReport> total = new AtomicReference<>(
+                new PartitionDuties.EvictionReport(0, 0, 0, 0));
+        inSlices(size -> {
+            PartitionDuties.EvictionReport last = duties.evict(partition, holder, partitionBudget, size)
+                    .await().atMost(REDIS_TIMEOUT);
+            PartitionDuties.EvictionReport sum = total.get();
+            total.set(new PartitionDuties.EvictionReport(sum.swept() + last.swept(), sum.evicted() + last.evicted(),
+                    last.usedBytes(), last.images()));
+            return last.swept() == size || last.evicted() == size;
+        });
+        return total.get();
     }
 
     /** Runs before eviction, so that a rebuild finished in this tick gives eviction the right figures at once. */
     private void repair(int partition) {
-        // A rebuild walks up to a batch of images per tick, in calls of at most MAX_IMAGES_PER_CALL.
-        int left = batchSize;
-        PartitionDuties.RepairReport report;
-        do {
-            int slice = Math.min(left, FunctionCalls.MAX_IMAGES_PER_CALL);
-            report = duties.repair(partition, holder, slice).await().atMost(REDIS_TIMEOUT);
+        // A rebuild walks up to a batch of images per tick and goes on at the next.
+        inSlices(size -> {
+            PartitionDuties.RepairReport report = duties.repair(partition, holder, size).await().atMost(REDIS_TIMEOUT);
             report.damage().ifPresent(damage -> LOG.warnf("partition %d: %s; rebuilding the sizes and used bytes "
                     + "from the image hashes, %d images per tick (is Redis' maxmemory-policy allkeys-*? see README, "
                     + "Redis keys)", partition, damage, batchSize));
-            left -= slice;
-        } while (report.outcome() == PartitionDuties.RepairOutcome.REPAIRING && left > 0 && !stopping);
-        if (report.outcome() == PartitionDuties.RepairOutcome.REPAIRED) {
-            LOG.infof("partition %d: sizes and used bytes rebuilt", partition);
-        }
+            if (report.outcome() == PartitionDuties.RepairOutcome.REPAIRED) {
+                LOG.infof("partition %d: sizes and used bytes rebuilt", partition);
+            }
+            return report.outcome() == PartitionDuties.RepairOutcome.REPAIRING;
+        });
     }
 
     /**
-     * Judges up to a batch of due images in slices of at most {@link FunctionCalls#MAX_IMAGES_PER_CALL}, so neither
-     * the listing nor the decision blocks Redis for long; it stops at a slice that was not full, or once the refresh
-     * budget left images due (they stay first in line for the next tick).
+     * Judges up to a batch of due images; it stops at a slice that was not full, or once the refresh budget left
+     * images due (they stay first in line for the next tick).
      */
     private void refreshEarly(int partition) {
-        int left = batchSize;
-        boolean more = true;
-        while (more && left > 0 && !stopping) {
-            int slice = Math.min(left, FunctionCalls.MAX_IMAGES_PER_CALL);
-            more = refreshEarlySlice(partition, slice);
-            left -= slice;
-        }
+        inSlices(size -> refreshEarlySlice(partition, size));
     }
 
     /** Judges up to {@code slice} due images; returns whether more may be due that this tick can handle. */

@@ -527,7 +527,7 @@ public final class RedisStreamConsumer {
      * that has been in the stream longer than max-defer is dead-lettered instead.
      */
     private CompletionStage<Void> park(StreamEntry entry, DeferredJobException deferred) {
-        long age = System.currentTimeMillis() - entryMillis(entry.id());
+        long age = System.currentTimeMillis() - entry.addedAtMillis();
         if (age > settings.maxDefer().toMillis()) {
             return deadLetter(entry, DeferredJobException.DEAD_LETTER_REASON + ": the job has waited "
                     + Duration.ofMillis(age) + " since it entered the stream, longer than pansaar.origin.max-defer ("
@@ -544,16 +544,6 @@ public final class RedisStreamConsumer {
             redeliver(entry, false);
         });
         return CompletableFuture.completedFuture(null);
-    }
-
-    /** The time Redis gave an entry id ({@code <ms>-<seq>}): when the entry entered the stream. */
-    private static long entryMillis(String id) {
-        int dash = id.indexOf('-');
-        try {
-            return Long.parseLong(dash < 0 ? id : id.substring(0, dash));
-        } catch (NumberFormatException notAnId) {
-            return System.currentTimeMillis();
-        }
     }
 
     /**

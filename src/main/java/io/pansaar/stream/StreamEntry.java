@@ -23,6 +23,11 @@ public record StreamEntry(String stream, int partition, String id, Map<String, S
         return fields.get(name);
     }
 
+    /** When the entry entered the stream: the server's clock in milliseconds, which starts its id. */
+    public long addedAtMillis() {
+        return Long.parseLong(id.substring(0, id.indexOf('-')));
+    }
+
     /** The same entry as delivered once more, with the given delivery count. */
     public StreamEntry redelivered(long newDeliveryCount) {
         return new StreamEntry(stream, partition, id, fields, newDeliveryCount);

@@ -43,11 +43,10 @@ class OriginUnavailableException extends DeferredJobException {
                 + "; asking again in " + delay.toMillis() + " ms", delay, wait.reason().originFailing());
     }
 
-    /** The job's fetch failed and left its origin paused or its breaker open for {@code left}. */
-    static OriginUnavailableException afterFailure(RegenerationJob job, OriginGuard.Condition condition, String failure) {
-        return new OriginUnavailableException(job.key() + ": " + failure + "; origin "
-                + (condition.state() == OriginGuard.State.PAUSED ? "paused" : "breaker open") + " for "
-                + condition.left().toMillis() + " ms", condition.left(), true);
+    /** The job's fetch failed and left its origin paused or its breaker open for as long as {@code wait} says. */
+    static OriginUnavailableException afterFailure(RegenerationJob job, OriginGuard.Wait wait, String failure) {
+        return new OriginUnavailableException(job.key() + ": " + failure + "; origin " + wait.origin() + " "
+                + describe(wait.reason()) + " for " + wait.retryIn().toMillis() + " ms", wait.retryIn(), true);
     }
 
     private static String describe(OriginGuard.Reason reason) {

@@ -80,8 +80,7 @@ public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMi
     private static long requestedAt(StreamEntry entry) {
         String field = entry.fields().get("requested-at");
         if (field == null || field.isBlank()) {
-            // A stream entry id starts with the server's clock in milliseconds.
-            return Long.parseLong(entry.id().substring(0, entry.id().indexOf('-')));
+            return entry.addedAtMillis();
         }
         try {
             long millis = Long.parseLong(field.trim());

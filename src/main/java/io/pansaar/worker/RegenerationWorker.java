@@ -208,12 +208,12 @@ public class RegenerationWorker {
             result = fetchFromOrigin(job, segment, validators);
         } catch (OriginFetchException failure) {
             OriginGuard.Condition condition = giveBack(job, permit, Optional.of(failure));
-            if (condition.holdsFetchesBack() && failure.reason().countsAgainstOrigin()) {
-                originGuard.countDeferral(new OriginGuard.Wait(permit.origin(), condition.state() == OriginGuard.State.PAUSED
-                        ? OriginGuard.Reason.PAUSED : OriginGuard.Reason.OPEN, condition.left()));
+            Optional<OriginGuard.Wait> heldBack = condition.waitFor(permit.origin());
+            if (heldBack.isPresent() && failure.reason().countsAgainstOrigin()) {
+                originGuard.countDeferral(heldBack.get());
                 LOG.warnf("%s: %s; the job waits for its origin, delivery %d of %d still (%s)", job.key(),
                         failure.getMessage(), job.entry().deliveryCount(), maxDeliveries, job.describe());
-                throw OriginUnavailableException.afterFailure(job, condition, failure.getMessage());
+                throw OriginUnavailableException.afterFailure(job, heldBack.get(), failure.getMessage());
             }
             throw failure;
         } catch (RuntimeException failure) {
