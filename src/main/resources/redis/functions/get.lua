@@ -1,5 +1,10 @@
--- pansaar_get: the bookkeeping half of a read. App servers pipeline it right after a plain
--- HMGET <image hash> body content-type etag, so a read is one round trip and the bytes never pass through Lua.
+-- pansaar_get: the bookkeeping half of a read that is not a fresh hit. A reader pipelines
+--   HMGET <image hash> body content-type etag status fresh-until grace-until origin-failed-at stale-if-error-until
+--   HINCRBY pansaar:{p}:hits <key> 1
+-- and serves a fresh ok copy (or a remembered 404/410) from that one round trip alone; the scheduler's
+-- pansaar_fold_hits counts the hit later. For anything else (no copy, stale, past grace) it calls this function,
+-- passing ARGV[4] = 1 so the request counted by its HINCRBY is taken back and counted here instead. Called without
+-- ARGV[4] it records any read itself, as in API 4 and older. The bytes never pass through Lua.
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
@@ -7,9 +12,11 @@
 -- KEYS[4] token counter   pansaar:{p}:token-seq (touched only when ARGV[2] is empty)
 -- KEYS[5] statistics      pansaar:{p}:stats (hits, stale-hits, stale-if-error-hits, misses, negative-hits counted here)
 -- KEYS[6] priority index  pansaar:{p}:priority (the image's eviction priority rises with each request)
+-- KEYS[7] hit counter     pansaar:{p}:hits (needed only with ARGV[4] = 1)
 -- ARGV[1] image key
 -- ARGV[2] token for a job this call may enqueue; empty: the function makes one
 -- ARGV[3] queued-marker TTL in ms; empty: 600000
+-- ARGV[4] 1: the caller's HINCRBY counted this request in KEYS[7]; take it back. Empty or absent: it did not.
 --
 -- Returns {outcome, fresh-for ms, enqueued 0|1, job id or '', origin status or ''}:
 --   {'HIT', ms left fresh, 0, '', ''}           request recorded (hits, last-access, access-score, priority);
@@ -31,13 +38,14 @@
 -- Records one request of an ok copy: last-access, and under Pansaar's Algorithm the access score and the eviction
 -- priority (the score less the size term).
 local function recordRequest(imageKey, priorityKey, key, entry, now)
-  local halfLife = tonumber(entry[5])
-  if halfLife then
-    local score = scoreAfterRequest(tonumber(entry[3]), now, halfLife)
-    redis.call('HSET', imageKey, 'last-access', now, 'access-score', formatScore(score))
-    redis.call('ZADD', priorityKey, 'XX', formatScore(score - (tonumber(entry[4]) or 0)), key)
-  else
-    redis.call('HSET', imageKey, 'last-access', now)
+  recordRequests(imageKey, priorityKey, key, entry[3], entry[4], entry[5], 1, now)
+end
+
+-- Takes back the request a reader counted with HINCRBY in the hit counter. Left at -1 when a fold took the +1
+-- first: the next fold then corrects the statistics.
+local function takeBackCountedHit(hitsKey, key)
+  if redis.call('HINCRBY', hitsKey, key, -1) == 0 then
+    redis.call('HDEL', hitsKey, key)
   end
 end
 
@@ -53,6 +61,11 @@ redis.register_function{
     local key = requireNonEmpty('image key', args[1])
     local token = args[2]
     local queuedTtl = requireInteger('queued-marker TTL', args[3], 1, 600000)
+    if args[4] == '1' then
+      takeBackCountedHit(requireNonEmpty('KEYS[7], the hit counter', keys[7]), key)
+    elseif args[4] ~= nil and args[4] ~= '' then
+      fail('BAD_ARGUMENT', 'ARGV[4] must be 1 or empty, got ' .. args[4])
+    end
     local now = serverTimeMillis()
 
     local entry = redis.call('HMGET', imageKey, 'status', 'fresh-until', 'access-score', 'size-term', 'half-life',

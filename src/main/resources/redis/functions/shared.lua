@@ -100,19 +100,25 @@ local function releaseOwnMarker(markerKey, token)
   end
 end
 
--- Pansaar's access score after one more request at now (ms), for a half-life in ms: log2(2^score + 2^(now/h)),
--- computed without overflow. The Java twin is io.pansaar.algorithm.AccessPriority.afterRequest; the test
--- vectors in src/test/resources/algorithm/priority-vectors.csv hold both to the same results.
+-- Pansaar's access score after requests more requests at now (ms), all dated now, for a half-life in ms:
+-- log2(2^score + requests * 2^(now/h)), computed without overflow. The Java twin is
+-- io.pansaar.algorithm.AccessPriority.afterRequests; the test vectors in
+-- src/test/resources/algorithm/priority-vectors.csv hold both to the same results.
 -- ln 2 as a literal: the library's top level runs where math is not yet available.
 local LN_2 = 0.69314718055994530942
 
-local function scoreAfterRequest(score, now, halfLife)
-  local current = now / halfLife
+local function scoreAfterRequests(score, now, halfLife, requests)
+  -- requests * 2^(now/h) = 2^(now/h + log2 requests); log2 1 is exactly 0.
+  local arrived = now / halfLife + math.log(requests) / LN_2
   if score == nil then
-    return current
+    return arrived
   end
-  local high, low = math.max(score, current), math.min(score, current)
+  local high, low = math.max(score, arrived), math.min(score, arrived)
   return high + math.log(1 + 2 ^ (low - high)) / LN_2
+end
+
+local function scoreAfterRequest(score, now, halfLife)
+  return scoreAfterRequests(score, now, halfLife, 1)
 end
 
 -- A score as Redis stores it: every digit a double has, so ZADD and HSET keep it exactly.
@@ -185,6 +191,55 @@ end
 -- The name of an image hash of the same partition as an index key: both share the pansaar:{p}: prefix.
 local function imageKeyBeside(indexKey, key)
   return string.match(indexKey, '^(pansaar:{%d+}:)') .. 'img:' .. key
+end
+
+-- Records requests of an ok copy, all dated now: last-access, and under Pansaar's Algorithm (the copy has a
+-- half-life) the access score and the eviction priority, the score less the size term. score, sizeTerm and
+-- halfLife are the hash's fields as read (nil when absent).
+local function recordRequests(imageKey, priorityKey, key, score, sizeTerm, halfLife, requests, now)
+  halfLife = tonumber(halfLife)
+  if halfLife then
+    local after = scoreAfterRequests(tonumber(score), now, halfLife, requests)
+    redis.call('HSET', imageKey, 'last-access', now, 'access-score', formatScore(after))
+    redis.call('ZADD', priorityKey, 'XX', formatScore(after - (tonumber(sizeTerm) or 0)), key)
+  else
+    redis.call('HSET', imageKey, 'last-access', now)
+  end
+end
+
+-- Folds requests that waited in the partition's hit counter (pansaar:{p}:hits, where readers count a hit with a
+-- plain HINCRBY) into the image they asked for: its hits, access score and priority, dated now. Returns the
+-- statistics counter they belong to: 'negative-hits' when the key holds a remembered 404/410, else 'hits' (also
+-- when the copy has left since: it was served). A negative count is a correction of a request that pansaar_get
+-- counted itself after the reader's HINCRBY was folded: it only corrects the statistics.
+local function foldRequests(priorityKey, key, requests, now)
+  local imageKey = imageKeyBeside(priorityKey, key)
+  local entry = redis.call('HMGET', imageKey, 'status', 'access-score', 'size-term', 'half-life')
+  if entry[1] and entry[1] ~= 'ok' then
+    return 'negative-hits'
+  end
+  if entry[1] and requests > 0 then
+    redis.call('HINCRBY', imageKey, 'hits', requests)
+    recordRequests(imageKey, priorityKey, key, entry[2], entry[3], entry[4], requests, now)
+  end
+  return 'hits'
+end
+
+-- The partition's hit counter, pansaar:{p}:hits, beside one of its index keys.
+local function hitsKeyBeside(indexKey)
+  return string.match(indexKey, '^(pansaar:{%d+}:)') .. 'hits'
+end
+
+-- Folds the requests waiting for one image, if any, removing them from the hit counter; returns whether there
+-- were any. Eviction calls it on each candidate, so a copy in demand never leaves for want of a fold.
+local function foldWaitingRequests(hitsKey, statsKey, priorityKey, key, now)
+  local waiting = tonumber(redis.call('HGET', hitsKey, key))
+  if not waiting or waiting == 0 then
+    return false
+  end
+  redis.call('HDEL', hitsKey, key)
+  redis.call('HINCRBY', statsKey, foldRequests(priorityKey, key, waiting, now), waiting)
+  return waiting > 0
 end
 
 -- Whether a used-bytes counter holds a byte count INCRBY goes on from: 0, or up to 18 digits without a leading zero
@@ -273,7 +328,8 @@ end
 -- Deletes the lowest-priority images, up to limit, while the used bytes exceed the budget; never the image
 -- named keep (the one just written). Returns how many were evicted.
 local function evictOverBudget(index, statsKey, budget, limit, keep, now)
-  local evicted = 0
+  local evicted, folded = 0, 0
+  local hitsKey = hitsKeyBeside(index.priority)
   while evicted < limit and usedBytes(index) > budget do
     local lowest = redis.call('ZRANGE', index.priority, 0, 1)
     local victim = lowest[1]
@@ -283,9 +339,18 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now)
     if not victim then
       break
     end
-    redis.call('DEL', imageKeyBeside(index.priority, victim))
-    unindexGone(index, victim, now)
-    evicted = evicted + 1
+    -- A candidate whose hits still wait in the counter is ranked anew with them first, then the choice is made
+    -- again; at most limit of those per call, so the call stays bounded.
+    if foldWaitingRequests(hitsKey, statsKey, index.priority, victim, now) then
+      folded = folded + 1
+      if folded >= limit then
+        break
+      end
+    else
+      redis.call('DEL', imageKeyBeside(index.priority, victim))
+      unindexGone(index, victim, now)
+      evicted = evicted + 1
+    end
   end
   if evicted > 0 then
     redis.call('HINCRBY', statsKey, 'evicted', evicted)

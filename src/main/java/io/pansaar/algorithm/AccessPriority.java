@@ -12,7 +12,7 @@ package io.pansaar.algorithm;
  * S = log2(sum 2^(t_i / h)), so that C(t) = 2^(S - t/h). A request at t updates S to
  * log2(2^S + 2^(t/h)) and touches no other image; the priority log2(C / size^a) = S - a·log2(size) minus the
  * same t/h for everyone orders images as C / size^a does. That is what lets Redis keep the order in a sorted
- * set and update it in O(log n) inside {@code pansaar_get}; {@code shared.lua} carries the same formulas, and
+ * set and update it in O(log n) inside {@code pansaar_get} and {@code pansaar_fold_hits}; {@code shared.lua} carries the same formulas, and
  * the test vectors in {@code src/test/resources/algorithm/priority-vectors.csv} prove both agree.
  *
  * @param halfLifeMillis h: after h without a request an image's count halves
@@ -38,12 +38,24 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent) {
 
     /** Returns the score after one more request at {@code nowMillis}. */
     public double afterRequest(double score, long nowMillis) {
-        double now = nowMillis / halfLifeMillis;
-        if (score == NEVER_REQUESTED) {
-            return now;
+        return afterRequests(score, nowMillis, 1);
+    }
+
+    /**
+     * Returns the score after {@code requests} more requests, all counted at {@code nowMillis}: a hit's request waits
+     * in the partition's hit counter until the scheduler folds it in, so several arrive at once, dated the fold.
+     */
+    public double afterRequests(double score, long nowMillis, long requests) {
+        if (requests < 1) {
+            throw new IllegalArgumentException("at least one request is folded in, got " + requests);
         }
-        double high = Math.max(score, now);
-        double low = Math.min(score, now);
+        // k requests at t add k·2^(t/h) = 2^(t/h + log2 k); log2 1 is exactly 0, so one request is the formula above.
+        double arrived = nowMillis / halfLifeMillis + Math.log(requests) / LN_2;
+        if (score == NEVER_REQUESTED) {
+            return arrived;
+        }
+        double high = Math.max(score, arrived);
+        double low = Math.min(score, arrived);
         // log2(2^high + 2^low) without overflow: 2^(now) is far beyond a double for epoch milliseconds.
         return high + Math.log(1 + Math.pow(2, low - high)) / LN_2;
     }

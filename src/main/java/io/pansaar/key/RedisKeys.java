@@ -54,6 +54,14 @@ public final class RedisKeys {
         return partitionPrefix(partition) + "stats";
     }
 
+    /**
+     * Partition p's hit counter: image key to the hits readers counted with HINCRBY, waiting for the scheduler to
+     * fold them into the image's priority and the statistics.
+     */
+    public static String hits(int partition) {
+        return partitionPrefix(partition) + "hits";
+    }
+
     /** Partition p's pub/sub channel on which every write publishes the image key it answered. */
     public static String readyChannel(int partition) {
         return partitionPrefix(partition) + "ready";

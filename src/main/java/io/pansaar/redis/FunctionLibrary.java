@@ -46,7 +46,7 @@ import jakarta.inject.Inject;
 public class FunctionLibrary {
 
     /** Raised with every change to a function's keys, arguments or replies, so old and new deployments cannot clash. */
-    public static final int API_VERSION = 4;
+    public static final int API_VERSION = 5;
 
     public static final String LIBRARY_NAME = "pansaar";
 
@@ -54,7 +54,7 @@ public class FunctionLibrary {
     static final List<String> SOURCES = List.of("version.lua", "get.lua", "enqueue.lua", "claim.lua", "put.lua",
             "revalidated.lua", "put_negative.lua", "release.lua", "dead_letter.lua", "retry_dead_letter.lua",
             "forget_consumer.lua", "lease.lua", "evict.lua", "refresh_due.lua", "refresh_early.lua", "workers.lua",
-            "repair.lua", "origin_acquire.lua", "origin_release.lua", "origin_status.lua");
+            "repair.lua", "fold_hits.lua", "origin_acquire.lua", "origin_release.lua", "origin_status.lua");
 
     /** Helpers shared by the function files; registers no function and is loaded first, outside any block. */
     static final String SHARED_SOURCE = "shared.lua";

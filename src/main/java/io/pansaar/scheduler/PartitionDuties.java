@@ -11,14 +11,18 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * The Redis side of one partition's scheduler duties: its lease, the repair of its byte accounting, eviction and
- * sweep, and early refresh.
+ * The Redis side of one partition's scheduler duties: its lease, the folding of readers' hits, the repair of its
+ * byte accounting, eviction and sweep, and early refresh.
  */
 @ApplicationScoped
 public class PartitionDuties {
 
     /** What one eviction call did: images swept and evicted, and the partition's bytes and images after it. */
     public record EvictionReport(long swept, long evicted, long usedBytes, long images) {
+    }
+
+    /** What one fold call did: images and requests folded, and images whose hits still wait. */
+    public record FoldReport(long images, long requests, long waiting) {
     }
 
     /** Where a partition's byte accounting stands after one repair call. */
@@ -96,6 +100,17 @@ public class PartitionDuties {
                 String.valueOf(limit))
                 .onItem().transform(reply -> new EvictionReport(reply.get(0).toLong(), reply.get(1).toLong(),
                         reply.get(2).toLong(), reply.get(3).toLong()));
+    }
+
+    /**
+     * Folds the hits that readers counted in the partition's hit counter, for up to {@code limit} images, into the
+     * images' priorities and the partition's statistics.
+     */
+    public Uni<FoldReport> foldHits(int partition, int limit) {
+        return functions.call("pansaar_fold_hits", List.of(RedisKeys.hits(partition), RedisKeys.stats(partition),
+                RedisKeys.priorityIndex(partition)), String.valueOf(limit))
+                .onItem().transform(reply -> new FoldReport(reply.get(0).toLong(), reply.get(1).toLong(),
+                        reply.get(2).toLong()));
     }
 
     /**

@@ -33,6 +33,8 @@ import jakarta.inject.Singleton;
  * giving up the rest for the others to take. Every tick, for every partition whose lease this worker takes or
  * renews:
  * <ol>
+ * <li>fold hits: count the hits readers recorded with a plain HINCRBY into the images' priorities and the
+ * statistics;</li>
  * <li>repair: check in O(1) that the partition's sizes and used bytes agree with its index (Redis may have evicted
  * them), and when they do not, rebuild them from the image hashes, a batch per tick;</li>
  * <li>evict: unindex images Redis expired, then delete the lowest-priority images while the partition is over
@@ -147,6 +149,7 @@ public class PartitionScheduler {
             refreshBudgets.remove(partition);
             return false;
         }
+        foldHits(partition);
         repair(partition);
         PartitionDuties.EvictionReport report = evictInSlices(partition);
         if (report.evicted() > 0 || report.swept() > 0) {
@@ -184,6 +187,14 @@ public class PartitionScheduler {
             return last.swept() == size || last.evicted() == size;
         });
         return total.get();
+    }
+
+    /**
+     * Folds up to a batch of images' hits into their priorities and the statistics, first, so that eviction and
+     * early refresh judge by them; eviction also folds any candidate's hits that still wait.
+     */
+    private void foldHits(int partition) {
+        inSlices(size -> duties.foldHits(partition, size).await().atMost(REDIS_TIMEOUT).waiting() > 0);
     }
 
     /** Runs before eviction, so that a rebuild finished in this tick gives eviction the right figures at once. */

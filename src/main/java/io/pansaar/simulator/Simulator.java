@@ -30,9 +30,16 @@ public final class Simulator {
      * hit on a copy at least the base TTL old counts as a miss that refetches the copy in place.
      */
     public static List<PolicyStats> run(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness) {
+        return run(trace, capacityBytes, policyNames, freshness, 0);
+    }
+
+    /** Runs every policy as above, {@code pansaar} counting its hits at folds every {@code foldInterval} clock units. */
+    public static List<PolicyStats> run(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness,
+            long foldInterval) {
         List<PolicyStats> results = new ArrayList<>();
         for (String name : policyNames) {
-            results.add(replay(trace, Policies.create(name, capacityBytes, trace.requests(), freshness), freshness));
+            results.add(replay(trace, Policies.create(name, capacityBytes, trace.requests(), freshness, foldInterval),
+                    freshness));
         }
         return results;
     }
@@ -46,15 +53,21 @@ public final class Simulator {
      */
     public static List<Speed> measure(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness,
             int rounds) {
+        return measure(trace, capacityBytes, policyNames, freshness, 0, rounds);
+    }
+
+    /** Measures replay speed as above, {@code pansaar} counting its hits at folds every {@code foldInterval} units. */
+    public static List<Speed> measure(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness,
+            long foldInterval, int rounds) {
         if (rounds < 1) {
             throw new IllegalArgumentException("at least one timed round is needed, got " + rounds);
         }
-        List<PolicyStats> first = run(trace, capacityBytes, policyNames, freshness);
+        List<PolicyStats> first = run(trace, capacityBytes, policyNames, freshness, foldInterval);
         long[][] nanos = new long[policyNames.size()][rounds];
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < policyNames.size(); i++) {
-                PolicyStats stats = replay(trace, Policies.create(policyNames.get(i), capacityBytes, trace.requests(), freshness),
-                        freshness);
+                PolicyStats stats = replay(trace,
+                        Policies.create(policyNames.get(i), capacityBytes, trace.requests(), freshness, foldInterval), freshness);
                 if (!sameCounts(stats, first.get(i))) {
                     throw new IllegalStateException(stats.name() + ": a repeated replay counted differently from the first");
                 }

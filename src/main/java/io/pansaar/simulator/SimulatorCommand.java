@@ -37,7 +37,7 @@ public final class SimulatorCommand {
     static final String SPEED_BASELINE = "lru";
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off] [--csv | --repeat N]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off] [--fold-interval CLOCK_UNITS] [--csv | --repeat N]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
     private static final Map<String, Long> UNITS = Map.of("B", 1L, "KB", 1000L, "MB", 1000_000L, "GB", 1000_000_000L,
@@ -70,6 +70,7 @@ public final class SimulatorCommand {
         long capacity;
         List<String> policies;
         long baseTtl;
+        long foldInterval;
         int repeat;
         try {
             options = parse(args);
@@ -83,6 +84,7 @@ public final class SimulatorCommand {
             capacity = capacityBytes(options.get("--capacity"), trace.uniqueBytes());
             baseTtl = baseTtl(options.get("--base-ttl"));
             repeat = repeat(options.get("--repeat"));
+            foldInterval = foldInterval(options.get("--fold-interval"));
             if (repeat > 0 && options.containsKey("--csv")) {
                 throw new UsageException("--repeat prints a speed table and cannot be combined with --csv, whose columns are fixed");
             }
@@ -98,10 +100,10 @@ public final class SimulatorCommand {
         long end = trace.requests().stream().mapToLong(Request::time).max().orElse(0);
         Freshness freshness = baseTtl == Long.MAX_VALUE ? Freshness.NONE : new Freshness(ChangeModel.forSpan(start, end), baseTtl);
         if (repeat > 0) {
-            printSpeeds(out, trace, capacity, baseTtl, withBaseline(policies), freshness, repeat);
+            printSpeeds(out, trace, capacity, baseTtl, withBaseline(policies), freshness, foldInterval, repeat);
             return 0;
         }
-        List<PolicyStats> results = Simulator.run(trace, capacity, policies, freshness);
+        List<PolicyStats> results = Simulator.run(trace, capacity, policies, freshness, foldInterval);
         if (options.containsKey("--csv")) {
             out.println(CSV_HEADER);
             for (PolicyStats stats : results) {
@@ -133,8 +135,8 @@ public final class SimulatorCommand {
     }
 
     private static void printSpeeds(PrintStream out, Trace trace, long capacity, long baseTtl, List<String> policies,
-            Freshness freshness, int rounds) {
-        List<Simulator.Speed> speeds = Simulator.measure(trace, capacity, policies, freshness, rounds);
+            Freshness freshness, long foldInterval, int rounds) {
+        List<Simulator.Speed> speeds = Simulator.measure(trace, capacity, policies, freshness, foldInterval, rounds);
         double baseline = speeds.get(policies.indexOf(SPEED_BASELINE)).medianRequestsPerSecond();
         printSummary(out, trace, capacity, baseTtl);
         out.printf(Locale.ROOT, "replay speed: one warm-up round, then the median of %d timed rounds; each round replays "
@@ -166,7 +168,7 @@ public final class SimulatorCommand {
             String option = args[i];
             if (option.equals("--csv")) {
                 options.put(option, "");
-            } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--repeat").contains(option)) {
+            } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--fold-interval", "--repeat").contains(option)) {
                 if (i + 1 >= args.length) {
                     throw new UsageException(option + " needs a value");
                 }
@@ -220,6 +222,22 @@ public final class SimulatorCommand {
             return ttl;
         } catch (NumberFormatException e) {
             throw new UsageException("base TTL '" + text + "' is not a whole number of clock units");
+        }
+    }
+
+    /** Parses how many clock units pansaar's hits wait to be folded into scores, 0 (at once) when absent. */
+    static long foldInterval(String text) throws UsageException {
+        if (text == null) {
+            return 0;
+        }
+        try {
+            long interval = Long.parseLong(text.trim());
+            if (interval < 0) {
+                throw new UsageException("--fold-interval '" + text + "' must be 0 (at once) or more clock units");
+            }
+            return interval;
+        } catch (NumberFormatException e) {
+            throw new UsageException("--fold-interval '" + text + "' is not a whole number of clock units");
         }
     }
 

@@ -20,7 +20,7 @@ import io.pansaar.key.ImageKey;
  * @param lastModified the origin's Last-Modified, when it sent one
  * @param fetchedAtMillis epoch ms (server time) at which the fetch that wrote the entry was claimed
  * @param freshUntilMillis epoch ms (server time) until which the entry is fresh
- * @param hits reads counted since the entry was written
+ * @param hits reads counted since the entry was written, with those still waiting in the hit counter
  * @param lastAccessMillis epoch ms (server time) of the last read, when there was one
  * @param fetchMillis how long the origin took to answer the fetch, in ms
  * @param pendingMarker the single-flight marker ({@code queued:<token>} or {@code fetching:<token>}) while a job is pending
@@ -44,15 +44,20 @@ public record ImageDetails(ImageKey key, int partition, String status, long ttlM
             "fetched-at", "hits", "last-access", "fetch-ms", "fresh-ttl", "changes", "exposure", "grace-until",
             "stale-if-error-until", "origin-failed-at");
 
-    /** Builds the details from the stored fields that are present and the server's clock. */
+    /**
+     * Builds the details from the stored fields that are present, the server's clock, and the hits that still wait
+     * in the partition's hit counter to be folded into the hash.
+     */
     static ImageDetails of(ImageKey key, int partition, Map<String, String> stored, long ttlMillis, long serverMillis,
-            Optional<String> pendingMarker) {
+            Optional<String> pendingMarker, long waitingHits) {
         Optional<Long> freshUntil = number(stored, "fresh-until");
+        // A remembered 404/410 counts its reads in the statistics only.
+        long hits = number(stored, "hits").orElse(0L) + ("ok".equals(stored.get("status")) ? waitingHits : 0);
         return new ImageDetails(key, partition, stored.get("status"), ttlMillis,
                 freshUntil.map(until -> until - serverMillis).orElse(0L),
                 number(stored, "size"), Optional.ofNullable(stored.get("content-type")),
                 Optional.ofNullable(stored.get("etag")), Optional.ofNullable(stored.get("last-modified")),
-                number(stored, "fetched-at"), freshUntil, number(stored, "hits").orElse(0L),
+                number(stored, "fetched-at"), freshUntil, hits,
                 number(stored, "last-access"), number(stored, "fetch-ms"), pendingMarker, number(stored, "fresh-ttl"),
                 number(stored, "changes").orElse(0L), number(stored, "exposure").orElse(0L),
                 number(stored, "grace-until"), number(stored, "stale-if-error-until"),

@@ -40,10 +40,10 @@ public class ImageStore {
     private static final Logger LOG = Logger.getLogger(ImageStore.class);
 
     /**
-     * What a read takes from the image hash: the answer's bytes and headers, then what pansaar_get judges the copy
-     * by, so the read can judge it alike when that function fails.
+     * What a read takes from the image hash: the answer's bytes and headers, and what tells a fresh copy from one
+     * that needs pansaar_get (stale, past grace, missing), so a fresh hit needs nothing more.
      */
-    private static final List<String> PLAIN_READ_FIELDS = List.of("body", "content-type", "etag", "status", "fresh-until",
+    private static final List<String> READ_FIELDS = List.of("body", "content-type", "etag", "status", "fresh-until",
             "grace-until", "origin-failed-at", "stale-if-error-until", "digest");
 
     private final FunctionCalls functions;
@@ -70,79 +70,137 @@ public class ImageStore {
     }
 
     /**
-     * Reads an image and records the access; a miss or stale copy enqueues at most one job. The bytes come from a
-     * plain read pipelined with the bookkeeping function in one round trip; when the function fails (Redis out of
-     * memory, the library missing), a copy is still served from the plain read, and the failure is counted. Fails
-     * when Redis does not answer the plain read within {@code pansaar.read-through.redis-timeout}.
+     * Reads an image and records the access; a miss or stale copy enqueues at most one job. A fresh copy or a
+     * remembered 404/410 costs one round trip: the plain read pipelined with a HINCRBY of the partition's hit
+     * counter, which the scheduler folds into the image's priority. Anything else takes a second round trip, the
+     * bookkeeping function pansaar_get. When the counting fails (Redis out of memory, the library missing), a copy
+     * is still served from the plain read, and the failure is counted. Fails when Redis does not answer the plain
+     * read within {@code pansaar.read-through.redis-timeout}.
      */
     public Uni<ReadResult> read(ImageKey key) {
-        return read(key, true);
-    }
-
-    private Uni<ReadResult> read(ImageKey key, boolean mayRetry) {
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
-        // The plain half of the read fetches everything an HTTP answer needs, so no second round trip follows, and
-        // enough to tell a fresh copy from a stale one should the bookkeeping half fail.
-        Request plain = Request.cmd(Command.HMGET).arg(image);
-        PLAIN_READ_FIELDS.forEach(plain::arg);
-        Supplier<Request> bookkeeping = () -> FunctionCalls.fcall("pansaar_get", List.of(image,
-                RedisKeys.marker(partition, key), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition),
-                RedisKeys.stats(partition), RedisKeys.priorityIndex(partition)), key.value(), "",
-                String.valueOf(workerConfig.queuedMarkerTtl().toMillis()));
-        return functions.sendEach(List.of(plain, bookkeeping.get()), readRedisTimeout).onItem().transformToUni(replies -> {
+        Request countHit = Request.cmd(Command.HINCRBY).arg(RedisKeys.hits(partition)).arg(key.value()).arg(1);
+        return functions.sendEach(List.of(readFields(image), countHit), readRedisTimeout).onItem().transformToUni(replies -> {
             PipelinedReply fields = replies.get(0);
             if (!fields.succeeded()) {
                 return Uni.createFrom().failure(fields.failure().get());
             }
-            PipelinedReply recorded = replies.get(1);
+            PipelinedReply counted = replies.get(1);
+            Optional<ReadResult> servedAtOnce = servedAtOnce(fields.response(), counted.succeeded());
+            if (servedAtOnce.isPresent()) {
+                counted.failure().ifPresent(failure -> unrecorded(key, failure));
+                return Uni.createFrom().item(servedAtOnce.get());
+            }
+            return bookkeeping(key, partition, fields.response(), counted.succeeded());
+        });
+    }
+
+    private static Request readFields(String image) {
+        Request fields = Request.cmd(Command.HMGET).arg(image);
+        READ_FIELDS.forEach(fields::arg);
+        return fields;
+    }
+
+    /**
+     * The result of a read that needs no bookkeeping function: a fresh ok copy, judged by this process's clock, or a
+     * remembered 404/410. Empty for anything else.
+     */
+    private static Optional<ReadResult> servedAtOnce(Response fields, boolean recorded) {
+        Optional<String> status = nonEmpty(fields.get(3));
+        if (status.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!"ok".equals(status.get())) {
+            return Optional.of(new ReadResult(ReadOutcome.NEGATIVE, Optional.empty(), Optional.empty(), Optional.empty(),
+                    Optional.empty(), Duration.ZERO, false, Optional.empty(), Optional.of(Integer.valueOf(status.get())),
+                    recorded));
+        }
+        Response body = fields.get(0);
+        long freshFor = millis(fields.get(4)).orElse(0L) - System.currentTimeMillis();
+        if (body == null || freshFor <= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new ReadResult(ReadOutcome.HIT, Optional.of(body.toBytes()), nonEmpty(fields.get(1)),
+                nonEmpty(fields.get(2)), nonEmpty(fields.get(8)), Duration.ofMillis(freshFor), false, Optional.empty(),
+                Optional.empty(), recorded));
+    }
+
+    /**
+     * The second round trip of a read that found no fresh copy: pansaar_get judges the copy by the server's clock,
+     * takes back the hit the read counted, records the request and enqueues the job a miss or stale copy needs.
+     */
+    private Uni<ReadResult> bookkeeping(ImageKey key, int partition, Response fields, boolean counted) {
+        String image = RedisKeys.image(partition, key);
+        Supplier<Request> bookkeeping = () -> FunctionCalls.fcall("pansaar_get", List.of(image,
+                RedisKeys.marker(partition, key), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition),
+                RedisKeys.stats(partition), RedisKeys.priorityIndex(partition), RedisKeys.hits(partition)), key.value(),
+                "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()), counted ? "1" : "");
+        return functions.sendEach(List.of(bookkeeping.get()), readRedisTimeout).onItem().transformToUni(replies -> {
+            PipelinedReply recorded = replies.get(0);
             if (recorded.succeeded()) {
-                return recordedRead(key, fields.response(), recorded.response(), mayRetry);
+                return recordedRead(key, image, fields, recorded.response());
             }
             Throwable failure = recorded.failure().get();
             if (!FunctionLibrary.isFunctionMissing(failure)) {
-                return Uni.createFrom().item(unrecorded(key, fields.response(), failure));
+                return Uni.createFrom().item(unrecordedRead(key, fields, failure));
             }
             // Redis lost the library (a restart without persistence): load it and record the read after all, so a
             // miss still enqueues its job.
             return functions.send(() -> List.of(bookkeeping.get())).ifNoItem().after(readRedisTimeout).fail()
-                    .onItem().transformToUni(again -> recordedRead(key, fields.response(), again.get(0), mayRetry))
-                    .onFailure().recoverWithItem(stillFailing -> unrecorded(key, fields.response(), stillFailing));
+                    .onItem().transformToUni(again -> recordedRead(key, image, fields, again.get(0)))
+                    .onFailure().recoverWithItem(stillFailing -> unrecordedRead(key, fields, stillFailing));
         });
     }
 
     /** A read's result from the plain read's fields and the bookkeeping function's reply. */
-    private Uni<ReadResult> recordedRead(ImageKey key, Response fields, Response reply, boolean mayRetry) {
+    private Uni<ReadResult> recordedRead(ImageKey key, String image, Response fields, Response reply) {
+        ReadOutcome outcome = ReadOutcome.valueOf(reply.get(0).toString());
+        if (outcome.servesCopy() && fields.get(0) == null) {
+            // The two round trips are not atomic: a write landed between them. Read the bytes once more, without
+            // counting the request again.
+            LOG.debugf("read of %s raced with a write; reading the bytes again", key);
+            return functions.sendEach(List.of(readFields(image)), readRedisTimeout).onItem().transformToUni(again -> {
+                PipelinedReply reread = again.get(0);
+                return reread.succeeded() ? Uni.createFrom().item(recordedResult(reread.response(), reply))
+                        : Uni.createFrom().failure(reread.failure().get());
+            });
+        }
+        return Uni.createFrom().item(recordedResult(fields, reply));
+    }
+
+    private static ReadResult recordedResult(Response fields, Response reply) {
         Response body = fields.get(0);
         ReadOutcome outcome = ReadOutcome.valueOf(reply.get(0).toString());
-        boolean servesBytes = outcome.servesCopy();
-        if (servesBytes && body == null && mayRetry) {
-            // The two commands are pipelined, not atomic: a write landed between them. Read once more.
-            LOG.debugf("read of %s raced with a write; reading again", key);
-            return read(key, false);
-        }
         boolean enqueued = reply.get(2).toInteger() == 1;
         String jobId = reply.get(3).toString();
         String negativeStatus = reply.get(4).toString();
-        boolean hasBytes = servesBytes && body != null;
-        return Uni.createFrom().item(new ReadResult(outcome,
+        boolean hasBytes = outcome.servesCopy() && body != null;
+        // A copy that left again before the bytes were read a second time is a miss whose job another read enqueues.
+        ReadOutcome served = outcome.servesCopy() && body == null ? ReadOutcome.MISS : outcome;
+        return new ReadResult(served,
                 hasBytes ? Optional.of(body.toBytes()) : Optional.empty(),
                 hasBytes ? nonEmpty(fields.get(1)) : Optional.empty(),
                 hasBytes ? nonEmpty(fields.get(2)) : Optional.empty(),
                 hasBytes ? nonEmpty(fields.get(8)) : Optional.empty(),
                 Duration.ofMillis(Math.max(0, reply.get(1).toLong())), enqueued,
                 jobId.isEmpty() ? Optional.empty() : Optional.of(jobId),
-                negativeStatus.isEmpty() ? Optional.empty() : Optional.of(Integer.valueOf(negativeStatus)), true));
+                negativeStatus.isEmpty() ? Optional.empty() : Optional.of(Integer.valueOf(negativeStatus)), true);
+    }
+
+    /** Counts a read whose bookkeeping failed, logged at DEBUG: a storm of them must not flood the log. */
+    private void unrecorded(ImageKey key, Throwable bookkeepingFailure) {
+        unrecordedReads.increment();
+        LOG.debugf("the bookkeeping of a read of %s failed (%s); answering from the plain read", key,
+                bookkeepingFailure.getMessage());
     }
 
     /**
      * A read's result from the plain read alone, after the bookkeeping function failed: nothing was counted or
      * enqueued. The copy is judged as pansaar_get judges it, by this process's clock, as the server's was not read.
      */
-    private ReadResult unrecorded(ImageKey key, Response fields, Throwable bookkeepingFailure) {
-        unrecordedReads.increment();
-        LOG.debugf("the bookkeeping of a read of %s failed (%s); answering from the plain read", key,
-                bookkeepingFailure.getMessage());
+    private ReadResult unrecordedRead(ImageKey key, Response fields, Throwable bookkeepingFailure) {
+        unrecorded(key, bookkeepingFailure);
         Optional<String> status = nonEmpty(fields.get(3));
         Response body = fields.get(0);
         if (status.isPresent() && !"ok".equals(status.get())) {
@@ -196,7 +254,9 @@ public class ImageStore {
                 Request.cmd(Command.PTTL).arg(image),
                 Request.cmd(Command.GET).arg(RedisKeys.marker(partition, key)),
                 // Server time, because fresh-until is written in the server's clock.
-                Request.cmd(Command.TIME)))
+                Request.cmd(Command.TIME),
+                // Hits not yet folded into the hash by the scheduler.
+                Request.cmd(Command.HGET).arg(RedisKeys.hits(partition)).arg(key.value())))
                 .onItem().transform(replies -> {
                     Response values = replies.get(0);
                     Map<String, String> stored = new HashMap<>();
@@ -210,7 +270,7 @@ public class ImageStore {
                     Response time = replies.get(3);
                     long serverMillis = time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
                     return Optional.of(ImageDetails.of(key, partition, stored, replies.get(1).toLong(), serverMillis,
-                            nonEmpty(replies.get(2))));
+                            nonEmpty(replies.get(2)), millis(replies.get(4)).orElse(0L)));
                 });
     }
 

@@ -13,8 +13,12 @@ import java.util.Optional;
 /** The shared test vectors of the access score, read from {@code algorithm/priority-vectors.csv}. */
 public final class PriorityVectors {
 
-    /** One vector: a score before a request (empty: never requested), the request's time, the half-life, the result. */
-    public record Vector(Optional<String> scoreBefore, long nowMillis, long halfLifeMillis, double expectedScore) {
+    /**
+     * One vector: a score before the requests (empty: never requested), the requests' time, the half-life, how many
+     * requests arrive at that time, the result.
+     */
+    public record Vector(Optional<String> scoreBefore, long nowMillis, long halfLifeMillis, long requests,
+            double expectedScore) {
 
         /** Returns whether {@code actual} matches the expected score within 1e-12 of its size. */
         public boolean matches(double actual) {
@@ -42,7 +46,8 @@ public final class PriorityVectors {
                 }
                 String[] fields = line.split(",", -1);
                 vectors.add(new Vector(fields[0].isEmpty() ? Optional.empty() : Optional.of(fields[0]),
-                        Long.parseLong(fields[1]), Long.parseLong(fields[2]), Double.parseDouble(fields[3])));
+                        Long.parseLong(fields[1]), Long.parseLong(fields[2]), Long.parseLong(fields[3]),
+                        Double.parseDouble(fields[4])));
             }
             return vectors;
         } catch (IOException e) {

@@ -17,7 +17,7 @@ import io.vertx.mutiny.redis.client.Command;
 
 /**
  * The access score as {@code shared.lua} computes it, inside a real Redis, gives the shared vectors' results:
- * with {@code PriorityVectorsTest}, proof that the priority update in {@code pansaar_get} and the Java formula
+ * with {@code PriorityVectorsTest}, proof that the priority update in {@code pansaar_get} and {@code pansaar_fold_hits} and the Java formula
  * of the scheduler and the simulator agree.
  */
 class PriorityVectorsIT {
@@ -29,10 +29,11 @@ class PriorityVectorsIT {
     void luaMatchesEverySharedVector() throws IOException {
         // shared.lua defines locals only, so an EVAL can run it and call its helper: the very code pansaar_get runs.
         String script = sharedLua() + "\nlocal before = ARGV[1] ~= '' and tonumber(ARGV[1]) or nil\n"
-                + "return formatScore(scoreAfterRequest(before, tonumber(ARGV[2]), tonumber(ARGV[3])))\n";
+                + "return formatScore(scoreAfterRequests(before, tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])))\n";
         for (PriorityVectors.Vector vector : PriorityVectors.all()) {
             String reply = CONNECTION.redis().send(Request.cmd(Command.EVAL).arg(script).arg(0)
-                    .arg(vector.scoreBefore().orElse("")).arg(vector.nowMillis()).arg(vector.halfLifeMillis()))
+                    .arg(vector.scoreBefore().orElse("")).arg(vector.nowMillis()).arg(vector.halfLifeMillis())
+                    .arg(vector.requests()))
                     .await().atMost(Duration.ofSeconds(10)).toString();
             double actual = Double.parseDouble(reply);
             assertTrue(vector.matches(actual), vector + " gave " + reply + " in Lua");

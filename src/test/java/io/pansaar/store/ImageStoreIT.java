@@ -26,6 +26,7 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.scheduler.PartitionDuties;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisServerResource;
@@ -125,18 +126,104 @@ class ImageStoreIT {
         assertEquals(Optional.of("image/png"), result.contentType());
         assertEquals(Optional.of("\"etag-1\""), result.etag());
         assertFalse(result.enqueued());
+        assertTrue(result.recorded());
         assertTrue(result.freshFor().compareTo(HOUR) <= 0 && result.freshFor().compareTo(HOUR.minusSeconds(60)) > 0,
                 "fresh for " + result.freshFor());
-        // Exactly one HMGET (body, content type, ETag) and one FCALL reached Redis from a client (besides
-        // the first INFO); the rest ran inside pansaar_get, where Redis counts them too (its own HMGET of
-        // status, fresh-until and the priority's inputs, two HINCRBYs: the image's hits and the partition's
-        // statistics, the HSET of last access and score, the ZADD of the priority). A second round trip
-        // would add commands here.
-        Map<String, Long> expected = Map.of("fcall", 1L, "info", 1L,
-                "hmget", 2L, "time", 1L, "hincrby", 2L, "hset", 1L, "zadd", 1L, "total", 9L);
+        // Exactly one HMGET (body, headers, freshness) and one HINCRBY of the partition's hit counter reached Redis
+        // (besides the first INFO), and no function ran: a fresh hit costs two plain commands in one round trip.
+        Map<String, Long> expected = Map.of("info", 1L, "hmget", 1L, "hincrby", 1L, "total", 3L);
         assertEquals(expected, deltas(before, after));
+        assertEquals("1", redis.execute("HGET", RedisKeys.hits(partition(key)), key.value()).toString());
+        assertEquals("0", hashField(key, "hits"), "counted in the hash at the next fold");
+
+        PartitionDuties.FoldReport folded = foldHits(key);
+        assertTrue(folded.images() >= 1 && folded.requests() >= 1, folded.toString());
         assertEquals("1", hashField(key, "hits"));
         assertNotNull(hashField(key, "last-access"));
+        assertNull(redis.execute("HGET", RedisKeys.hits(partition(key)), key.value()), "folded hits leave the counter");
+    }
+
+    @Test
+    void hitsFoldedTogetherRaiseThePriorityAsTheJavaFormulaSays() {
+        ImageKey key = uniqueKey("folded");
+        byte[] body = everyByteValue(3000);
+        assertEquals(WriteOutcome.WRITTEN, storeImage(key, body, HOUR, MINUTE));
+        double before = Double.parseDouble(hashField(key, "access-score"));
+        long statsBefore = counter(key, "hits");
+
+        for (int i = 0; i < 5; i++) {
+            assertEquals(ReadOutcome.HIT, read(key).outcome());
+        }
+        foldHits(key);
+
+        long foldedAt = Long.parseLong(hashField(key, "last-access"));
+        double expected = priority.afterRequests(before, foldedAt, 5);
+        assertEquals(expected, Double.parseDouble(hashField(key, "access-score")), 1e-9);
+        assertEquals(priority.priority(expected, body.length), priorityOf(key), 1e-9);
+        assertEquals("5", hashField(key, "hits"));
+        assertEquals(statsBefore + 5, counter(key, "hits"));
+    }
+
+    @Test
+    void aStaleReadTakesBackItsCountedHitAndIsCountedOnce() throws InterruptedException {
+        ImageKey key = uniqueKey("taken-back");
+        storeImage(key, everyByteValue(500), Duration.ofMillis(1), MINUTE);
+        Thread.sleep(20); // past fresh-until, within grace
+        long hitsBefore = counter(key, "hits");
+        long staleBefore = counter(key, "stale-hits");
+
+        assertEquals(ReadOutcome.STALE, read(key).outcome());
+        foldHits(key);
+
+        assertEquals(staleBefore + 1, counter(key, "stale-hits"));
+        assertEquals(hitsBefore, counter(key, "hits"), "the HINCRBY sent with the HMGET was taken back");
+        assertEquals("1", hashField(key, "hits"));
+    }
+
+    @Test
+    void aMissIsNotCountedAsAHit() {
+        ImageKey key = uniqueKey("never-a-hit");
+        long hitsBefore = counter(key, "hits");
+        long missesBefore = counter(key, "misses");
+
+        assertEquals(ReadOutcome.MISS, read(key).outcome());
+        foldHits(key);
+
+        assertEquals(missesBefore + 1, counter(key, "misses"));
+        assertEquals(hitsBefore, counter(key, "hits"));
+        assertNull(redis.execute("HGET", RedisKeys.hits(partition(key)), key.value()));
+    }
+
+    @Test
+    void evictionFoldsACandidatesWaitingHitsBeforeChoosing() {
+        ImageKey first = uniqueKey("wanted");
+        int partition = partition(first);
+        List<ImageKey> keys = keysInPartition(partition, first, 2);
+        ImageKey wanted = keys.get(0);
+        ImageKey other = keys.get(1);
+        assertEquals(WriteOutcome.WRITTEN, storeImage(wanted, everyByteValue(100), HOUR, MINUTE));
+        assertEquals(WriteOutcome.WRITTEN, storeImage(other, everyByteValue(100), HOUR, MINUTE));
+        // Written first, the wanted image ranks below the other until its hits are folded (two, so that it stays
+        // below the images other tests in this partition lift with three or more).
+        assertTrue(priorityOf(wanted) < priorityOf(other));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(ReadOutcome.HIT, read(wanted).outcome());
+        }
+        String holder = "evicting-" + UUID.randomUUID();
+        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            // One image at a time leaves, lowest first, until the other one has: without the fold, the wanted one
+            // would have left before it.
+            for (int call = 0; call < 1_000 && redis.execute("EXISTS", image(other)).toLong() == 1; call++) {
+                long usedBytes = Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
+                duties.evict(partition, holder, Optional.of(usedBytes - 1), 1).await().atMost(WAIT);
+            }
+        } finally {
+            duties.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+        assertEquals(0, redis.execute("EXISTS", image(other)).toLong());
+        assertEquals(1, redis.execute("EXISTS", image(wanted)).toLong(), "the image in demand stays");
+        assertEquals("2", hashField(wanted, "hits"));
     }
 
     @Test
@@ -150,6 +237,7 @@ class ImageStoreIT {
         for (int i = 0; i < 3; i++) {
             double previous = Double.parseDouble(hashField(key, "access-score"));
             assertEquals(ReadOutcome.HIT, read(key).outcome());
+            foldHits(key);
             long requestedAt = Long.parseLong(hashField(key, "last-access"));
             double expected = priority.afterRequest(previous, requestedAt);
             assertEquals(expected, Double.parseDouble(hashField(key, "access-score")), 1e-9);
@@ -276,6 +364,7 @@ class ImageStoreIT {
         for (int hit = 0; hit < 10; hit++) {
             assertEquals(ReadOutcome.HIT, read(ImageKey.of(cursor)).outcome());
         }
+        foldHits(ImageKey.of(cursor));
         assertEquals(cursor, redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "-1", "-1").get(0).toString());
 
         PartitionDuties.RepairReport report = started;
@@ -455,6 +544,7 @@ class ImageStoreIT {
         assertEquals(WriteOutcome.WRITTEN, storeImage(key, new byte[] { 5, 6 }, HOUR, Duration.ofMinutes(5)));
         read(key);
         read(key);
+        foldHits(key);
         Claim second = claimNow(key, JobReason.MANUAL);
         long before = serverMillis();
 
@@ -774,6 +864,18 @@ class ImageStoreIT {
 
     private ReadResult read(ImageKey key) {
         return store.read(key).await().atMost(WAIT);
+    }
+
+    /** Folds every hit waiting in the key's partition, as the scheduler does each tick. */
+    private PartitionDuties.FoldReport foldHits(ImageKey key) {
+        PartitionDuties.FoldReport total = new PartitionDuties.FoldReport(0, 0, 0);
+        PartitionDuties.FoldReport last;
+        do {
+            last = duties.foldHits(partition(key), FunctionCalls.MAX_IMAGES_PER_CALL).await().atMost(WAIT);
+            total = new PartitionDuties.FoldReport(total.images() + last.images(), total.requests() + last.requests(),
+                    last.waiting());
+        } while (last.waiting() > 0);
+        return total;
     }
 
     /** Claims and writes an image with ETag "etag-1" and a Last-Modified, as a worker would; no stale-if-error. */

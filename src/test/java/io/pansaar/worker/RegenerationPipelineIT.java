@@ -22,6 +22,7 @@ import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.scheduler.PartitionDuties;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.ReadOutcome;
@@ -57,6 +58,9 @@ class RegenerationPipelineIT {
 
     @Inject
     ImageStore store;
+
+    @Inject
+    PartitionDuties duties;
 
     @Inject
     RedisDataSource redis;
@@ -395,6 +399,10 @@ class RegenerationPipelineIT {
             awaitOutcome(key, ReadOutcome.HIT);
 
             await().atMost(WAIT).until(() -> announced.contains(key.value()));
+            // The hit waits in the partition's hit counter until a fold, as the scheduler runs each tick.
+            while (duties.foldHits(partition, 32).await().atMost(WAIT).waiting() > 0) {
+                continue;
+            }
             Map<String, Long> after = statistics(partition);
             assertTrue(after.get("misses") > before.get("misses"), after.toString());
             assertTrue(after.get("hits") > before.get("hits"), after.toString());

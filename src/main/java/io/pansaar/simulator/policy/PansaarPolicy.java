@@ -9,7 +9,9 @@ import io.pansaar.simulator.ChangeModel;
 import io.pansaar.simulator.Freshness;
 import io.pansaar.simulator.LongHashMap;
 import io.pansaar.simulator.trace.Request;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.SplittableRandom;
 
@@ -23,6 +25,10 @@ import java.util.SplittableRandom;
  * conditional fetch, counted as a miss). Every revalidation, early or not, lengthens the TTL of an unchanged image
  * and shortens that of a changed one; a ghost as large as the resident set keeps the change history of evicted
  * images.
+ *
+ * <p>With a fold interval F above 0, a request that finds a fresh copy counts as production counts a hit: it waits
+ * in a counter, and every F clock units all waiting requests are folded into their copies' scores at once, dated
+ * the fold. Requests of expired copies and admissions count at once, as production's {@code pansaar_get} does.
  */
 public final class PansaarPolicy extends SizedPolicy {
     // Chosen on the AdaptSize trace and the Zipf 0.9 synthetic trace at 1, 5, 10 and 25% of their unique bytes
@@ -85,6 +91,8 @@ public final class PansaarPolicy extends SizedPolicy {
         ChangeHistory history;
         int priorityPosition = -1;
         int duePosition = -1;
+        /** Hits since the last fold, not yet in the score. */
+        long unfoldedRequests;
 
         Copy(long id, long size, ChangeHistory history) {
             this.id = id;
@@ -116,15 +124,33 @@ public final class PansaarPolicy extends SizedPolicy {
     private TokenBucket refreshBudget;
     private long revalidations;
     private long justAdmittedEvictions;
+    /** 0: every request counts at once; else how many clock units hits wait before they are folded in. */
+    private final long foldInterval;
+    private long nextFold = Long.MIN_VALUE;
+    /** The copies with hits waiting for the next fold, each once. */
+    private final List<Copy> unfolded = new ArrayList<>();
 
     /** Creates a Pansaar cache of the given bytes whose origin changes content as the freshness model says. */
     public PansaarPolicy(long capacity, Freshness freshness) {
-        this(capacity, freshness, Parameters.DEFAULT);
+        this(capacity, freshness, 0);
+    }
+
+    /** Creates a Pansaar cache whose hits count at folds every {@code foldInterval} clock units (0: at once). */
+    public PansaarPolicy(long capacity, Freshness freshness, long foldInterval) {
+        this(capacity, freshness, Parameters.DEFAULT, foldInterval);
     }
 
     /** Creates a Pansaar cache with other parameters than the defaults, to measure them. */
     PansaarPolicy(long capacity, Freshness freshness, Parameters parameters) {
+        this(capacity, freshness, parameters, 0);
+    }
+
+    private PansaarPolicy(long capacity, Freshness freshness, Parameters parameters, long foldInterval) {
         super("pansaar", capacity);
+        if (foldInterval < 0) {
+            throw new IllegalArgumentException("fold interval must be 0 or more clock units, got " + foldInterval);
+        }
+        this.foldInterval = foldInterval;
         this.changes = freshness.changes();
         long base = freshness.baseTtl();
         minimumTtl = Math.max(1, base / MINIMUM_TTL_DIVISOR);
@@ -154,13 +180,19 @@ public final class PansaarPolicy extends SizedPolicy {
     @Override
     public void record(Request request) {
         long now = request.time();
+        foldWaitingHits(now);
         refreshDueCopies(now);
         Copy copy = residents.get(request.id());
         if (copy != null) {
-            copy.score = access.afterRequest(copy.score, now);
-            copy.priority = access.priority(copy.score, copy.size);
-            byPriority.update(copy);
-            if (now - copy.fetchedAt >= copy.ttl) {
+            boolean expired = now - copy.fetchedAt >= copy.ttl;
+            if (expired || foldInterval == 0) {
+                copy.score = access.afterRequest(copy.score, now);
+                copy.priority = access.priority(copy.score, copy.size);
+                byPriority.update(copy);
+            } else if (copy.unfoldedRequests++ == 0) {
+                unfolded.add(copy);
+            }
+            if (expired) {
                 // Expired and not refreshed: a conditional fetch that the reader waits for.
                 stats.recordMiss(request.size());
                 byDue.remove(copy);
@@ -185,12 +217,42 @@ public final class PansaarPolicy extends SizedPolicy {
         usedBytes += copy.size;
         // The image just written takes no part in the choice of victims, so it cannot be one.
         while (usedBytes > capacity) {
+            Copy victim = byPriority.peek();
+            if (victim.unfoldedRequests > 0) {
+                // Production's eviction folds a candidate's waiting hits first: a copy in demand is never lost for
+                // want of a fold.
+                victim.score = access.afterRequests(victim.score, now, victim.unfoldedRequests);
+                victim.priority = access.priority(victim.score, victim.size);
+                victim.unfoldedRequests = 0;
+                byPriority.update(victim);
+                continue;
+            }
             evict(byPriority.poll());
         }
         byPriority.add(copy);
         if (residents.get(copy.id) != copy) {
             justAdmittedEvictions++;
         }
+    }
+
+    /** At each fold time passed, counts the waiting hits of every copy still resident, dated the fold. */
+    private void foldWaitingHits(long now) {
+        if (foldInterval == 0 || now < nextFold) {
+            return;
+        }
+        long foldTime = now - Math.floorMod(now, foldInterval);
+        for (Copy copy : unfolded) {
+            // An evicted copy's hits are lost with it, as production's fold finds its hash gone; eviction may have
+            // folded a candidate's hits already.
+            if (copy.unfoldedRequests > 0 && residents.get(copy.id) == copy) {
+                copy.score = access.afterRequests(copy.score, foldTime, copy.unfoldedRequests);
+                copy.priority = access.priority(copy.score, copy.size);
+                byPriority.update(copy);
+            }
+            copy.unfoldedRequests = 0;
+        }
+        unfolded.clear();
+        nextFold = foldTime + foldInterval;
     }
 
     /** Refreshes, in due order, every copy due at or before now that is worth it and fits the budget. */

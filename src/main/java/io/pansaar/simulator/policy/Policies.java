@@ -20,6 +20,14 @@ public final class Policies {
 
     /** Creates the named policy as above, for a replay in which content changes and copies expire as freshness says. */
     public static Policy create(String name, long capacity, List<Request> trace, Freshness freshness) {
+        return create(name, capacity, trace, freshness, 0);
+    }
+
+    /**
+     * Creates the named policy as above; {@code pansaar} counts its hits at folds every {@code foldInterval} clock
+     * units (0: at once), the others ignore it.
+     */
+    public static Policy create(String name, long capacity, List<Request> trace, Freshness freshness, long foldInterval) {
         return switch (name) {
             case "lru" -> new LruPolicy(capacity);
             case "fifo" -> new FifoPolicy(capacity);
@@ -31,7 +39,7 @@ public final class Policies {
             case "wtinylfu" -> new WindowTinyLfuPolicy(capacity, trace.stream().mapToLong(Request::size).average().orElse(1));
             case "seed" -> new SeedPolicy(capacity);
             case "belady" -> new BeladyPolicy(capacity, trace);
-            case "pansaar" -> new PansaarPolicy(capacity, freshness);
+            case "pansaar" -> new PansaarPolicy(capacity, freshness, foldInterval);
             default -> throw new IllegalArgumentException("unknown policy '" + name + "', expected one of " + NAMES);
         };
     }
