@@ -121,6 +121,9 @@ class SchedulerCallBenchmarkIT {
 
     @AfterAll
     static void printTable() {
+        if (ROWS.isEmpty()) {
+            return;
+        }
         StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "| call | %d images (one call per tick, as "
                 + "before) | %d images (now) | median ratio |%n|---|---|---|---|%n", WHOLE_BATCH,
                 FunctionCalls.MAX_IMAGES_PER_CALL));
