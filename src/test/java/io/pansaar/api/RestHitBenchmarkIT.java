@@ -58,6 +58,8 @@ class RestHitBenchmarkIT {
     private static final int ROUNDS = Integer.getInteger("benchmark.rounds", 3);
     private static final Duration RUN = Duration.ofSeconds(Long.getLong("benchmark.seconds", 10));
     private static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("benchmark.warmup-seconds", 15));
+    /** How long the profiled run lasts, when -Dbenchmark.profile asks for one: longer runs give more samples. */
+    private static final Duration PROFILED_RUN = Duration.ofSeconds(Long.getLong("benchmark.profile-seconds", 30));
     private static final int CONNECTIONS = 50;
     private static final int WRK_THREADS = 2;
     /** One worker per core, as nginx is usually deployed; the JVM likewise runs its event loops on every core. */
@@ -189,7 +191,7 @@ class RestHitBenchmarkIT {
     private Wrk.Result profiled(WorkerProcess app, Wrk wrk, String baseUrl, Path recording) throws Exception {
         String pid = String.valueOf(app.handle().pid());
         jcmd(pid, "JFR.start", "name=rest-benchmark", "settings=profile");
-        Wrk.Result result = checked("Pansaar, profiled", wrk.run(baseUrl, RUN));
+        Wrk.Result result = checked("Pansaar, profiled", wrk.run(baseUrl, PROFILED_RUN));
         jcmd(pid, "JFR.stop", "name=rest-benchmark", "filename=" + recording);
         System.out.printf(Locale.ROOT, "Pansaar under JFR: %,.0f req/s, p99 %.2f ms; recording %s%n%s",
                 result.requestsPerSecond(), result.p99Micros() / 1000, recording, JfrProfile.summarize(recording, 40));
