@@ -24,6 +24,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.testing.BenchmarkTable;
 import io.pansaar.testing.InjectTestOrigin;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.Reply;
@@ -51,7 +52,8 @@ import jakarta.inject.Inject;
 class ReadThroughLatencyBenchmarkIT {
 
     private static final int KEYS = Integer.getInteger("benchmark.keys", 100);
-    private static final int READERS_PER_KEY = Integer.getInteger("benchmark.readers-per-key", 20);
+    /** One run per count, comma-separated, each with its row in the table. */
+    private static final String READERS_PER_KEY = System.getProperty("benchmark.readers-per-key", "1,20");
     private static final Duration ORIGIN_DELAY = Duration.ofMillis(100);
     private static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
 
@@ -69,6 +71,16 @@ class ReadThroughLatencyBenchmarkIT {
 
     @Test
     void waitingReadersAreAnsweredSoonAfterTheWrite() throws Exception {
+        StringBuilder table = new StringBuilder("| readers per key | keys | notified answers | notified p50 / p90 / p99 | "
+                + "polling p50 / p90 / p99 | median ratio |\n|---|---|---|---|---|---|\n");
+        for (String readers : READERS_PER_KEY.split(",")) {
+            table.append(measure(Integer.parseInt(readers.trim())));
+        }
+        BenchmarkTable.print("read-through", table.toString());
+    }
+
+    /** Measures KEYS keys with {@code readersPerKey} waiting readers each; returns the run's row of the table. */
+    private String measure(int readersPerKey) throws Exception {
         Map<String, Long> announcedAt = new ConcurrentHashMap<>();
         List<String> channels = new ArrayList<>();
         for (int partition = 0; partition < partitioner.partitions(); partition++) {
@@ -86,7 +98,7 @@ class ReadThroughLatencyBenchmarkIT {
                 origin.serve(key.value(), Reply.image(png, "image/png").withDelay(ORIGIN_DELAY));
                 HttpRequest request = HttpRequest.newBuilder(URI.create(images + key.value())).build();
                 List<CompletableFuture<Void>> readers = new ArrayList<>();
-                for (int reader = 0; reader < READERS_PER_KEY; reader++) {
+                for (int reader = 0; reader < readersPerKey; reader++) {
                     readers.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenAccept(response -> {
                         long answeredAt = System.nanoTime();
                         assertEquals(200, response.statusCode());
@@ -112,11 +124,23 @@ class ReadThroughLatencyBenchmarkIT {
         List<Long> notified = sorted(gapsMicros);
         List<Long> polled = sorted(pollGapsMicros);
         System.out.println(String.format(Locale.ROOT, "read-through, keys=%d readers/key=%d origin delay=%d ms", KEYS,
-                READERS_PER_KEY, ORIGIN_DELAY.toMillis()));
+                readersPerKey, ORIGIN_DELAY.toMillis()));
         System.out.println(describe("notified reader (GET /images)", notified));
         System.out.println(describe("1 s polling reader (baseline)", polled));
         System.out.println(String.format(Locale.ROOT, "median ratio polling / notified: %.1fx",
                 percentile(polled, 50) / percentile(notified, 50)));
+        return String.format(Locale.ROOT, "| %d | %d | %d | %s | %s | %.1fx |%n", readersPerKey, KEYS, notified.size(),
+                percentiles(notified), percentiles(polled), percentile(polled, 50) / percentile(notified, 50));
+    }
+
+    private static String percentiles(List<Long> sorted) {
+        return String.format(Locale.ROOT, "%s / %s / %s ms", rounded(percentile(sorted, 50)),
+                rounded(percentile(sorted, 90)), rounded(percentile(sorted, 99)));
+    }
+
+    /** Three significant digits at most, as the tables in docs/benchmarks.md show times. */
+    private static String rounded(double millis) {
+        return millis >= 100 ? String.format(Locale.ROOT, "%.0f", millis) : String.format(Locale.ROOT, "%.1f", millis);
     }
 
     private static List<Long> sorted(List<Long> gaps) {

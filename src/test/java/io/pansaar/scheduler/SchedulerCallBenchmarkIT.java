@@ -5,10 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -17,6 +21,7 @@ import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionCalls;
 import io.pansaar.store.ImageStore;
+import io.pansaar.testing.BenchmarkTable;
 import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
@@ -45,6 +50,9 @@ class SchedulerCallBenchmarkIT {
     private static final int ROUNDS = 5;
     private static final int PARTITION = 0;
     private static final String HOLDER = "eviction-benchmark";
+    /** The table's rows by function; each test fills its own, and the table lists them in FUNCTIONS' order. */
+    private static final Map<String, String> ROWS = new HashMap<>();
+    private static final List<String> FUNCTIONS = List.of("pansaar_evict", "pansaar_refresh_due", "pansaar_refresh_early");
 
     @Inject
     ImageStore store;
@@ -79,6 +87,7 @@ class SchedulerCallBenchmarkIT {
         System.out.printf("  median ratio %.3f, max ratio %.3f; per image %.2f us against %.2f us%n",
                 (double) median(sliced) / median(whole), (double) max(sliced) / max(whole),
                 (double) median(sliced) / FunctionCalls.MAX_IMAGES_PER_CALL, (double) median(whole) / WHOLE_BATCH);
+        ROWS.put("pansaar_evict", row("`pansaar_evict`", whole, sliced));
     }
 
     @Test
@@ -106,6 +115,31 @@ class SchedulerCallBenchmarkIT {
                 median(wholeDrops), max(wholeDrops));
         System.out.printf("  pansaar_refresh_early, %3d per call: median %6d us, max %6d us (all dropped)%n",
                 FunctionCalls.MAX_IMAGES_PER_CALL, median(slicedDrops), max(slicedDrops));
+        ROWS.put("pansaar_refresh_due", row("`pansaar_refresh_due`", wholeListings, slicedListings));
+        ROWS.put("pansaar_refresh_early", row("`pansaar_refresh_early` (all dropped)", wholeDrops, slicedDrops));
+    }
+
+    @AfterAll
+    static void printTable() {
+        if (ROWS.isEmpty()) {
+            return;
+        }
+        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "| call | %d images (one call per tick, as "
+                + "before) | %d images (now) | median ratio |%n|---|---|---|---|%n", WHOLE_BATCH,
+                FunctionCalls.MAX_IMAGES_PER_CALL));
+        FUNCTIONS.stream().filter(ROWS::containsKey).forEach(function -> table.append(ROWS.get(function)));
+        BenchmarkTable.print("scheduler", table.toString());
+    }
+
+    /** A row of the table: median / max per call of both batch sizes, in milliseconds, and the ratio of the medians. */
+    private static String row(String call, List<Long> whole, List<Long> sliced) {
+        return String.format(Locale.ROOT, "| %s | %s / %s ms | %s / %s ms | %.3f |%n", call, millis(median(whole)),
+                millis(max(whole)), millis(median(sliced)), millis(max(sliced)), (double) median(sliced) / median(whole));
+    }
+
+    private static String millis(long micros) {
+        return micros >= 10_000 ? String.format(Locale.ROOT, "%.1f", micros / 1000.0)
+                : String.format(Locale.ROOT, "%.2f", micros / 1000.0);
     }
 
     /**

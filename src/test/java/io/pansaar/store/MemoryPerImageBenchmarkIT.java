@@ -1,6 +1,7 @@
 package io.pansaar.store;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.testing.BenchmarkTable;
 import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
@@ -41,6 +43,8 @@ class MemoryPerImageBenchmarkIT {
     @Test
     void anImageCostsWhatASetOfItsBytesCostsPlusItsMetadataAndIndexes() {
         System.out.printf("memory per image, %,d images each:%n", IMAGES);
+        StringBuilder table = new StringBuilder("| body | cached image | plain `SET` | ratio | over the `SET` | of which the "
+                + "hash | of which the indexes |\n|---|---|---|---|---|---|---|\n");
         for (int size : new int[] { 1_000, 20_000 }) {
             byte[] body = TestImages.png(size);
             long beforeSets = usedMemory();
@@ -65,8 +69,12 @@ class MemoryPerImageBenchmarkIT {
             System.out.printf("  %,6d-byte body: image %,d B, SET %,d B, ratio %.2f, overhead %,d B over the SET "
                     + "(the image hash %,d B against the SET's key %,d B; the indexes %,d B)%n", body.length, perImage,
                     perSet, (double) perImage / perSet, perImage - perSet, hash, set, perImage - hash);
+            table.append(String.format(Locale.ROOT, "| %,d B | %,d B | %,d B | %.2f | %,d B | %,d B | %,d B |%n",
+                    body.length, perImage, perSet, (double) perImage / perSet, perImage - perSet, hash - set,
+                    perImage - hash));
             redis.execute("FLUSHALL");
         }
+        BenchmarkTable.print("memory", table.toString());
     }
 
     private long usedMemory() {

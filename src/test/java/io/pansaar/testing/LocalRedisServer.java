@@ -164,7 +164,8 @@ public final class LocalRedisServer implements AutoCloseable {
         return "redis-server";
     }
 
-    static int freePort() {
+    /** A loopback port free at the time of the call, for a server a test starts. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();

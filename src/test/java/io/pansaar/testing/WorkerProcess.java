@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -33,13 +34,22 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Starts the application named {@code name} (its consumer name's prefix), with these environment variables. */
     public static WorkerProcess start(String name, Map<String, String> environment) {
+        return start(name, List.of(), environment);
+    }
+
+    /** Starts the application named {@code name} with these JVM options (such as {@code -Xmx512m}) and environment variables. */
+    public static WorkerProcess start(String name, List<String> jvmOptions, Map<String, String> environment) {
         if (!Files.exists(JAR)) {
             throw new AssertionError(JAR + " is missing: the application is packaged before integration tests run");
         }
         try {
             Path log = Files.createTempFile("pansaar-worker-" + name + "-", ".log");
             String java = ProcessHandle.current().info().command().orElse("java");
-            ProcessBuilder builder = new ProcessBuilder(java, "-jar", JAR.toString())
+            List<String> command = new ArrayList<>();
+            command.add(java);
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", JAR.toString()));
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("QUARKUS_HTTP_PORT", "0");
             builder.environment().put("PANSAAR_WORKER_NAME", "process-" + name);
@@ -74,6 +84,11 @@ public final class WorkerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The process, for its id and CPU time. */
+    public ProcessHandle handle() {
+        return process.toHandle();
     }
 
     /** SIGKILL: no shutdown hook runs, as when a pod is killed. */
