@@ -41,10 +41,16 @@ public class ImageStore {
 
     /**
      * What a read takes from the image hash: the answer's bytes and headers, and what tells a fresh copy from one
-     * that needs pansaar_get (stale, past grace, missing), so a fresh hit needs nothing more.
+     * that needs pansaar_get (stale, past grace, missing), so a fresh hit needs nothing more. As few as that: each
+     * field is a lookup on every hit.
      */
     private static final List<String> READ_FIELDS = List.of("body", "content-type", "etag", "status", "fresh-until",
-            "grace-until", "origin-failed-at", "stale-if-error-until", "digest");
+            "digest");
+    /**
+     * What the second round trip of a read that found no fresh copy also takes, beside pansaar_get: what the function
+     * judges a copy past fresh-until by, so the read can judge it alike should the function fail.
+     */
+    private static final List<String> JUDGE_FIELDS = List.of("grace-until", "origin-failed-at", "stale-if-error-until");
 
     private final FunctionCalls functions;
     private final Partitioner partitioner;
@@ -122,7 +128,7 @@ public class ImageStore {
             return Optional.empty();
         }
         return Optional.of(new ReadResult(ReadOutcome.HIT, Optional.of(body.toBytes()), nonEmpty(fields.get(1)),
-                nonEmpty(fields.get(2)), nonEmpty(fields.get(8)), Duration.ofMillis(freshFor), false, Optional.empty(),
+                nonEmpty(fields.get(2)), nonEmpty(fields.get(5)), Duration.ofMillis(freshFor), false, Optional.empty(),
                 Optional.empty(), recorded));
     }
 
@@ -136,20 +142,27 @@ public class ImageStore {
                 RedisKeys.marker(partition, key), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition),
                 RedisKeys.stats(partition), RedisKeys.priorityIndex(partition), RedisKeys.hits(partition)), key.value(),
                 "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()), counted ? "1" : "");
-        return functions.sendEach(List.of(bookkeeping.get()), readRedisTimeout).onItem().transformToUni(replies -> {
-            PipelinedReply recorded = replies.get(0);
+        Request judged = Request.cmd(Command.HMGET).arg(image);
+        JUDGE_FIELDS.forEach(judged::arg);
+        return functions.sendEach(List.of(judged, bookkeeping.get()), readRedisTimeout).onItem().transformToUni(replies -> {
+            PipelinedReply judgeFields = replies.get(0);
+            if (!judgeFields.succeeded()) {
+                return Uni.createFrom().failure(judgeFields.failure().get());
+            }
+            PipelinedReply recorded = replies.get(1);
             if (recorded.succeeded()) {
                 return recordedRead(key, image, fields, recorded.response());
             }
             Throwable failure = recorded.failure().get();
             if (!FunctionLibrary.isFunctionMissing(failure)) {
-                return Uni.createFrom().item(unrecordedRead(key, fields, failure));
+                return Uni.createFrom().item(unrecordedRead(key, fields, judgeFields.response(), failure));
             }
             // Redis lost the library (a restart without persistence): load it and record the read after all, so a
             // miss still enqueues its job.
             return functions.send(() -> List.of(bookkeeping.get())).ifNoItem().after(readRedisTimeout).fail()
                     .onItem().transformToUni(again -> recordedRead(key, image, fields, again.get(0)))
-                    .onFailure().recoverWithItem(stillFailing -> unrecordedRead(key, fields, stillFailing));
+                    .onFailure().recoverWithItem(stillFailing -> unrecordedRead(key, fields, judgeFields.response(),
+                            stillFailing));
         });
     }
 
@@ -182,7 +195,7 @@ public class ImageStore {
                 hasBytes ? Optional.of(body.toBytes()) : Optional.empty(),
                 hasBytes ? nonEmpty(fields.get(1)) : Optional.empty(),
                 hasBytes ? nonEmpty(fields.get(2)) : Optional.empty(),
-                hasBytes ? nonEmpty(fields.get(8)) : Optional.empty(),
+                hasBytes ? nonEmpty(fields.get(5)) : Optional.empty(),
                 Duration.ofMillis(Math.max(0, reply.get(1).toLong())), enqueued,
                 jobId.isEmpty() ? Optional.empty() : Optional.of(jobId),
                 negativeStatus.isEmpty() ? Optional.empty() : Optional.of(Integer.valueOf(negativeStatus)), true);
@@ -199,7 +212,7 @@ public class ImageStore {
      * A read's result from the plain read alone, after the bookkeeping function failed: nothing was counted or
      * enqueued. The copy is judged as pansaar_get judges it, by this process's clock, as the server's was not read.
      */
-    private ReadResult unrecordedRead(ImageKey key, Response fields, Throwable bookkeepingFailure) {
+    private ReadResult unrecordedRead(ImageKey key, Response fields, Response judgeFields, Throwable bookkeepingFailure) {
         unrecorded(key, bookkeepingFailure);
         Optional<String> status = nonEmpty(fields.get(3));
         Response body = fields.get(0);
@@ -209,8 +222,8 @@ public class ImageStore {
         }
         long now = System.currentTimeMillis();
         ReadOutcome outcome = status.isEmpty() || body == null ? ReadOutcome.MISS
-                : copyOutcome(now, millis(fields.get(4)).orElse(0L), millis(fields.get(5)),
-                        nonEmpty(fields.get(6)).isPresent(), millis(fields.get(7)).orElse(0L));
+                : copyOutcome(now, millis(fields.get(4)).orElse(0L), millis(judgeFields.get(0)),
+                        nonEmpty(judgeFields.get(1)).isPresent(), millis(judgeFields.get(2)).orElse(0L));
         if (outcome == ReadOutcome.MISS) {
             return new ReadResult(ReadOutcome.MISS, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                     Duration.ZERO,
@@ -218,7 +231,7 @@ public class ImageStore {
         }
         long freshFor = millis(fields.get(4)).orElse(0L) - now;
         return new ReadResult(outcome, Optional.of(body.toBytes()), nonEmpty(fields.get(1)), nonEmpty(fields.get(2)),
-                nonEmpty(fields.get(8)), Duration.ofMillis(Math.max(0, freshFor)), false, Optional.empty(), Optional.empty(), false);
+                nonEmpty(fields.get(5)), Duration.ofMillis(Math.max(0, freshFor)), false, Optional.empty(), Optional.empty(), false);
     }
 
     /**

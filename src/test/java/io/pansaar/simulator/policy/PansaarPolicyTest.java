@@ -100,6 +100,42 @@ class PansaarPolicyTest {
     }
 
     @Test
+    void hitsWaitingForTheirFoldStillKeepAnObjectFromEviction() {
+        // Room for two. 1 is hit ten times, all waiting for a fold far away; 2 arrives later than 1's one counted
+        // request, so without folding the candidate's hits first, 3's arrival would evict 1.
+        PansaarPolicy policy = new PansaarPolicy(200, Freshness.NONE, 1_000_000);
+        policy.record(new Request(1, 1, 100));
+        for (long time = 2; time <= 11; time++) {
+            policy.record(new Request(time, 1, 100));
+        }
+        policy.record(new Request(12, 2, 100));
+        policy.record(new Request(13, 3, 100));
+        long hits = policy.stats().hits();
+
+        policy.record(new Request(14, 1, 100));
+        assertEquals(hits + 1, policy.stats().hits(), "1 stayed");
+        policy.record(new Request(15, 2, 100));
+        assertEquals(hits + 1, policy.stats().hits(), "2 left in its place");
+        policy.finished();
+    }
+
+    @Test
+    void foldingHitsAtIntervalsKeepsEveryInvariant() {
+        SplittableRandom random = new SplittableRandom(5);
+        List<Request> trace = new ArrayList<>();
+        for (int time = 0; time < 30_000; time++) {
+            int id = (int) Math.min(2_999, Math.abs(random.nextGaussian()) * 400);
+            trace.add(new Request(time, id, 1 + (id * 7919L) % 3_000));
+        }
+        Freshness freshness = new Freshness(ChangeModel.forSpan(0, 30_000), 500);
+        for (long foldInterval : new long[] {1, 100, 10_000}) {
+            PansaarPolicy policy = replay(new PansaarPolicy(200_000, freshness, foldInterval), trace);
+            assertEquals(30_000, policy.stats().requests());
+            assertTrue(policy.stats().hits() > 0);
+        }
+    }
+
+    @Test
     void neverEvictsTheObjectJustAdmittedEvenWhenItRanksLowest() {
         // With a = 1 a large new object ranks below the small residents, yet it stays and they leave.
         PansaarPolicy policy = new PansaarPolicy(10_000, Freshness.NONE, withSizeExponent(1));
