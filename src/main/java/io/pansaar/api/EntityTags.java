@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** Entity tags of served images and the If-None-Match comparison of RFC 9110 (section 13.1.2). */
 final class EntityTags {
@@ -22,9 +23,9 @@ final class EntityTags {
      * origin's, unchanged), otherwise a strong tag derived from the bytes' SHA-256: from {@code digest}, the hex
      * SHA-256 stored when the body was written, so a hit hashes nothing; from the bytes when none was stored.
      */
-    static String of(Optional<String> originTag, Optional<String> digest, byte[] body) {
+    static String of(Optional<String> originTag, Optional<String> digest, Supplier<byte[]> body) {
         return originTag.filter(tag -> !tag.isBlank())
-                .orElseGet(() -> digest.flatMap(EntityTags::fromStoredDigest).orElseGet(() -> derived(body)));
+                .orElseGet(() -> digest.flatMap(EntityTags::fromStoredDigest).orElseGet(() -> derived(body.get())));
     }
 
     /**

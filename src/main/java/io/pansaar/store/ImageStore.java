@@ -127,7 +127,7 @@ public class ImageStore {
         if (body == null || freshFor <= 0) {
             return Optional.empty();
         }
-        return Optional.of(new ReadResult(ReadOutcome.HIT, Optional.of(body.toBytes()), nonEmpty(fields.get(1)),
+        return Optional.of(new ReadResult(ReadOutcome.HIT, Optional.of(body.toBuffer().getDelegate()), nonEmpty(fields.get(1)),
                 nonEmpty(fields.get(2)), nonEmpty(fields.get(5)), Duration.ofMillis(freshFor), false, Optional.empty(),
                 Optional.empty(), recorded));
     }
@@ -192,7 +192,7 @@ public class ImageStore {
         // A copy that left again before the bytes were read a second time is a miss whose job another read enqueues.
         ReadOutcome served = outcome.servesCopy() && body == null ? ReadOutcome.MISS : outcome;
         return new ReadResult(served,
-                hasBytes ? Optional.of(body.toBytes()) : Optional.empty(),
+                hasBytes ? Optional.of(body.toBuffer().getDelegate()) : Optional.empty(),
                 hasBytes ? nonEmpty(fields.get(1)) : Optional.empty(),
                 hasBytes ? nonEmpty(fields.get(2)) : Optional.empty(),
                 hasBytes ? nonEmpty(fields.get(5)) : Optional.empty(),
@@ -230,7 +230,7 @@ public class ImageStore {
                     false, Optional.empty(), Optional.empty(), false);
         }
         long freshFor = millis(fields.get(4)).orElse(0L) - now;
-        return new ReadResult(outcome, Optional.of(body.toBytes()), nonEmpty(fields.get(1)), nonEmpty(fields.get(2)),
+        return new ReadResult(outcome, Optional.of(body.toBuffer().getDelegate()), nonEmpty(fields.get(1)), nonEmpty(fields.get(2)),
                 nonEmpty(fields.get(5)), Duration.ofMillis(Math.max(0, freshFor)), false, Optional.empty(), Optional.empty(), false);
     }
 

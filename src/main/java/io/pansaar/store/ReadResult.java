@@ -3,11 +3,14 @@ package io.pansaar.store;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.vertx.core.buffer.Buffer;
+
 /**
  * The result of one read.
  *
  * @param outcome what the read found
- * @param body the image bytes; present for the outcomes that {@linkplain ReadOutcome#servesCopy() serve a copy}
+ * @param content the image bytes as Redis' reply holds them, served without a copy; present for the outcomes that
+ *        {@linkplain ReadOutcome#servesCopy() serve a copy}
  * @param contentType the stored media type; present with the body
  * @param etag the stored entity tag (the origin's, quoted as the origin sent it); present with the body when the origin gave one
  * @param digest the body's SHA-256 in hex, stored when it was written; present with the body
@@ -18,7 +21,12 @@ import java.util.Optional;
  * @param recorded whether the bookkeeping function recorded the read (and could enqueue a job); false when it
  *        failed and the result comes from the plain read alone
  */
-public record ReadResult(ReadOutcome outcome, Optional<byte[]> body, Optional<String> contentType,
+public record ReadResult(ReadOutcome outcome, Optional<Buffer> content, Optional<String> contentType,
         Optional<String> etag, Optional<String> digest, Duration freshFor, boolean enqueued,
         Optional<String> jobId, Optional<Integer> negativeStatus, boolean recorded) {
+
+    /** The image bytes, copied out of the reply; present with the content. */
+    public Optional<byte[]> body() {
+        return content.map(Buffer::getBytes);
+    }
 }

@@ -17,27 +17,29 @@ class EntityTagsTest {
     @Test
     void theOriginsTagIsServedAsIs() {
         byte[] body = { 1 };
-        assertEquals("W/\"v7\"", EntityTags.of(Optional.of("W/\"v7\""), Optional.of(FetchedImage.digestOf(body)), body));
+        assertEquals("W/\"v7\"", EntityTags.of(Optional.of("W/\"v7\""), Optional.of(FetchedImage.digestOf(body)), () -> body));
     }
 
     @Test
     void withoutAnOriginTagAStrongTagIsDerivedFromTheBytes() {
-        String tag = EntityTags.of(Optional.empty(), Optional.empty(), new byte[] { 1, 2, 3 });
+        String tag = EntityTags.of(Optional.empty(), Optional.empty(), () -> new byte[] { 1, 2, 3 });
         assertTrue(tag.matches("\"sha256-[A-Za-z0-9_-]{22}\""), tag);
-        assertEquals(tag, EntityTags.of(Optional.empty(), Optional.empty(), new byte[] { 1, 2, 3 }));
-        assertNotEquals(tag, EntityTags.of(Optional.empty(), Optional.empty(), new byte[] { 1, 2, 4 }));
+        assertEquals(tag, EntityTags.of(Optional.empty(), Optional.empty(), () -> new byte[] { 1, 2, 3 }));
+        assertNotEquals(tag, EntityTags.of(Optional.empty(), Optional.empty(), () -> new byte[] { 1, 2, 4 }));
     }
 
     @Test
     void theDigestStoredAtWriteTimeGivesTheSameTagWithoutHashingTheBytes() {
         byte[] body = TestImages.png(20_000);
-        String hashed = EntityTags.of(Optional.empty(), Optional.empty(), body);
-        assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of(FetchedImage.digestOf(body)), body));
-        // The stored digest is what the tag comes from: the bytes are not read again.
-        assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of(FetchedImage.digestOf(body)), new byte[0]));
+        String hashed = EntityTags.of(Optional.empty(), Optional.empty(), () -> body);
+        assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of(FetchedImage.digestOf(body)), () -> body));
+        // The stored digest is what the tag comes from: the bytes are not even asked for.
+        assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of(FetchedImage.digestOf(body)), () -> {
+            throw new AssertionError("the bytes were read");
+        }));
         // A digest that is not a hex SHA-256 (a hash written by hand) is ignored, and the bytes are hashed.
-        assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of("not-a-digest"), body));
-        assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of("z".repeat(64)), body));
+        assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of("not-a-digest"), () -> body));
+        assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of("z".repeat(64)), () -> body));
     }
 
     @Test
