@@ -178,6 +178,16 @@ class SimulatorCommandTest {
         assertUsageError("cannot be combined with --csv", append(base, "--repeat", "3", "--csv"));
     }
 
+    @Test
+    void parsesTheFoldIntervalAndRefusesABadOne() throws SimulatorCommand.UsageException {
+        assertEquals(0, SimulatorCommand.foldInterval(null), "no --fold-interval: every request counts at once");
+        assertEquals(1000, SimulatorCommand.foldInterval(" 1000 "));
+        String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar"};
+        assertUsageError("--fold-interval '-1' must be 0 (at once) or more clock units", append(base, "--fold-interval", "-1"));
+        assertUsageError("--fold-interval 'often' is not a whole number", append(base, "--fold-interval", "often"));
+        assertUsageError("--fold-interval needs a value", append(base, "--fold-interval"));
+    }
+
     private static String[] append(String[] args, String... more) {
         String[] all = Arrays.copyOf(args, args.length + more.length);
         System.arraycopy(more, 0, all, args.length, more.length);
