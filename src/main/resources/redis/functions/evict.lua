@@ -1,7 +1,9 @@
 -- pansaar_evict: the scheduler's memory duty for one partition. Unindexes images Redis has expired, so the
--- used bytes count only images that exist, then deletes the lowest-priority images while the partition is
+-- used bytes count only images that exist, then unlinks the lowest-priority images while the partition is
 -- over its byte budget, then forgets the histories of departed images beyond as many as are held. Each step is
--- O(log n) in the partition's images and handles at most ARGV[3] of them: nothing is scanned.
+-- O(log n) per image in the partition's images and handles at most ARGV[3] of them: nothing is scanned, and each
+-- step unfiles its images with a few variadic commands, not a dozen per image. The scheduler passes half its slice,
+-- so that a call that both sweeps and evicts stays within the slice.
 --
 -- KEYS[1] lease           pansaar:{p}:lease (the caller must hold it)
 -- KEYS[2] statistics      pansaar:{p}:stats (expired, evicted)

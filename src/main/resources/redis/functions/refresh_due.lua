@@ -15,8 +15,9 @@ redis.register_function{
     local limit = requireInteger('limit', args[1], 1)
     local now = serverTimeMillis()
     local reply = { now }
+    local imageHashPrefix = imageHashPrefixBeside(refreshKey)
     for _, key in ipairs(redis.call('ZRANGEBYSCORE', refreshKey, '-inf', now, 'LIMIT', 0, limit)) do
-      local fields = redis.call('HMGET', imageKeyBeside(refreshKey, key), 'access-score', 'fresh-ttl')
+      local fields = redis.call('HMGET', imageHashPrefix .. key, 'access-score', 'fresh-ttl')
       table.insert(reply, key)
       table.insert(reply, fields[1] or '')
       table.insert(reply, fields[2] or '')

@@ -41,23 +41,30 @@ redis.register_function{
     local now = serverTimeMillis()
     local prefix = string.match(refreshKey, '^(pansaar:{%d+}:)')
     local enqueued, pending, deferred = 0, 0, 0
+    -- Every image that leaves the refresh index, taken out by one ZREM at the end.
+    local leaving = {}
     for position = 5, 4 + worth do
       local key = args[position]
       local markerKey = prefix .. 'marker:' .. key
-      if redis.call('EXISTS', markerKey) == 1 then
-        redis.call('ZREM', refreshKey, key)
+      if enqueued < budget then
+        -- enqueueOnce reads the marker itself: a job already queued or fetching is found pending, at no cost.
+        if enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'refresh', nil, queuedTtl, now) == 1 then
+          enqueued = enqueued + 1
+        else
+          pending = pending + 1
+        end
+        leaving[#leaving + 1] = key
+      elseif redis.call('EXISTS', markerKey) == 1 then
         pending = pending + 1
-      elseif enqueued < budget then
-        enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'refresh', nil, queuedTtl, now)
-        redis.call('ZREM', refreshKey, key)
-        enqueued = enqueued + 1
+        leaving[#leaving + 1] = key
       else
         deferred = deferred + 1
       end
     end
     for position = 5 + worth, #args do
-      redis.call('ZREM', refreshKey, args[position])
+      leaving[#leaving + 1] = args[position]
     end
+    callWithList('ZREM', refreshKey, leaving)
     if enqueued > 0 then
       redis.call('HINCRBY', statsKey, 'refreshed-early', enqueued)
     end

@@ -87,21 +87,34 @@ local function imagesAfter(index, member, score, limit)
   return redis.call('ZRANGE', index.priority, score, '+inf', 'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES')
 end
 
--- Files one image's size unless it is filed already; unindexes it when its hash is gone. Returns 1 when it was gone.
-local function refileSize(index, key, now)
-  if redis.call('HEXISTS', index.sizes, key) == 1 then
-    return 0
+-- Files the sizes of the images not filed yet, read from their hashes, with one HMGET of sizes, one HSET and one
+-- INCRBY for all of them; unindexes, as the sweep would, those whose hash is gone or is not an ok copy. Returns how
+-- many were gone.
+local function refileSizes(index, keys, now)
+  local filed = callWithList('HMGET', index.sizes, keys)
+  local imageHashPrefix = imageHashPrefixBeside(index.priority)
+  local entries, added, gone = {}, 0, {}
+  for position, key in ipairs(keys) do
+    if not filed[position] then
+      local imageHash = imageHashPrefix .. key
+      local stored = redis.call('HMGET', imageHash, 'status', 'size')
+      if stored[1] ~= 'ok' then
+        gone[#gone + 1] = key
+      else
+        local size = tonumber(stored[2]) or redis.call('HSTRLEN', imageHash, 'body')
+        entries[#entries + 1] = key
+        entries[#entries + 1] = size
+        added = added + size
+      end
+    end
   end
-  local imageHash = imageKeyBeside(index.priority, key)
-  local stored = redis.call('HMGET', imageHash, 'status', 'size')
-  if stored[1] ~= 'ok' then
-    unindexGone(index, key, now)
-    return 1
+  if #entries > 0 then
+    callWithList('HSET', index.sizes, entries)
+    redis.call('INCRBY', index.bytes, added)
   end
-  local size = tonumber(stored[2]) or redis.call('HSTRLEN', imageHash, 'body')
-  redis.call('HSET', index.sizes, key, size)
-  redis.call('INCRBY', index.bytes, size)
-  return 0
+  -- Not filed in sizes, so their unindexing changes no byte count.
+  unindexGoneAll(index, gone, now)
+  return #gone
 end
 
 redis.register_function{
@@ -134,10 +147,11 @@ redis.register_function{
 
     local batch = imagesAfter(index, state[2], state[3], limit)
     local visited = #batch / 2
-    local gone = 0
+    local keys = {}
     for position = 1, #batch, 2 do
-      gone = gone + refileSize(index, batch[position], now)
+      keys[#keys + 1] = batch[position]
     end
+    local gone = refileSizes(index, keys, now)
     if gone > 0 then
       redis.call('HINCRBY', statsKey, 'expired', gone)
     end

@@ -146,6 +146,32 @@ local function rememberHistory(index, key, exposure, changes)
   redis.call('ZREM', index.departed, key)
 end
 
+-- The most values one command is given from a list: Lua's unpack() fails at about 8,000, and a list's length may come
+-- from a caller's limit. The scheduler's calls stay far below it.
+local UNPACK_CHUNK = 256
+
+-- Calls command on key (nil: on the values alone, as UNLINK takes them) with the values of list, UNPACK_CHUNK at a
+-- time, and nothing when list is empty. Returns the replies joined in order, for a command that replies with one
+-- value per value given (HMGET); an empty list for others.
+local function callWithList(command, key, list)
+  local joined = {}
+  for first = 1, #list, UNPACK_CHUNK do
+    local last = math.min(#list, first + UNPACK_CHUNK - 1)
+    local reply
+    if key then
+      reply = redis.call(command, key, unpack(list, first, last))
+    else
+      reply = redis.call(command, unpack(list, first, last))
+    end
+    if type(reply) == 'table' then
+      for position = 1, last - first + 1 do
+        joined[#joined + 1] = reply[position]
+      end
+    end
+  end
+  return joined
+end
+
 -- The most departed images one departure forgets. Each departure adds at most one, so while the departed are no
 -- more than the images held they stay so; an excess left when held images vanish without departing (a negative
 -- entry replacing one, a lost priority index) shrinks by FORGET_PER_DEPARTURE - 1 per departure and by up to
@@ -153,28 +179,32 @@ end
 -- excess, draining. A constant, so no call's work depends on how large the excess has grown.
 local FORGET_PER_DEPARTURE = 16
 
--- Forgets the histories of the oldest departed images beyond as many as are held, at most limit of them, one
--- HDEL each: the number forgotten comes from data, so it is never unpacked into one command's arguments.
--- Returns how many were forgotten.
+-- Forgets the histories of the oldest departed images beyond as many as are held, at most limit of them: one ZRANGE,
+-- one HDEL and one ZREMRANGEBYRANK however many. Returns how many were forgotten.
 local function forgetExcessDeparted(index, limit)
   local excess = redis.call('ZCARD', index.departed) - math.max(1, redis.call('ZCARD', index.priority))
   if excess <= 0 or limit <= 0 then
     return 0
   end
   local forgotten = redis.call('ZRANGE', index.departed, 0, math.min(excess, limit) - 1)
-  for _, key in ipairs(forgotten) do
-    redis.call('HDEL', index.history, key)
-  end
+  callWithList('HDEL', index.history, forgotten)
   redis.call('ZREMRANGEBYRANK', index.departed, 0, #forgotten - 1)
   return #forgotten
 end
 
--- Marks an image as gone, keeping its history, and forgets the oldest departed images beyond as many as are held.
-local function departed(index, key, now)
-  if redis.call('HEXISTS', index.history, key) == 1 then
-    redis.call('ZADD', index.departed, now, key)
+-- Marks images as gone, keeping the histories of those that have one, and forgets the oldest departed images beyond
+-- as many as are held, up to FORGET_PER_DEPARTURE per image.
+local function departedAll(index, keys, now)
+  local histories = callWithList('HMGET', index.history, keys)
+  local scored = {}
+  for position = 1, #keys do
+    if histories[position] then
+      scored[#scored + 1] = now
+      scored[#scored + 1] = keys[position]
+    end
   end
-  forgetExcessDeparted(index, FORGET_PER_DEPARTURE)
+  callWithList('ZADD', index.departed, scored)
+  forgetExcessDeparted(index, FORGET_PER_DEPARTURE * #keys)
 end
 
 -- Forgets an image's history entirely (the origin says it does not exist).
@@ -188,9 +218,15 @@ local function keyOfImage(imageHash)
   return string.match(imageHash, '^pansaar:{%d+}:img:(.+)$')
 end
 
--- The name of an image hash of the same partition as an index key: both share the pansaar:{p}: prefix.
+-- The start of the names of the image hashes of the same partition as an index key, pansaar:{p}:img:, to which an
+-- image key is appended: both share the pansaar:{p}: prefix. Worked out once per call, not once per image.
+local function imageHashPrefixBeside(indexKey)
+  return string.match(indexKey, '^(pansaar:{%d+}:)') .. 'img:'
+end
+
+-- The name of an image hash of the same partition as an index key.
 local function imageKeyBeside(indexKey, key)
-  return string.match(indexKey, '^(pansaar:{%d+}:)') .. 'img:' .. key
+  return imageHashPrefixBeside(indexKey) .. key
 end
 
 -- Records requests of an ok copy, all dated now: last-access, and under Pansaar's Algorithm (the copy has a
@@ -284,78 +320,115 @@ local function indexImage(index, key, size, priority, expiresAt, refreshAt)
   redis.call('ZADD', index.refresh, refreshAt, key)
 end
 
+-- Removes images from every index and their sizes from the used bytes, a few commands for all of them (each O(log n)
+-- per image); the hashes are the caller's business. sizes, when given, are the images' entries in the sizes hash, as
+-- HMGET returned them.
+local function unindexImages(index, keys, sizes)
+  if #keys == 0 then
+    return
+  end
+  sizes = sizes or callWithList('HMGET', index.sizes, keys)
+  local sized, freed = false, 0
+  for position = 1, #keys do
+    local size = tonumber(sizes[position])
+    if size then
+      sized = true
+      freed = freed + size
+    end
+  end
+  if sized then
+    addUsedBytes(index, -freed)
+    callWithList('HDEL', index.sizes, keys)
+  end
+  callWithList('ZREM', index.priority, keys)
+  callWithList('ZREM', index.expiry, keys)
+  callWithList('ZREM', index.refresh, keys)
+end
+
 -- Removes an image from every index and its size from the used bytes; the hash itself is the caller's business.
 local function unindexImage(index, key)
-  local size = tonumber(redis.call('HGET', index.sizes, key))
-  if size then
-    addUsedBytes(index, -size)
-    redis.call('HDEL', index.sizes, key)
+  unindexImages(index, { key })
+end
+
+-- Unindexes images whose hashes are gone (expired, evicted, or never an ok copy), remembering their histories.
+local function unindexGoneAll(index, keys, now, sizes)
+  if #keys == 0 then
+    return
   end
-  redis.call('ZREM', index.priority, key)
-  redis.call('ZREM', index.expiry, key)
-  redis.call('ZREM', index.refresh, key)
+  unindexImages(index, keys, sizes)
+  departedAll(index, keys, now)
 end
 
 -- Unindexes an image whose hash is gone (expired, evicted, or never an ok copy), remembering its history.
 local function unindexGone(index, key, now)
-  unindexImage(index, key)
-  departed(index, key, now)
+  unindexGoneAll(index, { key }, now)
 end
 
 -- Unindexes up to limit images whose hash Redis has expired (or someone deleted) by now, so the used bytes
 -- count only images that exist. One whose hash lives on had its TTL changed outside Pansaar: it is re-filed
 -- under its real expiry. Returns how many were unindexed.
 local function sweepExpired(index, statsKey, now, limit)
-  local swept = 0
+  local gone = {}
   local due = redis.call('ZRANGEBYSCORE', index.expiry, '-inf', now, 'LIMIT', 0, limit)
+  local imageHashPrefix = imageHashPrefixBeside(index.expiry)
   for _, key in ipairs(due) do
-    local ttl = redis.call('PTTL', imageKeyBeside(index.expiry, key))
+    local ttl = redis.call('PTTL', imageHashPrefix .. key)
     if ttl == -2 then
-      unindexGone(index, key, now)
-      swept = swept + 1
+      gone[#gone + 1] = key
     elseif ttl == -1 then
       redis.call('ZADD', index.expiry, '+inf', key)
     else
       redis.call('ZADD', index.expiry, now + ttl, key)
     end
   end
-  if swept > 0 then
-    redis.call('HINCRBY', statsKey, 'expired', swept)
+  if #gone > 0 then
+    unindexGoneAll(index, gone, now)
+    redis.call('HINCRBY', statsKey, 'expired', #gone)
   end
-  return swept
+  return #gone
 end
 
 -- Deletes the lowest-priority images, up to limit, while the used bytes exceed the budget; never the image
--- named keep (the one just written). Returns how many were evicted.
+-- named keep (the one just written). The candidates come from one ZRANGE, their sizes and waiting hits from one
+-- HMGET each; the victims are then unindexed together and their hashes unlinked. Returns how many were evicted.
 local function evictOverBudget(index, statsKey, budget, limit, keep, now)
-  local evicted, folded = 0, 0
+  local excess = usedBytes(index) - budget
+  if excess <= 0 or limit <= 0 then
+    return 0
+  end
+  -- One more than limit, in case keep is among the lowest.
+  local lowest = redis.call('ZRANGE', index.priority, 0, limit)
+  local lowestSizes = callWithList('HMGET', index.sizes, lowest)
   local hitsKey = hitsKeyBeside(index.priority)
-  while evicted < limit and usedBytes(index) > budget do
-    local lowest = redis.call('ZRANGE', index.priority, 0, 1)
-    local victim = lowest[1]
-    if victim == keep then
-      victim = lowest[2]
-    end
-    if not victim then
+  local lowestWaiting = callWithList('HMGET', hitsKey, lowest)
+  local imageHashPrefix = imageHashPrefixBeside(index.priority)
+  local victims, victimSizes, hashes = {}, {}, {}
+  local folded = 0
+  for position, key in ipairs(lowest) do
+    if #victims == limit or excess <= 0 or folded >= limit then
       break
     end
-    -- A candidate whose hits still wait in the counter is ranked anew with them first, then the choice is made
-    -- again; at most limit of those per call, so the call stays bounded.
-    if foldWaitingRequests(hitsKey, statsKey, index.priority, victim, now) then
-      folded = folded + 1
-      if folded >= limit then
-        break
+    if key ~= keep then
+      -- A candidate whose hits still wait in the counter is ranked anew with them and spared by this call, which
+      -- goes on to the next; the next call chooses again among the ranks as they are then. At most limit of those.
+      if lowestWaiting[position] and foldWaitingRequests(hitsKey, statsKey, index.priority, key, now) then
+        folded = folded + 1
+      else
+        victims[#victims + 1] = key
+        victimSizes[#victims] = lowestSizes[position]
+        hashes[#victims] = imageHashPrefix .. key
+        -- An image missing from sizes frees nothing the counter knows of, as its unindexing subtracts nothing.
+        excess = excess - (tonumber(lowestSizes[position]) or 0)
       end
-    else
-      redis.call('DEL', imageKeyBeside(index.priority, victim))
-      unindexGone(index, victim, now)
-      evicted = evicted + 1
     end
   end
-  if evicted > 0 then
-    redis.call('HINCRBY', statsKey, 'evicted', evicted)
+  if #victims == 0 then
+    return 0
   end
-  return evicted
+  callWithList('UNLINK', nil, hashes)
+  unindexGoneAll(index, victims, now, victimSizes)
+  redis.call('HINCRBY', statsKey, 'evicted', #victims)
+  return #victims
 end
 
 -- Fails unless the partition's scheduler lease is held by this holder.

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -79,10 +80,26 @@ public class FunctionLibrary {
         this.vertx = vertx;
         this.cluster = "cluster".equalsIgnoreCase(clientType);
         this.seedHost = hosts.get(0);
-        String body = assembleSources();
-        this.version = API_VERSION + "+" + sha256(body).substring(0, 12);
-        this.code = "#!lua name=" + LIBRARY_NAME + "\n"
-                + "local LIBRARY_VERSION = '" + version + "'\n" + body;
+        String body = assembleSources(FunctionLibrary::readSource);
+        this.version = versionOf(body);
+        this.code = codeOf(body, version);
+    }
+
+    /**
+     * The library as {@code FUNCTION LOAD} takes it, assembled from the function files that {@code source} reads by
+     * file name; this deployment's library is {@code codeFrom} of the files on the class path.
+     */
+    public static String codeFrom(UnaryOperator<String> source) {
+        String body = assembleSources(source);
+        return codeOf(body, versionOf(body));
+    }
+
+    private static String versionOf(String body) {
+        return API_VERSION + "+" + sha256(body).substring(0, 12);
+    }
+
+    private static String codeOf(String body, String version) {
+        return "#!lua name=" + LIBRARY_NAME + "\n" + "local LIBRARY_VERSION = '" + version + "'\n" + body;
     }
 
     @PostConstruct
@@ -228,13 +245,13 @@ public class FunctionLibrary {
         }
     }
 
-    private static String assembleSources() {
+    private static String assembleSources(UnaryOperator<String> readSource) {
         // The shared helpers stay at the chunk's top level, so their locals are visible to every file below.
         StringBuilder body = new StringBuilder("\n-- ").append(SHARED_SOURCE).append("\n")
-                .append(readSource(SHARED_SOURCE)).append("\n");
+                .append(readSource.apply(SHARED_SOURCE)).append("\n");
         for (String source : SOURCES) {
             // Each file gets its own block, so its locals cannot collide with another file's.
-            body.append("\n-- ").append(source).append("\ndo\n").append(readSource(source)).append("\nend\n");
+            body.append("\n-- ").append(source).append("\ndo\n").append(readSource.apply(source)).append("\nend\n");
         }
         return body.toString();
     }

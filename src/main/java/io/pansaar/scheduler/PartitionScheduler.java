@@ -174,19 +174,28 @@ public class PartitionScheduler {
         }
     }
 
-    /** Sweeps and evicts up to a batch of images, stopping at the first call that found less than a slice to do. */
+    /** Sweeps and evicts up to a batch of images, stopping at the first call that found less than its limit to do. */
     private PartitionDuties.EvictionReport evictInSlices(int partition) {
         AtomicReference<PartitionDuties.EvictionReport> total = new AtomicReference<>(
                 new PartitionDuties.EvictionReport(0, 0, 0, 0));
         inSlices(size -> {
-            PartitionDuties.EvictionReport last = duties.evict(partition, holder, partitionBudget, size)
+            int limit = evictionLimit(size);
+            PartitionDuties.EvictionReport last = duties.evict(partition, holder, partitionBudget, limit)
                     .await().atMost(REDIS_TIMEOUT);
             PartitionDuties.EvictionReport sum = total.get();
             total.set(new PartitionDuties.EvictionReport(sum.swept() + last.swept(), sum.evicted() + last.evicted(),
                     last.usedBytes(), last.images()));
-            return last.swept() == size || last.evicted() == size;
+            return last.swept() == limit || last.evicted() == limit;
         });
         return total.get();
+    }
+
+    /**
+     * The limit of an eviction call that may handle {@code slice} images: the call sweeps up to its limit and then evicts
+     * up to its limit, so half a slice each keeps it within the slice when a mass expiry meets a partition over budget.
+     */
+    static int evictionLimit(int slice) {
+        return Math.max(1, slice / 2);
     }
 
     /**

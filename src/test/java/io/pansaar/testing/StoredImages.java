@@ -3,16 +3,18 @@ package io.pansaar.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.key.ImageKey;
-import io.pansaar.store.Claim;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.JobReason;
 import io.pansaar.store.WriteOutcome;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
 
 /** Writes images into the cache as a worker would, claim then put, for tests about what the cache holds. */
 public final class StoredImages {
@@ -27,12 +29,31 @@ public final class StoredImages {
      * fresh for {@code freshTtl} without grace or stale-if-error, so its hash expires at fresh-until.
      */
     public static void write(ImageStore store, ImageKey key, int size, Duration freshTtl) {
-        Claim claim = store.claim(key, UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MANUAL)
-                .await().atMost(WAIT);
-        FetchedImage image = FetchedImage.of(TestImages.png(size), "image/png", Optional.empty(), Optional.empty(),
+        assertEquals(WriteOutcome.WRITTEN, writing(store, key, png(size), freshTtl).await().atMost(WAIT));
+    }
+
+    /**
+     * Writes every key as {@link #write} does, up to {@code inFlight} at once as that many workers would (each put
+     * pipelines its staged body with the function call), the same PNG of {@code size} bytes for all.
+     */
+    public static void writeAll(ImageStore store, List<ImageKey> keys, int size, Duration freshTtl, int inFlight) {
+        FetchedImage image = png(size);
+        List<WriteOutcome> outcomes = Multi.createFrom().iterable(keys)
+                .onItem().transformToUni(key -> writing(store, key, image, freshTtl)).merge(inFlight)
+                .collect().asList()
+                .await().atMost(WAIT.multipliedBy(Math.max(1, keys.size() / 1_000)));
+        assertEquals(keys.size(), outcomes.stream().filter(WriteOutcome.WRITTEN::equals).count(),
+                "every image written: " + outcomes.stream().distinct().toList());
+    }
+
+    private static Uni<WriteOutcome> writing(ImageStore store, ImageKey key, FetchedImage image, Duration freshTtl) {
+        return store.claim(key, UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MANUAL)
+                .onItem().transformToUni(claim -> store.put(key, claim, image, freshTtl, Duration.ZERO, Duration.ZERO,
+                        ChangeHistory.NONE));
+    }
+
+    private static FetchedImage png(int size) {
+        return FetchedImage.of(TestImages.png(size), "image/png", Optional.empty(), Optional.empty(),
                 Duration.ofMillis(5));
-        assertEquals(WriteOutcome.WRITTEN,
-                store.put(key, claim, image, freshTtl, Duration.ZERO, Duration.ZERO, ChangeHistory.NONE)
-                        .await().atMost(WAIT));
     }
 }
