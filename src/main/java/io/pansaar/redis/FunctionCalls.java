@@ -37,6 +37,15 @@ public class FunctionCalls {
 
     private static final Logger LOG = Logger.getLogger(FunctionCalls.class);
 
+    /**
+     * The limit of an eviction call (the scheduler's, or a write's) that may handle {@code slice} images: the call
+     * sweeps up to its limit and then evicts up to its limit, so half a slice each keeps it within the slice when a
+     * mass expiry meets a partition over budget.
+     */
+    public static int evictionLimit(int slice) {
+        return Math.max(1, slice / 2);
+    }
+
     private final Redis redis;
     private final FunctionLibrary library;
 

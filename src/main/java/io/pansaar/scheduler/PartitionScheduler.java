@@ -179,7 +179,7 @@ public class PartitionScheduler {
         AtomicReference<PartitionDuties.EvictionReport> total = new AtomicReference<>(
                 new PartitionDuties.EvictionReport(0, 0, 0, 0));
         inSlices(size -> {
-            int limit = evictionLimit(size);
+            int limit = FunctionCalls.evictionLimit(size);
             PartitionDuties.EvictionReport last = duties.evict(partition, holder, partitionBudget, limit)
                     .await().atMost(REDIS_TIMEOUT);
             PartitionDuties.EvictionReport sum = total.get();
@@ -188,14 +188,6 @@ public class PartitionScheduler {
             return last.swept() == limit || last.evicted() == limit;
         });
         return total.get();
-    }
-
-    /**
-     * The limit of an eviction call that may handle {@code slice} images: the call sweeps up to its limit and then evicts
-     * up to its limit, so half a slice each keeps it within the slice when a mass expiry meets a partition over budget.
-     */
-    static int evictionLimit(int slice) {
-        return Math.max(1, slice / 2);
     }
 
     /**

@@ -372,7 +372,7 @@ public class ImageStore {
                             String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
                             String.valueOf(staleIfError.toMillis()),
                             String.valueOf(earlyRefreshBy(fetchMillis, freshTtl)), partitionBudget,
-                            String.valueOf(Math.min(batchSize, FunctionCalls.MAX_IMAGES_PER_CALL))));
+                            String.valueOf(FunctionCalls.evictionLimit(Math.min(batchSize, FunctionCalls.MAX_IMAGES_PER_CALL)))));
         }).onItem().transform(replies -> writeOutcome("pansaar_put", replies.get(2)));
     }
 

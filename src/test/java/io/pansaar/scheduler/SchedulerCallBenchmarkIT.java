@@ -171,7 +171,7 @@ class SchedulerCallBenchmarkIT {
             if (swept[0]) {
                 return NOTHING_LEFT;
             }
-            int limit = PartitionScheduler.evictionLimit(SLICE);
+            int limit = FunctionCalls.evictionLimit(SLICE);
             PartitionDuties.EvictionReport report = duties.evict(PARTITION, HOLDER, Optional.of(0L), limit)
                     .await().atMost(Duration.ofSeconds(30));
             called("pansaar_evict", 1);
