@@ -3,6 +3,7 @@ package io.pansaar.worker;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 
@@ -24,6 +25,7 @@ import io.pansaar.origin.OriginId;
 import io.pansaar.origin.Validators;
 import io.pansaar.redis.RedisFailures;
 import io.pansaar.store.Claim;
+import io.pansaar.store.ClaimOutcome;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.JobReason;
@@ -34,6 +36,7 @@ import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
 import io.pansaar.worker.WorkerStatistics.Outcome;
 import io.smallrye.mutiny.TimeoutException;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -118,8 +121,22 @@ public class RegenerationWorker {
     private void process(RegenerationJob job) {
         // Resolved before the claim, so nothing between the claim and its release can fail.
         SegmentSettings segment = segments.of(job.key().segment());
-        Claim claim = store.claim(job.key(), job.claimToken(), job.requestedAtMillis(), job.reason())
-                .await().atMost(redisTimeout);
+        // The claim and the origin's permit are asked for at once, so a job waits for Redis once, not twice. A permit
+        // that the claim turns out not to need goes back unused.
+        CompletableFuture<Claim> claiming = store.claim(job.key(), job.claimToken(), job.requestedAtMillis(),
+                job.reason()).subscribeAsCompletionStage();
+        Optional<CompletableFuture<OriginGuard.Admission>> admitting = segment.originBaseUrl()
+                .map(url -> originGuard.acquire(OriginId.of(url)).subscribeAsCompletionStage());
+        Claim claim;
+        try {
+            claim = awaitRedis(claiming);
+        } catch (RuntimeException e) {
+            admitting.ifPresent(admission -> returnUnused(job, admission));
+            throw e;
+        }
+        if (claim.outcome() != ClaimOutcome.CLAIMED) {
+            admitting.ifPresent(admission -> returnUnused(job, admission));
+        }
         switch (claim.outcome()) {
             case SATISFIED -> {
                 statistics.record(Outcome.DEDUPLICATED);
@@ -136,26 +153,41 @@ public class RegenerationWorker {
                 statistics.record(Outcome.DEDUPLICATED);
                 LOG.debugf("%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
             }
-            case CLAIMED -> regenerateClaimed(job, segment, claim);
+            case CLAIMED -> regenerateClaimed(job, segment, claim, admitting);
         }
     }
 
-    private void regenerateClaimed(RegenerationJob job, SegmentSettings segment, Claim claim) {
+    /** Gives back, once it comes, a permit asked for alongside a claim that needs no fetch; a refusal needs nothing. */
+    private void returnUnused(RegenerationJob job, CompletableFuture<OriginGuard.Admission> admitting) {
+        admitting.whenComplete((admission, failure) -> {
+            if (admission instanceof OriginGuard.Permit permit) {
+                originGuard.returnUnused(permit).subscribe().with(
+                        returned -> LOG.tracef("%s: returned an unused permit for %s", job.key(), permit.origin()),
+                        returnFailure -> LOG.warnf("%s: could not give an unused fetch permit for %s back (%s); it "
+                                + "lapses after pansaar.origin.timeout + 5s", job.key(), permit.origin(),
+                                returnFailure.getMessage()));
+            }
+        });
+    }
+
+    private void regenerateClaimed(RegenerationJob job, SegmentSettings segment, Claim claim,
+            Optional<CompletableFuture<OriginGuard.Admission>> admitting) {
         long claimedAt = System.nanoTime();
         try {
-            writeFetched(job, segment, claim);
+            writeFetched(job, segment, claim, admitting);
         } finally {
             statistics.recordRegeneration(Duration.ofNanos(System.nanoTime() - claimedAt));
         }
     }
 
-    private void writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim) {
+    private void writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim,
+            Optional<CompletableFuture<OriginGuard.Admission>> admitting) {
         try {
-            FetchResult result = fetch(job, segment, validatorsOf(claim));
-            WriteOutcome outcome = write(job, segment, claim, result);
+            WriteOutcome outcome = fetchAndWrite(job, segment, claim, validatorsOf(claim), admitting);
             if (outcome == WriteOutcome.GONE) {
                 // The cached copy expired while the origin said 304: fetch the body without validators.
-                outcome = write(job, segment, claim, fetch(job, segment, Optional.empty()));
+                outcome = fetchAndWrite(job, segment, claim, Optional.empty(), segment.originBaseUrl()
+                        .map(url -> originGuard.acquire(OriginId.of(url)).subscribeAsCompletionStage()));
             }
             if (outcome == WriteOutcome.STALE_WRITE) {
                 statistics.record(Outcome.SUPERSEDED);
@@ -179,6 +211,27 @@ public class RegenerationWorker {
         }
     }
 
+    /**
+     * Fetches and writes what the origin answered. After a fetch that the origin answered, its permit goes back while
+     * the write is on its way, and both are awaited together.
+     */
+    private WriteOutcome fetchAndWrite(RegenerationJob job, SegmentSettings segment, Claim claim,
+            Optional<Validators> validators, Optional<CompletableFuture<OriginGuard.Admission>> admitting) {
+        Answer answer = fetch(job, segment, validators, admitting);
+        try {
+            return write(job, segment, claim, answer.result());
+        } finally {
+            answer.permitReturn().ifPresent(returning -> awaitPermitReturn(job, returning));
+        }
+    }
+
+    /** What the origin answered, and the return of the fetch's permit, still on its way (empty: no permit was held). */
+    private record Answer(FetchResult result, Optional<PermitReturn> permitReturn) {
+    }
+
+    private record PermitReturn(OriginGuard.Permit permit, CompletableFuture<OriginGuard.Condition> returning) {
+    }
+
     private static Optional<Validators> validatorsOf(Claim claim) {
         if (claim.etag().isEmpty() && claim.lastModified().isEmpty()) {
             return Optional.empty();
@@ -187,17 +240,18 @@ public class RegenerationWorker {
     }
 
     /**
-     * Fetches with a permit for the segment's origin, and records the outcome with the guard. Throws
-     * {@link OriginUnavailableException} when no permit is to be had, or when this fetch's failure left the origin
-     * paused or its breaker open: then the job waits without using a delivery.
+     * Fetches with the permit for the segment's origin that {@code admitting} brings, and records the outcome with the
+     * guard. Throws {@link OriginUnavailableException} when no permit was to be had, or when this fetch's failure left
+     * the origin paused or its breaker open: then the job waits without using a delivery. After an answer, the
+     * permit's return is sent and left for the caller to await.
      */
-    private FetchResult fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
-        if (segment.originBaseUrl().isEmpty()) {
+    private Answer fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators,
+            Optional<CompletableFuture<OriginGuard.Admission>> admitting) {
+        if (admitting.isEmpty()) {
             // No origin, no permit: the client fails the fetch with a message naming the missing setting.
-            return fetchFromOrigin(job, segment, validators);
+            return new Answer(fetchFromOrigin(job, segment, validators), Optional.empty());
         }
-        OriginGuard.Admission admission = originGuard.acquire(OriginId.of(segment.originBaseUrl().get()))
-                .await().atMost(redisTimeout);
+        OriginGuard.Admission admission = awaitRedis(admitting.get());
         if (admission instanceof OriginGuard.Wait wait) {
             originGuard.countDeferral(wait);
             throw OriginUnavailableException.waiting(job, wait);
@@ -220,8 +274,8 @@ public class RegenerationWorker {
             giveBack(job, permit, Optional.empty());
             throw failure;
         }
-        giveBack(job, permit, Optional.empty());
-        return result;
+        return new Answer(result, Optional.of(new PermitReturn(permit,
+                originGuard.release(permit, Optional.empty()).subscribeAsCompletionStage())));
     }
 
     /**
@@ -230,13 +284,23 @@ public class RegenerationWorker {
      */
     private OriginGuard.Condition giveBack(RegenerationJob job, OriginGuard.Permit permit,
             Optional<OriginFetchException> failure) {
+        return awaitPermitReturn(job, new PermitReturn(permit,
+                originGuard.release(permit, failure).subscribeAsCompletionStage()));
+    }
+
+    private OriginGuard.Condition awaitPermitReturn(RegenerationJob job, PermitReturn permitReturn) {
         try {
-            return originGuard.release(permit, failure).await().atMost(redisTimeout);
+            return awaitRedis(permitReturn.returning());
         } catch (RuntimeException e) {
             LOG.warnf("%s: could not give the fetch permit for %s back (%s); it lapses after pansaar.origin.timeout + 5s",
-                    job.key(), permit.origin(), e.getMessage());
+                    job.key(), permitReturn.permit().origin(), e.getMessage());
             return new OriginGuard.Condition(OriginGuard.State.CLOSED, Duration.ZERO);
         }
+    }
+
+    /** Waits for a Redis call already sent, as long as any one call may take. */
+    private <T> T awaitRedis(CompletableFuture<T> call) {
+        return Uni.createFrom().completionStage(call).await().atMost(redisTimeout);
     }
 
     private FetchResult fetchFromOrigin(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
@@ -265,9 +329,13 @@ public class RegenerationWorker {
                     lifetime.history()).await().atMost(redisTimeout);
             if (outcome == WriteOutcome.WRITTEN) {
                 statistics.record(Outcome.REGENERATED);
-                LOG.infof("regenerated %s: %,d bytes %s, fresh for %s, origin %d ms (%s)", job.key(),
-                        fetched.body().length, fetched.contentType(), freshTtl, fetched.elapsed().toMillis(),
-                        job.describe());
+                if (LOG.isInfoEnabled()) {
+                    // Concatenated, not formatted: a printf-style format with a grouped number cost a regeneration
+                    // about as much CPU as its Redis calls.
+                    LOG.info("regenerated " + job.key() + ": " + fetched.body().length + " bytes "
+                            + fetched.contentType() + ", fresh for " + freshTtl + ", origin "
+                            + fetched.elapsed().toMillis() + " ms (" + job.describe() + ")");
+                }
             }
             return outcome;
         }

@@ -76,6 +76,12 @@ public final class WorkerProcess implements AutoCloseable {
         }
     }
 
+    /** CPU time the process has used so far, user and system, in seconds. */
+    public double cpuSeconds() {
+        return process.info().totalCpuDuration().orElseThrow(
+                () -> new AssertionError("the system does not tell the worker's CPU time")).toNanos() / 1e9;
+    }
+
     /** SIGKILL: no shutdown hook runs, as when a pod is killed. */
     public void kill() {
         process.destroyForcibly();
