@@ -6,8 +6,6 @@
 -- ARGV[1] holder (from pansaar_origin_acquire)
 -- ARGV[2] outcome: 'success'  the origin answered (any answer that is not 5xx or 429): the breaker closes
 --                  'failure'  5xx, 429, a timeout or a broken connection: one more consecutive failure
---                  'unused'   nothing was fetched (the job's claim needed no fetch): the permit is freed and a
---                             probe's place goes to the next fetch; failures, breaker and pause stay as they are
 -- ARGV[3] pause in ms the origin asked for (Retry-After, already capped by the caller); 0: none
 -- ARGV[4] breaker threshold: consecutive failures that open the breaker, at least 1
 -- ARGV[5] breaker open-for in ms
@@ -28,8 +26,8 @@ redis.register_function{
     local stateKey = keys[2]
     local holder = requireNonEmpty('holder', args[1])
     local outcome = args[2]
-    if outcome ~= 'success' and outcome ~= 'failure' and outcome ~= 'unused' then
-      fail('BAD_ARGUMENT', 'outcome must be success, failure or unused, was "' .. tostring(outcome) .. '"')
+    if outcome ~= 'success' and outcome ~= 'failure' then
+      fail('BAD_ARGUMENT', 'outcome must be success or failure, was "' .. tostring(outcome) .. '"')
     end
     local pause = requireInteger('pause', args[3], 0)
     local threshold = requireInteger('breaker threshold', args[4], 1)
@@ -44,7 +42,7 @@ redis.register_function{
     end
     if outcome == 'success' then
       redis.call('HDEL', stateKey, 'failures', 'open-until')
-    elseif outcome == 'failure' then
+    else
       local failures = redis.call('HINCRBY', stateKey, 'failures', 1)
       redis.call('HSET', stateKey, 'last-failure', what, 'last-failure-at', now)
       local openUntil = tonumber(redis.call('HGET', stateKey, 'open-until'))

@@ -24,7 +24,7 @@ import jakarta.inject.Inject;
  * every worker of every pod sees the same permits, pause and breaker, on a single Redis and on Redis Cluster alike.
  *
  * <p>A worker asks {@link #acquire} before each fetch and gives the permit back with {@link #release}, saying what
- * the fetch showed, or with {@link #returnUnused} when it did not fetch. A permit lapses after {@code pansaar.origin.timeout} + 5 s, the longest a fetch can take, so a
+ * the fetch showed. A permit lapses after {@code pansaar.origin.timeout} + 5 s, the longest a fetch can take, so a
  * worker killed while holding one does not keep it.
  */
 @ApplicationScoped
@@ -139,15 +139,6 @@ public class OriginGuard {
                 String.valueOf(breakerFailures), String.valueOf(breakerOpenFor.toMillis()), what)
                 .map(reply -> new Condition(State.valueOf(reply.get(0).toString()),
                         Duration.ofMillis(reply.get(1).toLong())));
-    }
-
-    /**
-     * Gives back a permit whose job needed no fetch after all (its claim found the image fetched or being fetched): the
-     * permit is freed, and a half-open breaker's probe passes to the next fetch; the breaker learns nothing.
-     */
-    public Uni<Void> returnUnused(Permit permit) {
-        return functions.call("pansaar_origin_release", keysOf(permit.origin()), permit.holder(), "unused", "0",
-                String.valueOf(breakerFailures), String.valueOf(breakerOpenFor.toMillis()), "").replaceWithVoid();
     }
 
     /** Counts one job deferred for {@code origin} by this process, in {@code pansaar_origin_deferred_total}. */

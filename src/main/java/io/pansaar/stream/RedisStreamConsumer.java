@@ -458,15 +458,24 @@ public final class RedisStreamConsumer {
         }
         processing.incrementAndGet();
         AtomicBoolean settled = new AtomicBoolean();
-        Message<StreamEntry> message = Message.of(entry, Metadata.of(entry),
-                () -> settled.compareAndSet(false, true) ? acknowledge(entry) : CompletableFuture.completedFuture(null),
+        InlineAcknowledgement inline = new InlineAcknowledgement(settings.group());
+        Message<StreamEntry> message = Message.of(entry, Metadata.of(entry, inline),
+                () -> settled.compareAndSet(false, true) ? acknowledge(entry, inline)
+                        : CompletableFuture.completedFuture(null),
                 cause -> settled.compareAndSet(false, true) ? fail(entry, cause) : CompletableFuture.completedFuture(null));
         emitter.emit(message);
     }
 
-    /** XACK + XDEL in one round trip; when that fails, the entry stays pending and is delivered again after claim-idle. */
-    private CompletionStage<Void> acknowledge(StreamEntry entry) {
+    /**
+     * XACK + XDEL in one round trip, unless the worker's write did both already; when that fails, the entry stays
+     * pending and is delivered again after claim-idle.
+     */
+    private CompletionStage<Void> acknowledge(StreamEntry entry, InlineAcknowledgement inline) {
         processing.decrementAndGet();
+        if (inline.isAcknowledged()) {
+            release(entry);
+            return CompletableFuture.completedFuture(null);
+        }
         return redis.batch(List.of(
                 Request.cmd(Command.XACK).arg(entry.stream()).arg(settings.group()).arg(entry.id()),
                 Request.cmd(Command.XDEL).arg(entry.stream()).arg(entry.id())))

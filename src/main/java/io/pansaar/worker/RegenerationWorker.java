@@ -25,12 +25,13 @@ import io.pansaar.origin.OriginId;
 import io.pansaar.origin.Validators;
 import io.pansaar.redis.RedisFailures;
 import io.pansaar.store.Claim;
-import io.pansaar.store.ClaimOutcome;
 import io.pansaar.store.FetchedImage;
+import io.pansaar.store.FinishedJob;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.JobReason;
 import io.pansaar.store.ReleaseMode;
 import io.pansaar.store.WriteOutcome;
+import io.pansaar.stream.InlineAcknowledgement;
 import io.pansaar.stream.ServiceUnavailableException;
 import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
@@ -90,7 +91,7 @@ public class RegenerationWorker {
     public CompletionStage<Void> regenerate(Message<StreamEntry> message) {
         StreamEntry entry = message.getPayload();
         try {
-            process(parse(entry));
+            process(parse(entry), message.getMetadata(InlineAcknowledgement.class));
             return message.ack();
         } catch (OriginFetchException | UnprocessableEntryException | FetchInFlightException
                 | OriginUnavailableException failure) {
@@ -118,25 +119,11 @@ public class RegenerationWorker {
         }
     }
 
-    private void process(RegenerationJob job) {
+    private void process(RegenerationJob job, Optional<InlineAcknowledgement> inline) {
         // Resolved before the claim, so nothing between the claim and its release can fail.
         SegmentSettings segment = segments.of(job.key().segment());
-        // The claim and the origin's permit are asked for at once, so a job waits for Redis once, not twice. A permit
-        // that the claim turns out not to need goes back unused.
-        CompletableFuture<Claim> claiming = store.claim(job.key(), job.claimToken(), job.requestedAtMillis(),
-                job.reason()).subscribeAsCompletionStage();
-        Optional<CompletableFuture<OriginGuard.Admission>> admitting = segment.originBaseUrl()
-                .map(url -> originGuard.acquire(OriginId.of(url)).subscribeAsCompletionStage());
-        Claim claim;
-        try {
-            claim = awaitRedis(claiming);
-        } catch (RuntimeException e) {
-            admitting.ifPresent(admission -> returnUnused(job, admission));
-            throw e;
-        }
-        if (claim.outcome() != ClaimOutcome.CLAIMED) {
-            admitting.ifPresent(admission -> returnUnused(job, admission));
-        }
+        Claim claim = store.claim(job.key(), job.claimToken(), job.requestedAtMillis(), job.reason())
+                .await().atMost(redisTimeout);
         switch (claim.outcome()) {
             case SATISFIED -> {
                 statistics.record(Outcome.DEDUPLICATED);
@@ -153,41 +140,27 @@ public class RegenerationWorker {
                 statistics.record(Outcome.DEDUPLICATED);
                 LOG.debugf("%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
             }
-            case CLAIMED -> regenerateClaimed(job, segment, claim, admitting);
+            case CLAIMED -> regenerateClaimed(job, segment, claim, inline);
         }
     }
 
-    /** Gives back, once it comes, a permit asked for alongside a claim that needs no fetch; a refusal needs nothing. */
-    private void returnUnused(RegenerationJob job, CompletableFuture<OriginGuard.Admission> admitting) {
-        admitting.whenComplete((admission, failure) -> {
-            if (admission instanceof OriginGuard.Permit permit) {
-                originGuard.returnUnused(permit).subscribe().with(
-                        returned -> LOG.tracef("%s: returned an unused permit for %s", job.key(), permit.origin()),
-                        returnFailure -> LOG.warnf("%s: could not give an unused fetch permit for %s back (%s); it "
-                                + "lapses after pansaar.origin.timeout + 5s", job.key(), permit.origin(),
-                                returnFailure.getMessage()));
-            }
-        });
-    }
-
     private void regenerateClaimed(RegenerationJob job, SegmentSettings segment, Claim claim,
-            Optional<CompletableFuture<OriginGuard.Admission>> admitting) {
+            Optional<InlineAcknowledgement> inline) {
         long claimedAt = System.nanoTime();
         try {
-            writeFetched(job, segment, claim, admitting);
+            writeFetched(job, segment, claim, inline);
         } finally {
             statistics.recordRegeneration(Duration.ofNanos(System.nanoTime() - claimedAt));
         }
     }
 
     private void writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim,
-            Optional<CompletableFuture<OriginGuard.Admission>> admitting) {
+            Optional<InlineAcknowledgement> inline) {
         try {
-            WriteOutcome outcome = fetchAndWrite(job, segment, claim, validatorsOf(claim), admitting);
+            WriteOutcome outcome = fetchAndWrite(job, segment, claim, validatorsOf(claim), inline);
             if (outcome == WriteOutcome.GONE) {
                 // The cached copy expired while the origin said 304: fetch the body without validators.
-                outcome = fetchAndWrite(job, segment, claim, Optional.empty(), segment.originBaseUrl()
-                        .map(url -> originGuard.acquire(OriginId.of(url)).subscribeAsCompletionStage()));
+                outcome = fetchAndWrite(job, segment, claim, Optional.empty(), inline);
             }
             if (outcome == WriteOutcome.STALE_WRITE) {
                 statistics.record(Outcome.SUPERSEDED);
@@ -216,10 +189,10 @@ public class RegenerationWorker {
      * the write is on its way, and both are awaited together.
      */
     private WriteOutcome fetchAndWrite(RegenerationJob job, SegmentSettings segment, Claim claim,
-            Optional<Validators> validators, Optional<CompletableFuture<OriginGuard.Admission>> admitting) {
-        Answer answer = fetch(job, segment, validators, admitting);
+            Optional<Validators> validators, Optional<InlineAcknowledgement> inline) {
+        Answer answer = fetch(job, segment, validators);
         try {
-            return write(job, segment, claim, answer.result());
+            return write(job, segment, claim, answer.result(), inline);
         } finally {
             answer.permitReturn().ifPresent(returning -> awaitPermitReturn(job, returning));
         }
@@ -240,18 +213,18 @@ public class RegenerationWorker {
     }
 
     /**
-     * Fetches with the permit for the segment's origin that {@code admitting} brings, and records the outcome with the
-     * guard. Throws {@link OriginUnavailableException} when no permit was to be had, or when this fetch's failure left
-     * the origin paused or its breaker open: then the job waits without using a delivery. After an answer, the
-     * permit's return is sent and left for the caller to await.
+     * Fetches with a permit for the segment's origin, and records the outcome with the guard. Throws
+     * {@link OriginUnavailableException} when no permit is to be had, or when this fetch's failure left the origin
+     * paused or its breaker open: then the job waits without using a delivery. After an answer, the permit's return
+     * is sent and left for the caller to await.
      */
-    private Answer fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators,
-            Optional<CompletableFuture<OriginGuard.Admission>> admitting) {
-        if (admitting.isEmpty()) {
+    private Answer fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
+        if (segment.originBaseUrl().isEmpty()) {
             // No origin, no permit: the client fails the fetch with a message naming the missing setting.
             return new Answer(fetchFromOrigin(job, segment, validators), Optional.empty());
         }
-        OriginGuard.Admission admission = awaitRedis(admitting.get());
+        OriginGuard.Admission admission = originGuard.acquire(OriginId.of(segment.originBaseUrl().get()))
+                .await().atMost(redisTimeout);
         if (admission instanceof OriginGuard.Wait wait) {
             originGuard.countDeferral(wait);
             throw OriginUnavailableException.waiting(job, wait);
@@ -315,7 +288,8 @@ public class RegenerationWorker {
         return result;
     }
 
-    private WriteOutcome write(RegenerationJob job, SegmentSettings segment, Claim claim, FetchResult result) {
+    private WriteOutcome write(RegenerationJob job, SegmentSettings segment, Claim claim, FetchResult result,
+            Optional<InlineAcknowledgement> inline) {
         if (result instanceof FetchResult.Fetched fetched) {
             FetchedImage image = FetchedImage.of(fetched.body(), fetched.contentType(), fetched.etag(),
                     fetched.lastModified(), fetched.elapsed());
@@ -325,13 +299,18 @@ public class RegenerationWorker {
                             .orElse(true)),
                     claim.remembered().orElse(ChangeHistory.NONE)));
             Duration freshTtl = lifetime.freshTtl();
+            // The write acknowledges the job's entry itself when it can: the job ends in one round trip, not two.
+            Optional<InlineAcknowledgement> finishing = inline
+                    .filter(acknowledgement -> store.canFinish(job.key(), job.entry().stream()));
             WriteOutcome outcome = store.put(job.key(), claim, image, freshTtl, segment.grace(), segment.staleIfError(),
-                    lifetime.history()).await().atMost(redisTimeout);
+                    lifetime.history(), finishing.map(acknowledgement -> new FinishedJob(job.entry().stream(),
+                            acknowledgement.group(), job.entry().id()))).await().atMost(redisTimeout);
+            finishing.ifPresent(InlineAcknowledgement::acknowledged);
             if (outcome == WriteOutcome.WRITTEN) {
                 statistics.record(Outcome.REGENERATED);
                 if (LOG.isInfoEnabled()) {
-                    // Concatenated, not formatted: a printf-style format with a grouped number cost a regeneration
-                    // about as much CPU as its Redis calls.
+                    // Concatenated, not formatted: the printf-style format with a grouped number was about 8% of
+                    // the worker's CPU per regeneration (docs/benchmarks.md, Regenerations).
                     LOG.info("regenerated " + job.key() + ": " + fetched.body().length + " bytes "
                             + fetched.contentType() + ", fresh for " + freshTtl + ", origin "
                             + fetched.elapsed().toMillis() + " ms (" + job.describe() + ")");

@@ -33,13 +33,18 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Starts the application named {@code name} (its consumer name's prefix), with these environment variables. */
     public static WorkerProcess start(String name, Map<String, String> environment) {
-        if (!Files.exists(JAR)) {
-            throw new AssertionError(JAR + " is missing: the application is packaged before integration tests run");
+        return start(name, environment, JAR);
+    }
+
+    /** Starts the application packaged as {@code jar} (another build, for comparisons), as {@link #start(String, Map)}. */
+    public static WorkerProcess start(String name, Map<String, String> environment, Path jar) {
+        if (!Files.exists(jar)) {
+            throw new AssertionError(jar + " is missing: the application is packaged before integration tests run");
         }
         try {
             Path log = Files.createTempFile("pansaar-worker-" + name + "-", ".log");
             String java = ProcessHandle.current().info().command().orElse("java");
-            ProcessBuilder builder = new ProcessBuilder(java, "-jar", JAR.toString())
+            ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("QUARKUS_HTTP_PORT", "0");
             builder.environment().put("PANSAAR_WORKER_NAME", "process-" + name);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -54,6 +55,8 @@ class RegenerationBenchmarkIT {
     private static final List<Integer> DELAYS_MILLIS = integers(System.getProperty("benchmark.delays", "0,20"));
     /** Whether to print Redis' time per regeneration by top-level command and function, from SLOWLOG. */
     private static final boolean SLOWLOG = Boolean.getBoolean("benchmark.slowlog");
+    /** Set to another build's quarkus-run.jar to run its worker too, in the same rounds, for a before and after. */
+    private static final String COMPARE_JAR = System.getProperty("benchmark.compare-jar", "");
     /** Set to a directory to record a JFR profile of every worker there. */
     private static final String JFR_DIRECTORY = System.getProperty("benchmark.jfr", "");
     private static final int IMAGE_BYTES = 20_000;
@@ -91,42 +94,60 @@ class RegenerationBenchmarkIT {
     @Test
     void regenerationsPerSecondAgainstTheSeedsInlineMissPath() {
         Map<Scenario, List<Run>> seed = new HashMap<>();
-        Map<Scenario, List<Run>> pansaar = new HashMap<>();
+        Map<String, Map<Scenario, List<Run>>> workers = new LinkedHashMap<>();
+        Map<String, Path> jars = new LinkedHashMap<>();
+        jars.put("Pansaar", WorkerProcess.JAR);
+        if (!COMPARE_JAR.isEmpty()) {
+            jars.put("compared build", Path.of(COMPARE_JAR));
+        }
         int run = 0;
         for (int round = 1; round <= ROUNDS; round++) {
             for (int concurrency : CONCURRENCIES) {
-                try (WorkerProcess worker = WorkerProcess.start("bench-" + concurrency, environment(concurrency, round))) {
-                    worker.awaitLog("Profile prod activated");
-                    worker.awaitLog("reads 16 job streams");
-                    regenerateWithPansaar(worker, "warm-" + round + "-" + concurrency + "/", WARM_UP_KEYS, 0);
-                    runSeed("warm-seed-" + round + "-" + concurrency + "/", WARM_UP_KEYS / 3, 0, concurrency);
-                    for (int delay : DELAYS_MILLIS) {
-                        Scenario scenario = new Scenario(delay, concurrency);
-                        run++;
-                        Run bySeed = runSeed("seed-" + run + "/", scenario.keys(), delay, concurrency);
-                        Run byPansaar = regenerateWithPansaar(worker, "pansaar-" + run + "/", scenario.keys(), delay);
-                        seed.computeIfAbsent(scenario, s -> new ArrayList<>()).add(bySeed);
-                        pansaar.computeIfAbsent(scenario, s -> new ArrayList<>()).add(byPansaar);
-                        System.out.printf("round %d, %d ms, concurrency %d: seed %.0f/s, pansaar %.0f/s%n", round, delay,
-                                concurrency, bySeed.perSecond(), byPansaar.perSecond());
+                boolean seedRan = false;
+                for (Map.Entry<String, Path> jar : jars.entrySet()) {
+                    try (WorkerProcess worker = WorkerProcess.start("bench-" + concurrency,
+                            environment(concurrency, round, jar.getValue().equals(WorkerProcess.JAR) ? "" : "-compared"),
+                            jar.getValue())) {
+                        worker.awaitLog("Profile prod activated");
+                        worker.awaitLog("reads 16 job streams");
+                        regenerateWithPansaar(worker, "warm-" + (++run) + "/", WARM_UP_KEYS, 0);
+                        if (!seedRan) {
+                            runSeed("warm-seed-" + run + "/", WARM_UP_KEYS / 3, 0, concurrency);
+                        }
+                        for (int delay : DELAYS_MILLIS) {
+                            Scenario scenario = new Scenario(delay, concurrency);
+                            run++;
+                            if (!seedRan) {
+                                Run bySeed = runSeed("seed-" + run + "/", scenario.keys(), delay, concurrency);
+                                seed.computeIfAbsent(scenario, s -> new ArrayList<>()).add(bySeed);
+                                System.out.printf("round %d, %d ms, concurrency %d: seed %.0f/s%n", round, delay,
+                                        concurrency, bySeed.perSecond());
+                            }
+                            Run byWorker = regenerateWithPansaar(worker, "pansaar-" + run + "/", scenario.keys(), delay);
+                            workers.computeIfAbsent(jar.getKey(), name -> new HashMap<>())
+                                    .computeIfAbsent(scenario, s -> new ArrayList<>()).add(byWorker);
+                            System.out.printf("round %d, %d ms, concurrency %d: %s %.0f/s%n", round, delay,
+                                    concurrency, jar.getKey(), byWorker.perSecond());
+                        }
+                        seedRan = true;
+                        worker.stop();
                     }
-                    worker.stop();
+                    // Every worker starts on an empty Redis, so no run pays for the images of the ones before.
+                    REDIS.call(Request.cmd(Command.FLUSHALL));
                 }
-                // Every worker starts on an empty Redis, so no run pays for the images of the ones before.
-                REDIS.call(Request.cmd(Command.FLUSHALL));
             }
         }
-        printTable(seed, pansaar);
+        workers.forEach((name, runs) -> printTable(name, seed, runs));
     }
 
-    private static Map<String, String> environment(int concurrency, int round) {
+    private static Map<String, String> environment(int concurrency, int round, String variant) {
         Map<String, String> environment = new HashMap<>(Map.of("QUARKUS_REDIS_HOSTS", REDIS.server().uri(),
                 "PANSAAR_ORIGIN_BASE_URL", ORIGIN.origin().baseUrl(),
                 "PANSAAR_WORKER_CONCURRENCY", String.valueOf(concurrency),
                 "PANSAAR_ORIGIN_MAX_CONCURRENCY", String.valueOf(concurrency)));
         if (!JFR_DIRECTORY.isEmpty()) {
             environment.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + Path.of(JFR_DIRECTORY)
-                    .toAbsolutePath().resolve("worker-c" + concurrency + "-r" + round + ".jfr") + ",settings="
+                    .toAbsolutePath().resolve("worker-c" + concurrency + "-r" + round + variant + ".jfr") + ",settings="
                     + System.getProperty("benchmark.jfr-settings", "profile"));
         }
         return environment;
@@ -273,10 +294,10 @@ class RegenerationBenchmarkIT {
         return seconds;
     }
 
-    private static void printTable(Map<Scenario, List<Run>> seed, Map<Scenario, List<Run>> pansaar) {
+    private static void printTable(String name, Map<Scenario, List<Run>> seed, Map<Scenario, List<Run>> pansaar) {
         StringBuilder table = new StringBuilder();
-        table.append(String.format("%n%d rounds, %d KB PNG images, %d keys per run (20 ms: 150 per unit of concurrency, "
-                + "at least 1,000), medians:%n%n", ROUNDS, IMAGE_BYTES / 1000, KEYS));
+        table.append(String.format("%n%s: %d rounds, %d KB PNG images, %d keys per run (20 ms: 150 per unit of concurrency, "
+                + "at least 1,000), medians:%n%n", name, ROUNDS, IMAGE_BYTES / 1000, KEYS));
         table.append("| origin delay | concurrency | seed regen/s | Pansaar regen/s | Pansaar / seed | Pansaar / (C / delay) "
                 + "| CPU µs per regen: seed (Node) / Pansaar (JVM) | Redis CPU µs per regen: seed / Pansaar |\n");
         table.append("|---|---|---|---|---|---|---|---|\n");
