@@ -3,7 +3,6 @@ package io.pansaar.worker;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 
@@ -37,7 +36,6 @@ import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
 import io.pansaar.worker.WorkerStatistics.Outcome;
 import io.smallrye.mutiny.TimeoutException;
-import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -157,10 +155,11 @@ public class RegenerationWorker {
     private void writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim,
             Optional<InlineAcknowledgement> inline) {
         try {
-            WriteOutcome outcome = fetchAndWrite(job, segment, claim, validatorsOf(claim), inline);
+            FetchResult result = fetch(job, segment, validatorsOf(claim));
+            WriteOutcome outcome = write(job, segment, claim, result, inline);
             if (outcome == WriteOutcome.GONE) {
                 // The cached copy expired while the origin said 304: fetch the body without validators.
-                outcome = fetchAndWrite(job, segment, claim, Optional.empty(), inline);
+                outcome = write(job, segment, claim, fetch(job, segment, Optional.empty()), inline);
             }
             if (outcome == WriteOutcome.STALE_WRITE) {
                 statistics.record(Outcome.SUPERSEDED);
@@ -184,27 +183,6 @@ public class RegenerationWorker {
         }
     }
 
-    /**
-     * Fetches and writes what the origin answered. After a fetch that the origin answered, its permit goes back while
-     * the write is on its way, and both are awaited together.
-     */
-    private WriteOutcome fetchAndWrite(RegenerationJob job, SegmentSettings segment, Claim claim,
-            Optional<Validators> validators, Optional<InlineAcknowledgement> inline) {
-        Answer answer = fetch(job, segment, validators);
-        try {
-            return write(job, segment, claim, answer.result(), inline);
-        } finally {
-            answer.permitReturn().ifPresent(returning -> awaitPermitReturn(job, returning));
-        }
-    }
-
-    /** What the origin answered, and the return of the fetch's permit, still on its way (empty: no permit was held). */
-    private record Answer(FetchResult result, Optional<PermitReturn> permitReturn) {
-    }
-
-    private record PermitReturn(OriginGuard.Permit permit, CompletableFuture<OriginGuard.Condition> returning) {
-    }
-
     private static Optional<Validators> validatorsOf(Claim claim) {
         if (claim.etag().isEmpty() && claim.lastModified().isEmpty()) {
             return Optional.empty();
@@ -215,13 +193,12 @@ public class RegenerationWorker {
     /**
      * Fetches with a permit for the segment's origin, and records the outcome with the guard. Throws
      * {@link OriginUnavailableException} when no permit is to be had, or when this fetch's failure left the origin
-     * paused or its breaker open: then the job waits without using a delivery. After an answer, the permit's return
-     * is sent and left for the caller to await.
+     * paused or its breaker open: then the job waits without using a delivery.
      */
-    private Answer fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
+    private FetchResult fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
         if (segment.originBaseUrl().isEmpty()) {
             // No origin, no permit: the client fails the fetch with a message naming the missing setting.
-            return new Answer(fetchFromOrigin(job, segment, validators), Optional.empty());
+            return fetchFromOrigin(job, segment, validators);
         }
         OriginGuard.Admission admission = originGuard.acquire(OriginId.of(segment.originBaseUrl().get()))
                 .await().atMost(redisTimeout);
@@ -247,8 +224,8 @@ public class RegenerationWorker {
             giveBack(job, permit, Optional.empty());
             throw failure;
         }
-        return new Answer(result, Optional.of(new PermitReturn(permit,
-                originGuard.release(permit, Optional.empty()).subscribeAsCompletionStage())));
+        giveBack(job, permit, Optional.empty());
+        return result;
     }
 
     /**
@@ -257,23 +234,13 @@ public class RegenerationWorker {
      */
     private OriginGuard.Condition giveBack(RegenerationJob job, OriginGuard.Permit permit,
             Optional<OriginFetchException> failure) {
-        return awaitPermitReturn(job, new PermitReturn(permit,
-                originGuard.release(permit, failure).subscribeAsCompletionStage()));
-    }
-
-    private OriginGuard.Condition awaitPermitReturn(RegenerationJob job, PermitReturn permitReturn) {
         try {
-            return awaitRedis(permitReturn.returning());
+            return originGuard.release(permit, failure).await().atMost(redisTimeout);
         } catch (RuntimeException e) {
             LOG.warnf("%s: could not give the fetch permit for %s back (%s); it lapses after pansaar.origin.timeout + 5s",
-                    job.key(), permitReturn.permit().origin(), e.getMessage());
+                    job.key(), permit.origin(), e.getMessage());
             return new OriginGuard.Condition(OriginGuard.State.CLOSED, Duration.ZERO);
         }
-    }
-
-    /** Waits for a Redis call already sent, as long as any one call may take. */
-    private <T> T awaitRedis(CompletableFuture<T> call) {
-        return Uni.createFrom().completionStage(call).await().atMost(redisTimeout);
     }
 
     private FetchResult fetchFromOrigin(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
