@@ -79,7 +79,6 @@ local function newerFence(imageKey, fence)
   return nil
 end
 
--- Adds one to a counter of the partition's statistics hash (pansaar:{p}:stats), read by GET /api/status.
 -- The job entry a write finishes, from its optional stream key, group and entry id; nil when none is given.
 local function finishedJob(streamKey, group, entryId)
   if streamKey == nil or streamKey == '' then
@@ -98,6 +97,7 @@ local function acknowledgeJob(job)
   end
 end
 
+-- Adds one to a counter of the partition's statistics hash (pansaar:{p}:stats), read by GET /api/status.
 local function count(statsKey, counter)
   redis.call('HINCRBY', statsKey, counter, 1)
 end

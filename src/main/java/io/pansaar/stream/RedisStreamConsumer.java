@@ -45,7 +45,8 @@ import io.vertx.mutiny.redis.client.Response;
  * <li>Read: XREADGROUP on dedicated connections (one for all streams on a single Redis, one per
  * partition on Redis Cluster, where keys of different slots cannot share a command). A read asks
  * only for what downstream requested and what the in-flight bound allows.</li>
- * <li>Ack: XACK and XDEL in one round trip, so a stream holds only unfinished work.</li>
+ * <li>Ack: XACK and XDEL in one round trip, so a stream holds only unfinished work; none when the worker's write
+ * did both already and said so through the message's {@link InlineAcknowledgement}.</li>
  * <li>Nack: the entry stays pending; after a backoff it is re-taken with XCLAIM and delivered again.
  * A {@link DeferredJobException} parks it instead: it is delivered again after the delay it names, without
  * counting a delivery and without counting toward max-in-flight, and dead-lettered once older than max-defer.

@@ -43,7 +43,8 @@ import io.vertx.mutiny.redis.client.Response;
  * keys with C callers, and the worker N published jobs. The worker's clock starts before the first XADD (the jobs
  * are published in one pipeline while it already consumes) and stops when the partitions' {@code regenerated}
  * counters show every job's image written. CPU time per regeneration of the worker's JVM, of the seed's Node.js
- * process and of Redis is recorded too.
+ * process and of Redis is recorded too. Another build's worker may run in the same rounds
+ * ({@code -Dbenchmark.compare-jar}), for a before and after.
  */
 @EnabledIfSystemProperty(named = "benchmark", matches = "regenerations")
 class RegenerationBenchmarkIT {
