@@ -15,6 +15,7 @@
 -- KEYS[9] used bytes      pansaar:{p}:bytes
 -- KEYS[10] histories      pansaar:{p}:history (the staged exposure and changes are recorded there too)
 -- KEYS[11] departed       pansaar:{p}:departed
+-- KEYS[12] job stream     pansaar:{p}:jobs, optional: the stream of the job this write finishes
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (from pansaar_claim; becomes fetched-at)
@@ -25,6 +26,9 @@
 -- ARGV[7] early refresh: the image falls due for refresh this many ms before fresh-until
 -- ARGV[8] the partition's byte budget; empty: no budget, nothing is evicted
 -- ARGV[9] the most images one call sweeps and the most it evicts
+-- ARGV[10] with KEYS[12]: the consumer group; ARGV[11] the job's entry id. The entry is acknowledged (XACK) and
+--         deleted (XDEL) once the write is decided, WRITTEN or STALE_WRITE alike, as the worker would do next; on an
+--         error it stays pending, for a retry.
 --
 -- Returns:
 --   {'WRITTEN', fresh-until ms, evicted}  image replaced; hits, last-access and access-score carried over
@@ -54,9 +58,12 @@ redis.register_function{
       fail('BAD_ARGUMENT', 'KEYS[1] must be an image hash pansaar:{p}:img:<key>, was "' .. imageKey .. '"')
     end
 
+    local job = finishedJob(keys[12], args[10], args[11])
+
     local storedFence = newerFence(imageKey, fence)
     if storedFence then
       redis.call('DEL', stagingKey)
+      acknowledgeJob(job)
       return { 'STALE_WRITE', storedFence }
     end
     local staged = redis.call('HMGET', stagingKey, 'size', 'size-term', 'half-life', 'exposure', 'changes')
@@ -96,6 +103,7 @@ redis.register_function{
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'regenerated')
     announceReady(imageKey)
+    acknowledgeJob(job)
     return { 'WRITTEN', freshUntil, evicted }
   end
 }

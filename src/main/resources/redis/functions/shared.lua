@@ -79,6 +79,24 @@ local function newerFence(imageKey, fence)
   return nil
 end
 
+-- The job entry a write finishes, from its optional stream key, group and entry id; nil when none is given.
+local function finishedJob(streamKey, group, entryId)
+  if streamKey == nil or streamKey == '' then
+    return nil
+  end
+  return { stream = streamKey, group = requireNonEmpty('consumer group', group),
+    id = requireNonEmpty('entry id', entryId) }
+end
+
+-- Acknowledges and deletes the finished job's entry, as the consumer does after a job: the stream keeps only
+-- unfinished work.
+local function acknowledgeJob(job)
+  if job then
+    redis.call('XACK', job.stream, job.group, job.id)
+    redis.call('XDEL', job.stream, job.id)
+  end
+end
+
 -- Adds one to a counter of the partition's statistics hash (pansaar:{p}:stats), read by GET /api/status.
 local function count(statsKey, counter)
   redis.call('HINCRBY', statsKey, counter, 1)

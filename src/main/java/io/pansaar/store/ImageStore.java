@@ -346,7 +346,29 @@ public class ImageStore {
      */
     public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace,
             Duration staleIfError, ChangeHistory history) {
+        return put(key, claim, image, freshTtl, grace, staleIfError, history, Optional.empty());
+    }
+
+    /**
+     * Whether a write of {@code key} can finish a job entry of {@code stream} itself: only one of the key's own
+     * partition, whose keys share the write's hash slot.
+     */
+    public boolean canFinish(ImageKey key, String stream) {
+        return stream.equals(RedisKeys.jobs(partitioner.partitionOf(key)));
+    }
+
+    /**
+     * {@link #put(ImageKey, Claim, FetchedImage, Duration, Duration, Duration, ChangeHistory)}, also acknowledging and
+     * deleting {@code job}'s entry once the write is decided (WRITTEN or STALE_WRITE); {@link #canFinish} must hold.
+     */
+    public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace,
+            Duration staleIfError, ChangeHistory history, Optional<FinishedJob> job) {
         claim.requireClaimed("put");
+        job.ifPresent(finished -> {
+            if (!canFinish(key, finished.stream())) {
+                throw new IllegalArgumentException("a write of " + key + " cannot finish a job of " + finished.stream());
+            }
+        });
         int partition = partitioner.partitionOf(key);
         String staging = RedisKeys.staging(partition, key, claim.token());
         long fetchMillis = image.fetchTime().toMillis();
@@ -365,6 +387,7 @@ public class ImageStore {
             image.lastModified().ifPresent(lastModified -> stage.arg("last-modified").arg(lastModified));
             List<String> keys = RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
                     RedisKeys.marker(partition, key), staging, RedisKeys.stats(partition));
+            job.ifPresent(finished -> keys.add(finished.stream()));
             return List.of(stage,
                     Request.cmd(Command.PEXPIRE).arg(staging).arg(String.valueOf(STAGING_TTL.toMillis())),
                     FunctionCalls.fcall("pansaar_put", keys,
@@ -372,7 +395,8 @@ public class ImageStore {
                             String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
                             String.valueOf(staleIfError.toMillis()),
                             String.valueOf(earlyRefreshBy(fetchMillis, freshTtl)), partitionBudget,
-                            String.valueOf(FunctionCalls.evictionLimit(Math.min(batchSize, FunctionCalls.MAX_IMAGES_PER_CALL)))));
+                            String.valueOf(FunctionCalls.evictionLimit(Math.min(batchSize, FunctionCalls.MAX_IMAGES_PER_CALL))),
+                            job.map(FinishedJob::group).orElse(""), job.map(FinishedJob::entryId).orElse("")));
         }).onItem().transform(replies -> writeOutcome("pansaar_put", replies.get(2)));
     }
 

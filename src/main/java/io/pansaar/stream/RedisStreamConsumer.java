@@ -45,7 +45,8 @@ import io.vertx.mutiny.redis.client.Response;
  * <li>Read: XREADGROUP on dedicated connections (one for all streams on a single Redis, one per
  * partition on Redis Cluster, where keys of different slots cannot share a command). A read asks
  * only for what downstream requested and what the in-flight bound allows.</li>
- * <li>Ack: XACK and XDEL in one round trip, so a stream holds only unfinished work.</li>
+ * <li>Ack: XACK and XDEL in one round trip, so a stream holds only unfinished work; none when the worker's write
+ * did both already and said so through the message's {@link InlineAcknowledgement}.</li>
  * <li>Nack: the entry stays pending; after a backoff it is re-taken with XCLAIM and delivered again.
  * A {@link DeferredJobException} parks it instead: it is delivered again after the delay it names, without
  * counting a delivery and without counting toward max-in-flight, and dead-lettered once older than max-defer.
@@ -458,15 +459,24 @@ public final class RedisStreamConsumer {
         }
         processing.incrementAndGet();
         AtomicBoolean settled = new AtomicBoolean();
-        Message<StreamEntry> message = Message.of(entry, Metadata.of(entry),
-                () -> settled.compareAndSet(false, true) ? acknowledge(entry) : CompletableFuture.completedFuture(null),
+        InlineAcknowledgement inline = new InlineAcknowledgement(settings.group());
+        Message<StreamEntry> message = Message.of(entry, Metadata.of(entry, inline),
+                () -> settled.compareAndSet(false, true) ? acknowledge(entry, inline)
+                        : CompletableFuture.completedFuture(null),
                 cause -> settled.compareAndSet(false, true) ? fail(entry, cause) : CompletableFuture.completedFuture(null));
         emitter.emit(message);
     }
 
-    /** XACK + XDEL in one round trip; when that fails, the entry stays pending and is delivered again after claim-idle. */
-    private CompletionStage<Void> acknowledge(StreamEntry entry) {
+    /**
+     * XACK + XDEL in one round trip, unless the worker's write did both already; when that fails, the entry stays
+     * pending and is delivered again after claim-idle.
+     */
+    private CompletionStage<Void> acknowledge(StreamEntry entry, InlineAcknowledgement inline) {
         processing.decrementAndGet();
+        if (inline.isAcknowledged()) {
+            release(entry);
+            return CompletableFuture.completedFuture(null);
+        }
         return redis.batch(List.of(
                 Request.cmd(Command.XACK).arg(entry.stream()).arg(settings.group()).arg(entry.id()),
                 Request.cmd(Command.XDEL).arg(entry.stream()).arg(entry.id())))

@@ -25,10 +25,12 @@ import io.pansaar.origin.Validators;
 import io.pansaar.redis.RedisFailures;
 import io.pansaar.store.Claim;
 import io.pansaar.store.FetchedImage;
+import io.pansaar.store.FinishedJob;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.JobReason;
 import io.pansaar.store.ReleaseMode;
 import io.pansaar.store.WriteOutcome;
+import io.pansaar.stream.InlineAcknowledgement;
 import io.pansaar.stream.ServiceUnavailableException;
 import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
@@ -87,7 +89,7 @@ public class RegenerationWorker {
     public CompletionStage<Void> regenerate(Message<StreamEntry> message) {
         StreamEntry entry = message.getPayload();
         try {
-            process(parse(entry));
+            process(parse(entry), message.getMetadata(InlineAcknowledgement.class));
             return message.ack();
         } catch (OriginFetchException | UnprocessableEntryException | FetchInFlightException
                 | OriginUnavailableException failure) {
@@ -115,7 +117,7 @@ public class RegenerationWorker {
         }
     }
 
-    private void process(RegenerationJob job) {
+    private void process(RegenerationJob job, Optional<InlineAcknowledgement> inline) {
         // Resolved before the claim, so nothing between the claim and its release can fail.
         SegmentSettings segment = segments.of(job.key().segment());
         Claim claim = store.claim(job.key(), job.claimToken(), job.requestedAtMillis(), job.reason())
@@ -136,26 +138,28 @@ public class RegenerationWorker {
                 statistics.record(Outcome.DEDUPLICATED);
                 LOG.debugf("%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
             }
-            case CLAIMED -> regenerateClaimed(job, segment, claim);
+            case CLAIMED -> regenerateClaimed(job, segment, claim, inline);
         }
     }
 
-    private void regenerateClaimed(RegenerationJob job, SegmentSettings segment, Claim claim) {
+    private void regenerateClaimed(RegenerationJob job, SegmentSettings segment, Claim claim,
+            Optional<InlineAcknowledgement> inline) {
         long claimedAt = System.nanoTime();
         try {
-            writeFetched(job, segment, claim);
+            writeFetched(job, segment, claim, inline);
         } finally {
             statistics.recordRegeneration(Duration.ofNanos(System.nanoTime() - claimedAt));
         }
     }
 
-    private void writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim) {
+    private void writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim,
+            Optional<InlineAcknowledgement> inline) {
         try {
             FetchResult result = fetch(job, segment, validatorsOf(claim));
-            WriteOutcome outcome = write(job, segment, claim, result);
+            WriteOutcome outcome = write(job, segment, claim, result, inline);
             if (outcome == WriteOutcome.GONE) {
                 // The cached copy expired while the origin said 304: fetch the body without validators.
-                outcome = write(job, segment, claim, fetch(job, segment, Optional.empty()));
+                outcome = write(job, segment, claim, fetch(job, segment, Optional.empty()), inline);
             }
             if (outcome == WriteOutcome.STALE_WRITE) {
                 statistics.record(Outcome.SUPERSEDED);
@@ -251,7 +255,8 @@ public class RegenerationWorker {
         return result;
     }
 
-    private WriteOutcome write(RegenerationJob job, SegmentSettings segment, Claim claim, FetchResult result) {
+    private WriteOutcome write(RegenerationJob job, SegmentSettings segment, Claim claim, FetchResult result,
+            Optional<InlineAcknowledgement> inline) {
         if (result instanceof FetchResult.Fetched fetched) {
             FetchedImage image = FetchedImage.of(fetched.body(), fetched.contentType(), fetched.etag(),
                     fetched.lastModified(), fetched.elapsed());
@@ -261,13 +266,22 @@ public class RegenerationWorker {
                             .orElse(true)),
                     claim.remembered().orElse(ChangeHistory.NONE)));
             Duration freshTtl = lifetime.freshTtl();
+            // The write acknowledges the job's entry itself when it can: the job ends in one round trip, not two.
+            Optional<InlineAcknowledgement> finishing = inline
+                    .filter(acknowledgement -> store.canFinish(job.key(), job.entry().stream()));
             WriteOutcome outcome = store.put(job.key(), claim, image, freshTtl, segment.grace(), segment.staleIfError(),
-                    lifetime.history()).await().atMost(redisTimeout);
+                    lifetime.history(), finishing.map(acknowledgement -> new FinishedJob(job.entry().stream(),
+                            acknowledgement.group(), job.entry().id()))).await().atMost(redisTimeout);
+            finishing.ifPresent(InlineAcknowledgement::acknowledged);
             if (outcome == WriteOutcome.WRITTEN) {
                 statistics.record(Outcome.REGENERATED);
-                LOG.infof("regenerated %s: %,d bytes %s, fresh for %s, origin %d ms (%s)", job.key(),
-                        fetched.body().length, fetched.contentType(), freshTtl, fetched.elapsed().toMillis(),
-                        job.describe());
+                if (LOG.isInfoEnabled()) {
+                    // Concatenated, not formatted: the printf-style format with a grouped number was about 8% of
+                    // the worker's CPU per regeneration (docs/benchmarks.md, Regenerations).
+                    LOG.info("regenerated " + job.key() + ": " + fetched.body().length + " bytes "
+                            + fetched.contentType() + ", fresh for " + freshTtl + ", origin "
+                            + fetched.elapsed().toMillis() + " ms (" + job.describe() + ")");
+                }
             }
             return outcome;
         }

@@ -602,6 +602,47 @@ class ImageStoreIT {
     }
 
     @Test
+    void aWriteThatFinishesItsJobAcknowledgesAndDeletesTheEntryOnlyOnceDecided() {
+        ImageKey key = uniqueKey("finishes");
+        String stream = RedisKeys.jobs(partition(key));
+        redis.execute("XGROUP", "CREATE", stream, "finishing", "$", "MKSTREAM");
+        List<String> entries = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            entries.add(redis.execute("XADD", stream, "*", "key", key.value(), "reason", "miss").toString());
+        }
+        redis.execute("XREADGROUP", "GROUP", "finishing", "worker", "COUNT", "3", "STREAMS", stream, ">");
+        assertEquals(3L, redis.execute("XPENDING", stream, "finishing").get(0).toLong());
+        Claim newer = claimNow(key, JobReason.MISS);
+        redis.execute("DEL", marker(key)); // the lease expired: another claim takes over
+        Claim newest = claimNow(key, JobReason.MISS);
+
+        assertEquals(WriteOutcome.WRITTEN, store.put(key, newest, fetched(new byte[] { 2 }, Optional.empty()), HOUR,
+                MINUTE, Duration.ZERO, ChangeHistory.NONE, Optional.of(new FinishedJob(stream, "finishing",
+                        entries.get(0)))).await().atMost(WAIT));
+        // A stale write finishes its job too: the job is done, its bytes are not wanted.
+        assertEquals(WriteOutcome.STALE_WRITE, store.put(key, newer, fetched(new byte[] { 1 }, Optional.empty()), HOUR,
+                MINUTE, Duration.ZERO, ChangeHistory.NONE, Optional.of(new FinishedJob(stream, "finishing",
+                        entries.get(1)))).await().atMost(WAIT));
+        assertEquals(0L, redis.execute("XRANGE", stream, entries.get(0), entries.get(0)).size());
+        assertEquals(0L, redis.execute("XRANGE", stream, entries.get(1), entries.get(1)).size());
+        assertEquals(1L, redis.execute("XPENDING", stream, "finishing").get(0).toLong());
+
+        // A write that fails (here a fresh TTL of 0) leaves its job pending, for a retry.
+        Claim failing = claimNow(key, JobReason.MANUAL);
+        assertThrows(FunctionCallException.class, () -> store.put(key, failing, fetched(new byte[] { 3 },
+                Optional.empty()), Duration.ZERO, MINUTE, Duration.ZERO, ChangeHistory.NONE, Optional.of(
+                        new FinishedJob(stream, "finishing", entries.get(2)))).await().atMost(WAIT));
+        assertEquals(1L, redis.execute("XPENDING", stream, "finishing").get(0).toLong());
+        assertEquals(1L, redis.execute("XRANGE", stream, entries.get(2), entries.get(2)).size());
+
+        // Only a job of the key's own partition, whose keys share the write's hash slot, can be finished by it.
+        assertFalse(store.canFinish(key, RedisKeys.jobs((partition(key) + 1) % partitioner.partitions())));
+        assertThrows(IllegalArgumentException.class, () -> store.put(key, failing, fetched(new byte[] { 3 },
+                Optional.empty()), HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE, Optional.of(new FinishedJob(
+                        RedisKeys.jobs((partition(key) + 1) % partitioner.partitions()), "finishing", entries.get(2)))));
+    }
+
+    @Test
     void putWithoutAClaimIsRefusedBeforeReachingRedis() {
         ImageKey key = uniqueKey("unclaimed");
         Claim holder = claimNow(key, JobReason.MISS);

@@ -34,13 +34,23 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** Starts the application named {@code name} (its consumer name's prefix), with these environment variables. */
     public static WorkerProcess start(String name, Map<String, String> environment) {
-        return start(name, List.of(), environment);
+        return start(name, List.of(), environment, JAR);
     }
 
     /** Starts the application named {@code name} with these JVM options (such as {@code -Xmx512m}) and environment variables. */
     public static WorkerProcess start(String name, List<String> jvmOptions, Map<String, String> environment) {
-        if (!Files.exists(JAR)) {
-            throw new AssertionError(JAR + " is missing: the application is packaged before integration tests run");
+        return start(name, jvmOptions, environment, JAR);
+    }
+
+    /** Starts the application packaged as {@code jar} (another build, for comparisons), as {@link #start(String, Map)}. */
+    public static WorkerProcess start(String name, Map<String, String> environment, Path jar) {
+        return start(name, List.of(), environment, jar);
+    }
+
+    /** Starts the application packaged as {@code jar} with these JVM options and environment variables. */
+    public static WorkerProcess start(String name, List<String> jvmOptions, Map<String, String> environment, Path jar) {
+        if (!Files.exists(jar)) {
+            throw new AssertionError(jar + " is missing: the application is packaged before integration tests run");
         }
         try {
             Path log = Files.createTempFile("pansaar-worker-" + name + "-", ".log");
@@ -48,7 +58,7 @@ public final class WorkerProcess implements AutoCloseable {
             List<String> command = new ArrayList<>();
             command.add(java);
             command.addAll(jvmOptions);
-            command.addAll(List.of("-jar", JAR.toString()));
+            command.addAll(List.of("-jar", jar.toString()));
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().put("QUARKUS_HTTP_PORT", "0");
@@ -89,6 +99,12 @@ public final class WorkerProcess implements AutoCloseable {
     /** The process, for its id and CPU time. */
     public ProcessHandle handle() {
         return process.toHandle();
+    }
+
+    /** CPU time the process has used so far, user and system, in seconds. */
+    public double cpuSeconds() {
+        return process.info().totalCpuDuration().orElseThrow(
+                () -> new AssertionError("the system does not tell the worker's CPU time")).toNanos() / 1e9;
     }
 
     /** SIGKILL: no shutdown hook runs, as when a pod is killed. */
