@@ -24,6 +24,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.testing.BenchmarkTable;
 import io.pansaar.testing.LocalRedisConnection;
 import io.pansaar.testing.LocalTestOrigin;
 import io.pansaar.testing.Reply;
@@ -138,7 +139,10 @@ class RegenerationBenchmarkIT {
                 }
             }
         }
-        workers.forEach((name, runs) -> printTable(name, seed, runs));
+        // One marked block for benchmarks/run, a table for this build and one for any compared build.
+        StringBuilder tables = new StringBuilder();
+        workers.forEach((name, runs) -> tables.append(table(name, seed, runs)));
+        BenchmarkTable.print("regenerations", tables.toString());
     }
 
     private static Map<String, String> environment(int concurrency, int round, String variant) {
@@ -295,7 +299,7 @@ class RegenerationBenchmarkIT {
         return seconds;
     }
 
-    private static void printTable(String name, Map<Scenario, List<Run>> seed, Map<Scenario, List<Run>> pansaar) {
+    private static String table(String name, Map<Scenario, List<Run>> seed, Map<Scenario, List<Run>> pansaar) {
         StringBuilder table = new StringBuilder();
         table.append(String.format("%n%s: %d rounds, %d KB PNG images, %d keys per run (20 ms: 150 per unit of concurrency, "
                 + "at least 1,000), medians:%n%n", name, ROUNDS, IMAGE_BYTES / 1000, KEYS));
@@ -318,7 +322,7 @@ class RegenerationBenchmarkIT {
                         median(byPansaar.stream().map(Run::redisCpuMicros).toList())));
             }
         }
-        System.out.println(table);
+        return table.toString();
     }
 
     private static double median(List<Double> values) {
