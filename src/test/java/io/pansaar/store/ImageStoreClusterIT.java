@@ -112,10 +112,16 @@ class ImageStoreClusterIT {
             int partition = partitioner.partitionOf(key);
             storeImage(key, new byte[] { 4, 5, 6 });
             assertTrue(duties.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
+            // A budget of 0 empties the partition: this image and any other test's in the same partition. An image
+            // whose hits still wait in the hit counter is spared by the call that folds them, and goes at the next.
             PartitionDuties.EvictionReport report = duties.evict(partition, holder, Optional.of(0L), 10)
                     .await().atMost(WAIT);
-            // A budget of 0 empties the partition: this image and any other test's in the same partition.
-            assertTrue(report.evicted() >= 1, key.value());
+            long evicted = report.evicted();
+            for (int call = 0; call < 10 && report.usedBytes() > 0; call++) {
+                report = duties.evict(partition, holder, Optional.of(0L), 10).await().atMost(WAIT);
+                evicted += report.evicted();
+            }
+            assertTrue(evicted >= 1, key.value());
             assertEquals(0, report.usedBytes(), key.value());
             assertTrue(store.details(key).await().atMost(WAIT).isEmpty(), "evicted " + key.value());
 
