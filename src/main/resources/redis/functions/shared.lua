@@ -415,28 +415,52 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now)
     return 0
   end
   -- One more than limit, in case keep is among the lowest.
-  local lowest = redis.call('ZRANGE', index.priority, 0, limit)
+  local ranked = redis.call('ZRANGE', index.priority, 0, limit, 'WITHSCORES')
+  local lowest, lowestScores = {}, {}
+  for i = 1, #ranked, 2 do
+    lowest[#lowest + 1] = ranked[i]
+    lowestScores[#lowest] = tonumber(ranked[i + 1])
+  end
   local lowestSizes = callWithList('HMGET', index.sizes, lowest)
   local hitsKey = hitsKeyBeside(index.priority)
   local lowestWaiting = callWithList('HMGET', hitsKey, lowest)
   local imageHashPrefix = imageHashPrefixBeside(index.priority)
   local victims, victimSizes, hashes = {}, {}, {}
   local folded = 0
+  -- Candidates whose waiting hits were folded in, with their new priority: each leaves as soon as it ranks at or
+  -- below the next candidate, as a choice made anew after the fold would take it.
+  local refolded = {}
+  local function choose(key, size)
+    victims[#victims + 1] = key
+    victimSizes[#victims] = size
+    hashes[#victims] = imageHashPrefix .. key
+    -- An image missing from sizes frees nothing the counter knows of, as its unindexing subtracts nothing.
+    excess = excess - (tonumber(size) or 0)
+  end
+  local function chooseRefoldedAtOrBelow(priority)
+    table.sort(refolded, function(a, b) return a.priority < b.priority end)
+    while #refolded > 0 and refolded[1].priority <= priority and #victims < limit and excess > 0 do
+      local candidate = table.remove(refolded, 1)
+      choose(candidate.key, candidate.size)
+    end
+  end
   for position, key in ipairs(lowest) do
     if #victims == limit or excess <= 0 or folded >= limit then
       break
     end
     if key ~= keep then
-      -- A candidate whose hits still wait in the counter is ranked anew with them and spared by this call, which
-      -- goes on to the next; the next call chooses again among the ranks as they are then. At most limit of those.
+      chooseRefoldedAtOrBelow(lowestScores[position])
+      if #victims == limit or excess <= 0 then
+        break
+      end
+      -- A candidate whose hits still wait in the counter is ranked anew with them first; at most limit of those
+      -- per call. What this call leaves undecided, the next call chooses among the ranks as they are then.
       if lowestWaiting[position] and foldWaitingRequests(hitsKey, statsKey, index.priority, key, now) then
         folded = folded + 1
+        refolded[#refolded + 1] = { key = key, size = lowestSizes[position],
+          priority = tonumber(redis.call('ZSCORE', index.priority, key)) }
       else
-        victims[#victims + 1] = key
-        victimSizes[#victims] = lowestSizes[position]
-        hashes[#victims] = imageHashPrefix .. key
-        -- An image missing from sizes frees nothing the counter knows of, as its unindexing subtracts nothing.
-        excess = excess - (tonumber(lowestSizes[position]) or 0)
+        choose(key, lowestSizes[position])
       end
     end
   end

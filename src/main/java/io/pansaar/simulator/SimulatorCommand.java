@@ -214,15 +214,7 @@ public final class SimulatorCommand {
         if (text.equals("off")) {
             return Long.MAX_VALUE;
         }
-        try {
-            long ttl = Long.parseLong(text.trim());
-            if (ttl < 1) {
-                throw new UsageException("base TTL '" + text + "' must be at least 1 clock unit");
-            }
-            return ttl;
-        } catch (NumberFormatException e) {
-            throw new UsageException("base TTL '" + text + "' is not a whole number of clock units");
-        }
+        return wholeNumber("base TTL '" + text + "'", text, 1, "at least 1 clock unit", "clock units");
     }
 
     /** Parses how many clock units pansaar's hits wait to be folded into scores, 0 (at once) when absent. */
@@ -230,15 +222,7 @@ public final class SimulatorCommand {
         if (text == null) {
             return 0;
         }
-        try {
-            long interval = Long.parseLong(text.trim());
-            if (interval < 0) {
-                throw new UsageException("--fold-interval '" + text + "' must be 0 (at once) or more clock units");
-            }
-            return interval;
-        } catch (NumberFormatException e) {
-            throw new UsageException("--fold-interval '" + text + "' is not a whole number of clock units");
-        }
+        return wholeNumber("--fold-interval '" + text + "'", text, 0, "0 (at once) or more clock units", "clock units");
     }
 
     /** Parses the number of timed replay rounds, 0 when absent (no speed measurement). */
@@ -246,16 +230,30 @@ public final class SimulatorCommand {
         if (text == null) {
             return 0;
         }
-        int rounds;
+        return (int) wholeNumber("--repeat '" + text + "'", text, 1, "at least 1 round", "rounds", Integer.MAX_VALUE);
+    }
+
+    private static long wholeNumber(String what, String text, long minimum, String range, String unit)
+            throws UsageException {
+        return wholeNumber(what, text, minimum, range, unit, Long.MAX_VALUE);
+    }
+
+    /** Parses a whole number of {@code unit} of at least {@code minimum}; says which rule {@code what} breaks. */
+    private static long wholeNumber(String what, String text, long minimum, String range, String unit, long maximum)
+            throws UsageException {
+        long number;
         try {
-            rounds = Integer.parseInt(text.trim());
+            number = Long.parseLong(text.trim());
         } catch (NumberFormatException e) {
-            throw new UsageException("--repeat '" + text + "' is not a whole number of rounds");
+            throw new UsageException(what + " is not a whole number of " + unit);
         }
-        if (rounds < 1) {
-            throw new UsageException("--repeat '" + text + "' must be at least 1 round");
+        if (number > maximum) {
+            throw new UsageException(what + " is not a whole number of " + unit);
         }
-        return rounds;
+        if (number < minimum) {
+            throw new UsageException(what + " must be " + range);
+        }
+        return number;
     }
 
     /** Parses a capacity: a percentage of the trace's unique bytes, or bytes with an optional decimal or binary unit. */

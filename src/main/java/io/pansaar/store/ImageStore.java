@@ -79,7 +79,7 @@ public class ImageStore {
      * Reads an image and records the access; a miss or stale copy enqueues at most one job. A fresh copy or a
      * remembered 404/410 costs one round trip: the plain read pipelined with a HINCRBY of the partition's hit
      * counter, which the scheduler folds into the image's priority. Anything else takes a second round trip, the
-     * bookkeeping function pansaar_get. When the counting fails (Redis out of memory, the library missing), a copy
+     * bookkeeping function pansaar_get. When the bookkeeping fails (Redis out of memory, the library missing), a copy
      * is still served from the plain read, and the failure is counted. Fails when Redis does not answer the plain
      * read within {@code pansaar.read-through.redis-timeout}.
      */

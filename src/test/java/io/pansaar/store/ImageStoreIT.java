@@ -227,6 +227,43 @@ class ImageStoreIT {
     }
 
     @Test
+    void aCandidateStillLowestOnceItsHitsAreFoldedLeavesFirst() {
+        ImageKey first = uniqueKey("folded-lowest");
+        int partition = partition(first);
+        List<ImageKey> keys = keysInPartition(partition, first, 2);
+        ImageKey popular = keys.get(0);
+        ImageKey wanted = keys.get(1);
+        String holder = "evicting-" + UUID.randomUUID();
+        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            // The partition holds nothing else, so the two images are the only candidates.
+            PartitionDuties.EvictionReport emptied = duties.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
+            for (int call = 0; call < 1_000 && emptied.images() > 0; call++) {
+                emptied = duties.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
+            }
+            assertEquals(0, emptied.images());
+            assertEquals(WriteOutcome.WRITTEN, storeImage(popular, everyByteValue(100), HOUR, MINUTE));
+            for (int i = 0; i < 4; i++) {
+                assertEquals(ReadOutcome.HIT, read(popular).outcome());
+            }
+            foldHits(popular);
+            assertEquals(WriteOutcome.WRITTEN, storeImage(wanted, everyByteValue(100), HOUR, MINUTE));
+            // One hit waits: folded in, it lifts the image by one request, still below the popular one's five.
+            assertEquals(ReadOutcome.HIT, read(wanted).outcome());
+
+            long usedBytes = Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
+            PartitionDuties.EvictionReport report = duties.evict(partition, holder, Optional.of(usedBytes - 1), 16)
+                    .await().atMost(WAIT);
+
+            assertEquals(1, report.evicted());
+            assertEquals(0, redis.execute("EXISTS", image(wanted)).toLong(), "the lowest after its fold leaves");
+            assertEquals(1, redis.execute("EXISTS", image(popular)).toLong(), "not the next one in its place");
+        } finally {
+            duties.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+    }
+
+    @Test
     void aHitRaisesThePriorityAsTheJavaFormulaSays() {
         ImageKey key = uniqueKey("priority");
         byte[] body = everyByteValue(5000);
