@@ -39,7 +39,7 @@ redis.register_function{
     requireLease(leaseKey, holder)
 
     local now = serverTimeMillis()
-    local prefix = string.match(refreshKey, '^(pansaar:{%d+}:)')
+    local prefix = partitionPrefixOf(refreshKey)
     local enqueued, pending, deferred = 0, 0, 0
     -- Every image that leaves the refresh index, taken out by one ZREM at the end.
     local leaving = {}

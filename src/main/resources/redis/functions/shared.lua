@@ -236,10 +236,15 @@ local function keyOfImage(imageHash)
   return string.match(imageHash, '^pansaar:{%d+}:img:(.+)$')
 end
 
+-- The pansaar:{p}: prefix every key of a partition starts with, taken from one of them.
+local function partitionPrefixOf(partitionKey)
+  return string.match(partitionKey, '^(pansaar:{%d+}:)')
+end
+
 -- The start of the names of the image hashes of the same partition as an index key, pansaar:{p}:img:, to which an
--- image key is appended: both share the pansaar:{p}: prefix. Worked out once per call, not once per image.
+-- image key is appended. Worked out once per call, not once per image.
 local function imageHashPrefixBeside(indexKey)
-  return string.match(indexKey, '^(pansaar:{%d+}:)') .. 'img:'
+  return partitionPrefixOf(indexKey) .. 'img:'
 end
 
 -- The name of an image hash of the same partition as an index key.
@@ -281,13 +286,14 @@ end
 
 -- The partition's hit counter, pansaar:{p}:hits, beside one of its index keys.
 local function hitsKeyBeside(indexKey)
-  return string.match(indexKey, '^(pansaar:{%d+}:)') .. 'hits'
+  return partitionPrefixOf(indexKey) .. 'hits'
 end
 
--- Folds the requests waiting for one image, if any, removing them from the hit counter; returns whether there
--- were any. Eviction calls it on each candidate, so a copy in demand never leaves for want of a fold.
-local function foldWaitingRequests(hitsKey, statsKey, priorityKey, key, now)
-  local waiting = tonumber(redis.call('HGET', hitsKey, key))
+-- Folds the requests waiting for one image, as the caller read them from the hit counter (nil or false: none),
+-- removing them from it; returns whether there were any. Eviction calls it on each candidate, so a copy in demand
+-- never leaves for want of a fold.
+local function foldWaitingRequests(hitsKey, statsKey, priorityKey, key, waiting, now)
+  waiting = tonumber(waiting)
   if not waiting or waiting == 0 then
     return false
   end
@@ -455,7 +461,7 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now)
       end
       -- A candidate whose hits still wait in the counter is ranked anew with them first; at most limit of those
       -- per call. What this call leaves undecided, the next call chooses among the ranks as they are then.
-      if lowestWaiting[position] and foldWaitingRequests(hitsKey, statsKey, index.priority, key, now) then
+      if foldWaitingRequests(hitsKey, statsKey, index.priority, key, lowestWaiting[position], now) then
         folded = folded + 1
         refolded[#refolded + 1] = { key = key, size = lowestSizes[position],
           priority = tonumber(redis.call('ZSCORE', index.priority, key)) }

@@ -98,7 +98,7 @@ public class ImageStore {
                 counted.failure().ifPresent(failure -> unrecorded(key, failure));
                 return Uni.createFrom().item(servedAtOnce.get());
             }
-            return bookkeeping(key, partition, fields.response(), counted.succeeded());
+            return bookkeeping(key, partition, image, fields.response(), counted.succeeded());
         });
     }
 
@@ -136,8 +136,7 @@ public class ImageStore {
      * The second round trip of a read that found no fresh copy: pansaar_get judges the copy by the server's clock,
      * takes back the hit the read counted, records the request and enqueues the job a miss or stale copy needs.
      */
-    private Uni<ReadResult> bookkeeping(ImageKey key, int partition, Response fields, boolean counted) {
-        String image = RedisKeys.image(partition, key);
+    private Uni<ReadResult> bookkeeping(ImageKey key, int partition, String image, Response fields, boolean counted) {
         Supplier<Request> bookkeeping = () -> FunctionCalls.fcall("pansaar_get", List.of(image,
                 RedisKeys.marker(partition, key), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition),
                 RedisKeys.stats(partition), RedisKeys.priorityIndex(partition), RedisKeys.hits(partition)), key.value(),
@@ -175,16 +174,15 @@ public class ImageStore {
             LOG.debugf("read of %s raced with a write; reading the bytes again", key);
             return functions.sendEach(List.of(readFields(image)), readRedisTimeout).onItem().transformToUni(again -> {
                 PipelinedReply reread = again.get(0);
-                return reread.succeeded() ? Uni.createFrom().item(recordedResult(reread.response(), reply))
+                return reread.succeeded() ? Uni.createFrom().item(recordedResult(reread.response(), outcome, reply))
                         : Uni.createFrom().failure(reread.failure().get());
             });
         }
-        return Uni.createFrom().item(recordedResult(fields, reply));
+        return Uni.createFrom().item(recordedResult(fields, outcome, reply));
     }
 
-    private static ReadResult recordedResult(Response fields, Response reply) {
+    private static ReadResult recordedResult(Response fields, ReadOutcome outcome, Response reply) {
         Response body = fields.get(0);
-        ReadOutcome outcome = ReadOutcome.valueOf(reply.get(0).toString());
         boolean enqueued = reply.get(2).toInteger() == 1;
         String jobId = reply.get(3).toString();
         String negativeStatus = reply.get(4).toString();
