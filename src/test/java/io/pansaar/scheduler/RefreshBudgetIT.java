@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.InjectTestOrigin;
 import io.pansaar.testing.PartitionCounters;
@@ -31,8 +32,14 @@ import jakarta.inject.Inject;
 
 /**
  * Early refreshes stay within {@code pansaar.refresh.max-per-second} when more hot images fall due than it
- * allows: 24 images read five times a second with a 2 s TTL would want about 12 refreshes a second; the budget
- * allows 4 (1 per partition per second, with a burst of 2).
+ * allows, and use it: 24 images, 6 in each partition, read five times a second with a 4 s TTL would want about
+ * 6 refreshes a second; the budget allows 4 (1 per partition per second, with a burst of 2).
+ * <p>
+ * An image falls due at most half its TTL before it expires, so with a 4 s TTL each due image is seen by two
+ * scheduler ticks of 1 s before a reader finds it stale; with a TTL of two ticks it would be seen by one, and a
+ * late tick would hand its refresh to a reader. The keys are spread evenly over the partitions, since each
+ * partition has a budget of its own: a partition holding fewer images than its budget could refresh leaves
+ * tokens unused.
  */
 @QuarkusTest
 @TestProfile(RefreshBudgetIT.Profile.class)
@@ -42,8 +49,10 @@ class RefreshBudgetIT {
 
     private static final double REFRESHES_PER_SECOND = 4;
     private static final int PARTITIONS = 4;
+    private static final int IMAGES_PER_PARTITION = 6;
+    private static final Duration TTL = Duration.ofSeconds(4);
 
-    /** Four partitions, a budget of four early refreshes a second, a fixed 2 s TTL in segment "hot". */
+    /** Four partitions, a budget of four early refreshes a second, a fixed 4 s TTL in segment "hot". */
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -53,9 +62,9 @@ class RefreshBudgetIT {
                     Map.entry("pansaar.scheduler.enabled", "true"),
                     Map.entry("pansaar.scheduler.interval", "1s"),
                     Map.entry("pansaar.scheduler.lease", "3s"),
-                    Map.entry("pansaar.segments.\"hot\".base-ttl", "2s"),
-                    Map.entry("pansaar.segments.\"hot\".min-ttl", "2s"),
-                    Map.entry("pansaar.segments.\"hot\".max-ttl", "2s"),
+                    Map.entry("pansaar.segments.\"hot\".base-ttl", TTL.toSeconds() + "s"),
+                    Map.entry("pansaar.segments.\"hot\".min-ttl", TTL.toSeconds() + "s"),
+                    Map.entry("pansaar.segments.\"hot\".max-ttl", TTL.toSeconds() + "s"),
                     Map.entry("pansaar.segments.\"hot\".grace", "5s"),
                     Map.entry("pansaar.priority.half-life", "5s"),
                     Map.entry("pansaar.refresh.min-expected-requests", "1"));
@@ -77,19 +86,20 @@ class RefreshBudgetIT {
     @Inject
     PansaarConfig config;
 
+    @Inject
+    Partitioner partitioner;
+
     @Test
     void earlyRefreshesStayWithinTheRateBudget() throws InterruptedException {
-        List<ImageKey> keys = new ArrayList<>();
-        for (int i = 0; i < 24; i++) {
-            ImageKey key = TestKeys.unique("hot", "png");
+        List<ImageKey> keys = evenlySpreadKeys();
+        for (ImageKey key : keys) {
             origin.serve(key.value(), Reply.image(TestImages.png(2_000), "image/png"));
-            keys.add(key);
         }
         readAll(keys);
         await().atMost(WAIT).until(() -> keys.stream().allMatch(key -> store.details(key).await().atMost(WAIT).isPresent()));
 
         // Warm up for one TTL so that images fall due, then count the early refreshes over the window.
-        readFor(keys, Duration.ofSeconds(2));
+        readFor(keys, TTL);
         long before = refreshedEarly();
         long start = System.nanoTime();
         readFor(keys, WINDOW);
@@ -102,6 +112,21 @@ class RefreshBudgetIT {
         assertTrue(refreshed <= allowed, refreshed + " early refreshes in " + seconds + " s, allowed " + allowed);
         assertTrue(refreshed >= REFRESHES_PER_SECOND * seconds / 2,
                 "only " + refreshed + " early refreshes in " + seconds + " s: the budget was not used");
+    }
+
+    /** {@link #IMAGES_PER_PARTITION} new keys in each partition. */
+    private List<ImageKey> evenlySpreadKeys() {
+        int[] inPartition = new int[PARTITIONS];
+        List<ImageKey> keys = new ArrayList<>();
+        while (keys.size() < PARTITIONS * IMAGES_PER_PARTITION) {
+            ImageKey key = TestKeys.unique("hot", "png");
+            int partition = partitioner.partitionOf(key);
+            if (inPartition[partition] < IMAGES_PER_PARTITION) {
+                inPartition[partition]++;
+                keys.add(key);
+            }
+        }
+        return keys;
     }
 
     private void readFor(List<ImageKey> keys, Duration duration) throws InterruptedException {
