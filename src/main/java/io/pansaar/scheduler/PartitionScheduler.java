@@ -17,8 +17,8 @@ import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.algorithm.TokenBucket;
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.config.WorkerIdentity;
 import io.pansaar.redis.FunctionCalls;
-import io.pansaar.stream.ConsumerName;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
@@ -82,7 +82,7 @@ public class PartitionScheduler {
     private volatile boolean stopping;
 
     public PartitionScheduler(PartitionDuties duties, AccessPriority priority, EarlyRefresh earlyRefresh,
-            PansaarConfig config) {
+            PansaarConfig config, WorkerIdentity identity) {
         this.duties = duties;
         this.priority = priority;
         this.earlyRefresh = earlyRefresh;
@@ -92,7 +92,7 @@ public class PartitionScheduler {
         this.queuedMarkerMillis = config.worker().queuedMarkerTtl().toMillis();
         this.partitionBudget = PansaarConfig.partitionMemoryBudget(config);
         this.refreshesPerSecond = config.refresh().maxPerSecond() / partitions;
-        this.holder = ConsumerName.forThisProcess(config.worker().name());
+        this.holder = identity.name();
         this.firstPartition = Math.floorMod(holder.hashCode(), partitions);
         // Two intervals' worth, so a tick that comes a little late still finds a whole token; the interval's
         // bounds are checked at start-up by ConfigurationCheck.

@@ -14,6 +14,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.config.WorkerIdentity;
 import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
 import io.quarkus.runtime.ShutdownEvent;
@@ -62,6 +63,10 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
     @Inject
     PansaarConfig config;
 
+    /** The one name this process goes by, here its consumer name in every job stream's group. */
+    @Inject
+    WorkerIdentity identity;
+
     /** Injected so the function library (with pansaar_dead_letter) is loaded before the first entry fails. */
     @Inject
     FunctionLibrary functionLibrary;
@@ -81,7 +86,7 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
         RedisStreamsConnectorIncomingConfiguration incoming = new RedisStreamsConnectorIncomingConfiguration(channelConfig);
         int maxInFlight = incoming.getMaxInFlight()
                 .orElse(Math.max(2 * config.worker().concurrency(), config.partitions()));
-        String consumerName = ConsumerName.forThisProcess(config.worker().name());
+        String consumerName = identity.name();
         StreamSettings settings = StreamSettings.from(config, "cluster".equalsIgnoreCase(clientType), consumerName,
                 maxInFlight);
         RedisStreamConsumer consumer = new RedisStreamConsumer(vertx, redis, functionCalls, settings);

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.config.WorkerIdentity;
 import io.pansaar.store.FunctionCallException;
 import io.pansaar.store.FunctionError;
 import io.pansaar.testing.RedisServerResource;
@@ -61,8 +62,8 @@ class PartitionLeaseIT {
 
     @Test
     void twoWorkersNeverRunOnePartitionsDutiesAtOnce() throws Exception {
-        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config);
-        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config);
+        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config, WorkerIdentity.mint(config.worker().name()));
         List<Run> runs = new CopyOnWriteArrayList<>();
         ExecutorService workers = Executors.newFixedThreadPool(2);
         try {
@@ -105,8 +106,8 @@ class PartitionLeaseIT {
 
     @Test
     void workersHoldAFairShareOfThePartitionsEach() {
-        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config);
-        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config);
+        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config, WorkerIdentity.mint(config.worker().name()));
         try {
             first.tick();
             assertEquals(config.partitions(), first.heldPartitions().size(), "alone, the first worker holds every lease");
