@@ -159,6 +159,13 @@ public interface PansaarConfig {
          */
         @WithDefault("1s")
         Duration redisTimeout();
+
+        /**
+         * Whether reads are pipelined on one long-lived Redis connection per event loop (a single Redis server only;
+         * Redis Cluster reads always take a pooled connection); false: every read takes a pooled connection.
+         */
+        @WithDefault("true")
+        boolean pipelined();
     }
 
     /** Where images come from and the limits every fetch obeys. */

@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.pansaar.config.PansaarConfig;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -37,7 +38,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * connection had already closed, so none of them reached Redis, is sent again once on the new connection. Each
  * read still fails on its own after its timeout, scheduled on the event loop rather than on a shared timer thread.
  *
- * <p>Only with a single Redis server ({@code quarkus.redis.client-type=standalone}): a cluster connection spans
+ * <p>Only with a single Redis server ({@code quarkus.redis.client-type=standalone}) and
+ * {@code pansaar.read-through.pipelined} on (the default): a cluster connection spans
  * every primary and follows slot moves and failovers itself, which pooled connections already handle, so cluster
  * reads keep taking one from the pool.
  */
@@ -61,11 +63,11 @@ public class ReadConnections {
     /** The connection of reads sent from outside any event loop (blocking callers). */
     private final Slot sharedSlot = new Slot();
 
-    public ReadConnections(Redis redis, Vertx vertx,
+    public ReadConnections(Redis redis, Vertx vertx, PansaarConfig config,
             @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
         this.redis = redis.getDelegate();
         this.vertx = vertx;
-        this.pipelines = "standalone".equalsIgnoreCase(clientType);
+        this.pipelines = config.readThrough().pipelined() && "standalone".equalsIgnoreCase(clientType);
     }
 
     /** Whether reads are pipelined here; false when they take pooled connections (Redis Cluster, Sentinel...). */
