@@ -154,7 +154,7 @@ public interface PansaarConfig {
         Duration timeout();
 
         /**
-         * How long a read waits for Redis (a pooled connection and the replies) before answering 503 with
+         * How long a read waits for Redis (a connection and the replies) before answering 503 with
          * Retry-After: a stalled or unreachable Redis must not pile up readers.
          */
         @WithDefault("1s")
