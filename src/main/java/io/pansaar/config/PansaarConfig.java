@@ -154,11 +154,18 @@ public interface PansaarConfig {
         Duration timeout();
 
         /**
-         * How long a read waits for Redis (a pooled connection and the replies) before answering 503 with
+         * How long a read waits for Redis (a connection and the replies) before answering 503 with
          * Retry-After: a stalled or unreachable Redis must not pile up readers.
          */
         @WithDefault("1s")
         Duration redisTimeout();
+
+        /**
+         * Whether reads are pipelined on one long-lived Redis connection per event loop (a single Redis server only;
+         * Redis Cluster reads always take a pooled connection); false: every read takes a pooled connection.
+         */
+        @WithDefault("true")
+        boolean pipelined();
     }
 
     /** Where images come from and the limits every fetch obeys. */

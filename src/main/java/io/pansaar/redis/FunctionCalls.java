@@ -21,6 +21,7 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 /**
  * Sends calls of the Pansaar functions (and the plain commands pipelined with them) in one round trip, loading
@@ -48,10 +49,23 @@ public class FunctionCalls {
 
     private final Redis redis;
     private final FunctionLibrary library;
+    /** The long-lived connections reads are pipelined on; empty when every read takes a pooled connection. */
+    private final Optional<ReadConnections> readConnections;
 
+    /** Calls whose reads take a pooled connection each. */
     public FunctionCalls(Redis redis, FunctionLibrary library) {
+        this(redis, library, Optional.empty());
+    }
+
+    @Inject
+    public FunctionCalls(Redis redis, FunctionLibrary library, ReadConnections readConnections) {
+        this(redis, library, Optional.of(readConnections).filter(ReadConnections::pipelines));
+    }
+
+    private FunctionCalls(Redis redis, FunctionLibrary library, Optional<ReadConnections> readConnections) {
         this.redis = redis;
         this.library = library;
+        this.readConnections = readConnections;
     }
 
     /** Calls one function and returns its reply. */
@@ -78,9 +92,15 @@ public class FunctionCalls {
      * that Redis refuses (a function while Redis is out of memory, say) does not fail the others, as it would in
      * {@link #send}. Fails as a whole only when no connection is had, or not every reply is in, within
      * {@code timeout}. Nothing is sent again: a caller whose function Redis lacks decides whether to {@link #send}
-     * it, which loads the library first.
+     * it, which loads the library first. With a single Redis server the requests go on the event loop's long-lived
+     * read connection ({@link ReadConnections}); otherwise on a connection from the pool, handed back once every reply
+     * is in.
      */
     public Uni<List<PipelinedReply>> sendEach(List<Request> requests, Duration timeout) {
+        if (readConnections.isPresent()) {
+            ReadConnections connections = readConnections.get();
+            return Uni.createFrom().emitter(emitter -> connections.send(requests, timeout, emitter));
+        }
         return Uni.createFrom().<List<PipelinedReply>>emitter(emitter -> {
             AtomicBoolean abandoned = new AtomicBoolean();
             emitter.onTermination(() -> abandoned.set(true));

@@ -1,0 +1,103 @@
+package io.pansaar.api;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.key.ImageKey;
+import io.pansaar.testing.InjectTestOrigin;
+import io.pansaar.testing.RawHttp;
+import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.Reply;
+import io.pansaar.testing.TestImages;
+import io.pansaar.testing.TestKeys;
+import io.pansaar.testing.TestOrigin;
+import io.pansaar.testing.TestOriginResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+
+/**
+ * What {@code GET /images/<key>} offers beside the image itself, on a real Redis and a real origin: HEAD, the
+ * OpenAPI document, the HTTP server metrics' route tag, and the methods the route does not take.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = TestOriginResource.class, restrictToAnnotatedClass = true)
+class ImagesRouteIT {
+
+    /** The URI tag GET /images/<key> has always had in the HTTP server metrics; dashboards select by it. */
+    private static final String ROUTE_TAG = "/images/{key: .+}";
+
+    @InjectTestOrigin
+    TestOrigin origin;
+
+    @TestHTTPResource("/")
+    URL root;
+
+    @Test
+    void headAnswersAGetsStatusAndHeadersWithoutTheBody() {
+        ImageKey key = TestKeys.unique("avatars", "png");
+        byte[] png = TestImages.png(5_000);
+        origin.serve(key.value(), Reply.image(png, "image/png").withETag("\"h1\""));
+        Response get = given().urlEncodingEnabled(false).get("/images/" + key.value());
+        assertEquals(200, get.statusCode());
+
+        RawHttp.Answer head = RawHttp.send(root.getPort(), "HEAD", "/images/" + key.value(), Map.of(), null);
+        assertEquals(200, head.status());
+        assertEquals("", head.body());
+        assertEquals("image/png", head.header("Content-Type"));
+        assertEquals("\"h1\"", head.header("ETag"));
+        assertEquals("nosniff", head.header("X-Content-Type-Options"));
+        assertTrue(head.header("Cache-Control").startsWith("max-age="), head.header("Cache-Control"));
+        assertTrue(head.header("Cache-Status").startsWith("pansaar; hit; ttl="), head.header("Cache-Status"));
+        assertEquals(1, origin.fetches(key.value()));
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesTheImageRoute() {
+        JsonPath document = given().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+                .extract().jsonPath();
+        Map<String, Object> get = document.getMap("paths.'/images/{key}'.get");
+        assertNotNull(get, "GET /images/{key} is documented");
+        assertEquals("Read an image through the cache", get.get("summary"));
+        Map<String, Object> responses = document.getMap("paths.'/images/{key}'.get.responses");
+        assertEquals(List.of("200", "304", "400", "404", "503"), responses.keySet().stream().sorted().toList());
+        List<Map<String, Object>> parameters = document.getList("paths.'/images/{key}'.get.parameters");
+        assertTrue(parameters.stream().anyMatch(parameter -> "key".equals(parameter.get("name"))
+                && "path".equals(parameter.get("in"))), String.valueOf(parameters));
+    }
+
+    @Test
+    void theServerMetricsTagEveryImageWithOneRouteTemplate() {
+        ImageKey key = TestKeys.unique("avatars", "png");
+        origin.serve(key.value(), Reply.image(TestImages.png(2_000), "image/png"));
+        assertEquals(200, given().urlEncodingEnabled(false).get("/images/" + key.value()).statusCode());
+
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("http_server_requests_seconds_count{")
+                && line.contains("uri=\"" + ROUTE_TAG + "\"") && line.contains("status=\"200\"")),
+                () -> "no " + ROUTE_TAG + " series among " + metrics.lines().filter(line -> line.startsWith("http_server_requests"))
+                        .toList());
+        assertFalse(metrics.contains(key.value()), "a series names the key itself");
+    }
+
+    @Test
+    void otherMethodsAreRefusedWithAllow() {
+        RawHttp.Answer post = RawHttp.send(root.getPort(), "POST", "/images/avatars/a.png",
+                Map.of("Content-Type", "application/json"), "{}");
+        assertEquals(405, post.status(), post.body());
+        assertEquals(Problem.MEDIA_TYPE, post.header("Content-Type"));
+        assertTrue(post.body().contains("does not take POST"), post.body());
+    }
+}
