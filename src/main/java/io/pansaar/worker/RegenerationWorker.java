@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -201,11 +202,10 @@ public class RegenerationWorker {
 
     private Uni<Void> writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim,
             Optional<InlineAcknowledgement> inline) {
-        return fetch(job, segment, validatorsOf(claim))
-                .chain(result -> write(job, segment, claim, result, inline))
+        return fetch(job, segment, validatorsOf(claim), result -> write(job, segment, claim, result, inline))
                 // The cached copy expired while the origin said 304: fetch the body without validators.
                 .chain(outcome -> outcome == WriteOutcome.GONE
-                        ? fetch(job, segment, Optional.empty()).chain(result -> write(job, segment, claim, result, inline))
+                        ? fetch(job, segment, Optional.empty(), result -> write(job, segment, claim, result, inline))
                         : Uni.createFrom().item(outcome))
                 .invoke(outcome -> {
                     if (outcome == WriteOutcome.STALE_WRITE) {
@@ -245,14 +245,19 @@ public class RegenerationWorker {
     }
 
     /**
-     * Fetches with a permit for the segment's origin, and records the outcome with the guard. Fails with
-     * {@link OriginUnavailableException} when no permit is to be had, or when this fetch's failure left the origin
-     * paused or its breaker open: then the job waits without using a delivery.
+     * Fetches with a permit for the segment's origin, records the outcome with the guard, and hands what the origin
+     * gave to {@code writeResult}. Fails with {@link OriginUnavailableException} when no permit is to be had, or when this
+     * fetch's failure left the origin paused or its breaker open: then the job waits without using a delivery.
+     *
+     * <p>After a fetch that worked, the permit goes back while {@code writeResult} writes, not before: what the guard
+     * replies then changes nothing, so waiting for it would only cost the job a round trip. The Uni ends once both
+     * are done, so a job in flight (which shutdown waits for) still holds its permit.
      */
-    private Uni<FetchResult> fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
+    private Uni<WriteOutcome> fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators,
+            Function<FetchResult, Uni<WriteOutcome>> writeResult) {
         if (segment.originBaseUrl().isEmpty()) {
             // No origin, no permit: the client fails the fetch with a message naming the missing setting.
-            return fetchFromOrigin(job, segment, validators);
+            return fetchFromOrigin(job, segment, validators).chain(result -> writeResult.apply(result));
         }
         return redisCall(originGuard.acquire(OriginId.of(segment.originBaseUrl().get()))).chain(admission -> {
             if (admission instanceof OriginGuard.Wait wait) {
@@ -262,7 +267,9 @@ public class RegenerationWorker {
             OriginGuard.Permit permit = (OriginGuard.Permit) admission;
             return fetchFromOrigin(job, segment, validators).onItemOrFailure().transformToUni((result, failure) -> {
                 if (failure == null) {
-                    return giveBack(job, permit, Optional.empty()).replaceWith(result);
+                    // giveBack never fails, so a failure of the write is the only one the combination can carry.
+                    return Uni.combine().all().unis(writeResult.apply(result), giveBack(job, permit, Optional.empty()))
+                            .collectFailures().with((outcome, condition) -> outcome);
                 }
                 if (failure instanceof OriginFetchException fetchFailure) {
                     return giveBack(job, permit, Optional.of(fetchFailure)).chain(condition -> {
