@@ -9,9 +9,10 @@ import io.vertx.redis.client.RedisOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Sizes the Redis connection pool from the worker's concurrency. Every job in flight has one Redis call out at a
- * time, each on a pooled connection of its own, so a pool smaller than {@code pansaar.worker.concurrency} makes jobs
- * queue for connections instead of for Redis, and a wait queue smaller than that fails them. The configured
+ * Sizes the Redis connection pool from the worker's concurrency. Every job in flight has a Redis call out most of
+ * the time, each on a pooled connection of its own (two for a moment: the write and the origin permit's return), so
+ * a pool smaller than {@code pansaar.worker.concurrency} makes jobs queue for connections instead of for Redis, and a
+ * wait queue smaller than that fails them. The configured
  * {@code quarkus.redis.max-pool-size} and {@code max-pool-waiting} are floors: what the REST reads, the scheduler and
  * the blocking stream reads need beside the jobs.
  */
@@ -51,8 +52,8 @@ public class RedisPoolSizing implements RedisOptionsCustomizer {
     }
 
     /**
-     * At least {@code configured}, and twice the concurrency: a job may briefly have a second call out (the reply it
-     * waits for and the one it sends next), and a burst of reads must not fail jobs for want of a place in the queue.
+     * At least {@code configured}, and twice the concurrency: a job briefly has a second call out (the write and the
+     * permit's return), and a burst of reads must not fail jobs for want of a place in the queue.
      */
     static int poolWaiting(int configured, int concurrency) {
         return Math.max(configured, 2 * concurrency);

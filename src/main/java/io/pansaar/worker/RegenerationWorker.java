@@ -107,8 +107,10 @@ public class RegenerationWorker {
         public void onNext(Message<StreamEntry> message) {
             // regenerate never fails: every job ends in its message's ack or nack.
             regenerate(message).subscribe().with(settled -> subscription.request(1), unexpected -> {
-                LOG.errorf(unexpected, "job %s could not be settled; it stays pending for redelivery",
-                        message.getPayload().id());
+                // Only a bug gets here. The nack hands the job back to the connector for redelivery; a message that
+                // was settled already ignores it.
+                LOG.errorf(unexpected, "job %s could not be settled; it is delivered again", message.getPayload().id());
+                message.nack(unexpected);
                 subscription.request(1);
             });
         }
@@ -267,8 +269,11 @@ public class RegenerationWorker {
             OriginGuard.Permit permit = (OriginGuard.Permit) admission;
             return fetchFromOrigin(job, segment, validators).onItemOrFailure().transformToUni((result, failure) -> {
                 if (failure == null) {
-                    // giveBack never fails, so a failure of the write is the only one the combination can carry.
-                    return Uni.combine().all().unis(writeResult.apply(result), giveBack(job, permit, Optional.empty()))
+                    // Deferred, so that even a write that throws before it is sent leaves the permit's return
+                    // running; giveBack never fails, so the write's failure is the only one the combination carries.
+                    return Uni.combine().all()
+                            .unis(Uni.createFrom().deferred(() -> writeResult.apply(result)),
+                                    giveBack(job, permit, Optional.empty()))
                             .collectFailures().with((outcome, condition) -> outcome);
                 }
                 if (failure instanceof OriginFetchException fetchFailure) {
