@@ -54,13 +54,15 @@ public record OriginLimits(long maxBytes, long maxPixels, Duration timeout, Dura
     }
 
     /**
-     * Without a configured pool size, one process may open as many connections to an origin as the whole fleet may
-     * have fetches in flight there: a smaller pool would cap the fetches below the limit the operator chose, a larger
-     * one would never be used.
+     * Without a configured pool size, one process may open as many connections to an origin as it can have fetches
+     * in flight there: no more than its worker runs jobs at once ({@code pansaar.worker.concurrency}), nor than the
+     * whole fleet may send (the largest max-concurrency). A smaller pool would hold fetches back below both limits; a
+     * larger one would never be used.
      */
     private static int connectionsForTheFleetLimit(PansaarConfig config) {
-        return OriginPolicy.of(config).values().stream().mapToInt(OriginPolicy::maxConcurrency)
+        int fleet = OriginPolicy.of(config).values().stream().mapToInt(OriginPolicy::maxConcurrency)
                 .max().orElse(Math.max(1, config.origin().maxConcurrency()));
+        return Math.max(1, Math.min(fleet, config.worker().concurrency()));
     }
 
     /**

@@ -108,11 +108,16 @@ public class PartitionScheduler {
     @Scheduled(every = "${pansaar.scheduler.interval}", delayed = "${pansaar.scheduler.interval}",
             skipExecutionIf = Disabled.class, concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
+        if (stopping) {
+            return;
+        }
         int workers;
         try {
             workers = duties.announce(holder, leaseMillis).await().atMost(REDIS_TIMEOUT);
         } catch (RuntimeException e) {
-            LOG.warnf("scheduler: could not announce this worker: %s", e.getMessage());
+            // A tick that began just before shutdown may find the Redis client closed under it: no fault then.
+            LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN, "scheduler: could not announce this worker: %s",
+                    e.getMessage());
             return;
         }
         int fairShare = (partitions + workers - 1) / Math.max(1, workers);

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -35,8 +37,7 @@ import io.pansaar.stream.ServiceUnavailableException;
 import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
 import io.pansaar.worker.WorkerStatistics.Outcome;
-import io.smallrye.mutiny.TimeoutException;
-import io.smallrye.reactive.messaging.annotations.Blocking;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -44,10 +45,11 @@ import jakarta.enterprise.context.ApplicationScoped;
  * {@link OriginGuard}, fetches the image from its segment's origin, and writes it back with the TTL the
  * {@link TtlPolicy} chooses.
  *
- * <p>Returning acknowledges the job; throwing leaves it pending for redelivery with backoff, an
+ * <p>A job that completes is acknowledged; one that fails stays pending for redelivery with backoff, an
  * {@link UnprocessableEntryException} sends it to the dead-letter stream at once, and an
  * {@link OriginUnavailableException} puts it back without using a delivery, to wait for its origin. At most
- * {@code pansaar.worker.concurrency} jobs run at once in this process.
+ * {@code pansaar.worker.concurrency} jobs run at once in this process, each as one asynchronous chain of Redis calls
+ * and the fetch, on the event loops: no thread waits for a job.
  */
 @ApplicationScoped
 public class RegenerationWorker {
@@ -61,6 +63,7 @@ public class RegenerationWorker {
     private final TtlPolicy ttlPolicy;
     private final WorkerStatistics statistics;
     private final int maxDeliveries;
+    private final int concurrency;
     private final Duration redisTimeout;
     private final Duration originTimeout;
 
@@ -73,38 +76,87 @@ public class RegenerationWorker {
         this.ttlPolicy = ttlPolicy;
         this.statistics = statistics;
         this.maxDeliveries = config.stream().maxDeliveries();
+        this.concurrency = config.worker().concurrency();
         this.redisTimeout = Duration.ofSeconds(10);
         // The origin client enforces the timeout itself; this bound only guards against a lost callback.
         this.originTimeout = config.origin().timeout().plusSeconds(5);
     }
 
     /**
-     * Processes one job stream entry, then acknowledges it, or nacks it with the failure.
-     *
-     * <p>The message is settled here rather than by throwing, because a failed job is an expected
-     * event that the connector handles (retry or dead letter); it is logged once, as a warning.
+     * The worker's end of the job channel. It asks the connector for {@code pansaar.worker.concurrency} entries and
+     * for one more each time a job has been settled, so that many jobs run at once, each as one asynchronous chain:
+     * no job holds a thread while it waits for Redis or its origin.
      */
     @Incoming("regeneration-jobs")
-    @Blocking(value = "regeneration", ordered = false)
-    public CompletionStage<Void> regenerate(Message<StreamEntry> message) {
+    public Flow.Subscriber<Message<StreamEntry>> jobs() {
+        return new JobSubscriber();
+    }
+
+    /** Runs each entry it is handed, and asks for the next one once a job is settled. */
+    private final class JobSubscriber implements Flow.Subscriber<Message<StreamEntry>> {
+
+        private volatile Flow.Subscription subscription;
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(concurrency);
+        }
+
+        @Override
+        public void onNext(Message<StreamEntry> message) {
+            // regenerate never fails: every job ends in its message's ack or nack.
+            regenerate(message).subscribe().with(settled -> subscription.request(1), unexpected -> {
+                // Only a bug gets here. The nack hands the job back to the connector for redelivery; a message that
+                // was settled already ignores it.
+                LOG.errorf(unexpected, "job %s could not be settled; it is delivered again", message.getPayload().id());
+                message.nack(unexpected);
+                subscription.request(1);
+            });
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            LOG.errorf(failure, "the job stream failed; no further jobs are read");
+        }
+
+        @Override
+        public void onComplete() {
+            LOG.debug("the job stream ended");
+        }
+    }
+
+    /**
+     * Processes one job stream entry, then acknowledges it, or nacks it with the failure. The Uni completes once the
+     * message is settled and never fails.
+     *
+     * <p>The message is settled here rather than by failing, because a failed job is an expected event that the
+     * connector handles (retry or dead letter); it is logged once, as a warning.
+     */
+    public Uni<Void> regenerate(Message<StreamEntry> message) {
         StreamEntry entry = message.getPayload();
-        try {
-            process(parse(entry), message.getMetadata(InlineAcknowledgement.class));
+        return Uni.createFrom().deferred(() -> process(parse(entry), message.getMetadata(InlineAcknowledgement.class)))
+                .onItemOrFailure().transformToUni((done, failure) -> Uni.createFrom()
+                        .completionStage(() -> settle(message, entry, failure)));
+    }
+
+    private CompletionStage<Void> settle(Message<StreamEntry> message, StreamEntry entry, Throwable failure) {
+        if (failure == null) {
             return message.ack();
-        } catch (OriginFetchException | UnprocessableEntryException | FetchInFlightException
-                | OriginUnavailableException failure) {
-            return message.nack(failure);
-        } catch (RuntimeException failure) {
-            // Everything else came from a Redis call. When Redis is away for now, the job is not at fault: it waits
-            // the outage out without using up its deliveries.
-            if (RedisFailures.isPassing(failure)) {
-                return message.nack(new ServiceUnavailableException("Redis is unavailable: " + failure.getMessage(),
-                        failure));
-            }
-            LOG.warnf(failure, "job %s (key %s) of %s failed, not for its origin; it is delivered again", entry.id(),
-                    LogText.quote(entry.field("key")), entry.stream());
+        }
+        if (failure instanceof OriginFetchException || failure instanceof UnprocessableEntryException
+                || failure instanceof FetchInFlightException || failure instanceof OriginUnavailableException) {
             return message.nack(failure);
         }
+        // Everything else came from a Redis call. When Redis is away for now, the job is not at fault: it waits the
+        // outage out without using up its deliveries.
+        if (RedisFailures.isPassing(failure)) {
+            return message.nack(new ServiceUnavailableException("Redis is unavailable: " + failure.getMessage(),
+                    failure));
+        }
+        LOG.warnf(failure, "job %s (key %s) of %s failed, not for its origin; it is delivered again", entry.id(),
+                LogText.quote(entry.field("key")), entry.stream());
+        return message.nack(failure);
     }
 
     private RegenerationJob parse(StreamEntry entry) {
@@ -117,70 +169,74 @@ public class RegenerationWorker {
         }
     }
 
-    private void process(RegenerationJob job, Optional<InlineAcknowledgement> inline) {
+    private Uni<Void> process(RegenerationJob job, Optional<InlineAcknowledgement> inline) {
         // Resolved before the claim, so nothing between the claim and its release can fail.
         SegmentSettings segment = segments.of(job.key().segment());
-        Claim claim = store.claim(job.key(), job.claimToken(), job.requestedAtMillis(), job.reason())
-                .await().atMost(redisTimeout);
-        switch (claim.outcome()) {
-            case SATISFIED -> {
-                statistics.record(Outcome.DEDUPLICATED);
-                LOG.debugf("%s: no fetch needed, %s (%s)", job.key(), claim.detail(), job.describe());
-            }
-            case BUSY -> {
-                if (job.reason() == JobReason.MANUAL) {
-                    // The fetch in flight may have begun before this request and bring older bytes; once it
-                    // is written, the claim can tell whether it answers the request.
-                    LOG.debugf("%s: another worker is fetching it; asking again after that fetch (%s)", job.key(),
-                            job.describe());
-                    throw new FetchInFlightException(job);
-                }
-                statistics.record(Outcome.DEDUPLICATED);
-                LOG.debugf("%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
-            }
-            case CLAIMED -> regenerateClaimed(job, segment, claim, inline);
-        }
+        return redisCall(store.claim(job.key(), job.claimToken(), job.requestedAtMillis(), job.reason()))
+                .chain(claim -> switch (claim.outcome()) {
+                    case SATISFIED -> {
+                        statistics.record(Outcome.DEDUPLICATED);
+                        LOG.debugf("%s: no fetch needed, %s (%s)", job.key(), claim.detail(), job.describe());
+                        yield Uni.createFrom().voidItem();
+                    }
+                    case BUSY -> {
+                        if (job.reason() == JobReason.MANUAL) {
+                            // The fetch in flight may have begun before this request and bring older bytes; once it
+                            // is written, the claim can tell whether it answers the request.
+                            LOG.debugf("%s: another worker is fetching it; asking again after that fetch (%s)",
+                                    job.key(), job.describe());
+                            yield Uni.createFrom().failure(new FetchInFlightException(job));
+                        }
+                        statistics.record(Outcome.DEDUPLICATED);
+                        LOG.debugf("%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
+                        yield Uni.createFrom().voidItem();
+                    }
+                    case CLAIMED -> regenerateClaimed(job, segment, claim, inline);
+                });
     }
 
-    private void regenerateClaimed(RegenerationJob job, SegmentSettings segment, Claim claim,
+    private Uni<Void> regenerateClaimed(RegenerationJob job, SegmentSettings segment, Claim claim,
             Optional<InlineAcknowledgement> inline) {
         long claimedAt = System.nanoTime();
-        try {
-            writeFetched(job, segment, claim, inline);
-        } finally {
-            statistics.recordRegeneration(Duration.ofNanos(System.nanoTime() - claimedAt));
-        }
+        return writeFetched(job, segment, claim, inline).onTermination().invoke(
+                () -> statistics.recordRegeneration(Duration.ofNanos(System.nanoTime() - claimedAt)));
     }
 
-    private void writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim,
+    private Uni<Void> writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim,
             Optional<InlineAcknowledgement> inline) {
-        try {
-            FetchResult result = fetch(job, segment, validatorsOf(claim));
-            WriteOutcome outcome = write(job, segment, claim, result, inline);
-            if (outcome == WriteOutcome.GONE) {
+        return fetch(job, segment, validatorsOf(claim), result -> write(job, segment, claim, result, inline))
                 // The cached copy expired while the origin said 304: fetch the body without validators.
-                outcome = write(job, segment, claim, fetch(job, segment, Optional.empty()), inline);
-            }
-            if (outcome == WriteOutcome.STALE_WRITE) {
-                statistics.record(Outcome.SUPERSEDED);
-                LOG.infof("%s: a newer regeneration was written first; this one was discarded (%s)", job.key(),
-                        job.describe());
-            }
-        } catch (OriginUnavailableException e) {
-            // Not the job's failure: its origin is held back. Misses keep waiting for the job, which comes back; when
-            // the origin is failing (paused, breaker open), readers past grace get the kept copy meanwhile.
-            releaseQuietly(job, claim, ReleaseMode.DEFER, e.originFailing());
-            statistics.record(Outcome.DEFERRED);
-            LOG.debugf("%s (%s)", e.getMessage(), job.describe());
-            throw e;
-        } catch (OriginFetchException e) {
-            handleFetchFailure(job, claim, e);
-        } catch (RuntimeException e) {
-            // Redis trouble or a lost callback: keep the job for redelivery and let misses wait for it.
-            releaseQuietly(job, claim, ReleaseMode.RETRY, false);
-            statistics.record(Outcome.FAILED);
-            throw e;
-        }
+                .chain(outcome -> outcome == WriteOutcome.GONE
+                        ? fetch(job, segment, Optional.empty(), result -> write(job, segment, claim, result, inline))
+                        : Uni.createFrom().item(outcome))
+                .invoke(outcome -> {
+                    if (outcome == WriteOutcome.STALE_WRITE) {
+                        statistics.record(Outcome.SUPERSEDED);
+                        LOG.infof("%s: a newer regeneration was written first; this one was discarded (%s)", job.key(),
+                                job.describe());
+                    }
+                })
+                .replaceWithVoid()
+                .onFailure().recoverWithUni(failure -> {
+                    if (failure instanceof OriginUnavailableException unavailable) {
+                        // Not the job's failure: its origin is held back. Misses keep waiting for the job, which comes
+                        // back; when the origin is failing (paused, breaker open), readers past grace get the kept copy
+                        // meanwhile.
+                        return releaseQuietly(job, claim, ReleaseMode.DEFER, unavailable.originFailing()).chain(() -> {
+                            statistics.record(Outcome.DEFERRED);
+                            LOG.debugf("%s (%s)", unavailable.getMessage(), job.describe());
+                            return Uni.createFrom().failure(unavailable);
+                        });
+                    }
+                    if (failure instanceof OriginFetchException fetchFailure) {
+                        return handleFetchFailure(job, claim, fetchFailure);
+                    }
+                    // Redis trouble or a lost callback: keep the job for redelivery and let misses wait for it.
+                    return releaseQuietly(job, claim, ReleaseMode.RETRY, false).chain(() -> {
+                        statistics.record(Outcome.FAILED);
+                        return Uni.createFrom().failure(failure);
+                    });
+                });
     }
 
     private static Optional<Validators> validatorsOf(Claim claim) {
@@ -191,71 +247,78 @@ public class RegenerationWorker {
     }
 
     /**
-     * Fetches with a permit for the segment's origin, and records the outcome with the guard. Throws
-     * {@link OriginUnavailableException} when no permit is to be had, or when this fetch's failure left the origin
-     * paused or its breaker open: then the job waits without using a delivery.
+     * Fetches with a permit for the segment's origin, records the outcome with the guard, and hands what the origin
+     * gave to {@code writeResult}. Fails with {@link OriginUnavailableException} when no permit is to be had, or when this
+     * fetch's failure left the origin paused or its breaker open: then the job waits without using a delivery.
+     *
+     * <p>After a fetch that worked, the permit goes back while {@code writeResult} writes, not before: what the guard
+     * replies then changes nothing, so waiting for it would only cost the job a round trip. The Uni ends once both
+     * are done, so a job in flight (which shutdown waits for) still holds its permit.
      */
-    private FetchResult fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
+    private Uni<WriteOutcome> fetch(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators,
+            Function<FetchResult, Uni<WriteOutcome>> writeResult) {
         if (segment.originBaseUrl().isEmpty()) {
             // No origin, no permit: the client fails the fetch with a message naming the missing setting.
-            return fetchFromOrigin(job, segment, validators);
+            return fetchFromOrigin(job, segment, validators).chain(result -> writeResult.apply(result));
         }
-        OriginGuard.Admission admission = originGuard.acquire(OriginId.of(segment.originBaseUrl().get()))
-                .await().atMost(redisTimeout);
-        if (admission instanceof OriginGuard.Wait wait) {
-            originGuard.countDeferral(wait);
-            throw OriginUnavailableException.waiting(job, wait);
-        }
-        OriginGuard.Permit permit = (OriginGuard.Permit) admission;
-        FetchResult result;
-        try {
-            result = fetchFromOrigin(job, segment, validators);
-        } catch (OriginFetchException failure) {
-            OriginGuard.Condition condition = giveBack(job, permit, Optional.of(failure));
-            Optional<OriginGuard.Wait> heldBack = condition.waitFor(permit.origin());
-            if (heldBack.isPresent() && failure.reason().countsAgainstOrigin()) {
-                originGuard.countDeferral(heldBack.get());
-                LOG.warnf("%s: %s; the job waits for its origin, delivery %d of %d still (%s)", job.key(),
-                        failure.getMessage(), job.entry().deliveryCount(), maxDeliveries, job.describe());
-                throw OriginUnavailableException.afterFailure(job, heldBack.get(), failure.getMessage());
+        return redisCall(originGuard.acquire(OriginId.of(segment.originBaseUrl().get()))).chain(admission -> {
+            if (admission instanceof OriginGuard.Wait wait) {
+                originGuard.countDeferral(wait);
+                return Uni.createFrom().failure(OriginUnavailableException.waiting(job, wait));
             }
-            throw failure;
-        } catch (RuntimeException failure) {
-            giveBack(job, permit, Optional.empty());
-            throw failure;
-        }
-        giveBack(job, permit, Optional.empty());
-        return result;
+            OriginGuard.Permit permit = (OriginGuard.Permit) admission;
+            return fetchFromOrigin(job, segment, validators).onItemOrFailure().transformToUni((result, failure) -> {
+                if (failure == null) {
+                    // Deferred, so that even a write that throws before it is sent leaves the permit's return
+                    // running; giveBack never fails, so the write's failure is the only one the combination carries.
+                    return Uni.combine().all()
+                            .unis(Uni.createFrom().deferred(() -> writeResult.apply(result)),
+                                    giveBack(job, permit, Optional.empty()))
+                            .collectFailures().with((outcome, condition) -> outcome);
+                }
+                if (failure instanceof OriginFetchException fetchFailure) {
+                    return giveBack(job, permit, Optional.of(fetchFailure)).chain(condition -> {
+                        Optional<OriginGuard.Wait> heldBack = condition.waitFor(permit.origin());
+                        if (heldBack.isPresent() && fetchFailure.reason().countsAgainstOrigin()) {
+                            originGuard.countDeferral(heldBack.get());
+                            LOG.warnf("%s: %s; the job waits for its origin, delivery %d of %d still (%s)", job.key(),
+                                    fetchFailure.getMessage(), job.entry().deliveryCount(), maxDeliveries,
+                                    job.describe());
+                            return Uni.createFrom().failure(OriginUnavailableException.afterFailure(job,
+                                    heldBack.get(), fetchFailure.getMessage()));
+                        }
+                        return Uni.createFrom().failure(fetchFailure);
+                    });
+                }
+                return giveBack(job, permit, Optional.empty()).chain(() -> Uni.createFrom().failure(failure));
+            });
+        });
     }
 
     /**
      * Returns a fetch permit, saying what the fetch showed. When Redis does not take it, the permit lapses on its own
-     * and the origin counts as open to fetches: the job's own outcome matters more than the bookkeeping.
+     * and the origin counts as open to fetches: the job's own outcome matters more than the bookkeeping. Never fails.
      */
-    private OriginGuard.Condition giveBack(RegenerationJob job, OriginGuard.Permit permit,
+    private Uni<OriginGuard.Condition> giveBack(RegenerationJob job, OriginGuard.Permit permit,
             Optional<OriginFetchException> failure) {
-        try {
-            return originGuard.release(permit, failure).await().atMost(redisTimeout);
-        } catch (RuntimeException e) {
+        return redisCall(originGuard.release(permit, failure)).onFailure().recoverWithItem(e -> {
             LOG.warnf("%s: could not give the fetch permit for %s back (%s); it lapses after pansaar.origin.timeout + 5s",
                     job.key(), permit.origin(), e.getMessage());
             return new OriginGuard.Condition(OriginGuard.State.CLOSED, Duration.ZERO);
-        }
+        });
     }
 
-    private FetchResult fetchFromOrigin(RegenerationJob job, SegmentSettings segment, Optional<Validators> validators) {
-        FetchResult result;
-        try {
-            result = origin.fetch(job.key(), segment, validators).await().atMost(originTimeout);
-        } catch (TimeoutException lostCallback) {
-            throw new OriginFetchException(FetchFailure.TIMEOUT, "the fetch of " + job.key() + " did not end within "
-                    + originTimeout, Optional.empty(), OptionalInt.empty(), lostCallback);
-        }
-        statistics.recordOriginFetch(result);
-        return result;
+    private Uni<FetchResult> fetchFromOrigin(RegenerationJob job, SegmentSettings segment,
+            Optional<Validators> validators) {
+        return origin.fetch(job.key(), segment, validators)
+                // The client enforces pansaar.origin.timeout itself; this bound only guards against a lost callback.
+                .ifNoItem().after(originTimeout).failWith(() -> new OriginFetchException(FetchFailure.TIMEOUT,
+                        "the fetch of " + job.key() + " did not end within " + originTimeout, Optional.empty(),
+                        OptionalInt.empty(), null))
+                .invoke(statistics::recordOriginFetch);
     }
 
-    private WriteOutcome write(RegenerationJob job, SegmentSettings segment, Claim claim, FetchResult result,
+    private Uni<WriteOutcome> write(RegenerationJob job, SegmentSettings segment, Claim claim, FetchResult result,
             Optional<InlineAcknowledgement> inline) {
         if (result instanceof FetchResult.Fetched fetched) {
             FetchedImage image = FetchedImage.of(fetched.body(), fetched.contentType(), fetched.etag(),
@@ -269,46 +332,52 @@ public class RegenerationWorker {
             // The write acknowledges the job's entry itself when it can: the job ends in one round trip, not two.
             Optional<InlineAcknowledgement> finishing = inline
                     .filter(acknowledgement -> store.canFinish(job.key(), job.entry().stream()));
-            WriteOutcome outcome = store.put(job.key(), claim, image, freshTtl, segment.grace(), segment.staleIfError(),
+            return redisCall(store.put(job.key(), claim, image, freshTtl, segment.grace(), segment.staleIfError(),
                     lifetime.history(), finishing.map(acknowledgement -> new FinishedJob(job.entry().stream(),
-                            acknowledgement.group(), job.entry().id()))).await().atMost(redisTimeout);
-            finishing.ifPresent(InlineAcknowledgement::acknowledged);
-            if (outcome == WriteOutcome.WRITTEN) {
-                statistics.record(Outcome.REGENERATED);
-                if (LOG.isInfoEnabled()) {
-                    // Concatenated, not formatted: the printf-style format with a grouped number was about 8% of
-                    // the worker's CPU per regeneration (docs/benchmarks.md, Regenerations).
-                    LOG.info("regenerated " + job.key() + ": " + fetched.body().length + " bytes "
-                            + fetched.contentType() + ", fresh for " + freshTtl + ", origin "
-                            + fetched.elapsed().toMillis() + " ms (" + job.describe() + ")");
-                }
-            }
-            return outcome;
+                            acknowledgement.group(), job.entry().id()))))
+                    .invoke(outcome -> {
+                        finishing.ifPresent(InlineAcknowledgement::acknowledged);
+                        if (outcome == WriteOutcome.WRITTEN) {
+                            statistics.record(Outcome.REGENERATED);
+                            if (LOG.isInfoEnabled()) {
+                                // Concatenated, not formatted: the printf-style format with a grouped number was
+                                // about 8% of the worker's CPU per regeneration (docs/benchmarks.md, Regenerations).
+                                LOG.info("regenerated " + job.key() + ": " + fetched.body().length + " bytes "
+                                        + fetched.contentType() + ", fresh for " + freshTtl + ", origin "
+                                        + fetched.elapsed().toMillis() + " ms (" + job.describe() + ")");
+                            }
+                        }
+                    });
         }
         if (result instanceof FetchResult.NotModified notModified) {
             TtlPolicy.Lifetime lifetime = ttlPolicy.lifetime(new TtlPolicy.Regeneration(job.key(), segment, 0,
                     notModified.elapsed(), revalidation(claim, current -> false),
                     claim.remembered().orElse(ChangeHistory.NONE)));
             Duration freshTtl = lifetime.freshTtl();
-            WriteOutcome outcome = store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(),
-                    freshTtl, segment.grace(), segment.staleIfError(), notModified.elapsed(), lifetime.history())
-                    .await().atMost(redisTimeout);
-            if (outcome == WriteOutcome.EXTENDED) {
-                statistics.record(Outcome.NOT_MODIFIED);
-                LOG.infof("revalidated %s: origin said 304, fresh for another %s (%s)", job.key(), freshTtl,
-                        job.describe());
-            }
-            return outcome;
+            return redisCall(store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(),
+                    freshTtl, segment.grace(), segment.staleIfError(), notModified.elapsed(), lifetime.history()))
+                    .invoke(outcome -> {
+                        if (outcome == WriteOutcome.EXTENDED) {
+                            statistics.record(Outcome.NOT_MODIFIED);
+                            LOG.infof("revalidated %s: origin said 304, fresh for another %s (%s)", job.key(),
+                                    freshTtl, job.describe());
+                        }
+                    });
         }
         FetchResult.NotFound notFound = (FetchResult.NotFound) result;
-        WriteOutcome outcome = store.putNegative(job.key(), claim, notFound.status(), segment.negativeTtl())
-                .await().atMost(redisTimeout);
-        if (outcome == WriteOutcome.WRITTEN) {
-            statistics.record(Outcome.NEGATIVE);
-            LOG.infof("%s: origin answered %d; remembered for %s (%s)", job.key(), notFound.status(),
-                    segment.negativeTtl(), job.describe());
-        }
-        return outcome;
+        return redisCall(store.putNegative(job.key(), claim, notFound.status(), segment.negativeTtl()))
+                .invoke(outcome -> {
+                    if (outcome == WriteOutcome.WRITTEN) {
+                        statistics.record(Outcome.NEGATIVE);
+                        LOG.infof("%s: origin answered %d; remembered for %s (%s)", job.key(), notFound.status(),
+                                segment.negativeTtl(), job.describe());
+                    }
+                });
+    }
+
+    /** A Redis call of a job, failing with a timeout when Redis does not answer (a stopped server keeps sockets open). */
+    private <T> Uni<T> redisCall(Uni<T> call) {
+        return call.ifNoItem().after(redisTimeout).fail();
     }
 
     /**
@@ -320,33 +389,35 @@ public class RegenerationWorker {
                 Math.max(0, claim.claimedAtMillis() - current.fetchedAtMillis()), changed.test(current)));
     }
 
-    private void handleFetchFailure(RegenerationJob job, Claim claim, OriginFetchException failure) {
+    private Uni<Void> handleFetchFailure(RegenerationJob job, Claim claim, OriginFetchException failure) {
         statistics.record(Outcome.FAILED);
         // A 401 or 403 is the origin deciding, not failing: the kept copy must not outlive that decision.
         boolean originFailed = failure.reason() != FetchFailure.CLIENT_ERROR;
         if (!failure.reason().worthAnotherDelivery(job.entry().deliveryCount())) {
-            releaseQuietly(job, claim, ReleaseMode.ABANDON, originFailed);
-            LOG.warnf("%s: dead-lettering %s: %s", job.key(), job.describe(), failure.getMessage());
-            throw new UnprocessableEntryException(failure.getMessage(), failure);
+            return releaseQuietly(job, claim, ReleaseMode.ABANDON, originFailed).chain(() -> {
+                LOG.warnf("%s: dead-lettering %s: %s", job.key(), job.describe(), failure.getMessage());
+                return Uni.createFrom().failure(new UnprocessableEntryException(failure.getMessage(), failure));
+            });
         }
         boolean lastDelivery = job.entry().deliveryCount() >= maxDeliveries;
-        releaseQuietly(job, claim, lastDelivery ? ReleaseMode.ABANDON : ReleaseMode.RETRY, originFailed);
-        LOG.warnf("%s: delivery %d of %d failed: %s (%s)", job.key(), job.entry().deliveryCount(), maxDeliveries,
-                failure.getMessage(), job.describe());
-        throw failure;
+        return releaseQuietly(job, claim, lastDelivery ? ReleaseMode.ABANDON : ReleaseMode.RETRY, originFailed)
+                .chain(() -> {
+                    LOG.warnf("%s: delivery %d of %d failed: %s (%s)", job.key(), job.entry().deliveryCount(),
+                            maxDeliveries, failure.getMessage(), job.describe());
+                    return Uni.createFrom().failure(failure);
+                });
     }
 
     /**
      * Releases the single-flight lease after a failure; {@code originFailed} when the origin was at fault, so the
-     * cached copy is served stale-if-error. A release that fails is logged, not thrown: the job's own failure is what
-     * must reach the connector, and the lease lapses on its own.
+     * cached copy is served stale-if-error. A release that fails is logged, not passed on: the job's own failure is
+     * what must reach the connector, and the lease lapses on its own.
      */
-    private void releaseQuietly(RegenerationJob job, Claim claim, ReleaseMode mode, boolean originFailed) {
-        try {
-            store.release(job.key(), claim, mode, originFailed).await().atMost(redisTimeout);
-        } catch (RuntimeException e) {
+    private Uni<Void> releaseQuietly(RegenerationJob job, Claim claim, ReleaseMode mode, boolean originFailed) {
+        return redisCall(store.release(job.key(), claim, mode, originFailed)).onFailure().recoverWithItem(e -> {
             LOG.warnf("%s: could not release the single-flight lease (%s); it lapses after pansaar.worker.fetch-lease: %s",
                     job.key(), mode, e.getMessage());
-        }
+            return null;
+        });
     }
 }

@@ -63,11 +63,16 @@ class OriginPolicyTest {
     }
 
     @Test
-    void withoutAPoolSizeAProcessMayOpenAsManyConnectionsAsTheFleetMaySend() {
+    void withoutAPoolSizeAProcessMayOpenAsManyConnectionsAsItsWorkerAndTheFleetMaySend() {
         Map<String, String> settings = Map.of("pansaar.origin.base-url", "https://images.example.com/",
                 "pansaar.segments.\"banners\".origin-url", "http://banners.example.com:8080/b/",
-                "pansaar.segments.\"banners\".max-concurrency", "64");
-        assertEquals(64, OriginLimits.from(TestConfigs.pansaarConfig(settings, Map.of())).maxConnections());
+                "pansaar.segments.\"banners\".max-concurrency", "64", "pansaar.worker.concurrency", "128");
+        assertEquals(64, OriginLimits.from(TestConfigs.pansaarConfig(settings, Map.of())).maxConnections(),
+                "the fleet's limit is below the worker's concurrency");
+        Map<String, String> fewerJobs = new HashMap<>(settings);
+        fewerJobs.put("pansaar.worker.concurrency", "24");
+        assertEquals(24, OriginLimits.from(TestConfigs.pansaarConfig(fewerJobs, Map.of())).maxConnections(),
+                "the worker's concurrency is below the fleet's limit");
         assertEquals(16, OriginLimits.from(TestConfigs.pansaarConfig(Map.of(), Map.of())).maxConnections(),
                 "no origin configured: the default max-concurrency");
         Map<String, String> pinned = new HashMap<>(settings);

@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.origin.OriginId;
 import io.pansaar.testing.LocalRedisConnection;
 import io.pansaar.testing.LocalTestOrigin;
 import io.pansaar.testing.Reply;
@@ -22,6 +24,7 @@ import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.WorkerProcess;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
  * The packaged application as operators run it ({@code java -jar target/quarkus-app/quarkus-run.jar}),
@@ -76,11 +79,26 @@ class WorkerProcessIT {
             assertTrue(REDIS.cached(inFlightAtStop),
                     "the job in flight at SIGTERM was finished before the worker exited");
             assertEquals(0, pendingCount(inFlightAtStop));
+            // The permit goes back while the image is written; the job, and so the drain at stop, ends after both.
+            assertEquals(0, livePermits(origin),
+                    "the job finished at SIGTERM gave its origin permit back before the worker exited");
             second.awaitLog("stopped in");
             List<String> complaints = second.lines().stream()
                     .filter(line -> line.contains(" ERROR ") || line.contains(" WARN ")).toList();
             assertEquals(List.of(), complaints, "a clean restart and stop log no warnings or errors");
         }
+    }
+
+    /**
+     * Permits for the origin that have not lapsed. The killed worker's permit lapses 9 s (timeout + 5 s) after its
+     * fetch began, and stays in the set until the next acquire sweeps it; by the stop, the takeover after claim-idle
+     * (6 s) and two 2-s fetches have passed since.
+     */
+    private static long livePermits(TestOrigin origin) {
+        Response time = REDIS.call(Request.cmd(Command.TIME));
+        long nowMillis = time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
+        return REDIS.call(Request.cmd(Command.ZCOUNT).arg(RedisKeys.originPermits(
+                OriginId.of(URI.create(origin.baseUrl())).toString())).arg("(" + nowMillis).arg("+inf")).toLong();
     }
 
     /** Redis and the origin of this test, with a lease and claim-idle short enough for a test. */
