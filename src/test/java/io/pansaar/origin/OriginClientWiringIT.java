@@ -63,7 +63,8 @@ class OriginClientWiringIT {
         assertEquals(Duration.ofSeconds(2), limits.timeout(), "the test profile shortens the timeout");
         assertEquals(Duration.ofSeconds(2), limits.connectTimeout());
         assertEquals(3, limits.maxRedirects());
-        assertEquals(16, limits.maxConnections(), "unset: the fleet-wide max-concurrency of the test origin");
+        assertEquals(8, limits.maxConnections(), "unset: the smaller of the worker's concurrency (8 in the test "
+                + "profile) and the test origin's fleet-wide max-concurrency (16)");
         assertEquals(EnumSet.allOf(ImageFormat.class), limits.allowedFormats());
     }
 }
