@@ -53,6 +53,91 @@ local function requireClaimArguments(args)
     requireInteger('claimed-at', args[3], 0)
 end
 
+-- The image hash pansaar:{p}:img:<key> holds two fields: body, the image's bytes, and meta, every other value of the
+-- copy packed into one string: the values of META_FIELDS in this order, each followed by a line feed but the last,
+-- trailing empty values left off, an absent value empty. Twenty fields of their own would cost Redis about 70 bytes
+-- each, as a hash whose body is longer than hash-max-listpack-value is a hash table; packed they cost one. The order
+-- puts first what a reader's HMGET needs. The Java twin is io.pansaar.store.ImageLayout; the vectors in
+-- src/test/resources/store/meta-vectors.txt hold both to the same encoding.
+local META_FIELDS = { 'status', 'fresh-until', 'content-type', 'etag', 'digest', 'grace-until', 'origin-failed-at',
+  'stale-if-error-until', 'fence', 'fetched-at', 'fresh-ttl', 'hits', 'access-score', 'last-access', 'size',
+  'fetch-ms', 'size-term', 'half-life', 'exposure', 'changes', 'last-modified' }
+
+-- The fields a writer stages beside body in the staging hash; pansaar_put moves them into meta.
+local STAGED_FIELDS = { 'content-type', 'etag', 'last-modified', 'size', 'fetch-ms', 'digest', 'size-term',
+  'half-life', 'exposure', 'changes' }
+
+-- The values of meta as a table, field name -> value, an empty value left out.
+local function decodeMeta(text)
+  local fields, position = {}, 1
+  for i = 1, #META_FIELDS do
+    local stop = string.find(text, '\n', position, true)
+    local value = string.sub(text, position, (stop or #text + 1) - 1)
+    if value ~= '' then
+      fields[META_FIELDS[i]] = value
+    end
+    if not stop then
+      break
+    end
+    position = stop + 1
+  end
+  return fields
+end
+
+-- meta packed from a table of field name -> value (strings or numbers; nil, false or '' for an absent one).
+local function encodeMeta(fields)
+  local values, last = {}, 0
+  for i = 1, #META_FIELDS do
+    local value = fields[META_FIELDS[i]]
+    if value == nil or value == false then
+      value = ''
+    end
+    -- A header value never holds a line feed; should an origin's ever do, a space keeps the fields apart.
+    value = string.gsub(tostring(value), '\n', ' ')
+    values[i] = value
+    if value ~= '' then
+      last = i
+    end
+  end
+  return table.concat(values, '\n', 1, last)
+end
+
+-- The decoded meta of an image hash; nil when the hash is missing or holds no meta. A hash without meta was written
+-- by a deployment of API 5 or older, one field per value: it counts as no copy, so a read enqueues a fetch whose
+-- write replaces it whole.
+local function readMeta(imageKey)
+  local text = redis.call('HGET', imageKey, 'meta')
+  if not text then
+    return nil
+  end
+  return decodeMeta(text)
+end
+
+local function writeMeta(imageKey, fields)
+  redis.call('HSET', imageKey, 'meta', encodeMeta(fields))
+end
+
+-- The values of the named meta fields in order, false where absent, as HMGET would answer for fields of their own.
+local function metaValues(fields, names)
+  local values = {}
+  for i = 1, #names do
+    values[i] = (fields and fields[names[i]]) or false
+  end
+  return values
+end
+
+-- What an image counts against the memory budget: its body's bytes and what Redis spends beside them on the image,
+-- measured by MemoryPerImageBenchmarkIT (docs/benchmarks.md): the image hash's name, its hash table and meta, and its
+-- entries in the priority, expiry and refresh sorted sets and the sizes and history hashes, all told
+-- IMAGE_OVERHEAD_BYTES plus KEY_COPIES times the key's length, as the key is held six times. The Java twin is
+-- io.pansaar.store.ImageLayout.chargedBytes.
+local IMAGE_OVERHEAD_BYTES = 900
+local KEY_COPIES = 6
+
+local function chargedBytes(key, size)
+  return size + IMAGE_OVERHEAD_BYTES + KEY_COPIES * #key
+end
+
 -- Single-flight: enqueues one job unless a marker says a job for the key is queued or being fetched.
 -- Returns enqueued (1 or 0), then the job id and token when enqueued, or the marker's value when not.
 local function enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, imageKey, reason, token, queuedTtl, now)
@@ -70,9 +155,10 @@ local function enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, imageKey, r
   return 1, jobId, token
 end
 
--- The fence stored with the image when it is greater than the writer's, so the write must lose; else nil.
-local function newerFence(imageKey, fence)
-  local current = tonumber(redis.call('HGET', imageKey, 'fence'))
+-- The fence stored with the image (its decoded meta, or nil) when it is greater than the writer's, so the write must
+-- lose; else nil.
+local function newerFence(meta, fence)
+  local current = tonumber(meta and meta.fence)
   if current ~= nil and current > fence then
     return current
   end
@@ -252,17 +338,16 @@ local function imageKeyBeside(indexKey, key)
   return imageHashPrefixBeside(indexKey) .. key
 end
 
--- Records requests of an ok copy, all dated now: last-access, and under Pansaar's Algorithm (the copy has a
--- half-life) the access score and the eviction priority, the score less the size term. score, sizeTerm and
--- halfLife are the hash's fields as read (nil when absent).
-local function recordRequests(imageKey, priorityKey, key, score, sizeTerm, halfLife, requests, now)
-  halfLife = tonumber(halfLife)
+-- Records requests of an ok copy in its decoded meta, all dated now: last-access, and under Pansaar's Algorithm (the
+-- copy has a half-life) the access score, and in the priority index the eviction priority, the score less the size
+-- term. The caller writes the meta back.
+local function recordRequests(meta, priorityKey, key, requests, now)
+  meta['last-access'] = now
+  local halfLife = tonumber(meta['half-life'])
   if halfLife then
-    local after = scoreAfterRequests(tonumber(score), now, halfLife, requests)
-    redis.call('HSET', imageKey, 'last-access', now, 'access-score', formatScore(after))
-    redis.call('ZADD', priorityKey, 'XX', formatScore(after - (tonumber(sizeTerm) or 0)), key)
-  else
-    redis.call('HSET', imageKey, 'last-access', now)
+    local after = scoreAfterRequests(tonumber(meta['access-score']), now, halfLife, requests)
+    meta['access-score'] = formatScore(after)
+    redis.call('ZADD', priorityKey, 'XX', formatScore(after - (tonumber(meta['size-term']) or 0)), key)
   end
 end
 
@@ -273,13 +358,14 @@ end
 -- counted itself after the reader's HINCRBY was folded: it only corrects the statistics.
 local function foldRequests(priorityKey, key, requests, now)
   local imageKey = imageKeyBeside(priorityKey, key)
-  local entry = redis.call('HMGET', imageKey, 'status', 'access-score', 'size-term', 'half-life')
-  if entry[1] and entry[1] ~= 'ok' then
+  local meta = readMeta(imageKey)
+  if meta and meta.status ~= 'ok' then
     return 'negative-hits'
   end
-  if entry[1] and requests > 0 then
-    redis.call('HINCRBY', imageKey, 'hits', requests)
-    recordRequests(imageKey, priorityKey, key, entry[2], entry[3], entry[4], requests, now)
+  if meta and requests > 0 then
+    meta.hits = (tonumber(meta.hits) or 0) + requests
+    recordRequests(meta, priorityKey, key, requests, now)
+    writeMeta(imageKey, meta)
   end
   return 'hits'
 end

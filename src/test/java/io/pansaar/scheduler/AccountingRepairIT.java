@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.ReadOutcome;
 import io.pansaar.testing.RedisServerResource;
@@ -67,7 +68,8 @@ class AccountingRepairIT {
     /**
      * A partition's accounting next to what its image hashes say.
      *
-     * @param expectedSizes each indexed image's size field; null for an indexed image whose hash is gone
+     * @param expectedSizes what each indexed image counts against the budget, from its meta's size; null for an
+     *                      indexed image whose hash is gone
      * @param sizes         the sizes hash
      * @param usedBytes     the used-bytes counter, null when missing
      * @param unindexed     image hashes of the partition that no index lists
@@ -218,8 +220,8 @@ class AccountingRepairIT {
     private Accounting accounting(int partition) {
         Map<String, Long> expected = new HashMap<>();
         for (String member : redis.sortedSet(String.class).zrange(RedisKeys.priorityIndex(partition), 0, -1)) {
-            String size = redis.hash(String.class).hget(RedisKeys.image(partition, ImageKey.of(member)), "size");
-            expected.put(member, size == null ? null : Long.parseLong(size));
+            String size = StoredImages.metaField(redis, RedisKeys.image(partition, ImageKey.of(member)), "size");
+            expected.put(member, size == null ? null : ImageLayout.chargedBytes(member.length(), Long.parseLong(size)));
         }
         Map<String, Long> sizes = new HashMap<>();
         redis.hash(String.class).hgetall(RedisKeys.sizes(partition))

@@ -30,6 +30,7 @@ import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.StoredImages;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -412,14 +413,15 @@ class ImageStoreIT {
         duties.releaseLease(partition, holder).await().atMost(WAIT);
         assertEquals(PartitionDuties.RepairOutcome.REPAIRED, report.outcome());
 
-        // Every indexed image is in sizes with its hash's size, and the counter is their sum.
+        // Every indexed image is in sizes with what its hash's size counts against the budget, and the counter is
+        // their sum.
         Map<String, String> expected = new HashMap<>();
         long sum = 0;
         for (Response member : redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "0", "-1")) {
-            String size = redis.execute("HGET", RedisKeys.image(partition, ImageKey.of(member.toString())), "size")
-                    .toString();
-            expected.put(member.toString(), size);
-            sum += Long.parseLong(size);
+            long charged = ImageLayout.chargedBytes(member.toString().length(), Long.parseLong(StoredImages.metaField(
+                    redis, RedisKeys.image(partition, ImageKey.of(member.toString())), "size")));
+            expected.put(member.toString(), String.valueOf(charged));
+            sum += charged;
         }
         assertEquals(expected, redis.hash(String.class).hgetall(RedisKeys.sizes(partition)));
         assertEquals(String.valueOf(sum), redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
@@ -896,7 +898,8 @@ class ImageStoreIT {
             assertEquals(1L, redis.execute("EXISTS", image(key)).toLong());
             assertNotNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()),
                     "the sweep leaves a copy whose hash lives on");
-            assertEquals("2000", redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
+            assertEquals(String.valueOf(ImageLayout.chargedBytes(key.value().length(), 2000)),
+                    redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
 
             PartitionDuties.EvictionReport evicted = duties.evict(partition, holder, Optional.of(0L), 100)
                     .await().atMost(WAIT);
@@ -1020,9 +1023,13 @@ class ImageStoreIT {
         return value == null ? 0 : value.toLong();
     }
 
+    /** A value of the key's image hash: its body, or one packed in its meta field; null when absent. */
     private String hashField(ImageKey key, String field) {
-        Response value = redis.execute("HGET", image(key), field);
-        return value == null ? null : value.toString();
+        if (field.equals("body")) {
+            Response value = redis.execute("HGET", image(key), field);
+            return value == null ? null : value.toString();
+        }
+        return StoredImages.metaField(redis, image(key), field);
     }
 
     private long serverMillis() {
