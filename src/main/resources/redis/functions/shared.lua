@@ -131,7 +131,7 @@ end
 -- entries in the priority, expiry and refresh sorted sets and the sizes and history hashes, all told
 -- IMAGE_OVERHEAD_BYTES plus KEY_COPIES times the key's length, as the key is held six times. The Java twin is
 -- io.pansaar.store.ImageLayout.chargedBytes.
-local IMAGE_OVERHEAD_BYTES = 900
+local IMAGE_OVERHEAD_BYTES = 1100
 local KEY_COPIES = 6
 
 local function chargedBytes(key, size)

@@ -24,7 +24,7 @@ public final class ImageLayout {
      * What Redis spends on a cached image beside its body's bytes and its key's copies, measured by
      * MemoryPerImageBenchmarkIT (docs/benchmarks.md); shared.lua's IMAGE_OVERHEAD_BYTES.
      */
-    public static final int IMAGE_OVERHEAD_BYTES = 900;
+    public static final int IMAGE_OVERHEAD_BYTES = 1_100;
 
     /**
      * How many times an image's key is held: the image hash's name and its entries in priority, expiry, refresh,

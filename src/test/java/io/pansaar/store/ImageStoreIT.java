@@ -466,6 +466,50 @@ class ImageStoreIT {
     }
 
     @Test
+    void anImageOfThePreviousLayoutIsAMissUntilAWriteReplacesItWhole() {
+        ImageKey key = uniqueKey("previous-layout");
+        int partition = partition(key);
+        long now = serverMillis();
+        writePreviousLayout(key, new byte[] { 1, 2, 3 }, now);
+        assertEquals(ReadOutcome.MISS, read(key).outcome(), "a hash without meta counts as no copy");
+        assertTrue(store.details(key).await().atMost(WAIT).isEmpty());
+
+        // The miss's job claims it as having no copy and its write replaces the hash whole: {body, meta}.
+        Claim claim = claimNow(key, JobReason.MISS);
+        assertTrue(claim.current().isEmpty(), "no current copy to revalidate: " + claim);
+        assertEquals(WriteOutcome.WRITTEN, store.put(key, claim, fetched(new byte[] { 4, 5 }, Optional.empty()), HOUR,
+                MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+        ReadResult hit = read(key);
+        assertEquals(ReadOutcome.HIT, hit.outcome());
+        assertArrayEquals(new byte[] { 4, 5 }, hit.body().orElseThrow());
+        assertEquals(Optional.of("image/png"), hit.contentType());
+        assertEquals(List.of("body", "meta"), redis.hash(String.class).hkeys(image(key)).stream().sorted().toList());
+        assertEquals(String.valueOf(ImageLayout.chargedBytes(key.value().length(), 2)),
+                redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
+    }
+
+    @Test
+    void aRebuildOfTheSizesDeletesAnImageOfThePreviousLayout() {
+        ImageKey key = uniqueKey("previous-layout-repaired");
+        int partition = partition(key);
+        writePreviousLayout(key, new byte[] { 1, 2, 3 }, serverMillis());
+        String holder = "repairing-" + UUID.randomUUID();
+        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            redis.execute("DEL", RedisKeys.sizes(partition));
+            PartitionDuties.RepairReport report;
+            do {
+                report = duties.repair(partition, holder, 1_000).await().atMost(WAIT);
+            } while (report.outcome() == PartitionDuties.RepairOutcome.REPAIRING);
+            assertEquals(0L, redis.execute("EXISTS", image(key)).toLong(), "no memory left that no index counts");
+            assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()));
+            assertNull(redis.execute("HGET", RedisKeys.sizes(partition), key.value()));
+        } finally {
+            duties.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+    }
+
+    @Test
     void negativeEntryIsReportedWithoutAJob() {
         ImageKey key = uniqueKey("negative");
         Claim claim = claimNow(key, JobReason.MANUAL);
@@ -971,6 +1015,26 @@ class ImageStoreIT {
         FetchedImage image = FetchedImage.of(body, "image/png", Optional.of("\"etag-1\""),
                 Optional.of("Mon, 01 Jan 2024 00:00:00 GMT"), Duration.ofMillis(42));
         return store.put(key, claim, image, freshTtl, grace, staleIfError, ChangeHistory.NONE).await().atMost(WAIT);
+    }
+
+    /**
+     * Writes an ok copy as a deployment of API 5 wrote it, one hash field per value, fresh for an hour, and files it in
+     * the partition's indexes as that deployment's pansaar_put did (the body's size in sizes and the used bytes).
+     */
+    private void writePreviousLayout(ImageKey key, byte[] body, long now) {
+        int partition = partition(key);
+        redis.execute("HSET", image(key), "body", new String(body, java.nio.charset.StandardCharsets.ISO_8859_1),
+                "content-type", "image/png", "size", String.valueOf(body.length), "status", "ok", "fence", "1",
+                "fetched-at", String.valueOf(now), "fresh-until", String.valueOf(now + HOUR.toMillis()),
+                "grace-until", String.valueOf(now + HOUR.toMillis()), "stale-if-error-until",
+                String.valueOf(now + HOUR.toMillis()), "fresh-ttl", String.valueOf(HOUR.toMillis()), "hits", "3",
+                "access-score", "1", "size-term", "0", "half-life", "86400000", "digest", "sha256:00");
+        redis.execute("PEXPIRE", image(key), String.valueOf(HOUR.toMillis()));
+        redis.execute("ZADD", RedisKeys.priorityIndex(partition), "1", key.value());
+        redis.execute("ZADD", RedisKeys.expiryIndex(partition), String.valueOf(now + HOUR.toMillis()), key.value());
+        redis.execute("ZADD", RedisKeys.refreshIndex(partition), String.valueOf(now + HOUR.toMillis()), key.value());
+        redis.execute("HSET", RedisKeys.sizes(partition), key.value(), String.valueOf(body.length));
+        redis.execute("INCRBY", RedisKeys.usedBytes(partition), String.valueOf(body.length));
     }
 
     private Claim claimNow(ImageKey key, JobReason reason) {
