@@ -45,12 +45,13 @@ import jakarta.inject.Inject;
 @QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
 class AccountingRepairIT {
 
-    private static final long SHARE = 30_000;
+    /** Room for about fifteen images of 2 kB, each counting its body and its overhead (ImageLayout.chargedBytes). */
+    private static final long SHARE = 50_000;
     /** Images one repair call visits: a partition of ten images takes three ticks. */
     private static final int BATCH = 4;
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    /** A budget of 30 kB per partition, a tick every second, and a small batch so that a rebuild spans ticks. */
+    /** A budget of 50 kB per partition, a tick every second, and a small batch so that a rebuild spans ticks. */
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -113,7 +114,7 @@ class AccountingRepairIT {
         assertTrue(sawPassRunning.get(), "the rebuild of 10 images, " + BATCH + " per tick, spanned ticks");
         assertEquals(repairedBefore + 1, counter(partition, "repaired"));
 
-        // Twenty more images of 2 kB pass the 30 kB share: writes evict, and the counter stays exact.
+        // Twenty more images of 2 kB pass the 50 kB share: writes evict, and the counter stays exact.
         long evictedBefore = counter(partition, "evicted");
         fill(partition, 20, 2_000);
         Accounting after = accounting(partition);
