@@ -72,7 +72,7 @@ redis.register_function{
     local staged = redis.call('HMGET', stagingKey, unpack(STAGED_FIELDS))
     local meta = {}
     for i = 1, #STAGED_FIELDS do
-      meta[STAGED_FIELDS[i]] = staged[i]
+      meta[STAGED_FIELDS[i]] = oneLine(staged[i])
     end
     if not meta.size then
       fail('STAGING_MISSING', 'staging hash ' .. stagingKey .. ' does not exist; it expired or was never written')

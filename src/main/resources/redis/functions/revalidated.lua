@@ -43,8 +43,8 @@ redis.register_function{
     local freshTtl = requireInteger('fresh TTL', args[4], 1)
     local grace = requireInteger('grace', args[5], 0)
     local staleIfError = requireInteger('stale-if-error', args[6], 0)
-    local etag = args[7] or ''
-    local lastModified = args[8] or ''
+    local etag = oneLine(args[7] or '')
+    local lastModified = oneLine(args[8] or '')
     local earlyBy = requireInteger('early refresh', args[9], 0)
     local exposure = requireInteger('exposure', args[10], 0)
     local changes = requireInteger('changes', args[11], 0)
