@@ -63,10 +63,8 @@ redis.register_function{
     end
     local now = serverTimeMillis()
 
-    local meta = readMeta(imageKey)
-    local entry = metaValues(meta, { 'status', 'fresh-until', 'access-score', 'size-term', 'half-life',
-      'grace-until', 'origin-failed-at', 'stale-if-error-until' })
-    local status = entry[1]
+    local opened = openMeta(imageKey)
+    local status = opened and metaValue(opened, 'status')
     if not status then
       count(statsKey, 'misses')
       local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token, queuedTtl, now)
@@ -77,24 +75,23 @@ redis.register_function{
       return { 'NEGATIVE', 0, 0, '', status }
     end
 
-    local freshFor = (tonumber(entry[2]) or 0) - now
-    local graceUntil = tonumber(entry[6])
+    local freshFor = (tonumber(metaValue(opened, 'fresh-until')) or 0) - now
+    local graceUntil = tonumber(metaValue(opened, 'grace-until'))
     local pastGrace = freshFor <= 0 and graceUntil ~= nil and now >= graceUntil
-    -- The request counts towards the image's priority whatever is served: the copy (or its refetch) is wanted.
-    recordRequests(meta, priorityKey, key, 1, now)
     -- Redis deletes a hash only after its expiry time, so at that very ms the copy is still there: not served then.
-    local servableIfError = entry[7] and now < (tonumber(entry[8]) or 0)
+    local servableIfError = metaValue(opened, 'origin-failed-at')
+      and now < (tonumber(metaValue(opened, 'stale-if-error-until')) or 0)
     if pastGrace and not servableIfError then
       -- Kept past grace only for an outage of its origin, and none is known: fetch as for a miss, as the origin
-      -- is most likely fine and a copy this old should not be served.
-      writeMeta(imageKey, meta)
+      -- is most likely fine and a copy this old should not be served. The request still counts towards the image's
+      -- priority: its refetch is wanted.
+      recordRequests(imageKey, opened, priorityKey, key, 1, 0, now)
       count(statsKey, 'misses')
       local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token, queuedTtl, now)
       return { 'MISS', 0, enqueued, jobId, '' }
     end
 
-    meta.hits = (tonumber(meta.hits) or 0) + 1
-    writeMeta(imageKey, meta)
+    recordRequests(imageKey, opened, priorityKey, key, 1, 1, now)
     if freshFor > 0 then
       count(statsKey, 'hits')
       return { 'HIT', freshFor, 0, '', '' }

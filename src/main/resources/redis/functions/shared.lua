@@ -124,6 +124,55 @@ local function writeMeta(imageKey, fields)
   redis.call('HSET', imageKey, 'meta', encodeMeta(fields))
 end
 
+-- Each meta field's position in META_FIELDS.
+local META_POSITION = {}
+for position = 1, #META_FIELDS do
+  META_POSITION[META_FIELDS[position]] = position
+end
+
+-- Where each of meta's values lies, found without copying any: value i runs from starts[i] to stops[i]; count is
+-- how many values the string holds.
+local function metaBounds(text)
+  local starts, stops, count, position = {}, {}, 0, 1
+  while count < #META_FIELDS do
+    count = count + 1
+    starts[count] = position
+    local stop = string.find(text, '\n', position, true)
+    if not stop then
+      stops[count] = #text
+      break
+    end
+    stops[count] = stop - 1
+    position = stop + 1
+  end
+  return starts, stops, count
+end
+
+-- An image hash's meta opened in place, for a call that reads a few values and records requests (pansaar_get, the
+-- fold): each value is copied out only when asked for, as unpacking all 21 and packing them again costs a read
+-- several times the HMGET and HSET of fields of their own. nil when the hash is missing or holds no meta.
+local function openMeta(imageKey)
+  local text = redis.call('HGET', imageKey, 'meta')
+  if not text then
+    return nil
+  end
+  local starts, stops, count = metaBounds(text)
+  return { text = text, starts = starts, stops = stops, count = count }
+end
+
+-- One value of an opened meta; false when absent, as HMGET answers for a missing field.
+local function metaValue(opened, name)
+  local position = META_POSITION[name]
+  if position > opened.count then
+    return false
+  end
+  local value = string.sub(opened.text, opened.starts[position], opened.stops[position])
+  if value == '' then
+    return false
+  end
+  return value
+end
+
 -- The values of the named meta fields in order, false where absent, as HMGET would answer for fields of their own.
 local function metaValues(fields, names)
   local values = {}
@@ -345,17 +394,32 @@ local function imageKeyBeside(indexKey, key)
   return imageHashPrefixBeside(indexKey) .. key
 end
 
--- Records requests of an ok copy in its decoded meta, all dated now: last-access, and under Pansaar's Algorithm (the
--- copy has a half-life) the access score, and in the priority index the eviction priority, the score less the size
--- term. The caller writes the meta back.
-local function recordRequests(meta, priorityKey, key, requests, now)
-  meta['last-access'] = now
-  local halfLife = tonumber(meta['half-life'])
+-- Records requests of an ok copy, all dated now, in its opened meta: hits raised by hitsAdded, last-access, and under
+-- Pansaar's Algorithm (the copy has a half-life) the access score, and in the priority index the eviction priority,
+-- the score less the size term. hits, access-score and last-access lie side by side in META_FIELDS, so they are
+-- replaced in the string as it is, without unpacking the other values; a meta holding fewer values is unpacked and
+-- packed whole.
+local function recordRequests(imageKey, opened, priorityKey, key, requests, hitsAdded, now)
+  local hits = (tonumber(metaValue(opened, 'hits')) or 0) + hitsAdded
+  local score = metaValue(opened, 'access-score')
+  local halfLife = tonumber(metaValue(opened, 'half-life'))
   if halfLife then
-    local after = scoreAfterRequests(tonumber(meta['access-score']), now, halfLife, requests)
-    meta['access-score'] = formatScore(after)
-    redis.call('ZADD', priorityKey, 'XX', formatScore(after - (tonumber(meta['size-term']) or 0)), key)
+    local after = scoreAfterRequests(tonumber(score), now, halfLife, requests)
+    score = formatScore(after)
+    redis.call('ZADD', priorityKey, 'XX', formatScore(after - (tonumber(metaValue(opened, 'size-term')) or 0)), key)
   end
+  local first, last = META_POSITION['hits'], META_POSITION['last-access']
+  if opened.count < last then
+    local fields = decodeMeta(opened.text)
+    fields['hits'] = hits
+    fields['access-score'] = score
+    fields['last-access'] = now
+    writeMeta(imageKey, fields)
+    return
+  end
+  local text = opened.text
+  redis.call('HSET', imageKey, 'meta', string.sub(text, 1, opened.starts[first] - 1) .. hits .. '\n' .. (score or '')
+    .. '\n' .. now .. string.sub(text, opened.stops[last] + 1))
 end
 
 -- Folds requests that waited in the partition's hit counter (pansaar:{p}:hits, where readers count a hit with a
@@ -365,14 +429,12 @@ end
 -- counted itself after the reader's HINCRBY was folded: it only corrects the statistics.
 local function foldRequests(priorityKey, key, requests, now)
   local imageKey = imageKeyBeside(priorityKey, key)
-  local meta = readMeta(imageKey)
-  if meta and meta.status ~= 'ok' then
+  local opened = openMeta(imageKey)
+  if opened and metaValue(opened, 'status') ~= 'ok' then
     return 'negative-hits'
   end
-  if meta and requests > 0 then
-    meta.hits = (tonumber(meta.hits) or 0) + requests
-    recordRequests(meta, priorityKey, key, requests, now)
-    writeMeta(imageKey, meta)
+  if opened and requests > 0 then
+    recordRequests(imageKey, opened, priorityKey, key, requests, requests, now)
   end
   return 'hits'
 end

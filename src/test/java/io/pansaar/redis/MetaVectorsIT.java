@@ -61,6 +61,46 @@ class MetaVectorsIT {
     }
 
     @Test
+    void recordingRequestsInPlaceGivesWhatUnpackingAndPackingTheWholeMetaGives() throws IOException {
+        // KEYS: a scratch image hash and priority index. ARGV: meta, now, requests, hits added. Replies meta as
+        // recordRequests leaves it, then the same requests recorded by unpacking and packing every value.
+        String script = sharedLua() + """
+                redis.call('DEL', KEYS[1])
+                redis.call('HSET', KEYS[1], 'meta', ARGV[1])
+                local now, requests, added = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+                recordRequests(KEYS[1], openMeta(KEYS[1]), KEYS[2], 'k', requests, added, now)
+                local fields = decodeMeta(ARGV[1])
+                fields['hits'] = (tonumber(fields['hits']) or 0) + added
+                fields['last-access'] = now
+                local halfLife = tonumber(fields['half-life'])
+                if halfLife then
+                  fields['access-score'] = formatScore(scoreAfterRequests(tonumber(fields['access-score']), now,
+                    halfLife, requests))
+                end
+                return { redis.call('HGET', KEYS[1], 'meta'), encodeMeta(fields) }
+                """;
+        int checked = 0;
+        for (MetaVectors.Vector vector : MetaVectors.all()) {
+            if (!"ok".equals(vector.fields().get("status"))) {
+                continue;
+            }
+            for (int added : new int[] { 0, 1, 5 }) {
+                Response reply = CONNECTION.redis().send(Request.cmd(Command.EVAL).arg(script).arg(2)
+                        .arg("pansaar:{0}:img:scratch.png").arg("pansaar:{0}:priority").arg(vector.meta())
+                        .arg(1_764_800_000_123L).arg(Math.max(1, added)).arg(added))
+                        .await().atMost(Duration.ofSeconds(10));
+                assertEquals(reply.get(1).toString(), reply.get(0).toString(), vector.meta() + ", " + added + " added");
+                Map<String, String> recorded = ImageLayout.decode(reply.get(0).toString());
+                assertEquals("1764800000123", recorded.get("last-access"));
+                assertEquals(String.valueOf(Long.parseLong(vector.fields().getOrDefault("hits", "0")) + added),
+                        recorded.get("hits"));
+                checked++;
+            }
+        }
+        assertEquals(12, checked, "every ok vector, short and full, with each count");
+    }
+
+    @Test
     void luaAndJavaListTheSameFieldsInTheSameOrder() throws IOException {
         Response reply = CONNECTION.redis().send(Request.cmd(Command.EVAL).arg(sharedLua() + "\nreturn META_FIELDS\n")
                 .arg(0)).await().atMost(Duration.ofSeconds(10));
