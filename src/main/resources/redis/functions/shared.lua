@@ -57,7 +57,8 @@ end
 -- copy packed into one string: the values of META_FIELDS in this order, each followed by a line feed but the last,
 -- trailing empty values left off, an absent value empty. Twenty fields of their own would cost Redis about 70 bytes
 -- each, as a hash whose body is longer than hash-max-listpack-value is a hash table; packed they cost one. The order
--- puts first what a reader's HMGET needs. The Java twin is io.pansaar.store.ImageLayout; the vectors in
+-- puts first what a reader's HMGET needs, and keeps hits, access-score and last-access side by side: recordRequests
+-- replaces the three in place. The Java twin is io.pansaar.store.ImageLayout; the vectors in
 -- src/test/resources/store/meta-vectors.txt hold both to the same encoding.
 local META_FIELDS = { 'status', 'fresh-until', 'content-type', 'etag', 'digest', 'grace-until', 'origin-failed-at',
   'stale-if-error-until', 'fence', 'fetched-at', 'fresh-ttl', 'hits', 'access-score', 'last-access', 'size',

@@ -14,7 +14,10 @@ import java.util.Map;
  */
 public final class ImageLayout {
 
-    /** The fields packed into meta, in their order; first what a reader needs. */
+    /**
+     * The fields packed into meta, in their order: first what a reader needs; hits, access-score and last-access side
+     * by side, as shared.lua's recordRequests replaces the three in place.
+     */
     public static final List<String> META_FIELDS = List.of("status", "fresh-until", "content-type", "etag", "digest",
             "grace-until", "origin-failed-at", "stale-if-error-until", "fence", "fetched-at", "fresh-ttl", "hits",
             "access-score", "last-access", "size", "fetch-ms", "size-term", "half-life", "exposure", "changes",
