@@ -58,8 +58,8 @@ redis.register_function{
     local fetchLease = requireInteger('fetch lease', args[4], 1)
     local now = serverTimeMillis()
 
-    local entry = redis.call('HMGET', imageKey, 'status', 'fetched-at', 'fresh-until', 'etag', 'last-modified',
-      'exposure', 'changes', 'digest', 'fence')
+    local entry = metaValues(readMeta(imageKey), { 'status', 'fetched-at', 'fresh-until', 'etag', 'last-modified',
+      'exposure', 'changes', 'digest', 'fence' })
     local marker = redis.call('GET', markerKey)
     local why = satisfiedBecause(entry, requestedAt, reason, now)
     if why then

@@ -1,5 +1,5 @@
 -- pansaar_get: the bookkeeping half of a read that is not a fresh hit. A reader pipelines
---   HMGET <image hash> body content-type etag status fresh-until grace-until origin-failed-at stale-if-error-until
+--   HMGET <image hash> body meta            (meta: see META_FIELDS in shared.lua)
 --   HINCRBY pansaar:{p}:hits <key> 1
 -- and serves a fresh ok copy (or a remembered 404/410) from that one round trip alone; the scheduler's
 -- pansaar_fold_hits counts the hit later. For anything else (no copy, stale, past grace) it calls this function,
@@ -32,14 +32,9 @@
 --                                               only for an outage; the request still raises its priority): one
 --                                               miss job enqueued unless one is pending; do NOT serve the HMGET's body
 --   {'NEGATIVE', 0, 0, '', status}              the origin said 404/410 lately; no job
--- A copy written before grace-until was stored (API 3 and older) is stale, not past grace, until its hash expires.
+-- A copy without grace-until is stale, not past grace, until its hash expires. A hash without meta (written by API 5
+-- or older, one field per value) is no copy: MISS.
 -- Errors: PANSAAR_BAD_ARGUMENT
-
--- Records one request of an ok copy: last-access, and under Pansaar's Algorithm the access score and the eviction
--- priority (the score less the size term).
-local function recordRequest(imageKey, priorityKey, key, entry, now)
-  recordRequests(imageKey, priorityKey, key, entry[3], entry[4], entry[5], 1, now)
-end
 
 -- Takes back the request a reader counted with HINCRBY in the hit counter. Left at -1 when a fold took the +1
 -- first: the next fold then corrects the statistics.
@@ -68,9 +63,8 @@ redis.register_function{
     end
     local now = serverTimeMillis()
 
-    local entry = redis.call('HMGET', imageKey, 'status', 'fresh-until', 'access-score', 'size-term', 'half-life',
-      'grace-until', 'origin-failed-at', 'stale-if-error-until')
-    local status = entry[1]
+    local opened = openMeta(imageKey)
+    local status = opened and metaValue(opened, 'status')
     if not status then
       count(statsKey, 'misses')
       local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token, queuedTtl, now)
@@ -81,22 +75,23 @@ redis.register_function{
       return { 'NEGATIVE', 0, 0, '', status }
     end
 
-    local freshFor = (tonumber(entry[2]) or 0) - now
-    local graceUntil = tonumber(entry[6])
+    local freshFor = (tonumber(metaValue(opened, 'fresh-until')) or 0) - now
+    local graceUntil = tonumber(metaValue(opened, 'grace-until'))
     local pastGrace = freshFor <= 0 and graceUntil ~= nil and now >= graceUntil
-    -- The request counts towards the image's priority whatever is served: the copy (or its refetch) is wanted.
-    recordRequest(imageKey, priorityKey, key, entry, now)
     -- Redis deletes a hash only after its expiry time, so at that very ms the copy is still there: not served then.
-    local servableIfError = entry[7] and now < (tonumber(entry[8]) or 0)
+    local servableIfError = metaValue(opened, 'origin-failed-at')
+      and now < (tonumber(metaValue(opened, 'stale-if-error-until')) or 0)
     if pastGrace and not servableIfError then
       -- Kept past grace only for an outage of its origin, and none is known: fetch as for a miss, as the origin
-      -- is most likely fine and a copy this old should not be served.
+      -- is most likely fine and a copy this old should not be served. The request still counts towards the image's
+      -- priority: its refetch is wanted.
+      recordRequests(imageKey, opened, priorityKey, key, 1, 0, now)
       count(statsKey, 'misses')
       local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token, queuedTtl, now)
       return { 'MISS', 0, enqueued, jobId, '' }
     end
 
-    redis.call('HINCRBY', imageKey, 'hits', 1)
+    recordRequests(imageKey, opened, priorityKey, key, 1, 1, now)
     if freshFor > 0 then
       count(statsKey, 'hits')
       return { 'HIT', freshFor, 0, '', '' }

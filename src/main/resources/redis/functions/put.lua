@@ -1,8 +1,10 @@
 -- pansaar_put: the fenced write of a fetched image. The caller sends, in the same pipeline and
 -- before this call, HSET <staging> body .. content-type .. etag .. last-modified .. size .. fetch-ms ..
 -- digest .. size-term .. half-life .. exposure .. changes .. and PEXPIRE <staging> 60000. The staging hash
--- is renamed into place, so the bytes never pass through Lua. Then the image is filed in the partition's
--- indexes, and when the partition is over its byte budget the lowest-priority other images are evicted.
+-- is renamed into place, so the bytes never pass through Lua, and its other fields are packed into the image
+-- hash's meta field (see META_FIELDS in shared.lua): the image hash is {body, meta}. Then the image is filed in the
+-- partition's indexes, counted against the byte budget as chargedBytes (its body and its measured overhead), and
+-- when the partition is over its budget the lowest-priority other images are evicted.
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
@@ -60,39 +62,52 @@ redis.register_function{
 
     local job = finishedJob(keys[12], args[10], args[11])
 
-    local storedFence = newerFence(imageKey, fence)
+    local current = readMeta(imageKey)
+    local storedFence = newerFence(current, fence)
     if storedFence then
       redis.call('DEL', stagingKey)
       acknowledgeJob(job)
       return { 'STALE_WRITE', storedFence }
     end
-    local staged = redis.call('HMGET', stagingKey, 'size', 'size-term', 'half-life', 'exposure', 'changes')
-    if not staged[1] then
+    local staged = redis.call('HMGET', stagingKey, unpack(STAGED_FIELDS))
+    local meta = {}
+    for i = 1, #STAGED_FIELDS do
+      meta[STAGED_FIELDS[i]] = oneLine(staged[i])
+    end
+    if not meta.size then
       fail('STAGING_MISSING', 'staging hash ' .. stagingKey .. ' does not exist; it expired or was never written')
     end
-    local size = requireInteger('staged size', staged[1], 0)
-    local sizeTerm = tonumber(staged[2])
-    local halfLife = tonumber(staged[3])
+    local size = requireInteger('staged size', meta.size, 0)
+    local sizeTerm = tonumber(meta['size-term'])
+    local halfLife = tonumber(meta['half-life'])
     if sizeTerm == nil or halfLife == nil or halfLife <= 0 then
       fail('BAD_ARGUMENT', 'the staging hash needs size-term and a positive half-life')
     end
 
-    local carried = redis.call('HMGET', imageKey, 'hits', 'last-access', 'access-score')
-    local score = tonumber(carried[3]) or scoreAfterRequest(nil, claimedAt, halfLife)
+    -- What the replaced copy had counted, carried over; a negative entry holds none of it.
+    local carried = current or {}
+    local score = tonumber(carried['access-score']) or scoreAfterRequest(nil, claimedAt, halfLife)
     -- The staged hash replaces the old one whole, so the old copy's origin-failed-at goes with it: the origin answered.
+    -- Its staged fields go into meta, leaving the body beside it.
     redis.call('RENAME', stagingKey, imageKey)
+    redis.call('HDEL', imageKey, unpack(STAGED_FIELDS))
     local now = serverTimeMillis()
     local freshUntil = now + freshTtl
     local expiresAt = freshUntil + grace + staleIfError
-    redis.call('HSET', imageKey, 'status', 'ok', 'fence', fence, 'fetched-at', claimedAt,
-      'fresh-until', freshUntil, 'grace-until', freshUntil + grace, 'stale-if-error-until', expiresAt,
-      'fresh-ttl', freshTtl, 'hits', carried[1] or 0, 'access-score', formatScore(score))
-    if carried[2] then
-      redis.call('HSET', imageKey, 'last-access', carried[2])
-    end
+    meta.status = 'ok'
+    meta.fence = fence
+    meta['fetched-at'] = claimedAt
+    meta['fresh-until'] = freshUntil
+    meta['grace-until'] = freshUntil + grace
+    meta['stale-if-error-until'] = expiresAt
+    meta['fresh-ttl'] = freshTtl
+    meta.hits = carried.hits or 0
+    meta['access-score'] = formatScore(score)
+    meta['last-access'] = carried['last-access']
+    writeMeta(imageKey, meta)
     redis.call('PEXPIREAT', imageKey, expiresAt)
-    indexImage(index, key, size, formatScore(score - sizeTerm), expiresAt, freshUntil - earlyBy)
-    rememberHistory(index, key, staged[4], staged[5])
+    indexImage(index, key, chargedBytes(key, size), formatScore(score - sizeTerm), expiresAt, freshUntil - earlyBy)
+    rememberHistory(index, key, meta.exposure, meta.changes)
 
     local evicted = 0
     if budget >= 0 then

@@ -18,7 +18,8 @@
 -- ARGV[5] the origin's status code, 400..599
 --
 -- Returns:
---   {'WRITTEN', expires-at ms}     the hash is now {status, fence, fetched-at, fresh-until}; own marker deleted;
+--   {'WRITTEN', expires-at ms}     the hash is now {meta} holding status, fence, fetched-at and fresh-until; own
+--                                  marker deleted;
 --                                  the key published on pansaar:{p}:ready
 --   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; nothing changed
 -- Errors: PANSAAR_BAD_ARGUMENT
@@ -36,7 +37,7 @@ redis.register_function{
       fail('BAD_ARGUMENT', 'status code must be 400..599, was ' .. statusCode)
     end
 
-    local storedFence = newerFence(imageKey, fence)
+    local storedFence = newerFence(readMeta(imageKey), fence)
     if storedFence then
       return { 'STALE_WRITE', storedFence }
     end
@@ -49,8 +50,7 @@ redis.register_function{
       unindexImage(index, key)
       forgetHistory(index, key)
     end
-    redis.call('HSET', imageKey, 'status', statusCode, 'fence', fence, 'fetched-at', claimedAt,
-      'fresh-until', expiresAt)
+    writeMeta(imageKey, { status = statusCode, fence = fence, ['fetched-at'] = claimedAt, ['fresh-until'] = expiresAt })
     redis.call('PEXPIRE', imageKey, negativeTtl)
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'negative')

@@ -5,7 +5,7 @@
 -- ARGV[1] the most images to return
 --
 -- Returns {server time ms, key, access-score, fresh-ttl ms, key, ...}: for each due image its key
--- and those fields of its hash, '' where missing (an image Redis expired since: the scheduler drops it).
+-- and those fields of its hash's meta, '' where missing (an image Redis expired since: the scheduler drops it).
 -- Errors: PANSAAR_BAD_ARGUMENT
 
 redis.register_function{
@@ -17,7 +17,7 @@ redis.register_function{
     local reply = { now }
     local imageHashPrefix = imageHashPrefixBeside(refreshKey)
     for _, key in ipairs(redis.call('ZRANGEBYSCORE', refreshKey, '-inf', now, 'LIMIT', 0, limit)) do
-      local fields = redis.call('HMGET', imageHashPrefix .. key, 'access-score', 'fresh-ttl')
+      local fields = metaValues(readMeta(imageHashPrefix .. key), { 'access-score', 'fresh-ttl' })
       table.insert(reply, key)
       table.insert(reply, fields[1] or '')
       table.insert(reply, fields[2] or '')

@@ -51,9 +51,14 @@ redis.register_function{
     else
       redis.call('DEL', markerKey)
     end
-    -- Only an ok copy is marked: a negative entry is no copy to serve, and HSETNX on a missing hash would create one.
-    if originFailed == '1' and redis.call('HGET', imageKey, 'status') == 'ok' then
-      redis.call('HSETNX', imageKey, 'origin-failed-at', serverTimeMillis())
+    -- Only an ok copy is marked: a negative entry is no copy to serve, and writing meta on a missing hash would create
+    -- one.
+    local meta = originFailed == '1' and readMeta(imageKey)
+    if meta and meta.status == 'ok' then
+      if not meta['origin-failed-at'] then
+        meta['origin-failed-at'] = serverTimeMillis()
+        writeMeta(imageKey, meta)
+      end
       announceReady(imageKey)
     end
     return { 'RELEASED' }

@@ -15,8 +15,9 @@
 -- A pass starts by deleting sizes (UNLINK, freed in the background) and setting the counter to 0, so from then on
 -- the counter is the sum of sizes at every moment: writes file what they write as usual, and the pass refills the
 -- rest. It walks the priority index in (score, member) order, up to ARGV[2] images per call, with a cursor kept in
--- KEYS[3] across calls. For each image not yet in sizes, it files the size field of the image hash; an image whose
--- hash is gone, or is not an ok copy, is unindexed as the sweep would. Sizes entries of images not in the index
+-- KEYS[3] across calls. For each image not yet in sizes, it files what the image counts against the budget
+-- (chargedBytes of the size in its meta); an image whose hash is gone, or is not an ok copy, is unindexed as the sweep
+-- would, and a hash without meta (API 5 or older) is deleted. Sizes entries of images not in the index
 -- are dropped with the rest of the old hash. When the walk reaches the end, the pass is over and the counter is
 -- the sum of sizes. A score only falls by a rewrite, which files the image's size itself, so an image the cursor
 -- passes over without visiting is already in sizes. While a pass runs the counter misses the images not yet
@@ -97,11 +98,16 @@ local function refileSizes(index, keys, now)
   for position, key in ipairs(keys) do
     if not filed[position] then
       local imageHash = imageHashPrefix .. key
-      local stored = redis.call('HMGET', imageHash, 'status', 'size')
-      if stored[1] ~= 'ok' then
+      local meta = readMeta(imageHash)
+      if not meta then
+        -- Gone, or written by API 5 or older (no meta): such a hash counts as no copy, so it is deleted rather than
+        -- left to take memory no index counts.
+        redis.call('UNLINK', imageHash)
+        gone[#gone + 1] = key
+      elseif meta.status ~= 'ok' then
         gone[#gone + 1] = key
       else
-        local size = tonumber(stored[2]) or redis.call('HSTRLEN', imageHash, 'body')
+        local size = chargedBytes(key, tonumber(meta.size) or redis.call('HSTRLEN', imageHash, 'body'))
         entries[#entries + 1] = key
         entries[#entries + 1] = size
         added = added + size

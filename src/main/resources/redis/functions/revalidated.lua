@@ -28,7 +28,8 @@
 --                                  origin-failed-at mark cleared (the origin answered); own marker deleted; the
 --                                  key published on pansaar:{p}:ready
 --   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; nothing changed
---   {'GONE'}                       no ok copy to extend (expired, evicted or negative meanwhile);
+--   {'GONE'}                       no ok copy to extend (expired, evicted or negative meanwhile, or a hash written
+--                                  by API 5 or older, without meta);
 --                                  the marker stays so the worker can fetch in full under its lease
 -- Errors: PANSAAR_BAD_ARGUMENT
 
@@ -42,40 +43,46 @@ redis.register_function{
     local freshTtl = requireInteger('fresh TTL', args[4], 1)
     local grace = requireInteger('grace', args[5], 0)
     local staleIfError = requireInteger('stale-if-error', args[6], 0)
-    local etag = args[7] or ''
-    local lastModified = args[8] or ''
+    local etag = oneLine(args[7] or '')
+    local lastModified = oneLine(args[8] or '')
     local earlyBy = requireInteger('early refresh', args[9], 0)
     local exposure = requireInteger('exposure', args[10], 0)
     local changes = requireInteger('changes', args[11], 0)
     local index = indexKeysFrom(keys, 4)
 
-    local storedFence = newerFence(imageKey, fence)
+    local meta = readMeta(imageKey)
+    local storedFence = newerFence(meta, fence)
     if storedFence then
       return { 'STALE_WRITE', storedFence }
     end
-    local stored = redis.call('HMGET', imageKey, 'status', 'size', 'access-score', 'size-term')
-    if stored[1] ~= 'ok' then
+    if not meta or meta.status ~= 'ok' then
       return { 'GONE' }
     end
 
     local freshUntil = serverTimeMillis() + freshTtl
     local expiresAt = freshUntil + grace + staleIfError
-    redis.call('HSET', imageKey, 'fence', fence, 'fetched-at', claimedAt, 'fresh-until', freshUntil,
-      'grace-until', freshUntil + grace, 'stale-if-error-until', expiresAt,
-      'fresh-ttl', freshTtl, 'exposure', exposure, 'changes', changes)
-    redis.call('HDEL', imageKey, 'origin-failed-at')
+    meta.fence = fence
+    meta['fetched-at'] = claimedAt
+    meta['fresh-until'] = freshUntil
+    meta['grace-until'] = freshUntil + grace
+    meta['stale-if-error-until'] = expiresAt
+    meta['fresh-ttl'] = freshTtl
+    meta.exposure = exposure
+    meta.changes = changes
+    meta['origin-failed-at'] = nil
     if etag ~= '' then
-      redis.call('HSET', imageKey, 'etag', etag)
+      meta.etag = etag
     end
     if lastModified ~= '' then
-      redis.call('HSET', imageKey, 'last-modified', lastModified)
+      meta['last-modified'] = lastModified
     end
+    writeMeta(imageKey, meta)
     redis.call('PEXPIREAT', imageKey, expiresAt)
     local key = keyOfImage(imageKey)
-    local score = tonumber(stored[3])
+    local score = tonumber(meta['access-score'])
     if key and score then
-      indexImage(index, key, tonumber(stored[2]) or 0, formatScore(score - (tonumber(stored[4]) or 0)),
-        expiresAt, freshUntil - earlyBy)
+      indexImage(index, key, chargedBytes(key, tonumber(meta.size) or 0),
+        formatScore(score - (tonumber(meta['size-term']) or 0)), expiresAt, freshUntil - earlyBy)
       rememberHistory(index, key, exposure, changes)
     end
     releaseOwnMarker(markerKey, token)

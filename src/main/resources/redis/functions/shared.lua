@@ -53,6 +53,148 @@ local function requireClaimArguments(args)
     requireInteger('claimed-at', args[3], 0)
 end
 
+-- The image hash pansaar:{p}:img:<key> holds two fields: body, the image's bytes, and meta, every other value of the
+-- copy packed into one string: the values of META_FIELDS in this order, each followed by a line feed but the last,
+-- trailing empty values left off, an absent value empty. Twenty fields of their own would cost Redis about 70 bytes
+-- each, as a hash whose body is longer than hash-max-listpack-value is a hash table; packed they cost one. The order
+-- puts first what a reader's HMGET needs, and keeps hits, access-score and last-access side by side: recordRequests
+-- replaces the three in place. The Java twin is io.pansaar.store.ImageLayout; the vectors in
+-- src/test/resources/store/meta-vectors.txt hold both to the same encoding.
+local META_FIELDS = { 'status', 'fresh-until', 'content-type', 'etag', 'digest', 'grace-until', 'origin-failed-at',
+  'stale-if-error-until', 'fence', 'fetched-at', 'fresh-ttl', 'hits', 'access-score', 'last-access', 'size',
+  'fetch-ms', 'size-term', 'half-life', 'exposure', 'changes', 'last-modified' }
+
+-- The fields a writer stages beside body in the staging hash; pansaar_put moves them into meta.
+local STAGED_FIELDS = { 'content-type', 'etag', 'last-modified', 'size', 'fetch-ms', 'digest', 'size-term',
+  'half-life', 'exposure', 'changes' }
+
+-- The values of meta as a table, field name -> value, an empty value left out. One gmatch over the string: reads
+-- and folds decode meta on every call, so it stays a single pass in C.
+local function decodeMeta(text)
+  local fields, position = {}, 1
+  for value in string.gmatch(text .. '\n', '([^\n]*)\n') do
+    local name = META_FIELDS[position]
+    if not name then
+      break
+    end
+    if value ~= '' then
+      fields[name] = value
+    end
+    position = position + 1
+  end
+  return fields
+end
+
+-- meta packed from a table of field name -> value (strings or numbers; nil, false or '' for an absent one). Values
+-- from outside (the origin's headers) pass through oneLine first, where they are written.
+local function encodeMeta(fields)
+  local values, last = {}, 0
+  for i = 1, #META_FIELDS do
+    local value = fields[META_FIELDS[i]]
+    if value == nil or value == false or value == '' then
+      values[i] = ''
+    else
+      values[i] = tostring(value)
+      last = i
+    end
+  end
+  return table.concat(values, '\n', 1, last)
+end
+
+-- A value as meta can hold it: a header value never holds a line feed, but should an origin's ever do, a space keeps
+-- the fields apart.
+local function oneLine(value)
+  if value and string.find(value, '\n', 1, true) then
+    return (string.gsub(value, '\n', ' '))
+  end
+  return value
+end
+
+-- The decoded meta of an image hash; nil when the hash is missing or holds no meta. A hash without meta was written
+-- by a deployment of API 5 or older, one field per value: it counts as no copy, so a read enqueues a fetch whose
+-- write replaces it whole.
+local function readMeta(imageKey)
+  local text = redis.call('HGET', imageKey, 'meta')
+  if not text then
+    return nil
+  end
+  return decodeMeta(text)
+end
+
+local function writeMeta(imageKey, fields)
+  redis.call('HSET', imageKey, 'meta', encodeMeta(fields))
+end
+
+-- Each meta field's position in META_FIELDS.
+local META_POSITION = {}
+for position = 1, #META_FIELDS do
+  META_POSITION[META_FIELDS[position]] = position
+end
+
+-- Where each of meta's values lies, found without copying any: value i runs from starts[i] to stops[i]; count is
+-- how many values the string holds.
+local function metaBounds(text)
+  local starts, stops, count, position = {}, {}, 0, 1
+  while count < #META_FIELDS do
+    count = count + 1
+    starts[count] = position
+    local stop = string.find(text, '\n', position, true)
+    if not stop then
+      stops[count] = #text
+      break
+    end
+    stops[count] = stop - 1
+    position = stop + 1
+  end
+  return starts, stops, count
+end
+
+-- An image hash's meta opened in place, for a call that reads a few values and records requests (pansaar_get, the
+-- fold): each value is copied out only when asked for, as unpacking all 21 and packing them again costs a read
+-- several times the HMGET and HSET of fields of their own. nil when the hash is missing or holds no meta.
+local function openMeta(imageKey)
+  local text = redis.call('HGET', imageKey, 'meta')
+  if not text then
+    return nil
+  end
+  local starts, stops, count = metaBounds(text)
+  return { text = text, starts = starts, stops = stops, count = count }
+end
+
+-- One value of an opened meta; false when absent, as HMGET answers for a missing field.
+local function metaValue(opened, name)
+  local position = META_POSITION[name]
+  if position > opened.count then
+    return false
+  end
+  local value = string.sub(opened.text, opened.starts[position], opened.stops[position])
+  if value == '' then
+    return false
+  end
+  return value
+end
+
+-- The values of the named meta fields in order, false where absent, as HMGET would answer for fields of their own.
+local function metaValues(fields, names)
+  local values = {}
+  for i = 1, #names do
+    values[i] = (fields and fields[names[i]]) or false
+  end
+  return values
+end
+
+-- What an image counts against the memory budget: its body's bytes and what Redis spends beside them on the image,
+-- measured by MemoryPerImageBenchmarkIT (docs/benchmarks.md): the image hash's name, its hash table and meta, and its
+-- entries in the priority, expiry and refresh sorted sets and the sizes and history hashes, all told
+-- IMAGE_OVERHEAD_BYTES plus KEY_COPIES times the key's length, as the key is held six times. The Java twin is
+-- io.pansaar.store.ImageLayout.chargedBytes.
+local IMAGE_OVERHEAD_BYTES = 1100
+local KEY_COPIES = 6
+
+local function chargedBytes(key, size)
+  return size + IMAGE_OVERHEAD_BYTES + KEY_COPIES * #key
+end
+
 -- Single-flight: enqueues one job unless a marker says a job for the key is queued or being fetched.
 -- Returns enqueued (1 or 0), then the job id and token when enqueued, or the marker's value when not.
 local function enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, imageKey, reason, token, queuedTtl, now)
@@ -70,9 +212,10 @@ local function enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, imageKey, r
   return 1, jobId, token
 end
 
--- The fence stored with the image when it is greater than the writer's, so the write must lose; else nil.
-local function newerFence(imageKey, fence)
-  local current = tonumber(redis.call('HGET', imageKey, 'fence'))
+-- The fence stored with the image (its decoded meta, or nil) when it is greater than the writer's, so the write must
+-- lose; else nil.
+local function newerFence(meta, fence)
+  local current = tonumber(meta and meta.fence)
   if current ~= nil and current > fence then
     return current
   end
@@ -252,18 +395,32 @@ local function imageKeyBeside(indexKey, key)
   return imageHashPrefixBeside(indexKey) .. key
 end
 
--- Records requests of an ok copy, all dated now: last-access, and under Pansaar's Algorithm (the copy has a
--- half-life) the access score and the eviction priority, the score less the size term. score, sizeTerm and
--- halfLife are the hash's fields as read (nil when absent).
-local function recordRequests(imageKey, priorityKey, key, score, sizeTerm, halfLife, requests, now)
-  halfLife = tonumber(halfLife)
+-- Records requests of an ok copy, all dated now, in its opened meta: hits raised by hitsAdded, last-access, and under
+-- Pansaar's Algorithm (the copy has a half-life) the access score, and in the priority index the eviction priority,
+-- the score less the size term. hits, access-score and last-access lie side by side in META_FIELDS, so they are
+-- replaced in the string as it is, without unpacking the other values; a meta holding fewer values is unpacked and
+-- packed whole.
+local function recordRequests(imageKey, opened, priorityKey, key, requests, hitsAdded, now)
+  local hits = (tonumber(metaValue(opened, 'hits')) or 0) + hitsAdded
+  local score = metaValue(opened, 'access-score')
+  local halfLife = tonumber(metaValue(opened, 'half-life'))
   if halfLife then
     local after = scoreAfterRequests(tonumber(score), now, halfLife, requests)
-    redis.call('HSET', imageKey, 'last-access', now, 'access-score', formatScore(after))
-    redis.call('ZADD', priorityKey, 'XX', formatScore(after - (tonumber(sizeTerm) or 0)), key)
-  else
-    redis.call('HSET', imageKey, 'last-access', now)
+    score = formatScore(after)
+    redis.call('ZADD', priorityKey, 'XX', formatScore(after - (tonumber(metaValue(opened, 'size-term')) or 0)), key)
   end
+  local first, last = META_POSITION['hits'], META_POSITION['last-access']
+  if opened.count < last then
+    local fields = decodeMeta(opened.text)
+    fields['hits'] = hits
+    fields['access-score'] = score
+    fields['last-access'] = now
+    writeMeta(imageKey, fields)
+    return
+  end
+  local text = opened.text
+  redis.call('HSET', imageKey, 'meta', string.sub(text, 1, opened.starts[first] - 1) .. hits .. '\n' .. (score or '')
+    .. '\n' .. now .. string.sub(text, opened.stops[last] + 1))
 end
 
 -- Folds requests that waited in the partition's hit counter (pansaar:{p}:hits, where readers count a hit with a
@@ -273,13 +430,12 @@ end
 -- counted itself after the reader's HINCRBY was folded: it only corrects the statistics.
 local function foldRequests(priorityKey, key, requests, now)
   local imageKey = imageKeyBeside(priorityKey, key)
-  local entry = redis.call('HMGET', imageKey, 'status', 'access-score', 'size-term', 'half-life')
-  if entry[1] and entry[1] ~= 'ok' then
+  local opened = openMeta(imageKey)
+  if opened and metaValue(opened, 'status') ~= 'ok' then
     return 'negative-hits'
   end
-  if entry[1] and requests > 0 then
-    redis.call('HINCRBY', imageKey, 'hits', requests)
-    recordRequests(imageKey, priorityKey, key, entry[2], entry[3], entry[4], requests, now)
+  if opened and requests > 0 then
+    recordRequests(imageKey, opened, priorityKey, key, requests, requests, now)
   end
   return 'hits'
 end

@@ -2,6 +2,9 @@ package io.pansaar.config;
 
 import java.time.Duration;
 
+import io.pansaar.key.ImageKey;
+import io.pansaar.store.ImageLayout;
+
 
 /**
  * Refuses, with a message naming the settings, values and combinations of settings that would make Pansaar
@@ -80,14 +83,15 @@ public final class ConfigurationCheck {
         }
         PansaarConfig.partitionMemoryBudget(config).ifPresent(share -> {
             long budget = config.memoryBudget().orElseThrow().asLongValue();
-            long largestImage = config.origin().maxBytes().asLongValue();
+            // What the largest image counts against the budget: max-bytes, the overhead per image and the longest key.
+            long largestImage = ImageLayout.chargedBytes(ImageKey.MAX_BYTES, config.origin().maxBytes().asLongValue());
             if (share < largestImage) {
                 // An image larger than its partition's share would be evicted right after every write and
                 // fetched again at the next read, for ever.
                 throw new IllegalArgumentException("pansaar.memory-budget (" + budget + " bytes) gives each of "
-                        + config.partitions() + " partitions " + share + " bytes, less than one image may have "
-                        + "(pansaar.origin.max-bytes, " + largestImage + " bytes); raise the budget to at least "
-                        + largestImage * config.partitions() + " bytes or lower max-bytes");
+                        + config.partitions() + " partitions " + share + " bytes, less than one image may count "
+                        + "(pansaar.origin.max-bytes and its overhead in Redis, " + largestImage + " bytes); raise the "
+                        + "budget to at least " + largestImage * config.partitions() + " bytes or lower max-bytes");
             }
         });
     }

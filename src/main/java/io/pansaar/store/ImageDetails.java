@@ -1,6 +1,5 @@
 package io.pansaar.store;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -39,14 +38,9 @@ public record ImageDetails(ImageKey key, int partition, String status, long ttlM
         long exposureMillis, Optional<Long> graceUntilMillis, Optional<Long> staleIfErrorUntilMillis,
         Optional<Long> originFailedAtMillis) {
 
-    /** The image hash fields read for the details, in the order of the HMGET that reads them. */
-    static final List<String> FIELDS = List.of("status", "content-type", "etag", "last-modified", "size", "fresh-until",
-            "fetched-at", "hits", "last-access", "fetch-ms", "fresh-ttl", "changes", "exposure", "grace-until",
-            "stale-if-error-until", "origin-failed-at");
-
     /**
-     * Builds the details from the stored fields that are present, the server's clock, and the hits that still wait
-     * in the partition's hit counter to be folded into the hash.
+     * Builds the details from the values of the image hash's meta that are present (see {@link ImageLayout}), the
+     * server's clock, and the hits that still wait in the partition's hit counter to be folded into the hash.
      */
     static ImageDetails of(ImageKey key, int partition, Map<String, String> stored, long ttlMillis, long serverMillis,
             Optional<String> pendingMarker, long waitingHits) {

@@ -1,7 +1,6 @@
 package io.pansaar.store;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,17 +39,11 @@ public class ImageStore {
     private static final Logger LOG = Logger.getLogger(ImageStore.class);
 
     /**
-     * What a read takes from the image hash: the answer's bytes and headers, and what tells a fresh copy from one
-     * that needs pansaar_get (stale, past grace, missing), so a fresh hit needs nothing more. As few as that: each
-     * field is a lookup on every hit.
+     * What a read takes from the image hash: the answer's bytes, and meta (see {@link ImageLayout}) with its headers
+     * and what tells a fresh copy from one that needs pansaar_get (stale, past grace, missing), so a fresh hit needs
+     * nothing more.
      */
-    private static final List<String> READ_FIELDS = List.of("body", "content-type", "etag", "status", "fresh-until",
-            "digest");
-    /**
-     * What the second round trip of a read that found no fresh copy also takes, beside pansaar_get: what the function
-     * judges a copy past fresh-until by, so the read can judge it alike should the function fail.
-     */
-    private static final List<String> JUDGE_FIELDS = List.of("grace-until", "origin-failed-at", "stale-if-error-until");
+    private static final List<String> READ_FIELDS = List.of("body", "meta");
 
     private final FunctionCalls functions;
     private final Partitioner partitioner;
@@ -93,12 +86,12 @@ public class ImageStore {
                 return Uni.createFrom().failure(fields.failure().get());
             }
             PipelinedReply counted = replies.get(1);
-            Optional<ReadResult> servedAtOnce = servedAtOnce(fields.response(), counted.succeeded());
+            Optional<ReadResult> servedAtOnce = servedAtOnce(StoredCopy.of(fields.response()), counted.succeeded());
             if (servedAtOnce.isPresent()) {
                 counted.failure().ifPresent(failure -> unrecorded(key, failure));
                 return Uni.createFrom().item(servedAtOnce.get());
             }
-            return bookkeeping(key, partition, image, fields.response(), counted.succeeded());
+            return bookkeeping(key, partition, image, StoredCopy.of(fields.response()), counted.succeeded());
         });
     }
 
@@ -112,8 +105,8 @@ public class ImageStore {
      * The result of a read that needs no bookkeeping function: a fresh ok copy, judged by this process's clock, or a
      * remembered 404/410. Empty for anything else.
      */
-    private static Optional<ReadResult> servedAtOnce(Response fields, boolean recorded) {
-        Optional<String> status = nonEmpty(fields.get(3));
+    private static Optional<ReadResult> servedAtOnce(StoredCopy fields, boolean recorded) {
+        Optional<String> status = fields.value("status");
         if (status.isEmpty()) {
             return Optional.empty();
         }
@@ -122,27 +115,28 @@ public class ImageStore {
                     Optional.empty(), Duration.ZERO, false, Optional.empty(), Optional.of(Integer.valueOf(status.get())),
                     recorded));
         }
-        Response body = fields.get(0);
-        long freshFor = millis(fields.get(4)).orElse(0L) - System.currentTimeMillis();
+        Response body = fields.body();
+        long freshFor = fields.millis("fresh-until").orElse(0L) - System.currentTimeMillis();
         if (body == null || freshFor <= 0) {
             return Optional.empty();
         }
-        return Optional.of(new ReadResult(ReadOutcome.HIT, Optional.of(body.toBuffer().getDelegate()), nonEmpty(fields.get(1)),
-                nonEmpty(fields.get(2)), nonEmpty(fields.get(5)), Duration.ofMillis(freshFor), false, Optional.empty(),
-                Optional.empty(), recorded));
+        return Optional.of(new ReadResult(ReadOutcome.HIT, Optional.of(body.toBuffer().getDelegate()),
+                fields.value("content-type"), fields.value("etag"), fields.value("digest"), Duration.ofMillis(freshFor),
+                false, Optional.empty(), Optional.empty(), recorded));
     }
 
     /**
      * The second round trip of a read that found no fresh copy: pansaar_get judges the copy by the server's clock,
      * takes back the hit the read counted, records the request and enqueues the job a miss or stale copy needs.
      */
-    private Uni<ReadResult> bookkeeping(ImageKey key, int partition, String image, Response fields, boolean counted) {
+    private Uni<ReadResult> bookkeeping(ImageKey key, int partition, String image, StoredCopy fields, boolean counted) {
         Supplier<Request> bookkeeping = () -> FunctionCalls.fcall("pansaar_get", List.of(image,
                 RedisKeys.marker(partition, key), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition),
                 RedisKeys.stats(partition), RedisKeys.priorityIndex(partition), RedisKeys.hits(partition)), key.value(),
                 "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()), counted ? "1" : "");
-        Request judged = Request.cmd(Command.HMGET).arg(image);
-        JUDGE_FIELDS.forEach(judged::arg);
+        // meta once more, beside pansaar_get: what the function judges a copy past fresh-until by, as it is now, so
+        // the read can judge it alike should the function fail.
+        Request judged = Request.cmd(Command.HGET).arg(image).arg("meta");
         return functions.sendEach(List.of(judged, bookkeeping.get()), readRedisTimeout).onItem().transformToUni(replies -> {
             PipelinedReply judgeFields = replies.get(0);
             if (!judgeFields.succeeded()) {
@@ -166,23 +160,24 @@ public class ImageStore {
     }
 
     /** A read's result from the plain read's fields and the bookkeeping function's reply. */
-    private Uni<ReadResult> recordedRead(ImageKey key, String image, Response fields, Response reply) {
+    private Uni<ReadResult> recordedRead(ImageKey key, String image, StoredCopy fields, Response reply) {
         ReadOutcome outcome = ReadOutcome.valueOf(reply.get(0).toString());
-        if (outcome.servesCopy() && fields.get(0) == null) {
+        if (outcome.servesCopy() && fields.body() == null) {
             // The two round trips are not atomic: a write landed between them. Read the bytes once more, without
             // counting the request again.
             LOG.debugf("read of %s raced with a write; reading the bytes again", key);
             return functions.sendEach(List.of(readFields(image)), readRedisTimeout).onItem().transformToUni(again -> {
                 PipelinedReply reread = again.get(0);
-                return reread.succeeded() ? Uni.createFrom().item(recordedResult(reread.response(), outcome, reply))
+                return reread.succeeded()
+                        ? Uni.createFrom().item(recordedResult(StoredCopy.of(reread.response()), outcome, reply))
                         : Uni.createFrom().failure(reread.failure().get());
             });
         }
         return Uni.createFrom().item(recordedResult(fields, outcome, reply));
     }
 
-    private static ReadResult recordedResult(Response fields, ReadOutcome outcome, Response reply) {
-        Response body = fields.get(0);
+    private static ReadResult recordedResult(StoredCopy fields, ReadOutcome outcome, Response reply) {
+        Response body = fields.body();
         boolean enqueued = reply.get(2).toInteger() == 1;
         String jobId = reply.get(3).toString();
         String negativeStatus = reply.get(4).toString();
@@ -191,9 +186,9 @@ public class ImageStore {
         ReadOutcome served = outcome.servesCopy() && body == null ? ReadOutcome.MISS : outcome;
         return new ReadResult(served,
                 hasBytes ? Optional.of(body.toBuffer().getDelegate()) : Optional.empty(),
-                hasBytes ? nonEmpty(fields.get(1)) : Optional.empty(),
-                hasBytes ? nonEmpty(fields.get(2)) : Optional.empty(),
-                hasBytes ? nonEmpty(fields.get(5)) : Optional.empty(),
+                hasBytes ? fields.value("content-type") : Optional.empty(),
+                hasBytes ? fields.value("etag") : Optional.empty(),
+                hasBytes ? fields.value("digest") : Optional.empty(),
                 Duration.ofMillis(Math.max(0, reply.get(1).toLong())), enqueued,
                 jobId.isEmpty() ? Optional.empty() : Optional.of(jobId),
                 negativeStatus.isEmpty() ? Optional.empty() : Optional.of(Integer.valueOf(negativeStatus)), true);
@@ -210,26 +205,30 @@ public class ImageStore {
      * A read's result from the plain read alone, after the bookkeeping function failed: nothing was counted or
      * enqueued. The copy is judged as pansaar_get judges it, by this process's clock, as the server's was not read.
      */
-    private ReadResult unrecordedRead(ImageKey key, Response fields, Response judgeFields, Throwable bookkeepingFailure) {
+    private ReadResult unrecordedRead(ImageKey key, StoredCopy fields, Response judgedMeta, Throwable bookkeepingFailure) {
         unrecorded(key, bookkeepingFailure);
-        Optional<String> status = nonEmpty(fields.get(3));
-        Response body = fields.get(0);
+        Optional<String> status = fields.value("status");
+        Response body = fields.body();
+        Map<String, String> judged = ImageLayout.decode(nonEmpty(judgedMeta).orElse(null));
         if (status.isPresent() && !"ok".equals(status.get())) {
             return new ReadResult(ReadOutcome.NEGATIVE, Optional.empty(), Optional.empty(), Optional.empty(),
                     Optional.empty(), Duration.ZERO, false, Optional.empty(), Optional.of(Integer.valueOf(status.get())), false);
         }
         long now = System.currentTimeMillis();
         ReadOutcome outcome = status.isEmpty() || body == null ? ReadOutcome.MISS
-                : copyOutcome(now, millis(fields.get(4)).orElse(0L), millis(judgeFields.get(0)),
-                        nonEmpty(judgeFields.get(1)).isPresent(), millis(judgeFields.get(2)).orElse(0L));
+                : copyOutcome(now, fields.millis("fresh-until").orElse(0L),
+                        Optional.ofNullable(judged.get("grace-until")).map(Long::parseLong),
+                        judged.containsKey("origin-failed-at"),
+                        Optional.ofNullable(judged.get("stale-if-error-until")).map(Long::parseLong).orElse(0L));
         if (outcome == ReadOutcome.MISS) {
             return new ReadResult(ReadOutcome.MISS, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                     Duration.ZERO,
                     false, Optional.empty(), Optional.empty(), false);
         }
-        long freshFor = millis(fields.get(4)).orElse(0L) - now;
-        return new ReadResult(outcome, Optional.of(body.toBuffer().getDelegate()), nonEmpty(fields.get(1)), nonEmpty(fields.get(2)),
-                nonEmpty(fields.get(5)), Duration.ofMillis(Math.max(0, freshFor)), false, Optional.empty(), Optional.empty(), false);
+        long freshFor = fields.millis("fresh-until").orElse(0L) - now;
+        return new ReadResult(outcome, Optional.of(body.toBuffer().getDelegate()), fields.value("content-type"),
+                fields.value("etag"), fields.value("digest"), Duration.ofMillis(Math.max(0, freshFor)), false,
+                Optional.empty(), Optional.empty(), false);
     }
 
     /**
@@ -259,9 +258,7 @@ public class ImageStore {
     public Uni<Optional<ImageDetails>> details(ImageKey key) {
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
-        Request fields = Request.cmd(Command.HMGET).arg(image);
-        ImageDetails.FIELDS.forEach(fields::arg);
-        return send(() -> List.of(fields,
+        return send(() -> List.of(Request.cmd(Command.HGET).arg(image).arg("meta"),
                 Request.cmd(Command.PTTL).arg(image),
                 Request.cmd(Command.GET).arg(RedisKeys.marker(partition, key)),
                 // Server time, because fresh-until is written in the server's clock.
@@ -269,12 +266,7 @@ public class ImageStore {
                 // Hits not yet folded into the hash by the scheduler.
                 Request.cmd(Command.HGET).arg(RedisKeys.hits(partition)).arg(key.value())))
                 .onItem().transform(replies -> {
-                    Response values = replies.get(0);
-                    Map<String, String> stored = new HashMap<>();
-                    for (int i = 0; i < ImageDetails.FIELDS.size(); i++) {
-                        String field = ImageDetails.FIELDS.get(i);
-                        nonEmpty(values.get(i)).ifPresent(value -> stored.put(field, value));
-                    }
+                    Map<String, String> stored = ImageLayout.decode(nonEmpty(replies.get(0)).orElse(null));
                     if (!stored.containsKey("status")) {
                         return Optional.<ImageDetails>empty();
                     }
@@ -478,6 +470,25 @@ public class ImageStore {
     private static void expectStatus(String function, String status, String expected) {
         if (!status.equals(expected)) {
             throw new IllegalStateException(function + " replied with unknown status '" + status + "'");
+        }
+    }
+
+    /**
+     * What a read's HMGET of body and meta found: the body's reply (null when absent) and meta's values. A hash
+     * without meta, written by API 5 or older, reads as no copy.
+     */
+    private record StoredCopy(Response body, Map<String, String> meta) {
+
+        static StoredCopy of(Response bodyAndMeta) {
+            return new StoredCopy(bodyAndMeta.get(0), ImageLayout.decode(nonEmpty(bodyAndMeta.get(1)).orElse(null)));
+        }
+
+        Optional<String> value(String field) {
+            return Optional.ofNullable(meta.get(field));
+        }
+
+        Optional<Long> millis(String field) {
+            return value(field).map(Long::parseLong);
         }
     }
 

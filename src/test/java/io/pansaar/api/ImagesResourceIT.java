@@ -34,6 +34,7 @@ import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestKeys;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.TestOriginResource;
+import io.pansaar.testing.StoredImages;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -79,7 +80,7 @@ class ImagesResourceIT {
         assertEquals("pansaar; fwd=miss; stored", miss.header("Cache-Status"));
         long maxAge = maxAge(miss);
         // The dynamic TTL chose the fresh TTL; max-age is what is left of it.
-        long freshTtl = Long.parseLong(redis.hash(String.class).hget(
+        long freshTtl = Long.parseLong(StoredImages.metaField(redis,
                 RedisKeys.image(partitioner.partitionOf(key), key), "fresh-ttl")) / 1000;
         assertTrue(maxAge > freshTtl - 100 && maxAge <= freshTtl, "max-age " + maxAge + " against a fresh TTL of " + freshTtl + " s");
 

@@ -35,6 +35,7 @@ import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.TestOriginResource;
+import io.pansaar.testing.StoredImages;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -310,7 +311,7 @@ class OperationsApiIT {
 
     private void awaitCached(ImageKey key) {
         String image = RedisKeys.image(partitioner.partitionOf(key), key);
-        await().atMost(WAIT).until(() -> "ok".equals(redis.hash(String.class).hget(image, "status")));
+        await().atMost(WAIT).until(() -> "ok".equals(StoredImages.metaField(redis, image, "status")));
     }
 
     /** The dead letter (as listed by the API) whose job field has the value; partition null lists all partitions. */

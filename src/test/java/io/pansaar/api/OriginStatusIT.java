@@ -28,6 +28,7 @@ import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.TestOriginResource;
+import io.pansaar.testing.StoredImages;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -113,7 +114,7 @@ class OriginStatusIT {
         // The kept copy's job is deferred at once, which marks the copy: the reader gets it, marked stale, without
         // waiting out the read-through timeout (it would get 503 then) and without a request to the origin.
         String imageHash = RedisKeys.image(PARTITIONER.partitionOf(kept), kept);
-        long graceUntil = Long.parseLong(redis.hash(String.class).hget(imageHash, "grace-until"));
+        long graceUntil = Long.parseLong(StoredImages.metaField(redis, imageHash, "grace-until"));
         await().atMost(WAIT).until(() -> serverMillis() > graceUntil);
         io.restassured.response.Response stale = given().urlEncodingEnabled(false).get("/images/" + kept.value());
         assertEquals(200, stale.statusCode());

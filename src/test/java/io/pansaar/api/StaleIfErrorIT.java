@@ -26,6 +26,7 @@ import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestKeys;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.TestOriginResource;
+import io.pansaar.testing.StoredImages;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -155,7 +156,7 @@ class StaleIfErrorIT {
         assertTrue(served.get(1).toLong() < -1_000, "fresh-for is the time past fresh-until: " + served.get(1));
         assertArrayEquals(png, redis.execute("HGET", imageHash(key), "body").toBytes(), "the body the app serves");
         assertEquals(counted + 1, statsCounter(key, "stale-if-error-hits"));
-        assertNotNull(redis.hash(String.class).hget(imageHash(key), "origin-failed-at"));
+        assertNotNull(StoredImages.metaField(redis, imageHash(key), "origin-failed-at"));
     }
 
     private Response get(ImageKey key) {
@@ -170,9 +171,9 @@ class StaleIfErrorIT {
                 RedisKeys.priorityIndex(partition), key.value());
     }
 
-    /** Waits until the Redis server's clock is past the epoch-ms field of the key's image hash. */
+    /** Waits until the Redis server's clock is past an epoch-ms value of the key's image hash's meta. */
     private void awaitPast(ImageKey key, String field) {
-        long deadline = Long.parseLong(redis.hash(String.class).hget(imageHash(key), field));
+        long deadline = Long.parseLong(StoredImages.metaField(redis, imageHash(key), field));
         await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> serverMillis() > deadline);
     }
 

@@ -21,6 +21,7 @@ import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.TestOriginResource;
+import io.pansaar.testing.StoredImages;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,7 +53,7 @@ class StatusClusterIT {
         origin.serve(key.value(), Reply.image(TestImages.png(1_000), "image/png"));
         redis.stream(String.class).xadd(RedisKeys.jobs(partition), Map.of("key", key.value()));
         String image = RedisKeys.image(partition, key);
-        await().atMost(Duration.ofSeconds(30)).until(() -> "ok".equals(redis.hash(String.class).hget(image, "status")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> "ok".equals(StoredImages.metaField(redis, image, "status")));
 
         JsonPath status = given().get("/api/status").then().statusCode(200).extract().jsonPath();
         assertEquals(16, status.getList("partitions").size());

@@ -27,8 +27,13 @@ class ConfigurationCheckTest {
                 () -> ConfigurationCheck.check(config(Map.of("pansaar.memory-budget", "1M"))));
         assertTrue(refused.getMessage().contains("pansaar.memory-budget") && refused.getMessage().contains("max-bytes"),
                 refused.getMessage());
+        // A share of 64 KiB holds a body of 56 KiB with its overhead, not one of 64 KiB.
         assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.memory-budget", "1M",
-                "pansaar.origin.max-bytes", "64K"))));
+                "pansaar.origin.max-bytes", "56K"))));
+        IllegalArgumentException withOverhead = assertThrows(IllegalArgumentException.class,
+                () -> ConfigurationCheck.check(config(Map.of("pansaar.memory-budget", "1M",
+                        "pansaar.origin.max-bytes", "64K"))));
+        assertTrue(withOverhead.getMessage().contains("overhead"), withOverhead.getMessage());
     }
 
     @Test

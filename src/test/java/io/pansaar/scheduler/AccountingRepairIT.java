@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.ReadOutcome;
 import io.pansaar.testing.RedisServerResource;
@@ -44,12 +45,13 @@ import jakarta.inject.Inject;
 @QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
 class AccountingRepairIT {
 
-    private static final long SHARE = 30_000;
+    /** Room for about fifteen images of 2 kB, each counting its body and its overhead (ImageLayout.chargedBytes). */
+    private static final long SHARE = 50_000;
     /** Images one repair call visits: a partition of ten images takes three ticks. */
     private static final int BATCH = 4;
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    /** A budget of 30 kB per partition, a tick every second, and a small batch so that a rebuild spans ticks. */
+    /** A budget of 50 kB per partition, a tick every second, and a small batch so that a rebuild spans ticks. */
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -67,7 +69,8 @@ class AccountingRepairIT {
     /**
      * A partition's accounting next to what its image hashes say.
      *
-     * @param expectedSizes each indexed image's size field; null for an indexed image whose hash is gone
+     * @param expectedSizes what each indexed image counts against the budget, from its meta's size; null for an
+     *                      indexed image whose hash is gone
      * @param sizes         the sizes hash
      * @param usedBytes     the used-bytes counter, null when missing
      * @param unindexed     image hashes of the partition that no index lists
@@ -111,7 +114,7 @@ class AccountingRepairIT {
         assertTrue(sawPassRunning.get(), "the rebuild of 10 images, " + BATCH + " per tick, spanned ticks");
         assertEquals(repairedBefore + 1, counter(partition, "repaired"));
 
-        // Twenty more images of 2 kB pass the 30 kB share: writes evict, and the counter stays exact.
+        // Twenty more images of 2 kB pass the 50 kB share: writes evict, and the counter stays exact.
         long evictedBefore = counter(partition, "evicted");
         fill(partition, 20, 2_000);
         Accounting after = accounting(partition);
@@ -218,8 +221,8 @@ class AccountingRepairIT {
     private Accounting accounting(int partition) {
         Map<String, Long> expected = new HashMap<>();
         for (String member : redis.sortedSet(String.class).zrange(RedisKeys.priorityIndex(partition), 0, -1)) {
-            String size = redis.hash(String.class).hget(RedisKeys.image(partition, ImageKey.of(member)), "size");
-            expected.put(member, size == null ? null : Long.parseLong(size));
+            String size = StoredImages.metaField(redis, RedisKeys.image(partition, ImageKey.of(member)), "size");
+            expected.put(member, size == null ? null : ImageLayout.chargedBytes(member.length(), Long.parseLong(size)));
         }
         Map<String, Long> sizes = new HashMap<>();
         redis.hash(String.class).hgetall(RedisKeys.sizes(partition))

@@ -24,6 +24,7 @@ import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.BenchmarkTable;
 import io.pansaar.testing.NoConsumerProfile;
@@ -98,7 +99,10 @@ class SchedulerCallBenchmarkIT {
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
-            overrides.put("pansaar.memory-budget", String.valueOf((long) PARTITIONS * IMAGES * IMAGE_BYTES));
+            // What the fill's images count against the budget, bodies and overhead (the keys' lengths vary).
+            long fill = keysOfPartition("bench/", IMAGES).stream()
+                    .mapToLong(key -> ImageLayout.chargedBytes(key.value().length(), IMAGE_BYTES)).sum();
+            overrides.put("pansaar.memory-budget", String.valueOf(PARTITIONS * fill));
             return overrides;
         }
     }

@@ -130,7 +130,8 @@ class ImageStoreClusterIT {
             redis.key().del(RedisKeys.sizes(partition));
             PartitionDuties.RepairReport repair = duties.repair(partition, holder, 1_000).await().atMost(WAIT);
             assertEquals(PartitionDuties.RepairOutcome.REPAIRED, repair.outcome(), key.value());
-            assertEquals("3", redis.hash(String.class).hget(RedisKeys.sizes(partition), key.value()), key.value());
+            assertEquals(String.valueOf(ImageLayout.chargedBytes(key.value().length(), 3)),
+                    redis.hash(String.class).hget(RedisKeys.sizes(partition), key.value()), key.value());
         }
         Thread.sleep(400);
         for (ImageKey key : keyPerNode.values()) {

@@ -30,6 +30,7 @@ import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.StoredImages;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -412,14 +413,15 @@ class ImageStoreIT {
         duties.releaseLease(partition, holder).await().atMost(WAIT);
         assertEquals(PartitionDuties.RepairOutcome.REPAIRED, report.outcome());
 
-        // Every indexed image is in sizes with its hash's size, and the counter is their sum.
+        // Every indexed image is in sizes with what its hash's size counts against the budget, and the counter is
+        // their sum.
         Map<String, String> expected = new HashMap<>();
         long sum = 0;
         for (Response member : redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "0", "-1")) {
-            String size = redis.execute("HGET", RedisKeys.image(partition, ImageKey.of(member.toString())), "size")
-                    .toString();
-            expected.put(member.toString(), size);
-            sum += Long.parseLong(size);
+            long charged = ImageLayout.chargedBytes(member.toString().length(), Long.parseLong(StoredImages.metaField(
+                    redis, RedisKeys.image(partition, ImageKey.of(member.toString())), "size")));
+            expected.put(member.toString(), String.valueOf(charged));
+            sum += charged;
         }
         assertEquals(expected, redis.hash(String.class).hgetall(RedisKeys.sizes(partition)));
         assertEquals(String.valueOf(sum), redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
@@ -461,6 +463,50 @@ class ImageStoreIT {
         assertFalse(second.enqueued());
         assertEquals(1, jobsFor(key).size());
         assertEquals("2", hashField(key, "hits"));
+    }
+
+    @Test
+    void anImageOfThePreviousLayoutIsAMissUntilAWriteReplacesItWhole() {
+        ImageKey key = uniqueKey("previous-layout");
+        int partition = partition(key);
+        long now = serverMillis();
+        writePreviousLayout(key, new byte[] { 1, 2, 3 }, now);
+        assertEquals(ReadOutcome.MISS, read(key).outcome(), "a hash without meta counts as no copy");
+        assertTrue(store.details(key).await().atMost(WAIT).isEmpty());
+
+        // The miss's job claims it as having no copy and its write replaces the hash whole: {body, meta}.
+        Claim claim = claimNow(key, JobReason.MISS);
+        assertTrue(claim.current().isEmpty(), "no current copy to revalidate: " + claim);
+        assertEquals(WriteOutcome.WRITTEN, store.put(key, claim, fetched(new byte[] { 4, 5 }, Optional.empty()), HOUR,
+                MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+        ReadResult hit = read(key);
+        assertEquals(ReadOutcome.HIT, hit.outcome());
+        assertArrayEquals(new byte[] { 4, 5 }, hit.body().orElseThrow());
+        assertEquals(Optional.of("image/png"), hit.contentType());
+        assertEquals(List.of("body", "meta"), redis.hash(String.class).hkeys(image(key)).stream().sorted().toList());
+        assertEquals(String.valueOf(ImageLayout.chargedBytes(key.value().length(), 2)),
+                redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
+    }
+
+    @Test
+    void aRebuildOfTheSizesDeletesAnImageOfThePreviousLayout() {
+        ImageKey key = uniqueKey("previous-layout-repaired");
+        int partition = partition(key);
+        writePreviousLayout(key, new byte[] { 1, 2, 3 }, serverMillis());
+        String holder = "repairing-" + UUID.randomUUID();
+        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            redis.execute("DEL", RedisKeys.sizes(partition));
+            PartitionDuties.RepairReport report;
+            do {
+                report = duties.repair(partition, holder, 1_000).await().atMost(WAIT);
+            } while (report.outcome() == PartitionDuties.RepairOutcome.REPAIRING);
+            assertEquals(0L, redis.execute("EXISTS", image(key)).toLong(), "no memory left that no index counts");
+            assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()));
+            assertNull(redis.execute("HGET", RedisKeys.sizes(partition), key.value()));
+        } finally {
+            duties.releaseLease(partition, holder).await().atMost(WAIT);
+        }
     }
 
     @Test
@@ -896,7 +942,8 @@ class ImageStoreIT {
             assertEquals(1L, redis.execute("EXISTS", image(key)).toLong());
             assertNotNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()),
                     "the sweep leaves a copy whose hash lives on");
-            assertEquals("2000", redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
+            assertEquals(String.valueOf(ImageLayout.chargedBytes(key.value().length(), 2000)),
+                    redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
 
             PartitionDuties.EvictionReport evicted = duties.evict(partition, holder, Optional.of(0L), 100)
                     .await().atMost(WAIT);
@@ -970,6 +1017,31 @@ class ImageStoreIT {
         return store.put(key, claim, image, freshTtl, grace, staleIfError, ChangeHistory.NONE).await().atMost(WAIT);
     }
 
+    /**
+     * Writes an ok copy as a deployment of API 5 wrote it, one hash field per value, fresh for an hour, and files it in
+     * the partition's indexes as that deployment's pansaar_put did (the body's size in sizes and the used bytes).
+     */
+    private void writePreviousLayout(ImageKey key, byte[] body, long now) {
+        int partition = partition(key);
+        redis.execute("HSET", image(key), "body", new String(body, java.nio.charset.StandardCharsets.ISO_8859_1),
+                "content-type", "image/png", "size", String.valueOf(body.length), "status", "ok", "fence", "1",
+                "fetched-at", String.valueOf(now), "fresh-until", String.valueOf(now + HOUR.toMillis()),
+                "grace-until", String.valueOf(now + HOUR.toMillis()), "stale-if-error-until",
+                String.valueOf(now + HOUR.toMillis()), "fresh-ttl", String.valueOf(HOUR.toMillis()), "hits", "3",
+                "access-score", "1", "size-term", "0", "half-life", "86400000", "digest", "sha256:00");
+        redis.execute("PEXPIRE", image(key), String.valueOf(HOUR.toMillis()));
+        // As that deployment's writes did: a lost counter is not created again while the partition holds images.
+        boolean counted = redis.execute("EXISTS", RedisKeys.usedBytes(partition)).toLong() == 1
+                || redis.execute("ZCARD", RedisKeys.priorityIndex(partition)).toLong() == 0;
+        redis.execute("ZADD", RedisKeys.priorityIndex(partition), "1", key.value());
+        redis.execute("ZADD", RedisKeys.expiryIndex(partition), String.valueOf(now + HOUR.toMillis()), key.value());
+        redis.execute("ZADD", RedisKeys.refreshIndex(partition), String.valueOf(now + HOUR.toMillis()), key.value());
+        redis.execute("HSET", RedisKeys.sizes(partition), key.value(), String.valueOf(body.length));
+        if (counted) {
+            redis.execute("INCRBY", RedisKeys.usedBytes(partition), String.valueOf(body.length));
+        }
+    }
+
     private Claim claimNow(ImageKey key, JobReason reason) {
         Claim claim = store.claim(key, token(), serverMillis() + 1, reason).await().atMost(WAIT);
         assertEquals(ClaimOutcome.CLAIMED, claim.outcome(), claim.detail());
@@ -1020,9 +1092,13 @@ class ImageStoreIT {
         return value == null ? 0 : value.toLong();
     }
 
+    /** A value of the key's image hash: its body, or one packed in its meta field; null when absent. */
     private String hashField(ImageKey key, String field) {
-        Response value = redis.execute("HGET", image(key), field);
-        return value == null ? null : value.toString();
+        if (field.equals("body")) {
+            Response value = redis.execute("HGET", image(key), field);
+            return value == null ? null : value.toString();
+        }
+        return StoredImages.metaField(redis, image(key), field);
     }
 
     private long serverMillis() {

@@ -4,15 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.key.ImageKey;
 import io.pansaar.store.FetchedImage;
+import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.JobReason;
 import io.pansaar.store.WriteOutcome;
+import io.quarkus.redis.datasource.RedisDataSource;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
@@ -44,6 +47,20 @@ public final class StoredImages {
                 .await().atMost(WAIT.multipliedBy(Math.max(1, keys.size() / 1_000)));
         assertEquals(keys.size(), outcomes.stream().filter(WriteOutcome.WRITTEN::equals).count(),
                 "every image written: " + outcomes.stream().distinct().toList());
+    }
+
+    /**
+     * The values an image hash's meta field holds (see {@link ImageLayout}), field name to value; empty when the hash
+     * or its meta is missing.
+     */
+    public static Map<String, String> meta(RedisDataSource redis, String imageHash) {
+        io.vertx.mutiny.redis.client.Response meta = redis.execute("HGET", imageHash, "meta");
+        return ImageLayout.decode(meta == null ? null : meta.toString());
+    }
+
+    /** One value of an image hash's meta field, or null when absent. */
+    public static String metaField(RedisDataSource redis, String imageHash, String field) {
+        return meta(redis, imageHash).get(field);
     }
 
     private static Uni<WriteOutcome> writing(ImageStore store, ImageKey key, FetchedImage image, Duration freshTtl) {

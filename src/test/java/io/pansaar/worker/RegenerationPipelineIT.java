@@ -30,6 +30,7 @@ import io.pansaar.store.ReadResult;
 import io.pansaar.testing.InjectTestOrigin;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.Reply;
+import io.pansaar.testing.StoredImages;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestOrigin;
 import io.pansaar.testing.TestOriginResource;
@@ -446,10 +447,9 @@ class RegenerationPipelineIT {
         return await().atMost(WAIT).until(() -> read(key), result -> result.outcome() == outcome);
     }
 
+    /** The values the key's image hash holds beside its body, all packed in its meta field. */
     private Map<String, String> imageFields(ImageKey key) {
-        Map<String, String> fields = new HashMap<>(redis.hash(String.class).hgetall(imageKey(key)));
-        fields.remove("body");
-        return fields;
+        return StoredImages.meta(redis, imageKey(key));
     }
 
     private long pendingJobsOf(ImageKey key) {

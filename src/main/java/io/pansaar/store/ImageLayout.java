@@ -1,0 +1,64 @@
+package io.pansaar.store;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How an image is stored in Redis: the image hash {@code pansaar:{p}:img:<key>} holds two fields, {@code body} (the
+ * bytes) and {@code meta}, every other value of the copy packed into one string: the values of {@link #META_FIELDS}
+ * in this order, separated by line feeds, trailing empty values left off, an absent value empty. One packed field
+ * instead of twenty saves about 70 bytes each, as a hash whose body is longer than {@code hash-max-listpack-value}
+ * is a hash table. The Lua twin is META_FIELDS and decodeMeta in {@code redis/functions/shared.lua}; the vectors in
+ * {@code src/test/resources/store/meta-vectors.txt} hold both to the same encoding.
+ */
+public final class ImageLayout {
+
+    /**
+     * The fields packed into meta, in their order: first what a reader needs; hits, access-score and last-access side
+     * by side, as shared.lua's recordRequests replaces the three in place.
+     */
+    public static final List<String> META_FIELDS = List.of("status", "fresh-until", "content-type", "etag", "digest",
+            "grace-until", "origin-failed-at", "stale-if-error-until", "fence", "fetched-at", "fresh-ttl", "hits",
+            "access-score", "last-access", "size", "fetch-ms", "size-term", "half-life", "exposure", "changes",
+            "last-modified");
+
+    /**
+     * What Redis spends on a cached image beside its body's bytes and its key's copies, measured by
+     * MemoryPerImageBenchmarkIT (docs/benchmarks.md); shared.lua's IMAGE_OVERHEAD_BYTES.
+     */
+    public static final int IMAGE_OVERHEAD_BYTES = 1_100;
+
+    /**
+     * How many times an image's key is held: the image hash's name and its entries in priority, expiry, refresh,
+     * sizes and history; shared.lua's KEY_COPIES.
+     */
+    public static final int KEY_COPIES = 6;
+
+    private ImageLayout() {
+    }
+
+    /** The values of a meta string, field name to value, empty values left out; empty for a null meta. */
+    public static Map<String, String> decode(String meta) {
+        Map<String, String> fields = new HashMap<>();
+        if (meta == null) {
+            return fields;
+        }
+        String[] values = meta.split("\n", -1);
+        for (int i = 0; i < Math.min(values.length, META_FIELDS.size()); i++) {
+            if (!values[i].isEmpty()) {
+                fields.put(META_FIELDS.get(i), values[i]);
+            }
+        }
+        return fields;
+    }
+
+    /**
+     * What an image counts against the memory budget: its body's bytes, the overhead measured per image, and its
+     * key held {@link #KEY_COPIES} times. The formula shared.lua's chargedBytes applies; the key's length is in
+     * bytes, as Lua counts it.
+     */
+    public static long chargedBytes(int keyLengthInBytes, long bodyBytes) {
+        return bodyBytes + IMAGE_OVERHEAD_BYTES + (long) KEY_COPIES * keyLengthInBytes;
+    }
+}
