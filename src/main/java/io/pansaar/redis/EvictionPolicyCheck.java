@@ -55,7 +55,7 @@ public class EvictionPolicyCheck {
         return Optional.of("Redis runs " + POLICY + " " + policy + ": when it reaches maxmemory it may evict keys "
                 + "without a TTL: job streams (their jobs are lost), dead letters, Pansaar's indexes and counters. "
                 + "Pansaar rebuilds its byte accounting and fence counters, not the rest. Use volatile-lru, "
-                + "volatile-lfu or noeviction; see README, Redis keys");
+                + "volatile-lfu or noeviction; see docs/protocol.md, Which keys Redis may evict");
     }
 
     /** The policy from CONFIG GET's reply: a map in RESP3, a flat name-value array in RESP2. */

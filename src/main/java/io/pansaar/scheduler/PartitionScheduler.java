@@ -209,8 +209,8 @@ public class PartitionScheduler {
         inSlices(size -> {
             PartitionDuties.RepairReport report = duties.repair(partition, holder, size).await().atMost(REDIS_TIMEOUT);
             report.damage().ifPresent(damage -> LOG.warnf("partition %d: %s; rebuilding the sizes and used bytes "
-                    + "from the image hashes, %d images per tick (is Redis' maxmemory-policy allkeys-*? see README, "
-                    + "Redis keys)", partition, damage, batchSize));
+                    + "from the image hashes, %d images per tick (is Redis' maxmemory-policy allkeys-*? see docs/protocol.md, "
+                    + "Which keys Redis may evict)", partition, damage, batchSize));
             if (report.outcome() == PartitionDuties.RepairOutcome.REPAIRED) {
                 LOG.infof("partition %d: sizes and used bytes rebuilt", partition);
             }

@@ -54,7 +54,7 @@ class ManifestsTest {
 
     /**
      * Quarkus keys the deployment may set that application.properties does not mention; each is
-     * documented in README.md "Configuration".
+     * documented in docs/configuration.md.
      */
     private static final Set<String> DOCUMENTED_QUARKUS_KEYS = Set.of("quarkus.redis.client-type");
 

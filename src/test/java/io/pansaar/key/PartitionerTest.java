@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The test vectors README.md publishes, so clients in other languages can check their own code. */
+/** The test vectors docs/protocol.md publishes (Partitions), so clients in other languages can check their own code. */
 class PartitionerTest {
 
     @ParameterizedTest(name = "{0}: CRC32 {1}, partition {2} of 16, {3} of 64")

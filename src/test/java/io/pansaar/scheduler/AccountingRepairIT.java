@@ -166,7 +166,7 @@ class AccountingRepairIT {
         awaitTwoTicks();
         assertEquals(wrong, redis.value(String.class).get(RedisKeys.usedBytes(partition)));
 
-        // What README says to do about it.
+        // What docs/protocol.md ("Which keys Redis may evict") says to do about it.
         redis.key().del(RedisKeys.usedBytes(partition));
         awaitConsistent(partition, new AtomicBoolean());
     }
