@@ -1,5 +1,6 @@
 package io.pansaar.ops;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,11 @@ public class RedisMeters {
     private final AtomicReference<Map<String, OriginStatus>> latestOrigins = new AtomicReference<>(Map.of());
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
+    /**
+     * A refresh still waiting for Redis after one interval is given up: refreshes never overlap, so one whose reply
+     * never came would otherwise keep every later one from running and freeze the gauges.
+     */
+    private final Duration refreshTimeout;
 
     public RedisMeters(PartitionInspector inspector, MeterRegistry registry, PansaarConfig config,
             @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, ImageStore store,
@@ -69,6 +75,7 @@ public class RedisMeters {
         this.originGuard = originGuard;
         this.connector = connector;
         this.registry = registry;
+        this.refreshTimeout = config.metrics().refreshInterval();
         for (int partition = 0; partition < config.partitions(); partition++) {
             int p = partition;
             gauge(registry, "pansaar.stream.length", p, "Entries in the job stream", state -> state.length());
@@ -122,11 +129,11 @@ public class RedisMeters {
     /** Reads the partitions' state again; a failure keeps the previous values and is logged. */
     @Scheduled(every = "${pansaar.metrics.refresh-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> refresh() {
-        Uni<Void> partitions = inspector.inspectAll().invoke(latest::set)
+        Uni<Void> partitions = inspector.inspectAll().ifNoItem().after(refreshTimeout).fail().invoke(latest::set)
                 .onFailure().invoke(failure -> LOG.warnf("could not refresh the stream gauges from Redis: %s",
                         firstLine(failure)))
                 .onFailure().recoverWithNull().replaceWithVoid();
-        Uni<Void> origins = originGuard.status()
+        Uni<Void> origins = originGuard.status().ifNoItem().after(refreshTimeout).fail()
                 .invoke(statuses -> latestOrigins.set(statuses.stream()
                         .collect(Collectors.toUnmodifiableMap(OriginStatus::origin, status -> status))))
                 .onFailure().invoke(failure -> LOG.warnf("could not refresh the origin gauges from Redis: %s",
