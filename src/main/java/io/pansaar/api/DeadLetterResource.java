@@ -10,6 +10,7 @@ import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement
 import org.eclipse.microprofile.openapi.annotations.security.SecurityScheme;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.pansaar.key.Partitioner;
 import io.pansaar.ops.DeadLetterListing;
 import io.pansaar.ops.DeadLetters;
 import io.smallrye.mutiny.Uni;
@@ -36,9 +37,11 @@ public class DeadLetterResource {
     static final int MAX_COUNT = 1000;
 
     private final DeadLetters deadLetters;
+    private final Partitioner partitioner;
 
-    public DeadLetterResource(DeadLetters deadLetters) {
+    public DeadLetterResource(DeadLetters deadLetters, Partitioner partitioner) {
         this.deadLetters = deadLetters;
+        this.partitioner = partitioner;
     }
 
     /** The body of a retry: the dead letter that was put back and the job that replaced it. */
@@ -96,8 +99,7 @@ public class DeadLetterResource {
     }
 
     private int partition(String value) {
-        int partitions = deadLetters.partitions();
-        return boundedInteger("partition", value, 0, partitions - 1);
+        return boundedInteger("partition", value, 0, partitioner.partitions() - 1);
     }
 
     private static int count(String value) {

@@ -3,6 +3,7 @@ package io.pansaar.config;
 import java.time.Duration;
 
 import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
 import io.pansaar.store.ImageLayout;
 
 
@@ -38,9 +39,7 @@ public final class ConfigurationCheck {
 
     /** Throws IllegalArgumentException naming the first inconsistent settings. */
     public static void check(PansaarConfig config) {
-        if (config.partitions() < 1) {
-            throw new IllegalArgumentException("pansaar.partitions must be at least 1, was " + config.partitions());
-        }
+        Partitioner partitioner = KeyspaceProducer.partitionerOf(config);
         Segments.check(config);
         if (config.worker().concurrency() < 1) {
             throw new IllegalArgumentException("pansaar.worker.concurrency must be at least 1, was "
@@ -81,7 +80,7 @@ public final class ConfigurationCheck {
             throw new IllegalArgumentException("pansaar.dead-letters.field-bytes (" + fieldBytes + ") must be at least "
                     + MIN_DEAD_LETTER_FIELD_BYTES + " and at most pansaar.dead-letters.listing-bytes (" + listingBytes + ")");
         }
-        PansaarConfig.partitionMemoryBudget(config).ifPresent(share -> {
+        PansaarConfig.partitionMemoryBudget(config, partitioner).ifPresent(share -> {
             long budget = config.memoryBudget().orElseThrow().asLongValue();
             // What the largest image counts against the budget: max-bytes, the overhead per image and the longest key.
             long largestImage = ImageLayout.chargedBytes(ImageKey.MAX_BYTES, config.origin().maxBytes().asLongValue());
@@ -89,9 +88,9 @@ public final class ConfigurationCheck {
                 // An image larger than its partition's share would be evicted right after every write and
                 // fetched again at the next read, for ever.
                 throw new IllegalArgumentException("pansaar.memory-budget (" + budget + " bytes) gives each of "
-                        + config.partitions() + " partitions " + share + " bytes, less than one image may count "
+                        + partitioner.partitions() + " partitions " + share + " bytes, less than one image may count "
                         + "(pansaar.origin.max-bytes and its overhead in Redis, " + largestImage + " bytes); raise the "
-                        + "budget to at least " + largestImage * config.partitions() + " bytes or lower max-bytes");
+                        + "budget to at least " + largestImage * partitioner.partitions() + " bytes or lower max-bytes");
             }
         });
     }

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
+import io.pansaar.key.Partitioner;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
 import io.smallrye.config.ConfigMapping;
@@ -63,8 +64,8 @@ public interface PansaarConfig {
     Optional<MemorySize> memoryBudget();
 
     /** Returns one partition's share of {@code pansaar.memory-budget} in bytes, or empty when there is no budget. */
-    static Optional<Long> partitionMemoryBudget(PansaarConfig config) {
-        return config.memoryBudget().map(budget -> budget.asLongValue() / config.partitions());
+    static Optional<Long> partitionMemoryBudget(PansaarConfig config, Partitioner partitioner) {
+        return config.memoryBudget().map(budget -> budget.asLongValue() / partitioner.partitions());
     }
 
     Priority priority();

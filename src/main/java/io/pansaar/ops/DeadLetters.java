@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionCalls;
 import io.smallrye.mutiny.Uni;
@@ -62,18 +63,14 @@ public class DeadLetters {
     private final long listingBytes;
     private final int fieldBytes;
 
-    public DeadLetters(Redis redis, FunctionCalls functions, ObjectMapper json, PansaarConfig config) {
+    public DeadLetters(Redis redis, FunctionCalls functions, ObjectMapper json, PansaarConfig config,
+            Partitioner partitioner) {
         this.redis = redis;
         this.functions = functions;
         this.json = json;
-        this.partitions = config.partitions();
+        this.partitions = partitioner.partitions();
         this.listingBytes = config.deadLetterLimits().listingBytes().asLongValue();
         this.fieldBytes = (int) Math.min(Integer.MAX_VALUE, config.deadLetterLimits().fieldBytes().asLongValue());
-    }
-
-    /** How many partitions there are, so callers can check a partition number. */
-    public int partitions() {
-        return partitions;
     }
 
     /** True for a complete stream entry id, {@code <ms>-<sequence>}. */

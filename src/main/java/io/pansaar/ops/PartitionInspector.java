@@ -9,7 +9,7 @@ import java.util.stream.IntStream;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -35,10 +35,10 @@ public class PartitionInspector {
     private final int partitions;
     private final boolean cluster;
 
-    public PartitionInspector(Redis redis, PansaarConfig config,
+    public PartitionInspector(Redis redis, Partitioner partitioner,
             @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
         this.redis = redis;
-        this.partitions = config.partitions();
+        this.partitions = partitioner.partitions();
         this.cluster = "cluster".equalsIgnoreCase(clientType);
     }
 

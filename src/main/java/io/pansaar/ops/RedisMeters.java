@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.Partitioner;
 import io.pansaar.origin.OriginGuard;
 import io.pansaar.origin.OriginStatus;
 import io.pansaar.store.ImageStore;
@@ -68,7 +69,7 @@ public class RedisMeters {
      */
     private final Duration refreshTimeout;
 
-    public RedisMeters(PartitionInspector inspector, MeterRegistry registry, PansaarConfig config,
+    public RedisMeters(PartitionInspector inspector, MeterRegistry registry, PansaarConfig config, Partitioner partitioner,
             @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, ImageStore store,
             OriginGuard originGuard) {
         this.inspector = inspector;
@@ -76,7 +77,7 @@ public class RedisMeters {
         this.connector = connector;
         this.registry = registry;
         this.refreshTimeout = config.metrics().refreshInterval();
-        for (int partition = 0; partition < config.partitions(); partition++) {
+        for (int partition = 0; partition < partitioner.partitions(); partition++) {
             int p = partition;
             gauge(registry, "pansaar.stream.length", p, "Entries in the job stream", state -> state.length());
             gauge(registry, "pansaar.stream.pending", p, "Job entries delivered and not yet acknowledged",

@@ -4,6 +4,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.Partitioner;
 import io.quarkus.redis.client.RedisOptionsCustomizer;
 import io.vertx.redis.client.RedisOptions;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,11 +28,11 @@ public class RedisPoolSizing implements RedisOptionsCustomizer {
     private final int concurrency;
     private final int streamReaders;
 
-    public RedisPoolSizing(PansaarConfig config,
+    public RedisPoolSizing(PansaarConfig config, Partitioner partitioner,
             @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
         this.concurrency = config.worker().concurrency();
         // One blocking read for all streams on a single Redis, one per partition on a cluster (RedisStreamConsumer).
-        this.streamReaders = "cluster".equalsIgnoreCase(clientType) ? config.partitions() : 1;
+        this.streamReaders = "cluster".equalsIgnoreCase(clientType) ? partitioner.partitions() : 1;
     }
 
     @Override

@@ -18,6 +18,7 @@ import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.algorithm.TokenBucket;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.WorkerIdentity;
+import io.pansaar.key.Partitioner;
 import io.pansaar.redis.FunctionCalls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -82,15 +83,15 @@ public class PartitionScheduler {
     private volatile boolean stopping;
 
     public PartitionScheduler(PartitionDuties duties, AccessPriority priority, EarlyRefresh earlyRefresh,
-            PansaarConfig config, WorkerIdentity identity) {
+            PansaarConfig config, Partitioner partitioner, WorkerIdentity identity) {
         this.duties = duties;
         this.priority = priority;
         this.earlyRefresh = earlyRefresh;
-        this.partitions = config.partitions();
+        this.partitions = partitioner.partitions();
         this.leaseMillis = config.scheduler().lease().toMillis();
         this.batchSize = config.scheduler().batchSize();
         this.queuedMarkerMillis = config.worker().queuedMarkerTtl().toMillis();
-        this.partitionBudget = PansaarConfig.partitionMemoryBudget(config);
+        this.partitionBudget = PansaarConfig.partitionMemoryBudget(config, partitioner);
         this.refreshesPerSecond = config.refresh().maxPerSecond() / partitions;
         this.holder = identity.name();
         this.firstPartition = Math.floorMod(holder.hashCode(), partitions);

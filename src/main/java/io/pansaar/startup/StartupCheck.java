@@ -3,6 +3,7 @@ package io.pansaar.startup;
 import org.jboss.logging.Logger;
 
 import io.pansaar.config.ConfigurationCheck;
+import io.pansaar.config.KeyspaceProducer;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.origin.OriginLimits;
 import io.pansaar.origin.OriginPolicy;
@@ -45,6 +46,6 @@ public class StartupCheck {
         // Every origin's fleet-wide limits, combined over the segments that share it, as the guard will build them.
         OriginPolicy.of(config);
         // The names do not matter here: only the settings, which the record checks as it is built.
-        StreamSettings.from(config, false, "start-up-check", Math.max(1, 2 * config.worker().concurrency()));
+        StreamSettings.from(config, KeyspaceProducer.partitionerOf(config), false, "start-up-check", Math.max(1, 2 * config.worker().concurrency()));
     }
 }

@@ -63,7 +63,7 @@ public class ImageStore {
         this.workerConfig = config.worker();
         this.priority = priority;
         this.earlyRefresh = earlyRefresh;
-        this.partitionBudget = PansaarConfig.partitionMemoryBudget(config).map(String::valueOf).orElse("");
+        this.partitionBudget = PansaarConfig.partitionMemoryBudget(config, partitioner).map(String::valueOf).orElse("");
         this.batchSize = config.scheduler().batchSize();
         this.readRedisTimeout = config.readThrough().redisTimeout();
     }

@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.WorkerIdentity;
+import io.pansaar.key.Partitioner;
 import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
 import io.quarkus.runtime.ShutdownEvent;
@@ -63,6 +64,9 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
     @Inject
     PansaarConfig config;
 
+    @Inject
+    Partitioner partitioner;
+
     /** The one name this process goes by, here its consumer name in every job stream's group. */
     @Inject
     WorkerIdentity identity;
@@ -85,9 +89,9 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
     public Flow.Publisher<? extends Message<?>> getPublisher(Config channelConfig) {
         RedisStreamsConnectorIncomingConfiguration incoming = new RedisStreamsConnectorIncomingConfiguration(channelConfig);
         int maxInFlight = incoming.getMaxInFlight()
-                .orElse(Math.max(2 * config.worker().concurrency(), config.partitions()));
+                .orElse(Math.max(2 * config.worker().concurrency(), partitioner.partitions()));
         String consumerName = identity.name();
-        StreamSettings settings = StreamSettings.from(config, "cluster".equalsIgnoreCase(clientType), consumerName,
+        StreamSettings settings = StreamSettings.from(config, partitioner, "cluster".equalsIgnoreCase(clientType), consumerName,
                 maxInFlight);
         RedisStreamConsumer consumer = new RedisStreamConsumer(vertx, redis, functionCalls, settings);
         channels.add(new Channel(incoming.getChannel(), consumer));

@@ -3,6 +3,7 @@ package io.pansaar.stream;
 import java.time.Duration;
 
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.Partitioner;
 
 /**
  * Everything a {@link RedisStreamConsumer} needs to know.
@@ -41,9 +42,10 @@ public record StreamSettings(StreamNames names, int partitions, boolean cluster,
     }
 
     /** Settings from Pansaar's configuration, with the standard names. */
-    public static StreamSettings from(PansaarConfig config, boolean cluster, String consumerName, int maxInFlight) {
+    public static StreamSettings from(PansaarConfig config, Partitioner partitioner, boolean cluster, String consumerName,
+            int maxInFlight) {
         PansaarConfig.Stream stream = config.stream();
-        return new StreamSettings(StreamNames.standard(), config.partitions(), cluster, consumerName,
+        return new StreamSettings(StreamNames.standard(), partitioner.partitions(), cluster, consumerName,
                 stream.maxDeliveries(), stream.claimIdle(), new RetryBackoff(stream.retryBackoff(), stream.retryBackoffMax()),
                 stream.batchSize(), stream.block(), stream.deadLetterMaxLength(), maxInFlight, config.origin().maxDefer());
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.pansaar.key.Partitioner;
 import io.pansaar.testing.TestConfigs;
 import io.vertx.redis.client.RedisOptions;
 
@@ -36,6 +37,6 @@ class RedisPoolSizingTest {
 
     private static RedisPoolSizing sizing(int concurrency, String clientType) {
         return new RedisPoolSizing(TestConfigs.pansaarConfig(Map.of("pansaar.worker.concurrency",
-                String.valueOf(concurrency), "pansaar.partitions", "16"), Map.of()), clientType);
+                String.valueOf(concurrency)), Map.of()), new Partitioner(16), clientType);
     }
 }

@@ -23,6 +23,7 @@ import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.WorkerIdentity;
+import io.pansaar.key.Partitioner;
 import io.pansaar.store.FunctionCallException;
 import io.pansaar.store.FunctionError;
 import io.pansaar.testing.RedisServerResource;
@@ -60,10 +61,13 @@ class PartitionLeaseIT {
     @Inject
     PansaarConfig config;
 
+    @Inject
+    Partitioner partitioner;
+
     @Test
     void twoWorkersNeverRunOnePartitionsDutiesAtOnce() throws Exception {
-        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config, WorkerIdentity.mint(config.worker().name()));
-        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
         List<Run> runs = new CopyOnWriteArrayList<>();
         ExecutorService workers = Executors.newFixedThreadPool(2);
         try {
@@ -71,7 +75,7 @@ class PartitionLeaseIT {
             for (PartitionScheduler scheduler : List.of(first, second)) {
                 done.add(workers.submit(() -> {
                     for (int round = 0; round < 30; round++) {
-                        for (int partition = 0; partition < config.partitions(); partition++) {
+                        for (int partition = 0; partition < partitioner.partitions(); partition++) {
                             long start = System.nanoTime();
                             if (scheduler.runDuties(partition)) {
                                 runs.add(new Run(scheduler.holder(), partition, start, System.nanoTime()));
@@ -95,7 +99,7 @@ class PartitionLeaseIT {
             }
         }
         // Every partition's duties ran, each partition by one holder only: the lease was renewed, never lost.
-        for (int partition = 0; partition < config.partitions(); partition++) {
+        for (int partition = 0; partition < partitioner.partitions(); partition++) {
             int p = partition;
             assertEquals(1, runs.stream().filter(run -> run.partition() == p).map(Run::holder).distinct().count(),
                     "holders of partition " + partition);
@@ -106,11 +110,11 @@ class PartitionLeaseIT {
 
     @Test
     void workersHoldAFairShareOfThePartitionsEach() {
-        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config, WorkerIdentity.mint(config.worker().name()));
-        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
         try {
             first.tick();
-            assertEquals(config.partitions(), first.heldPartitions().size(), "alone, the first worker holds every lease");
+            assertEquals(partitioner.partitions(), first.heldPartitions().size(), "alone, the first worker holds every lease");
 
             // The second announces itself; the first gives up what exceeds its share, and the second takes it.
             for (int round = 0; round < 3; round++) {
@@ -120,16 +124,16 @@ class PartitionLeaseIT {
             second.tick();
             Set<Integer> firstHeld = first.heldPartitions();
             Set<Integer> secondHeld = second.heldPartitions();
-            assertEquals(config.partitions() / 2, firstHeld.size(), "first holds " + firstHeld);
-            assertEquals(config.partitions() / 2, secondHeld.size(), "second holds " + secondHeld);
+            assertEquals(partitioner.partitions() / 2, firstHeld.size(), "first holds " + firstHeld);
+            assertEquals(partitioner.partitions() / 2, secondHeld.size(), "second holds " + secondHeld);
             Set<Integer> all = new TreeSet<>(firstHeld);
             all.addAll(secondHeld);
-            assertEquals(config.partitions(), all.size(), "every partition has exactly one holder");
+            assertEquals(partitioner.partitions(), all.size(), "every partition has exactly one holder");
 
             // When the second stops, the first takes every partition back.
             second.releaseLeases(null);
             first.tick();
-            assertEquals(config.partitions(), first.heldPartitions().size());
+            assertEquals(partitioner.partitions(), first.heldPartitions().size());
         } finally {
             first.releaseLeases(null);
             second.releaseLeases(null);
