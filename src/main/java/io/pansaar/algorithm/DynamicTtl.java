@@ -12,6 +12,16 @@ package io.pansaar.algorithm;
  */
 public final class DynamicTtl {
     /**
+     * The share of hits that may be served a copy the origin has since changed, where a segment sets none: the
+     * project's goal of at most 1% stale hits.
+     */
+    public static final double DEFAULT_FRESHNESS_BUDGET = 0.01;
+    /** A segment without its own min-ttl may go down to its base TTL divided by this: a minute for an hour. */
+    private static final long FLOOR_DIVISOR = 60;
+    /** A segment without its own max-ttl may go up to its base TTL times this: a week for an hour. */
+    private static final long CEILING_FACTOR = 168;
+
+    /**
      * The share of the budget the TTL aims at. 0.8 and 0.9 gain at most 0.3 points on AdaptSize and 0.9 on Zipf, but
      * Zipf then reaches 0.89-1.00% stale.
      */
@@ -46,6 +56,16 @@ public final class DynamicTtl {
         /** The measured defaults above. */
         public static final Parameters DEFAULT = new Parameters(BUDGET_TARGET, PRIOR_WEIGHT, STARTING_STEP,
                 STARTING_FACTOR);
+    }
+
+    /** The shortest TTL of a segment without its own min-ttl: base / 60, and at least one clock unit. */
+    public static long floorOf(long baseTtl) {
+        return Math.max(1, baseTtl / FLOOR_DIVISOR);
+    }
+
+    /** The longest TTL of a segment without its own max-ttl: base × 168, or the largest long where that overflows. */
+    public static long ceilingOf(long baseTtl) {
+        return baseTtl > Long.MAX_VALUE / CEILING_FACTOR ? Long.MAX_VALUE : baseTtl * CEILING_FACTOR;
     }
 
     private final FreshnessTtl formula;

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
+import io.pansaar.algorithm.DynamicTtl;
 import io.pansaar.key.Partitioner;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
@@ -318,13 +319,16 @@ public interface PansaarConfig {
         Duration negativeTtl();
 
         /** The share of hits that may be served a copy the origin has since changed; the dynamic TTL spends it. */
-        @WithDefault("0.01")
+        @WithDefault("" + DynamicTtl.DEFAULT_FRESHNESS_BUDGET)
         double freshnessBudget();
 
-        /** The shortest TTL the dynamic TTL may choose; unset: base-ttl / 60. */
+        /** The shortest TTL the dynamic TTL may choose; unset: base-ttl / 60 ({@link DynamicTtl#floorOf}). */
         Optional<Duration> minTtl();
 
-        /** The longest TTL the dynamic TTL may choose; unset: base-ttl * 168 (an hour becomes a week). */
+        /**
+         * The longest TTL the dynamic TTL may choose; unset: base-ttl * 168, an hour becomes a week
+         * ({@link DynamicTtl#ceilingOf}).
+         */
         Optional<Duration> maxTtl();
     }
 

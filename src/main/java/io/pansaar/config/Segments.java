@@ -8,6 +8,7 @@ import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
+import io.pansaar.algorithm.DynamicTtl;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** Resolves a segment name to its effective settings. */
@@ -47,9 +48,9 @@ public class Segments {
                 .map(url -> parseBaseUrl("origin of segment " + name, url));
         Duration baseTtl = segment.flatMap(PansaarConfig.Segment::baseTtl).orElse(defaults.baseTtl());
         Duration minimumTtl = segment.flatMap(PansaarConfig.Segment::minTtl).or(defaults::minTtl)
-                .orElse(baseTtl.dividedBy(60));
+                .orElseGet(() -> Duration.ofMillis(DynamicTtl.floorOf(baseTtl.toMillis())));
         Duration maximumTtl = segment.flatMap(PansaarConfig.Segment::maxTtl).or(defaults::maxTtl)
-                .orElse(baseTtl.multipliedBy(168));
+                .orElseGet(() -> Duration.ofMillis(DynamicTtl.ceilingOf(baseTtl.toMillis())));
         double freshnessBudget = segment.map(PansaarConfig.Segment::freshnessBudget)
                 .filter(OptionalDouble::isPresent).map(OptionalDouble::getAsDouble)
                 .orElse(defaults.freshnessBudget());

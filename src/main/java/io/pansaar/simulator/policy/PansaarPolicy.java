@@ -34,11 +34,6 @@ public final class PansaarPolicy extends SizedPolicy {
     // Chosen on the AdaptSize trace and the Zipf 0.9 synthetic trace at 1, 5, 10 and 25% of their unique bytes
     // (docs/simulation.md), one parameter at a time around the others' values; points are of byte hit ratio.
 
-    /** The share of hits allowed to be stale: the freshness budget. */
-    static final double FRESHNESS_BUDGET = 0.01;
-    /** The TTL bounds as fractions and multiples of the base TTL: a minute and a week around an hour. */
-    static final long MINIMUM_TTL_DIVISOR = 60;
-    static final long MAXIMUM_TTL_FACTOR = 168;
     /**
      * The half-life of the decayed request count, in clock units. Against 3600: +0.9 to +3.4 points on Zipf, whose
      * popularity does not drift, and -0.7 to +0.5 on AdaptSize; 100000 loses 0.1-1.3 on AdaptSize against 3600.
@@ -153,9 +148,10 @@ public final class PansaarPolicy extends SizedPolicy {
         this.foldInterval = foldInterval;
         this.changes = freshness.changes();
         long base = freshness.baseTtl();
-        minimumTtl = Math.max(1, base / MINIMUM_TTL_DIVISOR);
-        maximumTtl = base > Long.MAX_VALUE / MAXIMUM_TTL_FACTOR ? Long.MAX_VALUE : base * MAXIMUM_TTL_FACTOR;
-        dynamicTtl = new DynamicTtl(FRESHNESS_BUDGET, base, minimumTtl, maximumTtl, parameters.ttl());
+        // The budget and TTL bounds of a production segment that sets none of its own.
+        minimumTtl = DynamicTtl.floorOf(base);
+        maximumTtl = DynamicTtl.ceilingOf(base);
+        dynamicTtl = new DynamicTtl(DynamicTtl.DEFAULT_FRESHNESS_BUDGET, base, minimumTtl, maximumTtl, parameters.ttl());
         access = new AccessPriority(parameters.halfLife(), parameters.sizeExponent());
         earlyRefresh = new EarlyRefresh(parameters.beta(), parameters.lead(), parameters.minimumExpectedRequests());
         fetchTime = parameters.fetchTime();
