@@ -11,6 +11,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.jboss.logging.Logger;
 
+import io.pansaar.config.PansaarConfig;
 import io.pansaar.ops.PartitionInspector;
 import io.pansaar.ops.PartitionState;
 import io.pansaar.ops.SharedSnapshot;
@@ -42,7 +43,6 @@ public class StatusResource {
     static final Duration SNAPSHOT_PERIOD = Duration.ofSeconds(1);
 
     private static final Logger LOG = Logger.getLogger(StatusResource.class);
-    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(5);
 
     private final FunctionLibrary library;
     private final RedisStreamsConnector connector;
@@ -50,7 +50,8 @@ public class StatusResource {
     private final SharedSnapshot<Tuple3<List<PartitionState>, Map<String, Optional<String>>, List<OriginStatus>>> redisFigures;
 
     public StatusResource(PartitionInspector inspector, FunctionLibrary library, OriginGuard originGuard,
-            @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, WorkerStatistics statistics) {
+            @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, WorkerStatistics statistics,
+            PansaarConfig config) {
         this.library = library;
         this.connector = connector;
         this.statistics = statistics;
@@ -59,7 +60,7 @@ public class StatusResource {
         this.redisFigures = new SharedSnapshot<>(SNAPSHOT_PERIOD,
                 () -> Uni.combine().all().unis(inspector.inspectAll(), library.loadedVersions(), originGuard.status())
                         .asTuple()
-                        .ifNoItem().after(REDIS_TIMEOUT).fail()
+                        .ifNoItem().after(config.redisTimeout()).fail()
                         .onFailure().invoke(failure -> LOG.warnf("GET /api/status: Redis did not answer: %s",
                                 failure.toString())));
     }

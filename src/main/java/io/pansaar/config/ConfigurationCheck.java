@@ -41,6 +41,7 @@ public final class ConfigurationCheck {
     public static void check(PansaarConfig config) {
         Partitioner partitioner = KeyspaceProducer.partitionerOf(config);
         Segments.check(config);
+        requirePositive("pansaar.redis-timeout", config.redisTimeout());
         if (config.worker().concurrency() < 1) {
             throw new IllegalArgumentException("pansaar.worker.concurrency must be at least 1, was "
                     + config.worker().concurrency());

@@ -27,6 +27,14 @@ public interface PansaarConfig {
     @WithDefault("16")
     int partitions();
 
+    /**
+     * How long the worker, the partition scheduler and {@code GET /api/status} wait for one Redis call to answer
+     * before they give it up (a job is tried again, the tick goes on, the status answers 503), so a lost reply
+     * cannot hold them for ever. Reads of {@code /images} have their own, shorter {@code read-through.redis-timeout}.
+     */
+    @WithDefault("10s")
+    Duration redisTimeout();
+
     Origin origin();
 
     Stream stream();

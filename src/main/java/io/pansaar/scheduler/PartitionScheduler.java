@@ -49,7 +49,6 @@ import jakarta.inject.Singleton;
 public class PartitionScheduler {
 
     private static final Logger LOG = Logger.getLogger(PartitionScheduler.class);
-    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(10);
 
     /** Skips the ticks when {@code pansaar.scheduler.enabled} is false. */
     @Singleton
@@ -72,6 +71,7 @@ public class PartitionScheduler {
     private final int partitions;
     private final long leaseMillis;
     private final int batchSize;
+    private final Duration redisTimeout;
     private final long queuedMarkerMillis;
     private final Optional<Long> partitionBudget;
     private final double refreshesPerSecond;
@@ -90,6 +90,7 @@ public class PartitionScheduler {
         this.partitions = partitioner.partitions();
         this.leaseMillis = config.scheduler().lease().toMillis();
         this.batchSize = config.scheduler().batchSize();
+        this.redisTimeout = config.redisTimeout();
         this.queuedMarkerMillis = config.worker().queuedMarkerTtl().toMillis();
         this.partitionBudget = PansaarConfig.partitionMemoryBudget(config, partitioner);
         this.refreshesPerSecond = config.refresh().maxPerSecond() / partitions;
@@ -114,7 +115,7 @@ public class PartitionScheduler {
         }
         int workers;
         try {
-            workers = duties.announce(holder, leaseMillis).await().atMost(REDIS_TIMEOUT);
+            workers = duties.announce(holder, leaseMillis).await().atMost(redisTimeout);
         } catch (RuntimeException e) {
             // A tick that began just before shutdown may find the Redis client closed under it: no fault then.
             LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN, "scheduler: could not announce this worker: %s",
@@ -127,7 +128,7 @@ public class PartitionScheduler {
             int partition = (firstPartition + step) % partitions;
             try {
                 if (held.contains(partition) && held.size() > fairShare) {
-                    duties.releaseLease(partition, holder).await().atMost(REDIS_TIMEOUT);
+                    duties.releaseLease(partition, holder).await().atMost(redisTimeout);
                     held.remove(partition);
                     refreshBudgets.remove(partition);
                 } else if (held.contains(partition) || held.size() < fairShare) {
@@ -151,7 +152,7 @@ public class PartitionScheduler {
 
     /** Runs one partition's duties when this worker holds or can take its lease; returns whether it did. */
     boolean runDuties(int partition) {
-        if (!duties.acquireLease(partition, holder, leaseMillis).await().atMost(REDIS_TIMEOUT)) {
+        if (!duties.acquireLease(partition, holder, leaseMillis).await().atMost(redisTimeout)) {
             refreshBudgets.remove(partition);
             return false;
         }
@@ -187,7 +188,7 @@ public class PartitionScheduler {
         inSlices(size -> {
             int limit = FunctionCalls.evictionLimit(size);
             PartitionDuties.EvictionReport last = duties.evict(partition, holder, partitionBudget, limit)
-                    .await().atMost(REDIS_TIMEOUT);
+                    .await().atMost(redisTimeout);
             PartitionDuties.EvictionReport sum = total.get();
             total.set(new PartitionDuties.EvictionReport(sum.swept() + last.swept(), sum.evicted() + last.evicted(),
                     last.usedBytes(), last.images()));
@@ -201,14 +202,14 @@ public class PartitionScheduler {
      * early refresh judge by them; eviction also folds any candidate's hits that still wait.
      */
     private void foldHits(int partition) {
-        inSlices(size -> duties.foldHits(partition, size).await().atMost(REDIS_TIMEOUT).waiting() > 0);
+        inSlices(size -> duties.foldHits(partition, size).await().atMost(redisTimeout).waiting() > 0);
     }
 
     /** Runs before eviction, so that a rebuild finished in this tick gives eviction the right figures at once. */
     private void repair(int partition) {
         // A rebuild walks up to a batch of images per tick and goes on at the next.
         inSlices(size -> {
-            PartitionDuties.RepairReport report = duties.repair(partition, holder, size).await().atMost(REDIS_TIMEOUT);
+            PartitionDuties.RepairReport report = duties.repair(partition, holder, size).await().atMost(redisTimeout);
             report.damage().ifPresent(damage -> LOG.warnf("partition %d: %s; rebuilding the sizes and used bytes "
                     + "from the image hashes, %d images per tick (is Redis' maxmemory-policy allkeys-*? see docs/protocol.md, "
                     + "Which keys Redis may evict)", partition, damage, batchSize));
@@ -229,7 +230,7 @@ public class PartitionScheduler {
 
     /** Judges up to {@code slice} due images; returns whether more may be due that this tick can handle. */
     private boolean refreshEarlySlice(int partition, int slice) {
-        PartitionDuties.DueImages due = duties.due(partition, slice).await().atMost(REDIS_TIMEOUT);
+        PartitionDuties.DueImages due = duties.due(partition, slice).await().atMost(redisTimeout);
         if (due.images().isEmpty()) {
             return false;
         }
@@ -248,7 +249,7 @@ public class PartitionScheduler {
         }
         int tokens = budget.available(due.serverMillis());
         long enqueued = duties.refreshEarly(partition, holder, queuedMarkerMillis, tokens, worth, drop)
-                .await().atMost(REDIS_TIMEOUT);
+                .await().atMost(redisTimeout);
         budget.spend((int) enqueued);
         LOG.debugf("partition %d: %d early refreshes enqueued, %d images left to expire", partition, enqueued,
                 drop.size());
@@ -260,14 +261,14 @@ public class PartitionScheduler {
     void releaseLeases(@Observes ShutdownEvent event) {
         stopping = true;
         try {
-            duties.leave(holder, leaseMillis).await().atMost(REDIS_TIMEOUT);
+            duties.leave(holder, leaseMillis).await().atMost(redisTimeout);
         } catch (RuntimeException e) {
             LOG.debugf("scheduler: not removed from the workers (%s); forgotten after pansaar.scheduler.lease",
                     e.getMessage());
         }
         for (int partition = 0; partition < partitions; partition++) {
             try {
-                duties.releaseLease(partition, holder).await().atMost(REDIS_TIMEOUT);
+                duties.releaseLease(partition, holder).await().atMost(redisTimeout);
             } catch (RuntimeException e) {
                 LOG.debugf("partition %d: lease not released (%s); it lapses after pansaar.scheduler.lease",
                         partition, e.getMessage());

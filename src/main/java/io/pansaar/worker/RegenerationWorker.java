@@ -77,7 +77,7 @@ public class RegenerationWorker {
         this.statistics = statistics;
         this.maxDeliveries = config.stream().maxDeliveries();
         this.concurrency = config.worker().concurrency();
-        this.redisTimeout = Duration.ofSeconds(10);
+        this.redisTimeout = config.redisTimeout();
         // The origin client enforces the timeout itself; this bound only guards against a lost callback.
         this.originTimeout = config.origin().timeout().plusSeconds(5);
     }

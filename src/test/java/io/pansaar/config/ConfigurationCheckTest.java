@@ -57,6 +57,7 @@ class ConfigurationCheckTest {
     @Test
     void aZeroRedisTimeoutOrDeadLetterCapsThatHoldNothingAreRefused() {
         for (Map<String, String> settings : java.util.List.of(Map.of("pansaar.read-through.redis-timeout", "0s"),
+                Map.of("pansaar.redis-timeout", "0s"),
                 Map.of("pansaar.dead-letters.field-bytes", "8"),
                 Map.of("pansaar.dead-letters.listing-bytes", "512", "pansaar.dead-letters.field-bytes", "1K"))) {
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
