@@ -365,11 +365,8 @@ public interface PansaarConfig {
         OptionalDouble maxRate();
     }
 
-    /** The demo: an origin inside this process and a little sample traffic. */
+    /** The demo's sample traffic; the demo runs only in the {@code demo} build profile ({@code ./demo}). */
     interface Demo {
-        @WithDefault("false")
-        boolean enabled();
-
         /** Sample reads per second. */
         @WithDefault("20")
         int readsPerSecond();

@@ -8,8 +8,8 @@ import java.util.zip.CRC32;
 
 import org.jboss.logging.Logger;
 
-import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
+import io.quarkus.arc.profile.IfBuildProfile;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -17,30 +17,22 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 /**
- * A pretend image origin inside this process, at {@code /demo-origin/<key>}, served only when
- * {@code pansaar.demo.enabled} is true.
+ * A pretend image origin inside this process, at {@code /demo-origin/<key>}. A bean of the {@code demo} build
+ * profile only ({@code ./demo} runs dev mode with it): no other build has this route.
  *
  * <p>It answers like a real origin: PNGs with ETag and Last-Modified, 304 on a matching
  * If-None-Match, 404 for keys containing {@code missing}, and 20 to 60 ms of latency. Banners get a
  * new version every two minutes; every other image never changes, so its refreshes end in 304.
  */
 @ApplicationScoped
+@IfBuildProfile("demo")
 public class DemoOrigin {
 
     static final String PATH = "/demo-origin/";
     private static final Logger LOG = Logger.getLogger(DemoOrigin.class);
     private static final long BANNER_VERSION_MILLIS = 120_000;
 
-    private final boolean enabled;
-
-    public DemoOrigin(PansaarConfig config) {
-        this.enabled = config.demo().enabled();
-    }
-
     void register(@Observes Router router) {
-        if (!enabled) {
-            return;
-        }
         router.get(PATH + "*").handler(this::serve);
         LOG.infof("demo origin serving images at %s<key>", PATH);
     }

@@ -15,18 +15,18 @@ import io.pansaar.ops.PartitionState;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.ReadOutcome;
 import io.pansaar.store.ReadResult;
+import io.quarkus.arc.profile.IfBuildProfile;
 import io.quarkus.scheduler.Scheduled;
-import io.quarkus.scheduler.ScheduledExecution;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Singleton;
 
 /**
  * Sample reads for the demo, the way an app server would read: one pipelined HGET + pansaar_get per
  * image. Popularity follows a Zipf law, so a few images are hot and most are cold. Every ten
- * seconds it logs what the reads saw.
+ * seconds it logs what the reads saw. A bean of the {@code demo} build profile only, like {@link DemoOrigin}.
  */
 @ApplicationScoped
+@IfBuildProfile("demo")
 public class DemoTraffic {
 
     private static final Logger LOG = Logger.getLogger(DemoTraffic.class);
@@ -54,24 +54,7 @@ public class DemoTraffic {
         this.cumulativePopularity = zipf(config.demo().images(), ZIPF_EXPONENT);
     }
 
-    /** Skips the schedule unless the demo is on. */
-    @Singleton
-    public static class Disabled implements Scheduled.SkipPredicate {
-
-        private final boolean enabled;
-
-        public Disabled(PansaarConfig config) {
-            this.enabled = config.demo().enabled();
-        }
-
-        @Override
-        public boolean test(ScheduledExecution execution) {
-            return !enabled;
-        }
-    }
-
-    @Scheduled(every = "1s", delayed = "3s", skipExecutionIf = Disabled.class,
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "1s", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void readSomeImages() {
         for (int i = 0; i < readsPerSecond; i++) {
             ImageKey key = pickKey();
@@ -79,7 +62,7 @@ public class DemoTraffic {
         }
     }
 
-    @Scheduled(every = "10s", delayed = "13s", skipExecutionIf = Disabled.class)
+    @Scheduled(every = "10s", delayed = "13s")
     synchronized void report() {
         LOG.infof("demo traffic, last 10 s: %d hits; %d stale, served at once (%d enqueued a refresh); %d misses"
                 + " (%d enqueued a job, the rest joined a pending one); %d negative (origin 404); %d failed reads",
@@ -93,8 +76,7 @@ public class DemoTraffic {
     }
 
     /** Logs what the partitions hold and what eviction and early refresh did in the last ten seconds. */
-    @Scheduled(every = "10s", delayed = "14s", skipExecutionIf = Disabled.class,
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "10s", delayed = "14s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> reportCache() {
         return inspector.inspectAll().invoke(partitions -> {
             if (cacheCountersBefore.isEmpty()) {
