@@ -5,17 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.Type;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -23,21 +16,17 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import io.pansaar.testing.MappingProperties;
 import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithName;
 
 /**
  * docs/configuration.md and {@link PansaarConfig} name the same settings: every property the mapping reads is in
  * the page's tables, and every {@code pansaar.} name the page mentions is one the mapping reads (or a group of
- * them). The property names come from the interface by reflection, as SmallRye Config derives them: a method
- * name in kebab case, or its {@link WithName}; a nested interface adds a dotted level, and a {@code Map} of groups
- * (the segments) adds {@code "<name>"}, the pattern the page writes.
+ * them). The property names come from {@link MappingProperties}, as SmallRye Config derives them.
  */
 class ConfigurationDocTest {
 
     private static final Path PAGE = Path.of("docs", "configuration.md");
-    /** A segment's name in the page: {@code "<name>"} in the tables, or a real one in the examples. */
-    private static final Pattern SEGMENT_NAME = Pattern.compile("\\.\"[^\"]*\"");
     /** A {@code pansaar.} name, not preceded by a letter or dot (so {@code io.pansaar.startup} is a package, not a setting). */
     private static final Pattern MENTION = Pattern.compile("(?<![\\w.])pansaar(?:\\.(?:\"[^\"]*\"|[a-z0-9-]+))+");
     /** The first cell of a table row, and in it each {@code `name`} or {@code `.suffix`}. */
@@ -89,44 +78,7 @@ class ConfigurationDocTest {
 
     /** Every property a {@link ConfigMapping} interface reads, with its prefix. */
     static Set<String> properties(Class<?> mapping) {
-        Set<String> properties = new TreeSet<>();
-        collect(mapping.getAnnotation(ConfigMapping.class).prefix(), mapping, properties);
-        return properties;
-    }
-
-    private static void collect(String prefix, Class<?> group, Set<String> properties) {
-        for (Method method : group.getMethods()) {
-            if (Modifier.isStatic(method.getModifiers()) || method.isDefault() || method.getParameterCount() > 0) {
-                continue; // helpers, not settings
-            }
-            WithName withName = method.getAnnotation(WithName.class);
-            String name = prefix + "." + (withName != null ? withName.value() : kebab(method.getName()));
-            Type type = method.getGenericReturnType();
-            if (isGroup(method.getReturnType())) {
-                collect(name, method.getReturnType(), properties);
-            } else if (method.getReturnType() == Map.class) {
-                Type value = ((ParameterizedType) type).getActualTypeArguments()[1];
-                if (value instanceof Class<?> valueClass && isGroup(valueClass)) {
-                    collect(name + ".\"<name>\"", valueClass, properties);
-                } else {
-                    properties.add(name + ".\"<name>\"");
-                }
-            } else if (method.getReturnType() == Optional.class
-                    && ((ParameterizedType) type).getActualTypeArguments()[0] instanceof Class<?> inner && isGroup(inner)) {
-                collect(name, inner, properties);
-            } else {
-                properties.add(name);
-            }
-        }
-    }
-
-    /** A nested configuration group: an interface of the mapping's own, as opposed to a value type such as List. */
-    private static boolean isGroup(Class<?> type) {
-        return type.isInterface() && type.getPackageName().equals(PansaarConfig.class.getPackageName());
-    }
-
-    private static String kebab(String methodName) {
-        return methodName.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+        return new TreeSet<>(MappingProperties.of(mapping).keySet());
     }
 
     /** The properties that no table row of the page names (in its first cell). */
@@ -163,7 +115,8 @@ class ConfigurationDocTest {
         Set<String> unknown = new TreeSet<>();
         Matcher mention = MENTION.matcher(page);
         while (mention.find()) {
-            String name = SEGMENT_NAME.matcher(mention.group()).replaceAll(".\"<name>\"");
+            // A segment's name: "<name>" in the tables, or a real one in the examples.
+            String name = MappingProperties.nameOf(mention.group());
             boolean known = properties.stream().anyMatch(property -> property.equals(name) || property.startsWith(name + "."));
             if (!known) {
                 unknown.add(name);

@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -33,11 +29,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import io.pansaar.startup.StartupCheck;
 import io.pansaar.config.PansaarConfig;
+import io.pansaar.testing.MappingProperties;
 import io.pansaar.testing.TestConfigs;
 import io.pansaar.key.RedisKeys;
 import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
 
 /**
  * The Kubernetes manifests under k8s/ and deploy/Dockerfile.jvm agree with the application: every
@@ -49,7 +44,6 @@ class ManifestsTest {
 
     private static final Path K8S = Path.of("k8s");
     private static final Path DOCKERFILE = Path.of("deploy", "Dockerfile.jvm");
-    private static final Path APPLICATION_PROPERTIES = Path.of("src", "main", "resources", "application.properties");
     private static final int HTTP_PORT = 8080;
 
     /**
@@ -84,7 +78,7 @@ class ManifestsTest {
                 .forEachRemaining(entry -> environment.put(entry.getKey(), entry.getValue().asText()));
         Map<String, String> properties = new TreeMap<>();
         // The production profile's view of application.properties: keys without a profile prefix.
-        applicationProperties().forEach((key, value) -> {
+        TestConfigs.applicationProperties().forEach((key, value) -> {
             if (!key.toString().startsWith("%")) {
                 properties.put(key.toString(), value.toString());
             }
@@ -368,47 +362,16 @@ class ManifestsTest {
     /** Environment-variable forms of every pansaar.* setting of PansaarConfig and the Quarkus keys in use. */
     private static List<Pattern> knownSettingPatterns() {
         List<String> properties = new ArrayList<>();
-        collectProperties(PansaarConfig.class, "pansaar.", properties);
+        // A map key (a segment's name) may be any name: "*" in the pattern.
+        MappingProperties.of(PansaarConfig.class).keySet()
+                .forEach(property -> properties.add(property.replace(MappingProperties.MAP_KEY, "\"*\"")));
         properties.addAll(quarkusKeys());
         return properties.stream().map(ManifestsTest::environmentVariablePattern).toList();
     }
 
-    /** Adds prefix + the name of each setting of a config mapping interface; a map key becomes "*". */
-    private static void collectProperties(Class<?> mapping, String prefix, List<String> properties) {
-        for (Method method : mapping.getMethods()) {
-            if (Modifier.isStatic(method.getModifiers()) || method.isDefault()) {
-                continue;
-            }
-            WithName withName = method.getAnnotation(WithName.class);
-            String name = prefix + (withName != null ? withName.value() : kebabCase(method.getName()));
-            Class<?> type = method.getReturnType();
-            if (isGroup(type)) {
-                collectProperties(type, name + ".", properties);
-            } else if (Map.class.isAssignableFrom(type)) {
-                var valueType = ((ParameterizedType) method.getGenericReturnType()).getActualTypeArguments()[1];
-                if (valueType instanceof Class<?> valueClass && isGroup(valueClass)) {
-                    collectProperties(valueClass, name + ".\"*\".", properties);
-                } else {
-                    properties.add(name + ".\"*\"");
-                }
-            } else {
-                properties.add(name);
-            }
-        }
-    }
-
-    /** A nested configuration group of PansaarConfig, as opposed to a leaf value. */
-    private static boolean isGroup(Class<?> type) {
-        return type.isInterface() && type.getEnclosingClass() == PansaarConfig.class;
-    }
-
-    private static String kebabCase(String methodName) {
-        return methodName.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase();
-    }
-
     /** quarkus.* keys of application.properties (without profile prefix) and the documented extras. */
     private static Set<String> quarkusKeys() {
-        Set<String> keys = applicationProperties().stringPropertyNames().stream()
+        Set<String> keys = TestConfigs.applicationProperties().stringPropertyNames().stream()
                 .map(key -> key.replaceFirst("^%[^.]+\\.", ""))
                 .filter(key -> key.startsWith("quarkus."))
                 .collect(Collectors.toCollection(TreeSet::new));
@@ -437,42 +400,14 @@ class ManifestsTest {
         if (!value.isMissingNode()) {
             return value.asText();
         }
-        String fromFile = applicationProperties().getProperty(propertyKey);
-        return fromFile != null ? fromFile : defaultOf(variable);
+        String fromFile = TestConfigs.applicationProperties().getProperty(propertyKey);
+        return fromFile != null ? fromFile : defaultOf(propertyKey);
     }
 
-    private static Properties applicationProperties() {
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(APPLICATION_PROPERTIES)) {
-            properties.load(reader);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + APPLICATION_PROPERTIES, e);
-        }
-        return properties;
-    }
-
-    /** The @WithDefault of the PansaarConfig method whose environment variable is the one given. */
-    private static String defaultOf(String variable) {
-        Map<String, String> defaults = new TreeMap<>();
-        collectDefaults(PansaarConfig.class, "PANSAAR_", defaults);
-        String value = defaults.get(variable);
-        if (value == null) {
-            throw new IllegalStateException(variable + " has no default in PansaarConfig");
-        }
-        return value;
-    }
-
-    private static void collectDefaults(Class<?> mapping, String prefix, Map<String, String> defaults) {
-        for (Method method : mapping.getMethods()) {
-            WithName withName = method.getAnnotation(WithName.class);
-            String name = prefix + (withName != null ? withName.value() : kebabCase(method.getName()))
-                    .replaceAll("[^A-Za-z0-9]", "_").toUpperCase();
-            if (isGroup(method.getReturnType())) {
-                collectDefaults(method.getReturnType(), name + "_", defaults);
-            } else if (method.getAnnotation(WithDefault.class) != null) {
-                defaults.put(name, method.getAnnotation(WithDefault.class).value());
-            }
-        }
+    /** The @WithDefault of a PansaarConfig property. */
+    private static String defaultOf(String property) {
+        return MappingProperties.of(PansaarConfig.class).getOrDefault(property, Optional.empty())
+                .orElseThrow(() -> new IllegalStateException(property + " has no default in PansaarConfig"));
     }
 
     // --- reading the manifests -----------------------------------------------------------------

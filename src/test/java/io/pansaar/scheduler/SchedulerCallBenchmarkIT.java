@@ -76,7 +76,7 @@ class SchedulerCallBenchmarkIT {
     private static final int WRITES_AT_ONCE = 8;
     /** Writes in flight while filling the partition, as that many workers would make them. */
     private static final int WRITERS = 64;
-    /** application.properties' pansaar.partitions. */
+    /** pansaar.partitions, its default in the test profile. */
     private static final int PARTITIONS = 16;
     private static final int PARTITION = 0;
     private static final String HOLDER = "scheduler-benchmark";
