@@ -39,6 +39,7 @@ public final class ConfigurationCheck {
 
     /** Throws IllegalArgumentException naming the first inconsistent settings. */
     public static void check(PansaarConfig config) {
+        // Refuses pansaar.partitions below 1, as the injected Partitioner would.
         Partitioner partitioner = KeyspaceProducer.partitionerOf(config);
         Segments.check(config);
         requirePositive("pansaar.redis-timeout", config.redisTimeout());
