@@ -9,6 +9,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
@@ -32,13 +34,35 @@ public interface TraceReader {
         return input;
     }
 
-    /** The requests of a text trace, one per non-blank line, each parsed by {@code parse}. */
+    /**
+     * The requests of a text trace, one per non-blank line, each parsed by {@code parse}; a line that does not parse
+     * fails the stream with an IllegalArgumentException naming the file, the line number and the line.
+     */
     static Stream<Request> textLines(Path file, Function<String, Request> parse) throws IOException {
         BufferedReader reader = new BufferedReader(new InputStreamReader(open(file), StandardCharsets.US_ASCII));
+        // The stream is sequential and each line passes every stage before the next is read, so the count taken
+        // as a line enters is its number when it is parsed.
+        AtomicLong lineNumber = new AtomicLong();
         return reader.lines()
+                .peek(line -> lineNumber.incrementAndGet())
                 .filter(line -> !line.isBlank())
-                .map(parse)
+                .map(line -> parseLine(file, lineNumber.get(), line, parse))
                 .onClose(() -> closeUnchecked(reader));
+    }
+
+    private static Request parseLine(Path file, long lineNumber, String line, Function<String, Request> parse) {
+        try {
+            return parse.apply(line);
+        } catch (IllegalArgumentException | DateTimeException e) {
+            // A bare "For input string" says neither where nor what: name the file, the line and the cause.
+            throw new IllegalArgumentException(file.getFileName() + " line " + lineNumber + " does not parse ("
+                    + e.getMessage() + "): " + abbreviated(line), e);
+        }
+    }
+
+    /** The line as shown in an error: a binary file read as text must not flood the terminal. */
+    private static String abbreviated(String line) {
+        return line.length() <= 120 ? line : line.substring(0, 120) + "...";
     }
 
     /** Closes a reader or stream from a stream's close handler, where checked exceptions cannot pass. */

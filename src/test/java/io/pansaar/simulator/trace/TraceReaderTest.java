@@ -55,6 +55,24 @@ class TraceReaderTest {
     }
 
     @Test
+    void namesTheFileAndLineOfANumberThatDoesNotParse() throws IOException {
+        Path file = directory.resolve("words.trace");
+        Files.writeString(file, "5 9 100\n\nnot a number\n");
+        WebCacheSimReader reader = new WebCacheSimReader(file);
+        IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () -> readAll(reader));
+        assertEquals("words.trace line 3 does not parse (For input string: \"not\"): not a number", failure.getMessage());
+    }
+
+    @Test
+    void reportsATencentTimestampThatDoesNotParseAsABadLine() throws IOException {
+        Path file = directory.resolve("tencent.txt");
+        Files.writeString(file, "2016-02-01 085abb02 5 m 12903 1 PHONE 1\n");
+        TencentPhotoReader reader = new TencentPhotoReader(file);
+        IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () -> readAll(reader));
+        assertTrue(failure.getMessage().startsWith("tencent.txt line 1 does not parse ("), failure.getMessage());
+    }
+
+    @Test
     void readsTencentPhotoObjectsAsPhotoFormatAndSizeClass() throws IOException {
         Path file = gzip("tencent.txt.gz", String.join("\n",
                 "20160201164604 085abb02a06850729bb01479466420d9e102d325 5 m 12903 1 PHONE 1",
