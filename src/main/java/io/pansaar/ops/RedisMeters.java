@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
@@ -64,8 +65,9 @@ public class RedisMeters {
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
     /**
-     * A refresh still waiting for Redis after one interval is given up: refreshes never overlap, so one whose reply
-     * never came would otherwise keep every later one from running and freeze the gauges.
+     * A refresh still waiting for Redis after {@code pansaar.redis-timeout} is given up: refreshes never overlap, so
+     * one whose reply never came would otherwise keep every later one from running and freeze the gauges. Not one
+     * interval: the first refresh, on a cold JVM against many partitions, may well take longer than a short one.
      */
     private final Duration refreshTimeout;
 
@@ -76,7 +78,7 @@ public class RedisMeters {
         this.originGuard = originGuard;
         this.connector = connector;
         this.registry = registry;
-        this.refreshTimeout = config.metrics().refreshInterval();
+        this.refreshTimeout = config.redisTimeout();
         for (int partition = 0; partition < partitioner.partitions(); partition++) {
             int p = partition;
             gauge(registry, "pansaar.stream.length", p, "Entries in the job stream", state -> state.length());
@@ -130,17 +132,21 @@ public class RedisMeters {
     /** Reads the partitions' state again; a failure keeps the previous values and is logged. */
     @Scheduled(every = "${pansaar.metrics.refresh-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> refresh() {
-        Uni<Void> partitions = inspector.inspectAll().ifNoItem().after(refreshTimeout).fail().invoke(latest::set)
+        Uni<Void> partitions = inspector.inspectAll().ifNoItem().after(refreshTimeout).failWith(this::noReply).invoke(latest::set)
                 .onFailure().invoke(failure -> LOG.warnf("could not refresh the stream gauges from Redis: %s",
                         firstLine(failure)))
                 .onFailure().recoverWithNull().replaceWithVoid();
-        Uni<Void> origins = originGuard.status().ifNoItem().after(refreshTimeout).fail()
+        Uni<Void> origins = originGuard.status().ifNoItem().after(refreshTimeout).failWith(this::noReply)
                 .invoke(statuses -> latestOrigins.set(statuses.stream()
                         .collect(Collectors.toUnmodifiableMap(OriginStatus::origin, status -> status))))
                 .onFailure().invoke(failure -> LOG.warnf("could not refresh the origin gauges from Redis: %s",
                         firstLine(failure)))
                 .onFailure().recoverWithNull().replaceWithVoid();
         return Uni.join().all(partitions, origins).andCollectFailures().replaceWithVoid();
+    }
+
+    private TimeoutException noReply() {
+        return new TimeoutException("Redis did not answer within " + refreshTimeout + " (pansaar.redis-timeout)");
     }
 
     private double originValue(String origin, ToDoubleFunction<OriginStatus> value) {
