@@ -11,7 +11,6 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
-import io.pansaar.store.FunctionError;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.AsyncResult;
@@ -25,7 +24,7 @@ import jakarta.inject.Inject;
 
 /**
  * Sends calls of the Pansaar functions (and the plain commands pipelined with them) in one round trip, loading
- * the library where Redis lacks it and turning our error replies into {@link io.pansaar.store.FunctionCallException}.
+ * the library where Redis lacks it and turning our error replies into {@link FunctionCallException}.
  */
 @ApplicationScoped
 public class FunctionCalls {

@@ -1,4 +1,4 @@
-package io.pansaar.store;
+package io.pansaar.redis;
 
 /** A Pansaar Redis Function refused a call with one of the codes of {@link FunctionError}. */
 public class FunctionCallException extends RuntimeException {

@@ -1,4 +1,4 @@
-package io.pansaar.store;
+package io.pansaar.redis;
 
 import java.util.Optional;
 
