@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
@@ -20,6 +19,7 @@ import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.RedisReplies;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
 import io.vertx.mutiny.redis.client.Command;
@@ -194,7 +194,8 @@ public class DeadLetters {
         Map<String, String> bookkeeping = new LinkedHashMap<>();
         Map<String, String> job = new LinkedHashMap<>();
         int[] omitted = { 0 };
-        forEachField(flatOrMap, (name, value) -> {
+        RedisReplies.forEachField(flatOrMap, (wholeName, value) -> {
+            String name = cut(wholeName, fieldBytes);
             if (BOOKKEEPING.contains(name)) {
                 bookkeeping.put(name, cut(value.toBuffer(), fieldBytes));
             } else if (job.size() < MAX_FIELDS) {
@@ -206,17 +207,6 @@ public class DeadLetters {
         return new DeadLetter(id, partition, job, omitted[0], bookkeeping.get("last-error"),
                 number(bookkeeping.get("deliveries")), bookkeeping.get("original-id"),
                 number(bookkeeping.get("dead-lettered-at")));
-    }
-
-    /** Each field of an entry, its name already cut: from a RESP3 map or a flat RESP2 array of names and values. */
-    private void forEachField(Response flatOrMap, BiConsumer<String, Response> action) {
-        if (flatOrMap.isMap()) {
-            flatOrMap.getKeys().forEach(name -> action.accept(cut(Buffer.buffer(name), fieldBytes), flatOrMap.get(name)));
-            return;
-        }
-        for (int index = 0; index + 1 < flatOrMap.size(); index += 2) {
-            action.accept(cut(flatOrMap.get(index).toBuffer(), fieldBytes), flatOrMap.get(index + 1));
-        }
     }
 
     /**

@@ -11,6 +11,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.RedisReplies;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -109,7 +110,7 @@ public class PartitionInspector {
         Response lag = group.get("lag");
         List<PartitionState.ConsumerState> consumers = new ArrayList<>();
         for (Response consumer : replies.get(8)) {
-            Map<String, Response> fields = fieldsOf(consumer);
+            Map<String, Response> fields = RedisReplies.fields(consumer);
             consumers.add(new PartitionState.ConsumerState(fields.get("name").toString(), fields.get("pending").toLong(),
                     fields.get("idle").toLong()));
         }
@@ -122,7 +123,7 @@ public class PartitionInspector {
     /** The fields XINFO GROUPS reports for the pansaar group. */
     private static Map<String, Response> groupInfo(Response groups) {
         for (Response group : groups) {
-            Map<String, Response> fields = fieldsOf(group);
+            Map<String, Response> fields = RedisReplies.fields(group);
             if (RedisKeys.CONSUMER_GROUP.equals(String.valueOf(fields.get("name")))) {
                 return fields;
             }
@@ -132,26 +133,8 @@ public class PartitionInspector {
 
     private static Map<String, Long> counters(Response hash) {
         Map<String, Long> counters = new LinkedHashMap<>();
-        fieldsOf(hash).forEach((name, value) -> counters.put(name, value.toLong()));
+        RedisReplies.fields(hash).forEach((name, value) -> counters.put(name, value.toLong()));
         return counters;
-    }
-
-    /** A reply of field-value pairs, as a RESP3 map or a flat RESP2 array. */
-    private static Map<String, Response> fieldsOf(Response reply) {
-        Map<String, Response> fields = new LinkedHashMap<>();
-        if (reply == null) {
-            return fields;
-        }
-        if (reply.isMap()) {
-            for (String name : reply.getKeys()) {
-                fields.put(name, reply.get(name));
-            }
-            return fields;
-        }
-        for (int index = 0; index + 1 < reply.size(); index += 2) {
-            fields.put(reply.get(index).toString(), reply.get(index + 1));
-        }
-        return fields;
     }
 
     private static boolean isMissingGroup(Throwable failure) {

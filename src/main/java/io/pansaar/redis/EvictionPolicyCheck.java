@@ -58,12 +58,8 @@ public class EvictionPolicyCheck {
                 + "volatile-lfu or noeviction; see docs/protocol.md, Which keys Redis may evict");
     }
 
-    /** The policy from CONFIG GET's reply: a map in RESP3, a flat name-value array in RESP2. */
+    /** The policy from CONFIG GET's reply of name-value pairs; empty when it names none. */
     private static Optional<String> policyOf(Response reply) {
-        if (reply == null) {
-            return Optional.empty();
-        }
-        Response value = reply.isMap() ? reply.get(POLICY) : reply.size() >= 2 ? reply.get(1) : null;
-        return value == null ? Optional.empty() : Optional.of(value.toString());
+        return Optional.ofNullable(RedisReplies.fields(reply).get(POLICY)).map(Response::toString);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.RedisReplies;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -121,7 +122,7 @@ public class PartitionDuties {
         return functions.call("pansaar_repair", RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
                 RedisKeys.stats(partition), RedisKeys.repairState(partition)), holder, String.valueOf(limit))
                 .onItem().transform(reply -> new RepairReport(RepairOutcome.valueOf(reply.get(0).toString()),
-                        reply.get(1).toLong(), text(reply.get(2))));
+                        reply.get(1).toLong(), RedisReplies.text(reply.get(2))));
     }
 
     /** Lists up to {@code limit} images due for an early refresh, the longest due first. */
@@ -131,8 +132,8 @@ public class PartitionDuties {
                     List<DueImage> images = new ArrayList<>();
                     for (int i = 1; i + 2 < reply.size(); i += 3) {
                         images.add(new DueImage(reply.get(i).toString(),
-                                text(reply.get(i + 1)).map(Double::valueOf),
-                                text(reply.get(i + 2)).map(Long::valueOf)));
+                                RedisReplies.text(reply.get(i + 1)).map(Double::valueOf),
+                                RedisReplies.text(reply.get(i + 2)).map(Long::valueOf)));
                     }
                     return new DueImages(reply.get(0).toLong(), images);
                 });
@@ -153,10 +154,5 @@ public class PartitionDuties {
                 RedisKeys.refreshIndex(partition), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition),
                 RedisKeys.stats(partition)), arguments.toArray(String[]::new))
                 .onItem().transform(reply -> reply.get(0).toLong());
-    }
-
-    private static Optional<String> text(Response response) {
-        String value = response == null ? "" : response.toString();
-        return value.isEmpty() ? Optional.empty() : Optional.of(value);
     }
 }

@@ -20,6 +20,7 @@ import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.redis.PipelinedReply;
+import io.pansaar.redis.RedisReplies;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
@@ -209,7 +210,7 @@ public class ImageStore {
         unrecorded(key, bookkeepingFailure);
         Optional<String> status = fields.value("status");
         Response body = fields.body();
-        Map<String, String> judged = ImageLayout.decode(nonEmpty(judgedMeta).orElse(null));
+        Map<String, String> judged = ImageLayout.decode(RedisReplies.text(judgedMeta).orElse(null));
         if (status.isPresent() && !"ok".equals(status.get())) {
             return new ReadResult(ReadOutcome.NEGATIVE, Optional.empty(), Optional.empty(), Optional.empty(),
                     Optional.empty(), Duration.ZERO, false, Optional.empty(), Optional.of(Integer.valueOf(status.get())), false);
@@ -266,14 +267,14 @@ public class ImageStore {
                 // Hits not yet folded into the hash by the scheduler.
                 Request.cmd(Command.HGET).arg(RedisKeys.hits(partition)).arg(key.value())))
                 .onItem().transform(replies -> {
-                    Map<String, String> stored = ImageLayout.decode(nonEmpty(replies.get(0)).orElse(null));
+                    Map<String, String> stored = ImageLayout.decode(RedisReplies.text(replies.get(0)).orElse(null));
                     if (!stored.containsKey("status")) {
                         return Optional.<ImageDetails>empty();
                     }
                     Response time = replies.get(3);
                     long serverMillis = time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
                     return Optional.of(ImageDetails.of(key, partition, stored, replies.get(1).toLong(), serverMillis,
-                            nonEmpty(replies.get(2)), millis(replies.get(4)).orElse(0L)));
+                            RedisReplies.text(replies.get(2)), millis(replies.get(4)).orElse(0L)));
                 });
     }
 
@@ -319,13 +320,13 @@ public class ImageStore {
      * history remembered of the image, if any.
      */
     private static Claim claimed(String token, Response reply) {
-        Optional<ChangeHistory> history = nonEmpty(reply.get(6)).map(exposure -> new ChangeHistory(
-                Double.parseDouble(exposure), nonEmpty(reply.get(7)).map(Long::parseLong).orElse(0L)));
-        Optional<String> fetchedAt = nonEmpty(reply.get(5));
+        Optional<ChangeHistory> history = RedisReplies.text(reply.get(6)).map(exposure -> new ChangeHistory(
+                Double.parseDouble(exposure), RedisReplies.text(reply.get(7)).map(Long::parseLong).orElse(0L)));
+        Optional<String> fetchedAt = RedisReplies.text(reply.get(5));
         Optional<Claim.CurrentCopy> current = fetchedAt.map(at -> new Claim.CurrentCopy(Long.parseLong(at),
-                history.orElse(ChangeHistory.NONE), nonEmpty(reply.get(8))));
+                history.orElse(ChangeHistory.NONE), RedisReplies.text(reply.get(8))));
         return new Claim(ClaimOutcome.CLAIMED, token, reply.get(1).toLong(), reply.get(2).toLong(),
-                nonEmpty(reply.get(3)), nonEmpty(reply.get(4)), "", current,
+                RedisReplies.text(reply.get(3)), RedisReplies.text(reply.get(4)), "", current,
                 current.isPresent() ? Optional.empty() : history);
     }
 
@@ -480,7 +481,7 @@ public class ImageStore {
     private record StoredCopy(Response body, Map<String, String> meta) {
 
         static StoredCopy of(Response bodyAndMeta) {
-            return new StoredCopy(bodyAndMeta.get(0), ImageLayout.decode(nonEmpty(bodyAndMeta.get(1)).orElse(null)));
+            return new StoredCopy(bodyAndMeta.get(0), ImageLayout.decode(RedisReplies.text(bodyAndMeta.get(1)).orElse(null)));
         }
 
         Optional<String> value(String field) {
@@ -493,11 +494,6 @@ public class ImageStore {
     }
 
     private static Optional<Long> millis(Response response) {
-        return nonEmpty(response).map(Long::parseLong);
-    }
-
-    private static Optional<String> nonEmpty(Response response) {
-        String text = response == null ? "" : response.toString();
-        return text.isEmpty() ? Optional.empty() : Optional.of(text);
+        return RedisReplies.text(response).map(Long::parseLong);
     }
 }

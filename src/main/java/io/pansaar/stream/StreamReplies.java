@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.pansaar.redis.RedisReplies;
 import io.vertx.mutiny.redis.client.Response;
 
 /** Reads the replies of the stream commands, in both RESP2 (arrays) and RESP3 (maps) form. */
@@ -76,15 +77,7 @@ final class StreamReplies {
 
     private static Map<String, String> fields(Response flatOrMap) {
         Map<String, String> fields = new LinkedHashMap<>();
-        if (flatOrMap.isMap()) {
-            for (String name : flatOrMap.getKeys()) {
-                fields.put(name, flatOrMap.get(name).toString());
-            }
-            return fields;
-        }
-        for (int index = 0; index + 1 < flatOrMap.size(); index += 2) {
-            fields.put(flatOrMap.get(index).toString(), flatOrMap.get(index + 1).toString());
-        }
+        RedisReplies.forEachField(flatOrMap, (name, value) -> fields.put(name.toString(), value.toString()));
         return fields;
     }
 }
