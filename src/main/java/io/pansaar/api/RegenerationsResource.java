@@ -14,9 +14,9 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.InvalidImageKeyException;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
-import io.pansaar.store.EnqueueResult;
+import io.pansaar.redis.function.EnqueueReply;
+import io.pansaar.redis.function.JobReason;
 import io.pansaar.store.ImageStore;
-import io.pansaar.store.JobReason;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
@@ -94,7 +94,7 @@ public class RegenerationsResource {
         }
     }
 
-    private static RegenerationAccepted accepted(ImageKey key, int partition, EnqueueResult result) {
+    private static RegenerationAccepted accepted(ImageKey key, int partition, EnqueueReply result) {
         String stream = RedisKeys.jobs(partition);
         if (result.enqueued()) {
             return new RegenerationAccepted(key.value(), partition, stream, result.jobId().orElseThrow(), result.token(),

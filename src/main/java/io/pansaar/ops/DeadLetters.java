@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
-import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.RedisReplies;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -57,13 +57,13 @@ public class DeadLetters {
             .thenComparingLong(DeadLetters::idSequence).reversed().thenComparingInt(DeadLetter::partition);
 
     private final Redis redis;
-    private final FunctionCalls functions;
+    private final PansaarFunctions functions;
     private final ObjectMapper json;
     private final int partitions;
     private final long listingBytes;
     private final int fieldBytes;
 
-    public DeadLetters(Redis redis, FunctionCalls functions, ObjectMapper json, PansaarConfig config,
+    public DeadLetters(Redis redis, PansaarFunctions functions, ObjectMapper json, PansaarConfig config,
             Partitioner partitioner) {
         this.redis = redis;
         this.functions = functions;
@@ -89,16 +89,11 @@ public class DeadLetters {
 
     /** Puts a dead letter back on its job stream; the new job's id, or empty when there is no such dead letter. */
     public Uni<Optional<String>> retry(int partition, String id) {
-        return functions.call("pansaar_retry_dead_letter", List.of(RedisKeys.deadLetters(partition), RedisKeys.jobs(partition)),
-                id).map(reply -> {
-                    String outcome = reply.get(0).toString();
-                    return switch (outcome) {
-                        case "retried" -> Optional.of(reply.get(1).toString());
-                        case "not-found" -> Optional.<String>empty();
-                        case "refused" -> throw new RetryRefusedException(reply.get(1).toString());
-                        default -> throw new IllegalStateException("pansaar_retry_dead_letter answered " + outcome);
-                    };
-                });
+        return functions.retryDeadLetter(partition, id).map(reply -> switch (reply.outcome()) {
+            case RETRIED -> Optional.of(reply.detail());
+            case NOT_FOUND -> Optional.<String>empty();
+            case REFUSED -> throw new RetryRefusedException(reply.detail());
+        });
     }
 
     /** A dead letter that cannot be put back: it keeps only an excerpt of an oversize entry. */

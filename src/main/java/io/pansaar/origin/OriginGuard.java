@@ -11,10 +11,10 @@ import java.util.UUID;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pansaar.config.PansaarConfig;
-import io.pansaar.key.RedisKeys;
-import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.OriginAcquireReply;
+import io.pansaar.redis.function.OriginState;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -33,7 +33,7 @@ public class OriginGuard {
     /** How much longer than the origin timeout a permit lasts: the worker's own bound on a lost callback. */
     private static final Duration PERMIT_MARGIN = Duration.ofSeconds(5);
 
-    private final FunctionCalls functions;
+    private final PansaarFunctions functions;
     private final MeterRegistry registry;
     private final Map<OriginId, OriginPolicy> policies;
     private final OriginPolicy defaultPolicy;
@@ -43,7 +43,7 @@ public class OriginGuard {
     private final Duration breakerOpenFor;
 
     @Inject
-    public OriginGuard(FunctionCalls functions, MeterRegistry registry, PansaarConfig config) {
+    public OriginGuard(PansaarFunctions functions, MeterRegistry registry, PansaarConfig config) {
         this.functions = functions;
         this.registry = registry;
         this.policies = Map.copyOf(OriginPolicy.of(config));
@@ -96,7 +96,7 @@ public class OriginGuard {
     }
 
     /** The origin's state after a fetch's outcome was recorded. */
-    public record Condition(State state, Duration left) {
+    public record Condition(OriginState state, Duration left) {
 
         /** What this condition makes a fetch to {@code origin} wait for; empty while fetches go through. */
         public Optional<Wait> waitFor(OriginId origin) {
@@ -108,18 +108,12 @@ public class OriginGuard {
         }
     }
 
-    /** Whether fetches go through. */
-    public enum State {
-        CLOSED, OPEN, PAUSED
-    }
-
     /** A permit for one fetch to {@code origin}, or how long to wait for one. */
     public Uni<Admission> acquire(OriginId origin) {
         OriginPolicy policy = policyOf(origin);
         String holder = UUID.randomUUID().toString();
-        return functions.call("pansaar_origin_acquire", keysOf(origin), holder,
-                String.valueOf(policy.maxConcurrency()), String.valueOf(policy.rateIntervalMicros()),
-                String.valueOf(policy.rateBurst()), String.valueOf(permitLease.toMillis()))
+        return functions.originAcquire(origin.toString(), holder, policy.maxConcurrency(), policy.rateIntervalMicros(),
+                policy.rateBurst(), permitLease.toMillis())
                 .map(reply -> admission(origin, holder, reply));
     }
 
@@ -134,11 +128,9 @@ public class OriginGuard {
         Duration pause = failure.flatMap(OriginFetchException::retryAfter)
                 .map(asked -> asked.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : asked).orElse(Duration.ZERO);
         String what = failure.map(Throwable::getMessage).orElse("");
-        return functions.call("pansaar_origin_release", keysOf(permit.origin()), permit.holder(),
-                originFailed ? "failure" : "success", String.valueOf(pause.toMillis()),
-                String.valueOf(breakerFailures), String.valueOf(breakerOpenFor.toMillis()), what)
-                .map(reply -> new Condition(State.valueOf(reply.get(0).toString()),
-                        Duration.ofMillis(reply.get(1).toLong())));
+        return functions.originRelease(permit.origin().toString(), permit.holder(), originFailed, pause, breakerFailures,
+                breakerOpenFor, what)
+                .map(reply -> new Condition(reply.state(), reply.left()));
     }
 
     /** Counts one job deferred for {@code origin} by this process, in {@code pansaar_origin_deferred_total}. */
@@ -160,7 +152,7 @@ public class OriginGuard {
     /** Every configured origin's shared state, as Redis holds it now. */
     public Uni<List<OriginStatus>> status() {
         List<Uni<OriginStatus>> each = new ArrayList<>();
-        policies.forEach((origin, policy) -> each.add(functions.call("pansaar_origin_status", keysOf(origin))
+        policies.forEach((origin, policy) -> each.add(functions.originStatus(origin.toString())
                 .map(reply -> OriginStatus.of(origin, policy, reply))));
         if (each.isEmpty()) {
             return Uni.createFrom().item(List.of());
@@ -173,16 +165,15 @@ public class OriginGuard {
         return policies.getOrDefault(origin, defaultPolicy);
     }
 
-    private static List<String> keysOf(OriginId origin) {
-        return List.of(RedisKeys.originPermits(origin.toString()), RedisKeys.originState(origin.toString()));
-    }
-
-    private static Admission admission(OriginId origin, String holder, Response reply) {
-        String verdict = reply.get(0).toString();
-        return switch (verdict) {
-            case "GRANTED" -> new Permit(origin, holder, false);
-            case "PROBE" -> new Permit(origin, holder, true);
-            default -> new Wait(origin, Reason.valueOf(verdict), Duration.ofMillis(reply.get(1).toLong()));
+    private static Admission admission(OriginId origin, String holder, OriginAcquireReply reply) {
+        return switch (reply.verdict()) {
+            case GRANTED -> new Permit(origin, holder, false);
+            case PROBE -> new Permit(origin, holder, true);
+            case PAUSED -> new Wait(origin, Reason.PAUSED, reply.retryIn());
+            case OPEN -> new Wait(origin, Reason.OPEN, reply.retryIn());
+            case PROBING -> new Wait(origin, Reason.PROBING, reply.retryIn());
+            case BUSY -> new Wait(origin, Reason.BUSY, reply.retryIn());
+            case RATE -> new Wait(origin, Reason.RATE, reply.retryIn());
         };
     }
 }

@@ -2,7 +2,7 @@ package io.pansaar.origin;
 
 import java.time.Instant;
 
-import io.vertx.mutiny.redis.client.Response;
+import io.pansaar.redis.function.OriginStatusReply;
 
 /**
  * One origin's shared state, as {@code GET /api/status} shows it.
@@ -25,14 +25,11 @@ public record OriginStatus(String origin, int maxConcurrency, Double maxRate, St
         String lastFailure, Instant lastFailureAt) {
 
     /** The status from {@code pansaar_origin_status}'s reply. */
-    static OriginStatus of(OriginId origin, OriginPolicy policy, Response reply) {
-        long lastFailureAt = reply.get(8).toLong();
-        String lastFailure = reply.get(7).toString();
+    static OriginStatus of(OriginId origin, OriginPolicy policy, OriginStatusReply reply) {
         return new OriginStatus(origin.toString(), policy.maxConcurrency(),
-                policy.maxRate().isPresent() ? policy.maxRate().getAsDouble() : null, reply.get(0).toString(),
-                reply.get(1).toLong(), reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong(),
-                reply.get(5).toLong(), reply.get(6).toLong(), lastFailure.isEmpty() ? null : lastFailure,
-                lastFailureAt == 0 ? null : Instant.ofEpochMilli(lastFailureAt));
+                policy.maxRate().isPresent() ? policy.maxRate().getAsDouble() : null, reply.breaker(), reply.inFlight(),
+                reply.pausedForMillis(), reply.openForMillis(), reply.consecutiveFailures(), reply.timesOpened(),
+                reply.deferred(), reply.lastFailure().orElse(null), reply.lastFailureAt().orElse(null));
     }
 
     /** Whether the breaker lets nothing but a probe through (open or half-open). */

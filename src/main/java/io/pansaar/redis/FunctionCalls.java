@@ -24,27 +24,13 @@ import jakarta.inject.Inject;
 
 /**
  * Sends calls of the Pansaar functions (and the plain commands pipelined with them) in one round trip, loading
- * the library where Redis lacks it and turning our error replies into {@link FunctionCallException}.
+ * the library where Redis lacks it and turning our error replies into {@link FunctionCallException}. The calls
+ * themselves are built by {@link PansaarFunctions} alone.
  */
 @ApplicationScoped
 public class FunctionCalls {
 
-    /**
-     * The most images one function call sweeps, evicts or repairs. Redis runs nothing else while a function runs, so
-     * the scheduler spends a tick's batch in calls of this many, and reads interleave between them.
-     */
-    public static final int MAX_IMAGES_PER_CALL = 32;
-
     private static final Logger LOG = Logger.getLogger(FunctionCalls.class);
-
-    /**
-     * The limit of an eviction call (the scheduler's, or a write's) that may handle {@code slice} images: the call
-     * sweeps up to its limit and then evicts up to its limit, so half a slice each keeps it within the slice when a
-     * mass expiry meets a partition over budget.
-     */
-    public static int evictionLimit(int slice) {
-        return Math.max(1, slice / 2);
-    }
 
     private final Redis redis;
     private final FunctionLibrary library;
@@ -68,7 +54,7 @@ public class FunctionCalls {
     }
 
     /** Calls one function and returns its reply. */
-    public Uni<Response> call(String function, List<String> keys, String... arguments) {
+    Uni<Response> call(String function, List<String> keys, String... arguments) {
         return send(() -> List.of(fcall(function, keys, arguments))).onItem().transform(replies -> replies.get(0));
     }
 
@@ -135,7 +121,7 @@ public class FunctionCalls {
     }
 
     /** Builds {@code FCALL function numkeys keys... arguments...}, every string sent as UTF-8. */
-    public static Request fcall(String function, List<String> keys, String... arguments) {
+    static Request fcall(String function, List<String> keys, String... arguments) {
         Request request = Request.cmd(Command.FCALL).arg(function).arg(keys.size());
         keys.forEach(key -> request.arg(key.getBytes(StandardCharsets.UTF_8)));
         for (String argument : arguments) {

@@ -184,8 +184,7 @@ public class FunctionLibrary {
 
     /** The version a server reports, or null when it lacks the library. */
     private static Uni<String> loadedVersion(Redis node) {
-        return node.send(Request.cmd(Command.FCALL).arg("pansaar_version").arg(0))
-                .onItem().transform(response -> response.toString())
+        return node.send(PansaarFunctions.versionRequest()).map(Response::toString)
                 .onFailure(FunctionLibrary::isFunctionMissing).recoverWithItem((String) null);
     }
 

@@ -19,7 +19,10 @@ import io.pansaar.algorithm.TokenBucket;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.WorkerIdentity;
 import io.pansaar.key.Partitioner;
-import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.EvictReply;
+import io.pansaar.redis.function.RefreshDueReply;
+import io.pansaar.redis.function.RepairReply;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
@@ -65,7 +68,7 @@ public class PartitionScheduler {
         }
     }
 
-    private final PartitionDuties duties;
+    private final PansaarFunctions functions;
     private final AccessPriority priority;
     private final EarlyRefresh earlyRefresh;
     private final int partitions;
@@ -82,9 +85,9 @@ public class PartitionScheduler {
     private final int firstPartition;
     private volatile boolean stopping;
 
-    public PartitionScheduler(PartitionDuties duties, AccessPriority priority, EarlyRefresh earlyRefresh,
+    public PartitionScheduler(PansaarFunctions functions, AccessPriority priority, EarlyRefresh earlyRefresh,
             PansaarConfig config, Partitioner partitioner, WorkerIdentity identity) {
-        this.duties = duties;
+        this.functions = functions;
         this.priority = priority;
         this.earlyRefresh = earlyRefresh;
         this.partitions = partitioner.partitions();
@@ -115,7 +118,7 @@ public class PartitionScheduler {
         }
         int workers;
         try {
-            workers = duties.announce(holder, leaseMillis).await().atMost(redisTimeout);
+            workers = functions.announce(holder, leaseMillis).await().atMost(redisTimeout);
         } catch (RuntimeException e) {
             // A tick that began just before shutdown may find the Redis client closed under it: no fault then.
             LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN, "scheduler: could not announce this worker: %s",
@@ -128,7 +131,7 @@ public class PartitionScheduler {
             int partition = (firstPartition + step) % partitions;
             try {
                 if (held.contains(partition) && held.size() > fairShare) {
-                    duties.releaseLease(partition, holder).await().atMost(redisTimeout);
+                    functions.releaseLease(partition, holder).await().atMost(redisTimeout);
                     held.remove(partition);
                     refreshBudgets.remove(partition);
                 } else if (held.contains(partition) || held.size() < fairShare) {
@@ -152,13 +155,13 @@ public class PartitionScheduler {
 
     /** Runs one partition's duties when this worker holds or can take its lease; returns whether it did. */
     boolean runDuties(int partition) {
-        if (!duties.acquireLease(partition, holder, leaseMillis).await().atMost(redisTimeout)) {
+        if (!functions.acquireLease(partition, holder, leaseMillis).await().atMost(redisTimeout)) {
             refreshBudgets.remove(partition);
             return false;
         }
         foldHits(partition);
         repair(partition);
-        PartitionDuties.EvictionReport report = evictInSlices(partition);
+        EvictReply report = evictInSlices(partition);
         if (report.evicted() > 0 || report.swept() > 0) {
             LOG.debugf("partition %d: swept %d expired, evicted %d; %,d bytes in %d images", partition, report.swept(),
                     report.evicted(), report.usedBytes(), report.images());
@@ -168,29 +171,29 @@ public class PartitionScheduler {
     }
 
     /**
-     * Spends up to a batch of images on {@code slice}, in calls of at most {@link FunctionCalls#MAX_IMAGES_PER_CALL}
+     * Spends up to a batch of images on {@code slice}, in calls of at most {@link PansaarFunctions#MAX_IMAGES_PER_CALL}
      * so that no function call blocks Redis for long, until a call says there is no more to do or the worker stops.
      */
     private void inSlices(IntPredicate slice) {
         int left = batchSize;
         boolean more = true;
         while (more && left > 0 && !stopping) {
-            int size = Math.min(left, FunctionCalls.MAX_IMAGES_PER_CALL);
+            int size = Math.min(left, PansaarFunctions.MAX_IMAGES_PER_CALL);
             more = slice.test(size);
             left -= size;
         }
     }
 
     /** Sweeps and evicts up to a batch of images, stopping at the first call that found less than its limit to do. */
-    private PartitionDuties.EvictionReport evictInSlices(int partition) {
-        AtomicReference<PartitionDuties.EvictionReport> total = new AtomicReference<>(
-                new PartitionDuties.EvictionReport(0, 0, 0, 0));
+    private EvictReply evictInSlices(int partition) {
+        AtomicReference<EvictReply> total = new AtomicReference<>(
+                new EvictReply(0, 0, 0, 0));
         inSlices(size -> {
-            int limit = FunctionCalls.evictionLimit(size);
-            PartitionDuties.EvictionReport last = duties.evict(partition, holder, partitionBudget, limit)
+            int limit = PansaarFunctions.evictionLimit(size);
+            EvictReply last = functions.evict(partition, holder, partitionBudget, limit)
                     .await().atMost(redisTimeout);
-            PartitionDuties.EvictionReport sum = total.get();
-            total.set(new PartitionDuties.EvictionReport(sum.swept() + last.swept(), sum.evicted() + last.evicted(),
+            EvictReply sum = total.get();
+            total.set(new EvictReply(sum.swept() + last.swept(), sum.evicted() + last.evicted(),
                     last.usedBytes(), last.images()));
             return last.swept() == limit || last.evicted() == limit;
         });
@@ -202,21 +205,21 @@ public class PartitionScheduler {
      * early refresh judge by them; eviction also folds any candidate's hits that still wait.
      */
     private void foldHits(int partition) {
-        inSlices(size -> duties.foldHits(partition, size).await().atMost(redisTimeout).waiting() > 0);
+        inSlices(size -> functions.foldHits(partition, size).await().atMost(redisTimeout).waiting() > 0);
     }
 
     /** Runs before eviction, so that a rebuild finished in this tick gives eviction the right figures at once. */
     private void repair(int partition) {
         // A rebuild walks up to a batch of images per tick and goes on at the next.
         inSlices(size -> {
-            PartitionDuties.RepairReport report = duties.repair(partition, holder, size).await().atMost(redisTimeout);
+            RepairReply report = functions.repair(partition, holder, size).await().atMost(redisTimeout);
             report.damage().ifPresent(damage -> LOG.warnf("partition %d: %s; rebuilding the sizes and used bytes "
                     + "from the image hashes, %d images per tick (is Redis' maxmemory-policy allkeys-*? see docs/protocol.md, "
                     + "Which keys Redis may evict)", partition, damage, batchSize));
-            if (report.outcome() == PartitionDuties.RepairOutcome.REPAIRED) {
+            if (report.outcome() == RepairReply.Outcome.REPAIRED) {
                 LOG.infof("partition %d: sizes and used bytes rebuilt", partition);
             }
-            return report.outcome() == PartitionDuties.RepairOutcome.REPAIRING;
+            return report.outcome() == RepairReply.Outcome.REPAIRING;
         });
     }
 
@@ -230,7 +233,7 @@ public class PartitionScheduler {
 
     /** Judges up to {@code slice} due images; returns whether more may be due that this tick can handle. */
     private boolean refreshEarlySlice(int partition, int slice) {
-        PartitionDuties.DueImages due = duties.due(partition, slice).await().atMost(redisTimeout);
+        RefreshDueReply due = functions.refreshDue(partition, slice).await().atMost(redisTimeout);
         if (due.images().isEmpty()) {
             return false;
         }
@@ -238,7 +241,7 @@ public class PartitionScheduler {
                 any -> new TokenBucket(refreshesPerSecond / 1000, refreshBurst, 0, due.serverMillis()));
         List<String> worth = new ArrayList<>();
         List<String> drop = new ArrayList<>();
-        for (PartitionDuties.DueImage image : due.images()) {
+        for (RefreshDueReply.DueImage image : due.images()) {
             boolean expired = image.accessScore().isEmpty() || image.freshTtlMillis().isEmpty();
             if (!expired && earlyRefresh.worthRefreshing(priority.expectedRequests(image.accessScore().get(),
                     due.serverMillis(), image.freshTtlMillis().get()))) {
@@ -248,7 +251,7 @@ public class PartitionScheduler {
             }
         }
         int tokens = budget.available(due.serverMillis());
-        long enqueued = duties.refreshEarly(partition, holder, queuedMarkerMillis, tokens, worth, drop)
+        long enqueued = functions.refreshEarly(partition, holder, queuedMarkerMillis, tokens, worth, drop)
                 .await().atMost(redisTimeout);
         budget.spend((int) enqueued);
         LOG.debugf("partition %d: %d early refreshes enqueued, %d images left to expire", partition, enqueued,
@@ -261,14 +264,14 @@ public class PartitionScheduler {
     void releaseLeases(@Observes ShutdownEvent event) {
         stopping = true;
         try {
-            duties.leave(holder, leaseMillis).await().atMost(redisTimeout);
+            functions.leave(holder, leaseMillis).await().atMost(redisTimeout);
         } catch (RuntimeException e) {
             LOG.debugf("scheduler: not removed from the workers (%s); forgotten after pansaar.scheduler.lease",
                     e.getMessage());
         }
         for (int partition = 0; partition < partitions; partition++) {
             try {
-                duties.releaseLease(partition, holder).await().atMost(redisTimeout);
+                functions.releaseLease(partition, holder).await().atMost(redisTimeout);
             } catch (RuntimeException e) {
                 LOG.debugf("partition %d: lease not released (%s); it lapses after pansaar.scheduler.lease",
                         partition, e.getMessage());

@@ -3,6 +3,9 @@ package io.pansaar.store;
 import java.util.Optional;
 
 import io.pansaar.algorithm.ChangeHistory;
+import io.pansaar.redis.function.ClaimOutcome;
+import io.pansaar.redis.function.ClaimReply;
+import io.pansaar.redis.function.WriteFence;
 
 /**
  * A worker's claim of the fetch lease of one key.
@@ -29,6 +32,22 @@ public record Claim(ClaimOutcome outcome, String token, long fence, long claimed
      * @param digest its body's SHA-256, empty for a copy written without one
      */
     public record CurrentCopy(long fetchedAtMillis, ChangeHistory history, Optional<String> digest) {
+    }
+
+    /**
+     * The claim {@code token} made, from {@code pansaar_claim}'s reply: a claimed one with the replaced copy's
+     * fetched-at, history and digest when there is a copy, else with the history remembered of the image, if any.
+     */
+    static Claim of(String token, ClaimReply reply) {
+        Optional<CurrentCopy> current = reply.fetchedAtMillis().map(fetchedAt -> new CurrentCopy(fetchedAt,
+                reply.history().orElse(ChangeHistory.NONE), reply.digest()));
+        return new Claim(reply.outcome(), token, reply.fence(), reply.claimedAtMillis(), reply.etag(),
+                reply.lastModified(), reply.detail(), current, current.isPresent() ? Optional.empty() : reply.history());
+    }
+
+    /** What a write or release under this claim carries of it. */
+    WriteFence writeFence() {
+        return new WriteFence(token, fence, claimedAtMillis);
     }
 
     /** True when this claim holds the fetch lease. */

@@ -19,8 +19,18 @@ import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.PipelinedReply;
 import io.pansaar.redis.RedisReplies;
+import io.pansaar.redis.function.CopyLifetime;
+import io.pansaar.redis.function.EnqueueReply;
+import io.pansaar.redis.function.FinishedJob;
+import io.pansaar.redis.function.GetReply;
+import io.pansaar.redis.function.JobReason;
+import io.pansaar.redis.function.ReadOutcome;
+import io.pansaar.redis.function.ReleaseMode;
+import io.pansaar.redis.function.ReleaseReply;
+import io.pansaar.redis.function.WriteOutcome;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
@@ -46,26 +56,31 @@ public class ImageStore {
      */
     private static final List<String> READ_FIELDS = List.of("body", "meta");
 
-    private final FunctionCalls functions;
+    /** Sends the pipelines: plain commands, and the function calls {@link #functions} builds among them. */
+    private final FunctionCalls calls;
+    private final PansaarFunctions functions;
     private final Partitioner partitioner;
     private final PansaarConfig.Worker workerConfig;
     private final AccessPriority priority;
     private final EarlyRefresh earlyRefresh;
     /** Each partition's share of the memory budget, or empty: no budget. */
-    private final String partitionBudget;
-    private final int batchSize;
+    private final Optional<Long> partitionBudget;
+    /** The eviction limit of a write, within the scheduler's slice. */
+    private final int writeEvictionLimit;
     private final Duration readRedisTimeout;
     private final LongAdder unrecordedReads = new LongAdder();
 
-    public ImageStore(FunctionCalls functions, Partitioner partitioner, PansaarConfig config,
+    public ImageStore(FunctionCalls calls, PansaarFunctions functions, Partitioner partitioner, PansaarConfig config,
             AccessPriority priority, EarlyRefresh earlyRefresh) {
+        this.calls = calls;
         this.functions = functions;
         this.partitioner = partitioner;
         this.workerConfig = config.worker();
         this.priority = priority;
         this.earlyRefresh = earlyRefresh;
-        this.partitionBudget = PansaarConfig.partitionMemoryBudget(config, partitioner).map(String::valueOf).orElse("");
-        this.batchSize = config.scheduler().batchSize();
+        this.partitionBudget = PansaarConfig.partitionMemoryBudget(config, partitioner);
+        this.writeEvictionLimit = PansaarFunctions.evictionLimit(
+                Math.min(config.scheduler().batchSize(), PansaarFunctions.MAX_IMAGES_PER_CALL));
         this.readRedisTimeout = config.readThrough().redisTimeout();
     }
 
@@ -81,7 +96,7 @@ public class ImageStore {
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
         Request countHit = Request.cmd(Command.HINCRBY).arg(RedisKeys.hits(partition)).arg(key.value()).arg(1);
-        return functions.sendEach(List.of(readFields(image), countHit), readRedisTimeout).onItem().transformToUni(replies -> {
+        return calls.sendEach(List.of(readFields(image), countHit), readRedisTimeout).onItem().transformToUni(replies -> {
             PipelinedReply fields = replies.get(0);
             if (!fields.succeeded()) {
                 return Uni.createFrom().failure(fields.failure().get());
@@ -92,7 +107,7 @@ public class ImageStore {
                 counted.failure().ifPresent(failure -> unrecorded(key, failure));
                 return Uni.createFrom().item(servedAtOnce.get());
             }
-            return bookkeeping(key, partition, image, StoredCopy.of(fields.response()), counted.succeeded());
+            return bookkeeping(key, partition, StoredCopy.of(fields.response()), counted.succeeded());
         });
     }
 
@@ -130,22 +145,21 @@ public class ImageStore {
      * The second round trip of a read that found no fresh copy: pansaar_get judges the copy by the server's clock,
      * takes back the hit the read counted, records the request and enqueues the job a miss or stale copy needs.
      */
-    private Uni<ReadResult> bookkeeping(ImageKey key, int partition, String image, StoredCopy fields, boolean counted) {
-        Supplier<Request> bookkeeping = () -> FunctionCalls.fcall("pansaar_get", List.of(image,
-                RedisKeys.marker(partition, key), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition),
-                RedisKeys.stats(partition), RedisKeys.priorityIndex(partition), RedisKeys.hits(partition)), key.value(),
-                "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()), counted ? "1" : "");
+    private Uni<ReadResult> bookkeeping(ImageKey key, int partition, StoredCopy fields, boolean counted) {
+        String image = RedisKeys.image(partition, key);
+        Supplier<Request> bookkeeping = () -> functions.getRequest(partition, key,
+                workerConfig.queuedMarkerTtl().toMillis(), counted);
         // meta once more, beside pansaar_get: what the function judges a copy past fresh-until by, as it is now, so
         // the read can judge it alike should the function fail.
         Request judged = Request.cmd(Command.HGET).arg(image).arg("meta");
-        return functions.sendEach(List.of(judged, bookkeeping.get()), readRedisTimeout).onItem().transformToUni(replies -> {
+        return calls.sendEach(List.of(judged, bookkeeping.get()), readRedisTimeout).onItem().transformToUni(replies -> {
             PipelinedReply judgeFields = replies.get(0);
             if (!judgeFields.succeeded()) {
                 return Uni.createFrom().failure(judgeFields.failure().get());
             }
             PipelinedReply recorded = replies.get(1);
             if (recorded.succeeded()) {
-                return recordedRead(key, image, fields, recorded.response());
+                return recordedRead(key, image, fields, PansaarFunctions.getReply(recorded.response()));
             }
             Throwable failure = recorded.failure().get();
             if (!FunctionLibrary.isFunctionMissing(failure)) {
@@ -153,21 +167,22 @@ public class ImageStore {
             }
             // Redis lost the library (a restart without persistence): load it and record the read after all, so a
             // miss still enqueues its job.
-            return functions.send(() -> List.of(bookkeeping.get())).ifNoItem().after(readRedisTimeout).fail()
-                    .onItem().transformToUni(again -> recordedRead(key, image, fields, again.get(0)))
+            return calls.send(() -> List.of(bookkeeping.get())).ifNoItem().after(readRedisTimeout).fail()
+                    .onItem().transformToUni(again -> recordedRead(key, image, fields,
+                            PansaarFunctions.getReply(again.get(0))))
                     .onFailure().recoverWithItem(stillFailing -> unrecordedRead(key, fields, judgeFields.response(),
                             stillFailing));
         });
     }
 
     /** A read's result from the plain read's fields and the bookkeeping function's reply. */
-    private Uni<ReadResult> recordedRead(ImageKey key, String image, StoredCopy fields, Response reply) {
-        ReadOutcome outcome = ReadOutcome.valueOf(reply.get(0).toString());
+    private Uni<ReadResult> recordedRead(ImageKey key, String image, StoredCopy fields, GetReply reply) {
+        ReadOutcome outcome = reply.outcome();
         if (outcome.servesCopy() && fields.body() == null) {
             // The two round trips are not atomic: a write landed between them. Read the bytes once more, without
             // counting the request again.
             LOG.debugf("read of %s raced with a write; reading the bytes again", key);
-            return functions.sendEach(List.of(readFields(image)), readRedisTimeout).onItem().transformToUni(again -> {
+            return calls.sendEach(List.of(readFields(image)), readRedisTimeout).onItem().transformToUni(again -> {
                 PipelinedReply reread = again.get(0);
                 return reread.succeeded()
                         ? Uni.createFrom().item(recordedResult(StoredCopy.of(reread.response()), outcome, reply))
@@ -177,11 +192,8 @@ public class ImageStore {
         return Uni.createFrom().item(recordedResult(fields, outcome, reply));
     }
 
-    private static ReadResult recordedResult(StoredCopy fields, ReadOutcome outcome, Response reply) {
+    private static ReadResult recordedResult(StoredCopy fields, ReadOutcome outcome, GetReply reply) {
         Response body = fields.body();
-        boolean enqueued = reply.get(2).toInteger() == 1;
-        String jobId = reply.get(3).toString();
-        String negativeStatus = reply.get(4).toString();
         boolean hasBytes = outcome.servesCopy() && body != null;
         // A copy that left again before the bytes were read a second time is a miss whose job another read enqueues.
         ReadOutcome served = outcome.servesCopy() && body == null ? ReadOutcome.MISS : outcome;
@@ -190,9 +202,8 @@ public class ImageStore {
                 hasBytes ? fields.value("content-type") : Optional.empty(),
                 hasBytes ? fields.value("etag") : Optional.empty(),
                 hasBytes ? fields.value("digest") : Optional.empty(),
-                Duration.ofMillis(Math.max(0, reply.get(1).toLong())), enqueued,
-                jobId.isEmpty() ? Optional.empty() : Optional.of(jobId),
-                negativeStatus.isEmpty() ? Optional.empty() : Optional.of(Integer.valueOf(negativeStatus)), true);
+                Duration.ofMillis(Math.max(0, reply.freshForMillis())), reply.enqueued(), reply.jobId(),
+                reply.negativeStatus(), true);
     }
 
     /** Counts a read whose bookkeeping failed, logged at DEBUG: a storm of them must not flood the log. */
@@ -259,7 +270,7 @@ public class ImageStore {
     public Uni<Optional<ImageDetails>> details(ImageKey key) {
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
-        return send(() -> List.of(Request.cmd(Command.HGET).arg(image).arg("meta"),
+        return calls.send(() -> List.of(Request.cmd(Command.HGET).arg(image).arg("meta"),
                 Request.cmd(Command.PTTL).arg(image),
                 Request.cmd(Command.GET).arg(RedisKeys.marker(partition, key)),
                 // Server time, because fresh-until is written in the server's clock.
@@ -279,55 +290,14 @@ public class ImageStore {
     }
 
     /** Requests a regeneration of the key unless one is already queued or fetching. */
-    public Uni<EnqueueResult> enqueue(ImageKey key, JobReason reason) {
-        int partition = partitioner.partitionOf(key);
-        return callFunction("pansaar_enqueue",
-                List.of(RedisKeys.marker(partition, key), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition)),
-                key.value(), reason.wireName(), "", String.valueOf(workerConfig.queuedMarkerTtl().toMillis()))
-                .onItem().transform(reply -> {
-                    String status = reply.get(0).toString();
-                    if (status.equals("ENQUEUED")) {
-                        return new EnqueueResult(true, Optional.of(reply.get(1).toString()), reply.get(2).toString(),
-                                Optional.empty());
-                    }
-                    expectStatus("pansaar_enqueue", status, "ALREADY_PENDING");
-                    String marker = reply.get(1).toString();
-                    return new EnqueueResult(false, Optional.empty(), marker.substring(marker.indexOf(':') + 1),
-                            Optional.of(marker));
-                });
+    public Uni<EnqueueReply> enqueue(ImageKey key, JobReason reason) {
+        return functions.enqueue(partitioner.partitionOf(key), key, reason, workerConfig.queuedMarkerTtl().toMillis());
     }
 
     /** Asks for the fetch lease of the key for a job requested at {@code requestedAtMillis}. */
     public Uni<Claim> claim(ImageKey key, String token, long requestedAtMillis, JobReason reason) {
-        int partition = partitioner.partitionOf(key);
-        return callFunction("pansaar_claim",
-                List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key), RedisKeys.fence(partition),
-                        RedisKeys.stats(partition), RedisKeys.histories(partition)),
-                token, String.valueOf(requestedAtMillis), reason.wireName(),
-                String.valueOf(workerConfig.fetchLease().toMillis()))
-                .onItem().transform(reply -> {
-                    ClaimOutcome outcome = ClaimOutcome.valueOf(reply.get(0).toString());
-                    return switch (outcome) {
-                        case SATISFIED, BUSY -> new Claim(outcome, token, 0, 0, Optional.empty(), Optional.empty(),
-                                reply.get(1).toString(), Optional.empty(), Optional.empty());
-                        case CLAIMED -> claimed(token, reply);
-                    };
-                });
-    }
-
-    /**
-     * A CLAIMED reply: with the replaced copy's fetched-at, history and digest when there is a copy, else with the
-     * history remembered of the image, if any.
-     */
-    private static Claim claimed(String token, Response reply) {
-        Optional<ChangeHistory> history = RedisReplies.text(reply.get(6)).map(exposure -> new ChangeHistory(
-                Double.parseDouble(exposure), RedisReplies.text(reply.get(7)).map(Long::parseLong).orElse(0L)));
-        Optional<String> fetchedAt = RedisReplies.text(reply.get(5));
-        Optional<Claim.CurrentCopy> current = fetchedAt.map(at -> new Claim.CurrentCopy(Long.parseLong(at),
-                history.orElse(ChangeHistory.NONE), RedisReplies.text(reply.get(8))));
-        return new Claim(ClaimOutcome.CLAIMED, token, reply.get(1).toLong(), reply.get(2).toLong(),
-                RedisReplies.text(reply.get(3)), RedisReplies.text(reply.get(4)), "", current,
-                current.isPresent() ? Optional.empty() : history);
+        return functions.claim(partitioner.partitionOf(key), key, token, requestedAtMillis, reason,
+                workerConfig.fetchLease().toMillis()).map(reply -> Claim.of(token, reply));
     }
 
     /**
@@ -363,7 +333,7 @@ public class ImageStore {
         int partition = partitioner.partitionOf(key);
         String staging = RedisKeys.staging(partition, key, claim.token());
         long fetchMillis = image.fetchTime().toMillis();
-        return send(() -> {
+        return calls.send(() -> {
             Request stage = Request.cmd(Command.HSET).arg(staging)
                     .arg("body").arg(image.body())
                     .arg("content-type").arg(image.contentType())
@@ -376,19 +346,13 @@ public class ImageStore {
                     .arg("changes").arg(String.valueOf(history.changes()));
             image.etag().ifPresent(etag -> stage.arg("etag").arg(etag));
             image.lastModified().ifPresent(lastModified -> stage.arg("last-modified").arg(lastModified));
-            List<String> keys = RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
-                    RedisKeys.marker(partition, key), staging, RedisKeys.stats(partition));
-            job.ifPresent(finished -> keys.add(finished.stream()));
+            CopyLifetime lifetime = new CopyLifetime(freshTtl, grace, staleIfError,
+                    earlyRefreshBy(fetchMillis, freshTtl));
             return List.of(stage,
                     Request.cmd(Command.PEXPIRE).arg(staging).arg(String.valueOf(STAGING_TTL.toMillis())),
-                    FunctionCalls.fcall("pansaar_put", keys,
-                            claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
-                            String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
-                            String.valueOf(staleIfError.toMillis()),
-                            String.valueOf(earlyRefreshBy(fetchMillis, freshTtl)), partitionBudget,
-                            String.valueOf(FunctionCalls.evictionLimit(Math.min(batchSize, FunctionCalls.MAX_IMAGES_PER_CALL))),
-                            job.map(FinishedJob::group).orElse(""), job.map(FinishedJob::entryId).orElse("")));
-        }).onItem().transform(replies -> writeOutcome("pansaar_put", replies.get(2)));
+                    functions.putRequest(partition, key, staging, claim.writeFence(), lifetime, partitionBudget,
+                            writeEvictionLimit, job));
+        }).onItem().transform(replies -> PansaarFunctions.putReply(replies.get(2)));
     }
 
     /**
@@ -398,15 +362,10 @@ public class ImageStore {
     public Uni<WriteOutcome> revalidated(ImageKey key, Claim claim, Optional<String> etag, Optional<String> lastModified,
             Duration freshTtl, Duration grace, Duration staleIfError, Duration fetchTime, ChangeHistory history) {
         claim.requireClaimed("revalidated");
-        int partition = partitioner.partitionOf(key);
-        return callFunction("pansaar_revalidated", RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
-                RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
-                claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
-                String.valueOf(freshTtl.toMillis()), String.valueOf(grace.toMillis()),
-                String.valueOf(staleIfError.toMillis()), etag.orElse(""), lastModified.orElse(""),
-                String.valueOf(earlyRefreshBy(fetchTime.toMillis(), freshTtl)),
-                String.valueOf((long) history.exposure()), String.valueOf(history.changes()))
-                .onItem().transform(reply -> writeOutcome("pansaar_revalidated", reply));
+        CopyLifetime lifetime = new CopyLifetime(freshTtl, grace, staleIfError,
+                earlyRefreshBy(fetchTime.toMillis(), freshTtl));
+        return functions.revalidated(partitioner.partitionOf(key), key, claim.writeFence(), lifetime, etag, lastModified,
+                history);
     }
 
     /** How long before fresh-until a copy falls due for an early refresh, drawn afresh for every write. */
@@ -418,12 +377,7 @@ public class ImageStore {
     /** Remembers that the origin does not have the image (404 or 410) for {@code negativeTtl}. */
     public Uni<WriteOutcome> putNegative(ImageKey key, Claim claim, int statusCode, Duration negativeTtl) {
         claim.requireClaimed("putNegative");
-        int partition = partitioner.partitionOf(key);
-        return callFunction("pansaar_put_negative", RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
-                RedisKeys.marker(partition, key), RedisKeys.stats(partition)),
-                claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
-                String.valueOf(negativeTtl.toMillis()), String.valueOf(statusCode))
-                .onItem().transform(reply -> writeOutcome("pansaar_put_negative", reply));
+        return functions.putNegative(partitioner.partitionOf(key), key, claim.writeFence(), negativeTtl, statusCode);
     }
 
     /**
@@ -433,45 +387,16 @@ public class ImageStore {
      */
     public Uni<Void> release(ImageKey key, Claim claim, ReleaseMode mode, boolean originFailed) {
         claim.requireClaimed("release");
-        int partition = partitioner.partitionOf(key);
-        return callFunction("pansaar_release", List.of(RedisKeys.marker(partition, key), RedisKeys.stats(partition),
-                RedisKeys.image(partition, key)),
-                claim.token(), mode.wireName(), String.valueOf(workerConfig.queuedMarkerTtl().toMillis()),
-                originFailed ? "1" : "0")
-                .onItem().transform(reply -> {
-                    String status = reply.get(0).toString();
-                    if (status.equals("NOT_OWNER")) {
+        return functions.release(partitioner.partitionOf(key), key, claim.token(), mode,
+                workerConfig.queuedMarkerTtl().toMillis(), originFailed)
+                .invoke(reply -> {
+                    if (reply.outcome() == ReleaseReply.Outcome.NOT_OWNER) {
                         // Normal after a lease expired and another claim took over: that claim now owns the key.
                         LOG.debugf("release of %s by %s changed nothing: the marker is '%s'", key, claim.token(),
-                                reply.get(1).toString());
-                    } else {
-                        expectStatus("pansaar_release", status, "RELEASED");
+                                reply.marker());
                     }
-                    return null;
-                });
-    }
-
-    private Uni<Response> callFunction(String function, List<String> keys, String... arguments) {
-        return functions.call(function, keys, arguments);
-    }
-
-    private Uni<List<Response>> send(Supplier<List<Request>> requests) {
-        return functions.send(requests);
-    }
-
-    private static WriteOutcome writeOutcome(String function, Response reply) {
-        String status = reply.get(0).toString();
-        try {
-            return WriteOutcome.valueOf(status);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(function + " replied with unknown status '" + status + "'", e);
-        }
-    }
-
-    private static void expectStatus(String function, String status, String expected) {
-        if (!status.equals(expected)) {
-            throw new IllegalStateException(function + " replied with unknown status '" + status + "'");
-        }
+                })
+                .replaceWithVoid();
     }
 
     /**

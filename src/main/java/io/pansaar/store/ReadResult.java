@@ -3,6 +3,7 @@ package io.pansaar.store;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.pansaar.redis.function.ReadOutcome;
 import io.vertx.core.buffer.Buffer;
 
 /**

@@ -22,7 +22,8 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
 import io.pansaar.logging.LogText;
-import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.DeadLetterOutcome;
 import io.pansaar.redis.RedisFailures;
 import io.pansaar.stream.StreamReplies.RawEntry;
 import io.smallrye.mutiny.Multi;
@@ -80,7 +81,7 @@ public final class RedisStreamConsumer {
 
     private final Vertx vertx;
     private final Redis redis;
-    private final FunctionCalls functions;
+    private final PansaarFunctions functions;
     private final StreamSettings settings;
     private final List<Reader> readers = new ArrayList<>();
     private final Map<String, Integer> partitionOfStream = new HashMap<>();
@@ -106,7 +107,7 @@ public final class RedisStreamConsumer {
     private volatile boolean started;
     private volatile boolean stopping;
 
-    public RedisStreamConsumer(Vertx vertx, Redis redis, FunctionCalls functions, StreamSettings settings) {
+    public RedisStreamConsumer(Vertx vertx, Redis redis, PansaarFunctions functions, StreamSettings settings) {
         this.vertx = vertx;
         this.redis = redis;
         this.functions = functions;
@@ -600,13 +601,11 @@ public final class RedisStreamConsumer {
     private Uni<Void> deadLetter(StreamEntry entry, String lastError) {
         String reason = lastError.length() > MAX_LAST_ERROR_CHARS ? lastError.substring(0, MAX_LAST_ERROR_CHARS) : lastError;
         int partition = entry.partition();
-        return functions.call("pansaar_dead_letter",
-                List.of(entry.stream(), settings.deadLetters(partition), settings.stats(partition)),
-                settings.group(), settings.consumerName(), entry.id(), String.valueOf(entry.deliveryCount()), reason,
-                String.valueOf(settings.deadLetterMaxLength()))
-                .invoke(reply -> {
-                    String outcome = reply.get(0).toString();
-                    if ("moved".equals(outcome)) {
+        return functions.deadLetter(entry.stream(), settings.deadLetters(partition), settings.stats(partition),
+                settings.group(), settings.consumerName(), entry.id(), entry.deliveryCount(), reason,
+                settings.deadLetterMaxLength())
+                .invoke(outcome -> {
+                    if (outcome == DeadLetterOutcome.MOVED) {
                         deadLettered.incrementAndGet();
                         LOG.warnf("job %s (key %s) in %s moved to %s after %d deliveries: %s", entry.id(), keyOf(entry),
                                 entry.stream(), settings.deadLetters(partition), entry.deliveryCount(),
@@ -737,8 +736,8 @@ public final class RedisStreamConsumer {
     }
 
     private Uni<Void> forget(String stream, String consumer) {
-        return functions.call("pansaar_forget_consumer", List.of(stream), settings.group(), consumer).invoke(reply -> {
-            if ("FORGOTTEN".equals(reply.get(0).toString())) {
+        return functions.forgetConsumer(stream, settings.group(), consumer).invoke(forgotten -> {
+            if (forgotten) {
                 LOG.infof("forgot consumer %s of %s: idle and holding no job", consumer, stream);
             }
         }).replaceWithVoid();

@@ -16,8 +16,8 @@ import org.jboss.logging.Logger;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.WorkerIdentity;
 import io.pansaar.key.Partitioner;
-import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.redis.PansaarFunctions;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.annotations.ConnectorAttribute;
 import io.smallrye.reactive.messaging.connector.InboundConnector;
@@ -77,7 +77,7 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
 
     /** Calls the functions, loading the library again where a Redis lost it (a restart without persistence). */
     @Inject
-    FunctionCalls functionCalls;
+    PansaarFunctions functions;
 
     @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone")
     String clientType;
@@ -93,7 +93,7 @@ public class RedisStreamsConnector implements InboundConnector, HealthReporter {
         String consumerName = identity.name();
         StreamSettings settings = StreamSettings.from(config, partitioner, "cluster".equalsIgnoreCase(clientType), consumerName,
                 maxInFlight);
-        RedisStreamConsumer consumer = new RedisStreamConsumer(vertx, redis, functionCalls, settings);
+        RedisStreamConsumer consumer = new RedisStreamConsumer(vertx, redis, functions, settings);
         channels.add(new Channel(incoming.getChannel(), consumer));
         LOG.infof("channel %s consumes the job streams as %s (library %s, at most %d in flight)", incoming.getChannel(),
                 consumerName, functionLibrary.version(), maxInFlight);

@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.InvalidImageKeyException;
 import io.pansaar.logging.LogText;
-import io.pansaar.store.JobReason;
+import io.pansaar.redis.function.JobReason;
 import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
 

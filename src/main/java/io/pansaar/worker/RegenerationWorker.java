@@ -25,13 +25,14 @@ import io.pansaar.origin.OriginGuard;
 import io.pansaar.origin.OriginId;
 import io.pansaar.origin.Validators;
 import io.pansaar.redis.RedisFailures;
+import io.pansaar.redis.function.FinishedJob;
+import io.pansaar.redis.function.JobReason;
+import io.pansaar.redis.function.OriginState;
+import io.pansaar.redis.function.ReleaseMode;
+import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.store.Claim;
 import io.pansaar.store.FetchedImage;
-import io.pansaar.store.FinishedJob;
 import io.pansaar.store.ImageStore;
-import io.pansaar.store.JobReason;
-import io.pansaar.store.ReleaseMode;
-import io.pansaar.store.WriteOutcome;
 import io.pansaar.stream.InlineAcknowledgement;
 import io.pansaar.stream.ServiceUnavailableException;
 import io.pansaar.stream.StreamEntry;
@@ -304,7 +305,7 @@ public class RegenerationWorker {
         return redisCall(originGuard.release(permit, failure)).onFailure().recoverWithItem(e -> {
             LOG.warnf("%s: could not give the fetch permit for %s back (%s); it lapses after pansaar.origin.timeout + 5s",
                     job.key(), permit.origin(), e.getMessage());
-            return new OriginGuard.Condition(OriginGuard.State.CLOSED, Duration.ZERO);
+            return new OriginGuard.Condition(OriginState.CLOSED, Duration.ZERO);
         });
     }
 

@@ -21,10 +21,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pansaar.origin.OriginGuard.Admission;
 import io.pansaar.origin.OriginGuard.Permit;
 import io.pansaar.origin.OriginGuard.Reason;
-import io.pansaar.origin.OriginGuard.State;
 import io.pansaar.origin.OriginGuard.Wait;
 import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.OriginState;
 import io.pansaar.testing.LocalRedisCluster;
 import io.pansaar.testing.LocalRedisConnection;
 import io.pansaar.testing.TestConfigs;
@@ -55,7 +56,7 @@ class OriginGuardIT {
         assertEquals(Reason.BUSY, busy.reason());
         assertEquals(3, status(guard).inFlight());
 
-        assertEquals(State.CLOSED, release(guard, held.remove(0), Optional.empty()).state());
+        assertEquals(OriginState.CLOSED, release(guard, held.remove(0), Optional.empty()).state());
         assertInstanceOf(Permit.class, acquire(guard, origin));
         assertEquals(1, status(guard).deferred(), "the refused acquire is counted as a deferral");
     }
@@ -84,7 +85,7 @@ class OriginGuardIT {
         Permit permit = assertInstanceOf(Permit.class, acquire(guard, origin));
         OriginGuard.Condition condition = release(guard, permit,
                 Optional.of(failure(FetchFailure.RATE_LIMITED, Optional.of(Duration.ofSeconds(3600)))));
-        assertEquals(State.PAUSED, condition.state());
+        assertEquals(OriginState.PAUSED, condition.state());
         assertTrue(condition.left().toMillis() <= 2_000 && condition.left().toMillis() > 1_500, condition.toString());
 
         Wait paused = assertInstanceOf(Wait.class, acquire(guard, origin));
@@ -106,7 +107,7 @@ class OriginGuardIT {
         failOnce(guard, origin, FetchFailure.SERVER_ERROR);
         assertEquals("closed", status(guard).breaker());
         OriginGuard.Condition opened = failOnce(guard, origin, FetchFailure.SERVER_ERROR);
-        assertEquals(State.OPEN, opened.state());
+        assertEquals(OriginState.OPEN, opened.state());
         assertEquals("open", status(guard).breaker());
         assertEquals(Reason.OPEN, assertInstanceOf(Wait.class, acquire(guard, origin)).reason());
 
@@ -114,13 +115,13 @@ class OriginGuardIT {
         Permit probe = awaitPermit(guard, origin, Duration.ofSeconds(5));
         assertTrue(probe.probe());
         assertEquals(Reason.PROBING, assertInstanceOf(Wait.class, acquire(guard, origin)).reason());
-        assertEquals(State.OPEN, release(guard, probe, Optional.of(failure(FetchFailure.TIMEOUT, Optional.empty()))).state());
+        assertEquals(OriginState.OPEN, release(guard, probe, Optional.of(failure(FetchFailure.TIMEOUT, Optional.empty()))).state());
         assertEquals(Reason.OPEN, assertInstanceOf(Wait.class, acquire(guard, origin)).reason());
 
         // The next probe succeeds: the breaker closes and fetches flow.
         Permit second = awaitPermit(guard, origin, Duration.ofSeconds(5));
         assertTrue(second.probe());
-        assertEquals(State.CLOSED, release(guard, second, Optional.empty()).state());
+        assertEquals(OriginState.CLOSED, release(guard, second, Optional.empty()).state());
         assertEquals("closed", status(guard).breaker());
         assertEquals(2, status(guard).timesOpened());
         Permit after = assertInstanceOf(Permit.class, acquire(guard, origin));
@@ -133,7 +134,7 @@ class OriginGuardIT {
         OriginGuard guard = guard(origin, Map.of(), Map.of("pansaar.origin.breaker.failures", "1"));
         for (FetchFailure answered : List.of(FetchFailure.CLIENT_ERROR, FetchFailure.TOO_LARGE,
                 FetchFailure.NOT_AN_IMAGE, FetchFailure.CONTENT_TYPE_NOT_ALLOWED, FetchFailure.REDIRECT_OFF_ORIGIN)) {
-            assertEquals(State.CLOSED, failOnce(guard, origin, answered).state(), answered.name());
+            assertEquals(OriginState.CLOSED, failOnce(guard, origin, answered).state(), answered.name());
         }
         assertEquals("closed", status(guard).breaker());
     }
@@ -161,7 +162,8 @@ class OriginGuardIT {
                 FunctionLibrary library = new FunctionLibrary(clusterRedis, REDIS.vertx(), "cluster",
                         List.of(cluster.nodes().get(0).uri()));
                 library.loadEverywhere().await().atMost(WAIT);
-                OriginGuard guard = new OriginGuard(new FunctionCalls(clusterRedis, library), new SimpleMeterRegistry(),
+                OriginGuard guard = new OriginGuard(new PansaarFunctions(new FunctionCalls(clusterRedis, library)),
+                        new SimpleMeterRegistry(),
                         TestConfigs.pansaarConfig(settings(origin, Map.of("max-concurrency", "1")), Map.of()));
                 Permit permit = assertInstanceOf(Permit.class, acquire(guard, origin));
                 assertEquals(Reason.BUSY, assertInstanceOf(Wait.class, acquire(guard, origin)).reason());
@@ -186,8 +188,8 @@ class OriginGuardIT {
         settings.putAll(more);
         FunctionLibrary library = new FunctionLibrary(REDIS.redis(), REDIS.vertx(), "standalone",
                 List.of(REDIS.server().uri()));
-        return new OriginGuard(new FunctionCalls(REDIS.redis(), library), new SimpleMeterRegistry(),
-                TestConfigs.pansaarConfig(settings, Map.of()));
+        return new OriginGuard(new PansaarFunctions(new FunctionCalls(REDIS.redis(), library)),
+                new SimpleMeterRegistry(), TestConfigs.pansaarConfig(settings, Map.of()));
     }
 
     private static Map<String, String> settings(OriginId origin, Map<String, String> originLimits) {

@@ -11,8 +11,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.pansaar.key.ImageKey;
+import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.store.ImageStore;
-import io.pansaar.store.ReadOutcome;
 import io.pansaar.testing.InjectTestOrigin;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.Reply;

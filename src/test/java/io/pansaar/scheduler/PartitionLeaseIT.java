@@ -26,6 +26,7 @@ import io.pansaar.config.WorkerIdentity;
 import io.pansaar.key.Partitioner;
 import io.pansaar.redis.FunctionCallException;
 import io.pansaar.redis.FunctionError;
+import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.testing.RedisServerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -50,7 +51,7 @@ class PartitionLeaseIT {
     }
 
     @Inject
-    PartitionDuties duties;
+    PansaarFunctions functions;
 
     @Inject
     AccessPriority priority;
@@ -66,8 +67,8 @@ class PartitionLeaseIT {
 
     @Test
     void twoWorkersNeverRunOnePartitionsDutiesAtOnce() throws Exception {
-        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
-        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler first = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler second = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
         List<Run> runs = new CopyOnWriteArrayList<>();
         ExecutorService workers = Executors.newFixedThreadPool(2);
         try {
@@ -110,8 +111,8 @@ class PartitionLeaseIT {
 
     @Test
     void workersHoldAFairShareOfThePartitionsEach() {
-        PartitionScheduler first = new PartitionScheduler(duties, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
-        PartitionScheduler second = new PartitionScheduler(duties, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler first = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler second = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
         try {
             first.tick();
             assertEquals(partitioner.partitions(), first.heldPartitions().size(), "alone, the first worker holds every lease");
@@ -146,18 +147,18 @@ class PartitionLeaseIT {
         String former = "former-" + System.nanoTime();
         String successor = "successor-" + System.nanoTime();
         long leaseMillis = 300;
-        assertTrue(duties.acquireLease(partition, former, leaseMillis).await().atMost(WAIT));
-        assertFalse(duties.acquireLease(partition, successor, leaseMillis).await().atMost(WAIT));
+        assertTrue(functions.acquireLease(partition, former, leaseMillis).await().atMost(WAIT));
+        assertFalse(functions.acquireLease(partition, successor, leaseMillis).await().atMost(WAIT));
 
         Thread.sleep(leaseMillis + 100);
-        assertTrue(duties.acquireLease(partition, successor, 5_000).await().atMost(WAIT), "the lapsed lease moved on");
+        assertTrue(functions.acquireLease(partition, successor, 5_000).await().atMost(WAIT), "the lapsed lease moved on");
         FunctionCallException refused = assertThrows(FunctionCallException.class,
-                () -> duties.evict(partition, former, Optional.empty(), 10).await().atMost(WAIT));
+                () -> functions.evict(partition, former, Optional.empty(), 10).await().atMost(WAIT));
         assertEquals(FunctionError.NOT_LEASE_HOLDER, refused.error());
         assertThrows(FunctionCallException.class,
-                () -> duties.refreshEarly(partition, former, 1000, 1, List.of(), List.of("any")).await().atMost(WAIT));
+                () -> functions.refreshEarly(partition, former, 1000, 1, List.of(), List.of("any")).await().atMost(WAIT));
         assertEquals(FunctionError.NOT_LEASE_HOLDER, assertThrows(FunctionCallException.class,
-                () -> duties.repair(partition, former, 10).await().atMost(WAIT)).error());
-        duties.releaseLease(partition, successor).await().atMost(WAIT);
+                () -> functions.repair(partition, former, 10).await().atMost(WAIT)).error());
+        functions.releaseLease(partition, successor).await().atMost(WAIT);
     }
 }

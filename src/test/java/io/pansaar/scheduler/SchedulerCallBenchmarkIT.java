@@ -22,8 +22,11 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
-import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.EvictReply;
+import io.pansaar.redis.function.RefreshDueReply;
+import io.pansaar.redis.function.RepairReply;
 import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.BenchmarkTable;
@@ -44,7 +47,7 @@ import jakarta.inject.Inject;
  * How long each scheduler call, and each write that evicts, blocks Redis on a partition of {@code benchmark.images}
  * cached images (200,000 by default) when a quarter of them expire at once and another quarter fall due at once, as
  * SLOWLOG records it (the time a call held Redis, without the network). Every call is made as the scheduler and the
- * workers make it, in slices of {@link FunctionCalls#MAX_IMAGES_PER_CALL} images, until the work is done:
+ * workers make it, in slices of {@link PansaarFunctions#MAX_IMAGES_PER_CALL} images, until the work is done:
  * <ol>
  * <li>writes of 64 KB images ({@code pansaar_put}), {@link #WRITES_AT_ONCE} at once, into the partition filled to its
  * budget: each sweeps a slice of the expired images and evicts what puts the partition over its budget (an earlier
@@ -80,7 +83,7 @@ class SchedulerCallBenchmarkIT {
     private static final int PARTITIONS = 16;
     private static final int PARTITION = 0;
     private static final String HOLDER = "scheduler-benchmark";
-    private static final int SLICE = FunctionCalls.MAX_IMAGES_PER_CALL;
+    private static final int SLICE = PansaarFunctions.MAX_IMAGES_PER_CALL;
     /** Steps in a round under one library, when a baseline library takes turns with this one. */
     private static final int ROUND_STEPS = 50;
     /** The same for the writes, which take fewer steps in all: 4 steps of 8 writes, 32 turns each. */
@@ -111,7 +114,7 @@ class SchedulerCallBenchmarkIT {
     ImageStore store;
 
     @Inject
-    PartitionDuties duties;
+    PansaarFunctions functions;
 
     @Inject
     FunctionLibrary library;
@@ -150,7 +153,7 @@ class SchedulerCallBenchmarkIT {
         StoredImages.writeAll(store, keys, IMAGE_BYTES, Duration.ofHours(1), WRITERS);
         System.out.printf("cached %,d images of %,d bytes in partition %d in %.1f s%n", IMAGES, IMAGE_BYTES, PARTITION,
                 (System.nanoTime() - started) / 1e9);
-        assertTrue(duties.acquireLease(PARTITION, HOLDER, 3_600_000).await().atMost(Duration.ofSeconds(10)));
+        assertTrue(functions.acquireLease(PARTITION, HOLDER, 3_600_000).await().atMost(Duration.ofSeconds(10)));
         // The last written have the highest priorities, so eviction reaches none of them: the expired must be swept.
         expireAtOnce(keys.subList(IMAGES - AT_ONCE, IMAGES));
         fallDueAtOnce(keys.subList(IMAGES - 2 * AT_ONCE, IMAGES - AT_ONCE));
@@ -175,8 +178,8 @@ class SchedulerCallBenchmarkIT {
             if (swept[0]) {
                 return NOTHING_LEFT;
             }
-            int limit = FunctionCalls.evictionLimit(SLICE);
-            PartitionDuties.EvictionReport report = duties.evict(PARTITION, HOLDER, Optional.of(0L), limit)
+            int limit = PansaarFunctions.evictionLimit(SLICE);
+            EvictReply report = functions.evict(PARTITION, HOLDER, Optional.of(0L), limit)
                     .await().atMost(Duration.ofSeconds(30));
             called("pansaar_evict", 1);
             assertEquals(limit, report.evicted(), "the partition stays over its budget");
@@ -185,13 +188,13 @@ class SchedulerCallBenchmarkIT {
             return (int) (report.swept() + report.evicted());
         });
         measure("early refresh", List.of("pansaar_refresh_due", "pansaar_refresh_early"), ROUND_STEPS, () -> {
-            List<String> due = duties.due(PARTITION, SLICE).await().atMost(Duration.ofSeconds(30)).images().stream()
-                    .map(PartitionDuties.DueImage::key).toList();
+            List<String> due = functions.refreshDue(PARTITION, SLICE).await().atMost(Duration.ofSeconds(30)).images().stream()
+                    .map(RefreshDueReply.DueImage::key).toList();
             called("pansaar_refresh_due", 1);
             if (due.isEmpty()) {
                 return NOTHING_LEFT;
             }
-            assertEquals((long) due.size(), duties.refreshEarly(PARTITION, HOLDER, 600_000, due.size(), due, List.of())
+            assertEquals((long) due.size(), functions.refreshEarly(PARTITION, HOLDER, 600_000, due.size(), due, List.of())
                     .await().atMost(Duration.ofSeconds(30)));
             called("pansaar_refresh_early", 1);
             return due.size();
@@ -202,10 +205,10 @@ class SchedulerCallBenchmarkIT {
             if (repaired[0]) {
                 return NOTHING_LEFT;
             }
-            PartitionDuties.RepairReport report = duties.repair(PARTITION, HOLDER, SLICE)
+            RepairReply report = functions.repair(PARTITION, HOLDER, SLICE)
                     .await().atMost(Duration.ofSeconds(30));
             called("pansaar_repair", 1);
-            repaired[0] = report.outcome() == PartitionDuties.RepairOutcome.REPAIRED;
+            repaired[0] = report.outcome() == RepairReply.Outcome.REPAIRED;
             return (int) report.visited();
         });
         load(library.code());
@@ -214,9 +217,9 @@ class SchedulerCallBenchmarkIT {
 
     /**
      * Runs {@code step} until it finds nothing left to do, in rounds of {@code roundSteps} steps under each library in
-     * turn, and records from SLOWLOG how long each call of {@code functions} held Redis.
+     * turn, and records from SLOWLOG how long each call of {@code functionNames} held Redis.
      */
-    private void measure(String name, List<String> functions, int roundSteps, Step step) {
+    private void measure(String name, List<String> functionNames, int roundSteps, Step step) {
         Map<String, Map<String, List<Long>>> durations = new LinkedHashMap<>();
         Map<String, Long> images = new HashMap<>();
         boolean more = true;
@@ -234,7 +237,7 @@ class SchedulerCallBenchmarkIT {
                     handled += Math.max(0, handledNow);
                 }
                 images.merge(library.getKey(), handled, Long::sum);
-                for (String function : functions) {
+                for (String function : functionNames) {
                     durations.computeIfAbsent(function, any -> new LinkedHashMap<>())
                             .computeIfAbsent(library.getKey(), any -> new ArrayList<>())
                             .addAll(durations(function, calls.getOrDefault(function, 0)));

@@ -21,7 +21,14 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionLibrary;
-import io.pansaar.scheduler.PartitionDuties;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.ClaimOutcome;
+import io.pansaar.redis.function.EvictReply;
+import io.pansaar.redis.function.JobReason;
+import io.pansaar.redis.function.ReadOutcome;
+import io.pansaar.redis.function.RefreshDueReply;
+import io.pansaar.redis.function.RepairReply;
+import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.testing.LocalRedisServer;
 import io.pansaar.testing.RedisClusterResource;
 import io.pansaar.testing.NoConsumerProfile;
@@ -50,7 +57,7 @@ class ImageStoreClusterIT {
     FunctionLibrary library;
 
     @Inject
-    PartitionDuties duties;
+    PansaarFunctions functions;
 
     @Inject
     Partitioner partitioner;
@@ -111,14 +118,14 @@ class ImageStoreClusterIT {
         for (ImageKey key : keyPerNode.values()) {
             int partition = partitioner.partitionOf(key);
             storeImage(key, new byte[] { 4, 5, 6 });
-            assertTrue(duties.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
+            assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
             // A budget of 0 empties the partition: this image and any other test's in the same partition. An image
             // whose hits still wait in the hit counter is spared by the call that folds them, and goes at the next.
-            PartitionDuties.EvictionReport report = duties.evict(partition, holder, Optional.of(0L), 10)
+            EvictReply report = functions.evict(partition, holder, Optional.of(0L), 10)
                     .await().atMost(WAIT);
             long evicted = report.evicted();
             for (int call = 0; call < 10 && report.usedBytes() > 0; call++) {
-                report = duties.evict(partition, holder, Optional.of(0L), 10).await().atMost(WAIT);
+                report = functions.evict(partition, holder, Optional.of(0L), 10).await().atMost(WAIT);
                 evicted += report.evicted();
             }
             assertTrue(evicted >= 1, key.value());
@@ -128,21 +135,21 @@ class ImageStoreClusterIT {
             // The rebuild of a lost sizes hash reads the image hashes through names derived from its declared keys too.
             storeImage(key, new byte[] { 7, 8, 9 }, Duration.ofMillis(400));
             redis.key().del(RedisKeys.sizes(partition));
-            PartitionDuties.RepairReport repair = duties.repair(partition, holder, 1_000).await().atMost(WAIT);
-            assertEquals(PartitionDuties.RepairOutcome.REPAIRED, repair.outcome(), key.value());
+            RepairReply repair = functions.repair(partition, holder, 1_000).await().atMost(WAIT);
+            assertEquals(RepairReply.Outcome.REPAIRED, repair.outcome(), key.value());
             assertEquals(String.valueOf(ImageLayout.chargedBytes(key.value().length(), 3)),
                     redis.hash(String.class).hget(RedisKeys.sizes(partition), key.value()), key.value());
         }
         Thread.sleep(400);
         for (ImageKey key : keyPerNode.values()) {
             int partition = partitioner.partitionOf(key);
-            PartitionDuties.DueImages due = duties.due(partition, 10).await().atMost(WAIT);
-            assertEquals(List.of(key.value()), due.images().stream().map(PartitionDuties.DueImage::key).toList());
-            assertEquals(1L, duties.refreshEarly(partition, holder, 60_000, 1, List.of(key.value()), List.of())
+            RefreshDueReply due = functions.refreshDue(partition, 10).await().atMost(WAIT);
+            assertEquals(List.of(key.value()), due.images().stream().map(RefreshDueReply.DueImage::key).toList());
+            assertEquals(1L, functions.refreshEarly(partition, holder, 60_000, 1, List.of(key.value()), List.of())
                     .await().atMost(WAIT));
             assertTrue(store.details(key).await().atMost(WAIT).orElseThrow().pendingMarker().isPresent(),
                     "a refresh job is queued for " + key.value());
-            duties.releaseLease(partition, holder).await().atMost(WAIT);
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
     }
 

@@ -23,11 +23,20 @@ import io.pansaar.config.PansaarConfig;
 import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.key.ImageKey;
-import io.pansaar.scheduler.PartitionDuties;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.ClaimOutcome;
+import io.pansaar.redis.function.EnqueueReply;
+import io.pansaar.redis.function.EvictReply;
+import io.pansaar.redis.function.FinishedJob;
+import io.pansaar.redis.function.FoldHitsReply;
+import io.pansaar.redis.function.JobReason;
+import io.pansaar.redis.function.ReadOutcome;
+import io.pansaar.redis.function.ReleaseMode;
+import io.pansaar.redis.function.RepairReply;
+import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.FunctionCallException;
-import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionError;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.testing.NoConsumerProfile;
@@ -60,7 +69,7 @@ class ImageStoreIT {
     AccessPriority priority;
 
     @Inject
-    PartitionDuties duties;
+    PansaarFunctions functions;
 
     @Inject
     RedisDataSource redis;
@@ -139,7 +148,7 @@ class ImageStoreIT {
         assertEquals("1", redis.execute("HGET", RedisKeys.hits(partition(key)), key.value()).toString());
         assertEquals("0", hashField(key, "hits"), "counted in the hash at the next fold");
 
-        PartitionDuties.FoldReport folded = foldHits(key);
+        FoldHitsReply folded = foldHits(key);
         assertTrue(folded.images() >= 1 && folded.requests() >= 1, folded.toString());
         assertEquals("1", hashField(key, "hits"));
         assertNotNull(hashField(key, "last-access"));
@@ -213,16 +222,16 @@ class ImageStoreIT {
             assertEquals(ReadOutcome.HIT, read(wanted).outcome());
         }
         String holder = "evicting-" + UUID.randomUUID();
-        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
         try {
             // One image at a time leaves, lowest first, until the other one has: without the fold, the wanted one
             // would have left before it.
             for (int call = 0; call < 1_000 && redis.execute("EXISTS", image(other)).toLong() == 1; call++) {
                 long usedBytes = Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
-                duties.evict(partition, holder, Optional.of(usedBytes - 1), 1).await().atMost(WAIT);
+                functions.evict(partition, holder, Optional.of(usedBytes - 1), 1).await().atMost(WAIT);
             }
         } finally {
-            duties.releaseLease(partition, holder).await().atMost(WAIT);
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
         assertEquals(0, redis.execute("EXISTS", image(other)).toLong());
         assertEquals(1, redis.execute("EXISTS", image(wanted)).toLong(), "the image in demand stays");
@@ -237,12 +246,12 @@ class ImageStoreIT {
         ImageKey popular = keys.get(0);
         ImageKey wanted = keys.get(1);
         String holder = "evicting-" + UUID.randomUUID();
-        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
         try {
             // The partition holds nothing else, so the two images are the only candidates.
-            PartitionDuties.EvictionReport emptied = duties.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
+            EvictReply emptied = functions.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
             for (int call = 0; call < 1_000 && emptied.images() > 0; call++) {
-                emptied = duties.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
+                emptied = functions.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
             }
             assertEquals(0, emptied.images());
             assertEquals(WriteOutcome.WRITTEN, storeImage(popular, everyByteValue(100), HOUR, MINUTE));
@@ -255,14 +264,14 @@ class ImageStoreIT {
             assertEquals(ReadOutcome.HIT, read(wanted).outcome());
 
             long usedBytes = Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
-            PartitionDuties.EvictionReport report = duties.evict(partition, holder, Optional.of(usedBytes - 1), 16)
+            EvictReply report = functions.evict(partition, holder, Optional.of(usedBytes - 1), 16)
                     .await().atMost(WAIT);
 
             assertEquals(1, report.evicted());
             assertEquals(0, redis.execute("EXISTS", image(wanted)).toLong(), "the lowest after its fold leaves");
             assertEquals(1, redis.execute("EXISTS", image(popular)).toLong(), "not the next one in its place");
         } finally {
-            duties.releaseLease(partition, holder).await().atMost(WAIT);
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
     }
 
@@ -298,9 +307,9 @@ class ImageStoreIT {
 
         // The sweep finds the hash expired: the image leaves the indexes, its history stays, remembered.
         String holder = "remembering-" + UUID.randomUUID();
-        assertTrue(duties.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
-        assertTrue(duties.evict(partition, holder, Optional.empty(), 100).await().atMost(WAIT).swept() >= 1);
-        duties.releaseLease(partition, holder).await().atMost(WAIT);
+        assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
+        assertTrue(functions.evict(partition, holder, Optional.empty(), 100).await().atMost(WAIT).swept() >= 1);
+        functions.releaseLease(partition, holder).await().atMost(WAIT);
         assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()));
         assertNotNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()));
 
@@ -334,8 +343,8 @@ class ImageStoreIT {
 
         // Evicting the image makes it depart: the call forgets a bounded number of the oldest and succeeds.
         String holder = "draining-" + UUID.randomUUID();
-        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        PartitionDuties.EvictionReport evicted = duties.evict(partition, holder, Optional.of(0L), 100)
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        EvictReply evicted = functions.evict(partition, holder, Optional.of(0L), 100)
                 .await().atMost(WAIT);
         assertTrue(evicted.evicted() >= 1, "the image was evicted");
         long departedAfter = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
@@ -346,9 +355,9 @@ class ImageStoreIT {
         // The next write succeeds, and each scheduler call forgets up to its limit until the excess is gone.
         assertEquals(WriteOutcome.WRITTEN, storeImage(uniqueKey("after-draining"), new byte[] { 3 }, HOUR, MINUTE));
         for (int tick = 0; tick < ghosts / 500 + 2; tick++) {
-            duties.evict(partition, holder, Optional.empty(), 500).await().atMost(WAIT);
+            functions.evict(partition, holder, Optional.empty(), 500).await().atMost(WAIT);
         }
-        duties.releaseLease(partition, holder).await().atMost(WAIT);
+        functions.releaseLease(partition, holder).await().atMost(WAIT);
         long held = redis.execute("ZCARD", RedisKeys.priorityIndex(partition)).toLong();
         long remembered = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
         assertTrue(remembered <= Math.max(1, held), remembered + " departed for " + held + " held");
@@ -390,12 +399,12 @@ class ImageStoreIT {
             assertEquals(WriteOutcome.WRITTEN, storeImage(keys.get(index), everyByteValue(100 + 10 * index), HOUR, MINUTE));
         }
         String holder = "repairing-" + UUID.randomUUID();
-        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        assertEquals(PartitionDuties.RepairOutcome.CONSISTENT, duties.repair(partition, holder, 2).await().atMost(WAIT).outcome());
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        assertEquals(RepairReply.Outcome.CONSISTENT, functions.repair(partition, holder, 2).await().atMost(WAIT).outcome());
         redis.execute("DEL", RedisKeys.sizes(partition));
 
-        PartitionDuties.RepairReport started = duties.repair(partition, holder, 2).await().atMost(WAIT);
-        assertEquals(PartitionDuties.RepairOutcome.REPAIRING, started.outcome());
+        RepairReply started = functions.repair(partition, holder, 2).await().atMost(WAIT);
+        assertEquals(RepairReply.Outcome.REPAIRING, started.outcome());
         assertEquals(2, started.visited());
         assertTrue(started.damage().orElseThrow().startsWith("sizes holds 0 images"), started.toString());
         // Hits lift the image at the cursor to the top of the priority index, past every image not yet visited
@@ -407,13 +416,13 @@ class ImageStoreIT {
         foldHits(ImageKey.of(cursor));
         assertEquals(cursor, redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "-1", "-1").get(0).toString());
 
-        PartitionDuties.RepairReport report = started;
-        for (int call = 0; call < 1_000 && report.outcome() != PartitionDuties.RepairOutcome.REPAIRED; call++) {
-            report = duties.repair(partition, holder, 2).await().atMost(WAIT);
+        RepairReply report = started;
+        for (int call = 0; call < 1_000 && report.outcome() != RepairReply.Outcome.REPAIRED; call++) {
+            report = functions.repair(partition, holder, 2).await().atMost(WAIT);
             assertTrue(report.damage().isEmpty(), "no new damage: " + report);
         }
-        duties.releaseLease(partition, holder).await().atMost(WAIT);
-        assertEquals(PartitionDuties.RepairOutcome.REPAIRED, report.outcome());
+        functions.releaseLease(partition, holder).await().atMost(WAIT);
+        assertEquals(RepairReply.Outcome.REPAIRED, report.outcome());
 
         // Every indexed image is in sizes with what its hash's size counts against the budget, and the counter is
         // their sum.
@@ -496,18 +505,18 @@ class ImageStoreIT {
         int partition = partition(key);
         writePreviousLayout(key, new byte[] { 1, 2, 3 }, serverMillis());
         String holder = "repairing-" + UUID.randomUUID();
-        assertTrue(duties.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
         try {
             redis.execute("DEL", RedisKeys.sizes(partition));
-            PartitionDuties.RepairReport report;
+            RepairReply report;
             do {
-                report = duties.repair(partition, holder, 1_000).await().atMost(WAIT);
-            } while (report.outcome() == PartitionDuties.RepairOutcome.REPAIRING);
+                report = functions.repair(partition, holder, 1_000).await().atMost(WAIT);
+            } while (report.outcome() == RepairReply.Outcome.REPAIRING);
             assertEquals(0L, redis.execute("EXISTS", image(key)).toLong(), "no memory left that no index counts");
             assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()));
             assertNull(redis.execute("HGET", RedisKeys.sizes(partition), key.value()));
         } finally {
-            duties.releaseLease(partition, holder).await().atMost(WAIT);
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
     }
 
@@ -545,8 +554,8 @@ class ImageStoreIT {
     @Test
     void manualRequestIsSingleFlight() {
         ImageKey key = uniqueKey("manual");
-        EnqueueResult first = store.enqueue(key, JobReason.MANUAL).await().atMost(WAIT);
-        EnqueueResult second = store.enqueue(key, JobReason.MANUAL).await().atMost(WAIT);
+        EnqueueReply first = store.enqueue(key, JobReason.MANUAL).await().atMost(WAIT);
+        EnqueueReply second = store.enqueue(key, JobReason.MANUAL).await().atMost(WAIT);
 
         assertTrue(first.enqueued());
         Map<String, String> job = jobEntry(key, first.jobId().orElseThrow());
@@ -938,23 +947,23 @@ class ImageStoreIT {
         Thread.sleep(20); // past grace
 
         String holder = "keeping-" + UUID.randomUUID();
-        assertTrue(duties.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
+        assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
         try {
-            duties.evict(partition, holder, Optional.empty(), 100).await().atMost(WAIT);
+            functions.evict(partition, holder, Optional.empty(), 100).await().atMost(WAIT);
             assertEquals(1L, redis.execute("EXISTS", image(key)).toLong());
             assertNotNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()),
                     "the sweep leaves a copy whose hash lives on");
             assertEquals(String.valueOf(ImageLayout.chargedBytes(key.value().length(), 2000)),
                     redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
 
-            PartitionDuties.EvictionReport evicted = duties.evict(partition, holder, Optional.of(0L), 100)
+            EvictReply evicted = functions.evict(partition, holder, Optional.of(0L), 100)
                     .await().atMost(WAIT);
             assertTrue(evicted.evicted() >= 1);
             assertEquals(0L, redis.execute("EXISTS", image(key)).toLong(), "the kept copy was evicted");
             assertNull(redis.execute("ZSCORE", RedisKeys.expiryIndex(partition), key.value()));
             assertNull(redis.execute("HGET", RedisKeys.sizes(partition), key.value()));
         } finally {
-            duties.releaseLease(partition, holder).await().atMost(WAIT);
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
     }
 
@@ -994,12 +1003,12 @@ class ImageStoreIT {
     }
 
     /** Folds every hit waiting in the key's partition, as the scheduler does each tick. */
-    private PartitionDuties.FoldReport foldHits(ImageKey key) {
-        PartitionDuties.FoldReport total = new PartitionDuties.FoldReport(0, 0, 0);
-        PartitionDuties.FoldReport last;
+    private FoldHitsReply foldHits(ImageKey key) {
+        FoldHitsReply total = new FoldHitsReply(0, 0, 0);
+        FoldHitsReply last;
         do {
-            last = duties.foldHits(partition(key), FunctionCalls.MAX_IMAGES_PER_CALL).await().atMost(WAIT);
-            total = new PartitionDuties.FoldReport(total.images() + last.images(), total.requests() + last.requests(),
+            last = functions.foldHits(partition(key), PansaarFunctions.MAX_IMAGES_PER_CALL).await().atMost(WAIT);
+            total = new FoldHitsReply(total.images() + last.images(), total.requests() + last.requests(),
                     last.waiting());
         } while (last.waiting() > 0);
         return total;

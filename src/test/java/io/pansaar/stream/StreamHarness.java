@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.testing.LocalRedisConnection;
 import io.vertx.mutiny.core.Vertx;
@@ -44,7 +45,8 @@ final class StreamHarness implements AutoCloseable {
         // The consumer calls pansaar_dead_letter and pansaar_forget_consumer, loading the library where it is missing.
         FunctionLibrary library = new FunctionLibrary(redis, vertx, settings.cluster() ? "cluster" : "standalone",
                 List.of(seedUri));
-        this.consumer = new RedisStreamConsumer(vertx, redis, new FunctionCalls(redis, library), settings);
+        this.consumer = new RedisStreamConsumer(vertx, redis, new PansaarFunctions(new FunctionCalls(redis, library)),
+                settings);
     }
 
     /** Settings with short timings and stream names no other test uses. */

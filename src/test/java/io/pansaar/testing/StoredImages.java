@@ -10,11 +10,11 @@ import java.util.UUID;
 
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.key.ImageKey;
+import io.pansaar.redis.function.JobReason;
+import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
-import io.pansaar.store.JobReason;
-import io.pansaar.store.WriteOutcome;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;

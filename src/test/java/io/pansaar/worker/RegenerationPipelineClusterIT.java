@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
+import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.store.ImageStore;
-import io.pansaar.store.ReadOutcome;
 import io.pansaar.store.ReadResult;
 import io.pansaar.testing.InjectTestOrigin;
 import io.pansaar.testing.RedisClusterResource;

@@ -22,10 +22,10 @@ import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
-import io.pansaar.scheduler.PartitionDuties;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageStore;
-import io.pansaar.store.ReadOutcome;
 import io.pansaar.store.ReadResult;
 import io.pansaar.testing.InjectTestOrigin;
 import io.pansaar.testing.RedisServerResource;
@@ -61,7 +61,7 @@ class RegenerationPipelineIT {
     ImageStore store;
 
     @Inject
-    PartitionDuties duties;
+    PansaarFunctions functions;
 
     @Inject
     RedisDataSource redis;
@@ -401,7 +401,7 @@ class RegenerationPipelineIT {
 
             await().atMost(WAIT).until(() -> announced.contains(key.value()));
             // The hit waits in the partition's hit counter until a fold, as the scheduler runs each tick.
-            while (duties.foldHits(partition, 32).await().atMost(WAIT).waiting() > 0) {
+            while (functions.foldHits(partition, 32).await().atMost(WAIT).waiting() > 0) {
                 continue;
             }
             Map<String, Long> after = statistics(partition);

@@ -1,4 +1,4 @@
-package io.pansaar.store;
+package io.pansaar.redis.function;
 
 /**
  * The job-stream entry a write finishes, to be acknowledged and deleted with the write: its stream (the written key's

@@ -1,6 +1,6 @@
-package io.pansaar.store;
+package io.pansaar.redis.function;
 
-/** What a read found. */
+/** What a read found: the outcome {@code pansaar_get} replies with, which a read judging a copy itself also uses. */
 public enum ReadOutcome {
     /** A fresh copy. */
     HIT,

@@ -1,4 +1,4 @@
-package io.pansaar.store;
+package io.pansaar.redis.function;
 
 /** How a failed fetch gives its lease back. */
 public enum ReleaseMode {

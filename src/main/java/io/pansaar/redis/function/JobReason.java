@@ -1,4 +1,4 @@
-package io.pansaar.store;
+package io.pansaar.redis.function;
 
 /** Why a regeneration job exists; its wire name is the job entry's {@code reason} field. */
 public enum JobReason {

@@ -1,9 +1,9 @@
-package io.pansaar.store;
+package io.pansaar.redis.function;
 
 import java.util.Optional;
 
 /**
- * The result of a single-flight regeneration request.
+ * What {@code pansaar_enqueue} did with a single-flight regeneration request.
  *
  * @param enqueued true when this request added a job; false when one was already queued or fetching
  * @param jobId the new job's stream entry id, when enqueued
@@ -11,5 +11,5 @@ import java.util.Optional;
  * @param pendingMarker when not enqueued, the single-flight marker that was found: {@code queued:<token>} or
  *        {@code fetching:<token>}
  */
-public record EnqueueResult(boolean enqueued, Optional<String> jobId, String token, Optional<String> pendingMarker) {
+public record EnqueueReply(boolean enqueued, Optional<String> jobId, String token, Optional<String> pendingMarker) {
 }

@@ -1,4 +1,4 @@
-package io.pansaar.store;
+package io.pansaar.redis.function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.pansaar.store;
+package io.pansaar.redis.function;
 
 /** What {@code pansaar_claim} decided. */
 public enum ClaimOutcome {

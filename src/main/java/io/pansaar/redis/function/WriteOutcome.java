@@ -1,4 +1,4 @@
-package io.pansaar.store;
+package io.pansaar.redis.function;
 
 /** What a fenced write did. */
 public enum WriteOutcome {

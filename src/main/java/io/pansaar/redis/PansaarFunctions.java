@@ -1,0 +1,428 @@
+package io.pansaar.redis;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import io.pansaar.algorithm.ChangeHistory;
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.function.ClaimOutcome;
+import io.pansaar.redis.function.ClaimReply;
+import io.pansaar.redis.function.CopyLifetime;
+import io.pansaar.redis.function.DeadLetterOutcome;
+import io.pansaar.redis.function.EnqueueReply;
+import io.pansaar.redis.function.EvictReply;
+import io.pansaar.redis.function.FinishedJob;
+import io.pansaar.redis.function.FoldHitsReply;
+import io.pansaar.redis.function.GetReply;
+import io.pansaar.redis.function.JobReason;
+import io.pansaar.redis.function.OriginAcquireReply;
+import io.pansaar.redis.function.OriginReleaseReply;
+import io.pansaar.redis.function.OriginState;
+import io.pansaar.redis.function.OriginStatusReply;
+import io.pansaar.redis.function.ReadOutcome;
+import io.pansaar.redis.function.RefreshDueReply;
+import io.pansaar.redis.function.ReleaseMode;
+import io.pansaar.redis.function.ReleaseReply;
+import io.pansaar.redis.function.RepairReply;
+import io.pansaar.redis.function.RetryDeadLetterReply;
+import io.pansaar.redis.function.WriteFence;
+import io.pansaar.redis.function.WriteOutcome;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The Pansaar Redis functions as Java methods: one per function (two for the functions that take a mode), each
+ * building its {@code FCALL} (the function's name, its keys from {@link RedisKeys}, its arguments) and decoding its
+ * reply into a type of {@link io.pansaar.redis.function}. Every call goes through {@link FunctionCalls#send}, so a
+ * Redis that lacks the library gets it loaded and our error replies become {@link FunctionCallException}s.
+ *
+ * <p>{@code pansaar_get} and {@code pansaar_put} travel in pipelines with plain commands, so for them this class
+ * builds the request ({@link #getRequest}, {@link #putRequest}) and decodes the reply ({@link #getReply},
+ * {@link #putReply}), and the caller sends the pipeline with {@link FunctionCalls}. The Lua header of each function,
+ * under {@code src/main/resources/redis/functions}, is the contract these methods follow.
+ */
+@ApplicationScoped
+public class PansaarFunctions {
+
+    /**
+     * The most images one function call sweeps, evicts or repairs. Redis runs nothing else while a function runs, so
+     * the scheduler spends a tick's batch in calls of this many, and reads interleave between them.
+     */
+    public static final int MAX_IMAGES_PER_CALL = 32;
+
+    private static final String VERSION = "pansaar_version";
+    private static final String GET = "pansaar_get";
+    private static final String PUT = "pansaar_put";
+
+    private final FunctionCalls calls;
+
+    public PansaarFunctions(FunctionCalls calls) {
+        this.calls = calls;
+    }
+
+    /**
+     * The limit of an eviction call (the scheduler's, or a write's) that may handle {@code slice} images: the call
+     * sweeps up to its limit and then evicts up to its limit, so half a slice each keeps it within the slice when a
+     * mass expiry meets a partition over budget.
+     */
+    public static int evictionLimit(int slice) {
+        return Math.max(1, slice / 2);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The library
+
+    /** {@code pansaar_version}, sent as it is to one server by the loader, which must not load the library first. */
+    static Request versionRequest() {
+        return FunctionCalls.fcall(VERSION, List.of());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Reads and regeneration requests
+
+    /**
+     * {@code pansaar_get}, the bookkeeping of a read that found no fresh copy, for a pipeline; decode its reply with
+     * {@link #getReply}.
+     *
+     * @param counted the read's HINCRBY counted this request in the hit counter, so the call takes it back
+     */
+    public Request getRequest(int partition, ImageKey key, long queuedMarkerMillis, boolean counted) {
+        return FunctionCalls.fcall(GET, List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key),
+                RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition), RedisKeys.stats(partition),
+                RedisKeys.priorityIndex(partition), RedisKeys.hits(partition)), key.value(), "",
+                String.valueOf(queuedMarkerMillis), counted ? "1" : "");
+    }
+
+    /** The reply to a {@link #getRequest}. */
+    public static GetReply getReply(Response reply) {
+        return new GetReply(status(GET, ReadOutcome.class, reply), reply.get(1).toLong(), reply.get(2).toInteger() == 1,
+                RedisReplies.text(reply.get(3)), RedisReplies.text(reply.get(4)).map(Integer::valueOf));
+    }
+
+    /** {@code pansaar_enqueue}: requests a regeneration of {@code key} unless one is already queued or fetching. */
+    public Uni<EnqueueReply> enqueue(int partition, ImageKey key, JobReason reason, long queuedMarkerMillis) {
+        String function = "pansaar_enqueue";
+        return calls.call(function, List.of(RedisKeys.marker(partition, key), RedisKeys.jobs(partition),
+                RedisKeys.tokenCounter(partition)), key.value(), reason.wireName(), "", String.valueOf(queuedMarkerMillis))
+                .map(reply -> {
+                    String status = reply.get(0).toString();
+                    if (status.equals("ENQUEUED")) {
+                        return new EnqueueReply(true, Optional.of(reply.get(1).toString()), reply.get(2).toString(),
+                                Optional.empty());
+                    }
+                    if (!status.equals("ALREADY_PENDING")) {
+                        throw unknownStatus(function, status);
+                    }
+                    String marker = reply.get(1).toString();
+                    return new EnqueueReply(false, Optional.empty(), marker.substring(marker.indexOf(':') + 1),
+                            Optional.of(marker));
+                });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // A job's fetch lease and fenced writes
+
+    /** {@code pansaar_claim}: asks for the fetch lease of {@code key} for a job requested at {@code requestedAtMillis}. */
+    public Uni<ClaimReply> claim(int partition, ImageKey key, String token, long requestedAtMillis, JobReason reason,
+            long fetchLeaseMillis) {
+        String function = "pansaar_claim";
+        return calls.call(function, List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key),
+                RedisKeys.fence(partition), RedisKeys.stats(partition), RedisKeys.histories(partition)), token,
+                String.valueOf(requestedAtMillis), reason.wireName(), String.valueOf(fetchLeaseMillis))
+                .map(reply -> {
+                    ClaimOutcome outcome = status(function, ClaimOutcome.class, reply);
+                    if (outcome != ClaimOutcome.CLAIMED) {
+                        return new ClaimReply(outcome, reply.get(1).toString(), 0, 0, Optional.empty(), Optional.empty(),
+                                Optional.empty(), Optional.empty(), Optional.empty());
+                    }
+                    Optional<ChangeHistory> history = RedisReplies.text(reply.get(6)).map(exposure -> new ChangeHistory(
+                            Double.parseDouble(exposure), RedisReplies.text(reply.get(7)).map(Long::parseLong).orElse(0L)));
+                    return new ClaimReply(outcome, "", reply.get(1).toLong(), reply.get(2).toLong(),
+                            RedisReplies.text(reply.get(3)), RedisReplies.text(reply.get(4)),
+                            RedisReplies.text(reply.get(5)).map(Long::parseLong), history, RedisReplies.text(reply.get(8)));
+                });
+    }
+
+    /**
+     * {@code pansaar_put}, the fenced write of a fetched image from its staging hash, for the pipeline that first
+     * writes the staging hash; decode its reply with {@link #putReply}.
+     *
+     * @param budgetBytes the partition's byte budget; empty: none, nothing is evicted
+     * @param evictionLimit the most images the write sweeps and the most it evicts
+     * @param job the job entry the write acknowledges and deletes once decided; its stream must be the partition's
+     */
+    public Request putRequest(int partition, ImageKey key, String staging, WriteFence fence, CopyLifetime lifetime,
+            Optional<Long> budgetBytes, int evictionLimit, Optional<FinishedJob> job) {
+        List<String> keys = RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
+                RedisKeys.marker(partition, key), staging, RedisKeys.stats(partition));
+        job.ifPresent(finished -> keys.add(finished.stream()));
+        return FunctionCalls.fcall(PUT, keys, fence.token(), String.valueOf(fence.fence()),
+                String.valueOf(fence.claimedAtMillis()), millis(lifetime.freshTtl()), millis(lifetime.grace()),
+                millis(lifetime.staleIfError()), String.valueOf(lifetime.earlyRefreshMillis()), optional(budgetBytes),
+                String.valueOf(evictionLimit), job.map(FinishedJob::group).orElse(""),
+                job.map(FinishedJob::entryId).orElse(""));
+    }
+
+    /** The reply to a {@link #putRequest}: WRITTEN or STALE_WRITE. */
+    public static WriteOutcome putReply(Response reply) {
+        return status(PUT, WriteOutcome.class, reply);
+    }
+
+    /**
+     * {@code pansaar_revalidated}: extends the stored copy's freshness, grace and stale-if-error after a 304, with the
+     * validators the 304 gave (empty: keep the stored ones) and the change history the image now has. Replies
+     * EXTENDED, STALE_WRITE or GONE.
+     */
+    public Uni<WriteOutcome> revalidated(int partition, ImageKey key, WriteFence fence, CopyLifetime lifetime,
+            Optional<String> etag, Optional<String> lastModified, ChangeHistory history) {
+        String function = "pansaar_revalidated";
+        return calls.call(function, RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
+                RedisKeys.marker(partition, key), RedisKeys.stats(partition)), fence.token(), String.valueOf(fence.fence()),
+                String.valueOf(fence.claimedAtMillis()), millis(lifetime.freshTtl()), millis(lifetime.grace()),
+                millis(lifetime.staleIfError()), etag.orElse(""), lastModified.orElse(""),
+                String.valueOf(lifetime.earlyRefreshMillis()), String.valueOf((long) history.exposure()),
+                String.valueOf(history.changes()))
+                .map(reply -> status(function, WriteOutcome.class, reply));
+    }
+
+    /**
+     * {@code pansaar_put_negative}: remembers for {@code negativeTtl} that the origin answered {@code statusCode}
+     * (404 or 410). Replies WRITTEN or STALE_WRITE.
+     */
+    public Uni<WriteOutcome> putNegative(int partition, ImageKey key, WriteFence fence, Duration negativeTtl,
+            int statusCode) {
+        String function = "pansaar_put_negative";
+        return calls.call(function, RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
+                RedisKeys.marker(partition, key), RedisKeys.stats(partition)), fence.token(), String.valueOf(fence.fence()),
+                String.valueOf(fence.claimedAtMillis()), millis(negativeTtl), String.valueOf(statusCode))
+                .map(reply -> status(function, WriteOutcome.class, reply));
+    }
+
+    /**
+     * {@code pansaar_release}: gives a failed fetch's lease back. With {@code originFailed} the cached copy, if any, is
+     * marked so that readers past grace are served it (stale-if-error).
+     */
+    public Uni<ReleaseReply> release(int partition, ImageKey key, String token, ReleaseMode mode, long queuedMarkerMillis,
+            boolean originFailed) {
+        String function = "pansaar_release";
+        return calls.call(function, List.of(RedisKeys.marker(partition, key), RedisKeys.stats(partition),
+                RedisKeys.image(partition, key)), token, mode.wireName(), String.valueOf(queuedMarkerMillis),
+                originFailed ? "1" : "0")
+                .map(reply -> {
+                    ReleaseReply.Outcome outcome = status(function, ReleaseReply.Outcome.class, reply);
+                    return new ReleaseReply(outcome,
+                            outcome == ReleaseReply.Outcome.NOT_OWNER ? reply.get(1).toString() : "");
+                });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The scheduler's duties
+
+    /** {@code pansaar_lease acquire}: takes the partition's lease, or renews it; whether {@code holder} holds it now. */
+    public Uni<Boolean> acquireLease(int partition, String holder, long leaseMillis) {
+        return calls.call("pansaar_lease", List.of(RedisKeys.lease(partition)), holder, "acquire",
+                String.valueOf(leaseMillis))
+                .map(reply -> reply.get(0).toString().equals("HELD"));
+    }
+
+    /** {@code pansaar_lease release}: gives the partition's lease up if {@code holder} holds it. */
+    public Uni<Void> releaseLease(int partition, String holder) {
+        return calls.call("pansaar_lease", List.of(RedisKeys.lease(partition)), holder, "release", "").replaceWithVoid();
+    }
+
+    /**
+     * {@code pansaar_workers announce}: says that {@code holder} takes part in the scheduler, for {@code lifetimeMillis};
+     * how many workers do.
+     */
+    public Uni<Integer> announce(String holder, long lifetimeMillis) {
+        return calls.call("pansaar_workers", List.of(RedisKeys.schedulerWorkers()), holder, "announce",
+                String.valueOf(lifetimeMillis)).map(Response::toInteger);
+    }
+
+    /** {@code pansaar_workers leave}: says that {@code holder} no longer takes part in the scheduler. */
+    public Uni<Void> leave(String holder, long lifetimeMillis) {
+        return calls.call("pansaar_workers", List.of(RedisKeys.schedulerWorkers()), holder, "leave",
+                String.valueOf(lifetimeMillis)).replaceWithVoid();
+    }
+
+    /**
+     * {@code pansaar_evict}: sweeps up to {@code limit} expired images out of the indexes, then evicts the
+     * lowest-priority images, up to {@code limit}, while the partition holds more than {@code budgetBytes} (empty: no
+     * budget).
+     */
+    public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit) {
+        return calls.call("pansaar_evict", RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
+                RedisKeys.stats(partition)), holder, optional(budgetBytes), String.valueOf(limit))
+                .map(reply -> new EvictReply(reply.get(0).toLong(), reply.get(1).toLong(), reply.get(2).toLong(),
+                        reply.get(3).toLong()));
+    }
+
+    /**
+     * {@code pansaar_fold_hits}: folds the hits that readers counted in the partition's hit counter, for up to
+     * {@code limit} images, into the images' priorities and the partition's statistics.
+     */
+    public Uni<FoldHitsReply> foldHits(int partition, int limit) {
+        return calls.call("pansaar_fold_hits", List.of(RedisKeys.hits(partition), RedisKeys.stats(partition),
+                RedisKeys.priorityIndex(partition)), String.valueOf(limit))
+                .map(reply -> new FoldHitsReply(reply.get(0).toLong(), reply.get(1).toLong(), reply.get(2).toLong()));
+    }
+
+    /**
+     * {@code pansaar_repair}: checks that the partition's sizes and used bytes agree with its priority index and,
+     * when they do not or a rebuild is under way, rebuilds them from up to {@code limit} image hashes.
+     */
+    public Uni<RepairReply> repair(int partition, String holder, int limit) {
+        String function = "pansaar_repair";
+        return calls.call(function, RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
+                RedisKeys.stats(partition), RedisKeys.repairState(partition)), holder, String.valueOf(limit))
+                .map(reply -> new RepairReply(status(function, RepairReply.Outcome.class, reply), reply.get(1).toLong(),
+                        RedisReplies.text(reply.get(2))));
+    }
+
+    /** {@code pansaar_refresh_due}: lists up to {@code limit} images due for an early refresh, the longest due first. */
+    public Uni<RefreshDueReply> refreshDue(int partition, int limit) {
+        return calls.call("pansaar_refresh_due", List.of(RedisKeys.refreshIndex(partition)), String.valueOf(limit))
+                .map(reply -> {
+                    List<RefreshDueReply.DueImage> images = new ArrayList<>();
+                    for (int i = 1; i + 2 < reply.size(); i += 3) {
+                        images.add(new RefreshDueReply.DueImage(reply.get(i).toString(),
+                                RedisReplies.text(reply.get(i + 1)).map(Double::valueOf),
+                                RedisReplies.text(reply.get(i + 2)).map(Long::valueOf)));
+                    }
+                    return new RefreshDueReply(reply.get(0).toLong(), images);
+                });
+    }
+
+    /**
+     * {@code pansaar_refresh_early}: enqueues refresh jobs for images of {@code worth}, in order, up to {@code budget}
+     * (those with a job pending cost nothing), and takes the decided images and {@code drop} out of the refresh
+     * index; how many jobs it enqueued.
+     */
+    public Uni<Long> refreshEarly(int partition, String holder, long queuedMarkerMillis, int budget, List<String> worth,
+            List<String> drop) {
+        List<String> arguments = new ArrayList<>(List.of(holder, String.valueOf(queuedMarkerMillis),
+                String.valueOf(budget), String.valueOf(worth.size())));
+        arguments.addAll(worth);
+        arguments.addAll(drop);
+        return calls.call("pansaar_refresh_early", List.of(RedisKeys.lease(partition), RedisKeys.refreshIndex(partition),
+                RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition), RedisKeys.stats(partition)),
+                arguments.toArray(String[]::new))
+                .map(reply -> reply.get(0).toLong());
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Job streams and dead letters
+
+    /**
+     * {@code pansaar_dead_letter}: moves a pending entry that {@code consumer} holds from {@code jobs} to
+     * {@code deadLetters} (streams of one partition, which counts it in {@code stats}), with why.
+     */
+    public Uni<DeadLetterOutcome> deadLetter(String jobs, String deadLetters, String stats, String group,
+            String consumer, String entryId, long deliveries, String lastError, long deadLetterMaxLength) {
+        String function = "pansaar_dead_letter";
+        return calls.call(function, List.of(jobs, deadLetters, stats), group, consumer, entryId,
+                String.valueOf(deliveries), lastError, String.valueOf(deadLetterMaxLength))
+                .map(reply -> status(function, DeadLetterOutcome.class, reply));
+    }
+
+    /** {@code pansaar_retry_dead_letter}: puts dead letter {@code entryId} of the partition back on its job stream. */
+    public Uni<RetryDeadLetterReply> retryDeadLetter(int partition, String entryId) {
+        String function = "pansaar_retry_dead_letter";
+        return calls.call(function, List.of(RedisKeys.deadLetters(partition), RedisKeys.jobs(partition)), entryId)
+                .map(reply -> {
+                    RetryDeadLetterReply.Outcome outcome = status(function, RetryDeadLetterReply.Outcome.class, reply);
+                    return new RetryDeadLetterReply(outcome,
+                            outcome == RetryDeadLetterReply.Outcome.NOT_FOUND ? "" : reply.get(1).toString());
+                });
+    }
+
+    /**
+     * {@code pansaar_forget_consumer}: deletes {@code consumer} of {@code jobs}' group unless it holds entries; whether
+     * it did.
+     */
+    public Uni<Boolean> forgetConsumer(String jobs, String group, String consumer) {
+        return calls.call("pansaar_forget_consumer", List.of(jobs), group, consumer)
+                .map(reply -> reply.get(0).toString().equals("FORGOTTEN"));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Origins
+
+    /**
+     * {@code pansaar_origin_acquire}: asks for a permit, held by {@code holder} for at most {@code permitLeaseMillis},
+     * to send one fetch to {@code origin} within its concurrency, rate (0 microseconds between fetches: none), pause
+     * and breaker.
+     */
+    public Uni<OriginAcquireReply> originAcquire(String origin, String holder, int maxConcurrency,
+            long rateIntervalMicros, long rateBurst, long permitLeaseMillis) {
+        String function = "pansaar_origin_acquire";
+        return calls.call(function, originKeys(origin), holder, String.valueOf(maxConcurrency),
+                String.valueOf(rateIntervalMicros), String.valueOf(rateBurst), String.valueOf(permitLeaseMillis))
+                .map(reply -> new OriginAcquireReply(status(function, OriginAcquireReply.Verdict.class, reply),
+                        Duration.ofMillis(reply.get(1).toLong())));
+    }
+
+    /**
+     * {@code pansaar_origin_release}: gives {@code holder}'s permit back, recording whether the origin failed the
+     * fetch (toward a breaker that opens after {@code breakerFailures} in a row for {@code breakerOpenFor}), the
+     * pause it asked for, and {@code what} failed.
+     */
+    public Uni<OriginReleaseReply> originRelease(String origin, String holder, boolean originFailed, Duration pause,
+            int breakerFailures, Duration breakerOpenFor, String what) {
+        String function = "pansaar_origin_release";
+        return calls.call(function, originKeys(origin), holder, originFailed ? "failure" : "success", millis(pause),
+                String.valueOf(breakerFailures), millis(breakerOpenFor), what)
+                .map(reply -> new OriginReleaseReply(status(function, OriginState.class, reply),
+                        Duration.ofMillis(reply.get(1).toLong())));
+    }
+
+    /** {@code pansaar_origin_status}: {@code origin}'s shared state, as Redis holds it now. */
+    public Uni<OriginStatusReply> originStatus(String origin) {
+        return calls.call("pansaar_origin_status", originKeys(origin)).map(reply -> {
+            long lastFailureAt = reply.get(8).toLong();
+            return new OriginStatusReply(reply.get(0).toString(), reply.get(1).toLong(), reply.get(2).toLong(),
+                    reply.get(3).toLong(), reply.get(4).toLong(), reply.get(5).toLong(), reply.get(6).toLong(),
+                    RedisReplies.text(reply.get(7)),
+                    lastFailureAt == 0 ? Optional.empty() : Optional.of(Instant.ofEpochMilli(lastFailureAt)));
+        });
+    }
+
+    private static List<String> originKeys(String origin) {
+        return List.of(RedisKeys.originPermits(origin), RedisKeys.originState(origin));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Decoding
+
+    /**
+     * The status a reply starts with, as a constant of {@code statuses}: the function's word in upper case, '-'
+     * read as '_' ({@code not-pending} is {@code NOT_PENDING}).
+     */
+    private static <S extends Enum<S>> S status(String function, Class<S> statuses, Response reply) {
+        String status = reply.get(0).toString();
+        try {
+            return Enum.valueOf(statuses, status.toUpperCase(Locale.ROOT).replace('-', '_'));
+        } catch (IllegalArgumentException e) {
+            throw unknownStatus(function, status);
+        }
+    }
+
+    private static IllegalStateException unknownStatus(String function, String status) {
+        return new IllegalStateException(function + " replied with unknown status '" + status + "'");
+    }
+
+    private static String millis(Duration duration) {
+        return String.valueOf(duration.toMillis());
+    }
+
+    private static String optional(Optional<Long> number) {
+        return number.map(String::valueOf).orElse("");
+    }
+}
