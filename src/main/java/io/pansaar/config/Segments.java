@@ -31,7 +31,7 @@ public class Segments {
      * Checks every URL and every segment's settings, as a job would later need them: the configured segments, and
      * the defaults that every other segment takes. Throws IllegalArgumentException naming the first bad setting.
      */
-    static void check(PansaarConfig config) {
+    public static void check(PansaarConfig config) {
         config.origin().baseUrl().ifPresent(url -> parseBaseUrl("pansaar.origin.base-url", url));
         config.segments().forEach((name, segment) -> segment.originUrl()
                 .ifPresent(url -> parseBaseUrl("pansaar.segments.\"" + name + "\".origin-url", url)));

@@ -2,7 +2,6 @@ package io.pansaar.startup;
 
 import org.jboss.logging.Logger;
 
-import io.pansaar.config.ConfigurationCheck;
 import io.pansaar.config.KeyspaceProducer;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.origin.OriginLimits;

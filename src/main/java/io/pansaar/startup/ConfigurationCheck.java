@@ -1,7 +1,10 @@
-package io.pansaar.config;
+package io.pansaar.startup;
 
 import java.time.Duration;
 
+import io.pansaar.config.KeyspaceProducer;
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.config.Segments;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.store.ImageLayout;
@@ -10,7 +13,7 @@ import io.pansaar.store.ImageLayout;
 /**
  * Refuses, with a message naming the settings, values and combinations of settings that would make Pansaar
  * misbehave quietly later: every URL and segment a job would resolve, the scheduler's timing, the budgets. Run at
- * start-up by {@code io.pansaar.startup.StartupCheck}, before anything touches Redis.
+ * start-up by {@link StartupCheck}, before anything touches Redis.
  */
 public final class ConfigurationCheck {
 

@@ -1,4 +1,4 @@
-package io.pansaar.config;
+package io.pansaar.startup;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +10,8 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.config.Segments;
 import io.pansaar.testing.TestConfigs;
 
 
