@@ -1,5 +1,6 @@
 package io.pansaar.simulator;
 
+import io.pansaar.simulator.policy.Freshness;
 import io.pansaar.simulator.policy.Policies;
 import io.pansaar.simulator.policy.Policy;
 import io.pansaar.simulator.policy.PolicyStats;

@@ -1,5 +1,7 @@
 package io.pansaar.simulator;
 
+import io.pansaar.simulator.policy.ChangeModel;
+import io.pansaar.simulator.policy.Freshness;
 import io.pansaar.simulator.policy.Policies;
 import io.pansaar.simulator.policy.PolicyStats;
 import io.pansaar.simulator.trace.OracleGeneralReader;

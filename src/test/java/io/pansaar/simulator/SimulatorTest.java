@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pansaar.simulator.policy.ChangeModel;
+import io.pansaar.simulator.policy.Freshness;
 import io.pansaar.simulator.policy.PolicyStats;
 import io.pansaar.simulator.trace.SyntheticTraceReader;
 import java.io.IOException;

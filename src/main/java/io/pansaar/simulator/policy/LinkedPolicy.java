@@ -1,6 +1,5 @@
 package io.pansaar.simulator.policy;
 
-import io.pansaar.simulator.LongHashMap;
 import io.pansaar.simulator.trace.Request;
 
 /** A cache kept in one linked list, evicting from its head: access order gives LRU, insertion order FIFO. */

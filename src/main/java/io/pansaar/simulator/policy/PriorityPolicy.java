@@ -1,6 +1,5 @@
 package io.pansaar.simulator.policy;
 
-import io.pansaar.simulator.LongHashMap;
 import io.pansaar.simulator.trace.Request;
 import java.util.Arrays;
 

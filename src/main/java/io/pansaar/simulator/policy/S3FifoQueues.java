@@ -1,6 +1,5 @@
 package io.pansaar.simulator.policy;
 
-import io.pansaar.simulator.LongHashMap;
 import java.util.ArrayDeque;
 
 /**

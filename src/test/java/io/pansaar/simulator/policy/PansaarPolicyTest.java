@@ -3,8 +3,6 @@ package io.pansaar.simulator.policy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.pansaar.simulator.ChangeModel;
-import io.pansaar.simulator.Freshness;
 import io.pansaar.simulator.Simulator;
 import io.pansaar.simulator.Trace;
 import io.pansaar.simulator.trace.Request;

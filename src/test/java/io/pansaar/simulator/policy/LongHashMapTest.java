@@ -1,4 +1,4 @@
-package io.pansaar.simulator;
+package io.pansaar.simulator.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package io.pansaar.simulator;
+package io.pansaar.simulator.policy;
 
 import java.util.SplittableRandom;
 

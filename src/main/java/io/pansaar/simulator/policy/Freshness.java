@@ -1,4 +1,4 @@
-package io.pansaar.simulator;
+package io.pansaar.simulator.policy;
 
 /**
  * How a replay treats content freshness: the content-change model that makes copies stale, and the base TTL
