@@ -40,8 +40,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * The Pansaar Redis functions as Java methods: one per function (two for the functions that take a mode), each
  * building its {@code FCALL} (the function's name, its keys from {@link RedisKeys}, its arguments) and decoding its
- * reply into a type of {@link io.pansaar.redis.function}. Every call goes through {@link FunctionCalls#send}, so a
- * Redis that lacks the library gets it loaded and our error replies become {@link FunctionCallException}s.
+ * reply into a type of {@link io.pansaar.redis.function}. Every call this class sends goes through
+ * {@link FunctionCalls#send}, so a Redis that lacks the library gets it loaded and our error replies become
+ * {@link FunctionCallException}s.
  *
  * <p>{@code pansaar_get} and {@code pansaar_put} travel in pipelines with plain commands, so for them this class
  * builds the request ({@link #getRequest}, {@link #putRequest}) and decodes the reply ({@link #getReply},
