@@ -65,6 +65,21 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent) {
         return score - sizeTerm(sizeBytes);
     }
 
+    /** Returns what a written copy of {@code sizeBytes} stores for the scheduler to rank it by. */
+    public Terms termsFor(long sizeBytes) {
+        return new Terms(sizeTerm(sizeBytes), (long) halfLifeMillis);
+    }
+
+    /**
+     * The parts of an image's priority fixed when it is written, stored with it so that {@code pansaar_fold_hits} and
+     * eviction rank it without this deployment's settings.
+     *
+     * @param sizeTerm a·log2(size), see {@link #sizeTerm}
+     * @param halfLifeMillis h, in whole milliseconds
+     */
+    public record Terms(double sizeTerm, long halfLifeMillis) {
+    }
+
     /** Returns a·log2(size), the part of the priority that only the size decides. */
     public double sizeTerm(long sizeBytes) {
         return sizeExponent * Math.log(Math.max(1, sizeBytes)) / LN_2;

@@ -4,15 +4,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
 import io.pansaar.algorithm.AccessPriority;
-import io.pansaar.algorithm.ChangeHistory;
-import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
@@ -22,7 +19,6 @@ import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.PipelinedReply;
 import io.pansaar.redis.RedisReplies;
-import io.pansaar.redis.function.CopyLifetime;
 import io.pansaar.redis.function.EnqueueReply;
 import io.pansaar.redis.function.FinishedJob;
 import io.pansaar.redis.function.GetReply;
@@ -61,8 +57,6 @@ public class ImageStore {
     private final PansaarFunctions functions;
     private final Partitioner partitioner;
     private final PansaarConfig.Worker workerConfig;
-    private final AccessPriority priority;
-    private final EarlyRefresh earlyRefresh;
     /** Each partition's share of the memory budget, or empty: no budget. */
     private final Optional<Long> partitionBudget;
     /** The eviction limit of a write, within the scheduler's slice. */
@@ -70,14 +64,11 @@ public class ImageStore {
     private final Duration readRedisTimeout;
     private final LongAdder unrecordedReads = new LongAdder();
 
-    public ImageStore(FunctionCalls calls, PansaarFunctions functions, Partitioner partitioner, PansaarConfig config,
-            AccessPriority priority, EarlyRefresh earlyRefresh) {
+    public ImageStore(FunctionCalls calls, PansaarFunctions functions, Partitioner partitioner, PansaarConfig config) {
         this.calls = calls;
         this.functions = functions;
         this.partitioner = partitioner;
         this.workerConfig = config.worker();
-        this.priority = priority;
-        this.earlyRefresh = earlyRefresh;
         this.partitionBudget = PansaarConfig.partitionMemoryBudget(config, partitioner);
         this.writeEvictionLimit = PansaarFunctions.evictionLimit(
                 Math.min(config.scheduler().batchSize(), PansaarFunctions.MAX_IMAGES_PER_CALL));
@@ -301,13 +292,13 @@ public class ImageStore {
     }
 
     /**
-     * Stores a fetched image under a claim's fence, with the change history it now has; an older claim never
-     * overwrites a newer one. The image is filed in its partition's indexes, and when the partition is over its
-     * share of {@code pansaar.memory-budget} the lowest-priority other images are evicted.
+     * Stores a fetched image under a claim's fence, as {@code plan} says, ranked by {@code priority}; an older claim
+     * never overwrites a newer one. The image is filed in its partition's indexes, and when the write takes the
+     * partition over its share of {@code pansaar.memory-budget} the lowest-priority other images are evicted.
      */
-    public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace,
-            Duration staleIfError, ChangeHistory history) {
-        return put(key, claim, image, freshTtl, grace, staleIfError, history, Optional.empty());
+    public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, WritePlan plan,
+            AccessPriority.Terms priority) {
+        return put(key, claim, image, plan, priority, Optional.empty());
     }
 
     /**
@@ -319,11 +310,11 @@ public class ImageStore {
     }
 
     /**
-     * {@link #put(ImageKey, Claim, FetchedImage, Duration, Duration, Duration, ChangeHistory)}, also acknowledging and
-     * deleting {@code job}'s entry once the write is decided (WRITTEN or STALE_WRITE); {@link #canFinish} must hold.
+     * {@link #put(ImageKey, Claim, FetchedImage, WritePlan, AccessPriority.Terms)}, also acknowledging and deleting
+     * {@code job}'s entry once the write is decided (WRITTEN or STALE_WRITE); {@link #canFinish} must hold.
      */
-    public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace,
-            Duration staleIfError, ChangeHistory history, Optional<FinishedJob> job) {
+    public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, WritePlan plan,
+            AccessPriority.Terms priority, Optional<FinishedJob> job) {
         claim.requireClaimed("put");
         job.ifPresent(finished -> {
             if (!canFinish(key, finished.stream())) {
@@ -332,46 +323,35 @@ public class ImageStore {
         });
         int partition = partitioner.partitionOf(key);
         String staging = RedisKeys.staging(partition, key, claim.token());
-        long fetchMillis = image.fetchTime().toMillis();
         return calls.send(() -> {
             Request stage = Request.cmd(Command.HSET).arg(staging)
                     .arg("body").arg(image.body())
                     .arg("content-type").arg(image.contentType())
                     .arg("size").arg(String.valueOf(image.body().length))
-                    .arg("fetch-ms").arg(String.valueOf(fetchMillis))
+                    .arg("fetch-ms").arg(String.valueOf(image.fetchTime().toMillis()))
                     .arg("digest").arg(image.digest())
-                    .arg("size-term").arg(String.valueOf(priority.sizeTerm(image.body().length)))
-                    .arg("half-life").arg(String.valueOf((long) priority.halfLifeMillis()))
-                    .arg("exposure").arg(String.valueOf((long) history.exposure()))
-                    .arg("changes").arg(String.valueOf(history.changes()));
+                    .arg("size-term").arg(String.valueOf(priority.sizeTerm()))
+                    .arg("half-life").arg(String.valueOf(priority.halfLifeMillis()))
+                    .arg("exposure").arg(String.valueOf((long) plan.history().exposure()))
+                    .arg("changes").arg(String.valueOf(plan.history().changes()));
             image.etag().ifPresent(etag -> stage.arg("etag").arg(etag));
             image.lastModified().ifPresent(lastModified -> stage.arg("last-modified").arg(lastModified));
-            CopyLifetime lifetime = new CopyLifetime(freshTtl, grace, staleIfError,
-                    earlyRefreshBy(fetchMillis, freshTtl));
             return List.of(stage,
                     Request.cmd(Command.PEXPIRE).arg(staging).arg(String.valueOf(STAGING_TTL.toMillis())),
-                    functions.putRequest(partition, key, staging, claim.writeFence(), lifetime, partitionBudget,
+                    functions.putRequest(partition, key, staging, claim.writeFence(), plan.lifetime(), partitionBudget,
                             writeEvictionLimit, job));
         }).onItem().transform(replies -> PansaarFunctions.putReply(replies.get(2)));
     }
 
     /**
-     * Extends the stored copy's freshness, grace and stale-if-error after the origin answered 304 Not Modified,
-     * recording the change history it now has.
+     * Extends the stored copy's freshness, grace and stale-if-error as {@code plan} says after the origin answered
+     * 304 Not Modified, recording the change history it now has.
      */
     public Uni<WriteOutcome> revalidated(ImageKey key, Claim claim, Optional<String> etag, Optional<String> lastModified,
-            Duration freshTtl, Duration grace, Duration staleIfError, Duration fetchTime, ChangeHistory history) {
+            WritePlan plan) {
         claim.requireClaimed("revalidated");
-        CopyLifetime lifetime = new CopyLifetime(freshTtl, grace, staleIfError,
-                earlyRefreshBy(fetchTime.toMillis(), freshTtl));
-        return functions.revalidated(partitioner.partitionOf(key), key, claim.writeFence(), lifetime, etag, lastModified,
-                history);
-    }
-
-    /** How long before fresh-until a copy falls due for an early refresh, drawn afresh for every write. */
-    private long earlyRefreshBy(long fetchMillis, Duration freshTtl) {
-        // 1 - nextDouble() lies in (0, 1], as XFetch's draw must: ln(0) would be infinitely early.
-        return earlyRefresh.earlyBy(fetchMillis, freshTtl.toMillis(), 1 - ThreadLocalRandom.current().nextDouble());
+        return functions.revalidated(partitioner.partitionOf(key), key, claim.writeFence(), plan.lifetime(), etag,
+                lastModified, plan.history());
     }
 
     /** Remembers that the origin does not have the image (404 or 410) for {@code negativeTtl}. */

@@ -33,6 +33,7 @@ import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.store.Claim;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageStore;
+import io.pansaar.store.WritePlan;
 import io.pansaar.stream.InlineAcknowledgement;
 import io.pansaar.stream.ServiceUnavailableException;
 import io.pansaar.stream.StreamEntry;
@@ -62,6 +63,7 @@ public class RegenerationWorker {
     private final OriginGuard originGuard;
     private final Segments segments;
     private final TtlPolicy ttlPolicy;
+    private final WritePlanner planner;
     private final WorkerStatistics statistics;
     private final int maxDeliveries;
     private final int concurrency;
@@ -69,12 +71,13 @@ public class RegenerationWorker {
     private final Duration originTimeout;
 
     public RegenerationWorker(ImageStore store, OriginClient origin, OriginGuard originGuard, Segments segments,
-            TtlPolicy ttlPolicy, WorkerStatistics statistics, PansaarConfig config) {
+            TtlPolicy ttlPolicy, WritePlanner planner, WorkerStatistics statistics, PansaarConfig config) {
         this.store = store;
         this.origin = origin;
         this.originGuard = originGuard;
         this.segments = segments;
         this.ttlPolicy = ttlPolicy;
+        this.planner = planner;
         this.statistics = statistics;
         this.maxDeliveries = config.stream().maxDeliveries();
         this.concurrency = config.worker().concurrency();
@@ -330,12 +333,14 @@ public class RegenerationWorker {
                             .orElse(true)),
                     claim.remembered().orElse(ChangeHistory.NONE)));
             Duration freshTtl = lifetime.freshTtl();
+            WritePlan plan = planner.plan(freshTtl, segment.grace(), segment.staleIfError(), fetched.elapsed(),
+                    lifetime.history());
             // The write acknowledges the job's entry itself when it can: the job ends in one round trip, not two.
             Optional<InlineAcknowledgement> finishing = inline
                     .filter(acknowledgement -> store.canFinish(job.key(), job.entry().stream()));
-            return redisCall(store.put(job.key(), claim, image, freshTtl, segment.grace(), segment.staleIfError(),
-                    lifetime.history(), finishing.map(acknowledgement -> new FinishedJob(job.entry().stream(),
-                            acknowledgement.group(), job.entry().id()))))
+            return redisCall(store.put(job.key(), claim, image, plan, planner.priorityOf(fetched.body().length),
+                    finishing.map(acknowledgement -> new FinishedJob(job.entry().stream(), acknowledgement.group(),
+                            job.entry().id()))))
                     .invoke(outcome -> {
                         finishing.ifPresent(InlineAcknowledgement::acknowledged);
                         if (outcome == WriteOutcome.WRITTEN) {
@@ -355,8 +360,9 @@ public class RegenerationWorker {
                     notModified.elapsed(), revalidation(claim, current -> false),
                     claim.remembered().orElse(ChangeHistory.NONE)));
             Duration freshTtl = lifetime.freshTtl();
-            return redisCall(store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(),
-                    freshTtl, segment.grace(), segment.staleIfError(), notModified.elapsed(), lifetime.history()))
+            WritePlan plan = planner.plan(freshTtl, segment.grace(), segment.staleIfError(), notModified.elapsed(),
+                    lifetime.history());
+            return redisCall(store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(), plan))
                     .invoke(outcome -> {
                         if (outcome == WriteOutcome.EXTENDED) {
                             statistics.record(Outcome.NOT_MODIFIED);

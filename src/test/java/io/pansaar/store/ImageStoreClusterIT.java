@@ -30,8 +30,9 @@ import io.pansaar.redis.function.RefreshDueReply;
 import io.pansaar.redis.function.RepairReply;
 import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.testing.LocalRedisServer;
-import io.pansaar.testing.RedisClusterResource;
 import io.pansaar.testing.NoConsumerProfile;
+import io.pansaar.testing.RedisClusterResource;
+import io.pansaar.worker.WritePlanner;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,6 +53,9 @@ class ImageStoreClusterIT {
 
     @Inject
     ImageStore store;
+
+    @Inject
+    WritePlanner planner;
 
     @Inject
     FunctionLibrary library;
@@ -194,7 +198,8 @@ class ImageStoreClusterIT {
         assertEquals(ClaimOutcome.CLAIMED, claim.outcome(), claim.detail());
         FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(), Duration.ofMillis(5));
         assertEquals(WriteOutcome.WRITTEN,
-                store.put(key, claim, image, freshTtl, Duration.ofMinutes(1), Duration.ZERO, ChangeHistory.NONE)
+                store.put(key, claim, image, planner.plan(freshTtl, Duration.ofMinutes(1), Duration.ZERO,
+                        image.fetchTime(), ChangeHistory.NONE), planner.priorityOf(body.length))
                         .await().atMost(WAIT));
     }
 

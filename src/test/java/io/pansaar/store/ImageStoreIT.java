@@ -19,10 +19,15 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
-import io.pansaar.config.PansaarConfig;
 import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
+import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.FunctionCallException;
+import io.pansaar.redis.FunctionError;
+import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.function.ClaimOutcome;
 import io.pansaar.redis.function.EnqueueReply;
@@ -34,14 +39,10 @@ import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.ReleaseMode;
 import io.pansaar.redis.function.RepairReply;
 import io.pansaar.redis.function.WriteOutcome;
-import io.pansaar.key.Partitioner;
-import io.pansaar.key.RedisKeys;
-import io.pansaar.redis.FunctionCallException;
-import io.pansaar.redis.FunctionError;
-import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
+import io.pansaar.worker.WritePlanner;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -64,6 +65,9 @@ class ImageStoreIT {
 
     @Inject
     ImageStore store;
+
+    @Inject
+    WritePlanner planner;
 
     @Inject
     AccessPriority priority;
@@ -301,7 +305,7 @@ class ImageStoreIT {
         int partition = partition(key);
         Claim first = claimNow(key, JobReason.MISS);
         ChangeHistory history = new ChangeHistory(86_400_000, 2);
-        assertEquals(WriteOutcome.WRITTEN, store.put(key, first, fetched(new byte[] { 1 }, Optional.empty()),
+        assertEquals(WriteOutcome.WRITTEN, write(key, first, fetched(new byte[] { 1 }, Optional.empty()),
                 Duration.ofMillis(100), Duration.ZERO, Duration.ZERO, history).await().atMost(WAIT));
         Thread.sleep(200);
 
@@ -317,7 +321,7 @@ class ImageStoreIT {
         assertTrue(again.current().isEmpty());
         assertEquals(Optional.of(history), again.remembered());
         // Written again, it is held once more: no longer among the departed.
-        assertEquals(WriteOutcome.WRITTEN, store.put(key, again, fetched(new byte[] { 2 }, Optional.empty()), HOUR,
+        assertEquals(WriteOutcome.WRITTEN, write(key, again, fetched(new byte[] { 2 }, Optional.empty()), HOUR,
                 MINUTE, Duration.ZERO, history).await().atMost(WAIT));
         assertNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()));
     }
@@ -384,7 +388,7 @@ class ImageStoreIT {
             assertTrue(claim.fence() > storedFence, damage + ": fence " + claim.fence() + " after " + storedFence);
             assertEquals(String.valueOf(claim.fence()), redis.execute("GET", counter).toString(),
                     "the counter was raised past the stored fence");
-            assertEquals(WriteOutcome.WRITTEN, store.put(key, claim, fetched(new byte[] { 42 }, Optional.empty()), HOUR,
+            assertEquals(WriteOutcome.WRITTEN, write(key, claim, fetched(new byte[] { 42 }, Optional.empty()), HOUR,
                     MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT), damage);
             assertArrayEquals(new byte[] { 42 }, redis.execute("HGET", image(key), "body").toBytes());
         }
@@ -488,7 +492,7 @@ class ImageStoreIT {
         // The miss's job claims it as having no copy and its write replaces the hash whole: {body, meta}.
         Claim claim = claimNow(key, JobReason.MISS);
         assertTrue(claim.current().isEmpty(), "no current copy to revalidate: " + claim);
-        assertEquals(WriteOutcome.WRITTEN, store.put(key, claim, fetched(new byte[] { 4, 5 }, Optional.empty()), HOUR,
+        assertEquals(WriteOutcome.WRITTEN, write(key, claim, fetched(new byte[] { 4, 5 }, Optional.empty()), HOUR,
                 MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         ReadResult hit = read(key);
         assertEquals(ReadOutcome.HIT, hit.outcome());
@@ -642,7 +646,7 @@ class ImageStoreIT {
         Claim second = claimNow(key, JobReason.MANUAL);
         long before = serverMillis();
 
-        WriteOutcome outcome = store.put(key, second, fetched(new byte[] { 7, 8, 9 }, Optional.empty()), HOUR,
+        WriteOutcome outcome = write(key, second, fetched(new byte[] { 7, 8, 9 }, Optional.empty()), HOUR,
                 Duration.ofMinutes(5), DAY, ChangeHistory.NONE).await().atMost(WAIT);
 
         assertEquals(WriteOutcome.WRITTEN, outcome);
@@ -678,10 +682,10 @@ class ImageStoreIT {
         assertTrue(newer.fence() > older.fence());
 
         assertEquals(WriteOutcome.WRITTEN,
-                store.put(key, newer, fetched(new byte[] { 2 }, Optional.of("\"new\"")),
+                write(key, newer, fetched(new byte[] { 2 }, Optional.of("\"new\"")),
                         HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertEquals(WriteOutcome.STALE_WRITE,
-                store.put(key, older, fetched(new byte[] { 1 }, Optional.of("\"old\"")),
+                write(key, older, fetched(new byte[] { 1 }, Optional.of("\"old\"")),
                         HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
 
         assertArrayEquals(new byte[] { 2 }, redis.execute("HGET", image(key), "body").toBytes());
@@ -690,7 +694,7 @@ class ImageStoreIT {
         assertEquals(WriteOutcome.STALE_WRITE,
                 store.putNegative(key, older, 404, MINUTE).await().atMost(WAIT));
         assertEquals(WriteOutcome.STALE_WRITE,
-                store.revalidated(key, older, Optional.empty(), Optional.empty(),
+                revalidate(key, older, Optional.empty(), Optional.empty(),
                         HOUR, MINUTE, Duration.ZERO, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertEquals("ok", hashField(key, "status"));
     }
@@ -710,11 +714,11 @@ class ImageStoreIT {
         redis.execute("DEL", marker(key)); // the lease expired: another claim takes over
         Claim newest = claimNow(key, JobReason.MISS);
 
-        assertEquals(WriteOutcome.WRITTEN, store.put(key, newest, fetched(new byte[] { 2 }, Optional.empty()), HOUR,
+        assertEquals(WriteOutcome.WRITTEN, write(key, newest, fetched(new byte[] { 2 }, Optional.empty()), HOUR,
                 MINUTE, Duration.ZERO, ChangeHistory.NONE, Optional.of(new FinishedJob(stream, "finishing",
                         entries.get(0)))).await().atMost(WAIT));
         // A stale write finishes its job too: the job is done, its bytes are not wanted.
-        assertEquals(WriteOutcome.STALE_WRITE, store.put(key, newer, fetched(new byte[] { 1 }, Optional.empty()), HOUR,
+        assertEquals(WriteOutcome.STALE_WRITE, write(key, newer, fetched(new byte[] { 1 }, Optional.empty()), HOUR,
                 MINUTE, Duration.ZERO, ChangeHistory.NONE, Optional.of(new FinishedJob(stream, "finishing",
                         entries.get(1)))).await().atMost(WAIT));
         assertEquals(0L, redis.execute("XRANGE", stream, entries.get(0), entries.get(0)).size());
@@ -723,7 +727,7 @@ class ImageStoreIT {
 
         // A write that fails (here a fresh TTL of 0) leaves its job pending, for a retry.
         Claim failing = claimNow(key, JobReason.MANUAL);
-        assertThrows(FunctionCallException.class, () -> store.put(key, failing, fetched(new byte[] { 3 },
+        assertThrows(FunctionCallException.class, () -> write(key, failing, fetched(new byte[] { 3 },
                 Optional.empty()), Duration.ZERO, MINUTE, Duration.ZERO, ChangeHistory.NONE, Optional.of(
                         new FinishedJob(stream, "finishing", entries.get(2)))).await().atMost(WAIT));
         assertEquals(1L, redis.execute("XPENDING", stream, "finishing").get(0).toLong());
@@ -731,7 +735,7 @@ class ImageStoreIT {
 
         // Only a job of the key's own partition, whose keys share the write's hash slot, can be finished by it.
         assertFalse(store.canFinish(key, RedisKeys.jobs((partition(key) + 1) % partitioner.partitions())));
-        assertThrows(IllegalArgumentException.class, () -> store.put(key, failing, fetched(new byte[] { 3 },
+        assertThrows(IllegalArgumentException.class, () -> write(key, failing, fetched(new byte[] { 3 },
                 Optional.empty()), HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE, Optional.of(new FinishedJob(
                         RedisKeys.jobs((partition(key) + 1) % partitioner.partitions()), "finishing", entries.get(2)))));
     }
@@ -743,7 +747,7 @@ class ImageStoreIT {
         Claim busy = store.claim(key, token(), serverMillis(), JobReason.MISS).await().atMost(WAIT);
         assertEquals(ClaimOutcome.BUSY, busy.outcome());
         assertThrows(IllegalArgumentException.class,
-                () -> store.put(key, busy, fetched(new byte[] { 1 }, Optional.empty()), HOUR, MINUTE, Duration.ZERO,
+                () -> write(key, busy, fetched(new byte[] { 1 }, Optional.empty()), HOUR, MINUTE, Duration.ZERO,
                         ChangeHistory.NONE));
         assertEquals("fetching:" + holder.token(), redis.execute("GET", marker(key)).toString());
     }
@@ -778,7 +782,7 @@ class ImageStoreIT {
         storeImage(key, new byte[] { 4, 4 }, Duration.ofMillis(1), MINUTE);
         Claim claim = claimNow(key, JobReason.REFRESH);
 
-        WriteOutcome outcome = store.revalidated(key, claim, Optional.of("\"etag-2\""), Optional.empty(), HOUR,
+        WriteOutcome outcome = revalidate(key, claim, Optional.of("\"etag-2\""), Optional.empty(), HOUR,
                 Duration.ofMinutes(5), Duration.ZERO, Duration.ZERO, new ChangeHistory(1000, 1)).await().atMost(WAIT);
 
         assertEquals(WriteOutcome.EXTENDED, outcome);
@@ -800,7 +804,7 @@ class ImageStoreIT {
         redis.execute("DEL", image(key)); // evicted while the conditional GET ran
 
         assertEquals(WriteOutcome.GONE,
-                store.revalidated(key, claim, Optional.empty(), Optional.empty(),
+                revalidate(key, claim, Optional.empty(), Optional.empty(),
                         HOUR, MINUTE, Duration.ZERO, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertEquals(0L, redis.execute("EXISTS", image(key)).toLong());
         assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());
@@ -901,7 +905,7 @@ class ImageStoreIT {
         assertFalse(second.enqueued());
 
         Claim refresh = claimNow(key, JobReason.REFRESH);
-        assertEquals(WriteOutcome.EXTENDED, store.revalidated(key, refresh, Optional.empty(), Optional.empty(), HOUR,
+        assertEquals(WriteOutcome.EXTENDED, revalidate(key, refresh, Optional.empty(), Optional.empty(), HOUR,
                 MINUTE, DAY, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertNull(hashField(key, "origin-failed-at"));
         assertTtlNear(HOUR.plus(MINUTE).plus(DAY), image(key));
@@ -1019,13 +1023,33 @@ class ImageStoreIT {
         return storeImage(key, body, freshTtl, grace, Duration.ZERO);
     }
 
+    /** Writes a fetched image as the worker would: the planner draws its early refresh and ranks it by its size. */
+    private Uni<WriteOutcome> write(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace,
+            Duration staleIfError, ChangeHistory history) {
+        return write(key, claim, image, freshTtl, grace, staleIfError, history, Optional.empty());
+    }
+
+    /** {@link #write(ImageKey, Claim, FetchedImage, Duration, Duration, Duration, ChangeHistory)}, finishing {@code job}. */
+    private Uni<WriteOutcome> write(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace,
+            Duration staleIfError, ChangeHistory history, Optional<FinishedJob> job) {
+        return store.put(key, claim, image, planner.plan(freshTtl, grace, staleIfError, image.fetchTime(), history),
+                planner.priorityOf(image.body().length), job);
+    }
+
+    /** Records a 304 as the worker would, with the lifetime the planner gives. */
+    private Uni<WriteOutcome> revalidate(ImageKey key, Claim claim, Optional<String> etag, Optional<String> lastModified,
+            Duration freshTtl, Duration grace, Duration staleIfError, Duration fetchTime, ChangeHistory history) {
+        return store.revalidated(key, claim, etag, lastModified,
+                planner.plan(freshTtl, grace, staleIfError, fetchTime, history));
+    }
+
     /** Claims and writes an image with ETag "etag-1" and a Last-Modified, as a worker would. */
     private WriteOutcome storeImage(ImageKey key, byte[] body, Duration freshTtl, Duration grace, Duration staleIfError) {
         Claim claim = claimNow(key, JobReason.MANUAL);
         assertEquals(ClaimOutcome.CLAIMED, claim.outcome());
         FetchedImage image = FetchedImage.of(body, "image/png", Optional.of("\"etag-1\""),
                 Optional.of("Mon, 01 Jan 2024 00:00:00 GMT"), Duration.ofMillis(42));
-        return store.put(key, claim, image, freshTtl, grace, staleIfError, ChangeHistory.NONE).await().atMost(WAIT);
+        return write(key, claim, image, freshTtl, grace, staleIfError, ChangeHistory.NONE).await().atMost(WAIT);
     }
 
     /**

@@ -15,6 +15,8 @@ import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
+import io.pansaar.worker.WritePlanner;
+import io.quarkus.arc.Arc;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -64,9 +66,11 @@ public final class StoredImages {
     }
 
     private static Uni<WriteOutcome> writing(ImageStore store, ImageKey key, FetchedImage image, Duration freshTtl) {
+        // The running test's planner, so the copy is planned with the deployment's settings as the worker plans it.
+        WritePlanner planner = Arc.container().instance(WritePlanner.class).get();
         return store.claim(key, UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MANUAL)
-                .onItem().transformToUni(claim -> store.put(key, claim, image, freshTtl, Duration.ZERO, Duration.ZERO,
-                        ChangeHistory.NONE));
+                .onItem().transformToUni(claim -> store.put(key, claim, image, planner.plan(freshTtl, Duration.ZERO,
+                        Duration.ZERO, image.fetchTime(), ChangeHistory.NONE), planner.priorityOf(image.body().length)));
     }
 
     private static FetchedImage png(int size) {
