@@ -54,7 +54,8 @@ public class DemoTraffic {
         this.cumulativePopularity = zipf(config.demo().images(), ZIPF_EXPONENT);
     }
 
-    @Scheduled(every = "1s", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "1s", delayed = "3s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void readSomeImages() {
         for (int i = 0; i < readsPerSecond; i++) {
             ImageKey key = pickKey();
@@ -62,7 +63,7 @@ public class DemoTraffic {
         }
     }
 
-    @Scheduled(every = "10s", delayed = "13s")
+    @Scheduled(every = "10s", delayed = "13s", skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     synchronized void report() {
         LOG.infof("demo traffic, last 10 s: %d hits; %d stale, served at once (%d enqueued a refresh); %d misses"
                 + " (%d enqueued a job, the rest joined a pending one); %d negative (origin 404); %d failed reads",
@@ -76,7 +77,8 @@ public class DemoTraffic {
     }
 
     /** Logs what the partitions hold and what eviction and early refresh did in the last ten seconds. */
-    @Scheduled(every = "10s", delayed = "14s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "10s", delayed = "14s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     Uni<Void> reportCache() {
         return inspector.inspectAll().invoke(partitions -> {
             if (cacheCountersBefore.isEmpty()) {
