@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
@@ -28,6 +29,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class PartitionInspector {
+
+    private static final Logger LOG = Logger.getLogger(PartitionInspector.class);
 
     /** Commands per partition in a full batch: see {@link #fullRequests}. */
     private static final int FULL_REQUESTS = 9;
@@ -90,7 +93,7 @@ public class PartitionInspector {
     private static PartitionState.Memory memory(List<Response> replies) {
         Response used = replies.get(3);
         Response lease = replies.get(5);
-        return new PartitionState.Memory(used == null ? 0 : used.toLong(), replies.get(4).toLong(),
+        return new PartitionState.Memory(countOf(used), replies.get(4).toLong(),
                 lease == null ? null : lease.toString());
     }
 
@@ -133,8 +136,24 @@ public class PartitionInspector {
 
     private static Map<String, Long> counters(Response hash) {
         Map<String, Long> counters = new LinkedHashMap<>();
-        RedisReplies.fields(hash).forEach((name, value) -> counters.put(name, value.toLong()));
+        RedisReplies.fields(hash).forEach((name, value) -> counters.put(name, countOf(value)));
         return counters;
+    }
+
+    /**
+     * A counter's value, 0 when absent or damaged (not a whole number): one bad counter must not keep every
+     * partition's figures from refreshing. The scheduler rebuilds a damaged used-bytes counter and warns about it.
+     */
+    private static long countOf(Response counter) {
+        if (counter == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(counter.toString());
+        } catch (NumberFormatException damaged) {
+            LOG.debugf("a counter holds \"%s\", not a whole number; counted as 0", counter);
+            return 0;
+        }
     }
 
     private static boolean isMissingGroup(Throwable failure) {

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.ops.PartitionInspector;
+import io.pansaar.ops.PartitionState;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
@@ -101,6 +103,9 @@ class AccountingRepairIT {
     @Inject
     PartitionScheduler scheduler;
 
+    @Inject
+    PartitionInspector inspector;
+
     @Test
     void aLostSizesHashIsRebuiltAcrossTicksAndTheBudgetHoldsAgain() {
         int partition = 3;
@@ -151,6 +156,25 @@ class AccountingRepairIT {
             redis.value(String.class).set(RedisKeys.usedBytes(partition), damaged);
             fill(partition, 1, 2_000);
             awaitConsistent(partition, new AtomicBoolean());
+        }
+    }
+
+    @Test
+    void aDamagedCounterCountsAsZeroAndTheOtherFiguresStillRefresh() {
+        int partition = 10;
+        fill(partition, 2, 2_000);
+        awaitConsistent(partition, new AtomicBoolean());
+        // A statistics field the scheduler never repairs, so the damage is still there when the figures are read.
+        redis.hash(String.class).hset(RedisKeys.stats(partition), "damaged", "lots");
+        try {
+            List<PartitionState> states = inspector.inspectAll().await().atMost(WAIT);
+
+            PartitionState damaged = states.get(partition);
+            assertEquals(0, damaged.counter("damaged"));
+            assertEquals(accounting(partition).expectedBytes(), damaged.memory().usedBytes());
+            assertEquals(partitioner.partitions(), states.size());
+        } finally {
+            redis.hash(String.class).hdel(RedisKeys.stats(partition), "damaged");
         }
     }
 
