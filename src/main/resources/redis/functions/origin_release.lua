@@ -33,34 +33,47 @@ redis.register_function{
     local threshold = requireInteger('breaker threshold', args[4], 1)
     local openFor = requireInteger('breaker open-for', args[5], 1)
     local what = string.sub(args[6] or '', 1, 200)
-    local now = serverTimeMillis()
-
+    -- One read of the state this call decides by; every later step knows what it wrote, so the reply needs no second
+    -- read, and fields already absent are not deleted again. The server's time is read only when a failure, a pause
+    -- or a deadline to compare with needs it: a success on a healthy origin is two commands.
     redis.call('ZREM', permitsKey, holder)
-    local wasProbe = redis.call('HGET', stateKey, 'probe') == holder
+    local state = redis.call('HMGET', stateKey, 'probe', 'failures', 'open-until', 'paused-until')
+    local wasProbe = state[1] == holder
+    local openUntil = tonumber(state[3])
+    local pausedUntil = tonumber(state[4]) or 0
+    local now
     if wasProbe then
       redis.call('HDEL', stateKey, 'probe', 'probe-until')
     end
     if outcome == 'success' then
-      redis.call('HDEL', stateKey, 'failures', 'open-until')
+      if state[2] or state[3] then
+        redis.call('HDEL', stateKey, 'failures', 'open-until')
+      end
+      openUntil = nil
     else
+      now = serverTimeMillis()
       local failures = redis.call('HINCRBY', stateKey, 'failures', 1)
       redis.call('HSET', stateKey, 'last-failure', what, 'last-failure-at', now)
-      local openUntil = tonumber(redis.call('HGET', stateKey, 'open-until'))
       local halfOpen = openUntil ~= nil and openUntil <= now
       if wasProbe or (failures >= threshold and openUntil == nil) or (halfOpen and failures >= threshold) then
-        redis.call('HSET', stateKey, 'open-until', now + openFor)
+        openUntil = now + openFor
+        redis.call('HSET', stateKey, 'open-until', openUntil)
         redis.call('HDEL', stateKey, 'probe', 'probe-until')
         redis.call('HINCRBY', stateKey, 'opened', 1)
       end
     end
     if pause > 0 then
-      local pausedUntil = math.max(tonumber(redis.call('HGET', stateKey, 'paused-until')) or 0, now + pause)
+      now = now or serverTimeMillis()
+      pausedUntil = math.max(pausedUntil, now + pause)
       redis.call('HSET', stateKey, 'paused-until', pausedUntil)
     end
 
-    local state = redis.call('HMGET', stateKey, 'paused-until', 'open-until')
-    local pausedUntil = tonumber(state[1]) or 0
-    local openUntil = tonumber(state[2]) or 0
+    openUntil = openUntil or 0
+    if pausedUntil <= 0 and openUntil <= 0 then
+      -- No deadline at all: nothing is ahead of the server's time.
+      return { 'CLOSED', 0 }
+    end
+    now = now or serverTimeMillis()
     if pausedUntil > now and pausedUntil >= openUntil then
       return { 'PAUSED', pausedUntil - now }
     end

@@ -4,7 +4,8 @@
 -- is renamed into place, so the bytes never pass through Lua, and its other fields are packed into the image
 -- hash's meta field (see META_FIELDS in shared.lua): the image hash is {body, meta}. Then the image is filed in the
 -- partition's indexes, counted against the byte budget as chargedBytes (its body and its measured overhead), and
--- when the partition is over its budget the lowest-priority other images are evicted.
+-- when that leaves the partition over its budget, images Redis has expired are unindexed and then the lowest-priority
+-- other images are evicted while it still is.
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
@@ -106,12 +107,15 @@ redis.register_function{
     meta['last-access'] = carried['last-access']
     writeMeta(imageKey, meta)
     redis.call('PEXPIREAT', imageKey, expiresAt)
-    indexImage(index, key, chargedBytes(key, size), formatScore(score - sizeTerm), expiresAt, freshUntil - earlyBy)
+    local used = indexImage(index, key, chargedBytes(key, size), formatScore(score - sizeTerm), expiresAt,
+      freshUntil - earlyBy, carried.status ~= 'ok')
     rememberHistory(index, key, meta.exposure, meta.changes)
 
     local evicted = 0
-    if budget >= 0 then
-      -- Expired images still count in the used bytes until swept, so sweep before judging the budget.
+    -- Expired images still count in the used bytes until swept, so the count is never too low: a partition within its
+    -- budget by it is within it and nothing would be evicted; its expired images are left to the scheduler's sweep.
+    -- Over it, sweep first and judge again, as the excess may be expired images alone.
+    if budget >= 0 and (used or usedBytes(index)) > budget then
       sweepExpired(index, statsKey, now, limit)
       evicted = evictOverBudget(index, statsKey, budget, limit, key, now)
     end

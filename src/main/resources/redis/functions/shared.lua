@@ -479,25 +479,35 @@ end
 -- pansaar_repair sees the loss and rebuilds the counter from the image hashes, rather than a write restarting it
 -- from this one image's delta, a wrong count no cheap check could tell from a right one. A counter that holds no
 -- byte count is left alone too: pansaar_repair sees it as long as it stays so, and no write fails on it after it
--- has written the image.
+-- has written the image. Returns the used bytes after the change, or nil when the counter was left alone.
 local function addUsedBytes(index, delta)
   local used = redis.call('GET', index.bytes)
   if isCount(used) or (not used and redis.call('ZCARD', index.priority) == 0) then
-    redis.call('INCRBY', index.bytes, delta)
+    return redis.call('INCRBY', index.bytes, delta)
   end
+  return nil
 end
 
--- Records a written image in every index, correcting the used bytes by the change in its size.
-local function indexImage(index, key, size, priority, expiresAt, refreshAt)
-  -- nil, not 0, when absent: an image of 0 bytes is filed in sizes too, so sizes and priority hold the same images.
-  local previous = tonumber(redis.call('HGET', index.sizes, key))
-  if previous ~= size then
-    addUsedBytes(index, size - (previous or 0))
-    redis.call('HSET', index.sizes, key, size)
+-- Records a written image in every index, correcting the used bytes by the change in its size. Returns the used bytes
+-- after, or nil when this call did not change them (the size filed was the same, or the counter is left alone).
+-- noCopy: the caller found no copy of the image, so it is almost never in sizes either; HSETNX then files its size
+-- and says it was not there in one command, where reading the previous size first takes two.
+local function indexImage(index, key, size, priority, expiresAt, refreshAt, noCopy)
+  local used
+  if noCopy and redis.call('HSETNX', index.sizes, key, size) == 1 then
+    used = addUsedBytes(index, size)
+  else
+    -- nil, not 0, when absent: an image of 0 bytes is filed in sizes too, so sizes and priority hold the same images.
+    local previous = tonumber(redis.call('HGET', index.sizes, key))
+    if previous ~= size then
+      used = addUsedBytes(index, size - (previous or 0))
+      redis.call('HSET', index.sizes, key, size)
+    end
   end
   redis.call('ZADD', index.priority, priority, key)
   redis.call('ZADD', index.expiry, expiresAt, key)
   redis.call('ZADD', index.refresh, refreshAt, key)
+  return used
 end
 
 -- Removes images from every index and their sizes from the used bytes, a few commands for all of them (each O(log n)

@@ -95,6 +95,25 @@ class OriginGuardIT {
     }
 
     @Test
+    void aFetchThatWorkedDuringAPauseIsToldOfThePauseAndOneAfterItFindsTheOriginClosed() {
+        OriginId origin = newOrigin();
+        OriginGuard guard = guard(origin, Map.of(), Map.of("pansaar.origin.max-retry-after", "1s"));
+        // One fetch is under way when another's Retry-After pauses the origin.
+        Permit underWay = assertInstanceOf(Permit.class, acquire(guard, origin));
+        Permit limited = assertInstanceOf(Permit.class, acquire(guard, origin));
+        assertEquals(OriginState.PAUSED, release(guard, limited,
+                Optional.of(failure(FetchFailure.RATE_LIMITED, Optional.of(Duration.ofSeconds(60))))).state());
+
+        OriginGuard.Condition during = release(guard, underWay, Optional.empty());
+        assertEquals(OriginState.PAUSED, during.state());
+        assertTrue(during.left().toMillis() > 0 && during.left().toMillis() <= 1_000, during.toString());
+
+        // The state still holds when the pause ended; past it, a success finds the origin closed.
+        Permit after = awaitPermit(guard, origin, Duration.ofSeconds(5));
+        assertEquals(new OriginGuard.Condition(OriginState.CLOSED, Duration.ZERO), release(guard, after, Optional.empty()));
+    }
+
+    @Test
     void consecutiveFailuresOpenTheBreakerThenOneProbeDecides() {
         OriginId origin = newOrigin();
         OriginGuard guard = guard(origin, Map.of(), Map.of("pansaar.origin.breaker.failures", "3",
