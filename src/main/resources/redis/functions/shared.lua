@@ -1,7 +1,7 @@
 -- Shared helpers of the pansaar library. This file registers no function: the loader places it
 -- first and outside any do...end block, so its locals are visible to every function file.
 --
--- Errors raised here, as redis.error_reply('PANSAAR_<CODE> message'), mapped by io.pansaar.store.FunctionError:
+-- Errors raised here, as redis.error_reply('PANSAAR_<CODE> message'), mapped by io.pansaar.redis.FunctionError:
 --   PANSAAR_BAD_ARGUMENT     an argument is missing or malformed
 --   PANSAAR_STAGING_MISSING  raised by pansaar_put; declared here so all codes live in one list
 --   PANSAAR_NOT_LEASE_HOLDER raised by the scheduler's functions when the caller no longer holds the
