@@ -98,7 +98,7 @@ class DocumentationLinksTest {
     }
 
     /** The book: README.md and every markdown page of docs/, as paths relative to {@code root}. */
-    private static List<Path> book(Path root) throws IOException {
+    static List<Path> book(Path root) throws IOException {
         List<Path> pages = new ArrayList<>();
         pages.add(Path.of("README.md"));
         try (Stream<Path> docs = Files.list(root.resolve("docs"))) {
