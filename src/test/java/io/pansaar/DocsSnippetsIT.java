@@ -72,7 +72,7 @@ class DocsSnippetsIT {
                 .toList();
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("pagesWithBlocksToRun")
     void everyBlockMarkedRunExitsZero(String page) throws IOException, InterruptedException {
         List<DocSnippets.Block> blocks = DocSnippets.read(Path.of("")).blocks().stream()
