@@ -1,6 +1,7 @@
 package io.pansaar;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,6 +46,13 @@ class DocumentationLinksTest {
     @Test
     void readmeLinksEveryPageOfTheRealBook() throws IOException {
         assertEquals(List.of(), pagesReadmeDoesNotLink(Path.of("")));
+    }
+
+    @Test
+    void readmeStaysAFrontDoor() throws IOException {
+        // The reference lives in docs/; README keeps to what a newcomer needs first.
+        long lines = Files.readAllLines(Path.of("README.md")).size();
+        assertTrue(lines <= 300, "README.md has " + lines + " lines; move detail into docs/ to keep it within 300");
     }
 
     @Test
