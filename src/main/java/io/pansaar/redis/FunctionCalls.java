@@ -1,6 +1,5 @@
 package io.pansaar.redis;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,6 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
-import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
@@ -55,7 +53,7 @@ public class FunctionCalls {
 
     /** Calls one function and returns its reply. */
     Uni<Response> call(String function, List<String> keys, String... arguments) {
-        return send(() -> List.of(fcall(function, keys, arguments))).onItem().transform(replies -> replies.get(0));
+        return send(() -> List.of(fcall(function, keys, arguments).toRequest())).onItem().transform(replies -> replies.get(0));
     }
 
     /**
@@ -81,7 +79,7 @@ public class FunctionCalls {
      * read connection ({@link ReadConnections}); otherwise on a connection from the pool, handed back once every reply
      * is in.
      */
-    public Uni<List<PipelinedReply>> sendEach(List<Request> requests, Duration timeout) {
+    public Uni<List<PipelinedReply>> sendEach(List<RespCommand> requests, Duration timeout) {
         if (readConnections.isPresent()) {
             ReadConnections connections = readConnections.get();
             return Uni.createFrom().emitter(emitter -> connections.send(requests, timeout, emitter));
@@ -94,7 +92,7 @@ public class FunctionCalls {
     }
 
     private static void sendOnConnection(AsyncResult<io.vertx.redis.client.RedisConnection> connected,
-            List<Request> requests, AtomicBoolean abandoned, UniEmitter<? super List<PipelinedReply>> emitter) {
+            List<RespCommand> requests, AtomicBoolean abandoned, UniEmitter<? super List<PipelinedReply>> emitter) {
         if (connected.failed()) {
             emitter.fail(connected.cause());
             return;
@@ -106,7 +104,7 @@ public class FunctionCalls {
             return;
         }
         List<Future<io.vertx.redis.client.Response>> replies = new ArrayList<>(requests.size());
-        requests.forEach(request -> replies.add(connection.send(request.getDelegate())));
+        requests.forEach(request -> replies.add(connection.send(request.toRequest().getDelegate())));
         // Back to the pool only once every reply is in, so the next user never waits behind these commands.
         Future.join(replies).onComplete(all -> {
             connection.close();
@@ -121,12 +119,12 @@ public class FunctionCalls {
     }
 
     /** Builds {@code FCALL function numkeys keys... arguments...}, every string sent as UTF-8. */
-    static Request fcall(String function, List<String> keys, String... arguments) {
-        Request request = Request.cmd(Command.FCALL).arg(function).arg(keys.size());
-        keys.forEach(key -> request.arg(key.getBytes(StandardCharsets.UTF_8)));
+    static RespCommand fcall(String function, List<String> keys, String... arguments) {
+        RespCommand command = RespCommand.cmd("FCALL").arg(function).arg(keys.size());
+        keys.forEach(command::arg);
         for (String argument : arguments) {
-            request.arg(argument.getBytes(StandardCharsets.UTF_8));
+            command.arg(argument);
         }
-        return request;
+        return command;
     }
 }

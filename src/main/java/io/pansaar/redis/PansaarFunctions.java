@@ -82,19 +82,19 @@ public class PansaarFunctions {
 
     /** {@code pansaar_version}, sent as it is to one server by the loader, which must not load the library first. */
     static Request versionRequest() {
-        return FunctionCalls.fcall(VERSION, List.of());
+        return FunctionCalls.fcall(VERSION, List.of()).toRequest();
     }
 
     // ---------------------------------------------------------------------------------------------
     // Reads and regeneration requests
 
     /**
-     * {@code pansaar_get}, the bookkeeping of a read that found no fresh copy, for a pipeline; decode its reply with
-     * {@link #getReply}.
+     * {@code pansaar_get}, the bookkeeping of a read that found no fresh copy, for a read's pipeline
+     * ({@link FunctionCalls#sendEach}); decode its reply with {@link #getReply}.
      *
      * @param counted the read's HINCRBY counted this request in the hit counter, so the call takes it back
      */
-    public Request getRequest(int partition, ImageKey key, long queuedMarkerMillis, boolean counted) {
+    public RespCommand getRequest(int partition, ImageKey key, long queuedMarkerMillis, boolean counted) {
         return FunctionCalls.fcall(GET, List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key),
                 RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition), RedisKeys.stats(partition),
                 RedisKeys.priorityIndex(partition), RedisKeys.hits(partition)), key.value(), "",
@@ -168,7 +168,7 @@ public class PansaarFunctions {
                 String.valueOf(fence.claimedAtMillis()), millis(lifetime.freshTtl()), millis(lifetime.grace()),
                 millis(lifetime.staleIfError()), String.valueOf(lifetime.earlyRefreshMillis()), optional(budgetBytes),
                 String.valueOf(evictionLimit), job.map(FinishedJob::group).orElse(""),
-                job.map(FinishedJob::entryId).orElse(""));
+                job.map(FinishedJob::entryId).orElse("")).toRequest();
     }
 
     /** The reply to a {@link #putRequest}: WRITTEN or STALE_WRITE. */

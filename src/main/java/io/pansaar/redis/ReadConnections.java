@@ -1,20 +1,20 @@
 package io.pansaar.redis;
 
+import java.io.IOException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pansaar.config.PansaarConfig;
+import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -22,10 +22,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
-import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.mutiny.redis.client.Request;
-import io.vertx.mutiny.redis.client.Response;
-import io.vertx.redis.client.RedisConnection;
+import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.net.NetClient;
+import io.vertx.redis.client.RedisOptions;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -33,26 +33,32 @@ import jakarta.enterprise.context.ApplicationScoped;
  * read, so a read's commands, their replies and the HTTP answer stay on one thread, and no read checks a connection
  * out of the pool and back. Redis answers the commands of one connection in order, so any number of reads share it.
  *
+ * <p>They are Pansaar's own connections ({@link RespConnection}), not the Vert.x client's: they hand on the
+ * socket's buffers without copying them and copy each bulk string once, into the array its reply keeps, where the
+ * client copies every reply byte three times. They connect as the Quarkus client does ({@link ReadEndpoint}: the
+ * server of {@code quarkus.redis.hosts}, its password and database), and their replies are the client's
+ * {@code Response} types, so what reads them does not know the difference.
+ *
  * <p>A connection that ends (Redis closed it: {@code CLIENT KILL}, a restart, {@code timeout}) or fails is
- * forgotten at once, and the next read on that loop opens another; a read whose commands were refused because the
- * connection had already closed, so none of them reached Redis, is sent again once on the new connection. Each
+ * forgotten at once, and the next read on that loop opens another; a read whose commands were not written because
+ * the connection had already closed, so none of them reached Redis, is sent again once on the new connection. Each
  * read still fails on its own after its timeout, scheduled on the event loop rather than on a shared timer thread.
  *
- * <p>Only with a single Redis server ({@code quarkus.redis.client-type=standalone}) and
- * {@code pansaar.read-through.pipelined} on (the default): a cluster connection spans
- * every primary and follows slot moves and failovers itself, which pooled connections already handle, so cluster
- * reads keep taking one from the pool.
+ * <p>Only with a single Redis server ({@code quarkus.redis.client-type=standalone}) reached over plain TCP, and
+ * {@code pansaar.read-through.pipelined} on (the default): a cluster connection spans every primary and follows
+ * slot moves and failovers itself, which pooled connections already handle, so cluster reads keep taking one from
+ * the pool, and so do reads over TLS. Start-up logs which it is, and why.
  */
+@Startup
 @ApplicationScoped
 public class ReadConnections {
 
     private static final Logger LOG = Logger.getLogger(ReadConnections.class);
-    /** What the client answers for a command sent on a connection it already knows to be closed: never written. */
-    private static final String NEVER_SENT = "Connection is closed";
 
-    private final io.vertx.redis.client.Redis redis;
-    private final Vertx vertx;
-    private final boolean pipelines;
+    private final VertxInternal vertx;
+    /** Where the connections connect; empty when every read takes a pooled connection. */
+    private final Optional<ReadEndpoint> endpoint;
+    private final Optional<NetClient> client;
     /** The connection of each event loop, kept by the loop's thread. */
     private final FastThreadLocal<Slot> eventLoopSlots = new FastThreadLocal<>() {
         @Override
@@ -63,98 +69,119 @@ public class ReadConnections {
     /** The connection of reads sent from outside any event loop (blocking callers). */
     private final Slot sharedSlot = new Slot();
 
-    public ReadConnections(Redis redis, Vertx vertx, PansaarConfig config,
-            @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
-        this.redis = redis.getDelegate();
-        this.vertx = vertx;
-        this.pipelines = config.readThrough().pipelined() && "standalone".equalsIgnoreCase(clientType);
+    public ReadConnections(Vertx vertx, PansaarConfig config, QuarkusRedisOptions clientOptions) {
+        this.vertx = (VertxInternal) vertx;
+        this.endpoint = endpoint(config.readThrough().pipelined(), clientOptions.defaultClient());
+        this.client = endpoint.map(server -> vertx.createNetClient(server.tcp()));
     }
 
-    /** Whether reads are pipelined here; false when they take pooled connections (Redis Cluster, Sentinel...). */
+    private static Optional<ReadEndpoint> endpoint(boolean pipelined, Optional<RedisOptions> options) {
+        if (!pipelined) {
+            LOG.info("Each read takes a pooled Redis connection: pansaar.read-through.pipelined is off");
+            return Optional.empty();
+        }
+        if (options.isEmpty()) {
+            LOG.warn("Each read takes a pooled Redis connection: Quarkus built no default Redis client to take "
+                    + "the read connections' settings from");
+            return Optional.empty();
+        }
+        Optional<String> unsupported = ReadEndpoint.unsupported(options.get());
+        if (unsupported.isPresent()) {
+            LOG.infof("Each read takes a pooled Redis connection: %s", unsupported.get());
+            return Optional.empty();
+        }
+        ReadEndpoint server = ReadEndpoint.of(options.get());
+        LOG.infof("Reads are pipelined on one Redis connection per event loop, to %s", server.description());
+        return Optional.of(server);
+    }
+
+    /** Whether reads are pipelined here; false when they take pooled connections (Redis Cluster, TLS...). */
     public boolean pipelines() {
-        return pipelines;
+        return endpoint.isPresent();
+    }
+
+    @PreDestroy
+    void close() {
+        client.ifPresent(NetClient::close);
     }
 
     /**
-     * Sends the requests pipelined on this event loop's connection and emits each one's reply, or fails when a
-     * connection cannot be had, or not every reply is in, within {@code timeout}.
+     * Sends the commands pipelined on this event loop's connection and emits each one's reply, or fails when a
+     * connection cannot be had, or not every reply is in, within {@code timeout}. The replies are emitted on the
+     * caller's context.
      */
-    void send(List<Request> requests, Duration timeout, UniEmitter<? super List<PipelinedReply>> emitter) {
-        Slot slot = Context.isOnEventLoopThread() ? eventLoopSlots.get() : sharedSlot;
-        PipelinedRead read = new PipelinedRead(slot, requests, emitter);
-        read.start(timerLoop(), timeout);
-    }
-
-    /** The event loop a read's timeout is scheduled on: the caller's, so no other thread is involved. */
-    private EventExecutor timerLoop() {
-        Context context = Vertx.currentContext();
-        return context instanceof ContextInternal internal ? internal.nettyEventLoop() : vertx.nettyEventLoopGroup().next();
+    void send(List<RespCommand> commands, Duration timeout, UniEmitter<? super List<PipelinedReply>> emitter) {
+        ContextInternal caller = ContextInternal.current();
+        boolean onEventLoop = caller != null && Context.isOnEventLoopThread();
+        PipelinedRead read = new PipelinedRead(onEventLoop ? eventLoopSlots.get() : sharedSlot,
+                onEventLoop ? caller.unwrap() : null, commands, caller, emitter);
+        read.start(caller == null ? vertx.nettyEventLoopGroup().next() : caller.nettyEventLoop(), timeout);
     }
 
     /** One event loop's connection: open, being opened, failed to open, or none yet. */
     private final class Slot {
 
-        private final AtomicReference<Future<RedisConnection>> connection = new AtomicReference<>();
+        private final AtomicReference<Future<RespConnection>> connection = new AtomicReference<>();
 
-        /** The open connection, or the one being opened; opens one when there is none or the last attempt failed. */
-        Future<RedisConnection> connection() {
+        /**
+         * The open connection, or the one being opened; opens one when there is none or the last attempt failed, on
+         * {@code eventLoop}, or on any event loop when null.
+         */
+        Future<RespConnection> connection(ContextInternal eventLoop) {
             while (true) {
-                Future<RedisConnection> current = connection.get();
+                Future<RespConnection> current = connection.get();
                 if (current != null && !current.failed()) {
                     return current;
                 }
-                Promise<RedisConnection> opening = Promise.promise();
+                Promise<RespConnection> opening = Promise.promise();
                 if (connection.compareAndSet(current, opening.future())) {
-                    open(opening);
+                    open(opening, eventLoop == null ? vertx.createEventLoopContext() : eventLoop);
                     return opening.future();
                 }
             }
         }
 
-        private void open(Promise<RedisConnection> opening) {
-            Future<RedisConnection> mine = opening.future();
-            redis.connect().onComplete(connected -> {
-                if (connected.failed()) {
-                    // Left in place as failed: the next read opens another, as a pooled read would.
-                    opening.fail(connected.cause());
-                    return;
+        private void open(Promise<RespConnection> opening, ContextInternal eventLoop) {
+            Future<RespConnection> mine = opening.future();
+            // A failed attempt is left in place: the next read opens another, as a pooled read would.
+            RespConnection.open(client.orElseThrow(), endpoint.orElseThrow(), eventLoop).onComplete(opened -> {
+                if (opened.succeeded()) {
+                    opened.result().whenClosed(() -> forget(mine));
                 }
-                RedisConnection opened = connected.result();
-                opened.endHandler(ended -> forget(mine, "Redis closed it"))
-                        .exceptionHandler(failure -> forget(mine, failure.toString()));
-                opening.complete(opened);
+                opening.handle(opened);
             });
         }
 
-        /** Drops {@code which} if it is still this slot's connection, and hands it back to the pool, which evicts it. */
-        void forget(Future<RedisConnection> which, String why) {
+        /** Drops {@code which} if it is still this slot's connection. */
+        private void forget(Future<RespConnection> which) {
             if (connection.compareAndSet(which, null)) {
-                LOG.debugf("a read connection to Redis ended (%s); the next read opens another", why);
-                if (which.succeeded()) {
-                    which.result().close();
-                }
+                LOG.debug("a read connection to Redis ended; the next read opens another");
             }
         }
     }
 
-    /** One read: its commands, their replies as they come, and its timeout. */
-    private static final class PipelinedRead implements Runnable {
+    /** One read: its commands, their replies once all are in, and its timeout. */
+    private static final class PipelinedRead implements Runnable, RespConnection.Exchange {
 
         private final Slot slot;
-        private final List<Request> requests;
+        /** The event loop a connection is opened on, when this read needs one; null: any. */
+        private final ContextInternal eventLoop;
+        private final List<RespCommand> commands;
+        /** The context the read was sent from, which its result is emitted on; null when none. */
+        private final ContextInternal caller;
         private final UniEmitter<? super List<PipelinedReply>> emitter;
-        private final PipelinedReply[] replies;
-        private int waitingFor;
         private boolean sentAgain;
         private boolean finished;
         private ScheduledFuture<?> timeout;
         private Duration timeoutDuration;
 
-        PipelinedRead(Slot slot, List<Request> requests, UniEmitter<? super List<PipelinedReply>> emitter) {
+        PipelinedRead(Slot slot, ContextInternal eventLoop, List<RespCommand> commands, ContextInternal caller,
+                UniEmitter<? super List<PipelinedReply>> emitter) {
             this.slot = slot;
-            this.requests = requests;
+            this.eventLoop = eventLoop;
+            this.commands = commands;
+            this.caller = caller;
             this.emitter = emitter;
-            this.replies = new PipelinedReply[requests.size()];
         }
 
         void start(EventExecutor timerLoop, Duration timeout) {
@@ -167,73 +194,61 @@ public class ReadConnections {
         }
 
         private void send() {
-            Future<RedisConnection> connection = slot.connection();
+            Future<RespConnection> connection = slot.connection(eventLoop);
             if (connection.succeeded()) {
-                sendOn(connection, connection.result());
+                sendOn(connection.result());
             } else {
-                connection.onComplete(opened -> connected(connection, opened));
+                connection.onComplete(this::connected);
             }
         }
 
-        private void connected(Future<RedisConnection> connection, AsyncResult<RedisConnection> opened) {
+        private void connected(AsyncResult<RespConnection> opened) {
             if (opened.failed()) {
                 fail(opened.cause());
             } else {
-                sendOn(connection, opened.result());
+                sendOn(opened.result());
             }
         }
 
-        private void sendOn(Future<RedisConnection> connection, RedisConnection opened) {
+        private void sendOn(RespConnection connection) {
             synchronized (this) {
                 if (finished) {
                     return;
                 }
-                waitingFor = requests.size();
             }
-            for (int index = 0; index < requests.size(); index++) {
-                int position = index;
-                opened.send(requests.get(index).getDelegate()).onComplete(reply -> replied(connection, position, reply));
-            }
+            connection.send(commands, this);
         }
 
-        private void replied(Future<RedisConnection> connection, int position, AsyncResult<io.vertx.redis.client.Response> reply) {
-            boolean sendAgain;
+        @Override
+        public void answered(PipelinedReply[] replies) {
             synchronized (this) {
                 if (finished) {
                     return;
                 }
-                replies[position] = reply.succeeded()
-                        ? new PipelinedReply(reply.result() == null ? null : Response.newInstance(reply.result()), Optional.empty())
-                        : new PipelinedReply(null, Optional.of(reply.cause()));
-                if (--waitingFor > 0) {
-                    return;
-                }
-                // The connection had closed before any command was written: nothing ran, so sending again is safe.
-                sendAgain = !sentAgain && noneSent();
-                if (sendAgain) {
-                    sentAgain = true;
-                    Arrays.fill(replies, null);
-                } else {
-                    finished = true;
-                }
-            }
-            if (sendAgain) {
-                slot.forget(connection, "it had closed before a read was sent");
-                send();
-                return;
+                finished = true;
             }
             timeout.cancel(false);
-            emitter.complete(List.of(replies));
+            List<PipelinedReply> answers = List.of(replies);
+            if (caller == null) {
+                emitter.complete(answers);
+            } else {
+                caller.emit(answers, emitter::complete);
+            }
         }
 
-        /** True when every command failed because the connection was already closed when it was to be written. */
-        private boolean noneSent() {
-            for (PipelinedReply reply : replies) {
-                if (reply.failure().isEmpty() || !NEVER_SENT.equals(reply.failure().get().getMessage())) {
-                    return false;
-                }
+        @Override
+        public void notSent() {
+            boolean sendAgain;
+            synchronized (this) {
+                sendAgain = !sentAgain;
+                sentAgain = true;
             }
-            return true;
+            if (!sendAgain) {
+                fail(new IOException("the read connections to Redis closed twice before a read could be sent"));
+                return;
+            }
+            // Nothing ran, so sending again is safe. The closed connection has already left its slot.
+            send();
         }
 
         /** The timeout: Redis did not answer every command in time. */
@@ -254,7 +269,11 @@ public class ReadConnections {
             if (scheduled != null) {
                 scheduled.cancel(false);
             }
-            emitter.fail(failure);
+            if (caller == null) {
+                emitter.fail(failure);
+            } else {
+                caller.emit(failure, emitter::fail);
+            }
         }
     }
 }

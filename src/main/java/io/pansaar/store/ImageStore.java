@@ -19,6 +19,7 @@ import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.PipelinedReply;
 import io.pansaar.redis.RedisReplies;
+import io.pansaar.redis.RespCommand;
 import io.pansaar.redis.function.EnqueueReply;
 import io.pansaar.redis.function.FinishedJob;
 import io.pansaar.redis.function.GetReply;
@@ -86,7 +87,7 @@ public class ImageStore {
     public Uni<ReadResult> read(ImageKey key) {
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
-        Request countHit = Request.cmd(Command.HINCRBY).arg(RedisKeys.hits(partition)).arg(key.value()).arg(1);
+        RespCommand countHit = RespCommand.cmd("HINCRBY").arg(RedisKeys.hits(partition)).arg(key.value()).arg(1);
         return calls.sendEach(List.of(readFields(image), countHit), readRedisTimeout).onItem().transformToUni(replies -> {
             PipelinedReply fields = replies.get(0);
             if (!fields.succeeded()) {
@@ -102,8 +103,8 @@ public class ImageStore {
         });
     }
 
-    private static Request readFields(String image) {
-        Request fields = Request.cmd(Command.HMGET).arg(image);
+    private static RespCommand readFields(String image) {
+        RespCommand fields = RespCommand.cmd("HMGET").arg(image);
         READ_FIELDS.forEach(fields::arg);
         return fields;
     }
@@ -138,11 +139,11 @@ public class ImageStore {
      */
     private Uni<ReadResult> bookkeeping(ImageKey key, int partition, StoredCopy fields, boolean counted) {
         String image = RedisKeys.image(partition, key);
-        Supplier<Request> bookkeeping = () -> functions.getRequest(partition, key,
+        Supplier<RespCommand> bookkeeping = () -> functions.getRequest(partition, key,
                 workerConfig.queuedMarkerTtl().toMillis(), counted);
         // meta once more, beside pansaar_get: what the function judges a copy past fresh-until by, as it is now, so
         // the read can judge it alike should the function fail.
-        Request judged = Request.cmd(Command.HGET).arg(image).arg("meta");
+        RespCommand judged = RespCommand.cmd("HGET").arg(image).arg("meta");
         return calls.sendEach(List.of(judged, bookkeeping.get()), readRedisTimeout).onItem().transformToUni(replies -> {
             PipelinedReply judgeFields = replies.get(0);
             if (!judgeFields.succeeded()) {
@@ -158,7 +159,7 @@ public class ImageStore {
             }
             // Redis lost the library (a restart without persistence): load it and record the read after all, so a
             // miss still enqueues its job.
-            return calls.send(() -> List.of(bookkeeping.get())).ifNoItem().after(readRedisTimeout).fail()
+            return calls.send(() -> List.of(bookkeeping.get().toRequest())).ifNoItem().after(readRedisTimeout).fail()
                     .onItem().transformToUni(again -> recordedRead(key, image, fields,
                             PansaarFunctions.getReply(again.get(0))))
                     .onFailure().recoverWithItem(stillFailing -> unrecordedRead(key, fields, judgeFields.response(),

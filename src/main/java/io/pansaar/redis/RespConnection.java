@@ -1,0 +1,221 @@
+package io.pansaar.redis;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.impl.ContextInternal;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
+import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
+
+/**
+ * One connection to Redis that reads are pipelined on: each read's commands go out in one write, and Redis answers
+ * them in order, so the replies are matched to the reads waiting for them by position alone. It speaks RESP2 (it
+ * sends no {@code HELLO}); for the commands reads send, the replies have the shapes the Vert.x client's RESP3
+ * connections give. Everything it does runs on the event loop it was opened on.
+ */
+final class RespConnection {
+
+    /** What a read sent on the connection is told. */
+    interface Exchange {
+
+        /** Every command's reply, or the failure of that command alone (an error reply, the connection lost). */
+        void answered(PipelinedReply[] replies);
+
+        /** The connection had closed before the commands could be written: none of them reached Redis. */
+        void notSent();
+    }
+
+    private final NetSocketInternal socket;
+    private final EventLoop eventLoop;
+    private final RespReplyParser parser = new RespReplyParser(this::replied);
+    /** The reads written and not yet wholly answered, oldest first. */
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private final Handler<AsyncResult<Void>> written = this::written;
+    private Runnable whenClosed = () -> {
+    };
+    private boolean closed;
+
+    private RespConnection(NetSocketInternal socket, EventLoop eventLoop) {
+        this.socket = socket;
+        this.eventLoop = eventLoop;
+    }
+
+    /**
+     * Opens a connection on {@code context}'s event loop and sends the endpoint's set-up commands; fails when the
+     * server cannot be reached or refuses any of them (a wrong password, a database that does not exist).
+     */
+    static Future<RespConnection> open(NetClient client, ReadEndpoint endpoint, ContextInternal context) {
+        Promise<RespConnection> opened = context.promise();
+        // Connected from within the context, so the socket's handlers run on it.
+        context.emit(ignored -> client.connect(endpoint.address())
+                .onComplete(connected -> connected(connected, endpoint, context.nettyEventLoop(), opened)));
+        return opened.future();
+    }
+
+    private static void connected(AsyncResult<NetSocket> connected, ReadEndpoint endpoint, EventLoop eventLoop,
+            Promise<RespConnection> opened) {
+        if (connected.failed()) {
+            opened.fail(connected.cause());
+            return;
+        }
+        RespConnection connection = new RespConnection((NetSocketInternal) connected.result(), eventLoop);
+        connection.listen();
+        if (endpoint.setUp().isEmpty()) {
+            opened.complete(connection);
+            return;
+        }
+        connection.send(endpoint.setUp(), new Exchange() {
+            @Override
+            public void answered(PipelinedReply[] replies) {
+                Optional<Throwable> refused = Arrays.stream(replies).flatMap(reply -> reply.failure().stream()).findFirst();
+                if (refused.isPresent()) {
+                    connection.close();
+                    opened.fail(refused.get());
+                } else {
+                    opened.complete(connection);
+                }
+            }
+
+            @Override
+            public void notSent() {
+                opened.fail(new IOException("Redis closed the connection before it was set up"));
+            }
+        });
+    }
+
+    private void listen() {
+        socket.messageHandler(this::received);
+        socket.closeHandler(ignored -> lost(new IOException("Redis closed the connection")));
+        socket.exceptionHandler(this::lost);
+    }
+
+    /** Runs {@code action} once the connection has closed, for whatever reason. */
+    void whenClosed(Runnable action) {
+        whenClosed = action;
+    }
+
+    /**
+     * Writes the commands in one go and tells {@code exchange} their replies once all are in; or at once that they
+     * were not sent, when the connection has closed.
+     */
+    void send(List<RespCommand> commands, Exchange exchange) {
+        if (!eventLoop.inEventLoop()) {
+            eventLoop.execute(() -> send(commands, exchange));
+            return;
+        }
+        if (closed) {
+            exchange.notSent();
+            return;
+        }
+        int length = 0;
+        for (RespCommand command : commands) {
+            length += command.encodedLength();
+        }
+        ByteBuf request = socket.channelHandlerContext().alloc().ioBuffer(length);
+        for (RespCommand command : commands) {
+            command.encodeInto(request);
+        }
+        waiting.add(new Waiting(commands.size(), exchange));
+        socket.writeMessage(request, written);
+    }
+
+    private void written(AsyncResult<Void> write) {
+        if (write.failed()) {
+            // Part of a request may be out: what Redis answers next can no longer be matched to a read.
+            lost(write.cause());
+        }
+    }
+
+    /** A socket read: Netty's own buffer, handed over without a copy; the parser releases it. */
+    private void received(Object message) {
+        if (!(message instanceof ByteBuf bytes)) {
+            io.netty.util.ReferenceCountUtil.release(message);
+            return;
+        }
+        if (closed) {
+            bytes.release();
+            return;
+        }
+        try {
+            parser.parse(bytes);
+        } catch (RespReplyParser.MalformedReplyException malformed) {
+            lost(malformed);
+        }
+    }
+
+    private void replied(io.vertx.redis.client.Response reply) {
+        Waiting oldest = waiting.peek();
+        if (oldest == null) {
+            lost(new IOException("Redis sent a reply no read was waiting for"));
+            return;
+        }
+        PipelinedReply answer = reply instanceof ErrorType error ? new PipelinedReply(null, Optional.of(error))
+                : new PipelinedReply(reply == null ? null : Response.newInstance(reply), Optional.empty());
+        if (oldest.add(answer)) {
+            waiting.poll();
+            oldest.exchange.answered(oldest.replies);
+        }
+    }
+
+    /** Closes the connection; every read still waiting fails. */
+    void close() {
+        lost(new IOException("the read connection was closed"));
+    }
+
+    /**
+     * The connection is lost: the commands of every read still waiting fail with {@code cause} (those already
+     * answered keep their replies), and the socket is closed.
+     */
+    private void lost(Throwable cause) {
+        if (!eventLoop.inEventLoop()) {
+            eventLoop.execute(() -> lost(cause));
+            return;
+        }
+        if (closed) {
+            return;
+        }
+        closed = true;
+        socket.close();
+        for (Waiting read = waiting.poll(); read != null; read = waiting.poll()) {
+            read.failRest(cause);
+            read.exchange.answered(read.replies);
+        }
+        whenClosed.run();
+    }
+
+    /** A read written on the connection: its replies so far. */
+    private static final class Waiting {
+
+        final PipelinedReply[] replies;
+        final Exchange exchange;
+        private int received;
+
+        Waiting(int commands, Exchange exchange) {
+            this.replies = new PipelinedReply[commands];
+            this.exchange = exchange;
+        }
+
+        /** Records the next command's reply; true when it was the last. */
+        boolean add(PipelinedReply reply) {
+            replies[received++] = reply;
+            return received == replies.length;
+        }
+
+        void failRest(Throwable cause) {
+            PipelinedReply failed = new PipelinedReply(null, Optional.of(cause));
+            Arrays.fill(replies, received, replies.length, failed);
+        }
+    }
+}
