@@ -14,14 +14,18 @@ import io.vertx.redis.client.impl.RedisURI;
  * Where the read connections connect and what each sends before its first read, taken from the Quarkus Redis
  * client's options as the Vert.x client reads them: the first endpoint ({@code quarkus.redis.hosts}), its
  * {@code user:password} or else {@code quarkus.redis.password} ({@code AUTH}), its {@code /db} ({@code SELECT}),
- * its {@code client} name ({@code CLIENT SETNAME}), and the client's TCP settings.
+ * its {@code client} name ({@code CLIENT SETNAME}), the client's TCP settings, and how many commands may wait for
+ * their replies on one connection ({@code quarkus.redis.max-waiting-handlers}).
  *
  * @param address the server's address
  * @param tcp the TCP settings of the Quarkus client's connections
  * @param setUp the commands each connection sends first; any error among their replies fails the connection
+ * @param maxWaitingCommands the most commands written on one connection and not yet answered; a read that would
+ *        exceed it fails at once, as a stalled Redis would otherwise have reads pile up without bound
  * @param description the server and database, without credentials, for the log
  */
-record ReadEndpoint(SocketAddress address, NetClientOptions tcp, List<RespCommand> setUp, String description) {
+record ReadEndpoint(SocketAddress address, NetClientOptions tcp, List<RespCommand> setUp, int maxWaitingCommands,
+        String description) {
 
     /** Why these options cannot be honoured by a read connection; empty when they can. */
     static Optional<String> unsupported(RedisOptions options) {
@@ -61,6 +65,6 @@ record ReadEndpoint(SocketAddress address, NetClientOptions tcp, List<RespComman
         String description = address.host() + ":" + address.port() + ", database "
                 + (uri.select() == null ? 0 : uri.select()) + (password == null ? "" : ", authenticated");
         return new ReadEndpoint(address, new NetClientOptions(options.getNetClientOptions()), List.copyOf(setUp),
-                description);
+                options.getMaxWaitingHandlers(), description);
     }
 }

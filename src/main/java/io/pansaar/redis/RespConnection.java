@@ -8,6 +8,9 @@ import java.util.Optional;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import org.jboss.logging.Logger;
+
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -37,19 +40,25 @@ final class RespConnection {
         void notSent();
     }
 
+    private static final Logger LOG = Logger.getLogger(RespConnection.class);
+
     private final NetSocketInternal socket;
     private final EventLoop eventLoop;
+    private final int maxWaitingCommands;
     private final RespReplyParser parser = new RespReplyParser(this::replied);
     /** The reads written and not yet wholly answered, oldest first. */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    /** The commands of the reads waiting. */
+    private int waitingCommands;
     private final Handler<AsyncResult<Void>> written = this::written;
     private Runnable whenClosed = () -> {
     };
     private boolean closed;
 
-    private RespConnection(NetSocketInternal socket, EventLoop eventLoop) {
+    private RespConnection(NetSocketInternal socket, EventLoop eventLoop, int maxWaitingCommands) {
         this.socket = socket;
         this.eventLoop = eventLoop;
+        this.maxWaitingCommands = maxWaitingCommands;
     }
 
     /**
@@ -70,7 +79,8 @@ final class RespConnection {
             opened.fail(connected.cause());
             return;
         }
-        RespConnection connection = new RespConnection((NetSocketInternal) connected.result(), eventLoop);
+        RespConnection connection = new RespConnection((NetSocketInternal) connected.result(), eventLoop,
+                endpoint.maxWaitingCommands());
         connection.listen();
         if (endpoint.setUp().isEmpty()) {
             opened.complete(connection);
@@ -108,7 +118,8 @@ final class RespConnection {
 
     /**
      * Writes the commands in one go and tells {@code exchange} their replies once all are in; or at once that they
-     * were not sent, when the connection has closed.
+     * were not sent, when the connection has closed, or that each failed, when too many commands already wait for
+     * their replies (Redis has stalled).
      */
     void send(List<RespCommand> commands, Exchange exchange) {
         if (!eventLoop.inEventLoop()) {
@@ -117,6 +128,13 @@ final class RespConnection {
         }
         if (closed) {
             exchange.notSent();
+            return;
+        }
+        if (waitingCommands + commands.size() > maxWaitingCommands) {
+            // The Vert.x client's words, which RedisFailures knows to pass by themselves.
+            Waiting refused = new Waiting(commands.size(), exchange);
+            refused.failRest(new IllegalStateException("Redis waiting queue is full"));
+            refused.answer();
             return;
         }
         int length = 0;
@@ -128,6 +146,7 @@ final class RespConnection {
             command.encodeInto(request);
         }
         waiting.add(new Waiting(commands.size(), exchange));
+        waitingCommands += commands.size();
         socket.writeMessage(request, written);
     }
 
@@ -141,7 +160,7 @@ final class RespConnection {
     /** A socket read: Netty's own buffer, handed over without a copy; the parser releases it. */
     private void received(Object message) {
         if (!(message instanceof ByteBuf bytes)) {
-            io.netty.util.ReferenceCountUtil.release(message);
+            ReferenceCountUtil.release(message);
             return;
         }
         if (closed) {
@@ -165,7 +184,8 @@ final class RespConnection {
                 : new PipelinedReply(reply == null ? null : Response.newInstance(reply), Optional.empty());
         if (oldest.add(answer)) {
             waiting.poll();
-            oldest.exchange.answered(oldest.replies);
+            waitingCommands -= oldest.replies.length;
+            oldest.answer();
         }
     }
 
@@ -190,8 +210,9 @@ final class RespConnection {
         socket.close();
         for (Waiting read = waiting.poll(); read != null; read = waiting.poll()) {
             read.failRest(cause);
-            read.exchange.answered(read.replies);
+            read.answer();
         }
+        waitingCommands = 0;
         whenClosed.run();
     }
 
@@ -216,6 +237,18 @@ final class RespConnection {
         void failRest(Throwable cause) {
             PipelinedReply failed = new PipelinedReply(null, Optional.of(cause));
             Arrays.fill(replies, received, replies.length, failed);
+        }
+
+        /**
+         * Hands the replies to the read. Whatever its continuation throws stops there: the replies after this one,
+         * maybe in the same socket read, belong to other reads.
+         */
+        void answer() {
+            try {
+                exchange.answered(replies);
+            } catch (RuntimeException failure) {
+                LOG.error("handling a read's replies from Redis failed", failure);
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package io.pansaar.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -22,6 +23,8 @@ import io.pansaar.testing.TestImages;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.net.NetClient;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
@@ -127,9 +130,53 @@ class RespConnectionIT {
 
     @Test
     void aWrongPasswordFailsTheConnectionWithRedisError() {
-        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        ExecutionException refused = assertThrows(ExecutionException.class,
                 () -> open(passwordServer.uri(), Optional.of("wrong")));
         assertTrue(refused.getCause().getMessage().startsWith("WRONGPASS"), refused.getCause().getMessage());
+    }
+
+    @Test
+    void aLostConnectionFailsTheReadsWaitingOnItAndSendsNothingMore() throws Exception {
+        RespConnection connection = open(REDIS.server().uri(), Optional.empty());
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        connection.whenClosed(() -> closed.complete(null));
+        CompletableFuture<List<PipelinedReply>> blocked = sendAsync(connection,
+                List.of(RespCommand.cmd("BLPOP").arg("never-filled").arg(30)));
+        // Redis drops every other client, the blocked read's connection among them.
+        long killed = REDIS.call(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("normal").arg("SKIPME")
+                .arg("yes")).toLong();
+        assertTrue(killed > 0, "no connection was killed");
+        closed.get(10, TimeUnit.SECONDS);
+        Throwable failure = blocked.get(10, TimeUnit.SECONDS).get(0).failure().orElseThrow();
+        assertTrue(RedisFailures.isPassing(failure), failure.toString());
+
+        ExecutionException notSent = assertThrows(ExecutionException.class,
+                () -> send(connection, List.of(RespCommand.cmd("PING"))));
+        assertEquals("not sent", notSent.getCause().getMessage());
+    }
+
+    @Test
+    void aReadBeyondTheWaitingLimitFailsAtOnceWhileRedisStalls() throws Exception {
+        try (LocalRedisServer stalling = LocalRedisServer.start()) {
+            RedisOptions options = new RedisOptions().setConnectionString(stalling.uri()).setMaxWaitingHandlers(3);
+            RespConnection connection = RespConnection.open(client, ReadEndpoint.of(options),
+                    (ContextInternal) vertx().getOrCreateContext()).toCompletionStage().toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            stalling.pause();
+            try {
+                CompletableFuture<List<PipelinedReply>> waiting = sendAsync(connection,
+                        List.of(RespCommand.cmd("PING"), RespCommand.cmd("PING")));
+                List<PipelinedReply> refused = send(connection, List.of(RespCommand.cmd("PING"), RespCommand.cmd("PING")));
+                assertTrue(refused.stream().allMatch(reply -> RedisFailures.isPassing(reply.failure().orElseThrow())),
+                        String.valueOf(refused));
+                assertFalse(waiting.isDone(), "Redis is stalled: nothing can have answered");
+                stalling.resume();
+                assertTrue(waiting.get(10, TimeUnit.SECONDS).stream().allMatch(PipelinedReply::succeeded));
+            } finally {
+                stalling.resume();
+                connection.close();
+            }
+        }
     }
 
     @Test
@@ -170,6 +217,11 @@ class RespConnectionIT {
     }
 
     private static List<PipelinedReply> send(RespConnection connection, List<RespCommand> commands) throws Exception {
+        return sendAsync(connection, commands).get(10, TimeUnit.SECONDS);
+    }
+
+    private static CompletableFuture<List<PipelinedReply>> sendAsync(RespConnection connection,
+            List<RespCommand> commands) {
         CompletableFuture<List<PipelinedReply>> answered = new CompletableFuture<>();
         connection.send(commands, new RespConnection.Exchange() {
             @Override
@@ -182,7 +234,7 @@ class RespConnectionIT {
                 answered.completeExceptionally(new IllegalStateException("not sent"));
             }
         });
-        return answered.get(10, TimeUnit.SECONDS);
+        return answered;
     }
 
     /** The replies the Vert.x client gives for the same commands on one connection of its own. */
