@@ -6,11 +6,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
+import org.jboss.logging.Logger;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
-import org.jboss.logging.Logger;
-
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -48,9 +48,9 @@ final class RespConnection {
     private final RespReplyParser parser = new RespReplyParser(this::replied);
     /** The reads written and not yet wholly answered, oldest first. */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private final Handler<AsyncResult<Void>> written = this::written;
     /** The commands of the reads waiting. */
     private int waitingCommands;
-    private final Handler<AsyncResult<Void>> written = this::written;
     private Runnable whenClosed = () -> {
     };
     private boolean closed;
@@ -111,9 +111,15 @@ final class RespConnection {
         socket.exceptionHandler(this::lost);
     }
 
-    /** Runs {@code action} once the connection has closed, for whatever reason. */
+    /** Runs {@code action} once the connection has closed, for whatever reason: at once if it already has. */
     void whenClosed(Runnable action) {
-        whenClosed = action;
+        if (!eventLoop.inEventLoop()) {
+            eventLoop.execute(() -> whenClosed(action));
+        } else if (closed) {
+            action.run();
+        } else {
+            whenClosed = action;
+        }
     }
 
     /**

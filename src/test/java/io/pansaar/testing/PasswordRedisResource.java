@@ -3,22 +3,19 @@ package io.pansaar.testing;
 import java.util.List;
 import java.util.Map;
 
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
 /**
  * Gives a {@code @QuarkusTest} a local {@code redis-server} that refuses unauthenticated clients
  * ({@code requirepass}) and has an ACL user of its own, {@link #USER}; the application connects as that user to
  * database {@link #DATABASE}, all of it in {@code quarkus.redis.hosts}. The server is injected into fields
  * annotated {@link InjectRedisServer}.
  */
-public class PasswordRedisResource implements QuarkusTestResourceLifecycleManager {
+public class PasswordRedisResource extends LocalRedisResource {
 
     public static final String USER = "pansaar";
     public static final String PASSWORD = "read-through secret";
-    public static final String DEFAULT_USER_PASSWORD = "only-the-default-user";
     public static final int DATABASE = 2;
-
-    private LocalRedisServer server;
+    /** The default user's password: no client of the application uses it. */
+    private static final String DEFAULT_USER_PASSWORD = "only-the-default-user";
 
     @Override
     public Map<String, String> start() {
@@ -26,18 +23,5 @@ public class PasswordRedisResource implements QuarkusTestResourceLifecycleManage
                 "--user", USER, "on", ">" + PASSWORD, "~*", "&*", "+@all"));
         return Map.of("quarkus.redis.hosts", "redis://" + USER + ":" + PASSWORD.replace(" ", "%20") + "@127.0.0.1:"
                 + server.port() + "/" + DATABASE);
-    }
-
-    @Override
-    public void inject(TestInjector testInjector) {
-        testInjector.injectIntoFields(server,
-                new TestInjector.AnnotatedAndMatchesType(InjectRedisServer.class, LocalRedisServer.class));
-    }
-
-    @Override
-    public void stop() {
-        if (server != null) {
-            server.close();
-        }
     }
 }
