@@ -9,11 +9,11 @@ import java.util.Optional;
 import org.jboss.logging.Logger;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.net.NetClient;
@@ -23,10 +23,10 @@ import io.vertx.mutiny.redis.client.Response;
 import io.vertx.redis.client.impl.types.ErrorType;
 
 /**
- * One connection to Redis that reads are pipelined on: each read's commands go out in one write, and Redis answers
- * them in order, so the replies are matched to the reads waiting for them by position alone. It speaks RESP2 (it
- * sends no {@code HELLO}); for the commands reads send, the replies have the shapes the Vert.x client's RESP3
- * connections give. Everything it does runs on the event loop it was opened on.
+ * One connection to Redis that reads are pipelined on: the commands of the reads begun in one turn of the event loop
+ * go out in one socket write, and Redis answers them in order, so the replies are matched to the reads waiting for
+ * them by position alone. It speaks RESP2 (it sends no {@code HELLO}); for the commands reads send, the replies have
+ * the shapes the Vert.x client's RESP3 connections give. Everything it does runs on the event loop it was opened on.
  */
 final class RespConnection {
 
@@ -48,12 +48,14 @@ final class RespConnection {
     private final RespReplyParser parser = new RespReplyParser(this::replied);
     /** The reads written and not yet wholly answered, oldest first. */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
-    private final Handler<AsyncResult<Void>> written = this::written;
+    private final Runnable flush = this::flush;
     /** The commands of the reads waiting. */
     private int waitingCommands;
     private Runnable whenClosed = () -> {
     };
     private boolean closed;
+    /** Whether a flush of the requests written so far is queued on the event loop. */
+    private boolean flushQueued;
 
     private RespConnection(NetSocketInternal socket, EventLoop eventLoop, int maxWaitingCommands) {
         this.socket = socket;
@@ -153,14 +155,24 @@ final class RespConnection {
         }
         waiting.add(new Waiting(commands.size(), exchange));
         waitingCommands += commands.size();
-        socket.writeMessage(request, written);
+        // A failed write reaches the exception handler, and the connection is lost: part of a request may be out,
+        // so what Redis answers next could no longer be matched to a read.
+        ChannelHandlerContext channel = socket.channelHandlerContext();
+        channel.write(request, channel.voidPromise());
+        if (!flushQueued) {
+            flushQueued = true;
+            eventLoop.execute(flush);
+        }
     }
 
-    private void written(AsyncResult<Void> write) {
-        if (write.failed()) {
-            // Part of a request may be out: what Redis answers next can no longer be matched to a read.
-            lost(write.cause());
-        }
+    /**
+     * Sends the requests written since the last flush. Queued behind the event loop's current work, so the reads
+     * that the requests of one turn of the loop started (many HTTP requests read at once) share one socket write,
+     * and Redis reads them in one go.
+     */
+    private void flush() {
+        flushQueued = false;
+        socket.channelHandlerContext().flush();
     }
 
     /** A socket read: Netty's own buffer, handed over without a copy; the parser releases it. */
