@@ -53,7 +53,8 @@ public class FunctionCalls {
 
     /** Calls one function and returns its reply. */
     Uni<Response> call(String function, List<String> keys, String... arguments) {
-        return send(() -> List.of(fcall(function, keys, arguments).toRequest())).onItem().transform(replies -> replies.get(0));
+        return send(() -> List.of(fcall(function, keys, arguments).toRequest()))
+                .onItem().transform(replies -> replies.get(0));
     }
 
     /**

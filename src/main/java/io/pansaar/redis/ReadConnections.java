@@ -42,7 +42,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * <p>A connection that ends (Redis closed it: {@code CLIENT KILL}, a restart, {@code timeout}) or fails is
  * forgotten at once, and the next read on that loop opens another; a read whose commands were not written because
  * the connection had already closed, so none of them reached Redis, is sent again once on the new connection. Each
- * read still fails on its own after its timeout, scheduled on the event loop rather than on a shared timer thread.
+ * read still fails on its own after its timeout, watched on its event loop ({@link ReadDeadlines}: one timer for
+ * all of that loop's reads) rather than on a shared timer thread.
  *
  * <p>Only with a single Redis server ({@code quarkus.redis.client-type=standalone}) reached over plain TCP, and
  * {@code pansaar.read-through.pipelined} on (the default): a cluster connection spans every primary and follows
@@ -113,15 +114,27 @@ public class ReadConnections {
     void send(List<RespCommand> commands, Duration timeout, UniEmitter<? super List<PipelinedReply>> emitter) {
         ContextInternal caller = ContextInternal.current();
         boolean onEventLoop = caller != null && Context.isOnEventLoopThread();
-        PipelinedRead read = new PipelinedRead(onEventLoop ? eventLoopSlots.get() : sharedSlot,
-                onEventLoop ? caller.unwrap() : null, commands, caller, emitter);
-        read.start(caller == null ? vertx.nettyEventLoopGroup().next() : caller.nettyEventLoop(), timeout);
+        EventExecutor timerLoop = caller == null ? vertx.nettyEventLoopGroup().next() : caller.nettyEventLoop();
+        Slot slot = onEventLoop ? eventLoopSlots.get() : sharedSlot;
+        PipelinedRead read = new PipelinedRead(slot, onEventLoop ? caller.unwrap() : null,
+                onEventLoop ? slot.deadlines(timerLoop) : null, commands, caller, emitter);
+        read.start(timerLoop, timeout);
     }
 
     /** One event loop's connection: open, being opened, failed to open, or none yet. */
     private final class Slot {
 
         private final AtomicReference<Future<RespConnection>> connection = new AtomicReference<>();
+        /** The timeouts of an event loop's reads; created by its first read. */
+        private ReadDeadlines deadlines;
+
+        /** The timeouts of the reads of this slot's event loop, {@code eventLoop}. */
+        ReadDeadlines deadlines(EventExecutor eventLoop) {
+            if (deadlines == null) {
+                deadlines = new ReadDeadlines(eventLoop);
+            }
+            return deadlines;
+        }
 
         /**
          * The open connection, or the one being opened; opens one when there is none or the last attempt failed, on
@@ -161,34 +174,42 @@ public class ReadConnections {
     }
 
     /** One read: its commands, their replies once all are in, and its timeout. */
-    private static final class PipelinedRead implements Runnable, RespConnection.Exchange {
+    private static final class PipelinedRead implements RespConnection.Exchange, ReadDeadlines.Watched {
 
         private final Slot slot;
         /** The event loop a connection is opened on, when this read needs one; null: any. */
         private final ContextInternal eventLoop;
+        /** The timeouts of the event loop's reads; null for a read from outside any event loop. */
+        private final ReadDeadlines deadlines;
         private final List<RespCommand> commands;
         /** The context the read was sent from, which its result is emitted on; null when none. */
         private final ContextInternal caller;
         private final UniEmitter<? super List<PipelinedReply>> emitter;
         private boolean sentAgain;
         private boolean finished;
-        private ScheduledFuture<?> timeout;
-        private Duration timeoutDuration;
+        /** The read's own timer, when its deadline is not watched with its event loop's others. */
+        private ScheduledFuture<?> timer;
+        private Duration timeout;
+        private long deadlineNanos;
 
-        PipelinedRead(Slot slot, ContextInternal eventLoop, List<RespCommand> commands, ContextInternal caller,
-                UniEmitter<? super List<PipelinedReply>> emitter) {
+        PipelinedRead(Slot slot, ContextInternal eventLoop, ReadDeadlines deadlines, List<RespCommand> commands,
+                ContextInternal caller, UniEmitter<? super List<PipelinedReply>> emitter) {
             this.slot = slot;
             this.eventLoop = eventLoop;
+            this.deadlines = deadlines;
             this.commands = commands;
             this.caller = caller;
             this.emitter = emitter;
         }
 
         void start(EventExecutor timerLoop, Duration timeout) {
-            this.timeoutDuration = timeout;
-            ScheduledFuture<?> scheduled = timerLoop.schedule(this, timeout.toNanos(), TimeUnit.NANOSECONDS);
-            synchronized (this) {
-                this.timeout = scheduled;
+            this.timeout = timeout;
+            this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+            if (deadlines == null || !deadlines.watch(this)) {
+                ScheduledFuture<?> scheduled = timerLoop.schedule(this::expire, timeout.toNanos(), TimeUnit.NANOSECONDS);
+                synchronized (this) {
+                    this.timer = scheduled;
+                }
             }
             send();
         }
@@ -221,13 +242,9 @@ public class ReadConnections {
 
         @Override
         public void answered(PipelinedReply[] replies) {
-            synchronized (this) {
-                if (finished) {
-                    return;
-                }
-                finished = true;
+            if (!finish()) {
+                return;
             }
-            timeout.cancel(false);
             List<PipelinedReply> answers = List.of(replies);
             if (caller == null) {
                 emitter.complete(answers);
@@ -251,29 +268,49 @@ public class ReadConnections {
             send();
         }
 
+        @Override
+        public long deadlineNanos() {
+            return deadlineNanos;
+        }
+
+        @Override
+        public synchronized boolean settled() {
+            return finished;
+        }
+
         /** The timeout: Redis did not answer every command in time. */
         @Override
-        public void run() {
-            fail(new TimeoutException("Redis did not answer within " + timeoutDuration));
+        public void expire() {
+            fail(new TimeoutException("Redis did not answer within " + timeout));
         }
 
         private void fail(Throwable failure) {
-            ScheduledFuture<?> scheduled;
-            synchronized (this) {
-                if (finished) {
-                    return;
-                }
-                finished = true;
-                scheduled = timeout;
-            }
-            if (scheduled != null) {
-                scheduled.cancel(false);
+            if (!finish()) {
+                return;
             }
             if (caller == null) {
                 emitter.fail(failure);
             } else {
                 caller.emit(failure, emitter::fail);
             }
+        }
+
+        /** Marks the read finished and stops watching its deadline; false when it had already finished. */
+        private boolean finish() {
+            ScheduledFuture<?> ownTimer;
+            synchronized (this) {
+                if (finished) {
+                    return false;
+                }
+                finished = true;
+                ownTimer = timer;
+            }
+            if (ownTimer != null) {
+                ownTimer.cancel(false);
+            } else if (deadlines != null) {
+                deadlines.settled();
+            }
+            return true;
         }
     }
 }
