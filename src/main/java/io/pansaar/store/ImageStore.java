@@ -94,12 +94,13 @@ public class ImageStore {
                 return Uni.createFrom().failure(fields.failure().get());
             }
             PipelinedReply counted = replies.get(1);
-            Optional<ReadResult> servedAtOnce = servedAtOnce(StoredCopy.of(fields.response()), counted.succeeded());
+            StoredCopy stored = StoredCopy.of(fields.response());
+            Optional<ReadResult> servedAtOnce = servedAtOnce(stored, counted.succeeded());
             if (servedAtOnce.isPresent()) {
                 counted.failure().ifPresent(failure -> unrecorded(key, failure));
                 return Uni.createFrom().item(servedAtOnce.get());
             }
-            return bookkeeping(key, partition, StoredCopy.of(fields.response()), counted.succeeded());
+            return bookkeeping(key, partition, stored, counted.succeeded());
         });
     }
 
