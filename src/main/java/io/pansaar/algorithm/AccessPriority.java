@@ -49,8 +49,9 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent) {
         if (requests < 1) {
             throw new IllegalArgumentException("at least one request is folded in, got " + requests);
         }
-        // k requests at t add k·2^(t/h) = 2^(t/h + log2 k); log2 1 is exactly 0, so one request is the formula above.
-        double arrived = nowMillis / halfLifeMillis + Math.log(requests) / LN_2;
+        // k requests at t add k·2^(t/h) = 2^(t/h + log2 k); log2 1 is exactly 0, so one request is the formula above,
+        // and skipping the logarithm for it (most requests come one at a time) changes no bit.
+        double arrived = requests == 1 ? nowMillis / halfLifeMillis : nowMillis / halfLifeMillis + Math.log(requests) / LN_2;
         if (score == NEVER_REQUESTED) {
             return arrived;
         }

@@ -15,6 +15,14 @@ public record ChangeHistory(double exposure, long changes) {
         }
     }
 
+    /**
+     * Returns whether this equals {@link #NONE}, as {@code equals} tells, without the record's generic equality: the
+     * dynamic TTL asks at every write and revalidation.
+     */
+    public boolean isNone() {
+        return changes == 0 && Double.compare(exposure, 0) == 0;
+    }
+
     /** Returns the history after a revalidation of a copy of the given age that found it changed or not. */
     public ChangeHistory revalidated(long age, boolean changed) {
         return new ChangeHistory(exposure + Math.max(0, age), changes + (changed ? 1 : 0));

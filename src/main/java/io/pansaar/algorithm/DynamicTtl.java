@@ -91,7 +91,7 @@ public final class DynamicTtl {
     /** Returns the TTL of an image with this change history. */
     public synchronized long ttl(ChangeHistory history) {
         long starting = startingTtl.ttl();
-        if (history.equals(ChangeHistory.NONE)) {
+        if (history.isNone()) {
             return starting;
         }
         // The prior under which an image without history would get the starting TTL.
@@ -103,7 +103,7 @@ public final class DynamicTtl {
      * revalidation also teaches the segment's starting TTL.
      */
     public synchronized ChangeHistory revalidated(ChangeHistory history, long age, boolean changed) {
-        if (history.equals(ChangeHistory.NONE)) {
+        if (history.isNone()) {
             startingTtl.firstRevalidation(age, changed);
         }
         return history.revalidated(age, changed);

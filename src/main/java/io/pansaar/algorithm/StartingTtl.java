@@ -20,6 +20,8 @@ public final class StartingTtl {
     private final long minimumTtl;
     private final long maximumTtl;
     private double logTtl;
+    /** The TTL that {@link #ttl()} returns, worked out whenever logTtl moves: it is asked far more often than it moves. */
+    private long ttl;
 
     /**
      * Creates the estimate at {@code initialTtl}, for a target share of first revalidations that find a change in
@@ -40,15 +42,20 @@ public final class StartingTtl {
         this.minimumTtl = minimumTtl;
         this.maximumTtl = maximumTtl;
         this.logTtl = Math.log(Math.max(minimumTtl, Math.min(maximumTtl, initialTtl)));
+        this.ttl = boundedTtl();
     }
 
     /** Returns the TTL for an image without change history, within the bounds. */
     public long ttl() {
-        double ttl = Math.exp(logTtl);
-        if (ttl >= maximumTtl) {
+        return ttl;
+    }
+
+    private long boundedTtl() {
+        double exact = Math.exp(logTtl);
+        if (exact >= maximumTtl) {
             return maximumTtl;
         }
-        return Math.max(minimumTtl, Math.round(ttl));
+        return Math.max(minimumTtl, Math.round(exact));
     }
 
     /**
@@ -64,5 +71,6 @@ public final class StartingTtl {
         }
         // Kept within the bounds, so that a run of one outcome cannot push it where the other takes long to undo.
         logTtl = Math.max(Math.log(minimumTtl), Math.min(Math.log(maximumTtl), logTtl));
+        ttl = boundedTtl();
     }
 }

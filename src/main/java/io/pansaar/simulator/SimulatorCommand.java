@@ -32,16 +32,22 @@ public final class SimulatorCommand {
     /** The exact CSV header printed with --csv. */
     public static final String CSV_HEADER =
             "policy,capacity_bytes,requests,object_hit_ratio,byte_hit_ratio,origin_fetches,stale_hit_ratio";
+    /** The exact CSV header printed with --base-ttl sweep --csv. */
+    public static final String SWEEP_CSV_HEADER = "policy,base_ttl,capacity_bytes,requests,object_hit_ratio,"
+            + "byte_hit_ratio,origin_fetches,stale_hit_ratio,within_budget,replays";
     static final int USAGE_ERROR = 2;
+    /** The stale-hit budget a base TTL sweep holds the baselines to unless told: Pansaar's own, 1% of hits. */
+    static final double DEFAULT_STALE_BUDGET = 0.01;
     /** The default base TTL: an hour on a clock of seconds, 3600 requests on a request counter. */
     static final long DEFAULT_BASE_TTL = 3600;
     /** The policy whose replay speed the others are compared with under --repeat. */
     static final String SPEED_BASELINE = "lru";
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off] [--fold-interval CLOCK_UNITS] [--csv | --repeat N]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--csv | --repeat N]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
+    private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)%");
     private static final Map<String, Long> UNITS = Map.of("B", 1L, "KB", 1000L, "MB", 1000_000L, "GB", 1000_000_000L,
             "TB", 1000_000_000_000L, "KiB", 1L << 10, "MiB", 1L << 20, "GiB", 1L << 30, "TiB", 1L << 40);
 
@@ -74,6 +80,8 @@ public final class SimulatorCommand {
         long baseTtl;
         long foldInterval;
         int repeat;
+        boolean sweep;
+        double staleBudget;
         try {
             options = parse(args);
             policies = Arrays.asList(options.get("--policies").split(","));
@@ -84,11 +92,16 @@ public final class SimulatorCommand {
             }
             trace = Trace.load(reader(options));
             capacity = capacityBytes(options.get("--capacity"), trace.uniqueBytes());
-            baseTtl = baseTtl(options.get("--base-ttl"));
+            sweep = "sweep".equals(options.get("--base-ttl"));
+            baseTtl = sweep ? DEFAULT_BASE_TTL : baseTtl(options.get("--base-ttl"));
+            staleBudget = staleBudget(options.get("--stale-budget"), sweep);
             repeat = repeat(options.get("--repeat"));
             foldInterval = foldInterval(options.get("--fold-interval"));
             if (repeat > 0 && options.containsKey("--csv")) {
                 throw new UsageException("--repeat prints a speed table and cannot be combined with --csv, whose columns are fixed");
+            }
+            if (repeat > 0 && sweep) {
+                throw new UsageException("--repeat measures replay speed at one base TTL and cannot be combined with --base-ttl sweep");
             }
         } catch (UsageException | IllegalArgumentException e) {
             err.println("simulate: " + e.getMessage());
@@ -101,6 +114,11 @@ public final class SimulatorCommand {
         long start = trace.requests().stream().mapToLong(Request::time).min().orElse(0);
         long end = trace.requests().stream().mapToLong(Request::time).max().orElse(0);
         Freshness freshness = baseTtl == Long.MAX_VALUE ? Freshness.NONE : new Freshness(ChangeModel.forSpan(start, end), baseTtl);
+        if (sweep) {
+            printSweep(out, trace, capacity, BaseTtlSweep.run(trace, capacity, policies, freshness.changes(), staleBudget,
+                    baseTtl, foldInterval), staleBudget, options.containsKey("--csv"));
+            return 0;
+        }
         if (repeat > 0) {
             printSpeeds(out, trace, capacity, baseTtl, withBaseline(policies), freshness, foldInterval, repeat);
             return 0;
@@ -114,7 +132,7 @@ public final class SimulatorCommand {
             }
         } else {
             printSummary(out, trace, capacity, baseTtl);
-            out.printf(Locale.ROOT, "%s %10s%n", TABLE_HEADER, "ms");
+            out.printf(Locale.ROOT, "%s %10s%n", TABLE_HEADER, "CPU ms");
             for (PolicyStats stats : results) {
                 out.printf(Locale.ROOT, "%s %10d%n", tableRow(stats), stats.nanos() / 1_000_000);
             }
@@ -134,6 +152,32 @@ public final class SimulatorCommand {
         out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes, base TTL %s%n",
                 trace.requests().size(), trace.uniqueIds(), trace.uniqueBytes(), capacity,
                 baseTtl == Long.MAX_VALUE ? "off (no content changes)" : Long.toString(baseTtl));
+    }
+
+    private static void printSweep(PrintStream out, Trace trace, long capacity, List<BaseTtlSweep.Best> results,
+            double staleBudget, boolean csv) {
+        if (csv) {
+            out.println(SWEEP_CSV_HEADER);
+            for (BaseTtlSweep.Best best : results) {
+                PolicyStats stats = best.stats();
+                out.printf(Locale.ROOT, "%s,%d,%d,%d,%.4f,%.4f,%d,%.4f,%b,%d%n", stats.name(), best.baseTtl(),
+                        stats.capacityBytes(), stats.requests(), stats.objectHitRatio(), stats.byteHitRatio(),
+                        stats.originFetches(), stats.staleHitRatio(), best.withinBudget(), best.replays());
+            }
+            return;
+        }
+        out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes, base TTL swept for "
+                + "each policy without TTLs of its own, holding %.2f%% stale hits%n", trace.requests().size(),
+                trace.uniqueIds(), trace.uniqueBytes(), capacity, 100 * staleBudget);
+        out.printf(Locale.ROOT, "%s %10s %8s %8s%n", TABLE_HEADER, "base TTL", "budget", "replays");
+        for (BaseTtlSweep.Best best : results) {
+            out.printf(Locale.ROOT, "%s %10s %8s %8d%n", tableRow(best.stats()),
+                    best.baseTtl() + (best.managesFreshness() ? " (own)" : ""), best.withinBudget() ? "held" : "over",
+                    best.replays());
+        }
+        BaseTtlSweep.bestBaseline(results).ifPresent(baseline -> out.printf(Locale.ROOT,
+                "best baseline within the budget: %s at base TTL %d, byte hit %.2f%%%n", baseline.stats().name(),
+                baseline.baseTtl(), 100 * baseline.stats().byteHitRatio()));
     }
 
     private static void printSpeeds(PrintStream out, Trace trace, long capacity, long baseTtl, List<String> policies,
@@ -170,7 +214,8 @@ public final class SimulatorCommand {
             String option = args[i];
             if (option.equals("--csv")) {
                 options.put(option, "");
-            } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--fold-interval", "--repeat").contains(option)) {
+            } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--stale-budget",
+                    "--fold-interval", "--repeat").contains(option)) {
                 if (i + 1 >= args.length) {
                     throw new UsageException(option + " needs a value");
                 }
@@ -217,6 +262,22 @@ public final class SimulatorCommand {
             return Long.MAX_VALUE;
         }
         return wholeNumber("base TTL '" + text + "'", text, 1, "at least 1 clock unit", "clock units");
+    }
+
+    /** Parses the stale-hit budget of a base TTL sweep, a percentage of hits from 0% to 100%, as a ratio. */
+    static double staleBudget(String text, boolean sweep) throws UsageException {
+        if (text == null) {
+            return DEFAULT_STALE_BUDGET;
+        }
+        if (!sweep) {
+            throw new UsageException("--stale-budget is the budget of --base-ttl sweep and means nothing without it");
+        }
+        Matcher matcher = PERCENT.matcher(text.trim());
+        double percent = matcher.matches() ? Double.parseDouble(matcher.group(1)) : -1;
+        if (percent < 0 || percent > 100) {
+            throw new UsageException("--stale-budget '" + text + "' is not a percentage of hits from 0% to 100% (1%, 0.5%)");
+        }
+        return percent / 100;
     }
 
     /** Parses how many clock units pansaar's hits wait to be folded into scores, 0 (at once) when absent. */

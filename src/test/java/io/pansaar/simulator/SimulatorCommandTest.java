@@ -188,6 +188,18 @@ class SimulatorCommandTest {
         assertUsageError("--fold-interval needs a value", append(base, "--fold-interval"));
     }
 
+    @Test
+    void badSweepArgumentsExitWithTwoAndAMessage() {
+        String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "10%", "--policies", "lru"};
+        assertUsageError("--stale-budget is the budget of --base-ttl sweep", append(base, "--stale-budget", "1%"));
+        assertUsageError("--stale-budget '150%' is not a percentage of hits from 0% to 100%",
+                append(base, "--base-ttl", "sweep", "--stale-budget", "150%"));
+        assertUsageError("--stale-budget '1' is not a percentage",
+                append(base, "--base-ttl", "sweep", "--stale-budget", "1"));
+        assertUsageError("cannot be combined with --base-ttl sweep",
+                append(base, "--base-ttl", "sweep", "--repeat", "1"));
+    }
+
     private static String[] append(String[] args, String... more) {
         String[] all = Arrays.copyOf(args, args.length + more.length);
         System.arraycopy(more, 0, all, args.length, more.length);

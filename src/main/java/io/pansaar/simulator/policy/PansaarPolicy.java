@@ -6,10 +6,9 @@ import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.algorithm.TokenBucket;
 import io.pansaar.algorithm.DynamicTtl;
 import io.pansaar.simulator.trace.Request;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.LinkedHashMap;
 import java.util.SplittableRandom;
 
 /**
@@ -61,6 +60,18 @@ public final class PansaarPolicy extends SizedPolicy {
      */
     static final double REFRESHES_PER_UNIT = 1;
     static final double REFRESH_BURST = 100;
+    /**
+     * The latest clock a replay may reach, 2^53: the due heap ranks due times as doubles, exact up to it. Traces count
+     * seconds or requests, far below it.
+     */
+    private static final long LATEST_CLOCK = 1L << 53;
+    /** How many outdated entries the due heap may hold beyond twice the residents before they are dropped. */
+    private static final int OUTDATED_DUE_ENTRIES = 1024;
+    /**
+     * The share of the bytes the probationary FIFO of {@code pansaar-probation} holds, S3-FIFO's small-queue share
+     * (docs/simulation.md, "Eviction alone: a probationary stage").
+     */
+    static final double PROBATION_SHARE = 0.1;
     /** The seed of the draws that spread due times, so that runs repeat. */
     static final long SEED = 0x5EED;
 
@@ -71,25 +82,51 @@ public final class PansaarPolicy extends SizedPolicy {
                 MINIMUM_EXPECTED_REQUESTS, REFRESHES_PER_UNIT, REFRESH_BURST, DynamicTtl.Parameters.DEFAULT);
     }
 
-    /** A resident copy: its score, its freshness and when it falls due for a refresh. */
+    /**
+     * An object the cache holds (resident) or remembers (a ghost, keeping only its change history): its score, its
+     * freshness and when it falls due for a refresh. A ghost admitted again is the same object, reset.
+     */
     private static final class Copy {
         final long id;
-        final long size;
+        long size;
+        /** a·log2(size), the part of the priority the size decides, worked out once per admission. */
+        double sizeTerm;
+        boolean resident;
+        /** The entries of {@code ghostOrder} that name this object. */
+        int ghostEntries;
         double score = AccessPriority.NEVER_REQUESTED;
+        /**
+         * The eviction priority. {@code byPriority} ranks the copy by what it was when last ranked, at most this, as a
+         * request only raises a score: a request leaves the heap alone, and eviction ranks a candidate again first.
+         */
         double priority;
         long fetchedAt;
         long ttl;
         long due;
         ChangeHistory history;
-        int priorityPosition = -1;
-        int duePosition = -1;
+        /** How many times the copy was scheduled: an entry of {@code byDue} with another stamp is outdated. */
+        int schedules;
+        /**
+         * Whether the copy has a due time but no entry in {@code byDue}: its requests so far would not make a refresh
+         * at the due time worth it. A request before then may (see {@link #scoreRose}).
+         */
+        boolean dueUnlisted;
         /** Hits since the last fold, not yet in the score. */
         long unfoldedRequests;
+        /** Whether the copy waits in the probationary FIFO rather than in {@code byPriority}. */
+        boolean onProbation;
+        /** Whether the copy was requested since it entered the probationary FIFO: it moves to main when it leaves. */
+        boolean requestedOnProbation;
 
         Copy(long id, long size, ChangeHistory history) {
             this.id = id;
             this.size = size;
             this.history = history;
+        }
+
+        /** Sets the priority from the score, as {@link AccessPriority#priority} does, with the size term kept. */
+        void rank() {
+            priority = score - sizeTerm;
         }
     }
 
@@ -103,15 +140,25 @@ public final class PansaarPolicy extends SizedPolicy {
     private final long minimumTtl;
     private final long maximumTtl;
     private final SplittableRandom random = new SplittableRandom(SEED);
-    private final LongHashMap<Copy> residents = new LongHashMap<>();
-    // Ties go to the lower id, so that every run evicts and refreshes in the same order.
-    private final IndexedHeap<Copy> byPriority = new IndexedHeap<>(
-            (a, b) -> a.priority < b.priority || a.priority == b.priority && a.id < b.id,
-            IndexedHeap.Positions.of(copy -> copy.priorityPosition, (copy, position) -> copy.priorityPosition = position));
-    private final IndexedHeap<Copy> byDue = new IndexedHeap<>(
-            (a, b) -> a.due < b.due || a.due == b.due && a.id < b.id,
-            IndexedHeap.Positions.of(copy -> copy.duePosition, (copy, position) -> copy.duePosition = position));
-    private final LinkedHashMap<Long, ChangeHistory> ghost = new LinkedHashMap<>();
+    /** The residents and the ghost, by id: one lookup tells a hit, a remembered object and a new one apart. */
+    private final LongHashMap<Copy> known = new LongHashMap<>();
+    /**
+     * The copy the last request found or admitted, if any: the replay asks {@link #fetchedAt} about it right after the
+     * request, and a copy is the only one of its id while it is resident.
+     */
+    private Copy lastRecorded;
+    private int residentCount;
+    private int ghostCount;
+    // Ties go to the lower id, so that every run evicts and refreshes in the same order. The ranks are lower bounds
+    // of the priorities, so a first copy whose rank is its priority has the lowest priority of all.
+    private final RunHeap<Copy> byPriority = new RunHeap<>();
+    // Ranked by due time as a double, exact up to LATEST_CLOCK. An entry is current while its copy is resident and
+    // its stamp is the copy's schedules: rescheduling and eviction leave the old entry to be skipped (see isCurrent).
+    private final MinHeap<Copy> byDue = new MinHeap<>();
+    /** The latest time up to which due copies were refreshed: a due time at or before it has passed. */
+    private long refreshedUntil = Long.MIN_VALUE;
+    /** The ghost's objects in the order they were evicted, an object once per eviction (see {@link #evict}). */
+    private final ArrayDeque<Copy> ghostOrder = new ArrayDeque<>();
     /** Created at the first due copy, full: the run starts with the whole burst saved up. */
     private TokenBucket refreshBudget;
     private long revalidations;
@@ -121,6 +168,11 @@ public final class PansaarPolicy extends SizedPolicy {
     private long nextFold = Long.MIN_VALUE;
     /** The copies with hits waiting for the next fold, each once. */
     private final List<Copy> unfolded = new ArrayList<>();
+    /** The bytes the probationary FIFO may hold; 0 turns it off, and every new copy enters main at once. */
+    private final long probationLimit;
+    /** New copies in admission order, until they leave: to main if requested meanwhile, else evicted. */
+    private final ArrayDeque<Copy> probation = new ArrayDeque<>();
+    private long probationBytes;
 
     /** Creates a Pansaar cache of the given bytes whose origin changes content as the freshness model says. */
     public PansaarPolicy(long capacity, Freshness freshness) {
@@ -134,15 +186,35 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /** Creates a Pansaar cache with other parameters than the defaults, to measure them. */
     PansaarPolicy(long capacity, Freshness freshness, Parameters parameters) {
-        this(capacity, freshness, parameters, 0);
+        this(capacity, freshness, parameters, 0, 0);
+    }
+
+    /**
+     * Creates the simulator-only variant {@code pansaar-probation}: a new image (one not remembered in the ghost) first
+     * enters a probationary FIFO of {@code probationShare} of the bytes, as S3-FIFO's small queue does (Yang et al.,
+     * SOSP 2023); one requested again while there moves to main's priority order when it leaves, the others are
+     * evicted into the ghost. An image that returns while remembered in the ghost enters main at once.
+     */
+    public PansaarPolicy(long capacity, Freshness freshness, long foldInterval, double probationShare) {
+        this(capacity, freshness, Parameters.DEFAULT, foldInterval, probationShare);
     }
 
     private PansaarPolicy(long capacity, Freshness freshness, Parameters parameters, long foldInterval) {
-        super("pansaar", capacity);
+        this(capacity, freshness, parameters, foldInterval, 0);
+    }
+
+    private PansaarPolicy(long capacity, Freshness freshness, Parameters parameters, long foldInterval,
+            double probationShare) {
+        super(probationShare > 0 ? "pansaar-probation" : "pansaar", capacity);
         if (foldInterval < 0) {
             throw new IllegalArgumentException("fold interval must be 0 or more clock units, got " + foldInterval);
         }
+        if (!(probationShare >= 0 && probationShare < 1)) {
+            throw new IllegalArgumentException("probation share must be in [0, 1), got " + probationShare);
+        }
         this.foldInterval = foldInterval;
+        // At least one byte, so that a share above 0 keeps the stage on however small the cache.
+        this.probationLimit = probationShare > 0 ? Math.max(1, (long) (capacity * probationShare)) : 0;
         this.changes = freshness.changes();
         long base = freshness.baseTtl();
         // The budget and TTL bounds of a production segment that sets none of its own.
@@ -163,8 +235,8 @@ public final class PansaarPolicy extends SizedPolicy {
 
     @Override
     public long fetchedAt(long id) {
-        Copy copy = residents.get(id);
-        if (copy == null) {
+        Copy copy = lastRecorded != null && lastRecorded.id == id ? lastRecorded : known.get(id);
+        if (copy == null || !copy.resident) {
             throw new IllegalArgumentException("pansaar: object " + id + " is not resident");
         }
         return copy.fetchedAt;
@@ -173,22 +245,27 @@ public final class PansaarPolicy extends SizedPolicy {
     @Override
     public void record(Request request) {
         long now = request.time();
+        if (now > LATEST_CLOCK) {
+            throw new IllegalArgumentException("pansaar: request time " + now + " is beyond the latest clock " + LATEST_CLOCK);
+        }
         foldWaitingHits(now);
         refreshDueCopies(now);
-        Copy copy = residents.get(request.id());
-        if (copy != null) {
+        Copy copy = known.get(request.id());
+        lastRecorded = copy;
+        if (copy != null && copy.resident) {
+            if (copy.onProbation) {
+                copy.requestedOnProbation = true;
+            }
             boolean expired = now - copy.fetchedAt >= copy.ttl;
             if (expired || foldInterval == 0) {
                 copy.score = access.afterRequest(copy.score, now);
-                copy.priority = access.priority(copy.score, copy.size);
-                byPriority.update(copy);
+                scoreRose(copy);
             } else if (copy.unfoldedRequests++ == 0) {
                 unfolded.add(copy);
             }
             if (expired) {
                 // Expired and not refreshed: a conditional fetch that the reader waits for.
                 stats.recordMiss(request.size());
-                byDue.remove(copy);
                 revalidate(copy, now);
             } else {
                 stats.recordHit(request.size());
@@ -199,32 +276,77 @@ public final class PansaarPolicy extends SizedPolicy {
         if (request.size() > capacity) {
             return;
         }
-        ChangeHistory remembered = ghost.remove(request.id());
-        copy = new Copy(request.id(), request.size(), remembered == null ? ChangeHistory.NONE : remembered);
+        // Only an image the cache has not seen (or no longer remembers) is put on probation.
+        boolean toProbation = copy == null && probationLimit > 0;
+        if (copy == null) {
+            copy = new Copy(request.id(), request.size(), ChangeHistory.NONE);
+            known.put(copy.id, copy);
+            lastRecorded = copy;
+        } else {
+            // Remembered in the ghost: admitted again with its change history, the rest as new.
+            ghostCount--;
+            copy.size = request.size();
+            copy.score = AccessPriority.NEVER_REQUESTED;
+        }
+        copy.sizeTerm = access.sizeTerm(copy.size);
+        copy.resident = true;
+        residentCount++;
         copy.score = access.afterRequest(AccessPriority.NEVER_REQUESTED, now);
-        copy.priority = access.priority(copy.score, copy.size);
+        copy.rank();
         copy.fetchedAt = now;
         copy.ttl = dynamicTtl.ttl(copy.history);
         schedule(copy);
-        residents.put(copy.id, copy);
         usedBytes += copy.size;
         // The image just written takes no part in the choice of victims, so it cannot be one.
         while (usedBytes > capacity) {
+            if (!probation.isEmpty()
+                    && (probationBytes + (toProbation ? copy.size : 0) > probationLimit || byPriority.size() == 0)) {
+                leaveProbation();
+                continue;
+            }
             Copy victim = byPriority.peek();
+            if (byPriority.firstRank() != victim.priority) {
+                // Requested since it was ranked: rank it again, and look at the first element then.
+                byPriority.rankFirstAgain(victim.priority);
+                continue;
+            }
             if (victim.unfoldedRequests > 0) {
-                // Production's eviction folds a candidate's waiting hits first: a copy in demand is never lost for
-                // want of a fold.
+                // The lowest priority of all. Production's eviction folds a candidate's waiting hits first: a copy in
+                // demand is never lost for want of a fold.
                 victim.score = access.afterRequests(victim.score, now, victim.unfoldedRequests);
-                victim.priority = access.priority(victim.score, victim.size);
+                scoreRose(victim);
                 victim.unfoldedRequests = 0;
-                byPriority.update(victim);
+                byPriority.rankFirstAgain(victim.priority);
                 continue;
             }
             evict(byPriority.poll());
         }
-        byPriority.add(copy);
-        if (residents.get(copy.id) != copy) {
+        if (toProbation) {
+            copy.onProbation = true;
+            copy.requestedOnProbation = false;
+            probation.addLast(copy);
+            probationBytes += copy.size;
+        } else {
+            byPriority.add(copy, copy.priority, copy.id);
+        }
+        if (!copy.resident) {
             justAdmittedEvictions++;
+        }
+    }
+
+    /**
+     * Takes the oldest copy off probation: requested meanwhile, it joins main's priority order with the score its
+     * requests earned; otherwise it is evicted into the ghost, so that it enters main at once if it returns soon.
+     */
+    private void leaveProbation() {
+        Copy oldest = probation.removeFirst();
+        probationBytes -= oldest.size;
+        oldest.onProbation = false;
+        if (oldest.requestedOnProbation) {
+            oldest.requestedOnProbation = false;
+            byPriority.add(oldest, oldest.priority, oldest.id);
+        } else {
+            evict(oldest);
         }
     }
 
@@ -237,10 +359,9 @@ public final class PansaarPolicy extends SizedPolicy {
         for (Copy copy : unfolded) {
             // An evicted copy's hits are lost with it, as production's fold finds its hash gone; eviction may have
             // folded a candidate's hits already.
-            if (copy.unfoldedRequests > 0 && residents.get(copy.id) == copy) {
+            if (copy.unfoldedRequests > 0 && copy.resident) {
                 copy.score = access.afterRequests(copy.score, foldTime, copy.unfoldedRequests);
-                copy.priority = access.priority(copy.score, copy.size);
-                byPriority.update(copy);
+                scoreRose(copy);
             }
             copy.unfoldedRequests = 0;
         }
@@ -250,10 +371,15 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /** Refreshes, in due order, every copy due at or before now that is worth it and fits the budget. */
     private void refreshDueCopies(long now) {
-        while (byDue.size() > 0 && byDue.peek().due <= now) {
+        refreshedUntil = Math.max(refreshedUntil, now);
+        while (byDue.size() > 0 && byDue.firstRank() <= now) {
+            boolean current = isCurrent(byDue.peek(), byDue.firstStamp());
             Copy copy = byDue.poll();
+            if (!current) {
+                continue;
+            }
             long due = copy.due;
-            if (earlyRefresh.worthRefreshing(access.expectedRequests(copy.score, due, copy.ttl)) && takeRefreshToken(due)) {
+            if (worthRefreshingWhenDue(copy) && takeRefreshToken(due)) {
                 stats.recordRefresh();
                 revalidate(copy, due);
             }
@@ -278,7 +404,27 @@ public final class PansaarPolicy extends SizedPolicy {
         schedule(copy);
     }
 
+    /**
+     * Ranks a copy whose score rose. A score only rises, so a copy not worth a refresh at its due time may become worth
+     * it, and is listed then, while its due time has not passed.
+     */
+    private void scoreRose(Copy copy) {
+        copy.rank();
+        if (copy.dueUnlisted && copy.due > refreshedUntil && worthRefreshingWhenDue(copy)) {
+            listDue(copy);
+        }
+    }
+
+    /**
+     * Files the copy under its due time, if it ever falls due: at once if a refresh would be worth it then on its
+     * requests so far, otherwise when a request makes it worth it (see {@link #scoreRose}). A copy that falls due
+     * unlisted would be found not worth it and left to expire, which is what an unlisted one does; so only due copies
+     * worth a refresh pass through the due heap, in the same order as if all did.
+     */
     private void schedule(Copy copy) {
+        // Outdates the copy's entry in the due heap, if it has one.
+        copy.schedules++;
+        copy.dueUnlisted = false;
         // 1 - nextDouble() lies in (0, 1], the range XFetch's logarithm needs.
         long earlyBy = earlyRefresh.earlyBy(fetchTime, copy.ttl, 1 - random.nextDouble());
         if (copy.ttl - earlyBy > Long.MAX_VALUE - copy.fetchedAt) {
@@ -286,21 +432,53 @@ public final class PansaarPolicy extends SizedPolicy {
             return;
         }
         copy.due = copy.fetchedAt + copy.ttl - earlyBy;
-        byDue.add(copy);
+        if (copy.due > LATEST_CLOCK) {
+            // No request comes that late (see record), so the copy would never come out of the due heap.
+            return;
+        }
+        if (worthRefreshingWhenDue(copy)) {
+            listDue(copy);
+        } else {
+            copy.dueUnlisted = true;
+        }
+    }
+
+    /** Whether a refresh at the copy's due time would be worth it, were it requested no more until then. */
+    private boolean worthRefreshingWhenDue(Copy copy) {
+        return earlyRefresh.worthRefreshing(access.expectedRequests(copy.score, copy.due, copy.ttl));
+    }
+
+    private void listDue(Copy copy) {
+        copy.dueUnlisted = false;
+        byDue.add(copy, copy.due, copy.id, copy.schedules);
+        if (byDue.size() > 2 * residentCount + OUTDATED_DUE_ENTRIES) {
+            byDue.retainIf(PansaarPolicy::isCurrent);
+        }
+    }
+
+    /** Whether an entry of the due heap is its copy's current one. */
+    private static boolean isCurrent(Copy copy, int stamp) {
+        return copy.resident && copy.schedules == stamp;
     }
 
     private void evict(Copy victim) {
-        byDue.remove(victim);
-        residents.remove(victim.id);
+        victim.resident = false;
+        residentCount--;
+        // Its waiting hits are lost with it, as production's fold finds the hash gone.
+        victim.unfoldedRequests = 0;
         usedBytes -= victim.size;
         stats.recordEviction();
-        ghost.remove(victim.id);
-        ghost.put(victim.id, victim.history);
-        // As many remembered histories as residents: production keeps a bounded history per partition.
-        Iterator<Long> oldest = ghost.keySet().iterator();
-        while (ghost.size() > Math.max(1, residents.size()) && oldest.hasNext()) {
-            oldest.next();
-            oldest.remove();
+        ghostCount++;
+        victim.ghostEntries++;
+        ghostOrder.addLast(victim);
+        // As many remembered histories as residents: production keeps a bounded history per partition. An entry for
+        // an object admitted again since, or evicted again since (a later entry names it), is skipped.
+        while (ghostCount > Math.max(1, residentCount)) {
+            Copy oldest = ghostOrder.removeFirst();
+            if (--oldest.ghostEntries == 0 && !oldest.resident) {
+                known.remove(oldest.id);
+                ghostCount--;
+            }
         }
     }
 
@@ -315,20 +493,35 @@ public final class PansaarPolicy extends SizedPolicy {
         if (justAdmittedEvictions > 0) {
             throw new IllegalStateException("pansaar: evicted the object just admitted " + justAdmittedEvictions + " times");
         }
-        if (byPriority.size() != residents.size() || byDue.size() > residents.size()) {
-            throw new IllegalStateException("pansaar: " + residents.size() + " residents, " + byPriority.size()
-                    + " ranked, " + byDue.size() + " due");
+        if (known.size() != residentCount + ghostCount) {
+            throw new IllegalStateException("pansaar: knows " + known.size() + " objects, not " + residentCount
+                    + " residents and " + ghostCount + " remembered");
         }
-        if (ghost.size() > Math.max(1, residents.size())) {
-            throw new IllegalStateException("pansaar: ghost remembers " + ghost.size() + " objects, more than the "
-                    + residents.size() + " residents");
+        int due = byDue.count(PansaarPolicy::isCurrent);
+        if (byPriority.size() + probation.size() != residentCount || due > residentCount) {
+            throw new IllegalStateException("pansaar: " + residentCount + " residents, " + byPriority.size()
+                    + " ranked, " + probation.size() + " on probation, " + due + " due");
+        }
+        long probationRecounted = 0;
+        for (Copy copy : probation) {
+            if (!copy.onProbation || !copy.resident) {
+                throw new IllegalStateException("pansaar: object " + copy.id + " is in the probation FIFO but not on probation");
+            }
+            probationRecounted += copy.size;
+        }
+        if (probationRecounted != probationBytes) {
+            throw new IllegalStateException("pansaar: probation holds " + probationRecounted + " bytes, not " + probationBytes);
+        }
+        if (ghostCount > Math.max(1, residentCount)) {
+            throw new IllegalStateException("pansaar: ghost remembers " + ghostCount + " objects, more than the "
+                    + residentCount + " residents");
         }
         byPriority.forEach(copy -> {
             if (copy.ttl < minimumTtl || copy.ttl > maximumTtl) {
                 throw new IllegalStateException("pansaar: object " + copy.id + " has TTL " + copy.ttl
                         + " outside " + minimumTtl + ".." + maximumTtl);
             }
-            if (residents.get(copy.id) != copy) {
+            if (known.get(copy.id) != copy || !copy.resident) {
                 throw new IllegalStateException("pansaar: object " + copy.id + " is ranked but not resident");
             }
         });
@@ -338,6 +531,7 @@ public final class PansaarPolicy extends SizedPolicy {
     protected long residentBytes() {
         long[] bytes = {0};
         byPriority.forEach(copy -> bytes[0] += copy.size);
+        probation.forEach(copy -> bytes[0] += copy.size);
         return bytes[0];
     }
 }

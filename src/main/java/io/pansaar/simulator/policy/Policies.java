@@ -7,7 +7,7 @@ import java.util.List;
 public final class Policies {
     /** Every policy name, in the order reports list them. */
     public static final List<String> NAMES =
-            List.of("lru", "fifo", "lfu", "redis-lru", "redis-lfu", "gdsf", "s3fifo", "wtinylfu", "seed", "belady", "pansaar");
+            List.of("lru", "fifo", "lfu", "redis-lru", "redis-lfu", "gdsf", "s3fifo", "wtinylfu", "seed", "belady", "pansaar", "pansaar-probation");
 
     private Policies() {
     }
@@ -39,6 +39,7 @@ public final class Policies {
             case "seed" -> new SeedPolicy(capacity);
             case "belady" -> new BeladyPolicy(capacity, trace);
             case "pansaar" -> new PansaarPolicy(capacity, freshness, foldInterval);
+            case "pansaar-probation" -> new PansaarPolicy(capacity, freshness, foldInterval, PansaarPolicy.PROBATION_SHARE);
             default -> throw new IllegalArgumentException("unknown policy '" + name + "', expected one of " + NAMES);
         };
     }

@@ -111,7 +111,7 @@ public final class PolicyStats {
         return evictions;
     }
 
-    /** Returns the replay time in nanoseconds. */
+    /** Returns the replay time in nanoseconds of the replaying thread's CPU. */
     public long nanos() {
         return nanos;
     }

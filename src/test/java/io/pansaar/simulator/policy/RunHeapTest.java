@@ -1,0 +1,72 @@
+package io.pansaar.simulator.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+class RunHeapTest {
+
+    private record Entry(Object element, double rank, long tie) {
+    }
+
+    private static final Comparator<Entry> ORDER = Comparator.comparingDouble(Entry::rank).thenComparingLong(Entry::tie);
+
+    @Test
+    void agreesWithASortedSetWhetherEntriesArriveInOrderOrNot() {
+        TreeSet<Entry> reference = new TreeSet<>(ORDER);
+        RunHeap<Object> queue = new RunHeap<>();
+        SplittableRandom random = new SplittableRandom(9);
+        double clock = 0;
+        for (int step = 0; step < 60_000; step++) {
+            int action = random.nextInt(10);
+            if (action < 5 || reference.isEmpty()) {
+                // Mostly later than everything queued so far (the run), sometimes earlier or tied (the heap).
+                clock += random.nextInt(3);
+                double rank = random.nextInt(8) == 0 ? clock - random.nextInt(50) : clock;
+                Entry entry = new Entry(new Object(), rank, random.nextLong(1_000_000_000L));
+                reference.add(entry);
+                queue.add(entry.element(), entry.rank(), entry.tie());
+            } else if (action < 8) {
+                assertSame(reference.pollFirst().element(), queue.poll());
+            } else {
+                Entry first = reference.pollFirst();
+                Entry reranked = new Entry(first.element(), first.rank() + random.nextInt(100), first.tie());
+                reference.add(reranked);
+                queue.rankFirstAgain(reranked.rank());
+            }
+            assertEquals(reference.size(), queue.size());
+            if (reference.isEmpty()) {
+                assertNull(queue.peek());
+            } else {
+                assertSame(reference.first().element(), queue.peek());
+                assertEquals(reference.first().rank(), queue.firstRank());
+            }
+        }
+        Set<Object> elements = new HashSet<>();
+        queue.forEach(elements::add);
+        assertEquals(reference.size(), elements.size());
+        reference.forEach(entry -> assertEquals(true, elements.contains(entry.element())));
+    }
+
+    @Test
+    void aRunLongerThanItsFirstArraysLeavesInOrder() {
+        RunHeap<Integer> queue = new RunHeap<>();
+        for (int i = 0; i < 3_000; i++) {
+            queue.add(i, i, i);
+            if (i % 3 == 0) {
+                assertEquals(i / 3, queue.poll());
+            }
+        }
+        for (int i = 1_000; i < 3_000; i++) {
+            assertEquals(i, queue.poll());
+        }
+        assertNull(queue.poll());
+    }
+}
