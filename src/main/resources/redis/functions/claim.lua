@@ -7,13 +7,13 @@
 -- KEYS[5] histories       pansaar:{p}:history (the change history of an image that was evicted or expired)
 -- ARGV[1] claim token (the job's token when it has one, so a retried job keeps its identity)
 -- ARGV[2] requested-at, epoch ms
--- ARGV[3] reason: miss, refresh or manual
+-- ARGV[3] reason: miss, refresh, manual or warm
 -- ARGV[4] fetch-lease TTL in ms
 --
 -- Returns:
 --   {'SATISFIED', why}   nothing to fetch; why: 'fetched-after-request' (a copy, ok or negative, was
---                        fetched at or after requested-at), 'fresh-copy' or 'negative-entry' (a miss
---                        job whose key got a fresh or a negative entry meanwhile). A marker of this
+--                        fetched at or after requested-at), 'fresh-copy' or 'negative-entry' (a miss or
+--                        warm job whose key got a fresh or a negative entry meanwhile). A marker of this
 --                        token is deleted, since its job is done.
 --   {'BUSY', holder token, lease ms left}   another claim holds a live lease; do not fetch
 --   {'CLAIMED', fence, claimed-at ms, etag or '', last-modified or '', fetched-at or '', exposure or '',
@@ -33,7 +33,8 @@ local function satisfiedBecause(entry, requestedAt, reason, now)
   if fetchedAt ~= nil and fetchedAt >= requestedAt then
     return 'fetched-after-request'
   end
-  if reason == 'miss' then
+  -- A warm-up, like a miss, only wants a copy: one that is fresh, or a remembered 404/410, answers it.
+  if reason == 'miss' or reason == 'warm' then
     if status ~= 'ok' then
       return 'negative-entry'
     end
@@ -93,7 +94,8 @@ redis.register_function{
       local exposure, changes = '', ''
       local remembered = redis.call('HGET', historyKey, keyOfImage(imageKey) or '')
       if remembered then
-        exposure, changes = string.match(remembered, '^(%d+):(%d+)$')
+        -- '<exposure>:<changes>', and ':<charged bytes>' after them while the image is counted as held.
+        exposure, changes = string.match(remembered, '^(%d+):(%d+)')
       end
       return { 'CLAIMED', fence, now, '', '', '', exposure or '', changes or '', '' }
     end

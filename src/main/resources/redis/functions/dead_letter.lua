@@ -1,14 +1,17 @@
 -- pansaar_dead_letter: moves one pending job entry to its partition's dead-letter stream, atomically.
 --
--- KEYS[1]: the job stream, pansaar:{p}:jobs
+-- KEYS[1]: the job stream, pansaar:{p}:jobs, the early-refresh stream, pansaar:{p}:early-refresh, or the warm stream,
+--          pansaar:{p}:warm, the entry waits in
 -- KEYS[2]: the dead-letter stream, pansaar:{p}:dead (same partition, same hash slot)
 -- KEYS[3]: the partition's statistics, pansaar:{p}:stats (dead-lettered)
+-- KEYS[4]: the events stream, pansaar:{p}:events (dead-lettered, with the job's key field as far as it had one)
 -- ARGV[1]: consumer group
 -- ARGV[2]: consumer that must hold the entry in its pending list
 -- ARGV[3]: entry id
 -- ARGV[4]: deliveries so far
 -- ARGV[5]: last error (why the entry failed)
 -- ARGV[6]: approximate maximum length of the dead-letter stream (XADD MAXLEN ~)
+-- ARGV[7]: the events stream's cap (XADD MAXLEN ~); 0 or absent (a caller of API 7, without the key): no events
 -- Returns: {'moved', <dead-letter entry id>}: the entry was copied with its fields plus original-id,
 --            original-stream, deliveries, last-error and dead-lettered-at (epoch ms, Redis time), then
 --            acknowledged and deleted from the job stream. An oversize entry (more than MAX_COPIED_PAIRS
@@ -58,6 +61,7 @@ redis.register_function{
     local deliveries = args[4]
     local lastError = args[5]
     local deadLetterMaxLength = args[6]
+    local events = eventsFrom(keys[4], args[7])
 
     local pending = redis.call('XPENDING', jobStream, group, entryId, entryId, 1)
     if #pending == 0 or pending[1][2] ~= consumer then
@@ -87,6 +91,15 @@ redis.register_function{
     redis.call('XACK', jobStream, group, entryId)
     redis.call('XDEL', jobStream, entryId)
     count(statsKey, 'dead-lettered')
+    -- The key as the job gave it (an invalid one too, cut like every copied value): what the job asked for.
+    local jobKey = ''
+    for position = 1, #deadLetter - 1, 2 do
+      if deadLetter[position] == 'key' then
+        jobKey = deadLetter[position + 1]
+        break
+      end
+    end
+    appendEvent(events, 'dead-lettered', jobKey, nil, nowMillis)
     return {'moved', deadLetterId}
   end
 }

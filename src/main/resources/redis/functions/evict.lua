@@ -1,5 +1,5 @@
--- pansaar_evict: the scheduler's memory duty for one partition. Unindexes images Redis has expired, so the
--- used bytes count only images that exist, then unlinks the lowest-priority images while the partition is
+-- pansaar_evict: the scheduler's memory duty for one partition. Unindexes images Redis has expired (due entries of
+-- the schedule whose hash is gone), so the used bytes count only images that exist, then unlinks the lowest-priority images while the partition is
 -- over its byte budget, then forgets the histories of departed images beyond as many as are held. Each step is
 -- O(log n) per image in the partition's images and handles at most ARGV[3] of them: nothing is scanned, and each
 -- step unfiles its images with a few variadic commands, not a dozen per image. The scheduler passes half its slice,
@@ -8,15 +8,17 @@
 -- KEYS[1] lease           pansaar:{p}:lease (the caller must hold it)
 -- KEYS[2] statistics      pansaar:{p}:stats (expired, evicted)
 -- KEYS[3] priority index  pansaar:{p}:priority
--- KEYS[4] expiry index    pansaar:{p}:expiry
--- KEYS[5] refresh index   pansaar:{p}:refresh
--- KEYS[6] sizes           pansaar:{p}:sizes
--- KEYS[7] used bytes      pansaar:{p}:bytes
--- KEYS[8] histories       pansaar:{p}:history (an evicted or expired image's history is kept, within bounds)
--- KEYS[9] departed        pansaar:{p}:departed
+-- KEYS[4] schedule        pansaar:{p}:schedule (swept: the due entries whose hash is gone; live ones stay)
+-- KEYS[5] used bytes      pansaar:{p}:bytes
+-- KEYS[6] histories       pansaar:{p}:history (an evicted or expired image's history is kept, within bounds)
+-- KEYS[7] departed        pansaar:{p}:departed
+-- KEYS[8] repair state    pansaar:{p}:repair (only while a rebuild of the used bytes runs: its count and marks)
+-- KEYS[9] events stream   pansaar:{p}:events (one evicted event per evicted image, size and etag; none for the swept)
 -- ARGV[1] lease holder
 -- ARGV[2] the partition's byte budget; empty: no budget, only the sweep runs
--- ARGV[3] the most images this call sweeps, the most it evicts and the most departed histories it forgets
+-- ARGV[3] the most schedule entries this call sweeps (live due ones count too), the most images it evicts and the
+--         most departed histories it forgets
+-- ARGV[4] the events stream's cap (XADD MAXLEN ~); 0 or absent (a caller of API 7, without the key): no events
 --
 -- Returns {swept, evicted, used bytes after, images indexed after}
 -- Errors: PANSAAR_BAD_ARGUMENT, PANSAAR_NOT_LEASE_HOLDER
@@ -30,13 +32,14 @@ redis.register_function{
     local holder = requireNonEmpty('lease holder', args[1])
     local budget = requireInteger('byte budget', args[2], 0, -1)
     local limit = requireInteger('sweep and eviction limit', args[3], 1)
+    local events = eventsFrom(keys[9], args[4])
     requireLease(leaseKey, holder)
 
     local now = serverTimeMillis()
     local swept = sweepExpired(index, statsKey, now, limit)
     local evicted = 0
     if budget >= 0 then
-      evicted = evictOverBudget(index, statsKey, budget, limit, nil, now)
+      evicted = evictOverBudget(index, statsKey, budget, limit, nil, now, events)
     end
     forgetExcessDeparted(index, limit)
     return { swept, evicted, usedBytes(index), redis.call('ZCARD', index.priority) }

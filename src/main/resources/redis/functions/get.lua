@@ -32,6 +32,8 @@
 --                                               only for an outage; the request still raises its priority): one
 --                                               miss job enqueued unless one is pending; do NOT serve the HMGET's body
 --   {'NEGATIVE', 0, 0, '', status}              the origin said 404/410 lately; no job
+-- A job pending on a lower lane (a warm-up, an early refresh) does not count as pending: one more is enqueued on the
+-- job stream and the marker names it (see enqueueOnFirstLane in shared.lua), so the reader never waits behind warm-ups.
 -- A copy without grace-until is stale, not past grace, until its hash expires. A hash without meta (written by API 5
 -- or older, one field per value) is no copy: MISS.
 -- Errors: PANSAAR_BAD_ARGUMENT
@@ -67,7 +69,8 @@ redis.register_function{
     local status = opened and metaValue(opened, 'status')
     if not status then
       count(statsKey, 'misses')
-      local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token, queuedTtl, now)
+      local enqueued, jobId = enqueueOnFirstLane(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token,
+        queuedTtl, now)
       return { 'MISS', 0, enqueued, jobId, '' }
     end
     if status ~= 'ok' then
@@ -87,7 +90,8 @@ redis.register_function{
       -- priority: its refetch is wanted.
       recordRequests(imageKey, opened, priorityKey, key, 1, 0, now)
       count(statsKey, 'misses')
-      local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token, queuedTtl, now)
+      local enqueued, jobId = enqueueOnFirstLane(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token,
+        queuedTtl, now)
       return { 'MISS', 0, enqueued, jobId, '' }
     end
 
@@ -105,7 +109,8 @@ redis.register_function{
     else
       count(statsKey, 'stale-hits')
     end
-    local enqueued, jobId = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, key, 'refresh', token, queuedTtl, now)
+    local enqueued, jobId = enqueueOnFirstLane(markerKey, jobStreamKey, tokenCounterKey, key, 'refresh', token,
+        queuedTtl, now)
     return { outcome, freshFor, enqueued, jobId, '' }
   end
 }

@@ -1,24 +1,27 @@
 -- pansaar_put: the fenced write of a fetched image. The caller sends, in the same pipeline and
--- before this call, HSET <staging> body .. content-type .. etag .. last-modified .. size .. fetch-ms ..
--- digest .. size-term .. half-life .. exposure .. changes .. and PEXPIRE <staging> 60000. The staging hash
--- is renamed into place, so the bytes never pass through Lua, and its other fields are packed into the image
--- hash's meta field (see META_FIELDS in shared.lua): the image hash is {body, meta}. Then the image is filed in the
--- partition's indexes, counted against the byte budget as chargedBytes (its body and its measured overhead), and
--- when that leaves the partition over its budget, images Redis has expired are unindexed and then the lowest-priority
--- other images are evicted while it still is.
+-- before this call, HSET <staging> body <bytes> and PEXPIRE <staging> 60000. The staging hash is renamed into
+-- place, so the bytes never pass through Lua, and the image's other values, which come as arguments, are packed
+-- with what this write adds into the image hash's meta field (see META_FIELDS in shared.lua): the image hash is
+-- {body, meta}. Then the image is filed in the partition's indexes, counted against the byte budget as chargedBytes
+-- (its body and its measured overhead), and when that leaves the partition over its budget, images Redis has expired
+-- are unindexed and then the lowest-priority other images are evicted while it still is.
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
--- KEYS[3] staging hash    pansaar:{p}:staging:<token>:<key>
--- KEYS[4] statistics      pansaar:{p}:stats (regenerated, expired, evicted)
+-- KEYS[3] staging hash    pansaar:{p}:staging:<token>:<key>, holding one field, body
+-- KEYS[4] statistics      pansaar:{p}:stats (regenerated, expired, evicted, fresh-ttl-*)
 -- KEYS[5] priority index  pansaar:{p}:priority
--- KEYS[6] expiry index    pansaar:{p}:expiry
--- KEYS[7] refresh index   pansaar:{p}:refresh
--- KEYS[8] sizes           pansaar:{p}:sizes
--- KEYS[9] used bytes      pansaar:{p}:bytes
--- KEYS[10] histories      pansaar:{p}:history (the staged exposure and changes are recorded there too)
--- KEYS[11] departed       pansaar:{p}:departed
--- KEYS[12] job stream     pansaar:{p}:jobs, optional: the stream of the job this write finishes
+-- KEYS[6] schedule        pansaar:{p}:schedule (the image is filed under its early-refresh due time)
+-- KEYS[7] used bytes      pansaar:{p}:bytes
+-- KEYS[8] histories       pansaar:{p}:history (the staged exposure and changes, and the charged bytes)
+-- KEYS[9] departed        pansaar:{p}:departed
+-- KEYS[10] repair state   pansaar:{p}:repair (only while a rebuild of the used bytes runs: its count and marks)
+-- KEYS[11] job stream     the stream of the job this write finishes (pansaar:{p}:jobs or pansaar:{p}:warm); when
+--                         the write finishes no job, any stream of the partition
+-- KEYS[12] events stream  pansaar:{p}:events (regenerated, and evicted for each image the write evicts)
+-- KEYS[13] purges hash    pansaar:{p}:purges: the purges by prefix and by tag of the last fetch lease (see purgesHashOf)
+-- KEYS[14] first lane     pansaar:{p}:jobs, where a write refused by a purge by prefix or tag enqueues the refetch
+-- KEYS[15] token counter  pansaar:{p}:token-seq (for that job's token)
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (from pansaar_claim; becomes fetched-at)
@@ -29,17 +32,40 @@
 -- ARGV[7] early refresh: the image falls due for refresh this many ms before fresh-until
 -- ARGV[8] the partition's byte budget; empty: no budget, nothing is evicted
 -- ARGV[9] the most images one call sweeps and the most it evicts
--- ARGV[10] with KEYS[12]: the consumer group; ARGV[11] the job's entry id. The entry is acknowledged (XACK) and
+-- ARGV[10] content-type, as detected from the bytes
+-- ARGV[11] ETag; empty: none
+-- ARGV[12] Last-Modified; empty: none
+-- ARGV[13] size: the body's length in bytes
+-- ARGV[14] fetch-ms: how long the fetch took
+-- ARGV[15] digest: the body's SHA-256 in hex
+-- ARGV[16] size-term: a·log2(size), taken off the eviction priority
+-- ARGV[17] half-life of the eviction priority, ms (positive)
+-- ARGV[18] exposure, ms, and ARGV[19] changes: the image's change history after this fetch
+-- ARGV[20] the job's consumer group; ARGV[21] the job's entry id. The entry is acknowledged (XACK) and
 --         deleted (XDEL) once the write is decided, WRITTEN or STALE_WRITE alike, as the worker would do next; on an
---         error it stays pending, for a retry.
+--         error it stays pending, for a retry. Both empty: the write finishes no job.
+-- ARGV[22] the events stream's cap (XADD MAXLEN ~); 0: no events
+-- ARGV[23] the image's tags, space-separated, at most 32 of 1 to 128 characters of A-Z a-z 0-9 . _ : / - each; empty
+--         or absent: none. They replace the former copy's: the image joins the index pansaar:{p}:tag:<tag> of each
+--         and leaves those of tags it no longer has; the list is kept in the tags hash pansaar:{p}:tags (see tagImage)
+-- ARGV[24] queued-marker TTL in ms of the refetch a purge by prefix or tag makes this write enqueue
 --
 -- Returns:
 --   {'WRITTEN', fresh-until ms, evicted}  image replaced; hits, last-access and access-score carried over
 --                                  (a new image counts the request that asked for it, at claimed-at), any
 --                                  origin-failed-at mark is not; grace-until and stale-if-error-until stored; own
---                                  marker deleted; the key published on pansaar:{p}:ready
---   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; staging deleted, nothing changed
--- Errors: PANSAAR_BAD_ARGUMENT, PANSAAR_STAGING_MISSING (the staging hash expired or was never written)
+--                                  marker deleted; the key published on pansaar:{p}:ready; a regenerated event
+--                                  (size, etag) appended, after the evicted events of the images it evicted
+--   {'STALE_WRITE', stored fence}  a newer claim already wrote this key, or a purge since this
+--                                  claim fenced it (stored fence: the purge's); staging deleted, nothing changed.
+--                                  A purge by key, or by prefix or tag of a key held, fenced it with a purge record
+--                                  and enqueued the refetch itself. A purge by prefix or tag that reached this key
+--                                  only through the purges hash (a first fetch: the key was in no index; or the
+--                                  tags this answer carries) did not: then this write releases its marker and
+--                                  enqueues one job on KEYS[14] (reason miss, refresh when a copy is held), unless
+--                                  another marker is there. Waiting readers are not told: the refetch's write is.
+-- Errors: PANSAAR_BAD_ARGUMENT (nothing written, the staging hash left to expire), PANSAAR_STAGING_MISSING (the
+-- staging hash expired or was never written; nothing written)
 
 redis.register_function{
   function_name = 'pansaar_put',
@@ -56,42 +82,75 @@ redis.register_function{
     local earlyBy = requireInteger('early refresh', args[7], 0)
     local budget = requireInteger('byte budget', args[8], 0, -1)
     local limit = requireInteger('sweep and eviction limit', args[9], 0)
+    local purgesKey = requireNonEmpty('purges hash (KEYS[13])', keys[13])
+    local firstLane = requireNonEmpty('job stream (KEYS[14])', keys[14])
+    local tokenCounterKey = requireNonEmpty('token counter (KEYS[15])', keys[15])
+    local queuedTtl = requireInteger('queued-marker TTL', args[24], 1)
     local key = keyOfImage(imageKey)
     if not key then
       fail('BAD_ARGUMENT', 'KEYS[1] must be an image hash pansaar:{p}:img:<key>, was "' .. imageKey .. '"')
     end
+    if purgesKey ~= purgesHashOf(imageKey) then
+      fail('BAD_ARGUMENT', 'KEYS[13] must be the purges hash ' .. purgesHashOf(imageKey) .. ', was "' .. purgesKey .. '"')
+    end
 
-    local job = finishedJob(keys[12], args[10], args[11])
+    -- The image's own values, checked before anything is written and stored as sent. Values from the origin's headers
+    -- pass through oneLine, as meta holds one value per line.
+    requireInteger('size', args[13], 0)
+    requireInteger('fetch-ms', args[14], 0)
+    requireInteger('exposure', args[18], 0)
+    requireInteger('changes', args[19], 0)
+    local sizeTerm = tonumber(args[16])
+    local halfLife = tonumber(args[17])
+    if sizeTerm == nil or halfLife == nil or halfLife <= 0 then
+      fail('BAD_ARGUMENT', 'size-term must be a number and half-life a positive number, were "' .. tostring(args[16])
+        .. '" and "' .. tostring(args[17]) .. '"')
+    end
+    local meta = {
+      ['content-type'] = oneLine(requireNonEmpty('content-type', args[10])),
+      etag = oneLine(args[11]),
+      ['last-modified'] = oneLine(args[12]),
+      size = args[13],
+      ['fetch-ms'] = args[14],
+      digest = oneLine(requireNonEmpty('digest', args[15])),
+      ['size-term'] = args[16],
+      ['half-life'] = args[17],
+      exposure = args[18],
+      changes = args[19],
+    }
+
+    local tags = requireTags(args[23])
+    local job = finishedJob(keys[11], args[20], args[21])
+    local events = eventsFrom(keys[12], args[22])
 
     local current = readMeta(imageKey)
-    local storedFence = newerFence(current, fence)
+    local storedFence = refusingFence(imageKey, current, fence)
     if storedFence then
       redis.call('DEL', stagingKey)
       acknowledgeJob(job)
       return { 'STALE_WRITE', storedFence }
     end
-    local staged = redis.call('HMGET', stagingKey, unpack(STAGED_FIELDS))
-    local meta = {}
-    for i = 1, #STAGED_FIELDS do
-      meta[STAGED_FIELDS[i]] = oneLine(staged[i])
-    end
-    if not meta.size then
-      fail('STAGING_MISSING', 'staging hash ' .. stagingKey .. ' does not exist; it expired or was never written')
-    end
-    local size = requireInteger('staged size', meta.size, 0)
-    local sizeTerm = tonumber(meta['size-term'])
-    local halfLife = tonumber(meta['half-life'])
-    if sizeTerm == nil or halfLife == nil or halfLife <= 0 then
-      fail('BAD_ARGUMENT', 'the staging hash needs size-term and a positive half-life')
+    local purgedFence = purgeFencing(purgesKey, key, tags, fence)
+    if purgedFence then
+      -- The fetch began before a purge by prefix or tag that found no copy of it to fence: refuse it here, and fetch
+      -- the image once more, as the purge does for a fetch in flight it found.
+      redis.call('DEL', stagingKey)
+      releaseOwnMarker(markerKey, token)
+      enqueueOnce(markerKey, firstLane, tokenCounterKey, key,
+        (current and current.status == 'ok') and 'refresh' or 'miss', nil, queuedTtl, serverTimeMillis())
+      acknowledgeJob(job)
+      return { 'STALE_WRITE', purgedFence }
     end
 
     -- What the replaced copy had counted, carried over; a negative entry holds none of it.
     local carried = current or {}
     local score = tonumber(carried['access-score']) or scoreAfterRequest(nil, claimedAt, halfLife)
-    -- The staged hash replaces the old one whole, so the old copy's origin-failed-at goes with it: the origin answered.
-    -- Its staged fields go into meta, leaving the body beside it.
-    redis.call('RENAME', stagingKey, imageKey)
-    redis.call('HDEL', imageKey, unpack(STAGED_FIELDS))
+    -- The staged hash, the body alone, replaces the old one whole, so the old copy's origin-failed-at goes with it: the
+    -- origin answered. RENAME is the first write: when the staging hash is gone it fails and nothing has changed.
+    local renamed = redis.pcall('RENAME', stagingKey, imageKey)
+    if type(renamed) == 'table' and renamed.err then
+      fail('STAGING_MISSING', 'staging hash ' .. stagingKey .. ' does not exist; it expired or was never written')
+    end
     local now = serverTimeMillis()
     local freshUntil = now + freshTtl
     local expiresAt = freshUntil + grace + staleIfError
@@ -107,9 +166,9 @@ redis.register_function{
     meta['last-access'] = carried['last-access']
     writeMeta(imageKey, meta)
     redis.call('PEXPIREAT', imageKey, expiresAt)
-    local used = indexImage(index, key, chargedBytes(key, size), formatScore(score - sizeTerm), expiresAt,
-      freshUntil - earlyBy, carried.status ~= 'ok')
-    rememberHistory(index, key, meta.exposure, meta.changes)
+    local used = indexImage(index, key, chargedBytes(key, tonumber(meta.size)), formatScore(score - sizeTerm),
+      freshUntil - earlyBy, meta.exposure, meta.changes)
+    tagImage(index, key, tags)
 
     local evicted = 0
     -- Expired images still count in the used bytes until swept, so the count is never too low: a partition within its
@@ -117,10 +176,12 @@ redis.register_function{
     -- Over it, sweep first and judge again, as the excess may be expired images alone.
     if budget >= 0 and (used or usedBytes(index)) > budget then
       sweepExpired(index, statsKey, now, limit)
-      evicted = evictOverBudget(index, statsKey, budget, limit, key, now)
+      evicted = evictOverBudget(index, statsKey, budget, limit, key, now, events)
     end
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'regenerated')
+    countFreshTtl(statsKey, freshTtl)
+    appendEvent(events, 'regenerated', key, { size = meta.size, etag = meta.etag }, now)
     announceReady(imageKey)
     acknowledgeJob(job)
     return { 'WRITTEN', freshUntil, evicted }

@@ -1,28 +1,49 @@
--- pansaar_refresh_due: the images of one partition due for an early refresh, oldest due first, with what
--- the scheduler needs to judge whether each is worth one (io.pansaar.algorithm.EarlyRefresh). Reads only.
+-- pansaar_refresh_due: the images of one partition due for an early refresh, the longest due first, with what
+-- the scheduler needs to judge whether each is worth one (io.pansaar.algorithm.EarlyRefresh). It reads the schedule's
+-- entries due by now; one whose hash is gone is an image Redis expired (or someone deleted): it is unindexed, as the
+-- sweep would, instead of listed, and counts toward the limit all the same, so the call stays bounded.
 --
--- KEYS[1] refresh index   pansaar:{p}:refresh
--- ARGV[1] the most images to return
+-- KEYS[1] statistics      pansaar:{p}:stats (expired)
+-- KEYS[2] priority index  pansaar:{p}:priority
+-- KEYS[3] schedule        pansaar:{p}:schedule
+-- KEYS[4] used bytes      pansaar:{p}:bytes
+-- KEYS[5] histories       pansaar:{p}:history
+-- KEYS[6] departed        pansaar:{p}:departed
+-- KEYS[7] repair state    pansaar:{p}:repair (only while a rebuild of the used bytes runs: its count and marks)
+-- ARGV[1] the most schedule entries to read
 --
--- Returns {server time ms, key, access-score, fresh-ttl ms, key, ...}: for each due image its key
--- and those fields of its hash's meta, '' where missing (an image Redis expired since: the scheduler drops it).
+-- Returns {server time ms, swept, key, access-score, fresh-ttl ms, key, ...}: how many entries were unindexed as
+-- expired, then for each due image its key and those values of its hash's meta, '' where missing (a hash without
+-- meta, written by API 5 or older: the scheduler drops it).
 -- Errors: PANSAAR_BAD_ARGUMENT
 
 redis.register_function{
   function_name = 'pansaar_refresh_due',
   callback = function(keys, args)
-    local refreshKey = keys[1]
+    local statsKey = keys[1]
+    local index = indexKeysFrom(keys, 2)
     local limit = requireInteger('limit', args[1], 1)
     local now = serverTimeMillis()
-    local reply = { now }
-    local imageHashPrefix = imageHashPrefixBeside(refreshKey)
-    for _, key in ipairs(redis.call('ZRANGEBYSCORE', refreshKey, '-inf', now, 'LIMIT', 0, limit)) do
-      local fields = metaValues(readMeta(imageHashPrefix .. key), { 'access-score', 'fresh-ttl' })
-      table.insert(reply, key)
-      table.insert(reply, fields[1] or '')
-      table.insert(reply, fields[2] or '')
+    local listed = {}
+    local gone = {}
+    local imageHashPrefix = imageHashPrefixBeside(index.schedule)
+    for _, key in ipairs(redis.call('ZRANGEBYSCORE', index.schedule, '-inf', now, 'LIMIT', 0, limit)) do
+      local imageHash = imageHashPrefix .. key
+      local meta = readMeta(imageHash)
+      if not meta and redis.call('EXISTS', imageHash) == 0 then
+        gone[#gone + 1] = key
+      else
+        local fields = metaValues(meta, { 'access-score', 'fresh-ttl' })
+        listed[#listed + 1] = key
+        listed[#listed + 1] = fields[1] or ''
+        listed[#listed + 1] = fields[2] or ''
+      end
+    end
+    unindexExpired(index, statsKey, gone, now)
+    local reply = { now, #gone }
+    for position = 1, #listed do
+      reply[#reply + 1] = listed[position]
     end
     return reply
-  end,
-  flags = { 'no-writes' }
+  end
 }

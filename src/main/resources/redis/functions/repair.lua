@@ -1,38 +1,46 @@
--- pansaar_repair: the scheduler's check that a partition's byte accounting (the sizes hash and the used-bytes
--- counter) agrees with its priority index, and the rebuild of both, a bounded step per call, when it does not.
--- Under an allkeys-* maxmemory policy Redis may evict either; without this the budget would be judged by wrong
--- figures for good.
+-- pansaar_repair: the scheduler's check that a partition's byte accounting (the charged bytes in the history entries
+-- of the images held, and the used-bytes counter) agrees with its priority index, and the rebuild of it, a bounded
+-- step per call, when it does not. Under an allkeys-* maxmemory policy Redis may evict any of these keys; without this
+-- the budget would be judged by wrong figures for good. The same rebuild upgrades a partition written by API 6, whose
+-- sizes and expiry indexes the history and the schedule replace.
 --
--- The check costs four O(1) commands (HMGET of the repair state, ZCARD, HLEN, GET). In a consistent partition the
--- sizes hash and the priority index hold the same images and the counter is their sum, so it finds: sizes and
--- priority holding different numbers of images (a write refiles a lost sizes hash one image at a time, so that
--- shows); a missing counter while images are held (writes never recreate a lost counter, see addUsedBytes); a
--- counter that holds no byte count (not digits, negative), which writes leave alone too; a counter that is not 0
--- while no image is held. A counter that is a wrong
--- integer while sizes is intact cannot be told from a right one without summing sizes, which is not O(1): deleting
--- the counter (DEL pansaar:{p}:bytes) makes the next call rebuild it.
+-- The check costs a few O(1) commands (EXISTS of the repair state and of API 6's indexes, ZCARD three times, HLEN,
+-- GET). In a consistent partition every image in the priority index has a history entry, a schedule entry and a keys
+-- index entry, and the counter is the sum of what they are charged, so it finds: API 6's sizes, expiry or refresh index
+-- (a partition written before the upgrade); fewer history entries, schedule entries or keys index entries than images
+-- held (a lost history, schedule or keys index, or a partition written before API 9 kept the keys index: a write
+-- refiles one image at a time, so that shows); a missing counter while images are held (writes never recreate a lost
+-- counter, see addUsedBytes); a counter that holds no byte count (not digits, negative), which writes leave alone too;
+-- a counter that is not 0 while no image is held. A counter that is a wrong integer while the history is intact cannot
+-- be told from a right one without summing the history, which is not O(1): deleting the counter
+-- (DEL pansaar:{p}:bytes) makes the next call rebuild it.
 --
--- A pass starts by deleting sizes (UNLINK, freed in the background) and setting the counter to 0, so from then on
--- the counter is the sum of sizes at every moment: writes file what they write as usual, and the pass refills the
--- rest. It walks the priority index in (score, member) order, up to ARGV[2] images per call, with a cursor kept in
--- KEYS[3] across calls. For each image not yet in sizes, it files what the image counts against the budget
--- (chargedBytes of the size in its meta); an image whose hash is gone, or is not an ok copy, is unindexed as the sweep
--- would, and a hash without meta (API 5 or older) is deleted. Sizes entries of images not in the index
--- are dropped with the rest of the old hash. When the walk reaches the end, the pass is over and the counter is
--- the sum of sizes. A score only falls by a rewrite, which files the image's size itself, so an image the cursor
--- passes over without visiting is already in sizes. While a pass runs the counter misses the images not yet
--- visited, so eviction holds back until it ends.
+-- A pass starts by deleting the counter and API 6's sizes and expiry indexes, and keeps the count in the repair state
+-- until it ends: writes, evictions and sweeps count there what they file and unfile, and mark each image they count
+-- ('#<key>'), so from then on the count is the sum of what the marked images are charged. The pass walks the priority
+-- index in (score, member) order, up to ARGV[2] images per call, with a cursor kept in the repair state across calls.
+-- Each image not yet marked is charged what its hash's meta says (chargedBytes of its size), which goes into its
+-- history entry and the count, and is filed in the schedule unless it is there (under its early-refresh due time from
+-- API 6's refresh index while that holds one, else under its hash's expiry) and in the keys index; an image whose hash
+-- is gone, or is not an ok copy, is unindexed as the sweep would, and a hash without meta (API 5 or older) is deleted.
+-- When the walk reaches the end, the count becomes the counter, the repair state and API 6's refresh index are deleted,
+-- and the pass is over. A score only falls by a rewrite, which counts the image itself, so an image the cursor passes
+-- over without visiting is already counted. While a pass runs the count misses the images not yet visited, so eviction
+-- holds back until it ends. Should the repair state be lost during a pass, the counter is missing while images are
+-- held, and the next call starts over.
 --
 -- KEYS[1] lease           pansaar:{p}:lease (the caller must hold it)
 -- KEYS[2] statistics      pansaar:{p}:stats (repaired: passes finished; expired: images found gone)
--- KEYS[3] repair state    pansaar:{p}:repair (hash: started-at, reason, cursor member and score; only during a pass)
--- KEYS[4] priority index  pansaar:{p}:priority
--- KEYS[5] expiry index    pansaar:{p}:expiry
--- KEYS[6] refresh index   pansaar:{p}:refresh
--- KEYS[7] sizes           pansaar:{p}:sizes
--- KEYS[8] used bytes      pansaar:{p}:bytes
--- KEYS[9] histories       pansaar:{p}:history
--- KEYS[10] departed       pansaar:{p}:departed
+-- KEYS[3] priority index  pansaar:{p}:priority
+-- KEYS[4] schedule        pansaar:{p}:schedule
+-- KEYS[5] used bytes      pansaar:{p}:bytes
+-- KEYS[6] histories       pansaar:{p}:history
+-- KEYS[7] departed        pansaar:{p}:departed
+-- KEYS[8] repair state    pansaar:{p}:repair (hash: started-at, reason, cursor member and score, bytes counted, and
+--                         the images counted; only during a pass)
+-- KEYS[9] API 6's sizes   pansaar:{p}:sizes (deleted when a pass starts)
+-- KEYS[10] API 6's expiry pansaar:{p}:expiry (deleted when a pass starts)
+-- KEYS[11] API 6's refresh pansaar:{p}:refresh (its due times are carried into the schedule; deleted when a pass ends)
 -- ARGV[1] lease holder
 -- ARGV[2] the most images this call visits
 --
@@ -44,11 +52,23 @@
 -- Errors: PANSAAR_BAD_ARGUMENT, PANSAAR_NOT_LEASE_HOLDER
 
 -- What is wrong with the partition's byte accounting, or nil when the O(1) checks find nothing.
-local function disagreement(index)
+local function disagreement(index, legacy)
+  if redis.call('EXISTS', legacy.sizes, legacy.expiry, legacy.refresh) > 0 then
+    return 'the partition holds the sizes, expiry or refresh index of API 6 or older'
+  end
   local held = redis.call('ZCARD', index.priority)
-  local sized = redis.call('HLEN', index.sizes)
-  if sized ~= held then
-    return 'sizes holds ' .. sized .. ' images, the priority index ' .. held
+  local histories = redis.call('HLEN', index.history)
+  if histories < held then
+    return 'the history holds ' .. histories .. ' images, the priority index ' .. held
+  end
+  local scheduled = redis.call('ZCARD', index.schedule)
+  if scheduled < held then
+    return 'the schedule holds ' .. scheduled .. ' images, the priority index ' .. held
+  end
+  -- A partition written before API 9 has no keys index; one lost under an allkeys-* policy shows the same way.
+  local listed = redis.call('ZCARD', keysIndexOf(index))
+  if listed < held then
+    return 'the keys index holds ' .. listed .. ' images, the priority index ' .. held
   end
   local used = redis.call('GET', index.bytes)
   if not used then
@@ -66,12 +86,16 @@ local function disagreement(index)
   return nil
 end
 
--- Starts a pass: sizes empty, the counter at 0, and the cursor before the first image.
-local function startPass(index, stateKey, reason, now)
-  redis.call('UNLINK', index.sizes)
-  redis.call('SET', index.bytes, 0)
-  redis.call('DEL', stateKey)
-  redis.call('HSET', stateKey, 'started-at', now, 'reason', reason)
+-- Starts a pass: the count at 0 in the repair state, no image counted, and the cursor before the first image.
+local function startPass(index, legacy, reason, now)
+  redis.call('UNLINK', index.repair, index.bytes, legacy.sizes, legacy.expiry)
+  redis.call('HSET', index.repair, 'started-at', now, 'reason', reason, 'bytes', 0)
+end
+
+-- Ends a pass: the count becomes the counter.
+local function endPass(index, legacy)
+  redis.call('SET', index.bytes, tonumber(redis.call('HGET', index.repair, 'bytes')) or 0)
+  redis.call('UNLINK', index.repair, legacy.refresh)
 end
 
 -- The next images after the cursor, as {member, score, member, score, ...}, at most limit of them.
@@ -83,20 +107,22 @@ local function imagesAfter(index, member, score, limit)
     local rank = redis.call('ZRANK', index.priority, member)
     return redis.call('ZRANGE', index.priority, rank + 1, rank + limit, 'WITHSCORES')
   end
-  -- The cursor's image left or was rewritten: go on from its score. Images of that very score come again; filing
-  -- an image already in sizes changes nothing, so seeing one twice costs only the time.
+  -- The cursor's image left or was rewritten: go on from its score. Images of that very score come again; counting
+  -- an image already counted changes nothing, so seeing one twice costs only the time.
   return redis.call('ZRANGE', index.priority, score, '+inf', 'BYSCORE', 'LIMIT', 0, limit, 'WITHSCORES')
 end
 
--- Files the sizes of the images not filed yet, read from their hashes, with one HMGET of sizes, one HSET and one
--- INCRBY for all of them; unindexes, as the sweep would, those whose hash is gone or is not an ok copy. Returns how
--- many were gone.
-local function refileSizes(index, keys, now)
-  local filed = callWithList('HMGET', index.sizes, keys)
+-- Counts the images not counted yet: what each is charged, read from its hash, goes into its history entry and the
+-- count, with one HMGET of the marks and one of the histories, one HSET of each and one HINCRBY for all of them; each
+-- is filed in the schedule unless it is there, and in the keys index. Unindexes, as the sweep would, those whose hash
+-- is gone or is not an ok copy. Returns how many were gone.
+local function countImages(index, legacy, keys, now)
+  local marks = callWithList('HMGET', index.repair, countedFields(keys))
+  local entries = callWithList('HMGET', index.history, keys)
   local imageHashPrefix = imageHashPrefixBeside(index.priority)
-  local entries, added, gone = {}, 0, {}
+  local histories, counted, added, gone = {}, {}, 0, {}
   for position, key in ipairs(keys) do
-    if not filed[position] then
+    if not marks[position] then
       local imageHash = imageHashPrefix .. key
       local meta = readMeta(imageHash)
       if not meta then
@@ -107,18 +133,26 @@ local function refileSizes(index, keys, now)
       elseif meta.status ~= 'ok' then
         gone[#gone + 1] = key
       else
-        local size = chargedBytes(key, tonumber(meta.size) or redis.call('HSTRLEN', imageHash, 'body'))
-        entries[#entries + 1] = key
-        entries[#entries + 1] = size
-        added = added + size
+        local charged = chargedBytes(key, tonumber(meta.size) or redis.call('HSTRLEN', imageHash, 'body'))
+        local exposure, changes = historyParts(entries[position])
+        histories[#histories + 1] = key
+        histories[#histories + 1] = (exposure or meta.exposure or 0) .. ':' .. (changes or meta.changes or 0) .. ':'
+          .. charged
+        counted[#counted + 1] = countedField(key)
+        counted[#counted + 1] = 1
+        added = added + charged
+        local due = redis.call('ZSCORE', legacy.refresh, key)
+          or expiryOf(imageHash)
+        redis.call('ZADD', index.schedule, 'NX', due, key)
+        -- A keys index lost with the counter (an allkeys-* policy) is rebuilt with it, from the same walk.
+        redis.call('ZADD', keysIndexOf(index), 0, key)
       end
     end
   end
-  if #entries > 0 then
-    callWithList('HSET', index.sizes, entries)
-    redis.call('INCRBY', index.bytes, added)
-  end
-  -- Not filed in sizes, so their unindexing changes no byte count.
+  callWithList('HSET', index.history, histories)
+  callWithList('HSET', index.repair, counted)
+  redis.call('HINCRBY', index.repair, 'bytes', added)
+  -- Not counted, so their unindexing changes no count.
   unindexGoneAll(index, gone, now)
   return #gone
 end
@@ -128,26 +162,24 @@ redis.register_function{
   callback = function(keys, args)
     local leaseKey = keys[1]
     local statsKey = keys[2]
-    local stateKey = requireNonEmpty('KEYS[3], the repair state', keys[3])
-    local index = indexKeysFrom(keys, 4)
+    local index = indexKeysFrom(keys, 3)
+    requireNonEmpty('KEYS[8], the repair state', index.repair)
+    local legacy = { sizes = requireNonEmpty("KEYS[9], API 6's sizes", keys[9]),
+      expiry = requireNonEmpty("KEYS[10], API 6's expiry index", keys[10]),
+      refresh = requireNonEmpty("KEYS[11], API 6's refresh index", keys[11]) }
     local holder = requireNonEmpty('lease holder', args[1])
     local limit = requireInteger('repair limit', args[2], 1)
     requireLease(leaseKey, holder)
 
     local now = serverTimeMillis()
     local reason = ''
-    local state = redis.call('HMGET', stateKey, 'started-at', 'member', 'score')
+    local state = redis.call('HMGET', index.repair, 'started-at', 'member', 'score')
     if not state[1] then
-      reason = disagreement(index)
+      reason = disagreement(index, legacy)
       if not reason then
         return { 'CONSISTENT', 0, '' }
       end
-      startPass(index, stateKey, reason, now)
-      state = { now, false, false }
-    elseif not isCount(redis.call('GET', index.bytes)) then
-      -- Lost or damaged again during the pass: writes leave such a counter alone, so the pass starts over.
-      reason = 'the used-bytes counter was lost or damaged during a repair'
-      startPass(index, stateKey, reason, now)
+      startPass(index, legacy, reason, now)
       state = { now, false, false }
     end
 
@@ -157,16 +189,16 @@ redis.register_function{
     for position = 1, #batch, 2 do
       keys[#keys + 1] = batch[position]
     end
-    local gone = refileSizes(index, keys, now)
+    local gone = countImages(index, legacy, keys, now)
     if gone > 0 then
       redis.call('HINCRBY', statsKey, 'expired', gone)
     end
     if visited < limit then
-      redis.call('DEL', stateKey)
+      endPass(index, legacy)
       count(statsKey, 'repaired')
       return { 'REPAIRED', visited, reason }
     end
-    redis.call('HSET', stateKey, 'member', batch[#batch - 1], 'score', batch[#batch])
+    redis.call('HSET', index.repair, 'member', batch[#batch - 1], 'score', batch[#batch])
     return { 'REPAIRING', visited, reason }
   end
 }

@@ -3,14 +3,14 @@
 --
 -- KEYS[1] image hash      pansaar:{p}:img:<key>
 -- KEYS[2] marker          pansaar:{p}:marker:<key>
--- KEYS[3] statistics      pansaar:{p}:stats (not-modified)
+-- KEYS[3] statistics      pansaar:{p}:stats (not-modified, fresh-ttl-*)
 -- KEYS[4] priority index  pansaar:{p}:priority
--- KEYS[5] expiry index    pansaar:{p}:expiry
--- KEYS[6] refresh index   pansaar:{p}:refresh
--- KEYS[7] sizes           pansaar:{p}:sizes
--- KEYS[8] used bytes      pansaar:{p}:bytes
--- KEYS[9] histories       pansaar:{p}:history
--- KEYS[10] departed       pansaar:{p}:departed
+-- KEYS[5] schedule        pansaar:{p}:schedule (the image is filed under its next early-refresh due time)
+-- KEYS[6] used bytes      pansaar:{p}:bytes
+-- KEYS[7] histories       pansaar:{p}:history (the new change history, and the charged bytes)
+-- KEYS[8] departed        pansaar:{p}:departed
+-- KEYS[9] repair state    pansaar:{p}:repair (only while a rebuild of the used bytes runs: its count and marks)
+-- KEYS[10] events stream  pansaar:{p}:events (not-modified)
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (becomes fetched-at)
@@ -22,12 +22,14 @@
 -- ARGV[9] early refresh: the image falls due for refresh this many ms before fresh-until
 -- ARGV[10] the image's change history after this revalidation: exposure in ms
 -- ARGV[11] the image's change history after this revalidation: changes seen
+-- ARGV[12] the events stream's cap (XADD MAXLEN ~); 0 or absent (a caller of API 7, without the key): no events
 --
 -- Returns:
 --   {'EXTENDED', fresh-until ms}   freshness, grace-until, stale-if-error-until and TTL extended; the
 --                                  origin-failed-at mark cleared (the origin answered); own marker deleted; the
---                                  key published on pansaar:{p}:ready
---   {'STALE_WRITE', stored fence}  a newer claim already wrote this key; nothing changed
+--                                  key published on pansaar:{p}:ready; a not-modified event (size, etag) appended
+--   {'STALE_WRITE', stored fence}  a newer claim already wrote this key, or a purge since this
+--                                  claim fenced it (stored fence: the purge's); nothing changed
 --   {'GONE'}                       no ok copy to extend (expired, evicted or negative meanwhile, or a hash written
 --                                  by API 5 or older, without meta);
 --                                  the marker stays so the worker can fetch in full under its lease
@@ -49,9 +51,10 @@ redis.register_function{
     local exposure = requireInteger('exposure', args[10], 0)
     local changes = requireInteger('changes', args[11], 0)
     local index = indexKeysFrom(keys, 4)
+    local events = eventsFrom(keys[10], args[12])
 
     local meta = readMeta(imageKey)
-    local storedFence = newerFence(meta, fence)
+    local storedFence = refusingFence(imageKey, meta, fence)
     if storedFence then
       return { 'STALE_WRITE', storedFence }
     end
@@ -59,7 +62,8 @@ redis.register_function{
       return { 'GONE' }
     end
 
-    local freshUntil = serverTimeMillis() + freshTtl
+    local now = serverTimeMillis()
+    local freshUntil = now + freshTtl
     local expiresAt = freshUntil + grace + staleIfError
     meta.fence = fence
     meta['fetched-at'] = claimedAt
@@ -82,11 +86,12 @@ redis.register_function{
     local score = tonumber(meta['access-score'])
     if key and score then
       indexImage(index, key, chargedBytes(key, tonumber(meta.size) or 0),
-        formatScore(score - (tonumber(meta['size-term']) or 0)), expiresAt, freshUntil - earlyBy)
-      rememberHistory(index, key, exposure, changes)
+        formatScore(score - (tonumber(meta['size-term']) or 0)), freshUntil - earlyBy, exposure, changes)
     end
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'not-modified')
+    countFreshTtl(statsKey, freshTtl)
+    appendEvent(events, 'not-modified', key or '', { size = meta.size, etag = meta.etag }, now)
     announceReady(imageKey)
     return { 'EXTENDED', freshUntil }
   end

@@ -9,7 +9,11 @@
 --
 -- Time is always the Redis server's (TIME), never a client's, so the clocks of pods do not matter.
 
-local REASONS = { miss = true, refresh = true, manual = true }
+-- refresh: on the job stream for a stale read; the scheduler's early refreshes go on pansaar:{p}:early-refresh, which
+-- runs only with the capacity misses leave.
+-- warm: a warm-up job, on the warm stream pansaar:{p}:warm; it runs only with the capacity misses and early
+-- refreshes leave.
+local REASONS = { miss = true, refresh = true, manual = true, warm = true }
 
 local function fail(code, message)
   error(redis.error_reply('PANSAAR_' .. code .. ' ' .. message))
@@ -41,7 +45,7 @@ end
 
 local function requireReason(value)
   if not REASONS[value] then
-    fail('BAD_ARGUMENT', 'reason must be miss, refresh or manual, was "' .. tostring(value) .. '"')
+    fail('BAD_ARGUMENT', 'reason must be miss, refresh, manual or warm, was "' .. tostring(value) .. '"')
   end
   return value
 end
@@ -63,10 +67,6 @@ end
 local META_FIELDS = { 'status', 'fresh-until', 'content-type', 'etag', 'digest', 'grace-until', 'origin-failed-at',
   'stale-if-error-until', 'fence', 'fetched-at', 'fresh-ttl', 'hits', 'access-score', 'last-access', 'size',
   'fetch-ms', 'size-term', 'half-life', 'exposure', 'changes', 'last-modified' }
-
--- The fields a writer stages beside body in the staging hash; pansaar_put moves them into meta.
-local STAGED_FIELDS = { 'content-type', 'etag', 'last-modified', 'size', 'fetch-ms', 'digest', 'size-term',
-  'half-life', 'exposure', 'changes' }
 
 -- The values of meta as a table, field name -> value, an empty value left out. One gmatch over the string: reads
 -- and folds decode meta on every call, so it stays a single pass in C.
@@ -185,31 +185,51 @@ end
 
 -- What an image counts against the memory budget: its body's bytes and what Redis spends beside them on the image,
 -- measured by MemoryPerImageBenchmarkIT (docs/benchmarks.md): the image hash's name, its hash table and meta, and its
--- entries in the priority, expiry and refresh sorted sets and the sizes and history hashes, all told
--- IMAGE_OVERHEAD_BYTES plus KEY_COPIES times the key's length, as the key is held six times. The Java twin is
+-- entries in the priority, schedule and keys sorted sets and the history hash, all told IMAGE_OVERHEAD_BYTES plus
+-- KEY_COPIES times the key's length, as the key is held five times. The Java twin is
 -- io.pansaar.store.ImageLayout.chargedBytes.
-local IMAGE_OVERHEAD_BYTES = 1100
-local KEY_COPIES = 6
+local IMAGE_OVERHEAD_BYTES = 1053
+local KEY_COPIES = 5
 
 local function chargedBytes(key, size)
   return size + IMAGE_OVERHEAD_BYTES + KEY_COPIES * #key
 end
 
--- Single-flight: enqueues one job unless a marker says a job for the key is queued or being fetched.
+-- Single-flight: enqueues one job unless a marker says a job for the key is queued or being fetched. Without a token
+-- it makes one, starting with tokenPrefix when given (see LOWER_LANE_TOKEN_PREFIX).
 -- Returns enqueued (1 or 0), then the job id and token when enqueued, or the marker's value when not.
-local function enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, imageKey, reason, token, queuedTtl, now)
+local function enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, imageKey, reason, token, queuedTtl, now, tokenPrefix)
   local pending = redis.call('GET', markerKey)
   if pending then
     return 0, '', pending
   end
   if token == nil or token == '' then
     -- Unique within the partition: the counter lives in the same slot as the marker.
-    token = now .. '-' .. redis.call('INCR', tokenCounterKey)
+    token = (tokenPrefix or '') .. now .. '-' .. redis.call('INCR', tokenCounterKey)
   end
   redis.call('SET', markerKey, 'queued:' .. token, 'PX', queuedTtl)
   local jobId = redis.call('XADD', jobStreamKey, '*', 'key', imageKey, 'reason', reason,
     'requested-at', now, 'token', token)
   return 1, jobId, token
+end
+
+-- A job queued on a lower lane (a warm-up, an early refresh) carries a token that starts with this, so that a reader or
+-- an operator who then needs the image can tell that waiting for it would mean waiting behind that lane's backlog.
+local LOWER_LANE_TOKEN_PREFIX = 'lower-'
+
+-- enqueueOnce for a job of the job streams' lane (a miss, a stale read's refresh, a manual request): when the job
+-- pending for the key is queued on a lower lane, it enqueues one more on the job stream with a token of its own and
+-- the marker names that one, so the caller waits for the first lane, not behind warm-ups. Single flight holds:
+-- whichever of the two jobs is claimed first fetches; the other finds the marker 'fetching:' another token (BUSY)
+-- or the copy it asked for written (SATISFIED). Same returns as enqueueOnce.
+local function enqueueOnFirstLane(markerKey, jobStreamKey, tokenCounterKey, imageKey, reason, token, queuedTtl, now)
+  local enqueued, jobId, tokenOrMarker = enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, imageKey, reason, token,
+    queuedTtl, now)
+  if enqueued == 1 or string.sub(tokenOrMarker, 1, 7 + #LOWER_LANE_TOKEN_PREFIX) ~= 'queued:' .. LOWER_LANE_TOKEN_PREFIX then
+    return enqueued, jobId, tokenOrMarker
+  end
+  redis.call('DEL', markerKey)
+  return enqueueOnce(markerKey, jobStreamKey, tokenCounterKey, imageKey, reason, token, queuedTtl, now)
 end
 
 -- The fence stored with the image (its decoded meta, or nil) when it is greater than the writer's, so the write must
@@ -222,9 +242,33 @@ local function newerFence(meta, fence)
   return nil
 end
 
--- The job entry a write finishes, from its optional stream key, group and entry id; nil when none is given.
+-- The purge record beside an image hash pansaar:{p}:img:<key>: pansaar:{p}:purged:<key>, the fence pansaar_purge took
+-- while a fetch of the image was in flight, kept for as long as that fetch's lease lasts. nil for any other name.
+local function purgeRecordOf(imageKey)
+  local tag, key = string.match(imageKey, '^(pansaar:{%d+}:)img:(.+)$')
+  return tag and (tag .. 'purged:' .. key) or nil
+end
+
+-- The fence that refuses a write carrying fence: the stored copy's when it is greater (a newer claim wrote), or a
+-- purge's taken after the write's claim (the fetch began before the purge, so its bytes may be the purged content);
+-- nil when the write may go ahead. meta is the image's decoded meta, or nil.
+local function refusingFence(imageKey, meta, fence)
+  local stored = newerFence(meta, fence)
+  if stored then
+    return stored
+  end
+  local record = purgeRecordOf(imageKey)
+  local purged = record and tonumber(redis.call('GET', record))
+  if purged and purged > fence then
+    return purged
+  end
+  return nil
+end
+
+-- The job entry a write finishes, from its stream key, group and entry id; nil when no stream is given, or a stream
+-- with neither group nor entry id (a caller that names the stream only to reach the keys after it).
 local function finishedJob(streamKey, group, entryId)
-  if streamKey == nil or streamKey == '' then
+  if streamKey == nil or streamKey == '' or ((group == nil or group == '') and (entryId == nil or entryId == '')) then
     return nil
   end
   return { stream = streamKey, group = requireNonEmpty('consumer group', group),
@@ -243,6 +287,23 @@ end
 -- Adds one to a counter of the partition's statistics hash (pansaar:{p}:stats), read by GET /api/status.
 local function count(statsKey, counter)
   redis.call('HINCRBY', statsKey, counter, 1)
+end
+
+-- The fresh-TTL buckets of the statistics: a copy written or extended with a fresh TTL counts once, in the first
+-- bucket whose bound (ms) it does not exceed (fresh-ttl-le-<name>), or in fresh-ttl-over-30d. The dashboard shows
+-- the spread of TTLs the algorithm chose from them, over every process, at one HINCRBY a write.
+local FRESH_TTL_BUCKETS = {
+  { '1m', 60000 }, { '10m', 600000 }, { '1h', 3600000 }, { '6h', 21600000 }, { '1d', 86400000 },
+  { '7d', 604800000 }, { '30d', 2592000000 },
+}
+
+local function countFreshTtl(statsKey, freshTtl)
+  for _, bucket in ipairs(FRESH_TTL_BUCKETS) do
+    if freshTtl <= bucket[2] then
+      return count(statsKey, 'fresh-ttl-le-' .. bucket[1])
+    end
+  end
+  count(statsKey, 'fresh-ttl-over-30d')
 end
 
 -- Tells waiting readers (GET /images/<key> in any Pansaar process) that the key has an answer now:
@@ -287,24 +348,50 @@ local function formatScore(score)
   return string.format('%.17g', score)
 end
 
--- The partition's indexes, from seven consecutive KEYS starting at first:
+-- The partition's indexes, from six consecutive KEYS starting at first:
 --   priority  sorted set: image key -> eviction priority (lowest leaves first)
---   expiry    sorted set: image key -> when Redis expires the image hash, ms
---   refresh   sorted set: image key -> when the image falls due for an early refresh, ms
---   sizes     hash:       image key -> the bytes the image counts against the budget
---   bytes     string:     the sum of sizes, the partition's used bytes
---   history   hash:       image key -> '<exposure ms>:<changes>', the change history of every image held and
---                         of as many gone ones (evicted or expired) as are held, so a returning image keeps it
+--   schedule  sorted set: image key -> the next time the scheduler must look at the image, ms: when it falls due for
+--                         an early refresh while that refresh is undecided, else when Redis expires its hash
+--   bytes     string:     the partition's used bytes, the sum of the charged bytes of the images held
+--   history   hash:       image key -> '<exposure ms>:<changes>:<charged bytes>' for every image held, and
+--                         '<exposure ms>:<changes>', the change history alone, for as many gone ones (evicted or
+--                         expired) as are held, so a returning image keeps its history
 --   departed  sorted set: image key -> when a remembered image left, ms (the oldest is forgotten first)
+--   repair    hash:       only while pansaar_repair rebuilds the used bytes: its cursor, the bytes counted so far,
+--                         and a field '#<image key>' for each image counted since the rebuild began
 local function indexKeysFrom(keys, first)
-  return { priority = keys[first], expiry = keys[first + 1], refresh = keys[first + 2], sizes = keys[first + 3],
-    bytes = keys[first + 4], history = keys[first + 5], departed = keys[first + 6] }
+  return { priority = keys[first], schedule = keys[first + 1], bytes = keys[first + 2], history = keys[first + 3],
+    departed = keys[first + 4], repair = keys[first + 5] }
 end
 
--- Records an image's change history; a held image is not among the departed.
-local function rememberHistory(index, key, exposure, changes)
-  redis.call('HSET', index.history, key, (exposure or 0) .. ':' .. (changes or 0))
-  redis.call('ZREM', index.departed, key)
+-- A history entry's parts: exposure and changes as stored (strings), and the charged bytes, a number while the image
+-- is held, nil once it left (and for an entry written by API 6 or older, which held no charged bytes). Nothing for a
+-- missing entry.
+local function historyParts(entry)
+  if not entry then
+    return nil
+  end
+  local exposure, changes, charged = string.match(entry, '^([^:]*):([^:]*):?([^:]*)$')
+  return exposure or '0', changes or '0', tonumber(charged)
+end
+
+-- The repair hash's field that says an image is counted in a rebuild under way; no image key starts with '#'.
+local function countedField(key)
+  return '#' .. key
+end
+
+local function countedFields(keys)
+  local fields = {}
+  for position = 1, #keys do
+    fields[position] = countedField(keys[position])
+  end
+  return fields
+end
+
+-- Whether pansaar_repair is rebuilding the used bytes: from the start of a rebuild to its end, the count is kept in
+-- the repair hash and holds only the images marked counted there.
+local function rebuilding(index)
+  return redis.call('EXISTS', index.repair) == 1
 end
 
 -- The most values one command is given from a list: Lua's unpack() fails at about 8,000, and a list's length may come
@@ -353,13 +440,13 @@ local function forgetExcessDeparted(index, limit)
   return #forgotten
 end
 
--- Marks images as gone, keeping the histories of those that have one, and forgets the oldest departed images beyond
--- as many as are held, up to FORGET_PER_DEPARTURE per image.
-local function departedAll(index, keys, now)
-  local histories = callWithList('HMGET', index.history, keys)
+-- Marks images as gone, keeping the histories of those that have one (entries: their history entries as HMGET
+-- returned them before they left), and forgets the oldest departed images beyond as many as are held, up to
+-- FORGET_PER_DEPARTURE per image.
+local function departedAll(index, keys, now, entries)
   local scored = {}
   for position = 1, #keys do
-    if histories[position] then
+    if entries[position] then
       scored[#scored + 1] = now
       scored[#scored + 1] = keys[position]
     end
@@ -393,6 +480,166 @@ end
 -- The name of an image hash of the same partition as an index key.
 local function imageKeyBeside(indexKey, key)
   return imageHashPrefixBeside(indexKey) .. key
+end
+
+-- The partition's purges hash pansaar:{p}:purges: 'prefix:<prefix>' and 'tag:<tag>' -> '<fence> <purged-at ms>' for
+-- each purge by prefix or by tag of the last purge-record TTL (a fetch lease). A purge by prefix or tag lists only the
+-- images held, so the first fetch of a key with no copy yet, in flight while the purge runs, has no purge record; put
+-- refuses its write by this hash instead (see purgeFencing). Fences only grow, so a claim made after the purge carries a
+-- greater fence than the entry and is never refused by it, however long the entry lives.
+local function purgesHashOf(partitionKey)
+  return partitionPrefixOf(partitionKey) .. 'purges'
+end
+
+-- The greatest fence of a purge by prefix of key, or by one of tags (a list from requireTags), greater than the
+-- writer's fence: the fetch began before that purge, so its bytes may be the purged content; nil when none. One HGETALL,
+-- of an empty reply when no purge by prefix or tag ran within a fetch lease.
+local function purgeFencing(purgesKey, key, tags, fence)
+  local entries = redis.call('HGETALL', purgesKey)
+  if #entries == 0 then
+    return nil
+  end
+  local tagged = {}
+  for _, tag in ipairs(tags) do
+    tagged[tag] = true
+  end
+  local highest = nil
+  for i = 1, #entries, 2 do
+    local purged = tonumber(string.match(entries[i + 1], '^(%d+)'))
+    if purged and purged > fence and (highest == nil or purged > highest) then
+      local kind, name = string.match(entries[i], '^(%a+):(.+)$')
+      if (kind == 'prefix' and string.sub(key, 1, #name) == name) or (kind == 'tag' and tagged[name]) then
+        highest = purged
+      end
+    end
+  end
+  return highest
+end
+
+-- The partition's keys index pansaar:{p}:keys beside its other indexes: a sorted set of every image held, each scored
+-- 0, so Redis orders it by key and ZRANGEBYLEX lists the images under a prefix (pansaar_purge_prefix) without SCAN or
+-- KEYS. It holds exactly the images in the priority index: indexImage files an image in both, unindexImages removes
+-- it from both. Its name is derived rather than passed, like the hit counter's, so that no function's KEYS change.
+local function keysIndexOf(index)
+  return partitionPrefixOf(index.priority) .. 'keys'
+end
+
+-- Image tags, from the origin's Surrogate-Key and Cache-Tag headers: at most MAX_TAGS an image, each 1 to
+-- MAX_TAG_LENGTH characters of [A-Za-z0-9._:/-]. The worker drops a tag that breaks these rules before the write
+-- (io.pansaar.key.ImageTags, the Java twin); a function given one fails with PANSAAR_BAD_ARGUMENT.
+local MAX_TAGS = 32
+local MAX_TAG_LENGTH = 128
+local TAG_PATTERN = '^[A-Za-z0-9_.:/%-]+$'
+
+-- One tag, checked.
+local function requireTag(tag)
+  if tag == nil or tag == '' or #tag > MAX_TAG_LENGTH or not string.match(tag, TAG_PATTERN) then
+    fail('BAD_ARGUMENT', 'a tag must be 1 to ' .. MAX_TAG_LENGTH .. ' characters of A-Z a-z 0-9 . _ : / -, was "'
+      .. string.sub(tostring(tag), 1, 140) .. '"')
+  end
+  return tag
+end
+
+-- A space-separated tag list as a table, each tag checked and once only; empty or nil: none.
+local function requireTags(text)
+  local tags, seen = {}, {}
+  for tag in string.gmatch(text or '', '[^ ]+') do
+    if not seen[requireTag(tag)] then
+      seen[tag] = true
+      tags[#tags + 1] = tag
+    end
+  end
+  if #tags > MAX_TAGS then
+    fail('BAD_ARGUMENT', 'an image has at most ' .. MAX_TAGS .. ' tags, was given ' .. #tags)
+  end
+  return tags
+end
+
+-- The partition's tags hash pansaar:{p}:tags: image key -> its tags, space-separated, for each held image that has
+-- any; an image without tags has no field. It is the one place an image's tags are kept: it outlives an image hash
+-- Redis expired, so the sweep still knows which tag indexes to take the image out of, and a 304 leaves it as it is.
+local function tagsHashOf(index)
+  return partitionPrefixOf(index.priority) .. 'tags'
+end
+
+-- The partition's index of one tag pansaar:{p}:tag:<tag>: a sorted set of the held images that have the tag, each
+-- scored 0, so pansaar_purge_tag pages through it with ZRANGEBYLEX as pansaar_purge_prefix does the keys index.
+local function tagIndexOf(index, tag)
+  return partitionPrefixOf(index.priority) .. 'tag:' .. tag
+end
+
+-- Files a written image under its tags (a list from requireTags): in the index of each, out of the index of each tag
+-- its former copy had and this one has not, and in the tags hash (no field when it has none).
+local function tagImage(index, key, tags)
+  local tagsHash = tagsHashOf(index)
+  local former = redis.call('HGET', tagsHash, key)
+  local kept = {}
+  for _, tag in ipairs(tags) do
+    kept[tag] = true
+    redis.call('ZADD', tagIndexOf(index, tag), 0, key)
+  end
+  for tag in string.gmatch(former or '', '[^ ]+') do
+    if not kept[tag] then
+      redis.call('ZREM', tagIndexOf(index, tag), key)
+    end
+  end
+  if #tags > 0 then
+    redis.call('HSET', tagsHash, key, table.concat(tags, ' '))
+  elseif former then
+    redis.call('HDEL', tagsHash, key)
+  end
+end
+
+-- Takes images out of the indexes of their tags and their fields out of the tags hash: one HMGET for all, then one
+-- ZREM per tag of a tagged image (at most MAX_TAGS each); nothing more while the partition holds no tagged image.
+local function untagImages(index, keys)
+  local tagsHash = tagsHashOf(index)
+  if redis.call('EXISTS', tagsHash) == 0 then
+    return
+  end
+  local lists = callWithList('HMGET', tagsHash, keys)
+  local tagged = {}
+  for position = 1, #keys do
+    if lists[position] then
+      tagged[#tagged + 1] = keys[position]
+      for tag in string.gmatch(lists[position], '[^ ]+') do
+        redis.call('ZREM', tagIndexOf(index, tag), keys[position])
+      end
+    end
+  end
+  callWithList('HDEL', tagsHash, tagged)
+end
+
+-- The partition's events stream pansaar:{p}:events (KEYS) and its cap (ARGV), as the functions that decide an outcome
+-- take them: nil when the cap is 0, which turns events off (no XADD at all), or absent, as a worker of API 7 calls
+-- the functions. The stream is one more key of each such function, in the partition's slot, so appending costs no
+-- round trip and can never disagree with the write.
+local function eventsFrom(streamKey, maxLength)
+  local cap = requireInteger('events max-length', maxLength, 0, 0)
+  if cap == 0 then
+    return nil
+  end
+  return { stream = requireNonEmpty('events stream key', streamKey), maxLength = cap }
+end
+
+-- Appends one outcome to the events stream (nil: events are off): fields event, key, then mode (purges: hard or soft),
+-- status (negative entries), size (body bytes) and etag where known, and at, the server's time in ms. Trimmed with
+-- MAXLEN ~, which drops whole macro nodes only, so the stream stays near its cap at O(1) cost.
+local function appendEvent(events, event, key, details, now)
+  if not events then
+    return
+  end
+  local fields = { 'event', event, 'key', key }
+  for _, name in ipairs({ 'mode', 'status', 'size', 'etag' }) do
+    local value = details and details[name]
+    if value ~= nil and value ~= false and value ~= '' then
+      fields[#fields + 1] = name
+      fields[#fields + 1] = tostring(value)
+    end
+  end
+  fields[#fields + 1] = 'at'
+  fields[#fields + 1] = tostring(now)
+  redis.call('XADD', events.stream, 'MAXLEN', '~', events.maxLength, '*', unpack(fields))
 end
 
 -- Records requests of an ok copy, all dated now, in its opened meta: hits raised by hitsAdded, last-access, and under
@@ -465,88 +712,129 @@ local function isCount(value)
   return type(value) == 'string' and #value <= 18 and (value == '0' or string.match(value, '^[1-9]%d*$') ~= nil)
 end
 
--- The partition's used bytes; 0 while the counter is missing or damaged, until pansaar_repair rebuilds it.
+-- The partition's used bytes; while a rebuild runs, the bytes it has counted so far; 0 while the counter is missing
+-- or damaged, until pansaar_repair rebuilds it.
 local function usedBytes(index)
   local used = redis.call('GET', index.bytes)
   if isCount(used) then
     return tonumber(used)
   end
+  if not used then
+    return tonumber(redis.call('HGET', index.repair, 'bytes')) or 0
+  end
   return 0
 end
 
--- Adds delta to the partition's used bytes. A missing counter is created only while the partition holds no image:
--- one lost while images are held (evicted under an allkeys-* policy, deleted by hand) stays missing, so
--- pansaar_repair sees the loss and rebuilds the counter from the image hashes, rather than a write restarting it
--- from this one image's delta, a wrong count no cheap check could tell from a right one. A counter that holds no
--- byte count is left alone too: pansaar_repair sees it as long as it stays so, and no write fails on it after it
--- has written the image. Returns the used bytes after the change, or nil when the counter was left alone.
+-- Adds delta to the partition's used bytes. While pansaar_repair rebuilds them, the counter is missing and the count
+-- lives in the repair hash until the rebuild ends. A missing counter is created only while the partition holds no
+-- image and no rebuild runs: one lost while images are held (evicted under an allkeys-* policy, deleted by hand) stays
+-- missing, so pansaar_repair sees the loss and rebuilds the counter from the image hashes, rather than a write
+-- restarting it from this one image's delta, a wrong count no cheap check could tell from a right one. A counter that
+-- holds no byte count is left alone too: pansaar_repair sees it as long as it stays so, and no write fails on it after
+-- it has written the image. Returns the used bytes after the change, or nil when the count was left alone.
 local function addUsedBytes(index, delta)
   local used = redis.call('GET', index.bytes)
-  if isCount(used) or (not used and redis.call('ZCARD', index.priority) == 0) then
+  if isCount(used) then
+    return redis.call('INCRBY', index.bytes, delta)
+  end
+  if used then
+    return nil
+  end
+  if rebuilding(index) then
+    return redis.call('HINCRBY', index.repair, 'bytes', delta)
+  end
+  if redis.call('ZCARD', index.priority) == 0 then
     return redis.call('INCRBY', index.bytes, delta)
   end
   return nil
 end
 
--- Records a written image in every index, correcting the used bytes by the change in its size. Returns the used bytes
--- after, or nil when this call did not change them (the size filed was the same, or the counter is left alone).
--- noCopy: the caller found no copy of the image, so it is almost never in sizes either; HSETNX then files its size
--- and says it was not there in one command, where reading the previous size first takes two.
-local function indexImage(index, key, size, priority, expiresAt, refreshAt, noCopy)
-  local used
-  if noCopy and redis.call('HSETNX', index.sizes, key, size) == 1 then
-    used = addUsedBytes(index, size)
-  else
-    -- nil, not 0, when absent: an image of 0 bytes is filed in sizes too, so sizes and priority hold the same images.
-    local previous = tonumber(redis.call('HGET', index.sizes, key))
-    if previous ~= size then
-      used = addUsedBytes(index, size - (previous or 0))
-      redis.call('HSET', index.sizes, key, size)
+-- The charged bytes the count holds for each image, from its history entry (entries, as HMGET returned them): false
+-- for one it does not count. Outside a rebuild the count holds every charged entry; during one only those marked
+-- counted in the repair hash, which this also returns (nil outside a rebuild).
+local function countedCharges(index, keys, entries)
+  local marks = rebuilding(index) and callWithList('HMGET', index.repair, countedFields(keys)) or nil
+  local charges = {}
+  for position = 1, #keys do
+    local _, _, charged = historyParts(entries[position])
+    if marks and not marks[position] then
+      charged = nil
     end
+    charges[position] = charged or false
+  end
+  return charges, marks
+end
+
+-- Records a written image in every index: its history entry with its change history and charged bytes, its priority,
+-- its next time in the schedule and its entry in the keys index, correcting the used bytes by the change in what it is
+-- charged. Returns the used bytes after, or nil when this call did not change them (the same charge, or the count is
+-- left alone).
+local function indexImage(index, key, charged, priority, scheduledAt, exposure, changes)
+  local _, _, counted = historyParts(redis.call('HGET', index.history, key))
+  -- During a rebuild the count holds the image only once the rebuild or a write has counted it; this write counts it.
+  if rebuilding(index) and redis.call('HSETNX', index.repair, countedField(key), 1) == 1 then
+    counted = nil
+  end
+  redis.call('HSET', index.history, key, (exposure or 0) .. ':' .. (changes or 0) .. ':' .. charged)
+  redis.call('ZREM', index.departed, key)
+  local used
+  if counted ~= charged then
+    used = addUsedBytes(index, charged - (counted or 0))
   end
   redis.call('ZADD', index.priority, priority, key)
-  redis.call('ZADD', index.expiry, expiresAt, key)
-  redis.call('ZADD', index.refresh, refreshAt, key)
+  redis.call('ZADD', index.schedule, scheduledAt, key)
+  redis.call('ZADD', keysIndexOf(index), 0, key)
   return used
 end
 
--- Removes images from every index and their sizes from the used bytes, a few commands for all of them (each O(log n)
--- per image); the hashes are the caller's business. sizes, when given, are the images' entries in the sizes hash, as
--- HMGET returned them.
-local function unindexImages(index, keys, sizes)
+-- Removes images from the priority index, the schedule, the keys index and the indexes of their tags, and their
+-- charged bytes from their history entries and from the used bytes, a few commands for all of them (each O(log n) per
+-- image, and one per tag of a tagged image); their change histories stay, and the hashes are the caller's business.
+-- entries, when given, are the images' history entries as HMGET returned them. Returns the entries.
+local function unindexImages(index, keys, entries)
   if #keys == 0 then
-    return
+    return {}
   end
-  sizes = sizes or callWithList('HMGET', index.sizes, keys)
-  local sized, freed = false, 0
+  entries = entries or callWithList('HMGET', index.history, keys)
+  local charges, marks = countedCharges(index, keys, entries)
+  local histories, counting, freed = {}, false, 0
   for position = 1, #keys do
-    local size = tonumber(sizes[position])
-    if size then
-      sized = true
-      freed = freed + size
+    local exposure, changes, charged = historyParts(entries[position])
+    if charged then
+      histories[#histories + 1] = keys[position]
+      histories[#histories + 1] = exposure .. ':' .. changes
+    end
+    if charges[position] then
+      counting = true
+      freed = freed + charges[position]
     end
   end
-  if sized then
+  if counting then
     addUsedBytes(index, -freed)
-    callWithList('HDEL', index.sizes, keys)
+  end
+  callWithList('HSET', index.history, histories)
+  if marks then
+    callWithList('HDEL', index.repair, countedFields(keys))
   end
   callWithList('ZREM', index.priority, keys)
-  callWithList('ZREM', index.expiry, keys)
-  callWithList('ZREM', index.refresh, keys)
+  callWithList('ZREM', index.schedule, keys)
+  callWithList('ZREM', keysIndexOf(index), keys)
+  untagImages(index, keys)
+  return entries
 end
 
--- Removes an image from every index and its size from the used bytes; the hash itself is the caller's business.
+-- Removes an image from every index and its charged bytes from the used bytes; the hash itself is the caller's
+-- business.
 local function unindexImage(index, key)
   unindexImages(index, { key })
 end
 
 -- Unindexes images whose hashes are gone (expired, evicted, or never an ok copy), remembering their histories.
-local function unindexGoneAll(index, keys, now, sizes)
+local function unindexGoneAll(index, keys, now, entries)
   if #keys == 0 then
     return
   end
-  unindexImages(index, keys, sizes)
-  departedAll(index, keys, now)
+  departedAll(index, keys, now, unindexImages(index, keys, entries))
 end
 
 -- Unindexes an image whose hash is gone (expired, evicted, or never an ok copy), remembering its history.
@@ -554,34 +842,53 @@ local function unindexGone(index, key, now)
   unindexGoneAll(index, { key }, now)
 end
 
--- Unindexes up to limit images whose hash Redis has expired (or someone deleted) by now, so the used bytes
--- count only images that exist. One whose hash lives on had its TTL changed outside Pansaar: it is re-filed
--- under its real expiry. Returns how many were unindexed.
+-- Unindexes images found expired (their hash gone), remembering their histories, and counts them in the partition's
+-- statistics as expired.
+local function unindexExpired(index, statsKey, keys, now)
+  if #keys > 0 then
+    unindexGoneAll(index, keys, now)
+    redis.call('HINCRBY', statsKey, 'expired', #keys)
+  end
+end
+
+-- When Redis expires an image hash, in epoch ms, read exactly with PEXPIRETIME (a PTTL added to the function's clock
+-- could be 1 ms off the PEXPIREAT the write set): '+inf' for one without a TTL; nil for one that is gone.
+local function expiryOf(imageHash)
+  local expiresAt = redis.call('PEXPIRETIME', imageHash)
+  if expiresAt == -2 then
+    return nil
+  end
+  if expiresAt == -1 then
+    return '+inf'
+  end
+  return expiresAt
+end
+
+-- Unindexes the images whose hash Redis has expired (or someone deleted) among up to limit entries of the schedule
+-- that are due by now, the longest due first, so the used bytes count only images that exist. An entry whose hash
+-- lives on is a live image due for its early refresh (or whose TTL was changed outside Pansaar): it is left as it is,
+-- for pansaar_refresh_due, and counts toward limit all the same, so the call stays bounded. Returns how many were
+-- unindexed.
 local function sweepExpired(index, statsKey, now, limit)
+  if limit <= 0 then
+    return 0
+  end
   local gone = {}
-  local due = redis.call('ZRANGEBYSCORE', index.expiry, '-inf', now, 'LIMIT', 0, limit)
-  local imageHashPrefix = imageHashPrefixBeside(index.expiry)
-  for _, key in ipairs(due) do
-    local ttl = redis.call('PTTL', imageHashPrefix .. key)
-    if ttl == -2 then
+  local imageHashPrefix = imageHashPrefixBeside(index.schedule)
+  for _, key in ipairs(redis.call('ZRANGEBYSCORE', index.schedule, '-inf', now, 'LIMIT', 0, limit)) do
+    if redis.call('EXISTS', imageHashPrefix .. key) == 0 then
       gone[#gone + 1] = key
-    elseif ttl == -1 then
-      redis.call('ZADD', index.expiry, '+inf', key)
-    else
-      redis.call('ZADD', index.expiry, now + ttl, key)
     end
   end
-  if #gone > 0 then
-    unindexGoneAll(index, gone, now)
-    redis.call('HINCRBY', statsKey, 'expired', #gone)
-  end
+  unindexExpired(index, statsKey, gone, now)
   return #gone
 end
 
 -- Deletes the lowest-priority images, up to limit, while the used bytes exceed the budget; never the image
--- named keep (the one just written). The candidates come from one ZRANGE, their sizes and waiting hits from one
--- HMGET each; the victims are then unindexed together and their hashes unlinked. Returns how many were evicted.
-local function evictOverBudget(index, statsKey, budget, limit, keep, now)
+-- named keep (the one just written). The candidates come from one ZRANGE, their history entries (with what they are
+-- charged) and waiting hits from one HMGET each; the victims are then unindexed together and their hashes unlinked,
+-- each appended to events (see eventsFrom; nil: off) as evicted. Returns how many were evicted.
+local function evictOverBudget(index, statsKey, budget, limit, keep, now, events)
   local excess = usedBytes(index) - budget
   if excess <= 0 or limit <= 0 then
     return 0
@@ -593,27 +900,28 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now)
     lowest[#lowest + 1] = ranked[i]
     lowestScores[#lowest] = tonumber(ranked[i + 1])
   end
-  local lowestSizes = callWithList('HMGET', index.sizes, lowest)
+  local lowestEntries = callWithList('HMGET', index.history, lowest)
+  local lowestCharges = countedCharges(index, lowest, lowestEntries)
   local hitsKey = hitsKeyBeside(index.priority)
   local lowestWaiting = callWithList('HMGET', hitsKey, lowest)
   local imageHashPrefix = imageHashPrefixBeside(index.priority)
-  local victims, victimSizes, hashes = {}, {}, {}
+  local victims, victimEntries, hashes = {}, {}, {}
   local folded = 0
   -- Candidates whose waiting hits were folded in, with their new priority: each leaves as soon as it ranks at or
   -- below the next candidate, as a choice made anew after the fold would take it.
   local refolded = {}
-  local function choose(key, size)
-    victims[#victims + 1] = key
-    victimSizes[#victims] = size
-    hashes[#victims] = imageHashPrefix .. key
-    -- An image missing from sizes frees nothing the counter knows of, as its unindexing subtracts nothing.
-    excess = excess - (tonumber(size) or 0)
+  local function choose(position)
+    victims[#victims + 1] = lowest[position]
+    victimEntries[#victims] = lowestEntries[position]
+    hashes[#victims] = imageHashPrefix .. lowest[position]
+    -- An image the count does not hold frees nothing, as its unindexing subtracts nothing.
+    excess = excess - (lowestCharges[position] or 0)
   end
   local function chooseRefoldedAtOrBelow(priority)
     table.sort(refolded, function(a, b) return a.priority < b.priority end)
     while #refolded > 0 and refolded[1].priority <= priority and #victims < limit and excess > 0 do
       local candidate = table.remove(refolded, 1)
-      choose(candidate.key, candidate.size)
+      choose(candidate.position)
     end
   end
   for position, key in ipairs(lowest) do
@@ -629,18 +937,25 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now)
       -- per call. What this call leaves undecided, the next call chooses among the ranks as they are then.
       if foldWaitingRequests(hitsKey, statsKey, index.priority, key, lowestWaiting[position], now) then
         folded = folded + 1
-        refolded[#refolded + 1] = { key = key, size = lowestSizes[position],
+        refolded[#refolded + 1] = { position = position,
           priority = tonumber(redis.call('ZSCORE', index.priority, key)) }
       else
-        choose(key, lowestSizes[position])
+        choose(position)
       end
     end
   end
   if #victims == 0 then
     return 0
   end
+  if events then
+    -- Read before the unlink: a victim's size and ETag are in its meta alone. At most limit victims, one HGET each.
+    for position, hash in ipairs(hashes) do
+      local meta = readMeta(hash) or {}
+      appendEvent(events, 'evicted', victims[position], { size = meta.size, etag = meta.etag }, now)
+    end
+  end
   callWithList('UNLINK', nil, hashes)
-  unindexGoneAll(index, victims, now, victimSizes)
+  unindexGoneAll(index, victims, now, victimEntries)
   redis.call('HINCRBY', statsKey, 'evicted', #victims)
   return #victims
 end
@@ -652,4 +967,152 @@ local function requireLease(leaseKey, holder)
     fail('NOT_LEASE_HOLDER', 'the lease ' .. leaseKey .. ' is held by ' .. tostring(current or 'nobody')
       .. ', not by ' .. holder)
   end
+end
+
+-- A purge's keys and arguments, which pansaar_purge and pansaar_purge_prefix share: KEYS[1..5] statistics, fence
+-- counter, job stream, token counter and events stream, KEYS[6..11] the partition's indexes; ARGV[1] mode (hard or
+-- soft), ARGV[2] purge-record TTL ms, ARGV[3] queued-marker TTL ms, ARGV[4] the events stream's cap.
+local function purgeFrom(keys, args)
+  local mode = args[1]
+  if mode ~= 'hard' and mode ~= 'soft' then
+    fail('BAD_ARGUMENT', 'mode must be hard or soft, was "' .. tostring(mode) .. '"')
+  end
+  return { stats = keys[1], fenceCounter = keys[2], jobs = keys[3], tokenCounter = keys[4],
+    events = eventsFrom(keys[5], args[4]), index = indexKeysFrom(keys, 6), mode = mode,
+    recordTtl = requireInteger('purge-record TTL', args[2], 1),
+    queuedTtl = requireInteger('queued-marker TTL', args[3], 1) }
+end
+
+-- Marks an ok copy stale from now on, keeping its grace from now, with the purge's fence, and files it as due now.
+local function markStale(imageKey, meta, schedule, key, fence, now)
+  local freshUntil = tonumber(meta['fresh-until']) or now
+  local graceUntil = tonumber(meta['grace-until'])
+  if freshUntil > now then
+    if graceUntil then
+      meta['grace-until'] = math.min(graceUntil, now + math.max(0, graceUntil - freshUntil))
+    end
+    meta['fresh-until'] = now
+  end
+  meta.fence = fence
+  writeMeta(imageKey, meta)
+  redis.call('ZADD', schedule, now, key)
+end
+
+-- Purges images of one partition as purge (from purgeFrom) says, hard or soft; images is a list of
+-- { key, imageKey, markerKey, recordKey }: the image key, its hash, its marker and its purge record. Hard: the hash is
+-- unlinked and the image leaves every index as an evicted one does. Soft: an ok copy stays, stale from now on, with the
+-- purge's fence, due now in the schedule; a negative entry or a hash without meta is deleted as by a hard purge. The
+-- purge takes one fence past every stored fence of its images; a fetch in flight of one of them is fenced by its purge
+-- record and the image enqueued once more. Returns how many existed (purged), the server time, and per image in order
+-- its outcome ('PURGED', 'MARKED_STALE' or 'ABSENT') and the id of the job enqueued for it ('' when none was).
+local function purgeImages(purge, images)
+  -- Read everything first, then take one fence past every stored one, as pansaar_claim does when the counter is
+  -- behind, so this purge outranks every claim made before it and every copy it leaves in place.
+  local highest = 0
+  for _, image in ipairs(images) do
+    image.exists = redis.call('EXISTS', image.imageKey) == 1
+    image.meta = image.exists and readMeta(image.imageKey) or nil
+    highest = math.max(highest, tonumber(image.meta and image.meta.fence) or 0)
+  end
+  local fence = redis.call('INCR', purge.fenceCounter)
+  if fence <= highest then
+    fence = highest + 1
+    redis.call('SET', purge.fenceCounter, fence)
+  end
+  local now = serverTimeMillis()
+
+  local outcomes, gone, hashes, purged, softPurged = {}, {}, {}, 0, 0
+  for _, image in ipairs(images) do
+    local outcome = 'ABSENT'
+    if image.exists then
+      if purge.mode == 'soft' and image.meta and image.meta.status == 'ok' then
+        markStale(image.imageKey, image.meta, purge.index.schedule, image.key, fence, now)
+        outcome = 'MARKED_STALE'
+        softPurged = softPurged + 1
+      else
+        gone[#gone + 1] = image.key
+        hashes[#hashes + 1] = image.imageKey
+        outcome = 'PURGED'
+      end
+      purged = purged + 1
+      local meta = image.meta or {}
+      appendEvent(purge.events, 'purged', image.key, { mode = outcome == 'MARKED_STALE' and 'soft' or 'hard',
+        size = meta.size, etag = meta.etag }, now)
+    end
+    local jobId = ''
+    local marker = redis.call('GET', image.markerKey)
+    if marker and string.sub(marker, 1, 9) == 'fetching:' then
+      -- The fetch in flight began before this purge: fence its write and fetch the image again, once.
+      redis.call('SET', image.recordKey, fence, 'PX', purge.recordTtl)
+      redis.call('DEL', image.markerKey)
+      local _
+      _, jobId = enqueueOnce(image.markerKey, purge.jobs, purge.tokenCounter, image.key,
+        outcome == 'MARKED_STALE' and 'refresh' or 'miss', nil, purge.queuedTtl, now)
+    end
+    outcomes[#outcomes + 1] = outcome
+    outcomes[#outcomes + 1] = jobId
+  end
+  if #hashes > 0 then
+    callWithList('UNLINK', nil, hashes)
+    unindexGoneAll(purge.index, gone, now)
+    redis.call('HINCRBY', purge.stats, 'purged', #gone)
+  end
+  if softPurged > 0 then
+    redis.call('HINCRBY', purge.stats, 'soft-purged', softPurged)
+  end
+  return purged, now, outcomes
+end
+
+-- Records in the purges hash (see purgesHashOf) that a purge by prefix or by tag begins, field 'prefix:<prefix>' or
+-- 'tag:<tag>', under a fence of its own from the counter: every claim made before it carries a smaller one, and so does
+-- the write of a first fetch in flight, which pansaar_put then refuses. Entries older than the purge-record TTL are
+-- dropped first (no fetch claimed before them can still write), so the hash holds only the purges of one fetch lease
+-- and expires that long after the last.
+local function recordPurge(purge, field)
+  local fence = redis.call('INCR', purge.fenceCounter)
+  local now = serverTimeMillis()
+  local hash = purgesHashOf(purge.index.priority)
+  local entries = redis.call('HGETALL', hash)
+  local expired = {}
+  for i = 1, #entries, 2 do
+    local at = tonumber(string.match(entries[i + 1], ' (%d+)$'))
+    if at == nil or at + purge.recordTtl <= now then
+      expired[#expired + 1] = entries[i]
+    end
+  end
+  callWithList('HDEL', hash, expired)
+  redis.call('HSET', hash, field, fence .. ' ' .. now)
+  redis.call('PEXPIRE', hash, purge.recordTtl)
+end
+
+-- The most images one pansaar_purge_prefix or pansaar_purge_tag call lists and purges.
+local PURGE_BATCH = 100
+
+-- Purges the keys a purge by prefix or by tag listed from one of the partition's indexes, listedFrom (in key order, at
+-- most PURGE_BATCH), as purgeImages does. A listed key whose hash Redis has already expired is unindexed as the sweep
+-- would (counted as expired), so nothing is left for the sweep to find, and taken out of listedFrom too: a tag index
+-- may still list an image whose field of the tags hash was lost, and must not list it for ever. Returns {purged,
+-- listed, cursor}: the images that existed and were purged, how many keys were listed, and the last of them ('' when
+-- none).
+local function purgeListed(purge, listed, listedFrom)
+  if #listed == 0 then
+    return { 0, 0, '' }
+  end
+  local partitionPrefix = partitionPrefixOf(purge.index.priority)
+  local images = {}
+  for position, key in ipairs(listed) do
+    local imageKey = partitionPrefix .. 'img:' .. key
+    images[position] = { key = key, imageKey = imageKey, markerKey = partitionPrefix .. 'marker:' .. key,
+      recordKey = purgeRecordOf(imageKey) }
+  end
+  local purged, now, outcomes = purgeImages(purge, images)
+  local expired = {}
+  for position, key in ipairs(listed) do
+    if outcomes[2 * position - 1] == 'ABSENT' then
+      expired[#expired + 1] = key
+    end
+  end
+  unindexExpired(purge.index, purge.stats, expired, now)
+  callWithList('ZREM', listedFrom, expired)
+  return { purged, #listed, listed[#listed] }
 end

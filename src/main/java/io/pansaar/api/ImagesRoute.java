@@ -7,6 +7,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.InvalidImageKeyException;
@@ -14,6 +15,7 @@ import io.pansaar.redis.RedisFailures;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.store.ImageStore;
 import io.pansaar.store.ReadResult;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -73,10 +75,15 @@ public class ImagesRoute {
     private final ReadyNotifications notifications;
     private final ObjectMapper json;
     private final Duration timeout;
+    private final ImagesRouteTimers timers;
 
-    public ImagesRoute(ImageStore store, ReadyNotifications notifications, ObjectMapper json, PansaarConfig config) {
-        this.store = store;
-        this.notifications = notifications;
+    public ImagesRoute(ImageStore store, ReadyNotifications notifications, ObjectMapper json, PansaarConfig config,
+            MeterRegistry registry) {
+        // The beans themselves rather than their client proxies, which look the instance up on every call: reads are
+        // the hot path, and both are application-scoped, so the instance never changes.
+        this.store = ClientProxy.unwrap(store);
+        this.timers = new ImagesRouteTimers(registry, METRICS_URI);
+        this.notifications = ClientProxy.unwrap(notifications);
         this.json = json;
         this.timeout = config.readThrough().timeout();
     }
@@ -95,70 +102,74 @@ public class ImagesRoute {
     }
 
     private void handle(RoutingContext context) {
+        long started = System.nanoTime();
         HttpServerRequest request = context.request();
         String path = request.path();
         if (!serves(path) || !serves(context.normalizedPath())) {
             context.next();
             return;
         }
-        // Quarkus' HTTP server metrics tag the request with this rather than with the path, which names the key.
+        // Quarkus' HTTP server metrics tag the request with this rather than with the path, which names the key, and
+        // leave it to this route to record (ImagesRouteTimers).
         ((HttpServerRequestInternal) request).context().putLocal(METRICS_TEMPLATE_KEY, METRICS_URI);
         ImageKey key;
         try {
             key = ImageKey.of(PathKeys.keyPart(path.substring(PATH_PREFIX.length())));
         } catch (InvalidImageKeyException invalid) {
-            problem(request.response(), Problem.of(Status.BAD_REQUEST, "invalid image key: " + invalid.getMessage(),
-                    path));
+            problem(request, started, Problem.of(Status.BAD_REQUEST, "invalid image key: " + invalid.getMessage(), path));
             return;
         }
-        readThrough(request, key, System.nanoTime() + timeout.toNanos(), false);
+        readThrough(request, key, started, started + timeout.toNanos(), false);
     }
 
     /**
      * Reads the key and answers; on a miss, waits for the key's next write, or for its fetch to fail, and reads
-     * again, until the deadline. The waiter is registered before each read, so a write between the read and the wait
-     * is not missed. Subscribed to directly rather than through a chain of operators: a hit is the hot path.
+     * again, until the deadline. The notifications are marked before each read and the waiter registered with that
+     * mark after a miss, so a write between the read and the wait is not missed, and a hit registers nothing. The
+     * read is a plain callback on the event loop rather than a Mutiny pipeline, whose operators would each capture and
+     * restore the request's context: a hit is the hot path.
      */
-    private void readThrough(HttpServerRequest request, ImageKey key, long deadline, boolean waited) {
-        ReadyNotifications.Waiter waiter = notifications.register(key);
-        store.read(key).subscribe().with(result -> {
+    private void readThrough(HttpServerRequest request, ImageKey key, long started, long deadline, boolean waited) {
+        long mark = notifications.mark();
+        store.read(key, read -> {
+            if (read.failed()) {
+                failed(request, started, key, read.cause());
+                return;
+            }
+            ReadResult result = read.result();
             // An unrecorded miss enqueued no job, so there is nothing to wait for.
             if (result.outcome() != ReadOutcome.MISS || !result.recorded()) {
-                waiter.cancel();
-                answerOrFail(request, key, new ReadThrough(result, waited));
+                answerOrFail(request, started, key, new ReadThrough(result, waited));
                 return;
             }
             Duration left = Duration.ofNanos(deadline - System.nanoTime());
-            waiter.await(left).subscribe().with(ready -> {
+            notifications.register(key, mark).await(left).subscribe().with(ready -> {
                 if (ready) {
-                    readThrough(request, key, deadline, true);
+                    readThrough(request, key, started, deadline, true);
                 } else {
-                    answerOrFail(request, key, new ReadThrough(result, true));
+                    answerOrFail(request, started, key, new ReadThrough(result, true));
                 }
-            }, failure -> failed(request, key, failure));
-        }, failure -> {
-            waiter.cancel();
-            failed(request, key, failure);
+            }, failure -> failed(request, started, key, failure));
         });
     }
 
-    private void answerOrFail(HttpServerRequest request, ImageKey key, ReadThrough read) {
+    private void answerOrFail(HttpServerRequest request, long started, ImageKey key, ReadThrough read) {
         try {
-            answer(request, key, read);
+            answer(request, started, key, read);
         } catch (RuntimeException unexpected) {
-            // Thrown from a subscriber it would only be logged, and the client would wait for an answer forever.
-            failed(request, key, unexpected);
+            // Thrown from a callback it would only be logged, and the client would wait for an answer forever.
+            failed(request, started, key, unexpected);
         }
     }
 
-    private void answer(HttpServerRequest request, ImageKey key, ReadThrough readThrough) {
+    private void answer(HttpServerRequest request, long started, ImageKey key, ReadThrough readThrough) {
         ReadResult result = readThrough.result();
         HttpServerResponse response = request.response();
         switch (result.outcome()) {
-            case HIT, STALE, STALE_IF_ERROR -> serve(request, response, result, cacheStatus(readThrough));
+            case HIT, STALE, STALE_IF_ERROR -> serve(request, started, response, result, cacheStatus(readThrough));
             case NEGATIVE -> {
                 response.putHeader(CACHE_STATUS, CACHE_NAME + "; hit; detail=negative");
-                problem(response, Problem.of(Status.NOT_FOUND, "the origin answered "
+                problem(request, started, Problem.of(Status.NOT_FOUND, "the origin answered "
                         + result.negativeStatus().map(String::valueOf).orElse("404") + " for " + key
                         + "; the image does not exist (the answer is remembered for a while)", request.path()));
             }
@@ -166,7 +177,7 @@ public class ImagesRoute {
                 response.putHeader(HttpHeaders.RETRY_AFTER,
                         String.valueOf(result.recorded() ? retryAfterSeconds() : REDIS_RETRY_AFTER_SECONDS));
                 response.putHeader(CACHE_STATUS, CACHE_NAME + "; fwd=miss");
-                problem(response, Problem.of(Status.SERVICE_UNAVAILABLE, result.recorded()
+                problem(request, started, Problem.of(Status.SERVICE_UNAVAILABLE, result.recorded()
                         ? key + " is being fetched from the origin and was not ready within " + timeout.toMillis()
                                 + " ms; try again after Retry-After"
                         : key + " is not cached, and Redis could not queue its fetch now (out of memory, or restarting); "
@@ -176,7 +187,7 @@ public class ImagesRoute {
         }
     }
 
-    private static void serve(HttpServerRequest request, HttpServerResponse response, ReadResult result,
+    private void serve(HttpServerRequest request, long started, HttpServerResponse response, ReadResult result,
             String cacheStatus) {
         // The reply's buffer goes out as it is: no copy of the bytes on the way.
         Buffer body = result.content().orElseThrow();
@@ -190,16 +201,18 @@ public class ImagesRoute {
                 .putHeader(CACHE_STATUS, cacheStatus);
         if (ifNoneMatch != null && EntityTags.noneMatchHits(ifNoneMatch, etag)) {
             response.setStatusCode(304).end();
+            timers.record(request.method(), 304, started);
             return;
         }
         response.putHeader(HttpHeaders.CONTENT_TYPE, result.contentType().<CharSequence>map(type -> type)
                 .orElse(OCTET_STREAM));
         // A HEAD request gets the same headers, Content-Length included; the HTTP layer leaves the body out.
         response.end(body);
+        timers.record(request.method(), response.getStatusCode(), started);
     }
 
     /** 503 with Retry-After when Redis is slow or away, which passes; anything else is a 500. */
-    private void failed(HttpServerRequest request, ImageKey key, Throwable failure) {
+    private void failed(HttpServerRequest request, long started, ImageKey key, Throwable failure) {
         HttpServerResponse response = request.response();
         if (response.ended()) {
             LOG.errorf(failure, "read of %s failed after its answer was sent", key);
@@ -210,17 +223,17 @@ public class ImagesRoute {
             LOG.debugf("read of %s failed, Redis is unavailable: %s", key, failure.toString());
             response.putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(REDIS_RETRY_AFTER_SECONDS));
             response.putHeader(CACHE_STATUS, CACHE_NAME + "; fwd=miss; detail=redis-unavailable");
-            problem(response, Problem.of(Status.SERVICE_UNAVAILABLE,
+            problem(request, started, Problem.of(Status.SERVICE_UNAVAILABLE,
                     "Redis did not answer the read of " + key + " in time; try again after Retry-After", request.path()));
             return;
         }
         LOG.errorf(failure, "read of %s failed", key);
-        problem(response, Problem.of(Status.INTERNAL_SERVER_ERROR, "the read of " + key + " failed; see the log",
+        problem(request, started, Problem.of(Status.INTERNAL_SERVER_ERROR, "the read of " + key + " failed; see the log",
                 request.path()));
     }
 
     /** Answers with the problem as RFC 9457 JSON, written by the same mapper as the REST layer's problems. */
-    private void problem(HttpServerResponse response, Problem problem) {
+    private void problem(HttpServerRequest request, long started, Problem problem) {
         byte[] body;
         try {
             body = json.writeValueAsBytes(problem);
@@ -228,8 +241,9 @@ public class ImagesRoute {
             // A record of five strings and an int always serializes; should it not, say so rather than hang.
             throw new IllegalStateException("could not write a problem answer", impossible);
         }
-        response.setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_TYPE)
+        request.response().setStatusCode(problem.status()).putHeader(HttpHeaders.CONTENT_TYPE, PROBLEM_TYPE)
                 .end(Buffer.buffer(body));
+        timers.record(request.method(), problem.status(), started);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.pansaar.api;
 
 import java.time.Instant;
+import java.util.List;
 
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
@@ -37,7 +38,9 @@ public record KeyDetails(
         @Schema(description = "Until when the copy is kept past grace, served only while its origin fails "
                 + "(stale-if-error); when the entry expires") Instant staleIfErrorUntil,
         @Schema(description = "When the origin first failed since the copy was written (Redis server time); null "
-                + "while it has not") Instant originFailedAt) {
+                + "while it has not") Instant originFailedAt,
+        @Schema(description = "The tags the image is filed under, from the origin's Surrogate-Key and Cache-Tag "
+                + "headers (POST /api/purges purges by them); empty when none") List<String> tags) {
 
     /** The answer for stored details. */
     static KeyDetails of(ImageDetails details) {
@@ -54,6 +57,6 @@ public record KeyDetails(
                 details.changes(), details.exposureMillis() / 1000,
                 details.graceUntilMillis().map(Instant::ofEpochMilli).orElse(null),
                 details.staleIfErrorUntilMillis().map(Instant::ofEpochMilli).orElse(null),
-                details.originFailedAtMillis().map(Instant::ofEpochMilli).orElse(null));
+                details.originFailedAtMillis().map(Instant::ofEpochMilli).orElse(null), details.tags());
     }
 }

@@ -29,7 +29,7 @@ import jakarta.ws.rs.core.Response;
 final class PathKeys {
 
     /** Pansaar's routes, for messages about paths that match none. */
-    static final String ROUTES = "/images/<key>, /api/keys/<key>, /api/status, /api/regenerations, /api/dead-letters";
+    static final String ROUTES = "/images/<key>, /api/keys/<key>, /api/status, /api/regenerations, /api/dead-letters, /dashboard";
 
     private PathKeys() {
     }

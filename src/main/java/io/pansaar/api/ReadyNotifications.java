@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
@@ -28,8 +29,10 @@ import jakarta.enterprise.event.Observes;
  * process listens on every partition's {@code pansaar:{p}:ready} channel (every write function
  * publishes the image key there) and completes the waiters registered for that key.
  *
- * <p>Register before reading: a write that lands between the read and the wait then still completes
- * the waiter, because it was already listening.
+ * <p>A reader takes a {@link #mark()} before it reads and registers only when the read missed, with that mark: a
+ * write announced between the mark and the registration completes the waiter at once, as it would have, had the
+ * reader registered before reading. Registering costs a map update and its undoing, which a hit, the common case,
+ * no longer pays.
  */
 @Startup
 @ApplicationScoped
@@ -39,11 +42,22 @@ public class ReadyNotifications {
     private static final Duration SUBSCRIBE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration RESUBSCRIBE_BACKOFF = Duration.ofMillis(200);
     private static final Duration RESUBSCRIBE_BACKOFF_MAX = Duration.ofSeconds(10);
+    /**
+     * Announcements remembered for readers registering after their read; a reader whose read took longer than this
+     * many announcements wakes up at once and reads again, which is always safe.
+     */
+    static final int RECENT_ANNOUNCEMENTS = 1024;
 
     private final ReactiveRedisDataSource redis;
     private final List<String> channels = new ArrayList<>();
     private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
+    /** Announcements received since start; the number of the latest, which {@link #mark()} reads. */
     private final AtomicLong notificationsReceived = new AtomicLong();
+    /**
+     * The keys' hashes of the latest {@link #RECENT_ANNOUNCEMENTS} announcements, the announcement numbered n at n
+     * modulo their count: what {@link #register(ImageKey, long)} looks through for announcements since a mark.
+     */
+    private final AtomicIntegerArray recentKeyHashes = new AtomicIntegerArray(RECENT_ANNOUNCEMENTS);
     private volatile ReactiveRedisSubscriber subscriber;
     private volatile boolean stopping;
 
@@ -77,15 +91,47 @@ public class ReadyNotifications {
         }
     }
 
-    /** Starts waiting for the next write of {@code key}; register before the read that may miss. */
-    public Waiter register(ImageKey key) {
+    /** What to pass {@link #register(ImageKey, long)}; taken before the read that may miss. */
+    public long mark() {
+        return notificationsReceived.get();
+    }
+
+    /**
+     * Starts waiting for the next write of {@code key}, which may already have been announced since {@code mark} (taken
+     * before the read that missed): then the waiter is ready at once.
+     */
+    public Waiter register(ImageKey key, long mark) {
         CompletableFuture<Void> ready = new CompletableFuture<>();
         waiters.compute(key.value(), (ignored, registered) -> {
             Set<CompletableFuture<Void>> set = registered == null ? ConcurrentHashMap.newKeySet() : registered;
             set.add(ready);
             return set;
         });
+        // An announcement removes the key's waiters after it is numbered: one that came before this registration has
+        // a number this look sees.
+        if (announcedSince(key.value(), mark)) {
+            ready.complete(null);
+        }
         return new Waiter(key.value(), ready);
+    }
+
+    /**
+     * Whether {@code key} may have been announced after {@code mark}: true when one of the announcements since has its
+     * hash, or when there were too many since to tell.
+     */
+    private boolean announcedSince(String key, long mark) {
+        long latest = notificationsReceived.get();
+        if (latest - mark >= RECENT_ANNOUNCEMENTS) {
+            return true;
+        }
+        int hash = key.hashCode();
+        for (long number = mark + 1; number <= latest; number++) {
+            if (recentKeyHashes.get((int) (number % RECENT_ANNOUNCEMENTS)) == hash) {
+                return true;
+            }
+        }
+        // Announcements that came in meanwhile may have overwritten some that were looked at: too many to tell.
+        return notificationsReceived.get() - mark >= RECENT_ANNOUNCEMENTS;
     }
 
     /** Ready announcements received since start, for every key. */
@@ -98,8 +144,15 @@ public class ReadyNotifications {
         return waiters.values().stream().mapToInt(Set::size).sum();
     }
 
-    private void announced(String key) {
-        notificationsReceived.incrementAndGet();
+    /**
+     * Numbers the announcement and remembers its key's hash, then wakes the key's waiters. Synchronized: announcements
+     * come from one subscription at a time, but a renewed one may overlap the ending one for a moment, and the hash
+     * must be in place before the number is published. The ready channels' subscriber calls it (tests too).
+     */
+    synchronized void announced(String key) {
+        long number = notificationsReceived.get() + 1;
+        recentKeyHashes.set((int) (number % RECENT_ANNOUNCEMENTS), key.hashCode());
+        notificationsReceived.set(number);
         Set<CompletableFuture<Void>> woken = waiters.remove(key);
         if (woken != null) {
             woken.forEach(ready -> ready.complete(null));

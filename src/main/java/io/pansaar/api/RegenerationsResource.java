@@ -50,21 +50,18 @@ public class RegenerationsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Request a regeneration", description = "Enqueues one job for the key, single-flight: when a job "
-            + "is already queued or fetching, nothing is added and the pending job is named. Needs the admin token.")
+            + "is already queued or fetching, nothing is added and the pending job is named (a warm-up or early refresh still "
+            + "queued on its lower lane does not count). Needs the admin token.")
     @RequestBody(required = true, content = @Content(schema = @Schema(implementation = RegenerationRequest.class)))
     @APIResponse(responseCode = "202", description = "A job was enqueued, or one was already pending",
             content = @Content(schema = @Schema(implementation = RegenerationAccepted.class)))
     @APIResponse(responseCode = "400", description = "No body, malformed JSON, a field that is not a string, an unknown or "
-            + "repeated field, data after the object, an invalid key or an unknown reason")
+            + "repeated field, data after the object, an invalid key, an unknown reason or reason warm")
     @APIResponse(responseCode = "401", description = "No or the wrong bearer token")
     @APIResponse(responseCode = "403", description = "Admin endpoints are off: pansaar.admin-token is not set")
     @APIResponse(responseCode = "415", description = "The body is not sent as Content-Type: application/json")
     public Uni<Response> request(@HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, String body) {
-        // @Consumes refuses other types, but lets a body without any Content-Type through.
-        if (contentType == null) {
-            throw new ProblemException(Response.Status.UNSUPPORTED_MEDIA_TYPE,
-                    "the request has no Content-Type; send the body as Content-Type: application/json");
-        }
+        StrictJson.requireContentType(contentType);
         RegenerationRequest request = parse(body);
         ImageKey key = ImageKey.of(request.key());
         JobReason reason = reason(request.reason());
@@ -87,11 +84,18 @@ public class RegenerationsResource {
         if (reason == null) {
             return JobReason.MANUAL;
         }
+        JobReason parsed;
         try {
-            return JobReason.parse(reason);
+            parsed = JobReason.parse(reason);
         } catch (IllegalArgumentException e) {
             throw badRequest(e.getMessage());
         }
+        if (parsed == JobReason.WARM) {
+            // This endpoint enqueues on the job stream, ahead of every warm-up: a warm-up belongs on the warm lane.
+            throw badRequest("reason 'warm' is for POST /api/warmups, which queues warm-ups on the warm streams; "
+                    + "a regeneration's reason is miss, refresh or manual");
+        }
+        return parsed;
     }
 
     private static RegenerationAccepted accepted(ImageKey key, int partition, EnqueueReply result) {

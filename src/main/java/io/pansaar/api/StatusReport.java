@@ -48,23 +48,24 @@ public record StatusReport(Worker worker, Library library, ProcessTotals process
 
     /**
      * Cumulative counters kept in Redis by the functions, over all processes and partitions, and what the
-     * partitions hold now.
+     * partitions hold now; {@code memoryBudgetBytes} is {@code pansaar.memory-budget}, null when none is set.
      */
     public record Totals(long jobsProcessed, long jobsDeduplicated, long regenerated, long notModified, long negative,
             long failed, long deadLettered, long hits, long staleHits, long staleIfErrorHits, long misses,
             long negativeHits, long evicted, long expired, long refreshedEarly, long refreshSkipped, long repaired,
-            long usedBytes, long images) {
+            long purged, long softPurged, long usedBytes, long images, Long memoryBudgetBytes) {
 
-        /** The sums of the partitions' statistics hashes and memory figures. */
-        public static Totals of(List<PartitionState> partitions) {
+        /** The sums of the partitions' statistics hashes and memory figures, with the configured budget. */
+        public static Totals of(List<PartitionState> partitions, Long memoryBudgetBytes) {
             return new Totals(sum(partitions, "jobs-processed"), sum(partitions, "jobs-deduplicated"),
                     sum(partitions, "regenerated"), sum(partitions, "not-modified"), sum(partitions, "negative"),
                     sum(partitions, "failed"), sum(partitions, "dead-lettered"), sum(partitions, "hits"),
                     sum(partitions, "stale-hits"), sum(partitions, "stale-if-error-hits"), sum(partitions, "misses"),
                     sum(partitions, "negative-hits"), sum(partitions, "evicted"), sum(partitions, "expired"),
                     sum(partitions, "refreshed-early"), sum(partitions, "refresh-skipped"), sum(partitions, "repaired"),
+                    sum(partitions, "purged"), sum(partitions, "soft-purged"),
                     partitions.stream().mapToLong(partition -> partition.memory().usedBytes()).sum(),
-                    partitions.stream().mapToLong(partition -> partition.memory().images()).sum());
+                    partitions.stream().mapToLong(partition -> partition.memory().images()).sum(), memoryBudgetBytes);
         }
 
         private static long sum(List<PartitionState> partitions, String counter) {

@@ -47,6 +47,7 @@ public class StatusResource {
     private final FunctionLibrary library;
     private final RedisStreamsConnector connector;
     private final WorkerStatistics statistics;
+    private final Long memoryBudgetBytes;
     private final SharedSnapshot<Tuple3<List<PartitionState>, Map<String, Optional<String>>, List<OriginStatus>>> redisFigures;
 
     public StatusResource(PartitionInspector inspector, FunctionLibrary library, OriginGuard originGuard,
@@ -55,6 +56,7 @@ public class StatusResource {
         this.library = library;
         this.connector = connector;
         this.statistics = statistics;
+        this.memoryBudgetBytes = config.memoryBudget().map(budget -> budget.asLongValue()).orElse(null);
         // The timeout ends a read that Redis never answers, so callers stop sharing it and the next one reads again.
         // A failed read is logged once, however many callers share it.
         this.redisFigures = new SharedSnapshot<>(SNAPSHOT_PERIOD,
@@ -86,7 +88,7 @@ public class StatusResource {
                             new StatusReport.ProcessTotals(done.regenerated(), done.notModified(), done.negative(),
                                     done.deduplicated(), done.superseded(), done.failed(), done.malformed(),
                                     connector.deadLettered()),
-                            StatusReport.Totals.of(answers.getItem1()), answers.getItem1(), answers.getItem3());
+                            StatusReport.Totals.of(answers.getItem1(), memoryBudgetBytes), answers.getItem1(), answers.getItem3());
                 })
                 .onFailure().transform(failure -> new ProblemException(Response.Status.SERVICE_UNAVAILABLE,
                         "Redis did not answer: " + Optional.ofNullable(failure.getMessage()).orElse(failure.toString())));

@@ -41,6 +41,8 @@ public interface PansaarConfig {
 
     Worker worker();
 
+    Events events();
+
     /** Settings of every segment that is not listed under {@code pansaar.segments}. */
     @WithName("defaults")
     SegmentDefaults segmentDefaults();
@@ -63,6 +65,8 @@ public interface PansaarConfig {
     DeadLetterLimits deadLetterLimits();
 
     Metrics metrics();
+
+    Log log();
 
     /**
      * The bytes of image bodies the whole deployment may keep in Redis, shared evenly by the partitions. Over
@@ -144,6 +148,16 @@ public interface PansaarConfig {
         Duration refreshInterval();
     }
 
+    /** What the worker writes to the log besides warnings and errors. */
+    interface Log {
+        /**
+         * How often the worker logs one INFO line saying what it did since the last one (regenerated, not modified,
+         * negative, failed, dead-lettered, deferred); nothing when it did nothing. Jobs themselves log at DEBUG.
+         */
+        @WithDefault("60s")
+        Duration summaryInterval();
+    }
+
     /** {@code GET /api/dead-letters}: how much one listing may carry, however large the entries are. */
     interface DeadLetterLimits {
         /** The most bytes of entries (as JSON) one listing answers with; past them it stops and says truncated. */
@@ -171,8 +185,9 @@ public interface PansaarConfig {
         Duration redisTimeout();
 
         /**
-         * Whether reads are pipelined on one long-lived Redis connection per event loop (a single Redis server only;
-         * Redis Cluster reads always take a pooled connection); false: every read takes a pooled connection.
+         * Whether reads are pipelined on one long-lived Redis connection per event loop, and function calls on a
+         * second one (a single Redis server only; on Redis Cluster they always take pooled connections); false:
+         * every read and every call takes a pooled connection.
          */
         @WithDefault("true")
         boolean pipelined();
@@ -281,6 +296,30 @@ public interface PansaarConfig {
         /** Dead-letter streams are trimmed to about this many entries. */
         @WithDefault("100000")
         long deadLetterMaxLength();
+
+        /**
+         * The warm streams' guaranteed share: one read in this many takes warm-up jobs ({@code pansaar:{p}:warm})
+         * before the job streams, so warm-ups progress even while misses keep every worker busy. Otherwise warm-ups
+         * get only the capacity the job streams leave. 1: warm-ups are read first every time.
+         */
+        @WithDefault("8")
+        int warmShare();
+
+        /**
+         * The early-refresh streams' guaranteed share: one read in this many takes the scheduler's early refreshes
+         * ({@code pansaar:{p}:early-refresh}) before the job streams, so copies are refreshed before they expire even
+         * while misses keep every worker busy. Otherwise early refreshes get only the capacity the job streams leave,
+         * ahead of warm-ups. 1: early refreshes are read first every time.
+         */
+        @WithDefault("4")
+        int refreshShare();
+    }
+
+    /** The events stream {@code pansaar:{p}:events}, where every outcome of a job, purge or eviction is appended. */
+    interface Events {
+        /** Each partition's events stream is trimmed to about this many entries (XADD MAXLEN ~); 0: no events. */
+        @WithDefault("10000")
+        long maxLength();
     }
 
     /** The regeneration worker in this process. */

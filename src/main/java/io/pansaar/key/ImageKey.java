@@ -72,6 +72,21 @@ public record ImageKey(String value) {
         return null;
     }
 
+    /**
+     * Returns why {@code candidate} is no key prefix, or null when it is one: not empty (which every key starts with),
+     * and a valid key or one with a character more (an incomplete last path element, or a trailing '/').
+     */
+    public static String problemWithPrefix(String candidate) {
+        if (candidate == null || candidate.isEmpty()) {
+            return "prefix is empty";
+        }
+        String asKey = problemWith(candidate);
+        if (asKey == null || problemWith(candidate + "x") == null) {
+            return null;
+        }
+        return asKey;
+    }
+
     private static String describe(char c) {
         if (c >= 0x21 && c < 0x7f) {
             return "'" + c + "'";

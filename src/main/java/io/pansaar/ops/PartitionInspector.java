@@ -18,12 +18,14 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
- * Reads every partition's queue state, memory and counters: XLEN of the job and dead-letter streams,
- * the statistics hash, the used bytes, the images indexed and the scheduler lease's holder, XPENDING's
- * summary, XINFO GROUPS and XINFO CONSUMERS. The commands of all
+ * Reads every partition's queue state, memory and counters: XLEN of the job, early-refresh, warm and dead-letter streams,
+ * the statistics hash, the used bytes, the images indexed, the scheduler lease's holder, the hot keys
+ * (the top of the priority index), XPENDING's
+ * summary of the job, warm and early-refresh streams, XINFO GROUPS and XINFO CONSUMERS. The commands of all
  * partitions go out in one batch on a single Redis; on a cluster, where one batch must stay in one
  * slot, each partition gets its own batch, all sent at once.
  */
@@ -33,7 +35,7 @@ public class PartitionInspector {
     private static final Logger LOG = Logger.getLogger(PartitionInspector.class);
 
     /** Commands per partition in a full batch: see {@link #fullRequests}. */
-    private static final int FULL_REQUESTS = 9;
+    private static final int FULL_REQUESTS = 15;
 
     private final Redis redis;
     private final int partitions;
@@ -76,7 +78,9 @@ public class PartitionInspector {
                 .onFailure(PartitionInspector::isMissingGroup)
                 .recoverWithUni(() -> redis.batch(basicRequests(partition)).map(replies -> new PartitionState(partition,
                         replies.get(0).toLong(), 0, null, null, List.of(), replies.get(1).toLong(),
-                        counters(replies.get(2)), memory(replies), false)));
+                        counters(replies.get(2)), memory(replies), false, hotKeys(replies.get(7)),
+                        new PartitionState.LaneQueue(replies.get(8).toLong(), 0),
+                        new PartitionState.LaneQueue(replies.get(9).toLong(), 0))));
     }
 
     /** The commands that work whether or not the streams and the group exist. */
@@ -86,12 +90,35 @@ public class PartitionInspector {
                 Request.cmd(Command.HGETALL).arg(RedisKeys.stats(partition)),
                 Request.cmd(Command.GET).arg(RedisKeys.usedBytes(partition)),
                 Request.cmd(Command.ZCARD).arg(RedisKeys.priorityIndex(partition)),
-                Request.cmd(Command.GET).arg(RedisKeys.lease(partition)));
+                Request.cmd(Command.GET).arg(RedisKeys.lease(partition)),
+                // While the scheduler rebuilds the byte accounting, the counter is missing and the count so far is here.
+                Request.cmd(Command.HGET).arg(RedisKeys.repairState(partition)).arg("bytes"),
+                Request.cmd(Command.ZREVRANGE).arg(RedisKeys.priorityIndex(partition)).arg(0)
+                        .arg(PartitionState.HOT_KEYS - 1).arg("WITHSCORES"),
+                Request.cmd(Command.XLEN).arg(RedisKeys.warm(partition)),
+                Request.cmd(Command.XLEN).arg(RedisKeys.earlyRefresh(partition)));
+    }
+
+    /** The hot keys from a ZREVRANGE ... WITHSCORES reply: pairs under RESP3, a flat list under RESP2. */
+    private static List<PartitionState.HotKey> hotKeys(Response reply) {
+        List<PartitionState.HotKey> hot = new ArrayList<>();
+        if (reply == null) {
+            return hot;
+        }
+        for (int index = 0; index < reply.size(); index++) {
+            Response element = reply.get(index);
+            if (element.type() == ResponseType.MULTI) {
+                hot.add(new PartitionState.HotKey(element.get(0).toString(), element.get(1).toDouble()));
+            } else {
+                hot.add(new PartitionState.HotKey(element.toString(), reply.get(++index).toDouble()));
+            }
+        }
+        return Collections.unmodifiableList(hot);
     }
 
     /** The memory figures from the replies of {@link #basicRequests}. */
     private static PartitionState.Memory memory(List<Response> replies) {
-        Response used = replies.get(3);
+        Response used = replies.get(3) == null ? replies.get(6) : replies.get(3);
         Response lease = replies.get(5);
         return new PartitionState.Memory(countOf(used), replies.get(4).toLong(),
                 lease == null ? null : lease.toString());
@@ -103,16 +130,18 @@ public class PartitionInspector {
         requests.add(Request.cmd(Command.XPENDING).arg(jobs).arg(RedisKeys.CONSUMER_GROUP));
         requests.add(Request.cmd(Command.XINFO).arg("GROUPS").arg(jobs));
         requests.add(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(jobs).arg(RedisKeys.CONSUMER_GROUP));
+        requests.add(Request.cmd(Command.XPENDING).arg(RedisKeys.warm(partition)).arg(RedisKeys.CONSUMER_GROUP));
+        requests.add(Request.cmd(Command.XPENDING).arg(RedisKeys.earlyRefresh(partition)).arg(RedisKeys.CONSUMER_GROUP));
         return requests;
     }
 
     private static PartitionState parseFull(int partition, List<Response> replies) {
-        Response pendingSummary = replies.get(6);
+        Response pendingSummary = replies.get(10);
         Response oldest = pendingSummary.get(1);
-        Map<String, Response> group = groupInfo(replies.get(7));
+        Map<String, Response> group = groupInfo(replies.get(11));
         Response lag = group.get("lag");
         List<PartitionState.ConsumerState> consumers = new ArrayList<>();
-        for (Response consumer : replies.get(8)) {
+        for (Response consumer : replies.get(12)) {
             Map<String, Response> fields = RedisReplies.fields(consumer);
             consumers.add(new PartitionState.ConsumerState(fields.get("name").toString(), fields.get("pending").toLong(),
                     fields.get("idle").toLong()));
@@ -120,7 +149,9 @@ public class PartitionInspector {
         return new PartitionState(partition, replies.get(0).toLong(), pendingSummary.get(0).toLong(),
                 oldest == null ? null : oldest.toString(), lag == null ? null : lag.toLong(),
                 Collections.unmodifiableList(consumers), replies.get(1).toLong(), counters(replies.get(2)), memory(replies),
-                true);
+                true, hotKeys(replies.get(7)),
+                new PartitionState.LaneQueue(replies.get(8).toLong(), replies.get(13).get(0).toLong()),
+                new PartitionState.LaneQueue(replies.get(9).toLong(), replies.get(14).get(0).toLong()));
     }
 
     /** The fields XINFO GROUPS reports for the pansaar group. */

@@ -17,10 +17,38 @@ import java.util.Map;
  * @param statistics       the cumulative counters of {@code pansaar:{p}:stats}
  * @param memory           the images the partition holds and who runs its scheduler duties
  * @param groupExists      false until a worker has created the consumer group on this partition's stream
+ * @param hotKeys          the {@value #HOT_KEYS} images of highest eviction priority, highest first
+ * @param warm             the warm stream's queue: warm-up jobs, run with the capacity the job and early-refresh
+ *                         streams leave
+ * @param earlyRefresh     the early-refresh stream's queue: the scheduler's early refreshes, run with the capacity
+ *                         the job stream leaves
  */
 public record PartitionState(int partition, long length, long pending, String oldestPendingId, Long lag,
         List<ConsumerState> consumers, long deadLetters, Map<String, Long> statistics, Memory memory,
-        boolean groupExists) {
+        boolean groupExists, List<HotKey> hotKeys, LaneQueue warm, LaneQueue earlyRefresh) {
+
+    /** Hot keys reported per partition: a ZREVRANGE of this many costs Redis O(log n + 5). */
+    public static final int HOT_KEYS = 5;
+
+    /**
+     * A lower lane's stream of the partition: {@code pansaar:{p}:warm} or {@code pansaar:{p}:early-refresh}.
+     *
+     * @param length  entries in it (XLEN): jobs queued, in flight or waiting for a retry
+     * @param pending entries delivered to a consumer and not yet acknowledged (XPENDING); 0 while the group does not
+     *                exist
+     */
+    public record LaneQueue(long length, long pending) {
+    }
+
+    /**
+     * An image among the last its partition would evict.
+     *
+     * @param key      the image key
+     * @param priority its score in {@code pansaar:{p}:priority}: log2 of its decayed request count at a fixed time
+     *                 origin, less the size term; higher is hotter, and one more is twice the requests
+     */
+    public record HotKey(String key, double priority) {
+    }
 
     /**
      * What the partition holds, as its indexes count it.

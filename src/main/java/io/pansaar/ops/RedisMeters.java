@@ -33,14 +33,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * Meters that describe Redis rather than this process, refreshed on a schedule from the same
  * commands as {@code GET /api/status}, so a scrape costs Redis nothing:
- * {@code pansaar_stream_length}, {@code pansaar_stream_pending}, {@code pansaar_stream_lag} and
- * {@code pansaar_dead_letters}, {@code pansaar_cache_bytes} and {@code pansaar_cache_images} per partition,
+ * {@code pansaar_stream_length}, {@code pansaar_stream_pending}, {@code pansaar_stream_lag},
+ * {@code pansaar_lane_length{lane}} and {@code pansaar_lane_pending{lane}} (the lower lanes' streams, apart from the
+ * job stream's gauges so that sums over those stay the job backlog), {@code pansaar_dead_letters}, {@code pansaar_cache_bytes},
+ * {@code pansaar_cache_images} and (with a memory budget) {@code pansaar_cache_budget_bytes} per partition,
  * {@code pansaar_reads_total{result}} and {@code pansaar_cache_events_total{event}} summed over the
  * partitions' statistics hashes. Also {@code pansaar_jobs_total{outcome="dead_lettered"}}, which the
- * stream consumer counts, and {@code pansaar_reads_unrecorded_total}, which the reads of this process count.
- * Per configured origin, fleet-wide: {@code pansaar_origin_in_flight} (fetch permits held) and
- * {@code pansaar_origin_breaker_open} (1 while the breaker is open or half-open); the guard itself counts this
- * process's deferrals in {@code pansaar_origin_deferred_total}.
+ * stream consumer counts, {@code pansaar_worker_reading}, whether it reads, and {@code pansaar_reads_unrecorded_total},
+ * which the reads of this process count.
+ * Per configured origin, fleet-wide: {@code pansaar_origin_in_flight} (fetch permits held),
+ * {@code pansaar_origin_breaker_open} (1 while the breaker is open or half-open) and {@code pansaar_origin_paused}
+ * (1 while a Retry-After pause lasts); the guard itself counts this process's deferrals in
+ * {@code pansaar_origin_deferred_total}.
  */
 @Startup
 @ApplicationScoped
@@ -86,10 +90,19 @@ public class RedisMeters {
                     state -> state.pending());
             gauge(registry, "pansaar.stream.lag", p, "Job entries not yet delivered to the group (NaN when Redis cannot tell)",
                     state -> state.lag() == null ? Double.NaN : state.lag());
+            laneGauges(registry, p, "early_refresh", state -> state.earlyRefresh().length(),
+                    state -> state.earlyRefresh().pending());
+            laneGauges(registry, p, "warm", state -> state.warm().length(), state -> state.warm().pending());
             gauge(registry, "pansaar.dead.letters", p, "Entries in the dead-letter stream", state -> state.deadLetters());
-            gauge(registry, "pansaar.cache.bytes", p, "Bytes of image bodies the partition holds",
+            gauge(registry, "pansaar.cache.bytes", p, "Bytes the partition's images count: bodies plus their measured overhead",
                     state -> state.memory().usedBytes());
             gauge(registry, "pansaar.cache.images", p, "Images the partition holds", state -> state.memory().images());
+            // A constant, exported so that dashboards and alerts compare each partition's bytes with its own share.
+            PansaarConfig.partitionMemoryBudget(config, partitioner).ifPresent(budget -> meters.add(
+                    Gauge.builder("pansaar.cache.budget", () -> budget).baseUnit("bytes")
+                            .tag("partition", String.valueOf(p))
+                            .description("The partition's share of pansaar.memory-budget, counted like pansaar_cache_bytes")
+                            .register(registry)));
         }
         originGuard.origins().keySet().forEach(origin -> {
             String name = origin.toString();
@@ -100,6 +113,10 @@ public class RedisMeters {
             meters.add(Gauge.builder("pansaar.origin.breaker.open", this,
                     redisMeters -> redisMeters.originValue(name, status -> status.breakerOpen() ? 1 : 0))
                     .tag("origin", name).description("1 while the origin's circuit breaker is open or half-open, else 0")
+                    .register(registry));
+            meters.add(Gauge.builder("pansaar.origin.paused", this,
+                    redisMeters -> redisMeters.originValue(name, status -> status.pausedForMillis() > 0 ? 1 : 0))
+                    .tag("origin", name).description("1 while a Retry-After from the origin pauses its fetches, else 0")
                     .register(registry));
         });
         CACHE_COUNTERS.forEach((counter, event) -> meters.add(
@@ -113,6 +130,12 @@ public class RedisMeters {
         meters.add(FunctionCounter.builder("pansaar.reads.unrecorded", store, ImageStore::unrecordedReads)
                 .description("Reads of this process answered from the plain read alone, because Redis refused the "
                         + "bookkeeping function (out of memory, library missing); nothing was counted or enqueued")
+                .register(registry));
+        // Of this process, not of Redis: whether anyone reads is the sum over the processes. XINFO CONSUMERS cannot
+        // tell, since Redis 7.0 refreshes a consumer's idle time only when a read hands it entries.
+        meters.add(Gauge.builder("pansaar.worker.reading", this, redisMeters -> redisMeters.connector.running() ? 1 : 0)
+                .description("1 while this process's stream consumer reads the job streams, else 0 (worker off, "
+                        + "stopping, or its reads failing)")
                 .register(registry));
         meters.add(FunctionCounter.builder(WorkerStatistics.JOBS_METER, this,
                 redisMeters -> redisMeters.connector.deadLettered())
@@ -160,6 +183,17 @@ public class RedisMeters {
                 .tag("partition", String.valueOf(partition)).description(description).register(registry));
     }
 
+    /** The length and pending gauges of one lower lane's stream in one partition, tagged with the lane. */
+    private void laneGauges(MeterRegistry registry, int partition, String lane, ToDoubleFunction<PartitionState> length,
+            ToDoubleFunction<PartitionState> pending) {
+        meters.add(Gauge.builder("pansaar.lane.length", this, redisMeters -> redisMeters.valueOf(partition, length))
+                .tags("partition", String.valueOf(partition), "lane", lane)
+                .description("Entries in a lower lane's stream: queued, in flight or waiting for a retry").register(registry));
+        meters.add(Gauge.builder("pansaar.lane.pending", this, redisMeters -> redisMeters.valueOf(partition, pending))
+                .tags("partition", String.valueOf(partition), "lane", lane)
+                .description("A lower lane's entries delivered and not yet acknowledged").register(registry));
+    }
+
     private double valueOf(int partition, ToDoubleFunction<PartitionState> value) {
         List<PartitionState> states = latest.get();
         return partition < states.size() ? value.applyAsDouble(states.get(partition)) : Double.NaN;
@@ -172,8 +206,16 @@ public class RedisMeters {
         return end < 0 ? message : message.substring(0, end) + " (and more)";
     }
 
+    /**
+     * A counter summed over the partitions; NaN until Redis has answered once. A process would otherwise report 0 and
+     * then the fleet's whole total, which rate() takes for a burst of that many reads (or evictions) at every start.
+     */
     private double sum(String counter) {
+        List<PartitionState> states = latest.get();
+        if (states.isEmpty()) {
+            return Double.NaN;
+        }
         ToLongFunction<PartitionState> count = state -> state.counter(counter);
-        return latest.get().stream().mapToLong(count).sum();
+        return states.stream().mapToLong(count).sum();
     }
 }

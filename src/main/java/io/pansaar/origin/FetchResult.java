@@ -2,7 +2,10 @@ package io.pansaar.origin;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+
+import io.pansaar.key.ImageTags;
 
 /** What an origin answered for one image, when it answered something Pansaar can act on. */
 public sealed interface FetchResult {
@@ -18,11 +21,13 @@ public sealed interface FetchResult {
      * @param contentType the media type detected from the bytes (which agrees with the origin's header)
      * @param etag the origin's ETag header, if it sent one
      * @param lastModified the origin's Last-Modified header, if it sent one
+     * @param tags the image's tags from the origin's Surrogate-Key and Cache-Tag headers (see {@link ImageTags})
+     * @param droppedTags how many tags those headers held that broke the rules and were dropped
      * @param elapsed how long the whole fetch took
      * @param url where the image finally came from, after redirects
      */
     record Fetched(byte[] body, String contentType, Optional<String> etag, Optional<String> lastModified,
-            Duration elapsed, URI url) implements FetchResult {
+            List<String> tags, int droppedTags, Duration elapsed, URI url) implements FetchResult {
 
         /** The body's length in bytes. */
         public int size() {
@@ -32,7 +37,8 @@ public sealed interface FetchResult {
         @Override
         public String toString() {
             return "Fetched[" + body.length + " bytes of " + contentType + " from " + url + " in " + elapsed.toMillis()
-                    + " ms, etag=" + etag.orElse("-") + ", lastModified=" + lastModified.orElse("-") + "]";
+                    + " ms, etag=" + etag.orElse("-") + ", lastModified=" + lastModified.orElse("-") + ", tags=" + tags
+                    + "]";
         }
     }
 

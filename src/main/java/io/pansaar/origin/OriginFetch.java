@@ -3,6 +3,8 @@ package io.pansaar.origin;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -12,10 +14,11 @@ import org.jboss.logging.Logger;
 
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
+import io.pansaar.key.ImageTags;
+import io.pansaar.logging.LogText;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -38,12 +41,6 @@ final class OriginFetch {
      * reusable; past this, closing the connection is cheaper than reading on.
      */
     private static final int DRAIN_LIMIT = 64 * 1024;
-    /**
-     * The body buffer's first size when the origin declares a larger body, or none: it then grows with
-     * the bytes that really arrive, so an origin that declares max-bytes and sends a hundred costs this
-     * much, not max-bytes, however many such fetches run at once.
-     */
-    private static final int INITIAL_BODY_CAPACITY = 64 * 1024;
     private static final int BODY_PREVIEW_BYTES = 8;
 
     private final Vertx vertx;
@@ -226,7 +223,7 @@ final class OriginFetch {
                     OptionalInt.of(response.statusCode()), null);
             return;
         }
-        Buffer body = Buffer.buffer(initialBodyCapacity(declaredLength, limits.maxBytes()));
+        ResponseBody body = ResponseBody.expecting(declaredLength, limits.maxBytes());
         response.handler(chunk -> {
             if (finished) {
                 return;
@@ -238,7 +235,7 @@ final class OriginFetch {
                         + bytes(limits.maxBytes()) + " (pansaar.origin.max-bytes)", OptionalInt.of(response.statusCode()), null);
                 return;
             }
-            body.appendBuffer(chunk);
+            body.append(chunk);
         });
         response.exceptionHandler(error -> bodyFailed(error, declaredLength, body.length(),
                 OptionalInt.of(response.statusCode())));
@@ -247,7 +244,7 @@ final class OriginFetch {
                 return;
             }
             openExchange = null;
-            checkImage(response, declared.get(), body.getBytes());
+            checkImage(response, declared.get(), body.bytes());
         });
     }
 
@@ -284,8 +281,28 @@ final class OriginFetch {
                     + bytes(limits.maxPixels()) + " (pansaar.origin.max-pixels)", status, null);
             return;
         }
+        ImageTags.Parsed tags = tags(response);
         complete(new FetchResult.Fetched(body, detected.get().mediaType(), header(response, HttpHeaders.ETAG),
-                header(response, HttpHeaders.LAST_MODIFIED), elapsed(), url));
+                header(response, HttpHeaders.LAST_MODIFIED), tags.tags(), tags.dropped(), elapsed(), url));
+    }
+
+    /**
+     * The image's tags from every Surrogate-Key and Cache-Tag header of the answer. A tag that breaks the rules is
+     * dropped, never the image: it is logged here at DEBUG (an origin may send it on every answer) and counted by the
+     * worker's pansaar_origin_tags_dropped_total.
+     */
+    private ImageTags.Parsed tags(HttpClientResponse response) {
+        List<String> values = new ArrayList<>();
+        for (String header : ImageTags.HEADERS) {
+            values.addAll(response.headers().getAll(header));
+        }
+        ImageTags.Parsed tags = ImageTags.parse(values);
+        if (tags.dropped() > 0) {
+            LOG.debugf("origin %s sent %d tags that were dropped (more than %d, or not 1 to %d characters of "
+                    + "A-Z a-z 0-9 . _ : / -), the first %s", url, tags.dropped(), ImageTags.MAX_TAGS,
+                    ImageTags.MAX_LENGTH, LogText.quote(tags.firstDropped().orElse("")));
+        }
+        return tags;
     }
 
     /**
@@ -436,15 +453,6 @@ final class OriginFetch {
         }
         String text = uri.toString();
         return URI.create(text.substring(0, text.indexOf('#')));
-    }
-
-    /**
-     * Where the body buffer starts: the declared length when it is smaller (it is an upper bound, since
-     * Netty never passes on more than the Content-Length), otherwise {@link #INITIAL_BODY_CAPACITY}.
-     */
-    private static int initialBodyCapacity(long declaredLength, long maxBytes) {
-        long bound = declaredLength >= 0 ? Math.min(declaredLength, maxBytes) : maxBytes;
-        return (int) Math.min(bound, INITIAL_BODY_CAPACITY);
     }
 
     /**

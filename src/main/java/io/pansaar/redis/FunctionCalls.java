@@ -10,12 +10,13 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
+import io.pansaar.config.PansaarConfig;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.mutiny.redis.client.Redis;
-import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -34,41 +35,99 @@ public class FunctionCalls {
     private final FunctionLibrary library;
     /** The long-lived connections reads are pipelined on; empty when every read takes a pooled connection. */
     private final Optional<ReadConnections> readConnections;
+    /**
+     * Connections of the same kind, apart from the reads', that the calls of {@link #send} are pipelined on; empty
+     * when they take pooled connections too.
+     */
+    private final Optional<ReadConnections> callConnections;
+    /** How long a call sent on {@link #callConnections} may wait for its replies before it fails. */
+    private final Duration callTimeout;
 
-    /** Calls whose reads take a pooled connection each. */
+    /** Calls whose reads take a pooled connection each, as do the calls themselves. */
     public FunctionCalls(Redis redis, FunctionLibrary library) {
-        this(redis, library, Optional.empty());
+        this(redis, library, Optional.empty(), Optional.empty(), Duration.ZERO);
     }
 
+    /**
+     * Calls pipelined, like the reads, on long-lived connections of their own where the reads are (a single Redis
+     * server over plain TCP), each failing after {@code pansaar.redis-timeout} without its replies.
+     */
     @Inject
-    public FunctionCalls(Redis redis, FunctionLibrary library, ReadConnections readConnections) {
-        this(redis, library, Optional.of(readConnections).filter(ReadConnections::pipelines));
+    public FunctionCalls(Redis redis, FunctionLibrary library, ReadConnections readConnections, PansaarConfig config) {
+        this(redis, library, Optional.of(readConnections).filter(ReadConnections::pipelines),
+                Optional.of(readConnections).filter(ReadConnections::pipelines).map(ReadConnections::companion),
+                config.redisTimeout());
     }
 
-    private FunctionCalls(Redis redis, FunctionLibrary library, Optional<ReadConnections> readConnections) {
+    private FunctionCalls(Redis redis, FunctionLibrary library, Optional<ReadConnections> readConnections,
+            Optional<ReadConnections> callConnections, Duration callTimeout) {
         this.redis = redis;
         this.library = library;
         this.readConnections = readConnections;
+        this.callConnections = callConnections;
+        this.callTimeout = callTimeout;
+    }
+
+    /**
+     * Whether every {@link #send} fails by itself once Redis has not answered within {@code pansaar.redis-timeout}, so
+     * that a caller needs no timer of its own: true when the calls are pipelined on the call connections, whose
+     * deadlines are watched together per event loop.
+     */
+    public boolean timesOutItself() {
+        return callConnections.isPresent();
     }
 
     /** Calls one function and returns its reply. */
     Uni<Response> call(String function, List<String> keys, String... arguments) {
-        return send(() -> List.of(fcall(function, keys, arguments).toRequest()))
+        return send(() -> List.of(fcall(function, keys, arguments)))
                 .onItem().transform(replies -> replies.get(0));
     }
 
     /**
-     * Sends the requests in one round trip. When the server lacks the function library (a primary that
-     * failed over, or was flushed), loads it on every primary and sends once more.
+     * Sends the commands in one round trip and fails, as a whole, with the first command that failed. When the
+     * server lacks the function library (a primary that failed over, or was flushed), loads it on every primary and
+     * sends once more. With a single Redis server the commands are pipelined on the calling event loop's own call
+     * connection, written with one exact-size buffer; otherwise they go as a batch on a pooled connection.
      */
-    public Uni<List<Response>> send(Supplier<List<Request>> requests) {
-        return redis.batch(requests.get())
-                .onFailure(FunctionLibrary::isFunctionMissing).recoverWithUni(failure -> {
-                    LOG.warnf("Redis lacks the Pansaar function library (%s); loading it and trying again",
-                            failure.getMessage());
-                    return library.loadEverywhere().onItem().transformToUni(loaded -> redis.batch(requests.get()));
-                })
-                .onFailure().transform(FunctionError::translate);
+    public Uni<List<Response>> send(Supplier<List<RespCommand>> commands) {
+        // One failure stage, not a recovery for the missing library and a translation after it: every stage on a
+        // job's path costs a context capture and its restoring (docs/benchmarks.md, Regenerations).
+        return sendOnce(commands.get()).onFailure().recoverWithUni(failure -> {
+            if (!FunctionLibrary.isFunctionMissing(failure)) {
+                return Uni.createFrom().failure(FunctionError.translate(failure));
+            }
+            LOG.warnf("Redis lacks the Pansaar function library (%s); loading it and trying again",
+                    failure.getMessage());
+            Uni<Void> loading = library.loadEverywhere();
+            if (timesOutItself()) {
+                // Loading goes through the pooled client, which has no deadline; the promise of timesOutItself holds.
+                loading = loading.ifNoItem().after(callTimeout).fail();
+            }
+            return loading.onItem().transformToUni(loaded -> sendOnce(commands.get()))
+                    .onFailure().transform(FunctionError::translate);
+        });
+    }
+
+    private Uni<List<Response>> sendOnce(List<RespCommand> commands) {
+        if (callConnections.isEmpty()) {
+            return redis.batch(commands.stream().map(RespCommand::toRequest).toList());
+        }
+        ReadConnections connections = callConnections.get();
+        return Uni.createFrom().<List<PipelinedReply>>emitter(emitter -> connections.send(commands, callTimeout,
+                replies -> emit(replies, emitter)))
+                .onItem().transformToUni(FunctionCalls::allOrFirstFailure);
+    }
+
+    /** The replies, as a batch gives them (null for nil), or the first command's failure, as a batch fails. */
+    private static Uni<List<Response>> allOrFirstFailure(List<PipelinedReply> replies) {
+        List<Response> responses = new ArrayList<>(replies.size());
+        for (PipelinedReply reply : replies) {
+            if (reply.failure().isPresent()) {
+                return Uni.createFrom().failure(reply.failure().get());
+            }
+            responses.add(reply.response());
+        }
+        return Uni.createFrom().item(responses);
     }
 
     /**
@@ -83,13 +142,35 @@ public class FunctionCalls {
     public Uni<List<PipelinedReply>> sendEach(List<RespCommand> requests, Duration timeout) {
         if (readConnections.isPresent()) {
             ReadConnections connections = readConnections.get();
-            return Uni.createFrom().emitter(emitter -> connections.send(requests, timeout, emitter));
+            return Uni.createFrom().emitter(emitter -> connections.send(requests, timeout, replies -> emit(replies, emitter)));
         }
         return Uni.createFrom().<List<PipelinedReply>>emitter(emitter -> {
             AtomicBoolean abandoned = new AtomicBoolean();
             emitter.onTermination(() -> abandoned.set(true));
             redis.getDelegate().connect().onComplete(connected -> sendOnConnection(connected, requests, abandoned, emitter));
         }).ifNoItem().after(timeout).failWith(() -> new TimeoutException("Redis did not answer within " + timeout));
+    }
+
+    /**
+     * {@link #sendEach(List, Duration)} for the hot path: {@code done} is called with the replies on the caller's
+     * event loop as a plain callback, without the Mutiny operators that capture and restore the caller's context
+     * around every callback. Reads that take a pooled connection go through {@link #sendEach(List, Duration)}.
+     */
+    public void sendEach(List<RespCommand> requests, Duration timeout, Handler<AsyncResult<List<PipelinedReply>>> done) {
+        if (readConnections.isPresent()) {
+            readConnections.get().send(requests, timeout, done);
+            return;
+        }
+        sendEach(requests, timeout).subscribe().with(replies -> done.handle(Future.succeededFuture(replies)),
+                failure -> done.handle(Future.failedFuture(failure)));
+    }
+
+    private static <T> void emit(AsyncResult<T> result, UniEmitter<? super T> emitter) {
+        if (result.succeeded()) {
+            emitter.complete(result.result());
+        } else {
+            emitter.fail(result.cause());
+        }
     }
 
     private static void sendOnConnection(AsyncResult<io.vertx.redis.client.RedisConnection> connected,

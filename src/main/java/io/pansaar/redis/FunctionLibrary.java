@@ -21,7 +21,7 @@ import java.util.function.UnaryOperator;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
@@ -29,8 +29,9 @@ import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import io.vertx.redis.client.RedisOptions;
-import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 /**
@@ -42,12 +43,11 @@ import jakarta.inject.Inject;
  * newer API version is never downgraded, and start-up fails with a message saying so. On Redis
  * Cluster, {@code FUNCTION LOAD} reaches one node only, so the loader connects to each primary.
  */
-@Startup
 @ApplicationScoped
 public class FunctionLibrary {
 
     /** Raised with every change to a function's keys, arguments or replies, so old and new deployments cannot clash. */
-    public static final int API_VERSION = 6;
+    public static final int API_VERSION = 9;
 
     public static final String LIBRARY_NAME = "pansaar";
 
@@ -55,7 +55,8 @@ public class FunctionLibrary {
     static final List<String> SOURCES = List.of("version.lua", "get.lua", "enqueue.lua", "claim.lua", "put.lua",
             "revalidated.lua", "put_negative.lua", "release.lua", "dead_letter.lua", "retry_dead_letter.lua",
             "forget_consumer.lua", "lease.lua", "evict.lua", "refresh_due.lua", "refresh_early.lua", "workers.lua",
-            "repair.lua", "fold_hits.lua", "origin_acquire.lua", "origin_release.lua", "origin_status.lua");
+            "repair.lua", "fold_hits.lua", "origin_acquire.lua", "origin_release.lua", "origin_status.lua", "purge.lua",
+            "purge_prefix.lua", "purge_tag.lua", "warm.lua");
 
     /** Helpers shared by the function files; registers no function and is loaded first, outside any block. */
     static final String SHARED_SOURCE = "shared.lua";
@@ -102,8 +103,18 @@ public class FunctionLibrary {
         return "#!lua name=" + LIBRARY_NAME + "\n" + "local LIBRARY_VERSION = '" + version + "'\n" + body;
     }
 
-    @PostConstruct
-    void loadAtStartup() {
+    /**
+     * Start-up priority of the load: right after {@code StartupCheck} (which runs at {@code Integer.MIN_VALUE}), before
+     * every other observer, so the library is in place before any consumer or scheduler calls a function.
+     */
+    static final int LOAD_PRIORITY = Integer.MIN_VALUE + 1;
+
+    /**
+     * Loads the library at start-up, once the bean exists. Not in a {@code @PostConstruct}: a call on an event loop
+     * that finds the library missing meanwhile asks this bean to load it, and would wait for the bean's creation
+     * while the creation, blocked in the load, waits for replies that event loop would deliver.
+     */
+    void loadAtStartup(@Observes @Priority(LOAD_PRIORITY) StartupEvent event) {
         loadEverywhere().await().atMost(LOAD_TIMEOUT);
     }
 

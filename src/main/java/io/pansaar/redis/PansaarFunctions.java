@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 import io.pansaar.algorithm.ChangeHistory;
+import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.function.ClaimOutcome;
@@ -19,23 +20,29 @@ import io.pansaar.redis.function.EvictReply;
 import io.pansaar.redis.function.FinishedJob;
 import io.pansaar.redis.function.FoldHitsReply;
 import io.pansaar.redis.function.GetReply;
+import io.pansaar.redis.function.ImageValues;
 import io.pansaar.redis.function.JobReason;
 import io.pansaar.redis.function.OriginAcquireReply;
 import io.pansaar.redis.function.OriginReleaseReply;
 import io.pansaar.redis.function.OriginState;
 import io.pansaar.redis.function.OriginStatusReply;
+import io.pansaar.redis.function.PurgeBatchReply;
+import io.pansaar.redis.function.PurgeOutcome;
+import io.pansaar.redis.function.PurgeReply;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.RefreshDueReply;
 import io.pansaar.redis.function.ReleaseMode;
 import io.pansaar.redis.function.ReleaseReply;
 import io.pansaar.redis.function.RepairReply;
 import io.pansaar.redis.function.RetryDeadLetterReply;
+import io.pansaar.redis.function.WarmReply;
 import io.pansaar.redis.function.WriteFence;
 import io.pansaar.redis.function.WriteOutcome;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 /**
  * The Pansaar Redis functions as Java methods: one per function (two for the functions that take a mode), each
@@ -58,14 +65,39 @@ public class PansaarFunctions {
      */
     public static final int MAX_IMAGES_PER_CALL = 32;
 
+    /** The most keys one {@code pansaar_warm} call queues or skips; a larger warm-up takes several calls. */
+    public static final int MAX_WARMED_PER_CALL = 100;
+
+    /** The most keys one {@code pansaar_purge} call purges: the most one purge request may name. */
+    public static final int MAX_PURGED_PER_CALL = 100;
+
+    /**
+     * The most images one {@code pansaar_purge_prefix} or {@code pansaar_purge_tag} call lists and purges; a larger
+     * prefix or tag takes several calls.
+     */
+    public static final int PURGE_BATCH = 100;
+
     private static final String VERSION = "pansaar_version";
     private static final String GET = "pansaar_get";
     private static final String PUT = "pansaar_put";
 
     private final FunctionCalls calls;
+    /** The cap of each partition's events stream, passed to every function that appends to it; 0: no events. */
+    private final String eventsMaxLength;
 
-    public PansaarFunctions(FunctionCalls calls) {
+    @Inject
+    public PansaarFunctions(FunctionCalls calls, PansaarConfig config) {
+        this(calls, config.events().maxLength());
+    }
+
+    /** Functions that trim each partition's events stream to about {@code eventsMaxLength} entries; 0: no events. */
+    public PansaarFunctions(FunctionCalls calls, long eventsMaxLength) {
+        if (eventsMaxLength < 0) {
+            throw new IllegalArgumentException("pansaar.events.max-length must be 0 (no events) or more, was "
+                    + eventsMaxLength);
+        }
         this.calls = calls;
+        this.eventsMaxLength = String.valueOf(eventsMaxLength);
     }
 
     /**
@@ -127,6 +159,94 @@ public class PansaarFunctions {
                 });
     }
 
+    /**
+     * {@code pansaar_warm}: queues a warm-up job on the partition's warm stream for each of {@code keys} (at most
+     * {@link #MAX_WARMED_PER_CALL}) that has no fresh copy, no remembered 404/410 and no job queued or fetching.
+     */
+    public Uni<WarmReply> warm(int partition, List<ImageKey> keys, long queuedMarkerMillis) {
+        if (keys.isEmpty() || keys.size() > MAX_WARMED_PER_CALL) {
+            throw new IllegalArgumentException("a warm call takes 1 to " + MAX_WARMED_PER_CALL + " keys, got "
+                    + keys.size());
+        }
+        List<String> redisKeys = new ArrayList<>(List.of(RedisKeys.warm(partition), RedisKeys.tokenCounter(partition)));
+        List<String> arguments = new ArrayList<>(List.of(String.valueOf(queuedMarkerMillis)));
+        for (ImageKey key : keys) {
+            redisKeys.add(RedisKeys.image(partition, key));
+            redisKeys.add(RedisKeys.marker(partition, key));
+            arguments.add(key.value());
+        }
+        return calls.call("pansaar_warm", redisKeys, arguments.toArray(String[]::new))
+                .map(reply -> new WarmReply(reply.get(0).toLong(), reply.get(1).toLong()));
+    }
+
+    /**
+     * {@code pansaar_purge}: purges keys of one partition (at most {@link #MAX_PURGED_PER_CALL}), hard (deleted) or
+     * soft (marked stale), fencing any fetch of them in flight and enqueueing one job to fetch each such key again.
+     *
+     * @param recordMillis how long the purge record refuses the write of a fetch in flight: its fetch lease
+     */
+    public Uni<PurgeReply> purge(int partition, List<ImageKey> keys, boolean soft, long recordMillis,
+            long queuedMarkerMillis) {
+        if (keys.isEmpty() || keys.size() > MAX_PURGED_PER_CALL) {
+            throw new IllegalArgumentException("a purge call takes 1 to " + MAX_PURGED_PER_CALL + " keys, got " + keys.size());
+        }
+        String function = "pansaar_purge";
+        List<String> redisKeys = RedisKeys.withIndexes(partition, RedisKeys.stats(partition), RedisKeys.fence(partition),
+                RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition), RedisKeys.events(partition));
+        List<String> arguments = new ArrayList<>(List.of(soft ? "soft" : "hard", String.valueOf(recordMillis),
+                String.valueOf(queuedMarkerMillis), eventsMaxLength));
+        // withIndexes puts the indexes after the five keys given; the function expects them there, as KEYS[6..11].
+        for (ImageKey key : keys) {
+            redisKeys.add(RedisKeys.image(partition, key));
+            redisKeys.add(RedisKeys.marker(partition, key));
+            redisKeys.add(RedisKeys.purgeRecord(partition, key));
+            arguments.add(key.value());
+        }
+        return calls.call(function, redisKeys, arguments.toArray(String[]::new)).map(reply -> {
+            List<PurgeReply.KeyOutcome> outcomes = new ArrayList<>(keys.size());
+            for (int i = 1; i + 1 < reply.size(); i += 2) {
+                outcomes.add(new PurgeReply.KeyOutcome(statusOf(function, PurgeOutcome.class, reply.get(i).toString()),
+                        RedisReplies.text(reply.get(i + 1))));
+            }
+            return new PurgeReply(reply.get(0).toLong(), outcomes);
+        });
+    }
+
+    /**
+     * {@code pansaar_purge_prefix}: purges, hard or soft, the next images of one partition (at most
+     * {@link #PURGE_BATCH}) whose key starts with {@code prefix}, in key order after {@code cursor} (empty: from
+     * the start), as {@link #purge} purges keys.
+     *
+     * @param recordMillis how long the purge record refuses the write of a fetch in flight: its fetch lease
+     */
+    public Uni<PurgeBatchReply> purgePrefix(int partition, String prefix, String cursor, boolean soft,
+            long recordMillis, long queuedMarkerMillis) {
+        return purgeBatch("pansaar_purge_prefix", partition, prefix, cursor, soft, recordMillis, queuedMarkerMillis);
+    }
+
+    /**
+     * {@code pansaar_purge_tag}: purges, hard or soft, the next images of one partition (at most {@link #PURGE_BATCH})
+     * filed under {@code tag}, in key order after {@code cursor} (empty: from the start), as {@link #purge} purges keys.
+     *
+     * @param recordMillis how long the purge record refuses the write of a fetch in flight: its fetch lease
+     */
+    public Uni<PurgeBatchReply> purgeTag(int partition, String tag, String cursor, boolean soft, long recordMillis,
+            long queuedMarkerMillis) {
+        return purgeBatch("pansaar_purge_tag", partition, tag, cursor, soft, recordMillis, queuedMarkerMillis);
+    }
+
+    /** One batch of a purge by prefix or by tag: both functions take the same keys and arguments. */
+    private Uni<PurgeBatchReply> purgeBatch(String function, int partition, String name, String cursor, boolean soft,
+            long recordMillis, long queuedMarkerMillis) {
+        List<String> redisKeys = RedisKeys.withIndexes(partition, RedisKeys.stats(partition),
+                RedisKeys.fence(partition), RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition),
+                RedisKeys.events(partition));
+        return calls.call(function, redisKeys, soft ? "soft" : "hard", String.valueOf(recordMillis),
+                String.valueOf(queuedMarkerMillis), eventsMaxLength, name, cursor)
+                .map(reply -> new PurgeBatchReply(reply.get(0).toLong(), reply.get(1).toLong(),
+                        reply.get(2).toString()));
+    }
+
     // ---------------------------------------------------------------------------------------------
     // A job's fetch lease and fenced writes
 
@@ -152,23 +272,37 @@ public class PansaarFunctions {
     }
 
     /**
-     * {@code pansaar_put}, the fenced write of a fetched image from its staging hash, for the pipeline that first
-     * writes the staging hash; decode its reply with {@link #putReply}.
+     * {@code pansaar_put}, the fenced write of a fetched image from its staging hash (which holds the body alone), for
+     * the pipeline that first writes the staging hash; decode its reply with {@link #putReply}.
      *
+     * @param image the image's other values, which the function packs into its meta
      * @param budgetBytes the partition's byte budget; empty: none, nothing is evicted
      * @param evictionLimit the most images the write sweeps and the most it evicts
      * @param job the job entry the write acknowledges and deletes once decided; its stream must be the partition's
+     * @param queuedMarkerMillis the queued-marker TTL of the refetch a write refused by a purge by prefix or tag enqueues
      */
-    public Request putRequest(int partition, ImageKey key, String staging, WriteFence fence, CopyLifetime lifetime,
-            Optional<Long> budgetBytes, int evictionLimit, Optional<FinishedJob> job) {
+    public RespCommand putRequest(int partition, ImageKey key, String staging, WriteFence fence, CopyLifetime lifetime,
+            ImageValues image, Optional<Long> budgetBytes, int evictionLimit, Optional<FinishedJob> job,
+            long queuedMarkerMillis) {
         List<String> keys = RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
                 RedisKeys.marker(partition, key), staging, RedisKeys.stats(partition));
-        job.ifPresent(finished -> keys.add(finished.stream()));
+        // The job stream always, so the events stream follows it as KEYS[12]; without a job it is finished by no one.
+        keys.add(job.map(FinishedJob::stream).orElse(RedisKeys.jobs(partition)));
+        keys.add(RedisKeys.events(partition));
+        // A first fetch that began before a purge by prefix or tag is refused by the purges hash and enqueues its
+        // refetch on the first lane itself: no purge record names it.
+        keys.add(RedisKeys.purges(partition));
+        keys.add(RedisKeys.jobs(partition));
+        keys.add(RedisKeys.tokenCounter(partition));
         return FunctionCalls.fcall(PUT, keys, fence.token(), String.valueOf(fence.fence()),
                 String.valueOf(fence.claimedAtMillis()), millis(lifetime.freshTtl()), millis(lifetime.grace()),
                 millis(lifetime.staleIfError()), String.valueOf(lifetime.earlyRefreshMillis()), optional(budgetBytes),
-                String.valueOf(evictionLimit), job.map(FinishedJob::group).orElse(""),
-                job.map(FinishedJob::entryId).orElse("")).toRequest();
+                String.valueOf(evictionLimit), image.contentType(), image.etag().orElse(""),
+                image.lastModified().orElse(""), String.valueOf(image.sizeBytes()), String.valueOf(image.fetchMillis()),
+                image.digest(), String.valueOf(image.sizeTerm()), String.valueOf(image.halfLifeMillis()),
+                String.valueOf((long) image.history().exposure()), String.valueOf(image.history().changes()),
+                job.map(FinishedJob::group).orElse(""), job.map(FinishedJob::entryId).orElse(""), eventsMaxLength,
+                String.join(" ", image.tags()), String.valueOf(queuedMarkerMillis));
     }
 
     /** The reply to a {@link #putRequest}: WRITTEN or STALE_WRITE. */
@@ -184,12 +318,12 @@ public class PansaarFunctions {
     public Uni<WriteOutcome> revalidated(int partition, ImageKey key, WriteFence fence, CopyLifetime lifetime,
             Optional<String> etag, Optional<String> lastModified, ChangeHistory history) {
         String function = "pansaar_revalidated";
-        return calls.call(function, RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
-                RedisKeys.marker(partition, key), RedisKeys.stats(partition)), fence.token(), String.valueOf(fence.fence()),
+        return calls.call(function, withEvents(partition, RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
+                RedisKeys.marker(partition, key), RedisKeys.stats(partition))), fence.token(), String.valueOf(fence.fence()),
                 String.valueOf(fence.claimedAtMillis()), millis(lifetime.freshTtl()), millis(lifetime.grace()),
                 millis(lifetime.staleIfError()), etag.orElse(""), lastModified.orElse(""),
                 String.valueOf(lifetime.earlyRefreshMillis()), String.valueOf((long) history.exposure()),
-                String.valueOf(history.changes()))
+                String.valueOf(history.changes()), eventsMaxLength)
                 .map(reply -> status(function, WriteOutcome.class, reply));
     }
 
@@ -200,9 +334,9 @@ public class PansaarFunctions {
     public Uni<WriteOutcome> putNegative(int partition, ImageKey key, WriteFence fence, Duration negativeTtl,
             int statusCode) {
         String function = "pansaar_put_negative";
-        return calls.call(function, RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
-                RedisKeys.marker(partition, key), RedisKeys.stats(partition)), fence.token(), String.valueOf(fence.fence()),
-                String.valueOf(fence.claimedAtMillis()), millis(negativeTtl), String.valueOf(statusCode))
+        return calls.call(function, withEvents(partition, RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
+                RedisKeys.marker(partition, key), RedisKeys.stats(partition))), fence.token(), String.valueOf(fence.fence()),
+                String.valueOf(fence.claimedAtMillis()), millis(negativeTtl), String.valueOf(statusCode), eventsMaxLength)
                 .map(reply -> status(function, WriteOutcome.class, reply));
     }
 
@@ -259,8 +393,8 @@ public class PansaarFunctions {
      * budget).
      */
     public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit) {
-        return calls.call("pansaar_evict", RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
-                RedisKeys.stats(partition)), holder, optional(budgetBytes), String.valueOf(limit))
+        return calls.call("pansaar_evict", withEvents(partition, RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
+                RedisKeys.stats(partition))), holder, optional(budgetBytes), String.valueOf(limit), eventsMaxLength)
                 .map(reply -> new EvictReply(reply.get(0).toLong(), reply.get(1).toLong(), reply.get(2).toLong(),
                         reply.get(3).toLong()));
     }
@@ -276,35 +410,42 @@ public class PansaarFunctions {
     }
 
     /**
-     * {@code pansaar_repair}: checks that the partition's sizes and used bytes agree with its priority index and,
-     * when they do not or a rebuild is under way, rebuilds them from up to {@code limit} image hashes.
+     * {@code pansaar_repair}: checks that the partition's charged bytes and used bytes agree with its priority index
+     * (and that no index of API 6 is left) and, when they do not or a rebuild is under way, rebuilds them from up to
+     * {@code limit} image hashes.
      */
     public Uni<RepairReply> repair(int partition, String holder, int limit) {
         String function = "pansaar_repair";
-        return calls.call(function, RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
-                RedisKeys.stats(partition), RedisKeys.repairState(partition)), holder, String.valueOf(limit))
+        List<String> keys = RedisKeys.withIndexes(partition, RedisKeys.lease(partition), RedisKeys.stats(partition));
+        keys.addAll(RedisKeys.api6Indexes(partition));
+        return calls.call(function, keys, holder, String.valueOf(limit))
                 .map(reply -> new RepairReply(status(function, RepairReply.Outcome.class, reply), reply.get(1).toLong(),
                         RedisReplies.text(reply.get(2))));
     }
 
-    /** {@code pansaar_refresh_due}: lists up to {@code limit} images due for an early refresh, the longest due first. */
+    /**
+     * {@code pansaar_refresh_due}: lists the images due for an early refresh among up to {@code limit} due entries of
+     * the schedule, the longest due first; the entries whose hash is gone are unindexed instead.
+     */
     public Uni<RefreshDueReply> refreshDue(int partition, int limit) {
-        return calls.call("pansaar_refresh_due", List.of(RedisKeys.refreshIndex(partition)), String.valueOf(limit))
+        return calls.call("pansaar_refresh_due", RedisKeys.withIndexes(partition, RedisKeys.stats(partition)),
+                String.valueOf(limit))
                 .map(reply -> {
                     List<RefreshDueReply.DueImage> images = new ArrayList<>();
-                    for (int i = 1; i + 2 < reply.size(); i += 3) {
+                    for (int i = 2; i + 2 < reply.size(); i += 3) {
                         images.add(new RefreshDueReply.DueImage(reply.get(i).toString(),
                                 RedisReplies.text(reply.get(i + 1)).map(Double::valueOf),
                                 RedisReplies.text(reply.get(i + 2)).map(Long::valueOf)));
                     }
-                    return new RefreshDueReply(reply.get(0).toLong(), images);
+                    return new RefreshDueReply(reply.get(0).toLong(), reply.get(1).toLong(), images);
                 });
     }
 
     /**
-     * {@code pansaar_refresh_early}: enqueues refresh jobs for images of {@code worth}, in order, up to {@code budget}
-     * (those with a job pending cost nothing), and takes the decided images and {@code drop} out of the refresh
-     * index; how many jobs it enqueued.
+     * {@code pansaar_refresh_early}: enqueues refresh jobs on the partition's early-refresh stream (nobody waits for them, so
+     * they go after the job stream's) for images of {@code worth}, in order, up to {@code budget}
+     * (those with a job pending cost nothing), and files the decided images and {@code drop} in the schedule under
+     * their hash's expiry (unindexing those whose hash is gone); how many jobs it enqueued.
      */
     public Uni<Long> refreshEarly(int partition, String holder, long queuedMarkerMillis, int budget, List<String> worth,
             List<String> drop) {
@@ -312,8 +453,8 @@ public class PansaarFunctions {
                 String.valueOf(budget), String.valueOf(worth.size())));
         arguments.addAll(worth);
         arguments.addAll(drop);
-        return calls.call("pansaar_refresh_early", List.of(RedisKeys.lease(partition), RedisKeys.refreshIndex(partition),
-                RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition), RedisKeys.stats(partition)),
+        return calls.call("pansaar_refresh_early", RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
+                RedisKeys.earlyRefresh(partition), RedisKeys.tokenCounter(partition), RedisKeys.stats(partition)),
                 arguments.toArray(String[]::new))
                 .map(reply -> reply.get(0).toLong());
     }
@@ -323,13 +464,14 @@ public class PansaarFunctions {
 
     /**
      * {@code pansaar_dead_letter}: moves a pending entry that {@code consumer} holds from {@code jobs} to
-     * {@code deadLetters} (streams of one partition, which counts it in {@code stats}), with why.
+     * {@code deadLetters} (streams of one partition, which counts it in {@code stats} and appends it to
+     * {@code events}), with why.
      */
-    public Uni<DeadLetterOutcome> deadLetter(String jobs, String deadLetters, String stats, String group,
+    public Uni<DeadLetterOutcome> deadLetter(String jobs, String deadLetters, String stats, String events, String group,
             String consumer, String entryId, long deliveries, String lastError, long deadLetterMaxLength) {
         String function = "pansaar_dead_letter";
-        return calls.call(function, List.of(jobs, deadLetters, stats), group, consumer, entryId,
-                String.valueOf(deliveries), lastError, String.valueOf(deadLetterMaxLength))
+        return calls.call(function, List.of(jobs, deadLetters, stats, events), group, consumer, entryId,
+                String.valueOf(deliveries), lastError, String.valueOf(deadLetterMaxLength), eventsMaxLength)
                 .map(reply -> status(function, DeadLetterOutcome.class, reply));
     }
 
@@ -407,7 +549,10 @@ public class PansaarFunctions {
      * read as '_' ({@code not-pending} is {@code NOT_PENDING}).
      */
     private static <S extends Enum<S>> S status(String function, Class<S> statuses, Response reply) {
-        String status = reply.get(0).toString();
+        return statusOf(function, statuses, reply.get(0).toString());
+    }
+
+    private static <S extends Enum<S>> S statusOf(String function, Class<S> statuses, String status) {
         try {
             return Enum.valueOf(statuses, status.toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
@@ -417,6 +562,12 @@ public class PansaarFunctions {
 
     private static IllegalStateException unknownStatus(String function, String status) {
         return new IllegalStateException(function + " replied with unknown status '" + status + "'");
+    }
+
+    /** {@code keys} (a list of {@link RedisKeys#withIndexes}) with the partition's events stream added last. */
+    private static List<String> withEvents(int partition, List<String> keys) {
+        keys.add(RedisKeys.events(partition));
+        return keys;
     }
 
     private static String millis(Duration duration) {

@@ -15,10 +15,9 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pansaar.config.PansaarConfig;
 import io.quarkus.runtime.Startup;
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.impl.ContextInternal;
@@ -27,6 +26,7 @@ import io.vertx.core.net.NetClient;
 import io.vertx.redis.client.RedisOptions;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 /**
  * Long-lived Redis connections that reads are pipelined on: one per event loop, opened on that loop by its first
@@ -70,10 +70,26 @@ public class ReadConnections {
     /** The connection of reads sent from outside any event loop (blocking callers). */
     private final Slot sharedSlot = new Slot();
 
+    @Inject
     public ReadConnections(Vertx vertx, PansaarConfig config, QuarkusRedisOptions clientOptions) {
         this.vertx = (VertxInternal) vertx;
         this.endpoint = endpoint(config.readThrough().pipelined(), clientOptions.defaultClient());
         this.client = endpoint.map(server -> vertx.createNetClient(server.tcp()));
+    }
+
+    private ReadConnections(VertxInternal vertx, Optional<ReadEndpoint> endpoint, Optional<NetClient> client) {
+        this.vertx = vertx;
+        this.endpoint = endpoint;
+        this.client = client;
+    }
+
+    /**
+     * Connections of their own, one per event loop as well, to the same server through the same client, and closed
+     * with these: for traffic that should not wait behind the reads on theirs, nor make them wait (a job's write
+     * carries a whole image).
+     */
+    public ReadConnections companion() {
+        return new ReadConnections(vertx, endpoint, client);
     }
 
     private static Optional<ReadEndpoint> endpoint(boolean pipelined, Optional<RedisOptions> options) {
@@ -107,17 +123,19 @@ public class ReadConnections {
     }
 
     /**
-     * Sends the commands pipelined on this event loop's connection and emits each one's reply, or fails when a
-     * connection cannot be had, or not every reply is in, within {@code timeout}. The replies are emitted on the
-     * caller's context.
+     * Sends the commands pipelined on this event loop's connection and hands {@code done} each one's reply, or a
+     * failure when a connection cannot be had, or not every reply is in, within {@code timeout}. {@code done} runs on
+     * the caller's context, as a plain callback: no Mutiny operator captures and restores the caller's context.
      */
-    void send(List<RespCommand> commands, Duration timeout, UniEmitter<? super List<PipelinedReply>> emitter) {
+    void send(List<RespCommand> commands, Duration timeout, Handler<AsyncResult<List<PipelinedReply>>> done) {
         ContextInternal caller = ContextInternal.current();
-        boolean onEventLoop = caller != null && Context.isOnEventLoopThread();
+        // On an event loop thread whose context is that loop's own: the slot and its deadlines are then touched by
+        // this one thread. A context of another loop seen here (it should not happen) takes the shared slot instead.
+        boolean onEventLoop = caller != null && caller.nettyEventLoop().inEventLoop();
         EventExecutor timerLoop = caller == null ? vertx.nettyEventLoopGroup().next() : caller.nettyEventLoop();
         Slot slot = onEventLoop ? eventLoopSlots.get() : sharedSlot;
         PipelinedRead read = new PipelinedRead(slot, onEventLoop ? caller.unwrap() : null,
-                onEventLoop ? slot.deadlines(timerLoop) : null, commands, caller, emitter);
+                onEventLoop ? slot.deadlines(timerLoop) : null, commands, caller, done);
         read.start(timerLoop, timeout);
     }
 
@@ -184,7 +202,7 @@ public class ReadConnections {
         private final List<RespCommand> commands;
         /** The context the read was sent from, which its result is emitted on; null when none. */
         private final ContextInternal caller;
-        private final UniEmitter<? super List<PipelinedReply>> emitter;
+        private final Handler<AsyncResult<List<PipelinedReply>>> done;
         private boolean sentAgain;
         private boolean finished;
         /** The read's own timer, when its deadline is not watched with its event loop's others. */
@@ -193,13 +211,13 @@ public class ReadConnections {
         private long deadlineNanos;
 
         PipelinedRead(Slot slot, ContextInternal eventLoop, ReadDeadlines deadlines, List<RespCommand> commands,
-                ContextInternal caller, UniEmitter<? super List<PipelinedReply>> emitter) {
+                ContextInternal caller, Handler<AsyncResult<List<PipelinedReply>>> done) {
             this.slot = slot;
             this.eventLoop = eventLoop;
             this.deadlines = deadlines;
             this.commands = commands;
             this.caller = caller;
-            this.emitter = emitter;
+            this.done = done;
         }
 
         void start(EventExecutor timerLoop, Duration timeout) {
@@ -245,12 +263,7 @@ public class ReadConnections {
             if (!finish()) {
                 return;
             }
-            List<PipelinedReply> answers = List.of(replies);
-            if (caller == null) {
-                emitter.complete(answers);
-            } else {
-                caller.emit(answers, emitter::complete);
-            }
+            settle(Future.succeededFuture(List.of(replies)));
         }
 
         @Override
@@ -288,10 +301,14 @@ public class ReadConnections {
             if (!finish()) {
                 return;
             }
+            settle(Future.failedFuture(failure));
+        }
+
+        private void settle(AsyncResult<List<PipelinedReply>> result) {
             if (caller == null) {
-                emitter.fail(failure);
+                done.handle(result);
             } else {
-                caller.emit(failure, emitter::fail);
+                caller.emit(result, done);
             }
         }
 

@@ -39,8 +39,9 @@ import jakarta.inject.Singleton;
  * <ol>
  * <li>fold hits: count the hits readers recorded with a plain HINCRBY into the images' priorities and the
  * statistics;</li>
- * <li>repair: check in O(1) that the partition's sizes and used bytes agree with its index (Redis may have evicted
- * them), and when they do not, rebuild them from the image hashes, a batch per tick;</li>
+ * <li>repair: check in O(1) that the partition's charged bytes and used bytes agree with its index (Redis may have
+ * evicted them, or the partition was written by API 6), and when they do not, rebuild them from the image hashes, a
+ * batch per tick;</li>
  * <li>evict: unindex images Redis expired, then delete the lowest-priority images while the partition is over
  * its share of {@code pansaar.memory-budget};</li>
  * <li>refresh early: of the images due (XFetch), enqueue a refresh for those expected to be read again within
@@ -213,11 +214,11 @@ public class PartitionScheduler {
         // A rebuild walks up to a batch of images per tick and goes on at the next.
         inSlices(size -> {
             RepairReply report = functions.repair(partition, holder, size).await().atMost(redisTimeout);
-            report.damage().ifPresent(damage -> LOG.warnf("partition %d: %s; rebuilding the sizes and used bytes "
+            report.damage().ifPresent(damage -> LOG.warnf("partition %d: %s; rebuilding the used bytes "
                     + "from the image hashes, %d images per tick (is Redis' maxmemory-policy allkeys-*? see docs/protocol.md, "
                     + "Which keys Redis may evict)", partition, damage, batchSize));
             if (report.outcome() == RepairReply.Outcome.REPAIRED) {
-                LOG.infof("partition %d: sizes and used bytes rebuilt", partition);
+                LOG.infof("partition %d: used bytes rebuilt", partition);
             }
             return report.outcome() == RepairReply.Outcome.REPAIRING;
         });
@@ -234,16 +235,19 @@ public class PartitionScheduler {
     /** Judges up to {@code slice} due images; returns whether more may be due that this tick can handle. */
     private boolean refreshEarlySlice(int partition, int slice) {
         RefreshDueReply due = functions.refreshDue(partition, slice).await().atMost(redisTimeout);
+        // Due entries whose image had expired were unindexed instead of listed; they took their share of the slice.
+        boolean fullSlice = due.images().size() + due.swept() == slice;
         if (due.images().isEmpty()) {
-            return false;
+            return fullSlice;
         }
         TokenBucket budget = refreshBudgets.computeIfAbsent(partition,
                 any -> new TokenBucket(refreshesPerSecond / 1000, refreshBurst, 0, due.serverMillis()));
         List<String> worth = new ArrayList<>();
         List<String> drop = new ArrayList<>();
         for (RefreshDueReply.DueImage image : due.images()) {
-            boolean expired = image.accessScore().isEmpty() || image.freshTtlMillis().isEmpty();
-            if (!expired && earlyRefresh.worthRefreshing(priority.expectedRequests(image.accessScore().get(),
+            // A hash without meta (written by API 5 or older) tells nothing to judge by: it is left to expire.
+            boolean unknown = image.accessScore().isEmpty() || image.freshTtlMillis().isEmpty();
+            if (!unknown && earlyRefresh.worthRefreshing(priority.expectedRequests(image.accessScore().get(),
                     due.serverMillis(), image.freshTtlMillis().get()))) {
                 worth.add(image.key());
             } else {
@@ -256,8 +260,8 @@ public class PartitionScheduler {
         budget.spend((int) enqueued);
         LOG.debugf("partition %d: %d early refreshes enqueued, %d images left to expire", partition, enqueued,
                 drop.size());
-        // Every image of a full slice left the index unless the budget ran out: the next slice lists new ones.
-        return due.images().size() == slice && worth.size() <= tokens;
+        // Every image of a full slice is no longer due unless the budget ran out: the next slice lists new ones.
+        return fullSlice && worth.size() <= tokens;
     }
 
     /** Gives every lease up at shutdown, so other workers take the partitions over at once. */

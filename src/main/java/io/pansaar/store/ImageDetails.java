@@ -1,5 +1,6 @@
 package io.pansaar.store;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -30,20 +31,22 @@ import io.pansaar.key.ImageKey;
  * @param staleIfErrorUntilMillis epoch ms (server time) until which the copy is kept, to be served past grace only
  *        while its origin fails; when its hash expires
  * @param originFailedAtMillis epoch ms (server time) of the first origin failure since the copy was written, if any
+ * @param tags the tags the image is filed under (from the origin's Surrogate-Key and Cache-Tag), empty when none
  */
 public record ImageDetails(ImageKey key, int partition, String status, long ttlMillis, long freshForMillis,
         Optional<Long> sizeBytes, Optional<String> contentType, Optional<String> etag, Optional<String> lastModified,
         Optional<Long> fetchedAtMillis, Optional<Long> freshUntilMillis, long hits, Optional<Long> lastAccessMillis,
         Optional<Long> fetchMillis, Optional<String> pendingMarker, Optional<Long> freshTtlMillis, long changes,
         long exposureMillis, Optional<Long> graceUntilMillis, Optional<Long> staleIfErrorUntilMillis,
-        Optional<Long> originFailedAtMillis) {
+        Optional<Long> originFailedAtMillis, List<String> tags) {
 
     /**
      * Builds the details from the values of the image hash's meta that are present (see {@link ImageLayout}), the
-     * server's clock, and the hits that still wait in the partition's hit counter to be folded into the hash.
+     * server's clock, the hits that still wait in the partition's hit counter to be folded into the hash, and the
+     * image's field of the partition's tags hash (space-separated tags).
      */
     static ImageDetails of(ImageKey key, int partition, Map<String, String> stored, long ttlMillis, long serverMillis,
-            Optional<String> pendingMarker, long waitingHits) {
+            Optional<String> pendingMarker, long waitingHits, Optional<String> tags) {
         Optional<Long> freshUntil = number(stored, "fresh-until");
         // A remembered 404/410 counts its reads in the statistics only.
         long hits = number(stored, "hits").orElse(0L) + ("ok".equals(stored.get("status")) ? waitingHits : 0);
@@ -55,7 +58,8 @@ public record ImageDetails(ImageKey key, int partition, String status, long ttlM
                 number(stored, "last-access"), number(stored, "fetch-ms"), pendingMarker, number(stored, "fresh-ttl"),
                 number(stored, "changes").orElse(0L), number(stored, "exposure").orElse(0L),
                 number(stored, "grace-until"), number(stored, "stale-if-error-until"),
-                number(stored, "origin-failed-at"));
+                number(stored, "origin-failed-at"),
+                tags.map(list -> List.of(list.split(" "))).orElse(List.of()));
     }
 
     /** Whether the entry remembers that the origin does not have the image. */

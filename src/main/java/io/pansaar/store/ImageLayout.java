@@ -23,17 +23,26 @@ public final class ImageLayout {
             "access-score", "last-access", "size", "fetch-ms", "size-term", "half-life", "exposure", "changes",
             "last-modified");
 
+    /** The positions in meta of the values a read needs, which come first: {@link #readerValues(String)}. */
+    static final int STATUS = 0;
+    static final int FRESH_UNTIL = 1;
+    static final int CONTENT_TYPE = 2;
+    static final int ETAG = 3;
+    static final int DIGEST = 4;
+    /** How many values {@link #readerValues(String)} gives. */
+    static final int READER_VALUES = DIGEST + 1;
+
     /**
      * What Redis spends on a cached image beside its body's bytes and its key's copies, measured by
      * MemoryPerImageBenchmarkIT (docs/benchmarks.md); shared.lua's IMAGE_OVERHEAD_BYTES.
      */
-    public static final int IMAGE_OVERHEAD_BYTES = 1_100;
+    public static final int IMAGE_OVERHEAD_BYTES = 1053;
 
     /**
-     * How many times an image's key is held: the image hash's name and its entries in priority, expiry, refresh,
-     * sizes and history; shared.lua's KEY_COPIES.
+     * How many times an image's key is held: the image hash's name and its entries in priority, schedule, keys and
+     * history; shared.lua's KEY_COPIES.
      */
-    public static final int KEY_COPIES = 6;
+    public static final int KEY_COPIES = 5;
 
     private ImageLayout() {
     }
@@ -51,6 +60,30 @@ public final class ImageLayout {
             }
         }
         return fields;
+    }
+
+    /**
+     * The first {@link #READER_VALUES} values of a meta string, by position ({@link #STATUS} ... {@link #DIGEST}),
+     * null where empty or absent; all null for a null meta. What a read needs, without splitting the whole string and
+     * filling a map: a read is the hot path.
+     */
+    static String[] readerValues(String meta) {
+        String[] values = new String[READER_VALUES];
+        if (meta == null) {
+            return values;
+        }
+        int start = 0;
+        for (int i = 0; i < READER_VALUES && start <= meta.length(); i++) {
+            int end = meta.indexOf('\n', start);
+            if (end < 0) {
+                end = meta.length();
+            }
+            if (end > start) {
+                values[i] = meta.substring(start, end);
+            }
+            start = end + 1;
+        }
+        return values;
     }
 
     /**

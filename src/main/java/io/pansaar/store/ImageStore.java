@@ -1,9 +1,12 @@
 package io.pansaar.store;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -23,14 +26,21 @@ import io.pansaar.redis.RespCommand;
 import io.pansaar.redis.function.EnqueueReply;
 import io.pansaar.redis.function.FinishedJob;
 import io.pansaar.redis.function.GetReply;
+import io.pansaar.redis.function.ImageValues;
 import io.pansaar.redis.function.JobReason;
+import io.pansaar.redis.function.PurgeBatchReply;
+import io.pansaar.redis.function.PurgeOutcome;
+import io.pansaar.redis.function.PurgeReply;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.ReleaseMode;
 import io.pansaar.redis.function.ReleaseReply;
+import io.pansaar.redis.function.WarmReply;
 import io.pansaar.redis.function.WriteOutcome;
+import io.quarkus.arc.ClientProxy;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.redis.client.Command;
-import io.vertx.mutiny.redis.client.Request;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -66,7 +76,9 @@ public class ImageStore {
     private final LongAdder unrecordedReads = new LongAdder();
 
     public ImageStore(FunctionCalls calls, PansaarFunctions functions, Partitioner partitioner, PansaarConfig config) {
-        this.calls = calls;
+        // The bean itself rather than its client proxy, which looks the instance up on every call (reads are the hot
+        // path); it is application-scoped, so the instance never changes.
+        this.calls = ClientProxy.unwrap(calls);
         this.functions = functions;
         this.partitioner = partitioner;
         this.workerConfig = config.worker();
@@ -85,22 +97,55 @@ public class ImageStore {
      * read within {@code pansaar.read-through.redis-timeout}.
      */
     public Uni<ReadResult> read(ImageKey key) {
+        return Uni.createFrom().emitter(emitter -> read(key, result -> {
+            if (result.succeeded()) {
+                emitter.complete(result.result());
+            } else {
+                emitter.fail(result.cause());
+            }
+        }));
+    }
+
+    /**
+     * {@link #read(ImageKey)} for the hot path: {@code done} is called with the result on the caller's event loop as a
+     * plain callback. A fresh hit runs no Mutiny operator, each of which would capture and restore the caller's
+     * context around its callback; the reads that need the bookkeeping function do.
+     */
+    public void read(ImageKey key, Handler<AsyncResult<ReadResult>> done) {
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
         RespCommand countHit = RespCommand.cmd("HINCRBY").arg(RedisKeys.hits(partition)).arg(key.value()).arg(1);
-        return calls.sendEach(List.of(readFields(image), countHit), readRedisTimeout).onItem().transformToUni(replies -> {
+        calls.sendEach(List.of(readFields(image), countHit), readRedisTimeout, sent -> {
+            if (sent.failed()) {
+                done.handle(Future.failedFuture(sent.cause()));
+                return;
+            }
+            List<PipelinedReply> replies = sent.result();
             PipelinedReply fields = replies.get(0);
             if (!fields.succeeded()) {
-                return Uni.createFrom().failure(fields.failure().get());
+                done.handle(Future.failedFuture(fields.failure().get()));
+                return;
             }
             PipelinedReply counted = replies.get(1);
-            StoredCopy stored = StoredCopy.of(fields.response());
-            Optional<ReadResult> servedAtOnce = servedAtOnce(stored, counted.succeeded());
-            if (servedAtOnce.isPresent()) {
-                counted.failure().ifPresent(failure -> unrecorded(key, failure));
-                return Uni.createFrom().item(servedAtOnce.get());
+            StoredCopy stored;
+            ReadResult servedAtOnce;
+            try {
+                stored = StoredCopy.of(fields.response());
+                servedAtOnce = servedAtOnce(stored, counted.succeeded());
+            } catch (RuntimeException unreadable) {
+                // A reply this process cannot read (a meta value that is no number) fails the read rather than the
+                // connection's reply handler.
+                done.handle(Future.failedFuture(unreadable));
+                return;
             }
-            return bookkeeping(key, partition, stored, counted.succeeded());
+            if (servedAtOnce != null) {
+                counted.failure().ifPresent(failure -> unrecorded(key, failure));
+                done.handle(Future.succeededFuture(servedAtOnce));
+                return;
+            }
+            bookkeeping(key, partition, stored, counted.succeeded()).subscribe().with(
+                    result -> done.handle(Future.succeededFuture(result)),
+                    failure -> done.handle(Future.failedFuture(failure)));
         });
     }
 
@@ -112,26 +157,26 @@ public class ImageStore {
 
     /**
      * The result of a read that needs no bookkeeping function: a fresh ok copy, judged by this process's clock, or a
-     * remembered 404/410. Empty for anything else.
+     * remembered 404/410. Null for anything else (not an Optional: this is the hot path).
      */
-    private static Optional<ReadResult> servedAtOnce(StoredCopy fields, boolean recorded) {
-        Optional<String> status = fields.value("status");
+    private static ReadResult servedAtOnce(StoredCopy fields, boolean recorded) {
+        Optional<String> status = fields.value(ImageLayout.STATUS);
         if (status.isEmpty()) {
-            return Optional.empty();
+            return null;
         }
         if (!"ok".equals(status.get())) {
-            return Optional.of(new ReadResult(ReadOutcome.NEGATIVE, Optional.empty(), Optional.empty(), Optional.empty(),
+            return new ReadResult(ReadOutcome.NEGATIVE, Optional.empty(), Optional.empty(), Optional.empty(),
                     Optional.empty(), Duration.ZERO, false, Optional.empty(), Optional.of(Integer.valueOf(status.get())),
-                    recorded));
+                    recorded);
         }
         Response body = fields.body();
-        long freshFor = fields.millis("fresh-until").orElse(0L) - System.currentTimeMillis();
+        long freshFor = fields.millis(ImageLayout.FRESH_UNTIL).orElse(0L) - System.currentTimeMillis();
         if (body == null || freshFor <= 0) {
-            return Optional.empty();
+            return null;
         }
-        return Optional.of(new ReadResult(ReadOutcome.HIT, Optional.of(body.toBuffer().getDelegate()),
-                fields.value("content-type"), fields.value("etag"), fields.value("digest"), Duration.ofMillis(freshFor),
-                false, Optional.empty(), Optional.empty(), recorded));
+        return new ReadResult(ReadOutcome.HIT, Optional.of(body.toBuffer().getDelegate()),
+                fields.value(ImageLayout.CONTENT_TYPE), fields.value(ImageLayout.ETAG), fields.value(ImageLayout.DIGEST),
+                Duration.ofMillis(freshFor), false, Optional.empty(), Optional.empty(), recorded);
     }
 
     /**
@@ -160,7 +205,7 @@ public class ImageStore {
             }
             // Redis lost the library (a restart without persistence): load it and record the read after all, so a
             // miss still enqueues its job.
-            return calls.send(() -> List.of(bookkeeping.get().toRequest())).ifNoItem().after(readRedisTimeout).fail()
+            return calls.send(() -> List.of(bookkeeping.get())).ifNoItem().after(readRedisTimeout).fail()
                     .onItem().transformToUni(again -> recordedRead(key, image, fields,
                             PansaarFunctions.getReply(again.get(0))))
                     .onFailure().recoverWithItem(stillFailing -> unrecordedRead(key, fields, judgeFields.response(),
@@ -192,9 +237,9 @@ public class ImageStore {
         ReadOutcome served = outcome.servesCopy() && body == null ? ReadOutcome.MISS : outcome;
         return new ReadResult(served,
                 hasBytes ? Optional.of(body.toBuffer().getDelegate()) : Optional.empty(),
-                hasBytes ? fields.value("content-type") : Optional.empty(),
-                hasBytes ? fields.value("etag") : Optional.empty(),
-                hasBytes ? fields.value("digest") : Optional.empty(),
+                hasBytes ? fields.value(ImageLayout.CONTENT_TYPE) : Optional.empty(),
+                hasBytes ? fields.value(ImageLayout.ETAG) : Optional.empty(),
+                hasBytes ? fields.value(ImageLayout.DIGEST) : Optional.empty(),
                 Duration.ofMillis(Math.max(0, reply.freshForMillis())), reply.enqueued(), reply.jobId(),
                 reply.negativeStatus(), true);
     }
@@ -212,7 +257,7 @@ public class ImageStore {
      */
     private ReadResult unrecordedRead(ImageKey key, StoredCopy fields, Response judgedMeta, Throwable bookkeepingFailure) {
         unrecorded(key, bookkeepingFailure);
-        Optional<String> status = fields.value("status");
+        Optional<String> status = fields.value(ImageLayout.STATUS);
         Response body = fields.body();
         Map<String, String> judged = ImageLayout.decode(RedisReplies.text(judgedMeta).orElse(null));
         if (status.isPresent() && !"ok".equals(status.get())) {
@@ -221,7 +266,7 @@ public class ImageStore {
         }
         long now = System.currentTimeMillis();
         ReadOutcome outcome = status.isEmpty() || body == null ? ReadOutcome.MISS
-                : copyOutcome(now, fields.millis("fresh-until").orElse(0L),
+                : copyOutcome(now, fields.millis(ImageLayout.FRESH_UNTIL).orElse(0L),
                         Optional.ofNullable(judged.get("grace-until")).map(Long::parseLong),
                         judged.containsKey("origin-failed-at"),
                         Optional.ofNullable(judged.get("stale-if-error-until")).map(Long::parseLong).orElse(0L));
@@ -230,9 +275,9 @@ public class ImageStore {
                     Duration.ZERO,
                     false, Optional.empty(), Optional.empty(), false);
         }
-        long freshFor = fields.millis("fresh-until").orElse(0L) - now;
-        return new ReadResult(outcome, Optional.of(body.toBuffer().getDelegate()), fields.value("content-type"),
-                fields.value("etag"), fields.value("digest"), Duration.ofMillis(Math.max(0, freshFor)), false,
+        long freshFor = fields.millis(ImageLayout.FRESH_UNTIL).orElse(0L) - now;
+        return new ReadResult(outcome, Optional.of(body.toBuffer().getDelegate()), fields.value(ImageLayout.CONTENT_TYPE),
+                fields.value(ImageLayout.ETAG), fields.value(ImageLayout.DIGEST), Duration.ofMillis(Math.max(0, freshFor)), false,
                 Optional.empty(), Optional.empty(), false);
     }
 
@@ -263,13 +308,14 @@ public class ImageStore {
     public Uni<Optional<ImageDetails>> details(ImageKey key) {
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
-        return calls.send(() -> List.of(Request.cmd(Command.HGET).arg(image).arg("meta"),
-                Request.cmd(Command.PTTL).arg(image),
-                Request.cmd(Command.GET).arg(RedisKeys.marker(partition, key)),
+        return calls.send(() -> List.of(RespCommand.cmd("HGET").arg(image).arg("meta"),
+                RespCommand.cmd("PTTL").arg(image),
+                RespCommand.cmd("GET").arg(RedisKeys.marker(partition, key)),
                 // Server time, because fresh-until is written in the server's clock.
-                Request.cmd(Command.TIME),
+                RespCommand.cmd("TIME"),
                 // Hits not yet folded into the hash by the scheduler.
-                Request.cmd(Command.HGET).arg(RedisKeys.hits(partition)).arg(key.value())))
+                RespCommand.cmd("HGET").arg(RedisKeys.hits(partition)).arg(key.value()),
+                RespCommand.cmd("HGET").arg(RedisKeys.tags(partition)).arg(key.value())))
                 .onItem().transform(replies -> {
                     Map<String, String> stored = ImageLayout.decode(RedisReplies.text(replies.get(0)).orElse(null));
                     if (!stored.containsKey("status")) {
@@ -278,13 +324,123 @@ public class ImageStore {
                     Response time = replies.get(3);
                     long serverMillis = time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
                     return Optional.of(ImageDetails.of(key, partition, stored, replies.get(1).toLong(), serverMillis,
-                            RedisReplies.text(replies.get(2)), millis(replies.get(4)).orElse(0L)));
+                            RedisReplies.text(replies.get(2)), millis(replies.get(4)).orElse(0L),
+                            RedisReplies.text(replies.get(5))));
                 });
     }
 
     /** Requests a regeneration of the key unless one is already queued or fetching. */
     public Uni<EnqueueReply> enqueue(ImageKey key, JobReason reason) {
         return functions.enqueue(partitioner.partitionOf(key), key, reason, workerConfig.queuedMarkerTtl().toMillis());
+    }
+
+    /**
+     * Queues warm-up jobs for the keys on their partitions' warm streams, skipping those with a fresh copy, a remembered
+     * 404/410 or a job queued or fetching. Each partition's keys go in calls of {@link PansaarFunctions#MAX_WARMED_PER_CALL},
+     * one after the other (Redis runs nothing else during a call); the partitions' calls run side by side.
+     */
+    public Uni<WarmReply> warm(List<ImageKey> keys) {
+        Map<Integer, List<ImageKey>> byPartition = new TreeMap<>();
+        for (ImageKey key : keys) {
+            byPartition.computeIfAbsent(partitioner.partitionOf(key), partition -> new ArrayList<>()).add(key);
+        }
+        long queuedMarkerMillis = workerConfig.queuedMarkerTtl().toMillis();
+        List<Uni<WarmReply>> partitions = new ArrayList<>();
+        byPartition.forEach((partition, partitionKeys) -> {
+            Uni<WarmReply> chain = Uni.createFrom().item(new WarmReply(0, 0));
+            for (int from = 0; from < partitionKeys.size(); from += PansaarFunctions.MAX_WARMED_PER_CALL) {
+                List<ImageKey> batch = partitionKeys.subList(from,
+                        Math.min(partitionKeys.size(), from + PansaarFunctions.MAX_WARMED_PER_CALL));
+                chain = chain.chain(sum -> functions.warm(partition, batch, queuedMarkerMillis).map(sum::plus));
+            }
+            partitions.add(chain);
+        });
+        return Uni.join().all(partitions).andFailFast()
+                .map(replies -> replies.stream().reduce(new WarmReply(0, 0), WarmReply::plus));
+    }
+
+    /**
+     * Purges the keys, hard (deleted) or soft (marked stale), with one {@code pansaar_purge} call per partition, the
+     * calls sent together; a fetch of a key in flight is fenced and the key fetched again once.
+     */
+    public Uni<PurgeResult> purge(List<ImageKey> keys, boolean soft) {
+        Map<Integer, List<ImageKey>> byPartition = new TreeMap<>();
+        for (ImageKey key : keys) {
+            byPartition.computeIfAbsent(partitioner.partitionOf(key), partition -> new ArrayList<>()).add(key);
+        }
+        List<Uni<List<PurgeResult.PurgedKey>>> calls = new ArrayList<>();
+        byPartition.forEach((partition, partitionKeys) -> calls.add(functions.purge(partition, partitionKeys, soft,
+                workerConfig.fetchLease().toMillis(), workerConfig.queuedMarkerTtl().toMillis()).map(reply -> {
+                    List<PurgeResult.PurgedKey> purged = new ArrayList<>();
+                    for (int i = 0; i < partitionKeys.size(); i++) {
+                        PurgeReply.KeyOutcome outcome = reply.keys().get(i);
+                        purged.add(new PurgeResult.PurgedKey(partitionKeys.get(i), partition, outcome.outcome(),
+                                outcome.refetchJobId()));
+                    }
+                    return purged;
+                })));
+        return Uni.join().all(calls).andFailFast().map(replies -> {
+            Map<ImageKey, PurgeResult.PurgedKey> byKey = new HashMap<>();
+            replies.forEach(purged -> purged.forEach(key -> byKey.put(key.key(), key)));
+            List<PurgeResult.PurgedKey> inOrder = keys.stream().map(byKey::get).toList();
+            long count = inOrder.stream().filter(key -> key.outcome() != PurgeOutcome.ABSENT).count();
+            return new PurgeResult(count, inOrder);
+        });
+    }
+
+    /**
+     * Purges, hard (deleted) or soft (marked stale), every image whose key starts with one of the prefixes, in every
+     * partition: the partitions in parallel, each going through the prefixes in turn, {@code pansaar_purge_prefix}
+     * batches of {@link PansaarFunctions#PURGE_BATCH} until one lists fewer. Returns how many images existed and
+     * were purged.
+     */
+    public Uni<Long> purgePrefixes(List<String> prefixes, boolean soft) {
+        return purgeInBatches(prefixes, (partition, prefix, cursor) -> functions.purgePrefix(partition, prefix, cursor,
+                soft, workerConfig.fetchLease().toMillis(), workerConfig.queuedMarkerTtl().toMillis()));
+    }
+
+    /**
+     * Purges, hard (deleted) or soft (marked stale), every image filed under one of the tags, in every partition, as
+     * {@link #purgePrefixes} purges by prefix, with {@code pansaar_purge_tag}. Returns how many images existed and were
+     * purged; a soft purge counts an image once for each of the tags that reach it.
+     */
+    public Uni<Long> purgeTags(List<String> tags, boolean soft) {
+        return purgeInBatches(tags, (partition, tag, cursor) -> functions.purgeTag(partition, tag, cursor, soft,
+                workerConfig.fetchLease().toMillis(), workerConfig.queuedMarkerTtl().toMillis()));
+    }
+
+    /** One batch of a purge by prefix or by tag in one partition, from a cursor. */
+    @FunctionalInterface
+    private interface PurgeBatch {
+        Uni<PurgeBatchReply> call(int partition, String name, String cursor);
+    }
+
+    /**
+     * Every partition in parallel, each going through the prefixes or tags in turn, batch after batch until one lists
+     * fewer than {@link PansaarFunctions#PURGE_BATCH}. Returns the sum of the images purged.
+     */
+    private Uni<Long> purgeInBatches(List<String> names, PurgeBatch batch) {
+        List<Uni<Long>> partitions = new ArrayList<>();
+        for (int partition = 0; partition < partitioner.partitions(); partition++) {
+            int current = partition;
+            Uni<Long> chain = Uni.createFrom().item(0L);
+            for (String name : names) {
+                chain = chain.chain(sum -> purgeFrom(batch, current, name, "").map(purged -> sum + purged));
+            }
+            partitions.add(chain);
+        }
+        return Uni.join().all(partitions).andFailFast()
+                .map(counts -> counts.stream().mapToLong(Long::longValue).sum());
+    }
+
+    /** The images of one partition under a prefix or tag purged from the cursor on, one batch a call, until the last. */
+    private Uni<Long> purgeFrom(PurgeBatch batch, int partition, String name, String cursor) {
+        return batch.call(partition, name, cursor).chain(reply -> {
+            if (reply.listed() < PansaarFunctions.PURGE_BATCH) {
+                return Uni.createFrom().item(reply.purged());
+            }
+            return purgeFrom(batch, partition, name, reply.cursor()).map(rest -> reply.purged() + rest);
+        });
     }
 
     /** Asks for the fetch lease of the key for a job requested at {@code requestedAtMillis}. */
@@ -308,7 +464,8 @@ public class ImageStore {
      * partition, whose keys share the write's hash slot.
      */
     public boolean canFinish(ImageKey key, String stream) {
-        return stream.equals(RedisKeys.jobs(partitioner.partitionOf(key)));
+        int partition = partitioner.partitionOf(key);
+        return stream.equals(RedisKeys.jobs(partition)) || stream.equals(RedisKeys.warm(partition));
     }
 
     /**
@@ -325,24 +482,17 @@ public class ImageStore {
         });
         int partition = partitioner.partitionOf(key);
         String staging = RedisKeys.staging(partition, key, claim.token());
-        return calls.send(() -> {
-            Request stage = Request.cmd(Command.HSET).arg(staging)
-                    .arg("body").arg(image.body())
-                    .arg("content-type").arg(image.contentType())
-                    .arg("size").arg(String.valueOf(image.body().length))
-                    .arg("fetch-ms").arg(String.valueOf(image.fetchTime().toMillis()))
-                    .arg("digest").arg(image.digest())
-                    .arg("size-term").arg(String.valueOf(priority.sizeTerm()))
-                    .arg("half-life").arg(String.valueOf(priority.halfLifeMillis()))
-                    .arg("exposure").arg(String.valueOf((long) plan.history().exposure()))
-                    .arg("changes").arg(String.valueOf(plan.history().changes()));
-            image.etag().ifPresent(etag -> stage.arg("etag").arg(etag));
-            image.lastModified().ifPresent(lastModified -> stage.arg("last-modified").arg(lastModified));
-            return List.of(stage,
-                    Request.cmd(Command.PEXPIRE).arg(staging).arg(String.valueOf(STAGING_TTL.toMillis())),
-                    functions.putRequest(partition, key, staging, claim.writeFence(), plan.lifetime(), partitionBudget,
-                            writeEvictionLimit, job));
-        }).onItem().transform(replies -> PansaarFunctions.putReply(replies.get(2)));
+        ImageValues values = new ImageValues(image.contentType(), image.etag(), image.lastModified(),
+                image.body().length, image.fetchTime().toMillis(), image.digest(), priority.sizeTerm(),
+                priority.halfLifeMillis(), plan.history(), image.tags());
+        return calls.send(() -> List.of(
+                // The body alone: the function takes the other values as arguments, so it neither reads them back
+                // from the staging hash nor deletes them there.
+                RespCommand.cmd("HSET").arg(staging).arg("body").arg(image.body()),
+                RespCommand.cmd("PEXPIRE").arg(staging).arg(STAGING_TTL.toMillis()),
+                functions.putRequest(partition, key, staging, claim.writeFence(), plan.lifetime(), values,
+                        partitionBudget, writeEvictionLimit, job, workerConfig.queuedMarkerTtl().toMillis())))
+                .onItem().transform(replies -> PansaarFunctions.putReply(replies.get(2)));
     }
 
     /**
@@ -382,21 +532,23 @@ public class ImageStore {
     }
 
     /**
-     * What a read's HMGET of body and meta found: the body's reply (null when absent) and meta's values. A hash
-     * without meta, written by API 5 or older, reads as no copy.
+     * What a read's HMGET of body and meta found: the body's reply (null when absent) and the values of meta a read
+     * needs ({@link ImageLayout#readerValues}). A hash without meta, written by API 5 or older, reads as no copy.
      */
-    private record StoredCopy(Response body, Map<String, String> meta) {
+    private record StoredCopy(Response body, String[] readerValues) {
 
         static StoredCopy of(Response bodyAndMeta) {
-            return new StoredCopy(bodyAndMeta.get(0), ImageLayout.decode(RedisReplies.text(bodyAndMeta.get(1)).orElse(null)));
+            return new StoredCopy(bodyAndMeta.get(0),
+                    ImageLayout.readerValues(RedisReplies.text(bodyAndMeta.get(1)).orElse(null)));
         }
 
-        Optional<String> value(String field) {
-            return Optional.ofNullable(meta.get(field));
+        /** The value at {@code position}, one of ImageLayout's reader positions. */
+        Optional<String> value(int position) {
+            return Optional.ofNullable(readerValues[position]);
         }
 
-        Optional<Long> millis(String field) {
-            return value(field).map(Long::parseLong);
+        Optional<Long> millis(int position) {
+            return value(position).map(Long::parseLong);
         }
     }
 

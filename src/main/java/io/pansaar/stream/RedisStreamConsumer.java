@@ -2,6 +2,7 @@ package io.pansaar.stream;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,17 +12,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
 import io.pansaar.logging.LogText;
+import io.pansaar.logging.TraceLog;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.function.DeadLetterOutcome;
 import io.pansaar.redis.RedisFailures;
@@ -46,6 +51,13 @@ import io.vertx.mutiny.redis.client.Response;
  * <li>Read: XREADGROUP on dedicated connections (one for all streams on a single Redis, one per
  * partition on Redis Cluster, where keys of different slots cannot share a command). A read asks
  * only for what downstream requested and what the in-flight bound allows.</li>
+ * <li>Lanes: the job streams {@code pansaar:{p}:jobs} come first, the early-refresh streams {@code pansaar:{p}:early-refresh}
+ * (the scheduler's early refreshes) second, the warm streams {@code pansaar:{p}:warm} last. A lower lane is read only
+ * when the lanes above it have nothing, and its entries wait in this process (held, not counting toward
+ * max-in-flight) until the worker asks for more than the lanes above give it. One read in {@code refresh-share}
+ * hands out an early refresh first, and one in {@code warm-share} a warm-up, so each lower lane progresses under a
+ * steady stream of misses. A miss therefore waits for at most the one job slot it needs to free, whatever the
+ * backlog of the lower lanes.</li>
  * <li>Ack: XACK and XDEL in one round trip, so a stream holds only unfinished work; none when the worker's write
  * did both already and said so through the message's {@link InlineAcknowledgement}.</li>
  * <li>Nack: the entry stays pending; after a backoff it is re-taken with XCLAIM and delivered again.
@@ -85,6 +97,9 @@ public final class RedisStreamConsumer {
     private final StreamSettings settings;
     private final List<Reader> readers = new ArrayList<>();
     private final Map<String, Integer> partitionOfStream = new HashMap<>();
+    /** The lanes read after the job streams, highest first: early refreshes, then warm-ups. */
+    private final List<LowerLane> lowerLanes;
+    private final Map<String, LowerLane> laneOfStream = new HashMap<>();
 
     /**
      * Entries this consumer holds in its pending list: delivered and unsettled, or waiting for redelivery, with how
@@ -112,17 +127,22 @@ public final class RedisStreamConsumer {
         this.redis = redis;
         this.functions = functions;
         this.settings = settings;
+        this.lowerLanes = List.of(new LowerLane("early refresh", settings.refreshShare(), settings::earlyRefresh),
+                new LowerLane("warm-up", settings.warmShare(), settings::warm));
         for (int partition = 0; partition < settings.partitions(); partition++) {
             partitionOfStream.put(settings.jobs(partition), partition);
+            for (LowerLane lane : lowerLanes) {
+                String stream = lane.stream.apply(partition);
+                partitionOfStream.put(stream, partition);
+                laneOfStream.put(stream, lane);
+            }
         }
         if (settings.cluster()) {
             for (int partition = 0; partition < settings.partitions(); partition++) {
                 readers.add(new Reader(List.of(partition)));
             }
         } else {
-            List<Integer> all = new ArrayList<>(partitionOfStream.values());
-            all.sort(null);
-            readers.add(new Reader(all));
+            readers.add(new Reader(IntStream.range(0, settings.partitions()).boxed().toList()));
         }
     }
 
@@ -230,16 +250,17 @@ public final class RedisStreamConsumer {
         });
     }
 
-    /** XGROUP CREATE ... 0 MKSTREAM on every stream; an existing group (BUSYGROUP) is fine. */
+    /** XGROUP CREATE ... 0 MKSTREAM on every job, early-refresh and warm stream; an existing group (BUSYGROUP) is fine. */
     private Uni<Void> createGroups() {
         List<Uni<Void>> creations = new ArrayList<>();
         for (int partition = 0; partition < settings.partitions(); partition++) {
-            String stream = settings.jobs(partition);
-            creations.add(redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(stream).arg(settings.group())
-                    .arg("0").arg("MKSTREAM"))
-                    .replaceWithVoid()
-                    .onFailure(failure -> failure.getMessage() != null && failure.getMessage().startsWith("BUSYGROUP"))
-                    .recoverWithItem((Void) null));
+            for (String stream : settings.streams(partition)) {
+                creations.add(redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(stream).arg(settings.group())
+                        .arg("0").arg("MKSTREAM"))
+                        .replaceWithVoid()
+                        .onFailure(failure -> failure.getMessage() != null && failure.getMessage().startsWith("BUSYGROUP"))
+                        .recoverWithItem((Void) null));
+            }
         }
         return Uni.join().all(creations).andFailFast().replaceWithVoid();
     }
@@ -249,6 +270,26 @@ public final class RedisStreamConsumer {
 
     private enum ReaderState { READING, PARKED, PAUSED, FINISHED }
 
+    /**
+     * A lane read after the job streams.
+     *
+     * <p>{@code waiting}: its entries read and not yet delivered, oldest first. A read over several streams can return
+     * more than the worker asked for, and these wait here, held but not counting toward max-in-flight, so that entries
+     * of the lanes above read later still go to the worker first.
+     */
+    private static final class LowerLane {
+        final String kind;
+        final int share;
+        final IntFunction<String> stream;
+        final Deque<StreamEntry> waiting = new ConcurrentLinkedDeque<>();
+
+        LowerLane(String kind, int share, IntFunction<String> stream) {
+            this.kind = kind;
+            this.share = share;
+            this.stream = stream;
+        }
+    }
+
     /** One polling loop over one or more streams, on its own connection. */
     private final class Reader {
         final List<Integer> partitions;
@@ -256,6 +297,11 @@ public final class RedisStreamConsumer {
         final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
         /** Reads that failed in a row; the pause before the next one grows with them. */
         int failuresInARow;
+        /**
+         * Per lower lane, reads in a row that delivered entries of the lanes above it and none of its own; at its
+         * share - 1, its entries go first.
+         */
+        final int[] readsSinceTurn = new int[lowerLanes.size()];
         final CompletableFuture<Void> finished = new CompletableFuture<>();
         volatile RedisConnection connection;
         /** The server's id for this reader's connection (single Redis only), for CLIENT UNBLOCK at stop. */
@@ -282,8 +328,26 @@ public final class RedisStreamConsumer {
                 }
                 return;
             }
-            connection().chain(open -> open.send(readRequest(count)))
-                    .subscribe().with(this::onReply, this::onFailure);
+            int turn = laneDue();
+            connection().chain(open -> readLanes(open, count, turn))
+                    .subscribe().with(replies -> onReply(replies, turn), this::onFailure);
+        }
+
+        /**
+         * The lower lane whose turn it is, or -1: of the lanes whose share is due, the one most overdue, the higher on
+         * a tie. A lane due while another takes the turn stays due, so it gets the next read.
+         */
+        private int laneDue() {
+            int due = -1;
+            int mostOverdue = -1;
+            for (int lane = 0; lane < lowerLanes.size(); lane++) {
+                int overdue = readsSinceTurn[lane] - (lowerLanes.get(lane).share - 1);
+                if (overdue > mostOverdue) {
+                    mostOverdue = overdue;
+                    due = lane;
+                }
+            }
+            return due;
         }
 
         void wake() {
@@ -346,27 +410,122 @@ public final class RedisStreamConsumer {
                     .invoke(created -> connection = created);
         }
 
-        private Request readRequest(int count) {
+        /**
+         * The lanes in order, each read without blocking and the next one only when the last found nothing. A lower
+         * lane's turn hands out one of its waiting entries, or reads one per stream of that lane, and reads nothing
+         * else when it finds one. Otherwise: the job streams, then each lower lane (unless entries of it or of a lane
+         * above already wait), and when all are empty, one read that blocks on every stream.
+         */
+        private Uni<List<Response>> readLanes(RedisConnection open, int count, int turn) {
+            List<Response> replies = new ArrayList<>();
+            if (turn >= 0 && !lowerLanes.get(turn).waiting.isEmpty()) {
+                return Uni.createFrom().item(replies);
+            }
+            Uni<Boolean> guaranteed = turn >= 0
+                    ? open.send(readRequest(streamsOf(lowerLanes.get(turn)), 1, false)).map(lane -> {
+                        replies.add(lane);
+                        return hasEntries(lane);
+                    })
+                    : Uni.createFrom().item(false);
+            return guaranteed.chain(laneRead -> laneRead ? Uni.createFrom().item(replies)
+                    : open.send(readRequest(jobStreamsOf(), count, false)).chain(jobs -> {
+                        replies.add(jobs);
+                        return hasEntries(jobs) ? Uni.createFrom().item(replies) : readLowerLanes(open, count, 0, replies);
+                    }));
+        }
+
+        /** Lower lane {@code lane} and those below it, in order; when all are empty, one blocking read on every stream. */
+        private Uni<List<Response>> readLowerLanes(RedisConnection open, int count, int lane, List<Response> replies) {
+            if (lane == lowerLanes.size()) {
+                List<String> every = new ArrayList<>(jobStreamsOf());
+                lowerLanes.forEach(lower -> every.addAll(streamsOf(lower)));
+                return open.send(readRequest(every, count, true)).map(blocked -> {
+                    replies.add(blocked);
+                    return replies;
+                });
+            }
+            for (int above = 0; above <= lane; above++) {
+                if (!lowerLanes.get(above).waiting.isEmpty()) {
+                    // Those go first; reading more of this lane would only make them wait longer.
+                    return Uni.createFrom().item(replies);
+                }
+            }
+            return open.send(readRequest(streamsOf(lowerLanes.get(lane)), count, false)).chain(read -> {
+                replies.add(read);
+                return hasEntries(read) ? Uni.createFrom().item(replies) : readLowerLanes(open, count, lane + 1, replies);
+            });
+        }
+
+        private List<String> jobStreamsOf() {
+            return partitions.stream().map(settings::jobs).toList();
+        }
+
+        private List<String> streamsOf(LowerLane lane) {
+            return partitions.stream().map(lane.stream::apply).toList();
+        }
+
+        /** An XREADGROUP reply with at least one stream: a read that found nothing answers nil. */
+        private static boolean hasEntries(Response reply) {
+            return reply != null && reply.size() > 0;
+        }
+
+        private Request readRequest(List<String> streams, int count, boolean block) {
             Request read = Request.cmd(Command.XREADGROUP).arg("GROUP").arg(settings.group()).arg(settings.consumerName())
-                    .arg("COUNT").arg(count).arg("BLOCK").arg(settings.block().toMillis()).arg("STREAMS");
-            partitions.forEach(partition -> read.arg(settings.jobs(partition)));
-            partitions.forEach(partition -> read.arg(">"));
+                    .arg("COUNT").arg(count);
+            if (block) {
+                read.arg("BLOCK").arg(settings.block().toMillis());
+            }
+            read.arg("STREAMS");
+            streams.forEach(read::arg);
+            streams.forEach(stream -> read.arg(">"));
             return read;
         }
 
-        private void onReply(Response reply) {
+        /**
+         * Delivers what the lanes read: on a lower lane's turn one of its waiting entries first, then the job-stream
+         * entries, then each lower lane's waiting entries in order, as far as the worker's demand and the in-flight
+         * bound allow.
+         */
+        private void onReply(List<Response> replies, int turn) {
             if (lastFailure.getAndSet(null) != null) {
                 LOG.infof("consumer %s reads the job streams again, after %d failed attempts", settings.consumerName(),
                         failuresInARow);
             }
             failuresInARow = 0;
             try {
-                StreamReplies.readGroup(reply).forEach((stream, entries) -> {
-                    Integer partition = partitionOfStream.get(stream);
-                    for (RawEntry entry : entries) {
-                        deliver(new StreamEntry(stream, partition, entry.id(), entry.fields(), 1));
+                List<StreamEntry> jobs = new ArrayList<>();
+                for (Response reply : replies) {
+                    StreamReplies.readGroup(reply).forEach((stream, entries) -> {
+                        Integer partition = partitionOfStream.get(stream);
+                        for (RawEntry entry : entries) {
+                            StreamEntry read = new StreamEntry(stream, partition, entry.id(), entry.fields(), 1);
+                            LowerLane lane = laneOfStream.get(stream);
+                            if (lane != null) {
+                                waitIn(lane, read);
+                            } else {
+                                jobs.add(read);
+                            }
+                        }
+                    });
+                }
+                int[] delivered = new int[lowerLanes.size()];
+                if (turn >= 0) {
+                    delivered[turn] = deliverWaiting(lowerLanes.get(turn), 1);
+                }
+                jobs.forEach(RedisStreamConsumer.this::deliver);
+                for (int lane = 0; lane < lowerLanes.size(); lane++) {
+                    delivered[lane] += deliverWaiting(lowerLanes.get(lane), Integer.MAX_VALUE);
+                }
+                // A turn that found nothing is spent all the same: the lane's next turn comes share reads later.
+                boolean aboveDelivered = !jobs.isEmpty();
+                for (int lane = 0; lane < lowerLanes.size(); lane++) {
+                    if (lane == turn || delivered[lane] > 0) {
+                        readsSinceTurn[lane] = 0;
+                    } else if (aboveDelivered) {
+                        readsSinceTurn[lane]++;
                     }
-                });
+                    aboveDelivered |= delivered[lane] > 0;
+                }
             } catch (RuntimeException unexpected) {
                 // Whatever went wrong, the loop must go on: an entry read but not delivered stays pending for reclaim.
                 LOG.errorf(unexpected, "consumer %s could not deliver what it read; reading on", settings.consumerName());
@@ -449,6 +608,35 @@ public final class RedisStreamConsumer {
     // None of these ever fails the stage it returns to SmallRye: a failed stage would end the subscription,
     // and this consumer with it. A Redis call that fails leaves the entry pending, to be delivered again.
 
+    /** Holds a lower lane's entry, read or reclaimed, until the worker has capacity the lanes above leave. */
+    private void waitIn(LowerLane lane, StreamEntry entry) {
+        held.putIfAbsent(EntryRef.of(entry), 0);
+        lane.waiting.add(entry);
+    }
+
+    /**
+     * Delivers up to {@code limit} of a lower lane's waiting entries, as far as the worker asks for more and the
+     * in-flight bound allows; how many it delivered.
+     */
+    private int deliverWaiting(LowerLane lane, int limit) {
+        int delivered = 0;
+        while (delivered < limit && demand() > 0) {
+            StreamEntry entry = lane.waiting.poll();
+            if (entry == null) {
+                break;
+            }
+            deliver(entry);
+            delivered++;
+        }
+        return delivered;
+    }
+
+    /** How many entries may be handed to the worker now: what it asked for, within the in-flight bound. */
+    private long demand() {
+        MultiEmitter<? super Message<StreamEntry>> current = emitter;
+        return current == null ? 0 : Math.min(current.requested(), room());
+    }
+
     private void deliver(StreamEntry entry) {
         held.putIfAbsent(EntryRef.of(entry), 0);
         Optional<String> oversize = EntryLimits.violation(entry.fields());
@@ -483,7 +671,8 @@ public final class RedisStreamConsumer {
                 Request.cmd(Command.XDEL).arg(entry.stream()).arg(entry.id())))
                 .replaceWithVoid()
                 .onFailure().recoverWithItem(failure -> {
-                    LOG.warnf("could not acknowledge job %s (key %s) in %s (%s); it stays pending and is delivered "
+                    TraceLog.logf(LOG, Logger.Level.WARN, entry.traceId(), null,
+                            "could not acknowledge job %s (key %s) in %s (%s); it stays pending and is delivered "
                             + "again after %s", entry.id(), keyOf(entry), entry.stream(), problem(failure),
                             settings.claimIdle());
                     return null;
@@ -523,10 +712,12 @@ public final class RedisStreamConsumer {
         long attempt = counted ? entry.deliveryCount() : held.merge(EntryRef.of(entry), 1, Integer::sum);
         long delay = Math.max(1, settings.backoff().delay(attempt, ThreadLocalRandom.current().nextDouble()).toMillis());
         if (counted) {
-            LOG.debugf("job %s in %s failed on delivery %d (%s); delivering again in %d ms", entry.id(), entry.stream(),
+            TraceLog.logf(LOG, Logger.Level.DEBUG, entry.traceId(), null,
+                    "job %s in %s failed on delivery %d (%s); delivering again in %d ms", entry.id(), entry.stream(),
                     entry.deliveryCount(), why, delay);
         } else {
-            LOG.warnf("job %s (key %s) in %s could not run (%s); trying again in %d ms, delivery %d of %d still",
+            TraceLog.logf(LOG, Logger.Level.WARN, entry.traceId(), null,
+                    "job %s (key %s) in %s could not run (%s); trying again in %d ms, delivery %d of %d still",
                     entry.id(), keyOf(entry), entry.stream(), LogText.escape(why, LogText.MAX_CHARS), delay,
                     entry.deliveryCount(), settings.maxDeliveries());
         }
@@ -547,7 +738,8 @@ public final class RedisStreamConsumer {
         EntryRef ref = EntryRef.of(entry);
         parked.add(ref);
         long delay = Math.round(deferred.delay().toMillis() * (1 + PARK_JITTER * ThreadLocalRandom.current().nextDouble()));
-        LOG.debugf("job %s (key %s) in %s waits %d ms for its origin: %s", entry.id(), keyOf(entry), entry.stream(),
+        TraceLog.logf(LOG, Logger.Level.DEBUG, entry.traceId(), null,
+                "job %s (key %s) in %s waits %d ms for its origin: %s", entry.id(), keyOf(entry), entry.stream(),
                 delay, LogText.escape(deferred.getMessage(), LogText.MAX_CHARS));
         wakeReaders();
         after(Math.max(1, delay), () -> {
@@ -572,7 +764,8 @@ public final class RedisStreamConsumer {
                         .arg(1)))
                 .subscribe().with(replies -> {
                     if (replies.get(0) == null || replies.get(0).size() == 0) {
-                        LOG.debugf("job %s in %s is gone before its redelivery", entry.id(), entry.stream());
+                        TraceLog.logf(LOG, Logger.Level.DEBUG, entry.traceId(), null,
+                                "job %s in %s is gone before its redelivery", entry.id(), entry.stream());
                         release(entry);
                         return;
                     }
@@ -582,11 +775,13 @@ public final class RedisStreamConsumer {
                     if (RedisFailures.isPassing(failure)) {
                         long attempt = held.merge(EntryRef.of(entry), 1, Integer::sum);
                         long delay = settings.backoff().delay(attempt, ThreadLocalRandom.current().nextDouble()).toMillis();
-                        LOG.warnf("could not take job %s in %s back for its next delivery (%s); trying again in %d ms",
+                        TraceLog.logf(LOG, Logger.Level.WARN, entry.traceId(), null,
+                                "could not take job %s in %s back for its next delivery (%s); trying again in %d ms",
                                 entry.id(), entry.stream(), problem(failure), delay);
                         after(Math.max(1, delay), () -> redeliver(entry, counted));
                     } else {
-                        LOG.warnf("could not take job %s in %s back for its next delivery (%s); it stays pending and "
+                        TraceLog.logf(LOG, Logger.Level.WARN, entry.traceId(), null,
+                                "could not take job %s in %s back for its next delivery (%s); it stays pending and "
                                 + "is delivered again after %s", entry.id(), entry.stream(), problem(failure),
                                 settings.claimIdle());
                         release(entry);
@@ -602,21 +797,25 @@ public final class RedisStreamConsumer {
         String reason = lastError.length() > MAX_LAST_ERROR_CHARS ? lastError.substring(0, MAX_LAST_ERROR_CHARS) : lastError;
         int partition = entry.partition();
         return functions.deadLetter(entry.stream(), settings.deadLetters(partition), settings.stats(partition),
+                settings.events(partition),
                 settings.group(), settings.consumerName(), entry.id(), entry.deliveryCount(), reason,
                 settings.deadLetterMaxLength())
                 .invoke(outcome -> {
                     if (outcome == DeadLetterOutcome.MOVED) {
                         deadLettered.incrementAndGet();
-                        LOG.warnf("job %s (key %s) in %s moved to %s after %d deliveries: %s", entry.id(), keyOf(entry),
+                        TraceLog.logf(LOG, Logger.Level.WARN, entry.traceId(), null,
+                                "job %s (key %s) in %s moved to %s after %d deliveries: %s", entry.id(), keyOf(entry),
                                 entry.stream(), settings.deadLetters(partition), entry.deliveryCount(),
                                 LogText.escape(reason, MAX_LAST_ERROR_CHARS));
                     } else {
-                        LOG.infof("job %s in %s was not dead-lettered: %s", entry.id(), entry.stream(), outcome);
+                        TraceLog.logf(LOG, Logger.Level.INFO, entry.traceId(), null,
+                                "job %s in %s was not dead-lettered: %s", entry.id(), entry.stream(), outcome);
                     }
                 })
                 .replaceWithVoid()
                 .onFailure().recoverWithItem(failure -> {
-                    LOG.warnf("could not move job %s (key %s) in %s to the dead-letter stream (%s); it stays pending "
+                    TraceLog.logf(LOG, Logger.Level.WARN, entry.traceId(), null,
+                            "could not move job %s (key %s) in %s to the dead-letter stream (%s); it stays pending "
                             + "and is tried again after %s", entry.id(), keyOf(entry), entry.stream(),
                             problem(failure), settings.claimIdle());
                     return null;
@@ -635,13 +834,13 @@ public final class RedisStreamConsumer {
     }
 
     /**
-     * How many more entries this consumer may take on: the in-flight bound less what it holds and has not parked, as
-     * long as the parked ones stay within their own bound.
+     * How many more entries this consumer may take on: the in-flight bound less what it holds and has neither parked
+     * nor left waiting in a lower lane, as long as those stay within their own bound.
      */
     private int room() {
         int held = this.held.size();
-        int parked = this.parked.size();
-        return Math.min(settings.maxInFlight() - (held - parked), settings.maxInFlight() + MAX_PARKED - held);
+        int waiting = this.parked.size() + lowerLanes.stream().mapToInt(lane -> lane.waiting.size()).sum();
+        return Math.min(settings.maxInFlight() - (held - waiting), settings.maxInFlight() + MAX_PARKED - held);
     }
 
     /** A failure's message as a log line may show it: a batch's failure lists one line per command. */
@@ -668,21 +867,25 @@ public final class RedisStreamConsumer {
         }
         reclaimBacklog.set(false);
         Uni<Void> chain = Uni.createFrom().voidItem();
-        for (int partition = 0; partition < settings.partitions(); partition++) {
-            int current = partition;
-            Uni<Void> reclaimed = Uni.createFrom().deferred(() -> reclaim(current, CURSOR_START));
-            Uni<Void> step = periodic ? reclaimed.chain(() -> forgetIdleConsumers(current)) : reclaimed;
-            chain = chain.chain(() -> step.onFailure().recoverWithUni(failure -> {
-                LOG.warnf("reclaiming idle jobs of partition %d failed (%s)", current, problem(failure));
-                return Uni.createFrom().voidItem();
-            }));
+        // The job streams first, then the lower lanes in order, so that when room is short it goes to misses.
+        for (int lane = 0; lane < settings.streams(0).size(); lane++) {
+            for (int partition = 0; partition < settings.partitions(); partition++) {
+                int current = partition;
+                String stream = settings.streams(partition).get(lane);
+                Uni<Void> reclaimed = Uni.createFrom().deferred(() -> reclaim(current, stream, CURSOR_START));
+                Uni<Void> step = periodic ? reclaimed.chain(() -> forgetIdleConsumers(stream)) : reclaimed;
+                chain = chain.chain(() -> step.onFailure().recoverWithUni(failure -> {
+                    LOG.warnf("reclaiming idle jobs of %s failed (%s)", stream, problem(failure));
+                    return Uni.createFrom().voidItem();
+                }));
+            }
         }
         chain.eventually(() -> reclaiming.set(false)).subscribe().with(
                 done -> LOG.tracef("reclaim round of %s done", settings.consumerName()),
                 failure -> LOG.warnf("reclaim round of %s failed: %s", settings.consumerName(), problem(failure)));
     }
 
-    private Uni<Void> reclaim(int partition, String cursor) {
+    private Uni<Void> reclaim(int partition, String stream, String cursor) {
         int room = room();
         if (stopping) {
             return Uni.createFrom().voidItem();
@@ -691,7 +894,6 @@ public final class RedisStreamConsumer {
             reclaimBacklog.set(true);
             return Uni.createFrom().voidItem();
         }
-        String stream = settings.jobs(partition);
         int count = Math.min(RECLAIM_BATCH, room);
         Request autoClaim = Request.cmd(Command.XAUTOCLAIM).arg(stream).arg(settings.group())
                 .arg(settings.consumerName()).arg(settings.claimIdle().toMillis()).arg(cursor)
@@ -708,17 +910,16 @@ public final class RedisStreamConsumer {
             }
             return takeOver(partition, stream, result.claimed()).chain(() -> CURSOR_START.equals(result.nextCursor())
                     ? Uni.createFrom().voidItem()
-                    : reclaim(partition, result.nextCursor()));
+                    : reclaim(partition, stream, result.nextCursor()));
         });
     }
 
     /**
-     * Deletes consumers of the partition's stream that have been idle for ten claim-idle periods and
+     * Deletes consumers of a stream that have been idle for ten claim-idle periods and
      * hold nothing: the names earlier worker processes left behind, which would otherwise pile up
      * with every restart. A live consumer reads every few seconds, so it is never that idle.
      */
-    private Uni<Void> forgetIdleConsumers(int partition) {
-        String stream = settings.jobs(partition);
+    private Uni<Void> forgetIdleConsumers(String stream) {
         long forgetAfterMillis = settings.claimIdle().toMillis() * FORGET_AFTER_CLAIM_IDLES;
         return redis.send(Request.cmd(Command.XINFO).arg("CONSUMERS").arg(stream).arg(settings.group()))
                 .chain(reply -> {
@@ -768,11 +969,17 @@ public final class RedisStreamConsumer {
                     deadLetters.add(deadLetter(entry.redelivered(deliveries - 1), "delivered " + (deliveries - 1)
                             + " times without being acknowledged; its consumers stopped before finishing it")
                             .onFailure().recoverWithNull());
+                } else if (laneOfStream.containsKey(stream)) {
+                    LOG.infof("reclaimed %s job %s in %s (delivery %d)", laneOfStream.get(stream).kind, raw.id(), stream,
+                            deliveries);
+                    waitIn(laneOfStream.get(stream), entry);
                 } else {
                     LOG.infof("reclaimed job %s in %s (delivery %d)", raw.id(), stream, deliveries);
                     deliver(entry);
                 }
             }
+            // Reclaimed entries of a lower lane wait for the capacity the lanes above leave; a reader hands them out.
+            wakeReaders();
             return deadLetters.isEmpty() ? Uni.createFrom().voidItem()
                     : Uni.join().all(deadLetters).andCollectFailures().replaceWithVoid();
         });

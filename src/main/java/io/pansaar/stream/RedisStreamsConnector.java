@@ -34,7 +34,8 @@ import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 
 /**
  * The {@code pansaar-redis-streams} connector: delivers the entries of the job streams
- * {@code pansaar:{p}:jobs} (consumer group {@code pansaar}) as {@link StreamEntry} messages.
+ * {@code pansaar:{p}:jobs} and, with the capacity they leave, of the early-refresh streams {@code pansaar:{p}:early-refresh}
+ * and then the warm streams {@code pansaar:{p}:warm} (consumer group {@code pansaar}) as {@link StreamEntry} messages.
  * Returning normally acknowledges an entry (it leaves the stream); throwing retries it with backoff
  * and, after {@code pansaar.stream.max-deliveries} or at once for an {@link UnprocessableEntryException},
  * moves it to {@code pansaar:{p}:dead}. The stream settings come from {@code pansaar.stream.*};

@@ -2,6 +2,8 @@ package io.pansaar.stream;
 
 import java.util.Map;
 
+import io.pansaar.logging.TraceLog;
+
 /**
  * One job-stream entry as delivered to the worker: the payload of every message of the
  * {@code pansaar-redis-streams} connector, and also attached as the message's metadata.
@@ -16,6 +18,11 @@ public record StreamEntry(String stream, int partition, String id, Map<String, S
 
     public StreamEntry {
         fields = Map.copyOf(fields);
+    }
+
+    /** The trace id of this entry's log lines: its traceparent's, or one derived from its stream and id. */
+    public String traceId() {
+        return TraceLog.traceIdOf(fields.get("traceparent"), stream, id);
     }
 
     /** The value of one field, or null when the entry lacks it. */

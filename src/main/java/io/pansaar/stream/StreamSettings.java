@@ -1,6 +1,7 @@
 package io.pansaar.stream;
 
 import java.time.Duration;
+import java.util.List;
 
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.Partitioner;
@@ -21,10 +22,14 @@ import io.pansaar.key.Partitioner;
  * @param maxInFlight         entries delivered and not yet acknowledged or failed, above which reading pauses
  * @param maxDefer            an entry deferred ({@link DeferredJobException}) when it is older than this is
  *                            dead-lettered instead
+ * @param warmShare           one read in this many takes from the warm streams first; the others take warm-up jobs
+ *                            only when the job and early-refresh streams have none
+ * @param refreshShare        one read in this many takes from the early-refresh streams first; the others take early
+ *                            refreshes only when the job streams have none
  */
 public record StreamSettings(StreamNames names, int partitions, boolean cluster, String consumerName, int maxDeliveries,
         Duration claimIdle, RetryBackoff backoff, int batchSize, Duration block, long deadLetterMaxLength,
-        int maxInFlight, Duration maxDefer) {
+        int maxInFlight, Duration maxDefer, int warmShare, int refreshShare) {
 
     public StreamSettings {
         if (partitions < 1) {
@@ -35,6 +40,12 @@ public record StreamSettings(StreamNames names, int partitions, boolean cluster,
         }
         if (batchSize < 1 || maxInFlight < 1) {
             throw new IllegalArgumentException("batch-size and max-in-flight must be at least 1");
+        }
+        if (warmShare < 1) {
+            throw new IllegalArgumentException("pansaar.stream.warm-share must be at least 1, was " + warmShare);
+        }
+        if (refreshShare < 1) {
+            throw new IllegalArgumentException("pansaar.stream.refresh-share must be at least 1, was " + refreshShare);
         }
         if (claimIdle.toMillis() < 3) {
             throw new IllegalArgumentException("pansaar.stream.claim-idle is too short: " + claimIdle);
@@ -47,7 +58,8 @@ public record StreamSettings(StreamNames names, int partitions, boolean cluster,
         PansaarConfig.Stream stream = config.stream();
         return new StreamSettings(StreamNames.standard(), partitioner.partitions(), cluster, consumerName,
                 stream.maxDeliveries(), stream.claimIdle(), new RetryBackoff(stream.retryBackoff(), stream.retryBackoffMax()),
-                stream.batchSize(), stream.block(), stream.deadLetterMaxLength(), maxInFlight, config.origin().maxDefer());
+                stream.batchSize(), stream.block(), stream.deadLetterMaxLength(), maxInFlight, config.origin().maxDefer(),
+                stream.warmShare(), stream.refreshShare());
     }
 
     /** Partition p's job stream. */
@@ -55,9 +67,29 @@ public record StreamSettings(StreamNames names, int partitions, boolean cluster,
         return names.jobs().apply(partition);
     }
 
+    /** Partition p's early-refresh stream, read with the capacity the job streams leave. */
+    public String earlyRefresh(int partition) {
+        return names.earlyRefresh().apply(partition);
+    }
+
+    /** Partition p's warm stream, read with the capacity the job and early-refresh streams leave. */
+    public String warm(int partition) {
+        return names.warm().apply(partition);
+    }
+
+    /** Partition p's job, refresh and warm streams, in the order they are served. */
+    public List<String> streams(int partition) {
+        return List.of(jobs(partition), earlyRefresh(partition), warm(partition));
+    }
+
     /** Partition p's dead-letter stream. */
     public String deadLetters(int partition) {
         return names.deadLetters().apply(partition);
+    }
+
+    /** Partition p's events stream, where dead letters are announced. */
+    public String events(int partition) {
+        return names.events().apply(partition);
     }
 
     /** Partition p's statistics hash, where dead letters are counted. */

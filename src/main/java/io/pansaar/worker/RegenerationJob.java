@@ -1,11 +1,12 @@
 package io.pansaar.worker;
 
 import java.util.Optional;
-import java.util.regex.Pattern;
 
+import io.opentelemetry.context.Context;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.InvalidImageKeyException;
 import io.pansaar.logging.LogText;
+import io.pansaar.logging.TraceLog;
 import io.pansaar.redis.function.JobReason;
 import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
@@ -19,12 +20,10 @@ import io.pansaar.stream.UnprocessableEntryException;
  * @param traceparent the W3C trace context the publisher passed along, if any
  * @param token the single-flight marker token of the read that enqueued it, if any
  * @param entry the stream entry it came from
+ * @param trace the OpenTelemetry context holding the job's span, the parent of its fetch and write spans
  */
 public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMillis, Optional<String> traceparent,
-        Optional<String> token, StreamEntry entry) {
-
-    /** version-traceid-parentid-flags, in lower-case hex; later versions may append fields after a dash. */
-    private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-[0-9a-f-]{1,200})?");
+        Optional<String> token, StreamEntry entry, Context trace) {
 
     /** Parses an entry, throwing {@link UnprocessableEntryException} with the reason when it is malformed. */
     public static RegenerationJob from(StreamEntry entry) {
@@ -44,10 +43,10 @@ public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMi
             reason = JobReason.parse(rawReason);
         } catch (IllegalArgumentException e) {
             throw new UnprocessableEntryException("entry " + entry.id() + " has reason " + LogText.quote(rawReason)
-                    + "; it must be miss, refresh or manual");
+                    + "; it must be miss, refresh, manual or warm");
         }
         return new RegenerationJob(key, reason, requestedAt(entry), traceparent(entry), optionalField(entry, "token"),
-                entry);
+                entry, Context.root());
     }
 
     /**
@@ -57,6 +56,16 @@ public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMi
      */
     public String claimToken() {
         return token.orElseGet(() -> "entry-" + entry.partition() + "-" + entry.id());
+    }
+
+    /** This job with {@code context} as the context of its spans. */
+    public RegenerationJob traced(Context context) {
+        return new RegenerationJob(key, reason, requestedAtMillis, traceparent, token, entry, context);
+    }
+
+    /** The trace id of this job's log lines: its traceparent's, or one derived from its entry. */
+    public String traceId() {
+        return entry.traceId();
     }
 
     /** How log lines name this job: reason, entry id, stream, and the trace context when there is one. */
@@ -70,7 +79,7 @@ public record RegenerationJob(ImageKey key, JobReason reason, long requestedAtMi
      * into log lines, where a CR or LF in it could forge a line of its own.
      */
     private static Optional<String> traceparent(StreamEntry entry) {
-        return optionalField(entry, "traceparent").filter(value -> TRACEPARENT.matcher(value).matches());
+        return optionalField(entry, "traceparent").filter(TraceLog::isTraceparent);
     }
 
     private static Optional<String> optionalField(StreamEntry entry, String name) {

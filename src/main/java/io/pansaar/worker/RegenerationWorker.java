@@ -1,5 +1,8 @@
 package io.pansaar.worker;
 
+import static org.jboss.logging.Logger.Level.DEBUG;
+import static org.jboss.logging.Logger.Level.WARN;
+
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -12,11 +15,14 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.SegmentSettings;
 import io.pansaar.config.Segments;
 import io.pansaar.logging.LogText;
+import io.pansaar.logging.TraceLog;
 import io.pansaar.origin.FetchFailure;
 import io.pansaar.origin.FetchResult;
 import io.pansaar.origin.OriginClient;
@@ -24,6 +30,7 @@ import io.pansaar.origin.OriginFetchException;
 import io.pansaar.origin.OriginGuard;
 import io.pansaar.origin.OriginId;
 import io.pansaar.origin.Validators;
+import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.RedisFailures;
 import io.pansaar.redis.function.FinishedJob;
 import io.pansaar.redis.function.JobReason;
@@ -40,6 +47,7 @@ import io.pansaar.stream.StreamEntry;
 import io.pansaar.stream.UnprocessableEntryException;
 import io.pansaar.worker.WorkerStatistics.Outcome;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -51,7 +59,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * {@link UnprocessableEntryException} sends it to the dead-letter stream at once, and an
  * {@link OriginUnavailableException} puts it back without using a delivery, to wait for its origin. At most
  * {@code pansaar.worker.concurrency} jobs run at once in this process, each as one asynchronous chain of Redis calls
- * and the fetch, on the event loops: no thread waits for a job.
+ * and the fetch, on the event loops: no thread waits for a job. Jobs are handed to the event loops in turn
+ * ({@link JobContexts}), each running wholly on its own.
  */
 @ApplicationScoped
 public class RegenerationWorker {
@@ -65,13 +74,21 @@ public class RegenerationWorker {
     private final TtlPolicy ttlPolicy;
     private final WritePlanner planner;
     private final WorkerStatistics statistics;
+    private final JobTracing tracing;
     private final int maxDeliveries;
     private final int concurrency;
     private final Duration redisTimeout;
+    /** Whether the Redis calls fail by themselves after {@link #redisTimeout}, so that a job needs no timer of its own. */
+    private final boolean callsTimeOut;
     private final Duration originTimeout;
+    /** The event loops jobs are spread over, so that a process uses more than one core for them. */
+    private final JobContexts jobContexts;
 
     public RegenerationWorker(ImageStore store, OriginClient origin, OriginGuard originGuard, Segments segments,
-            TtlPolicy ttlPolicy, WritePlanner planner, WorkerStatistics statistics, PansaarConfig config) {
+            TtlPolicy ttlPolicy, WritePlanner planner, WorkerStatistics statistics, JobTracing tracing,
+            FunctionCalls calls, PansaarConfig config, Vertx vertx) {
+        this.tracing = tracing;
+        this.jobContexts = new JobContexts(vertx);
         this.store = store;
         this.origin = origin;
         this.originGuard = originGuard;
@@ -82,6 +99,7 @@ public class RegenerationWorker {
         this.maxDeliveries = config.stream().maxDeliveries();
         this.concurrency = config.worker().concurrency();
         this.redisTimeout = config.redisTimeout();
+        this.callsTimeOut = calls.timesOutItself();
         // The origin client enforces the timeout itself; this bound only guards against a lost callback.
         this.originTimeout = config.origin().timeout().plusSeconds(5);
     }
@@ -109,6 +127,12 @@ public class RegenerationWorker {
 
         @Override
         public void onNext(Message<StreamEntry> message) {
+            // On the next event loop in turn, not on the one that read the entry: a job's every step continues on the
+            // loop it starts on, and the connector reads every entry on one (JobContexts says why).
+            jobContexts.run(() -> run(message));
+        }
+
+        private void run(Message<StreamEntry> message) {
             // regenerate never fails: every job ends in its message's ack or nack.
             regenerate(message).subscribe().with(settled -> subscription.request(1), unexpected -> {
                 // Only a bug gets here. The nack hands the job back to the connector for redelivery; a message that
@@ -139,9 +163,20 @@ public class RegenerationWorker {
      */
     public Uni<Void> regenerate(Message<StreamEntry> message) {
         StreamEntry entry = message.getPayload();
-        return Uni.createFrom().deferred(() -> process(parse(entry), message.getMetadata(InlineAcknowledgement.class)))
-                .onItemOrFailure().transformToUni((done, failure) -> Uni.createFrom()
-                        .completionStage(() -> settle(message, entry, failure)));
+        return Uni.createFrom().deferred(() -> {
+            Context trace = tracing.startJob(entry);
+            Uni<Void> job;
+            try {
+                job = process(parse(entry).traced(trace), message.getMetadata(InlineAcknowledgement.class));
+            } catch (RuntimeException failure) {
+                // A malformed entry, or a bug before the first call: settled like any failed job.
+                job = Uni.createFrom().failure(failure);
+            }
+            return job.onItemOrFailure().transformToUni((done, failure) -> {
+                tracing.endJob(trace, failure);
+                return Uni.createFrom().completionStage(() -> settle(message, entry, failure));
+            });
+        });
     }
 
     private CompletionStage<Void> settle(Message<StreamEntry> message, StreamEntry entry, Throwable failure) {
@@ -158,7 +193,8 @@ public class RegenerationWorker {
             return message.nack(new ServiceUnavailableException("Redis is unavailable: " + failure.getMessage(),
                     failure));
         }
-        LOG.warnf(failure, "job %s (key %s) of %s failed, not for its origin; it is delivered again", entry.id(),
+        TraceLog.logf(LOG, WARN, entry.traceId(), failure,
+                "job %s (key %s) of %s failed, not for its origin; it is delivered again", entry.id(),
                 LogText.quote(entry.field("key")), entry.stream());
         return message.nack(failure);
     }
@@ -168,7 +204,8 @@ public class RegenerationWorker {
             return RegenerationJob.from(entry);
         } catch (UnprocessableEntryException e) {
             statistics.record(Outcome.MALFORMED);
-            LOG.warnf("dead-lettering malformed entry %s of %s: %s", entry.id(), entry.stream(), e.getMessage());
+            TraceLog.logf(LOG, WARN, entry.traceId(), null, "dead-lettering malformed entry %s of %s: %s", entry.id(),
+                    entry.stream(), e.getMessage());
             throw e;
         }
     }
@@ -180,19 +217,19 @@ public class RegenerationWorker {
                 .chain(claim -> switch (claim.outcome()) {
                     case SATISFIED -> {
                         statistics.record(Outcome.DEDUPLICATED);
-                        LOG.debugf("%s: no fetch needed, %s (%s)", job.key(), claim.detail(), job.describe());
+                        log(job, DEBUG, "%s: no fetch needed, %s (%s)", job.key(), claim.detail(), job.describe());
                         yield Uni.createFrom().voidItem();
                     }
                     case BUSY -> {
                         if (job.reason() == JobReason.MANUAL) {
                             // The fetch in flight may have begun before this request and bring older bytes; once it
                             // is written, the claim can tell whether it answers the request.
-                            LOG.debugf("%s: another worker is fetching it; asking again after that fetch (%s)",
+                            log(job, DEBUG, "%s: another worker is fetching it; asking again after that fetch (%s)",
                                     job.key(), job.describe());
                             yield Uni.createFrom().failure(new FetchInFlightException(job));
                         }
                         statistics.record(Outcome.DEDUPLICATED);
-                        LOG.debugf("%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
+                        log(job, DEBUG, "%s: another worker is fetching it, no fetch (%s)", job.key(), job.describe());
                         yield Uni.createFrom().voidItem();
                     }
                     case CLAIMED -> regenerateClaimed(job, segment, claim, inline);
@@ -208,19 +245,14 @@ public class RegenerationWorker {
 
     private Uni<Void> writeFetched(RegenerationJob job, SegmentSettings segment, Claim claim,
             Optional<InlineAcknowledgement> inline) {
+        // One stage per outcome rather than a chain, an invoke and a replaceWithVoid: every stage on a job's path costs
+        // a context capture and its restoring (docs/benchmarks.md, Regenerations).
         return fetch(job, segment, validatorsOf(claim), result -> write(job, segment, claim, result, inline))
-                // The cached copy expired while the origin said 304: fetch the body without validators.
                 .chain(outcome -> outcome == WriteOutcome.GONE
+                        // The cached copy expired while the origin said 304: fetch the body without validators.
                         ? fetch(job, segment, Optional.empty(), result -> write(job, segment, claim, result, inline))
-                        : Uni.createFrom().item(outcome))
-                .invoke(outcome -> {
-                    if (outcome == WriteOutcome.STALE_WRITE) {
-                        statistics.record(Outcome.SUPERSEDED);
-                        LOG.infof("%s: a newer regeneration was written first; this one was discarded (%s)", job.key(),
-                                job.describe());
-                    }
-                })
-                .replaceWithVoid()
+                                .map(refetched -> written(job, refetched))
+                        : Uni.createFrom().item(written(job, outcome)))
                 .onFailure().recoverWithUni(failure -> {
                     if (failure instanceof OriginUnavailableException unavailable) {
                         // Not the job's failure: its origin is held back. Misses keep waiting for the job, which comes
@@ -228,7 +260,7 @@ public class RegenerationWorker {
                         // meanwhile.
                         return releaseQuietly(job, claim, ReleaseMode.DEFER, unavailable.originFailing()).chain(() -> {
                             statistics.record(Outcome.DEFERRED);
-                            LOG.debugf("%s (%s)", unavailable.getMessage(), job.describe());
+                            log(job, DEBUG, "%s (%s)", unavailable.getMessage(), job.describe());
                             return Uni.createFrom().failure(unavailable);
                         });
                     }
@@ -241,6 +273,16 @@ public class RegenerationWorker {
                         return Uni.createFrom().failure(failure);
                     });
                 });
+    }
+
+    /** Counts and logs a write that a newer one (or a purge) fenced out; returns nothing, for the job's Uni. */
+    private Void written(RegenerationJob job, WriteOutcome outcome) {
+        if (outcome == WriteOutcome.STALE_WRITE) {
+            statistics.record(Outcome.SUPERSEDED);
+            log(job, DEBUG, "%s: a newer regeneration was written first, or a purge fenced this fetch; "
+                    + "this one was discarded (%s)", job.key(), job.describe());
+        }
+        return null;
     }
 
     private static Optional<Validators> validatorsOf(Claim claim) {
@@ -285,7 +327,8 @@ public class RegenerationWorker {
                         Optional<OriginGuard.Wait> heldBack = condition.waitFor(permit.origin());
                         if (heldBack.isPresent() && fetchFailure.reason().countsAgainstOrigin()) {
                             originGuard.countDeferral(heldBack.get());
-                            LOG.warnf("%s: %s; the job waits for its origin, delivery %d of %d still (%s)", job.key(),
+                            log(job, WARN,
+                                    "%s: %s; the job waits for its origin, delivery %d of %d still (%s)", job.key(),
                                     fetchFailure.getMessage(), job.entry().deliveryCount(), maxDeliveries,
                                     job.describe());
                             return Uni.createFrom().failure(OriginUnavailableException.afterFailure(job,
@@ -306,7 +349,8 @@ public class RegenerationWorker {
     private Uni<OriginGuard.Condition> giveBack(RegenerationJob job, OriginGuard.Permit permit,
             Optional<OriginFetchException> failure) {
         return redisCall(originGuard.release(permit, failure)).onFailure().recoverWithItem(e -> {
-            LOG.warnf("%s: could not give the fetch permit for %s back (%s); it lapses after pansaar.origin.timeout + 5s",
+            log(job, WARN,
+                    "%s: could not give the fetch permit for %s back (%s); it lapses after pansaar.origin.timeout + 5s",
                     job.key(), permit.origin(), e.getMessage());
             return new OriginGuard.Condition(OriginState.CLOSED, Duration.ZERO);
         });
@@ -314,19 +358,24 @@ public class RegenerationWorker {
 
     private Uni<FetchResult> fetchFromOrigin(RegenerationJob job, SegmentSettings segment,
             Optional<Validators> validators) {
-        return origin.fetch(job.key(), segment, validators)
+        Uni<FetchResult> fetched = origin.fetch(job.key(), segment, validators)
                 // The client enforces pansaar.origin.timeout itself; this bound only guards against a lost callback.
                 .ifNoItem().after(originTimeout).failWith(() -> new OriginFetchException(FetchFailure.TIMEOUT,
                         "the fetch of " + job.key() + " did not end within " + originTimeout, Optional.empty(),
                         OptionalInt.empty(), null))
                 .invoke(statistics::recordOriginFetch);
+        if (!tracing.enabled()) {
+            return fetched;
+        }
+        Span span = tracing.startFetch(job.trace(), segment.originBaseUrl(), job.key());
+        return fetched.onTermination().invoke((result, failure, cancelled) -> tracing.endFetch(span, result, failure));
     }
 
     private Uni<WriteOutcome> write(RegenerationJob job, SegmentSettings segment, Claim claim, FetchResult result,
             Optional<InlineAcknowledgement> inline) {
         if (result instanceof FetchResult.Fetched fetched) {
             FetchedImage image = FetchedImage.of(fetched.body(), fetched.contentType(), fetched.etag(),
-                    fetched.lastModified(), fetched.elapsed());
+                    fetched.lastModified(), fetched.elapsed()).withTags(fetched.tags());
             TtlPolicy.Lifetime lifetime = ttlPolicy.lifetime(new TtlPolicy.Regeneration(job.key(), segment,
                     fetched.body().length, fetched.elapsed(),
                     revalidation(claim, current -> current.digest().map(digest -> !digest.equals(image.digest()))
@@ -338,19 +387,21 @@ public class RegenerationWorker {
             // The write acknowledges the job's entry itself when it can: the job ends in one round trip, not two.
             Optional<InlineAcknowledgement> finishing = inline
                     .filter(acknowledgement -> store.canFinish(job.key(), job.entry().stream()));
-            return redisCall(store.put(job.key(), claim, image, plan, planner.priorityOf(fetched.body().length),
-                    finishing.map(acknowledgement -> new FinishedJob(job.entry().stream(), acknowledgement.group(),
-                            job.entry().id()))))
+            return tracedWrite(job, "pansaar_put", store.put(job.key(), claim, image, plan,
+                    planner.priorityOf(fetched.body().length), finishing.map(acknowledgement -> new FinishedJob(
+                            job.entry().stream(), acknowledgement.group(), job.entry().id()))))
                     .invoke(outcome -> {
                         finishing.ifPresent(InlineAcknowledgement::acknowledged);
                         if (outcome == WriteOutcome.WRITTEN) {
                             statistics.record(Outcome.REGENERATED);
-                            if (LOG.isInfoEnabled()) {
+                            // DEBUG: a busy worker would write a line per image; WorkerLogSummary sums them up at INFO.
+                            if (LOG.isDebugEnabled()) {
                                 // Concatenated, not formatted: the printf-style format with a grouped number was
                                 // about 8% of the worker's CPU per regeneration (docs/benchmarks.md, Regenerations).
-                                LOG.info("regenerated " + job.key() + ": " + fetched.body().length + " bytes "
-                                        + fetched.contentType() + ", fresh for " + freshTtl + ", origin "
-                                        + fetched.elapsed().toMillis() + " ms (" + job.describe() + ")");
+                                TraceLog.log(LOG, DEBUG, job.traceId(), "regenerated " + job.key() + ": "
+                                        + fetched.body().length + " bytes " + fetched.contentType() + ", fresh for "
+                                        + freshTtl + ", origin " + fetched.elapsed().toMillis() + " ms ("
+                                        + job.describe() + ")");
                             }
                         }
                     });
@@ -362,29 +413,51 @@ public class RegenerationWorker {
             Duration freshTtl = lifetime.freshTtl();
             WritePlan plan = planner.plan(freshTtl, segment.grace(), segment.staleIfError(), notModified.elapsed(),
                     lifetime.history());
-            return redisCall(store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(), plan))
+            return tracedWrite(job, "pansaar_revalidated",
+                    store.revalidated(job.key(), claim, notModified.etag(), notModified.lastModified(), plan))
                     .invoke(outcome -> {
                         if (outcome == WriteOutcome.EXTENDED) {
                             statistics.record(Outcome.NOT_MODIFIED);
-                            LOG.infof("revalidated %s: origin said 304, fresh for another %s (%s)", job.key(),
+                            log(job, DEBUG, "revalidated %s: origin said 304, fresh for another %s (%s)", job.key(),
                                     freshTtl, job.describe());
                         }
                     });
         }
         FetchResult.NotFound notFound = (FetchResult.NotFound) result;
-        return redisCall(store.putNegative(job.key(), claim, notFound.status(), segment.negativeTtl()))
+        return tracedWrite(job, "pansaar_put_negative",
+                store.putNegative(job.key(), claim, notFound.status(), segment.negativeTtl()))
                 .invoke(outcome -> {
                     if (outcome == WriteOutcome.WRITTEN) {
                         statistics.record(Outcome.NEGATIVE);
-                        LOG.infof("%s: origin answered %d; remembered for %s (%s)", job.key(), notFound.status(),
+                        log(job, DEBUG, "%s: origin answered %d; remembered for %s (%s)", job.key(), notFound.status(),
                                 segment.negativeTtl(), job.describe());
                     }
                 });
     }
 
-    /** A Redis call of a job, failing with a timeout when Redis does not answer (a stopped server keeps sockets open). */
+    /** Logs a line of {@code job} with its trace id in the MDC. */
+    private static void log(RegenerationJob job, Logger.Level level, String format, Object... params) {
+        TraceLog.logf(LOG, level, job.traceId(), null, format, params);
+    }
+
+    /** The Redis call that writes a job's outcome, in a span of its own under the job's. */
+    private <T> Uni<T> tracedWrite(RegenerationJob job, String function, Uni<T> call) {
+        if (!tracing.enabled()) {
+            return redisCall(call);
+        }
+        return Uni.createFrom().deferred(() -> {
+            Span span = tracing.startWrite(job.trace(), function);
+            return redisCall(call).onTermination().invoke((item, failure, cancelled) -> tracing.end(span, failure));
+        });
+    }
+
+    /**
+     * A Redis call of a job, failing with a timeout when Redis does not answer (a stopped server keeps sockets open).
+     * Calls pipelined on the call connections fail so by themselves; a timer per call on top of theirs cost a Vert.x
+     * timer set and cancelled, and a Mutiny stage, four times a job (docs/benchmarks.md, Regenerations).
+     */
     private <T> Uni<T> redisCall(Uni<T> call) {
-        return call.ifNoItem().after(redisTimeout).fail();
+        return callsTimeOut ? call : call.ifNoItem().after(redisTimeout).fail();
     }
 
     /**
@@ -402,14 +475,14 @@ public class RegenerationWorker {
         boolean originFailed = failure.reason() != FetchFailure.CLIENT_ERROR;
         if (!failure.reason().worthAnotherDelivery(job.entry().deliveryCount())) {
             return releaseQuietly(job, claim, ReleaseMode.ABANDON, originFailed).chain(() -> {
-                LOG.warnf("%s: dead-lettering %s: %s", job.key(), job.describe(), failure.getMessage());
+                log(job, WARN, "%s: dead-lettering %s: %s", job.key(), job.describe(), failure.getMessage());
                 return Uni.createFrom().failure(new UnprocessableEntryException(failure.getMessage(), failure));
             });
         }
         boolean lastDelivery = job.entry().deliveryCount() >= maxDeliveries;
         return releaseQuietly(job, claim, lastDelivery ? ReleaseMode.ABANDON : ReleaseMode.RETRY, originFailed)
                 .chain(() -> {
-                    LOG.warnf("%s: delivery %d of %d failed: %s (%s)", job.key(), job.entry().deliveryCount(),
+                    log(job, WARN, "%s: delivery %d of %d failed: %s (%s)", job.key(), job.entry().deliveryCount(),
                             maxDeliveries, failure.getMessage(), job.describe());
                     return Uni.createFrom().failure(failure);
                 });
@@ -422,7 +495,8 @@ public class RegenerationWorker {
      */
     private Uni<Void> releaseQuietly(RegenerationJob job, Claim claim, ReleaseMode mode, boolean originFailed) {
         return redisCall(store.release(job.key(), claim, mode, originFailed)).onFailure().recoverWithItem(e -> {
-            LOG.warnf("%s: could not release the single-flight lease (%s); it lapses after pansaar.worker.fetch-lease: %s",
+            log(job, WARN,
+                    "%s: could not release the single-flight lease (%s); it lapses after pansaar.worker.fetch-lease: %s",
                     job.key(), mode, e.getMessage());
             return null;
         });

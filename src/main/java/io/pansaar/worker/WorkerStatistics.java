@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
@@ -20,7 +21,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * What this process's worker has done since it started: the one place the worker reports to, and
  * the source of its meters ({@code pansaar_jobs_total{outcome}}, {@code pansaar_regeneration_seconds},
- * {@code pansaar_origin_fetch_seconds{result}}, {@code pansaar_origin_bytes}).
+ * {@code pansaar_origin_fetch_seconds{result}}, {@code pansaar_origin_bytes},
+ * {@code pansaar_origin_tags_dropped_total}).
  */
 @ApplicationScoped
 public class WorkerStatistics {
@@ -42,6 +44,7 @@ public class WorkerStatistics {
     private final Timer regeneration;
     private final Map<Class<? extends FetchResult>, Timer> originFetches;
     private final DistributionSummary originBytes;
+    private final Counter droppedTags;
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
 
@@ -61,9 +64,14 @@ public class WorkerStatistics {
                 FetchResult.NotFound.class, originTimer(registry, "not_found"));
         originBytes = DistributionSummary.builder("pansaar.origin").baseUnit("bytes").publishPercentileHistogram()
                 .description("Size of the image bodies fetched from origins").register(registry);
+        droppedTags = Counter.builder("pansaar.origin.tags.dropped")
+                .description("Tags in origins' Surrogate-Key and Cache-Tag headers dropped for breaking the rules "
+                        + "(more than 32 an image, or not 1 to 128 characters of A-Z a-z 0-9 . _ : / -)")
+                .register(registry);
         meters.add(regeneration);
         meters.addAll(originFetches.values());
         meters.add(originBytes);
+        meters.add(droppedTags);
     }
 
     /**
@@ -97,6 +105,7 @@ public class WorkerStatistics {
         originFetches.get(result.getClass()).record(result.elapsed());
         if (result instanceof FetchResult.Fetched fetched) {
             originBytes.record(fetched.body().length);
+            droppedTags.increment(fetched.droppedTags());
         }
     }
 
@@ -106,7 +115,8 @@ public class WorkerStatistics {
                 count(Outcome.DEDUPLICATED), count(Outcome.SUPERSEDED), count(Outcome.FAILED), count(Outcome.MALFORMED));
     }
 
-    private long count(Outcome outcome) {
+    /** How many jobs ended with {@code outcome} in this process so far. */
+    long count(Outcome outcome) {
         return outcomes.get(outcome).sum();
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Locale;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,22 @@ class EntityTagsTest {
         // A digest that is not a hex SHA-256 (a hash written by hand) is ignored, and the bytes are hashed.
         assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of("not-a-digest"), () -> body));
         assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of("z".repeat(64)), () -> body));
+        // Not hex past the part the tag keeps: still not a digest.
+        assertEquals(hashed, EntityTags.of(Optional.empty(),
+                Optional.of(FetchedImage.digestOf(body).substring(0, 63) + "g"), () -> body));
+        // Upper-case hex is the same digest.
+        assertEquals(hashed, EntityTags.of(Optional.empty(),
+                Optional.of(FetchedImage.digestOf(body).toUpperCase(Locale.ROOT)), () -> body));
+    }
+
+    @Test
+    void everyStoredDigestGivesTheTagOfItsBytes() {
+        // Many bodies, so that every base64 character occurs in some tag.
+        for (int i = 0; i < 500; i++) {
+            byte[] body = TestImages.png(100 + i, i);
+            String hashed = EntityTags.of(Optional.empty(), Optional.empty(), () -> body);
+            assertEquals(hashed, EntityTags.of(Optional.empty(), Optional.of(FetchedImage.digestOf(body)), () -> body));
+        }
     }
 
     @Test

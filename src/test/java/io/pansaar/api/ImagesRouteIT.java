@@ -93,6 +93,41 @@ class ImagesRouteIT {
     }
 
     @Test
+    void everyAnswerIsTimedOnceWithItsMethodStatusAndOutcome() {
+        ImageKey key = TestKeys.unique("avatars", "png");
+        origin.serve(key.value(), Reply.image(TestImages.png(2_000), "image/png").withETag("\"m1\""));
+        assertEquals(200, given().urlEncodingEnabled(false).get("/images/" + key.value()).statusCode());
+        double ok = requests("GET", "200", "SUCCESS");
+        double notModified = requests("GET", "304", "REDIRECTION");
+        double head = requests("HEAD", "200", "SUCCESS");
+        double badRequest = requests("GET", "400", "CLIENT_ERROR");
+
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, given().urlEncodingEnabled(false).get("/images/" + key.value()).statusCode());
+        }
+        assertEquals(304, given().urlEncodingEnabled(false).header("If-None-Match", "\"m1\"")
+                .get("/images/" + key.value()).statusCode());
+        assertEquals(200, RawHttp.send(root.getPort(), "HEAD", "/images/" + key.value(), Map.of(), null).status());
+        assertEquals(400, given().urlEncodingEnabled(false).get("/images/avatars/%00.png").statusCode());
+
+        // Quarkus' own recording of the route's template is off (application.properties): each answer counts once.
+        assertEquals(ok + 3, requests("GET", "200", "SUCCESS"));
+        assertEquals(notModified + 1, requests("GET", "304", "REDIRECTION"));
+        assertEquals(head + 1, requests("HEAD", "200", "SUCCESS"));
+        assertEquals(badRequest + 1, requests("GET", "400", "CLIENT_ERROR"));
+    }
+
+    /** The count of the route's http_server_requests_seconds series with these tags; 0 before the first. */
+    private static double requests(String method, String status, String outcome) {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(line -> line.startsWith("http_server_requests_seconds_count{")
+                && line.contains("uri=\"" + ROUTE_TAG + "\"") && line.contains("method=\"" + method + "\"")
+                && line.contains("status=\"" + status + "\"") && line.contains("outcome=\"" + outcome + "\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    @Test
     void otherMethodsAreRefusedWithAllow() {
         RawHttp.Answer post = RawHttp.send(root.getPort(), "POST", "/images/avatars/a.png",
                 Map.of("Content-Type", "application/json"), "{}");

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -23,10 +24,13 @@ import java.util.regex.Pattern;
 
 import org.eclipse.microprofile.reactive.messaging.spi.Connector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.ops.PartitionState;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.stream.RedisStreamsConnector;
 import io.pansaar.testing.InjectTestOrigin;
@@ -109,6 +113,13 @@ class OperationsApiIT {
         assertTrue(status.getLong(path + ".memory.images") >= 1);
         assertTrue(status.getLong("totals.usedBytes") >= status.getLong(path + ".memory.usedBytes"));
         assertTrue(status.getLong("totals.images") >= 1);
+        assertEquals(null, status.getString("totals.memoryBudgetBytes"), "no pansaar.memory-budget is set");
+        // The image just written is among its partition's hot keys, unless five hotter ones fill the list;
+        // they come highest priority first.
+        List<String> hotKeys = status.getList(path + ".hotKeys.key", String.class);
+        List<Double> priorities = status.getList(path + ".hotKeys.priority", Double.class);
+        assertTrue(hotKeys.contains(key.value()) || hotKeys.size() == PartitionState.HOT_KEYS, hotKeys.toString());
+        assertEquals(priorities.stream().sorted(Comparator.reverseOrder()).toList(), priorities);
         // The worker acknowledges with XDEL: once finished, the job is neither pending nor in the stream.
         await().atMost(WAIT).untilAsserted(() -> {
             JsonPath settled = status();
@@ -118,8 +129,10 @@ class OperationsApiIT {
         });
     }
 
-    @Test
-    void statusShowsAJobInFlightAsPendingAndInTheStream() {
+    /** The job stream's figures are the partition's own; the early-refresh stream's are under {@code earlyRefresh}. */
+    @ParameterizedTest
+    @ValueSource(strings = { "", "earlyRefresh." })
+    void statusShowsAJobInFlightAsPendingAndInTheStream(String lane) {
         // While the origin delays its answer, the job is delivered and unacknowledged: pending, still in the stream.
         ImageKey key = uniqueKey("thumbnails");
         int partition = partitioner.partitionOf(key);
@@ -127,14 +140,20 @@ class OperationsApiIT {
         origin.serveAfterFailures(key.value(), 4, Reply.status(503).withDelay(Duration.ofMillis(700)),
                 Reply.image(TestImages.png(1_000), "image/png"));
 
-        publishJob(partition, Map.of("key", key.value()));
+        if (lane.isEmpty()) {
+            publishJob(partition, Map.of("key", key.value()));
+        } else {
+            redis.stream(String.class).xadd(RedisKeys.earlyRefresh(partition), Map.of("key", key.value(), "reason", "refresh"));
+        }
 
-        String path = "partitions[" + partition + "]";
+        String path = "partitions[" + partition + "]." + lane;
         await().atMost(WAIT).untilAsserted(() -> {
             JsonPath status = status();
-            assertTrue(status.getLong(path + ".pending") >= 1, "pending " + status.getLong(path + ".pending"));
-            assertTrue(status.getLong(path + ".length") >= 1);
-            assertNotNull(status.getString(path + ".oldestPendingId"));
+            assertTrue(status.getLong(path + "pending") >= 1, "pending " + status.getLong(path + "pending"));
+            assertTrue(status.getLong(path + "length") >= 1);
+            if (lane.isEmpty()) {
+                assertNotNull(status.getString(path + "oldestPendingId"));
+            }
         });
         awaitCached(key);
     }

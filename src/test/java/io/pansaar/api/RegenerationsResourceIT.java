@@ -104,6 +104,7 @@ class RegenerationsResourceIT {
         assertBadRequest("{\"key\": \"avatars/a b.png\"}", "U+0020");
         assertBadRequest("{\"key\": \"" + "x".repeat(600) + "\"}", "the limit is 512");
         assertBadRequest("{\"key\": \"avatars/x.png\", \"reason\": \"urgent\"}", "unknown job reason 'urgent'");
+        assertBadRequest("{\"key\": \"avatars/x.png\", \"reason\": \"warm\"}", "reason 'warm' is for POST /api/warmups");
         assertBadRequest("{\"reason\": \"manual\"}", "no \"key\" field");
         assertBadRequest("{\"key\": \"avatars/x.png\", \"priority\": 1}", "unknown field 'priority'");
         assertBadRequest("{\"key\": ", "not valid JSON");

@@ -48,7 +48,8 @@ import io.vertx.mutiny.redis.client.Request;
  * keep-alive connections, in interleaved rounds, and the CPU each server (and Redis) spends per request. Every
  * Pansaar response must be a fresh hit, or the test fails; it asserts no speeds. Run it with
  * {@code -Dbenchmark=rest} (see docs/benchmarks.md); {@code -Dbenchmark.profile=<file.jfr>} adds a profiled run of
- * the application and prints where its time went.
+ * the application and prints where its time went; {@code -Dbenchmark.compare-jar=<quarkus-run.jar>} measures another
+ * build of the application in the same rounds.
  */
 @EnabledIfSystemProperty(named = "benchmark", matches = "rest")
 class RestHitBenchmarkIT {
@@ -58,6 +59,8 @@ class RestHitBenchmarkIT {
     private static final int ROUNDS = Integer.getInteger("benchmark.rounds", 3);
     private static final Duration RUN = Duration.ofSeconds(Long.getLong("benchmark.seconds", 10));
     private static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("benchmark.warmup-seconds", 15));
+    /** Set to another build's quarkus-run.jar to run it too, in the same rounds, for a before and after. */
+    private static final String COMPARE_JAR = System.getProperty("benchmark.compare-jar", "");
     /** How long the profiled run lasts, when -Dbenchmark.profile asks for one: longer runs give more samples. */
     private static final Duration PROFILED_RUN = Duration.ofSeconds(Long.getLong("benchmark.profile-seconds", 30));
     private static final int CONNECTIONS = 50;
@@ -107,20 +110,27 @@ class RestHitBenchmarkIT {
             images.put(key, png);
             paths.add(ImagesResource.PATH_PREFIX + key);
         }
-        int port = LocalRedisServer.freePort();
-        String pansaar = "http://127.0.0.1:" + port;
         Path root = Files.createTempDirectory("pansaar-rest-benchmark-");
-        try (WorkerProcess app = WorkerProcess.start("rest-benchmark", JVM_OPTIONS, environment(port))) {
-            app.awaitLog("Profile prod activated");
-            awaitReady(app, pansaar);
-            // Warm every image into the cache through the application, and put the bytes it serves under the same
-            // path for nginx.
+        List<Application> applications = new ArrayList<>();
+        try {
+            applications.add(Application.start("Pansaar", WorkerProcess.JAR));
+            if (!COMPARE_JAR.isBlank()) {
+                applications.add(Application.start("compared build", Path.of(COMPARE_JAR)));
+            }
+            String pansaar = applications.get(0).baseUrl();
+            for (Application application : applications) {
+                awaitReady(application.process(), application.baseUrl());
+            }
+            // Warm every image into the cache through the application, and put the same bytes (each build's are
+            // checked to be the origin's) under the same path for nginx. A compared build reads the same Redis.
             for (Map.Entry<String, byte[]> image : images.entrySet()) {
-                byte[] served = warm(pansaar + ImagesResource.PATH_PREFIX + image.getKey());
-                assertArrayEquals(image.getValue(), served, "the cached bytes are the origin's");
+                for (Application application : applications) {
+                    byte[] served = warm(application.baseUrl() + ImagesResource.PATH_PREFIX + image.getKey());
+                    assertArrayEquals(image.getValue(), served, application.name() + ": the cached bytes are the origin's");
+                }
                 Path file = root.resolve(ImagesResource.PATH_PREFIX.substring(1) + image.getKey());
                 Files.createDirectories(file.getParent());
-                Files.write(file, served);
+                Files.write(file, image.getValue());
             }
             try (LocalNginx nginx = LocalNginx.serve(root, NGINX_WORKERS)) {
                 HttpResponse<byte[]> fromNginx = get(nginx.baseUrl() + paths.get(0));
@@ -131,10 +141,12 @@ class RestHitBenchmarkIT {
                 Wrk wrk = Wrk.rotating(paths, WRK_THREADS, CONNECTIONS);
                 // Untimed warm-up runs: the JIT compiles the read path before anything is measured. A cold JVM may
                 // answer some reads 503 (Redis not answered within pansaar.read-through.redis-timeout): shown, not failed.
-                Wrk.Result warmUp = wrk.run(pansaar, WARM_UP);
-                System.out.printf(Locale.ROOT, "Pansaar warm-up: %,.0f req/s, p99 %.2f ms, %,d responses other than 2xx, "
-                        + "%,d socket errors%n", warmUp.requestsPerSecond(), warmUp.p99Micros() / 1000, warmUp.non2xx(),
-                        warmUp.socketErrors());
+                for (Application application : applications) {
+                    Wrk.Result warmUp = wrk.run(application.baseUrl(), WARM_UP);
+                    System.out.printf(Locale.ROOT, "%s warm-up: %,.0f req/s, p99 %.2f ms, %,d responses other than "
+                            + "2xx, %,d socket errors%n", application.name(), warmUp.requestsPerSecond(),
+                            warmUp.p99Micros() / 1000, warmUp.non2xx(), warmUp.socketErrors());
+                }
                 checked("nginx warm-up", wrk.run(nginx.baseUrl(), WARM_UP));
                 // The read counters reach /q/metrics from Redis every refresh interval: wait for one after the warm-up.
                 Thread.sleep(METRICS_REFRESH.plusSeconds(1).toMillis());
@@ -142,26 +154,54 @@ class RestHitBenchmarkIT {
                 long pansaarRequests = 0;
 
                 Runs nginxRuns = new Runs();
-                Runs pansaarRuns = new Runs();
                 List<String> loads = new ArrayList<>();
-                List<Double> allocatedPerRequest = new ArrayList<>();
                 for (int round = 0; round < ROUNDS; round++) {
                     loads.add(BenchmarkTable.loadAverage().split(",")[0]);
                     measure("nginx round " + (round + 1), wrk, nginx.baseUrl(), nginx::cpuTime, nginxRuns);
-                    double allocatedBefore = allocatedBytes(pansaar);
-                    Wrk.Result result = measure("Pansaar round " + (round + 1), wrk, pansaar,
-                            () -> app.handle().info().totalCpuDuration().orElseThrow(), pansaarRuns);
-                    allocatedPerRequest.add((allocatedBytes(pansaar) - allocatedBefore) / result.requests());
-                    pansaarRequests += result.requests();
+                    // With a compared build, the two take turns at going first, so that neither always runs right
+                    // after nginx.
+                    List<Application> inTurn = new ArrayList<>(applications);
+                    if (round % 2 == 1) {
+                        Collections.reverse(inTurn);
+                    }
+                    for (Application application : inTurn) {
+                        double allocatedBefore = allocatedBytes(application.baseUrl());
+                        Wrk.Result result = measure(application.name() + " round " + (round + 1), wrk,
+                                application.baseUrl(), () -> application.process().handle().info().totalCpuDuration()
+                                        .orElseThrow(), application.runs());
+                        application.allocatedPerRequest()
+                                .add((allocatedBytes(application.baseUrl()) - allocatedBefore) / result.requests());
+                        pansaarRequests += result.requests();
+                    }
                 }
                 String profile = System.getProperty("benchmark.profile", "");
                 if (!profile.isBlank()) {
-                    Wrk.Result result = profiled(app, wrk, pansaar, Path.of(profile).toAbsolutePath());
+                    Wrk.Result result = profiled(applications.get(0).process(), wrk, pansaar,
+                            Path.of(profile).toAbsolutePath());
                     pansaarRequests += result.requests() - result.non2xx();
                 }
                 long hits = awaitHits(pansaar, before, pansaarRequests);
-                BenchmarkTable.print("rest", table(nginxRuns, pansaarRuns, median(allocatedPerRequest), loads, hits));
+                BenchmarkTable.print("rest", table(nginxRuns, applications, loads, hits));
             }
+        } finally {
+            applications.forEach(Application::close);
+        }
+    }
+
+    /** One packaged build of the application under measurement, its runs and the heap it allocated per request. */
+    private record Application(String name, Path jar, String baseUrl, WorkerProcess process, Runs runs,
+            List<Double> allocatedPerRequest) implements AutoCloseable {
+
+        static Application start(String name, Path jar) {
+            int port = LocalRedisServer.freePort();
+            WorkerProcess process = WorkerProcess.start("rest-benchmark-" + port, JVM_OPTIONS, environment(port), jar);
+            process.awaitLog("Profile prod activated");
+            return new Application(name, jar, "http://127.0.0.1:" + port, process, new Runs(), new ArrayList<>());
+        }
+
+        @Override
+        public void close() {
+            process.close();
         }
     }
 
@@ -340,41 +380,66 @@ class RestHitBenchmarkIT {
                 "QUARKUS_HTTP_PORT", String.valueOf(port));
     }
 
-    private static String table(Runs nginx, Runs pansaar, double allocatedPerRequest, List<String> loads, long hits) {
-        double nginxRate = nginx.median(Wrk.Result::requestsPerSecond);
-        double pansaarRate = pansaar.median(Wrk.Result::requestsPerSecond);
-        double nginxP50 = nginx.median(Wrk.Result::p50Micros);
-        double pansaarP50 = pansaar.median(Wrk.Result::p50Micros);
-        double nginxP99 = nginx.median(Wrk.Result::p99Micros);
-        double pansaarP99 = pansaar.median(Wrk.Result::p99Micros);
+    private static String table(Runs nginx, List<Application> applications, List<String> loads, long hits) {
+        StringBuilder header = new StringBuilder("| median of " + ROUNDS + " rounds (each round) | nginx, the same file |");
+        StringBuilder rule = new StringBuilder("|---|---|");
+        for (Application application : applications) {
+            header.append(application == applications.get(0) ? " Pansaar, `GET /images/<key>` hit | Pansaar / nginx |"
+                    : " " + application.name() + " | " + application.name() + " / nginx |");
+            rule.append("---|---|");
+        }
+        StringBuilder rate = row("requests/s", nginx, Wrk.Result::requestsPerSecond, RestHitBenchmarkIT::thousands);
+        StringBuilder p50 = row("p50 latency", nginx, Wrk.Result::p50Micros, RestHitBenchmarkIT::millis);
+        StringBuilder p99 = row("p99 latency", nginx, Wrk.Result::p99Micros, RestHitBenchmarkIT::millis);
         double nginxCpu = median(nginx.cpuMicrosPerRequest());
-        double pansaarCpu = median(pansaar.cpuMicrosPerRequest());
+        StringBuilder cpu = new StringBuilder(String.format(Locale.ROOT, "| CPU per request, server processes | %.1f µs |",
+                nginxCpu));
+        StringBuilder redis = new StringBuilder(String.format(Locale.ROOT, "| CPU per request, Redis | %.1f µs |",
+                median(nginx.redisMicrosPerRequest())));
+        StringBuilder heap = new StringBuilder("| JVM heap allocated per request | |");
+        for (Application application : applications) {
+            Runs runs = application.runs();
+            cell(rate, runs, Wrk.Result::requestsPerSecond, RestHitBenchmarkIT::thousands)
+                    .append(String.format(Locale.ROOT, " **%.2fx** |", runs.median(Wrk.Result::requestsPerSecond)
+                            / nginx.median(Wrk.Result::requestsPerSecond)));
+            cell(p50, runs, Wrk.Result::p50Micros, RestHitBenchmarkIT::millis).append(String.format(Locale.ROOT,
+                    " %.1fx |", runs.median(Wrk.Result::p50Micros) / nginx.median(Wrk.Result::p50Micros)));
+            cell(p99, runs, Wrk.Result::p99Micros, RestHitBenchmarkIT::millis).append(String.format(Locale.ROOT,
+                    " %.1fx |", runs.median(Wrk.Result::p99Micros) / nginx.median(Wrk.Result::p99Micros)));
+            double applicationCpu = median(runs.cpuMicrosPerRequest());
+            cpu.append(String.format(Locale.ROOT, " %.1f µs | %.1fx |", applicationCpu, applicationCpu / nginxCpu));
+            redis.append(String.format(Locale.ROOT, " %.1f µs | |", median(runs.redisMicrosPerRequest())));
+            heap.append(String.format(Locale.ROOT, " %,.0f B | |", median(application.allocatedPerRequest())));
+        }
         StringBuilder table = new StringBuilder();
-        table.append("| median of ").append(ROUNDS).append(" rounds (each round) | nginx, the same file | Pansaar, "
-                + "`GET /images/<key>` hit | Pansaar / nginx |\n");
-        table.append("|---|---|---|---|\n");
-        table.append(String.format(Locale.ROOT, "| requests/s | %s (%s) | %s (%s) | **%.2fx** |%n", thousands(nginxRate),
-                each(nginx.results(), Wrk.Result::requestsPerSecond, RestHitBenchmarkIT::thousands), thousands(pansaarRate),
-                each(pansaar.results(), Wrk.Result::requestsPerSecond, RestHitBenchmarkIT::thousands),
-                pansaarRate / nginxRate));
-        table.append(String.format(Locale.ROOT, "| p50 latency | %s (%s) | %s (%s) | %.1fx |%n", millis(nginxP50),
-                each(nginx.results(), Wrk.Result::p50Micros, RestHitBenchmarkIT::millis), millis(pansaarP50),
-                each(pansaar.results(), Wrk.Result::p50Micros, RestHitBenchmarkIT::millis), pansaarP50 / nginxP50));
-        table.append(String.format(Locale.ROOT, "| p99 latency | %s (%s) | %s (%s) | %.1fx |%n", millis(nginxP99),
-                each(nginx.results(), Wrk.Result::p99Micros, RestHitBenchmarkIT::millis), millis(pansaarP99),
-                each(pansaar.results(), Wrk.Result::p99Micros, RestHitBenchmarkIT::millis), pansaarP99 / nginxP99));
-        table.append(String.format(Locale.ROOT, "| CPU per request, server processes | %.1f µs | %.1f µs | %.1fx |%n",
-                nginxCpu, pansaarCpu, pansaarCpu / nginxCpu));
-        table.append(String.format(Locale.ROOT, "| CPU per request, Redis | %.1f µs | %.1f µs | |%n",
-                median(nginx.redisMicrosPerRequest()), median(pansaar.redisMicrosPerRequest())));
-        table.append(String.format(Locale.ROOT, "| JVM heap allocated per request | | %,.0f B | |%n", allocatedPerRequest));
+        for (StringBuilder line : List.of(header, rule, rate, p50, p99, cpu, redis, heap)) {
+            table.append(line).append('\n');
+        }
+        String compared = applications.size() < 2 ? ""
+                : " The compared build (" + applications.get(1).jar() + ") read the same Redis.";
+        String interleaving = applications.size() < 2 ? "nginx, then Pansaar"
+                : "nginx, then Pansaar and the compared build, taking turns at going first";
         table.append(String.format(Locale.ROOT, "%n%d images of %,d B; wrk, %d threads, %d connections, %d s per run, "
-                + "rounds interleaved (nginx, then Pansaar), after an untimed %d s warm-up of each; nginx worker_processes %s; "
-                + "the JVM with %s. Every Pansaar response was a 200 fresh hit (%,d counted in "
+                + "rounds interleaved (%s), after an untimed %d s warm-up of each; nginx worker_processes %s; "
+                + "the JVM with %s.%s Every Pansaar response was a 200 fresh hit (%,d counted in "
                 + "`pansaar_reads_total{result=\"hit\"}`, no other outcome). Load average (1 min) at the start of each "
-                + "round: %s.", IMAGES, IMAGE_BYTES, WRK_THREADS, CONNECTIONS, RUN.toSeconds(), WARM_UP.toSeconds(),
-                NGINX_WORKERS, JVM_OPTIONS.get(0) + " " + JVM_OPTIONS.get(1), hits, String.join(", ", loads)));
+                + "round: %s.", IMAGES, IMAGE_BYTES, WRK_THREADS, CONNECTIONS, RUN.toSeconds(), interleaving,
+                WARM_UP.toSeconds(), NGINX_WORKERS, JVM_OPTIONS.get(0) + " " + JVM_OPTIONS.get(1), compared, hits,
+                String.join(", ", loads)));
         return table.toString();
+    }
+
+    /** A table row's label and nginx's cell: the median, then each round. */
+    private static StringBuilder row(String label, Runs nginx, ToDoubleFunction<Wrk.Result> value,
+            DoubleFunction<String> format) {
+        return cell(new StringBuilder("| " + label + " |"), nginx, value, format);
+    }
+
+    /** Appends one server's cell: the median, then each round in parentheses. */
+    private static StringBuilder cell(StringBuilder row, Runs runs, ToDoubleFunction<Wrk.Result> value,
+            DoubleFunction<String> format) {
+        return row.append(' ').append(format.apply(runs.median(value))).append(" (")
+                .append(each(runs.results(), value, format)).append(") |");
     }
 
     private static String each(List<Wrk.Result> results, ToDoubleFunction<Wrk.Result> value,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -60,6 +61,9 @@ class StatusClusterIT {
         assertTrue(status.getList("partitions.groupExists", Boolean.class).stream().allMatch(Boolean::booleanValue));
         assertTrue(status.getLong("partitions[" + partition + "].statistics.regenerated") >= 1);
         assertTrue(status.getLong("totals.regenerated") >= 1);
+        // The hot keys come from the partition's own node, read like the other figures of its batch.
+        List<String> hotKeys = status.getList("partitions[" + partition + "].hotKeys.key", String.class);
+        assertTrue(hotKeys.contains(key.value()), hotKeys.toString());
         Map<String, String> loaded = status.getMap("library.loaded");
         assertEquals(3, loaded.size(), loaded.toString());
         assertTrue(loaded.values().stream().allMatch(library.version()::equals), loaded.toString());

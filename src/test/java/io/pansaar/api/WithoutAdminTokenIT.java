@@ -48,6 +48,8 @@ class WithoutAdminTokenIT {
                 .statusCode(403);
         given().header("Authorization", "Bearer test-admin-token").delete("/api/dead-letters/0/1-0").then()
                 .statusCode(403);
+        given().header("Authorization", "Bearer test-admin-token").contentType("application/json")
+                .body("{\"keys\": [\"avatars/x.png\"]}").post("/api/purges").then().statusCode(403);
     }
 
     @Test

@@ -168,7 +168,8 @@ class ManifestsTest {
         ((ObjectNode) triggers.get(0).get("metadata")).put("consumerGroup", "workers");
 
         List<String> problems = kedaProblems(documents);
-        assertTrue(problems.stream().anyMatch(problem -> problem.contains(RedisKeys.jobs(15))), problems::toString);
+        // The last trigger watches the last partition's warm stream.
+        assertTrue(problems.stream().anyMatch(problem -> problem.contains(RedisKeys.warm(15))), problems::toString);
         assertTrue(problems.stream().anyMatch(problem -> problem.contains("workers")), problems::toString);
     }
 
@@ -260,8 +261,11 @@ class ManifestsTest {
         }
 
         int partitions = Integer.parseInt(setting(documents, "PANSAAR_PARTITIONS", "pansaar.partitions"));
-        Set<String> expectedStreams = IntStream.range(0, partitions).mapToObj(RedisKeys::jobs)
-                .collect(Collectors.toCollection(TreeSet::new));
+        // Each partition's job, early-refresh and warm stream: the fleet scales on the whole backlog, every lane included.
+        Set<String> expectedStreams = IntStream.range(0, partitions)
+                .mapToObj(partition -> List.of(RedisKeys.jobs(partition), RedisKeys.earlyRefresh(partition),
+                        RedisKeys.warm(partition)))
+                .flatMap(List::stream).collect(Collectors.toCollection(TreeSet::new));
         Set<String> watchedStreams = new TreeSet<>();
         String redisAddress = redisAddress(documents);
         for (JsonNode trigger : scaledObject.path("spec").path("triggers")) {
@@ -289,7 +293,7 @@ class ManifestsTest {
             problems.add("no trigger watches " + missing);
         }
         for (String extra : difference(watchedStreams, expectedStreams)) {
-            problems.add(extra + " is not a job stream of " + partitions + " partitions");
+            problems.add(extra + " is not a job, early-refresh or warm stream of " + partitions + " partitions");
         }
         return problems;
     }

@@ -49,6 +49,32 @@ class ImageKeyTest {
         assertTrue(ImageKey.problemWith(longest + "x").contains("513 bytes"));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"avatars/", "avatars/u12", "avatars/.", "avatars/..", "a", "banners/.hid"})
+    void acceptsAsPrefixesTheStartsOfValidKeys(String prefix) {
+        assertNull(ImageKey.problemWithPrefix(prefix));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+            "avatars//          | empty path element",
+            "/avatars           | starts with '/'",
+            "avatars/../x       | '..' path element",
+            "avatars/./         | '.' path element",
+            "avatars/u?         | character '?'",
+    })
+    void rejectsPrefixesNoValidKeyStartsWith(String prefix, String reason) {
+        String problem = ImageKey.problemWithPrefix(prefix);
+        assertTrue(problem != null && problem.contains(reason), () -> "'" + problem + "' should mention " + reason);
+    }
+
+    @Test
+    void rejectsTheEmptyPrefixWhichEveryKeyStartsWithAndPrefixesLongerThanAnyKey() {
+        assertEquals("prefix is empty", ImageKey.problemWithPrefix(""));
+        assertNull(ImageKey.problemWithPrefix("a/" + "x".repeat(510)), "a longest key is its own prefix");
+        assertTrue(ImageKey.problemWithPrefix("a/" + "x".repeat(511)).contains("513 bytes"));
+    }
+
     @Test
     void segmentIsTheFirstPathElement() {
         assertEquals("avatars", ImageKey.of("avatars/u123.png").segment());

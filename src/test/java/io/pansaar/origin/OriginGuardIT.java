@@ -181,7 +181,7 @@ class OriginGuardIT {
                 FunctionLibrary library = new FunctionLibrary(clusterRedis, REDIS.vertx(), "cluster",
                         List.of(cluster.nodes().get(0).uri()));
                 library.loadEverywhere().await().atMost(WAIT);
-                OriginGuard guard = new OriginGuard(new PansaarFunctions(new FunctionCalls(clusterRedis, library)),
+                OriginGuard guard = new OriginGuard(new PansaarFunctions(new FunctionCalls(clusterRedis, library), 0),
                         new SimpleMeterRegistry(),
                         TestConfigs.pansaarConfig(settings(origin, Map.of("max-concurrency", "1")), Map.of()));
                 Permit permit = assertInstanceOf(Permit.class, acquire(guard, origin));
@@ -207,7 +207,7 @@ class OriginGuardIT {
         settings.putAll(more);
         FunctionLibrary library = new FunctionLibrary(REDIS.redis(), REDIS.vertx(), "standalone",
                 List.of(REDIS.server().uri()));
-        return new OriginGuard(new PansaarFunctions(new FunctionCalls(REDIS.redis(), library)),
+        return new OriginGuard(new PansaarFunctions(new FunctionCalls(REDIS.redis(), library), 0),
                 new SimpleMeterRegistry(), TestConfigs.pansaarConfig(settings, Map.of()));
     }
 

@@ -25,6 +25,7 @@ import io.pansaar.ops.PartitionState;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
+import io.pansaar.testing.KeysIndex;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
 import io.pansaar.testing.TestKeys;
@@ -37,8 +38,9 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.inject.Inject;
 
 /**
- * A partition's byte accounting (the sizes hash and the used-bytes counter) that Redis lost or that was damaged
- * is rebuilt by the scheduler from the image hashes, a few images per tick, while reads and writes go on; afterwards
+ * A partition's byte accounting (the charged bytes in the history entries of the images held, the used-bytes counter,
+ * and the schedule that lets the sweep find expired images) that Redis lost or that was damaged, or that API 6 left in
+ * indexes of its own, is rebuilt by the scheduler from the image hashes, a few images per tick, while reads and writes go on; afterwards
  * it agrees with what Java recounts from the image hashes themselves, and eviction keeps the budget again. Each
  * test damages a partition of its own.
  */
@@ -73,20 +75,21 @@ class AccountingRepairIT {
      *
      * @param expectedSizes what each indexed image counts against the budget, from its meta's size; null for an
      *                      indexed image whose hash is gone
-     * @param sizes         the sizes hash
+     * @param sizes         the charged bytes the history entries hold, of the images that have them
      * @param usedBytes     the used-bytes counter, null when missing
      * @param unindexed     image hashes of the partition that no index lists
+     * @param unscheduled   images of the priority index that the schedule does not list
      * @param passRunning   whether a rebuild is under way
      */
     private record Accounting(Map<String, Long> expectedSizes, Map<String, Long> sizes, String usedBytes,
-            List<String> unindexed, boolean passRunning) {
+            List<String> unindexed, List<String> unscheduled, boolean passRunning) {
 
         long expectedBytes() {
             return expectedSizes.values().stream().mapToLong(size -> size == null ? 0 : size).sum();
         }
 
         boolean consistent() {
-            return !passRunning && unindexed.isEmpty() && !expectedSizes.containsValue(null)
+            return !passRunning && unindexed.isEmpty() && unscheduled.isEmpty() && !expectedSizes.containsValue(null)
                     && expectedSizes.equals(sizes) && String.valueOf(expectedBytes()).equals(usedBytes);
         }
     }
@@ -107,13 +110,13 @@ class AccountingRepairIT {
     PartitionInspector inspector;
 
     @Test
-    void aLostSizesHashIsRebuiltAcrossTicksAndTheBudgetHoldsAgain() {
+    void aLostHistoryIsRebuiltAcrossTicksAndTheBudgetHoldsAgain() {
         int partition = 3;
         fill(partition, 10, 2_000);
         assertTrue(accounting(partition).consistent(), accounting(partition).toString());
         long repairedBefore = counter(partition, "repaired");
 
-        redis.key().del(RedisKeys.sizes(partition));
+        redis.key().del(RedisKeys.histories(partition));
         AtomicBoolean sawPassRunning = new AtomicBoolean();
         awaitConsistent(partition, sawPassRunning);
         assertTrue(sawPassRunning.get(), "the rebuild of 10 images, " + BATCH + " per tick, spanned ticks");
@@ -133,6 +136,19 @@ class AccountingRepairIT {
         assertTrue(given().get("/api/status").then().statusCode(200).extract().jsonPath()
                 .getLong("partitions[" + partition + "].statistics.repaired") >= 1);
         await().atMost(WAIT).until(() -> cacheEvents("repaired") >= 1);
+    }
+
+    @Test
+    void aLostKeysIndexIsRebuiltByAPassSoThatPurgesByPrefixFindEveryImageAgain() {
+        int partition = 7;
+        fill(partition, 6, 2_000);
+        long repairedBefore = counter(partition, "repaired");
+
+        // As under an allkeys-* policy, or in a partition written before API 9 kept the index.
+        redis.key().del(RedisKeys.keysIndex(partition));
+        await().atMost(WAIT).until(() -> counter(partition, "repaired") == repairedBefore + 1);
+        awaitConsistent(partition, new AtomicBoolean());
+        KeysIndex.assertMatchesPriority(redis, partition);
     }
 
     @Test
@@ -199,7 +215,7 @@ class AccountingRepairIT {
     void aRebuildUnderReadsRewritesAndNewImagesEndsExact() throws InterruptedException {
         int partition = 14;
         List<ImageKey> keys = fill(partition, 12, 1_500);
-        redis.key().del(RedisKeys.sizes(partition));
+        redis.key().del(RedisKeys.histories(partition), RedisKeys.usedBytes(partition));
 
         // While the rebuild walks the priority index: hits raise priorities, rewrites change sizes and priorities,
         // and new images arrive (some evicting others).
@@ -218,6 +234,64 @@ class AccountingRepairIT {
         }
         awaitConsistent(partition, sawPassRunning);
         assertTrue(sawPassRunning.get(), "the rebuild ran while the partition was in use");
+    }
+
+    @Test
+    void aPartitionWrittenByApi6IsFoldedIntoHistoryAndScheduleWithNoImageLost() {
+        int partition = 15;
+        List<ImageKey> keys = fill(partition, 9, 2_000);
+        assertTrue(accounting(partition).consistent(), accounting(partition).toString());
+        long repairedBefore = counter(partition, "repaired");
+
+        // The partition as API 6 left it: sizes in a hash of their own (what API 6 charged: the overhead it measured
+        // and six copies of the key), history entries without charged bytes, the expiry and refresh indexes, no
+        // schedule. One image still waits for its early refresh, at a due time the schedule must carry over.
+        String sizes = RedisKeys.api6Indexes(partition).get(0);
+        String expiry = RedisKeys.api6Indexes(partition).get(1);
+        String refresh = RedisKeys.api6Indexes(partition).get(2);
+        Map<String, String> histories = new HashMap<>();
+        Map<String, Double> expiries = new HashMap<>();
+        Map<String, String> api6Sizes = new HashMap<>();
+        long api6Bytes = 0;
+        for (ImageKey key : keys) {
+            String entry = redis.hash(String.class).hget(RedisKeys.histories(partition), key.value());
+            histories.put(key.value(), entry.substring(0, entry.lastIndexOf(':')));
+            long api6Charged = 2_000 + 1_100 + 6L * key.value().length();
+            api6Sizes.put(key.value(), String.valueOf(api6Charged));
+            api6Bytes += api6Charged;
+            expiries.put(key.value(), (double) serverMillis() + redis.key().pttl(RedisKeys.image(partition, key)));
+        }
+        long due = serverMillis() + 600_000;
+        long bytes = api6Bytes;
+        // In one transaction, so the scheduler's next check finds the whole layout at once.
+        redis.withTransaction(transaction -> {
+            transaction.key().del(RedisKeys.schedule(partition));
+            transaction.hash(String.class).hset(RedisKeys.histories(partition), histories);
+            transaction.hash(String.class).hset(sizes, api6Sizes);
+            transaction.sortedSet(String.class).zadd(expiry, expiries);
+            transaction.sortedSet(String.class).zadd(refresh, due, keys.get(0).value());
+            transaction.value(String.class).set(RedisKeys.usedBytes(partition), String.valueOf(bytes));
+        });
+
+        awaitConsistent(partition, new AtomicBoolean());
+        assertEquals(repairedBefore + 1, counter(partition, "repaired"));
+        assertEquals(0, redis.key().exists(sizes, expiry, refresh), "API 6's indexes are gone");
+        for (ImageKey key : keys) {
+            assertTrue(store.read(key).await().atMost(WAIT).outcome() == ReadOutcome.HIT, key + " is still cached");
+        }
+        assertEquals((double) due, scheduled(partition, keys.get(0)), "the pending early refresh keeps its due time");
+        long expiresAt = serverMillis() + redis.key().pttl(RedisKeys.image(partition, keys.get(1)));
+        assertEquals((double) expiresAt, scheduled(partition, keys.get(1)), 50,
+                "an image whose refresh was decided is scheduled at its hash's expiry");
+    }
+
+    private double scheduled(int partition, ImageKey key) {
+        return redis.sortedSet(String.class).zscore(RedisKeys.schedule(partition), key.value()).orElseThrow();
+    }
+
+    private long serverMillis() {
+        Response time = redis.execute("TIME");
+        return time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
     }
 
     /** Writes {@code count} long-lived images of about {@code size} bytes into the partition; returns their keys. */
@@ -248,14 +322,15 @@ class AccountingRepairIT {
             String size = StoredImages.metaField(redis, RedisKeys.image(partition, ImageKey.of(member)), "size");
             expected.put(member, size == null ? null : ImageLayout.chargedBytes(member.length(), Long.parseLong(size)));
         }
-        Map<String, Long> sizes = new HashMap<>();
-        redis.hash(String.class).hgetall(RedisKeys.sizes(partition))
-                .forEach((member, size) -> sizes.put(member, Long.parseLong(size)));
+        Map<String, Long> sizes = StoredImages.charged(redis, partition);
         String prefix = RedisKeys.partitionPrefix(partition) + "img:";
         List<String> unindexed = redis.key().keys(prefix + "*").stream().map(name -> name.substring(prefix.length()))
                 .filter(member -> !expected.containsKey(member)).toList();
+        List<String> unscheduled = expected.keySet().stream()
+                .filter(member -> redis.sortedSet(String.class).zscore(RedisKeys.schedule(partition), member).isEmpty())
+                .toList();
         return new Accounting(expected, sizes, redis.value(String.class).get(RedisKeys.usedBytes(partition)), unindexed,
-                redis.key().exists(RedisKeys.repairState(partition)));
+                unscheduled, redis.key().exists(RedisKeys.repairState(partition)));
     }
 
     /** Waits until the scheduler has announced itself twice more, so one whole tick ran after this call. */

@@ -15,6 +15,7 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
+import io.pansaar.testing.KeysIndex;
 import io.pansaar.testing.PartitionCounters;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
@@ -84,6 +85,8 @@ class MemoryBudgetIT {
         // Once every short-lived image has expired and a tick has swept it, the counters are exact.
         Thread.sleep(1_000);
         await().atMost(WAIT).until(() -> countedBytes() == bytesHeld());
+        // Writes, evictions and sweeps kept the keys index (purges by prefix read it) in step with the priority index.
+        KeysIndex.assertAllMatchPriority(redis, config.partitions());
         long held = bytesHeld();
         assertTrue(held <= BUDGET, "held " + held + " bytes against a budget of " + BUDGET);
 
@@ -100,6 +103,7 @@ class MemoryBudgetIT {
         assertEquals(countedBytes(), held);
         assertTrue(held <= BUDGET && held >= BUDGET - 16 * largestImage,
                 "held " + held + " bytes against a budget of " + BUDGET + ": expired images kept live ones out");
+        KeysIndex.assertAllMatchPriority(redis, config.partitions());
         assertTrue(counter("evicted") > 0, "images were evicted");
         assertTrue(counter("expired") > 0, "expired images were swept");
     }

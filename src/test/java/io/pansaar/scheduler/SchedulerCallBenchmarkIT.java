@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -60,8 +63,12 @@ import jakarta.inject.Inject;
  * is deleted.</li>
  * </ol>
  * With {@code -Dbenchmark.baseline=<git revision>} every step alternates, in rounds of a few steps, between
- * the function library of that revision and this one's, so both meet the same partition and the same noise. Skipped
- * unless run with {@code -Dbenchmark=scheduler} (see docs/benchmarks.md); it asserts no times.
+ * the function library of that revision and this one's, so both meet the same partition and the same noise. With
+ * {@code -Dbenchmark.redis-realtime=true} it alternates the same way between Redis under the normal scheduler and Redis
+ * under real-time scheduling ({@code chrt -f 50}, so no ordinary process can take its CPU in the middle of a call),
+ * which tells the calls' own time from the time the machine took Redis' CPU away; with both, it takes turns between
+ * every combination. Skipped unless run with {@code -Dbenchmark=scheduler} (see docs/benchmarks.md); it asserts no
+ * times.
  */
 @QuarkusTest
 @TestProfile(SchedulerCallBenchmarkIT.FilledToBudget.class)
@@ -96,6 +103,14 @@ class SchedulerCallBenchmarkIT {
     private static final int NOTHING_LEFT = -1;
     private static final Optional<String> BASELINE = Optional.ofNullable(System.getProperty("benchmark.baseline"))
             .filter(revision -> !revision.isBlank());
+    private static final boolean REDIS_REALTIME = Boolean.getBoolean("benchmark.redis-realtime");
+    /** SCHED_FIFO priority of Redis in the real-time rounds: above every ordinary process, below the kernel's own. */
+    private static final int REALTIME_PRIORITY = 50;
+    /**
+     * The goal, 2 ms: the most one call may block Redis, as every app server's read waits behind it. The table counts
+     * the calls over it.
+     */
+    private static final long GOAL_MICROS = 2_000;
 
     /** The partition's budget is exactly what the fill writes: full, and every larger write evicts. */
     public static class FilledToBudget extends NoConsumerProfile {
@@ -125,9 +140,15 @@ class SchedulerCallBenchmarkIT {
     @Inject
     Redis client;
 
-    /** The libraries compared, by label, in the order each round runs them. */
-    private final Map<String, String> libraries = new LinkedHashMap<>();
+    /** What the benchmark varies round by round, the function library first; each is a column of the table. */
+    private final List<Axis> axes = new ArrayList<>();
+    /** Every combination of one setting of each axis, in the order each round runs them. */
+    private List<List<Setting>> conditions;
     private final List<Row> rows = new ArrayList<>();
+    /** The local redis-server's process id, with {@link #REDIS_REALTIME}; its main thread runs every command. */
+    private long redisPid;
+    /** The calls over {@link #GOAL_MICROS}, described for the log. */
+    private final List<String> overGoal = new ArrayList<>();
     /** Calls made of each function in the current round. */
     private final Map<String, Integer> calls = new HashMap<>();
 
@@ -138,16 +159,63 @@ class SchedulerCallBenchmarkIT {
         int run();
     }
 
-    /** One function's calls under one library in one step of the benchmark. */
-    private record Row(String step, String function, String library, List<Long> durations, long images) {
+    /** One value of something the benchmark varies, by its label in the table, and what puts Redis in it. */
+    private record Setting(String label, Runnable apply) {
+    }
+
+    /**
+     * Something the benchmark varies round by round: its table column, what one line holds of it ("one library"),
+     * and the settings it takes turns between.
+     */
+    private record Axis(String column, String perLine, List<Setting> settings) {
+        boolean varies() {
+            return settings.size() > 1;
+        }
+    }
+
+    /** One function's calls under one condition (a setting of each axis, by label) in one step of the benchmark. */
+    private record Row(String step, String function, List<String> condition, List<Long> durations, long images) {
+        String library() {
+            return condition.get(0);
+        }
+
+        /** The settings of the axes after the library. */
+        List<String> besidesLibrary() {
+            return condition.subList(1, condition.size());
+        }
     }
 
     @Test
     void everySchedulerCallAndEvictingWriteAtScale() {
-        BASELINE.ifPresent(revision -> libraries.put(revision, FunctionLibrary.codeFrom(file -> gitShow(revision,
-                "src/main/resources/redis/functions/" + file))));
-        libraries.put("this", library.code());
+        List<Setting> libraries = new ArrayList<>();
+        BASELINE.ifPresent(revision -> {
+            String code = FunctionLibrary.codeFrom(
+                    file -> gitShow(revision, "src/main/resources/redis/functions/" + file));
+            libraries.add(new Setting(revision, () -> load(code)));
+        });
+        libraries.add(new Setting("this", () -> load(library.code())));
+        axes.add(new Axis("library", "one library", libraries));
+        if (REDIS_REALTIME) {
+            redisPid = redisProcess();
+            axes.add(new Axis("Redis scheduling", "one scheduling of Redis", List.of(
+                    new Setting("normal", () -> schedule(redisPid, "SCHED_OTHER", "-o", "0")),
+                    new Setting("real-time", () -> schedule(redisPid, "SCHED_FIFO", "-f",
+                            String.valueOf(REALTIME_PRIORITY))))));
+        }
+        conditions = combinations(axes);
+        try {
+            measureEveryStep();
+        } finally {
+            if (REDIS_REALTIME) {
+                schedule(redisPid, "SCHED_OTHER", "-o", "0");
+            }
+        }
+        load(library.code());
+        report();
+    }
 
+    /** Fills the partition, makes a quarter expire and another fall due, and measures each step's calls. */
+    private void measureEveryStep() {
         List<ImageKey> keys = keysOfPartition("bench/", IMAGES);
         long started = System.nanoTime();
         StoredImages.writeAll(store, keys, IMAGE_BYTES, Duration.ofHours(1), WRITERS);
@@ -188,11 +256,12 @@ class SchedulerCallBenchmarkIT {
             return (int) (report.swept() + report.evicted());
         });
         measure("early refresh", List.of("pansaar_refresh_due", "pansaar_refresh_early"), ROUND_STEPS, () -> {
-            List<String> due = functions.refreshDue(PARTITION, SLICE).await().atMost(Duration.ofSeconds(30)).images().stream()
-                    .map(RefreshDueReply.DueImage::key).toList();
+            RefreshDueReply listed = functions.refreshDue(PARTITION, SLICE).await().atMost(Duration.ofSeconds(30));
+            List<String> due = listed.images().stream().map(RefreshDueReply.DueImage::key).toList();
             called("pansaar_refresh_due", 1);
             if (due.isEmpty()) {
-                return NOTHING_LEFT;
+                // Expired images the eviction duty left are swept here; the step is done once none is left either.
+                return listed.swept() == 0 ? NOTHING_LEFT : (int) listed.swept();
             }
             assertEquals((long) due.size(), functions.refreshEarly(PARTITION, HOLDER, 600_000, due.size(), due, List.of())
                     .await().atMost(Duration.ofSeconds(30)));
@@ -211,23 +280,52 @@ class SchedulerCallBenchmarkIT {
             repaired[0] = report.outcome() == RepairReply.Outcome.REPAIRED;
             return (int) report.visited();
         });
-        load(library.code());
-        report();
+    }
+
+    /** Every combination of one setting of each axis, the first axis varying slowest. */
+    private static List<List<Setting>> combinations(List<Axis> axes) {
+        List<List<Setting>> combinations = List.of(List.of());
+        for (Axis axis : axes) {
+            List<List<Setting>> longer = new ArrayList<>();
+            for (List<Setting> combination : combinations) {
+                for (Setting setting : axis.settings()) {
+                    List<Setting> extended = new ArrayList<>(combination);
+                    extended.add(setting);
+                    longer.add(List.copyOf(extended));
+                }
+            }
+            combinations = longer;
+        }
+        return combinations;
+    }
+
+    /** Puts Redis under one condition: each setting of an axis that varies (one that does not is there already). */
+    private void enter(List<Setting> condition) {
+        for (int i = 0; i < axes.size(); i++) {
+            if (axes.get(i).varies()) {
+                condition.get(i).apply().run();
+            }
+        }
+    }
+
+    private static List<String> labels(List<Setting> condition) {
+        return condition.stream().map(Setting::label).toList();
     }
 
     /**
-     * Runs {@code step} until it finds nothing left to do, in rounds of {@code roundSteps} steps under each library in
-     * turn, and records from SLOWLOG how long each call of {@code functionNames} held Redis.
+     * Runs {@code step} until it finds nothing left to do, in rounds of {@code roundSteps} steps under each condition
+     * in turn, and records from SLOWLOG how long each call of {@code functionNames} held Redis.
      */
     private void measure(String name, List<String> functionNames, int roundSteps, Step step) {
-        Map<String, Map<String, List<Long>>> durations = new LinkedHashMap<>();
-        Map<String, Long> images = new HashMap<>();
+        Map<String, Map<List<String>, List<Long>>> durations = new LinkedHashMap<>();
+        Map<List<String>, Long> images = new HashMap<>();
+        Map<List<String>, ThreadCounters> machine = new LinkedHashMap<>();
         boolean more = true;
-        while (more) {
-            for (Map.Entry<String, String> library : libraries.entrySet()) {
-                if (libraries.size() > 1) {
-                    load(library.getValue());
-                }
+        for (int round = 1; more; round++) {
+            for (List<Setting> condition : conditions) {
+                List<String> labels = labels(condition);
+                enter(condition);
+                Optional<ThreadCounters> before = redisThreadCounters();
                 redis.execute("SLOWLOG", "RESET");
                 calls.clear();
                 long handled = 0;
@@ -236,52 +334,85 @@ class SchedulerCallBenchmarkIT {
                     more = handledNow != NOTHING_LEFT;
                     handled += Math.max(0, handledNow);
                 }
-                images.merge(library.getKey(), handled, Long::sum);
+                images.merge(labels, handled, Long::sum);
+                Optional<ThreadCounters> inRound = before.map(start -> redisThreadCounters().orElseThrow().since(start));
+                inRound.ifPresent(counters -> machine.merge(labels, counters, ThreadCounters::plus));
+                String where = name + ", round " + round + ", " + String.join(", ", labels)
+                        + inRound.map(counters -> " (in the round: " + counters + ")").orElse("");
                 for (String function : functionNames) {
                     durations.computeIfAbsent(function, any -> new LinkedHashMap<>())
-                            .computeIfAbsent(library.getKey(), any -> new ArrayList<>())
-                            .addAll(durations(function, calls.getOrDefault(function, 0)));
+                            .computeIfAbsent(labels, any -> new ArrayList<>())
+                            .addAll(durations(function, calls.getOrDefault(function, 0), where));
                 }
             }
         }
-        durations.forEach((function, byLibrary) -> byLibrary.forEach((label, calls) -> rows.add(
-                new Row(name, function, label, calls, images.get(label)))));
+        // A condition whose rounds made no call of a function (a step done within the first round) has no line.
+        durations.forEach((function, byCondition) -> byCondition.forEach((labels, calls) -> {
+            if (!calls.isEmpty()) {
+                rows.add(new Row(name, function, labels, calls, images.get(labels)));
+            }
+        }));
+        machine.forEach((labels, counters) -> System.out.println(
+                name + ", " + String.join(", ", labels) + ", every round: " + counters));
     }
 
     /** Prints the results as docs/benchmarks.md shows them, between the markers benchmarks/run copies from. */
     private void report() {
+        overGoal.forEach(call -> System.out.println("over " + GOAL_MICROS + " µs: " + call));
+        List<String> columns = axes.stream().map(Axis::column).toList();
         StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%,d images of %,d bytes in one partition "
                 + "over its budget, %,d expiring and %,d due at once; calls of at most %d images, durations from "
-                + "SLOWLOG. Each line holds the calls made under one library, half of each step.%n%n", IMAGES,
-                IMAGE_BYTES, AT_ONCE, AT_ONCE, SLICE));
-        table.append("| step | call | library | calls | images | median | p99 | max | Redis time per image |\n");
-        table.append("|---|---|---|---|---|---|---|---|---|\n");
+                + "SLOWLOG. %s%n%n", IMAGES, IMAGE_BYTES, AT_ONCE, AT_ONCE, SLICE, lines()));
+        table.append("| step | call | ").append(cells(columns)).append("calls | images | median | p99 | max | over ")
+                .append(GOAL_MICROS / 1000).append(" ms | Redis time per image |\n");
+        table.append("|---|---|").append("---|".repeat(columns.size())).append("---|---|---|---|---|---|---|\n");
         for (Row row : rows) {
-            if (row.durations().isEmpty()) {
-                continue;
-            }
             List<Long> sorted = row.durations().stream().sorted().toList();
-            table.append(String.format(Locale.ROOT, "| %s | `%s` | %s | %,d | %,d | %.2f ms | %.2f ms | %.2f ms | %.1f µs |%n",
-                    row.step(), row.function(), row.library(), sorted.size(), row.images(),
+            long overTheGoal = sorted.stream().filter(micros -> micros > GOAL_MICROS).count();
+            table.append(String.format(Locale.ROOT,
+                    "| %s | `%s` | %s%,d | %,d | %.2f ms | %.2f ms | %.2f ms | %,d | %.1f µs |%n",
+                    row.step(), row.function(), cells(row.condition()), sorted.size(), row.images(),
                     percentile(sorted, 0.5) / 1000.0, percentile(sorted, 0.99) / 1000.0,
-                    sorted.get(sorted.size() - 1) / 1000.0, perImage(row)));
+                    sorted.get(sorted.size() - 1) / 1000.0, overTheGoal, perImage(row)));
         }
-        if (libraries.size() > 1) {
+        if (axes.get(0).varies()) {
             table.append(String.format(Locale.ROOT, "%nThis library against %s (same calls, same partition, "
                     + "interleaved rounds), ratio this / %s:%n%n", BASELINE.get(), BASELINE.get()));
-            table.append("| call | median | p99 | Redis time per image |\n|---|---|---|---|\n");
+            List<String> besidesLibrary = columns.subList(1, columns.size());
+            table.append("| call | ").append(cells(besidesLibrary)).append("median | p99 | Redis time per image |\n")
+                    .append("|---|").append("---|".repeat(besidesLibrary.size())).append("---|---|---|\n");
             for (Row row : rows) {
                 if (!row.library().equals("this")) {
                     continue;
                 }
-                Row before = rows.stream().filter(other -> other.step().equals(row.step())
-                        && other.function().equals(row.function()) && !other.library().equals("this")).findFirst()
-                        .orElseThrow();
-                table.append(String.format(Locale.ROOT, "| `%s` | %.2f | %.2f | %.2f |%n", row.function(),
-                        ratio(row, before, 0.5), ratio(row, before, 0.99), perImage(row) / perImage(before)));
+                rows.stream().filter(other -> other.step().equals(row.step())
+                        && other.function().equals(row.function()) && !other.library().equals("this")
+                        && other.besidesLibrary().equals(row.besidesLibrary())).findFirst().ifPresent(before -> table
+                                .append(String.format(Locale.ROOT, "| `%s` | %s%.2f | %.2f | %.2f |%n", row.function(),
+                                        cells(row.besidesLibrary()), ratio(row, before, 0.5),
+                                        ratio(row, before, 0.99), perImage(row) / perImage(before))));
             }
         }
         BenchmarkTable.print("scheduler", table.toString());
+    }
+
+    /** Markdown table cells, each value followed by its separator. */
+    private static String cells(List<String> values) {
+        return values.stream().map(value -> value + " | ").collect(Collectors.joining());
+    }
+
+    /** What the table's lines hold, for the sentence before it. */
+    private String lines() {
+        if (conditions.size() == 1) {
+            return "Each line holds every call of its step.";
+        }
+        String each = axes.stream().filter(Axis::varies).map(Axis::perLine).collect(Collectors.joining(" and "));
+        String realtime = REDIS_REALTIME ? String.format(Locale.ROOT, " Real-time: the Redis process under "
+                + "SCHED_FIFO %d (`chrt -f -p %d`), which no ordinary process preempts; normal: under SCHED_OTHER, "
+                + "as Redis runs by default.", REALTIME_PRIORITY, REALTIME_PRIORITY) : "";
+        return String.format(Locale.ROOT, "Each line holds the calls made under %s, in rounds that take turns with "
+                + "the other %s: about 1/%d of each step.%s", each, conditions.size() == 2 ? "line's" : "lines'",
+                conditions.size(), realtime);
     }
 
     /** The ratio of a percentile of the calls' durations, this library's to the baseline's. */
@@ -298,19 +429,22 @@ class SchedulerCallBenchmarkIT {
         return sorted.get(Math.max(0, (int) Math.ceil(fraction * sorted.size()) - 1));
     }
 
-    /** Leaves the images' hashes gone and their expiry entries past, as Redis' expiry of them all at once would. */
+    /**
+     * Leaves the images' hashes gone and their schedule entries past, as Redis' expiry of them all at once would after
+     * their refreshes were decided (the schedule then holds when each hash expires). They expired before the due images
+     * fell due, so the eviction duty's sweep meets them first.
+     */
     private void expireAtOnce(List<ImageKey> keys) {
-        long now = serverMillis();
         pipelined(keys, key -> List.of(
                 Request.cmd(Command.UNLINK).arg(RedisKeys.image(PARTITION, key)),
-                Request.cmd(Command.ZADD).arg(RedisKeys.expiryIndex(PARTITION)).arg("XX").arg(String.valueOf(now - 1))
-                        .arg(key.value())));
+                Request.cmd(Command.ZADD).arg(RedisKeys.schedule(PARTITION)).arg("XX").arg("0").arg(key.value())));
     }
 
     /** Makes the images due for an early refresh now, as if written together one fresh TTL ago. */
     private void fallDueAtOnce(List<ImageKey> keys) {
-        pipelined(keys, key -> List.of(Request.cmd(Command.ZADD).arg(RedisKeys.refreshIndex(PARTITION)).arg("XX")
-                .arg("0").arg(key.value())));
+        long now = serverMillis();
+        pipelined(keys, key -> List.of(Request.cmd(Command.ZADD).arg(RedisKeys.schedule(PARTITION)).arg("XX")
+                .arg(String.valueOf(now - 1)).arg(key.value())));
     }
 
     private void pipelined(List<ImageKey> keys, Function<ImageKey, List<Request>> commands) {
@@ -336,15 +470,19 @@ class SchedulerCallBenchmarkIT {
 
     /**
      * The durations of the {@code made} calls of {@code function} since SLOWLOG was reset, in microseconds: those it
-     * logged, and 0 for each one too short to be logged.
+     * logged, and 0 for each one too short to be logged. Notes each call over the goal, made {@code where}.
      */
-    private List<Long> durations(String function, int made) {
+    private List<Long> durations(String function, int made, String where) {
         List<Long> durations = new ArrayList<>();
         for (Response entry : redis.execute("SLOWLOG", "GET", "100000")) {
             Response command = entry.get(3);
             if (command.size() > 1 && command.get(0).toString().equalsIgnoreCase("FCALL")
                     && function.equals(command.get(1).toString())) {
-                durations.add(entry.get(2).toLong());
+                long micros = entry.get(2).toLong();
+                durations.add(micros);
+                if (micros > GOAL_MICROS) {
+                    overGoal.add(String.format(Locale.ROOT, "%s: %,d µs, %s", where, micros, command));
+                }
             }
         }
         assertTrue(durations.size() <= made, "SLOWLOG holds " + durations.size() + " calls of " + function + ", "
@@ -368,13 +506,114 @@ class SchedulerCallBenchmarkIT {
         return keys;
     }
 
+    /** What the machine has done to Redis' main thread so far, when Redis is a process on this machine. */
+    private Optional<ThreadCounters> redisThreadCounters() {
+        return REDIS_REALTIME ? Optional.of(ThreadCounters.of(redisPid)) : Optional.empty();
+    }
+
+    /**
+     * What the machine has done to one thread so far, from /proc: the time it waited runnable for a CPU, the times it
+     * was preempted, its page faults; and the time the hypervisor took from every CPU of the machine (steal), which no
+     * scheduling inside the machine can prevent. They tell a call that took long on its own from one that lost its CPU.
+     */
+    private record ThreadCounters(long waitedNanos, long preempted, long minorFaults, long majorFaults,
+            long stolenTicks) {
+
+        /** The counters of the main thread of process {@code pid}. */
+        static ThreadCounters of(long pid) {
+            Path thread = Path.of("/proc", String.valueOf(pid), "task", String.valueOf(pid));
+            try {
+                String[] schedstat = Files.readString(thread.resolve("schedstat")).trim().split(" ");
+                long preempted = Files.readAllLines(thread.resolve("status")).stream()
+                        .filter(line -> line.startsWith("nonvoluntary_ctxt_switches:"))
+                        .mapToLong(line -> Long.parseLong(line.split(":")[1].trim())).findFirst().orElseThrow();
+                // Fields 10 and 12 of stat, counted after the command name, which may hold spaces.
+                String stat = Files.readString(thread.resolve("stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // The eighth number of the machine's cpu line: steal, in clock ticks.
+                String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                return new ThreadCounters(Long.parseLong(schedstat[1]), preempted, Long.parseLong(fields[7]),
+                        Long.parseLong(fields[9]), Long.parseLong(cpu[8]));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        ThreadCounters plus(ThreadCounters other) {
+            return new ThreadCounters(waitedNanos + other.waitedNanos, preempted + other.preempted,
+                    minorFaults + other.minorFaults, majorFaults + other.majorFaults, stolenTicks + other.stolenTicks);
+        }
+
+        ThreadCounters since(ThreadCounters before) {
+            return plus(new ThreadCounters(-before.waitedNanos, -before.preempted, -before.minorFaults,
+                    -before.majorFaults, -before.stolenTicks));
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "Redis waited %.2f ms for a CPU, was preempted %,d times, had %,d minor "
+                    + "and %,d major page faults; %,d ticks stolen from the machine's CPUs", waitedNanos / 1e6,
+                    preempted, minorFaults, majorFaults, stolenTicks);
+        }
+    }
+
+    /**
+     * The process id of the Redis the benchmark talks to, checked to be a redis-server on this machine listening on
+     * that port (a Redis in a container reports an id of its own namespace, which would name another process here).
+     */
+    private long redisProcess() {
+        Map<String, String> server = new HashMap<>();
+        redis.execute("INFO", "server").toString().lines().map(line -> line.split(":", 2))
+                .filter(field -> field.length == 2).forEach(field -> server.put(field[0], field[1].strip()));
+        String pid = server.get("process_id");
+        String port = server.get("tcp_port");
+        String commandLine;
+        try {
+            commandLine = Files.readString(Path.of("/proc", pid, "cmdline")).replace('\0', ' ');
+        } catch (IOException e) {
+            throw new IllegalStateException("-Dbenchmark.redis-realtime needs Redis on this machine, but process " + pid
+                    + " (INFO server's process_id) is not here", e);
+        }
+        if (!commandLine.contains("redis-server") || !commandLine.contains(port)) {
+            throw new IllegalStateException("-Dbenchmark.redis-realtime needs Redis on this machine, but process " + pid
+                    + " (INFO server's process_id) is '" + commandLine.strip() + "', not the redis-server on port "
+                    + port);
+        }
+        return Long.parseLong(pid);
+    }
+
+    /**
+     * Puts the Redis process under a scheduling policy with {@code chrt}, and checks that it is: measuring both halves
+     * under the same policy would show no difference where there may be one.
+     */
+    private static void schedule(long pid, String policy, String policyOption, String priority) {
+        String failure = "-Dbenchmark.redis-realtime needs chrt and the right to set real-time priorities (root, or "
+                + "CAP_SYS_NICE); ";
+        try {
+            run(List.of("chrt", policyOption, "-p", priority, String.valueOf(pid)));
+        } catch (IllegalStateException | UncheckedIOException e) {
+            throw new IllegalStateException(failure + e.getMessage(), e);
+        }
+        String now = run(List.of("chrt", "-p", String.valueOf(pid)));
+        if (!now.contains("policy: " + policy)) {
+            throw new IllegalStateException(
+                    failure + "Redis (process " + pid + ") should run under " + policy + ": " + now.strip());
+        }
+    }
+
     /** A file as it was at a git revision. */
     private static String gitShow(String revision, String path) {
+        return run(List.of("git", "show", revision + ":" + path));
+    }
+
+    /** Runs a command and returns its output; fails with that output if it exits with an error. */
+    private static String run(List<String> command) {
         try {
-            Process git = new ProcessBuilder("git", "show", revision + ":" + path).redirectErrorStream(true).start();
-            String text = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (git.waitFor() != 0) {
-                throw new IllegalStateException("git show " + revision + ":" + path + " failed: " + text);
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + process.exitValue()
+                        + "): " + text.strip());
             }
             return text;
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.pansaar.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,20 @@ class ImageLayoutTest {
     }
 
     @Test
+    void aReadGetsTheLeadingValuesAsTheWholeDecodingHasThem() {
+        List<String> names = List.of("status", "fresh-until", "content-type", "etag", "digest");
+        assertEquals(names, ImageLayout.META_FIELDS.subList(0, ImageLayout.READER_VALUES));
+        for (MetaVectors.Vector vector : MetaVectors.all()) {
+            String[] values = ImageLayout.readerValues(vector.meta());
+            for (int i = 0; i < names.size(); i++) {
+                assertEquals(ImageLayout.decode(vector.meta()).get(names.get(i)), values[i], vector.meta() + ": " + names.get(i));
+            }
+        }
+        assertArrayEquals(new String[ImageLayout.READER_VALUES], ImageLayout.readerValues(null));
+        assertArrayEquals(new String[] { "ok", null, "image/png", null, null }, ImageLayout.readerValues("ok\n\nimage/png"));
+    }
+
+    @Test
     void aMissingMetaDecodesToNoValues() {
         assertTrue(ImageLayout.decode(null).isEmpty());
         assertTrue(ImageLayout.decode("").isEmpty());
@@ -33,8 +48,9 @@ class ImageLayoutTest {
     }
 
     @Test
-    void anImageCountsItsBodyItsOverheadAndItsKeyHeldSixTimes() {
-        assertEquals(1_000 + ImageLayout.IMAGE_OVERHEAD_BYTES + 6 * 46, ImageLayout.chargedBytes(46, 1_000));
-        assertEquals(ImageLayout.IMAGE_OVERHEAD_BYTES + 6 * 10, ImageLayout.chargedBytes(10, 0));
+    void anImageCountsItsBodyItsOverheadAndItsKeyHeldFiveTimes() {
+        // The image hash's name and its entries in the priority index, the schedule, the keys index and the history.
+        assertEquals(1_000 + ImageLayout.IMAGE_OVERHEAD_BYTES + 5 * 46, ImageLayout.chargedBytes(46, 1_000));
+        assertEquals(ImageLayout.IMAGE_OVERHEAD_BYTES + 5 * 10, ImageLayout.chargedBytes(10, 0));
     }
 }

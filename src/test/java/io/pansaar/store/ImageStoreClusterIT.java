@@ -32,6 +32,7 @@ import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.testing.LocalRedisServer;
 import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisClusterResource;
+import io.pansaar.testing.StoredImages;
 import io.pansaar.worker.WritePlanner;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -110,6 +111,13 @@ class ImageStoreClusterIT {
             assertEquals(1L, nodes.get(port).send(Request.cmd(Command.EXISTS)
                     .arg(RedisKeys.image(partitioner.partitionOf(key), key))).await().atMost(WAIT).toLong(),
                     "the image lives on node " + port);
+            // Its regenerated event is in the same slot, on the same node, appended by the write itself.
+            Response lastEvent = nodes.get(port).send(Request.cmd(Command.XREVRANGE)
+                    .arg(RedisKeys.events(partitioner.partitionOf(key))).arg("+").arg("-").arg("COUNT").arg("1"))
+                    .await().atMost(WAIT);
+            Response fields = lastEvent.get(0).get(1);
+            assertEquals(List.of("event", "regenerated", "key", key.value()), List.of(fields.get(0).toString(),
+                    fields.get(1).toString(), fields.get(2).toString(), fields.get(3).toString()), "on node " + port);
         });
     }
 
@@ -136,13 +144,13 @@ class ImageStoreClusterIT {
             assertEquals(0, report.usedBytes(), key.value());
             assertTrue(store.details(key).await().atMost(WAIT).isEmpty(), "evicted " + key.value());
 
-            // The rebuild of a lost sizes hash reads the image hashes through names derived from its declared keys too.
+            // The rebuild of a lost history reads the image hashes through names derived from its declared keys too.
             storeImage(key, new byte[] { 7, 8, 9 }, Duration.ofMillis(400));
-            redis.key().del(RedisKeys.sizes(partition));
+            redis.key().del(RedisKeys.histories(partition));
             RepairReply repair = functions.repair(partition, holder, 1_000).await().atMost(WAIT);
             assertEquals(RepairReply.Outcome.REPAIRED, repair.outcome(), key.value());
-            assertEquals(String.valueOf(ImageLayout.chargedBytes(key.value().length(), 3)),
-                    redis.hash(String.class).hget(RedisKeys.sizes(partition), key.value()), key.value());
+            assertEquals(ImageLayout.chargedBytes(key.value().length(), 3),
+                    StoredImages.charged(redis, partition).get(key.value()), key.value());
         }
         Thread.sleep(400);
         for (ImageKey key : keyPerNode.values()) {

@@ -9,13 +9,27 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
@@ -25,6 +39,7 @@ import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.ops.PartitionInspector;
 import io.pansaar.redis.FunctionCallException;
 import io.pansaar.redis.FunctionError;
 import io.pansaar.redis.FunctionLibrary;
@@ -32,6 +47,7 @@ import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.function.ClaimOutcome;
 import io.pansaar.redis.function.EnqueueReply;
 import io.pansaar.redis.function.EvictReply;
+import io.pansaar.redis.function.RefreshDueReply;
 import io.pansaar.redis.function.FinishedJob;
 import io.pansaar.redis.function.FoldHitsReply;
 import io.pansaar.redis.function.JobReason;
@@ -83,6 +99,9 @@ class ImageStoreIT {
 
     @Inject
     PansaarConfig config;
+
+    @Inject
+    PartitionInspector inspector;
 
     // --- reads ---------------------------------------------------------------------------------
 
@@ -395,7 +414,7 @@ class ImageStoreIT {
     }
 
     @Test
-    void aRebuildOfTheSizesWalksOnPastAnImageWhosePriorityRoseBehindItsCursor() {
+    void aRebuildOfTheChargedBytesWalksOnPastAnImageWhosePriorityRoseBehindItsCursor() {
         ImageKey first = uniqueKey("walked");
         int partition = partition(first);
         List<ImageKey> keys = keysInPartition(partition, first, 6);
@@ -405,12 +424,17 @@ class ImageStoreIT {
         String holder = "repairing-" + UUID.randomUUID();
         assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
         assertEquals(RepairReply.Outcome.CONSISTENT, functions.repair(partition, holder, 2).await().atMost(WAIT).outcome());
-        redis.execute("DEL", RedisKeys.sizes(partition));
+        redis.execute("DEL", RedisKeys.histories(partition));
 
         RepairReply started = functions.repair(partition, holder, 2).await().atMost(WAIT);
         assertEquals(RepairReply.Outcome.REPAIRING, started.outcome());
         assertEquals(2, started.visited());
-        assertTrue(started.damage().orElseThrow().startsWith("sizes holds 0 images"), started.toString());
+        assertTrue(started.damage().orElseThrow().startsWith("the history holds 0 images"), started.toString());
+        // The counter is missing while the rebuild runs; the figures show what it has counted so far.
+        assertEquals(0L, redis.execute("EXISTS", RedisKeys.usedBytes(partition)).toLong());
+        long countedSoFar = Long.parseLong(redis.execute("HGET", RedisKeys.repairState(partition), "bytes").toString());
+        assertTrue(countedSoFar > 0);
+        assertEquals(countedSoFar, inspector.inspect(partition).await().atMost(WAIT).memory().usedBytes());
         // Hits lift the image at the cursor to the top of the priority index, past every image not yet visited
         // (other tests' images in this partition have had three hits at most).
         String cursor = redis.execute("HGET", RedisKeys.repairState(partition), "member").toString();
@@ -428,17 +452,17 @@ class ImageStoreIT {
         functions.releaseLease(partition, holder).await().atMost(WAIT);
         assertEquals(RepairReply.Outcome.REPAIRED, report.outcome());
 
-        // Every indexed image is in sizes with what its hash's size counts against the budget, and the counter is
+        // Every indexed image's history entry holds what its hash's size counts against the budget, and the counter is
         // their sum.
-        Map<String, String> expected = new HashMap<>();
+        Map<String, Long> expected = new HashMap<>();
         long sum = 0;
         for (Response member : redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "0", "-1")) {
             long charged = ImageLayout.chargedBytes(member.toString().length(), Long.parseLong(StoredImages.metaField(
                     redis, RedisKeys.image(partition, ImageKey.of(member.toString())), "size")));
-            expected.put(member.toString(), String.valueOf(charged));
+            expected.put(member.toString(), charged);
             sum += charged;
         }
-        assertEquals(expected, redis.hash(String.class).hgetall(RedisKeys.sizes(partition)));
+        assertEquals(expected, StoredImages.charged(redis, partition));
         assertEquals(String.valueOf(sum), redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
         assertEquals(0L, redis.execute("EXISTS", RedisKeys.repairState(partition)).toLong());
     }
@@ -499,26 +523,25 @@ class ImageStoreIT {
         assertArrayEquals(new byte[] { 4, 5 }, hit.body().orElseThrow());
         assertEquals(Optional.of("image/png"), hit.contentType());
         assertEquals(List.of("body", "meta"), redis.hash(String.class).hkeys(image(key)).stream().sorted().toList());
-        assertEquals(String.valueOf(ImageLayout.chargedBytes(key.value().length(), 2)),
-                redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
+        assertEquals(ImageLayout.chargedBytes(key.value().length(), 2), StoredImages.charged(redis, partition).get(key.value()));
     }
 
     @Test
-    void aRebuildOfTheSizesDeletesAnImageOfThePreviousLayout() {
+    void aRebuildOfTheChargedBytesDeletesAnImageOfThePreviousLayout() {
         ImageKey key = uniqueKey("previous-layout-repaired");
         int partition = partition(key);
         writePreviousLayout(key, new byte[] { 1, 2, 3 }, serverMillis());
         String holder = "repairing-" + UUID.randomUUID();
         assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
         try {
-            redis.execute("DEL", RedisKeys.sizes(partition));
+            redis.execute("DEL", RedisKeys.usedBytes(partition));
             RepairReply report;
             do {
                 report = functions.repair(partition, holder, 1_000).await().atMost(WAIT);
             } while (report.outcome() == RepairReply.Outcome.REPAIRING);
             assertEquals(0L, redis.execute("EXISTS", image(key)).toLong(), "no memory left that no index counts");
             assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()));
-            assertNull(redis.execute("HGET", RedisKeys.sizes(partition), key.value()));
+            assertNull(StoredImages.charged(redis, partition).get(key.value()));
         } finally {
             functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
@@ -650,13 +673,13 @@ class ImageStoreIT {
                 Duration.ofMinutes(5), DAY, ChangeHistory.NONE).await().atMost(WAIT);
 
         assertEquals(WriteOutcome.WRITTEN, outcome);
-        // The copy is kept past grace for stale-if-error, and the expiry index knows when its hash goes.
+        // The copy is kept past grace for stale-if-error; the schedule holds it under its early-refresh due time.
         assertTtlNear(HOUR.plusMinutes(5).plus(DAY), image(key));
         long staleIfErrorUntil = Long.parseLong(hashField(key, "stale-if-error-until"));
         assertEquals(Long.parseLong(hashField(key, "fresh-until")) + Duration.ofMinutes(5).toMillis(),
                 Long.parseLong(hashField(key, "grace-until")));
         assertEquals(Long.parseLong(hashField(key, "grace-until")) + DAY.toMillis(), staleIfErrorUntil);
-        assertEquals(staleIfErrorUntil, expiryIndexed(key));
+        assertTrue(scheduled(key) <= Long.parseLong(hashField(key, "fresh-until")));
         assertEquals(0L, redis.execute("EXISTS", marker(key)).toLong());
         assertEquals(0L, redis.execute("EXISTS", RedisKeys.staging(partition(key), key, second.token())).toLong());
         assertArrayEquals(new byte[] { 7, 8, 9 }, redis.execute("HGET", image(key), "body").toBytes());
@@ -697,6 +720,59 @@ class ImageStoreIT {
                 revalidate(key, older, Optional.empty(), Optional.empty(),
                         HOUR, MINUTE, Duration.ZERO, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertEquals("ok", hashField(key, "status"));
+    }
+
+    @Test
+    void aFirstFetchThatBeganBeforeAPurgeByPrefixOrTagIsRefusedAndFetchedAgainOnceAndALaterClaimWrites() {
+        String prefix = "tests/first-" + UUID.randomUUID() + "/";
+        String tag = "first-" + UUID.randomUUID();
+        ImageKey underPrefix = ImageKey.of(prefix + "a.png");
+        ImageKey tagged = uniqueKey("tagged");
+        ImageKey neither = uniqueKey("neither");
+        // Three first fetches (no copy, so in no index) claimed before the purges.
+        Claim prefixClaim = claimNow(underPrefix, JobReason.MISS);
+        Claim tagClaim = claimNow(tagged, JobReason.MISS);
+        Claim neitherClaim = claimNow(neither, JobReason.MISS);
+        assertEquals(0L, store.purgePrefixes(List.of(prefix), false).await().atMost(WAIT));
+        assertEquals(0L, store.purgeTags(List.of(tag), false).await().atMost(WAIT));
+        long lease = config(Duration.class, "pansaar.worker.fetch-lease").toMillis();
+        long purgesTtl = redis.execute("PTTL", RedisKeys.purges(partition(underPrefix))).toLong();
+        assertTrue(purgesTtl > 0 && purgesTtl <= lease, "the purges hash lives one fetch lease, was " + purgesTtl);
+
+        // A key under no purged prefix, whose answer carries another tag, writes as ever.
+        assertEquals(WriteOutcome.WRITTEN, write(neither, neitherClaim,
+                fetched(new byte[] { 3 }, Optional.empty()).withTags(List.of("other-" + tag)),
+                HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+
+        // The two others began before a purge that reaches them: refused, nothing written, one refetch each.
+        Map<ImageKey, Claim> refused = Map.of(underPrefix, prefixClaim, tagged, tagClaim);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            for (Map.Entry<ImageKey, Claim> entry : refused.entrySet()) {
+                ImageKey key = entry.getKey();
+                assertEquals(WriteOutcome.STALE_WRITE, write(key, entry.getValue(),
+                        fetched(new byte[] { 1 }, Optional.empty()).withTags(List.of(tag)),
+                        HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+                assertEquals(0L, redis.execute("EXISTS", image(key)).toLong(), "the old bytes were not written");
+                assertEquals(0L, redis.execute("EXISTS",
+                        RedisKeys.staging(partition(key), key, entry.getValue().token())).toLong());
+                // A second try of the same refused write finds the refetch's marker: still one job.
+                assertEquals(1, jobsFor(key).size(), "one refetch of " + key);
+                assertEquals("miss", jobsFor(key).get(0).get("reason"));
+                assertEquals("queued:" + jobsFor(key).get(0).get("token"), redis.execute("GET", marker(key)).toString());
+            }
+        }
+
+        // The refetch's claim, made after the purges, writes: an old entry of the purges hash never fences it.
+        for (ImageKey key : refused.keySet()) {
+            Claim refetch = store.claim(key, jobsFor(key).get(0).get("token"), serverMillis() + 1, JobReason.MISS)
+                    .await().atMost(WAIT);
+            assertEquals(ClaimOutcome.CLAIMED, refetch.outcome(), refetch.detail());
+            assertEquals(WriteOutcome.WRITTEN, write(key, refetch,
+                    fetched(new byte[] { 2 }, Optional.empty()).withTags(List.of(tag)),
+                    HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+            assertArrayEquals(new byte[] { 2 }, redis.execute("HGET", image(key), "body").toBytes());
+            assertNull(redis.execute("GET", marker(key)), "the refetch released its marker");
+        }
     }
 
     @Test
@@ -741,6 +817,35 @@ class ImageStoreIT {
     }
 
     @Test
+    void functionCallsArePipelinedOnAConnectionOfTheirOwnApartFromTheReads() throws Exception {
+        ImageKey stored = uniqueKey("read-beside-calls");
+        assertEquals(WriteOutcome.WRITTEN, storeImage(stored, new byte[] { 1 }, HOUR, MINUTE));
+        List<ImageKey> keys = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            keys.add(uniqueKey("pipelined-call"));
+        }
+        try (RedisMonitor monitor = RedisMonitor.open(config(String.class, "quarkus.redis.hosts"))) {
+            // Forty claims at once: on pooled connections each would hold one of its own until its reply came back.
+            List<Claim> claims = Uni.join().all(keys.stream().map(key -> store.claim(key, token(), 0, JobReason.MISS))
+                    .toList()).andFailFast().await().atMost(WAIT);
+            assertTrue(claims.stream().allMatch(claim -> claim.outcome() == ClaimOutcome.CLAIMED));
+            assertEquals(WriteOutcome.WRITTEN, write(keys.get(0), claims.get(0), fetched(new byte[] { 2 },
+                    Optional.empty()), HOUR, MINUTE, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
+            assertEquals(ReadOutcome.HIT, read(stored).outcome());
+
+            Set<String> claimedFrom = monitor.clientsSending(keys.size(), "\"FCALL\" \"pansaar_claim\"");
+            assertEquals(1, claimedFrom.size(), "every claim on one connection: " + claimedFrom);
+            assertEquals(claimedFrom, monitor.clientsSending(1, "\"HSET\" \"" + RedisKeys.staging(
+                    partition(keys.get(0)), keys.get(0), claims.get(0).token()) + "\""), "the staged body");
+            assertEquals(claimedFrom, monitor.clientsSending(1, "\"FCALL\" \"pansaar_put\""));
+            Set<String> readFrom = monitor.clientsSending(1, "\"HMGET\" \"" + image(stored) + "\"");
+            assertEquals(1, readFrom.size());
+            assertFalse(claimedFrom.containsAll(readFrom), "a read never waits behind a write's body, nor a write "
+                    + "behind reads: " + readFrom + " and " + claimedFrom);
+        }
+    }
+
+    @Test
     void putWithoutAClaimIsRefusedBeforeReachingRedis() {
         ImageKey key = uniqueKey("unclaimed");
         Claim holder = claimNow(key, JobReason.MISS);
@@ -762,16 +867,82 @@ class ImageStoreIT {
         assertTrue(error.getMessage().contains("status code"), error.getMessage());
 
         // A staging hash that expired before pansaar_put ran: call the function directly without one.
-        List<String> call = new ArrayList<>(List.of("FCALL", "pansaar_put",
-                String.valueOf(4 + RedisKeys.indexes(partition(key)).size()), image(key), marker(key),
-                RedisKeys.staging(partition(key), key, claim.token()), RedisKeys.stats(partition(key))));
-        call.addAll(RedisKeys.indexes(partition(key)));
-        call.addAll(List.of(claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
-                "1000", "1000", "0", "0", "", "10"));
-        RuntimeException missing = assertThrows(RuntimeException.class,
-                () -> redis.execute(call.get(0), call.subList(1, call.size()).toArray(String[]::new)));
+        RuntimeException missing = assertThrows(RuntimeException.class, () -> callPut(key, claim, "image/png", "", "",
+                "2", "42", "ab", "1.0", "86400000", "0", "0"));
         assertEquals(Optional.of(FunctionError.STAGING_MISSING), FunctionError.of(rootCause(missing)));
         assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());
+        assertEquals(0L, redis.execute("EXISTS", image(key)).toLong());
+
+        // A malformed value of the image is refused before anything is written: the staged body stays where it was.
+        String staging = RedisKeys.staging(partition(key), key, claim.token());
+        redis.execute("HSET", staging, "body", "xy");
+        for (List<String> values : List.of(
+                List.of("", "", "", "2", "42", "ab", "1.0", "86400000", "0", "0"),
+                List.of("image/png", "", "", "two", "42", "ab", "1.0", "86400000", "0", "0"),
+                List.of("image/png", "", "", "2", "-1", "ab", "1.0", "86400000", "0", "0"),
+                List.of("image/png", "", "", "2", "42", "", "1.0", "86400000", "0", "0"),
+                List.of("image/png", "", "", "2", "42", "ab", "x", "86400000", "0", "0"),
+                List.of("image/png", "", "", "2", "42", "ab", "1.0", "0", "0", "0"),
+                List.of("image/png", "", "", "2", "42", "ab", "1.0", "86400000", "1.5", "0"),
+                List.of("image/png", "", "", "2", "42", "ab", "1.0", "86400000", "0", ""))) {
+            RuntimeException malformed = assertThrows(RuntimeException.class,
+                    () -> callPut(key, claim, values.toArray(String[]::new)), values.toString());
+            assertEquals(Optional.of(FunctionError.BAD_ARGUMENT), FunctionError.of(rootCause(malformed)),
+                    values.toString());
+        }
+        assertEquals(0L, redis.execute("EXISTS", image(key)).toLong());
+        assertEquals("xy", redis.execute("HGET", staging, "body").toString());
+        assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());
+    }
+
+    @Test
+    void aWriteStagesTheBodyAloneAndPacksTheValuesItsCallCarries() throws InterruptedException {
+        ImageKey key = uniqueKey("arguments");
+        Claim claim = claimNow(key, JobReason.MISS);
+        // Nothing else may talk to Redis while the commands are counted (the profile makes the gauges hourly).
+        await().atMost(WAIT).until(this::redisIsQuiet);
+
+        Map<String, Long> before = commandCalls();
+        assertEquals(WriteOutcome.WRITTEN, write(key, claim, FetchedImage.of(new byte[] { 7, 8, 9 }, "image/png",
+                Optional.of("\"e\""), Optional.of("Mon, 01 Jan 2024 00:00:00 GMT"), Duration.ofMillis(42)), HOUR,
+                MINUTE, Duration.ZERO, new ChangeHistory(5000, 2)).await().atMost(WAIT));
+        Map<String, Long> written = deltas(before, commandCalls());
+
+        // The function reads no staged values back and deletes none: they came as its arguments.
+        assertNull(written.get("hmget"), written.toString());
+        assertNull(written.get("hdel"), written.toString());
+        assertEquals(1L, written.get("fcall"), written.toString());
+        List<String> fields = new ArrayList<>();
+        redis.execute("HKEYS", image(key)).forEach(field -> fields.add(field.toString()));
+        assertEquals(List.of("body", "meta"), fields.stream().sorted().toList());
+        assertEquals("image/png", hashField(key, "content-type"));
+        assertEquals("\"e\"", hashField(key, "etag"));
+        assertEquals("Mon, 01 Jan 2024 00:00:00 GMT", hashField(key, "last-modified"));
+        assertEquals("3", hashField(key, "size"));
+        assertEquals("42", hashField(key, "fetch-ms"));
+        assertEquals(FetchedImage.digestOf(new byte[] { 7, 8, 9 }), hashField(key, "digest"));
+        assertEquals(String.valueOf(planner.priorityOf(3).sizeTerm()), hashField(key, "size-term"));
+        assertEquals(String.valueOf(planner.priorityOf(3).halfLifeMillis()), hashField(key, "half-life"));
+        assertEquals("5000", hashField(key, "exposure"));
+        assertEquals("2", hashField(key, "changes"));
+
+        // Called directly, as another client would: a staging hash of the body alone, the values as arguments; a
+        // line feed in a header value would split meta's lines, so it becomes a space.
+        Claim again = claimNow(key, JobReason.MANUAL);
+        redis.execute("HSET", RedisKeys.staging(partition(key), key, again.token()), "body", "xy");
+        Response reply = callPut(key, again, "image/gif", "\"a\nb\"", "", "2", "7", "cd", "1.5", "1000", "10", "1");
+        assertEquals("WRITTEN", reply.get(0).toString());
+        assertEquals("xy", hashField(key, "body"));
+        assertEquals("image/gif", hashField(key, "content-type"));
+        assertEquals("\"a b\"", hashField(key, "etag"));
+        assertNull(hashField(key, "last-modified"));
+        assertEquals("2", hashField(key, "size"));
+        assertEquals("7", hashField(key, "fetch-ms"));
+        assertEquals("cd", hashField(key, "digest"));
+        assertEquals("1.5", hashField(key, "size-term"));
+        assertEquals("1000", hashField(key, "half-life"));
+        assertEquals("10", hashField(key, "exposure"));
+        assertEquals("1", hashField(key, "changes"));
     }
 
     // --- revalidated ---------------------------------------------------------------------------
@@ -909,7 +1080,7 @@ class ImageStoreIT {
                 MINUTE, DAY, Duration.ZERO, ChangeHistory.NONE).await().atMost(WAIT));
         assertNull(hashField(key, "origin-failed-at"));
         assertTtlNear(HOUR.plus(MINUTE).plus(DAY), image(key));
-        assertEquals(Long.parseLong(hashField(key, "stale-if-error-until")), expiryIndexed(key));
+        assertTrue(scheduled(key) <= Long.parseLong(hashField(key, "fresh-until")), "due for its next early refresh");
         assertEquals(ReadOutcome.HIT, read(key).outcome());
     }
 
@@ -942,11 +1113,111 @@ class ImageStoreIT {
     }
 
     @Test
+    void theSweepSkipsALiveImageDueForItsRefreshAndUnindexesAnExpiredOne() throws InterruptedException {
+        ImageKey live = uniqueKey("due-live");
+        int partition = partition(live);
+        ImageKey expired = keysInPartition(partition, live, 2).get(1);
+        storeImage(live, everyByteValue(500), HOUR, MINUTE);
+        storeImage(expired, everyByteValue(700), Duration.ofMillis(1), Duration.ZERO);
+        Thread.sleep(20); // the expired image's hash has gone
+        // Both due long ago, the live one first: the oldest entries of the partition's schedule.
+        redis.execute("ZADD", RedisKeys.schedule(partition), "XX", "1", live.value());
+        redis.execute("ZADD", RedisKeys.schedule(partition), "XX", "2", expired.value());
+        long charged = ImageLayout.chargedBytes(live.value().length(), 500);
+
+        String holder = "sweeping-" + UUID.randomUUID();
+        assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
+        try {
+            assertEquals(0, functions.evict(partition, holder, Optional.empty(), 1).await().atMost(WAIT).swept(),
+                    "the live due image took the call's only place");
+            assertNotNull(redis.execute("ZSCORE", RedisKeys.schedule(partition), expired.value()));
+            assertEquals(1, functions.evict(partition, holder, Optional.empty(), 2).await().atMost(WAIT).swept());
+        } finally {
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+        assertEquals(1.0, Double.parseDouble(redis.execute("ZSCORE", RedisKeys.schedule(partition), live.value())
+                .toString()), "the live image stays due for its refresh");
+        assertNotNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), live.value()));
+        assertEquals(charged, StoredImages.charged(redis, partition).get(live.value()));
+        assertNull(redis.execute("ZSCORE", RedisKeys.schedule(partition), expired.value()));
+        assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), expired.value()));
+        assertNull(StoredImages.charged(redis, partition).get(expired.value()), "its charge left with it");
+        assertEquals("0:0", redis.execute("HGET", RedisKeys.histories(partition), expired.value()).toString(),
+                "its change history stays");
+        assertNotNull(redis.execute("ZSCORE", RedisKeys.departed(partition), expired.value()));
+        redis.execute("ZADD", RedisKeys.schedule(partition), "XX", String.valueOf(serverMillis() + HOUR.toMillis()),
+                live.value()); // not due for the other tests of the partition
+    }
+
+    @Test
+    void theRefreshCallsUnindexAnExpiredImageAndFileADecidedOneUnderItsExpiry() throws InterruptedException {
+        ImageKey listedExpired = uniqueKey("refresh-expired");
+        int partition = partition(listedExpired);
+        List<ImageKey> keys = keysInPartition(partition, listedExpired, 3);
+        ImageKey expiresMeanwhile = keys.get(1);
+        ImageKey refreshed = keys.get(2);
+        storeImage(listedExpired, everyByteValue(300), Duration.ofMillis(1), Duration.ZERO);
+        storeImage(expiresMeanwhile, everyByteValue(300), HOUR, MINUTE);
+        storeImage(refreshed, everyByteValue(300), HOUR, MINUTE);
+        Thread.sleep(20);
+        for (ImageKey key : keys) {
+            redis.execute("ZADD", RedisKeys.schedule(partition), "XX", "3", key.value());
+        }
+        long expiredBefore = counter(refreshed, "expired");
+
+        // Other tests' images of the partition may be due too: the call reads enough for all of them.
+        RefreshDueReply due = functions.refreshDue(partition, 1_000).await().atMost(WAIT);
+        assertTrue(due.swept() >= 1, "the image whose hash is gone is swept, not listed");
+        List<String> listed = due.images().stream().map(RefreshDueReply.DueImage::key).toList();
+        assertTrue(listed.containsAll(List.of(expiresMeanwhile.value(), refreshed.value())), listed.toString());
+        assertFalse(listed.contains(listedExpired.value()), listed.toString());
+        assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), listedExpired.value()));
+
+        // One of the listed images expires before the decision reaches Redis: it is unindexed, not refreshed.
+        redis.execute("UNLINK", image(expiresMeanwhile));
+        String holder = "refreshing-" + UUID.randomUUID();
+        assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
+        try {
+            assertEquals(1L, functions.refreshEarly(partition, holder, 60_000, 2,
+                    List.of(expiresMeanwhile.value(), refreshed.value()), List.of()).await().atMost(WAIT));
+        } finally {
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+        assertEquals(0L, redis.execute("EXISTS", marker(expiresMeanwhile)).toLong(), "no refresh of an expired image");
+        assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), expiresMeanwhile.value()));
+        assertNull(redis.execute("ZSCORE", RedisKeys.schedule(partition), expiresMeanwhile.value()));
+        assertTrue(counter(refreshed, "expired") >= expiredBefore + 2);
+        assertEquals(1L, redis.execute("EXISTS", marker(refreshed)).toLong());
+        // Nobody waits for an early refresh: it is queued on the early-refresh stream, after the job stream's misses.
+        assertEquals(List.of("refresh"), entriesFor(RedisKeys.earlyRefresh(partition), refreshed).stream()
+                .map(entry -> entry.get("reason")).toList());
+        assertEquals(List.of(), jobsFor(refreshed));
+        assertEquals(Long.parseLong(hashField(refreshed, "stale-if-error-until")), scheduled(refreshed),
+                "the refresh is decided: the schedule holds when its hash expires");
+    }
+
+    @Test
+    void aWrittenCopyCountsItsFreshTtlInOneBucketOfTheStatistics() {
+        ImageKey first = uniqueKey("ttl-bucket");
+        List<ImageKey> keys = keysInPartition(partition(first), first, 4);
+        Map<String, Long> before = new HashMap<>();
+        List<String> buckets = List.of("fresh-ttl-le-1m", "fresh-ttl-le-1h", "fresh-ttl-le-7d", "fresh-ttl-over-30d");
+        buckets.forEach(bucket -> before.put(bucket, counter(first, bucket)));
+        // One copy per bucket, each TTL on or just past a bound: a bound belongs to the bucket it closes.
+        storeImage(keys.get(0), everyByteValue(100), Duration.ofMinutes(1), Duration.ZERO);
+        storeImage(keys.get(1), everyByteValue(100), Duration.ofMinutes(10).plusMillis(1), Duration.ZERO);
+        storeImage(keys.get(2), everyByteValue(100), Duration.ofDays(2), Duration.ZERO);
+        storeImage(keys.get(3), everyByteValue(100), Duration.ofDays(30).plusMillis(1), Duration.ZERO);
+        for (String bucket : buckets) {
+            assertEquals(before.get(bucket) + 1, counter(first, bucket), bucket);
+        }
+    }
+
+    @Test
     void aCopyKeptPastGraceStaysCountedUntilItsHashExpiresAndIsEvictableUnderTheBudget() throws InterruptedException {
         ImageKey key = uniqueKey("kept");
         int partition = partition(key);
         storeImage(key, everyByteValue(2_000), Duration.ofMillis(1), Duration.ZERO, HOUR);
-        assertEquals(Long.parseLong(hashField(key, "stale-if-error-until")), expiryIndexed(key));
         // The hash lives fresh TTL + grace + stale-if-error: 1 ms + 0 + an hour, read back within that millisecond.
         assertTtlNear(HOUR.plusMillis(1), image(key));
         Thread.sleep(20); // past grace
@@ -958,15 +1229,15 @@ class ImageStoreIT {
             assertEquals(1L, redis.execute("EXISTS", image(key)).toLong());
             assertNotNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()),
                     "the sweep leaves a copy whose hash lives on");
-            assertEquals(String.valueOf(ImageLayout.chargedBytes(key.value().length(), 2000)),
-                    redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
+            assertEquals(ImageLayout.chargedBytes(key.value().length(), 2000),
+                    StoredImages.charged(redis, partition).get(key.value()));
 
             EvictReply evicted = functions.evict(partition, holder, Optional.of(0L), 100)
                     .await().atMost(WAIT);
             assertTrue(evicted.evicted() >= 1);
             assertEquals(0L, redis.execute("EXISTS", image(key)).toLong(), "the kept copy was evicted");
-            assertNull(redis.execute("ZSCORE", RedisKeys.expiryIndex(partition), key.value()));
-            assertNull(redis.execute("HGET", RedisKeys.sizes(partition), key.value()));
+            assertNull(redis.execute("ZSCORE", RedisKeys.schedule(partition), key.value()));
+            assertNull(StoredImages.charged(redis, partition).get(key.value()));
         } finally {
             functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
@@ -1055,7 +1326,8 @@ class ImageStoreIT {
 
     /**
      * Writes an ok copy as a deployment of API 5 wrote it, one hash field per value, fresh for an hour, and files it in
-     * the partition's indexes as that deployment's pansaar_put did (the body's size in sizes and the used bytes).
+     * the partition's indexes as the current functions would (its body's size in its history entry and the used
+     * bytes).
      */
     private void writePreviousLayout(ImageKey key, byte[] body, long now) {
         int partition = partition(key);
@@ -1070,11 +1342,92 @@ class ImageStoreIT {
         boolean counted = redis.execute("EXISTS", RedisKeys.usedBytes(partition)).toLong() == 1
                 || redis.execute("ZCARD", RedisKeys.priorityIndex(partition)).toLong() == 0;
         redis.execute("ZADD", RedisKeys.priorityIndex(partition), "1", key.value());
-        redis.execute("ZADD", RedisKeys.expiryIndex(partition), String.valueOf(now + HOUR.toMillis()), key.value());
-        redis.execute("ZADD", RedisKeys.refreshIndex(partition), String.valueOf(now + HOUR.toMillis()), key.value());
-        redis.execute("HSET", RedisKeys.sizes(partition), key.value(), String.valueOf(body.length));
+        redis.execute("ZADD", RedisKeys.schedule(partition), String.valueOf(now + HOUR.toMillis()), key.value());
+        redis.execute("HSET", RedisKeys.histories(partition), key.value(), "0:0:" + body.length);
         if (counted) {
             redis.execute("INCRBY", RedisKeys.usedBytes(partition), String.valueOf(body.length));
+        }
+    }
+
+    /**
+     * Calls pansaar_put directly under {@code claim}, fresh for a second with a second of grace, no budget and no job,
+     * with the image's values as its ARGV[10] to ARGV[19] (content-type, ETag, Last-Modified, size, fetch-ms, digest,
+     * size-term, half-life, exposure, changes), and events on.
+     */
+    private Response callPut(ImageKey key, Claim claim, String... imageValues) {
+        List<String> call = new ArrayList<>(List.of("pansaar_put",
+                String.valueOf(9 + RedisKeys.indexes(partition(key)).size()), image(key), marker(key),
+                RedisKeys.staging(partition(key), key, claim.token()), RedisKeys.stats(partition(key))));
+        call.addAll(RedisKeys.indexes(partition(key)));
+        call.addAll(List.of(RedisKeys.jobs(partition(key)), RedisKeys.events(partition(key)),
+                RedisKeys.purges(partition(key)), RedisKeys.jobs(partition(key)), RedisKeys.tokenCounter(partition(key))));
+        call.addAll(List.of(claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
+                "1000", "1000", "0", "0", "", "10"));
+        call.addAll(List.of(imageValues));
+        // No job to finish (ARGV[20] and ARGV[21] empty); the events stream capped at 100 entries; no tags; a
+        // queued-marker TTL of a minute.
+        call.addAll(List.of("", "", "100", "", "60000"));
+        return redis.execute("FCALL", call.toArray(String[]::new));
+    }
+
+    private static <T> T config(Class<T> type, String name) {
+        return org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue(name, type);
+    }
+
+    /** A MONITOR connection: which client sent which command, as Redis ran them. */
+    private static final class RedisMonitor implements AutoCloseable {
+
+        private static final Pattern LINE = Pattern.compile("^[0-9.]+ \\[\\d+ ([^\\]]+)\\] (.*)$");
+
+        private final Socket socket;
+        private final List<String[]> commands = new CopyOnWriteArrayList<>();
+
+        private RedisMonitor(Socket socket) {
+            this.socket = socket;
+        }
+
+        static RedisMonitor open(String redisUri) throws IOException, InterruptedException {
+            URI uri = URI.create(redisUri);
+            Socket socket = new Socket(uri.getHost(), uri.getPort());
+            RedisMonitor monitor = new RedisMonitor(socket);
+            socket.getOutputStream().write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
+            BufferedReader lines = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            CountDownLatch started = new CountDownLatch(1);
+            Thread reader = new Thread(() -> {
+                try {
+                    for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                        started.countDown();
+                        Matcher matcher = LINE.matcher(line.startsWith("+") ? line.substring(1) : line);
+                        if (matcher.matches()) {
+                            monitor.commands.add(new String[] { matcher.group(1), matcher.group(2).toLowerCase(Locale.ROOT) });
+                        }
+                    }
+                } catch (IOException closed) {
+                    // The test closed the monitor.
+                }
+            }, "redis-monitor");
+            reader.setDaemon(true);
+            reader.start();
+            assertTrue(started.await(10, TimeUnit.SECONDS), "MONITOR answered");
+            return monitor;
+        }
+
+        /**
+         * The clients that sent the commands starting with {@code prefix} (in any case: clients spell command names
+         * as they like), once at least {@code count} were seen.
+         */
+        Set<String> clientsSending(int count, String prefix) {
+            String lowerCase = prefix.toLowerCase(Locale.ROOT);
+            await().atMost(WAIT).until(() -> commands.stream().filter(command -> command[1].startsWith(lowerCase))
+                    .count() >= count);
+            return commands.stream().filter(command -> command[1].startsWith(lowerCase)).map(command -> command[0])
+                    .collect(Collectors.toSet());
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 
@@ -1116,9 +1469,9 @@ class ImageStoreIT {
         return RedisKeys.marker(partition(key), key);
     }
 
-    /** When the expiry index says the key's hash expires, epoch ms. */
-    private long expiryIndexed(ImageKey key) {
-        return (long) Double.parseDouble(redis.execute("ZSCORE", RedisKeys.expiryIndex(partition(key)), key.value())
+    /** When the schedule says the scheduler must next look at the image, epoch ms. */
+    private long scheduled(ImageKey key) {
+        return (long) Double.parseDouble(redis.execute("ZSCORE", RedisKeys.schedule(partition(key)), key.value())
                 .toString());
     }
 
@@ -1156,8 +1509,13 @@ class ImageStoreIT {
 
     /** The entries of the key's job stream that name this key (the stream is shared by its partition). */
     private List<Map<String, String>> jobsFor(ImageKey key) {
+        return entriesFor(RedisKeys.jobs(partition(key)), key);
+    }
+
+    /** The entries of a stream that name this key. */
+    private List<Map<String, String>> entriesFor(String stream, ImageKey key) {
         List<Map<String, String>> jobs = new ArrayList<>();
-        for (Response entry : redis.execute("XRANGE", RedisKeys.jobs(partition(key)), "-", "+")) {
+        for (Response entry : redis.execute("XRANGE", stream, "-", "+")) {
             Map<String, String> fields = fields(entry.get(1));
             if (key.value().equals(fields.get("key"))) {
                 jobs.add(fields);

@@ -16,10 +16,12 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.testing.KeysIndex;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
 import io.pansaar.testing.TestKeys;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.stream.StreamRange;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -91,6 +93,11 @@ class WriteTimeEvictionIT {
         assertEquals(charged(keys.subList(1, 5)), usedBytes(partition));
         assertEquals(sumOfSizes(partition), usedBytes(partition));
         assertTrue(usedBytes(partition) <= SHARE);
+        // The events stream says so in the order it happened: the eviction, then the write that caused it.
+        List<String> lastTwo = redis.stream(String.class).xrevrange(RedisKeys.events(partition),
+                StreamRange.of("+", "-"), 2).stream()
+                .map(event -> event.payload().get("event") + " " + event.payload().get("key")).toList();
+        assertEquals(List.of("regenerated " + keys.get(4).value(), "evicted " + keys.get(0).value()), lastTwo);
     }
 
     @Test
@@ -149,12 +156,35 @@ class WriteTimeEvictionIT {
         StoredImages.write(store, key, BODY_BYTES, SHORT);
         Thread.sleep(SHORT.multipliedBy(3).toMillis());
 
-        // The write finds no copy, but the sizes still hold the expired one's bytes, not yet swept.
+        // The write finds no copy, but the history entry still holds the expired one's charge, not yet swept.
         StoredImages.write(store, key, BODY_BYTES / 2, HOUR);
 
         long charged = ImageLayout.chargedBytes(key.value().length(), BODY_BYTES / 2);
-        assertEquals(String.valueOf(charged), redis.execute("HGET", RedisKeys.sizes(partition), key.value()).toString());
+        assertEquals(charged, StoredImages.charged(redis, partition).get(key.value()));
         assertEquals(charged, usedBytes(partition));
+    }
+
+    @Test
+    void imagesSweptOrEvictedLeaveTheIndexesOfTheirTags() throws InterruptedException {
+        int partition = 5;
+        String tag = "swept-or-evicted-" + UUID.randomUUID();
+        List<ImageKey> keys = keysIn(partition, 7);
+        List<ImageKey> expiring = keys.subList(0, 2);
+        List<ImageKey> live = keys.subList(2, 7);
+        StoredImages.writeAll(store, expiring, BODY_BYTES, SHORT, 1, List.of(tag));
+        Thread.sleep(SHORT.multipliedBy(3).toMillis());
+
+        // The third live image takes the partition over its budget with the expired two, which the write sweeps; the
+        // fifth takes it over with live images alone, and the write evicts the first, the lowest.
+        StoredImages.writeAll(store, live, BODY_BYTES, HOUR, 1, List.of(tag, "other-" + tag));
+
+        assertEquals(2, counter(partition, "expired"));
+        assertEquals(1, counter(partition, "evicted"));
+        assertEquals(live.subList(1, 5).stream().map(ImageKey::value).sorted().toList(),
+                redis.sortedSet(String.class).zrange(RedisKeys.tagIndex(partition, tag), 0, -1));
+        assertEquals(live.subList(1, 5).stream().map(ImageKey::value).sorted().toList(),
+                redis.hash(String.class).hgetall(RedisKeys.tags(partition)).keySet().stream().sorted().toList());
+        KeysIndex.assertTagIndexesExact(redis, PARTITIONS, List.of(tag, "other-" + tag));
     }
 
     /** New keys of one partition, so each test has its partition and its budget to itself. */
@@ -178,8 +208,7 @@ class WriteTimeEvictionIT {
     }
 
     private long sumOfSizes(int partition) {
-        return redis.hash(String.class).hgetall(RedisKeys.sizes(partition)).values().stream()
-                .mapToLong(Long::parseLong).sum();
+        return StoredImages.charged(redis, partition).values().stream().mapToLong(Long::longValue).sum();
     }
 
     private long counter(int partition, String name) {

@@ -18,13 +18,9 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.pansaar.redis.FunctionLibrary;
-import io.pansaar.testing.LocalRedisServer;
-import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 
 /** The consumer's mechanics against a real single redis-server. */
@@ -33,32 +29,16 @@ class RedisStreamConsumerIT {
     private static final Duration SHORT_BLOCK = Duration.ofMillis(200);
     private static final Duration LONG_CLAIM_IDLE = Duration.ofSeconds(60);
 
-    private static LocalRedisServer server;
-    private static Vertx vertx;
-    private static Redis redis;
-
-    @BeforeAll
-    static void startRedis() {
-        server = LocalRedisServer.start();
-        vertx = Vertx.vertx();
-        redis = Redis.createClient(vertx, server.uri());
-        new FunctionLibrary(redis, vertx, "standalone", List.of(server.uri())).loadEverywhere().await().atMost(StreamHarness.WAIT);
-    }
-
-    @AfterAll
-    static void stopRedis() {
-        redis.close();
-        vertx.closeAndAwait();
-        server.close();
-    }
+    @RegisterExtension
+    static final StandaloneRedis REDIS = new StandaloneRedis();
 
     @Test
     void createsTheGroupOnEveryPartitionAndDeliversEntriesAddedBeforeStart() {
         StreamSettings settings = StreamHarness.settings(3, false, 5, LONG_CLAIM_IDLE, SHORT_BLOCK);
         // Entries from before any worker existed: the stream does not even have a group yet.
-        Request.add(redis, settings.jobs(0), "key", "avatars/a.png", "reason", "miss");
-        Request.add(redis, settings.jobs(2), "key", "banners/b.png");
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        Request.add(REDIS.redis(), settings.jobs(0), "key", "avatars/a.png", "reason", "miss");
+        Request.add(REDIS.redis(), settings.jobs(2), "key", "banners/b.png");
+        try (StreamHarness harness = REDIS.start(settings)) {
             Set<String> keys = new HashSet<>();
             Set<Integer> partitions = new HashSet<>();
             for (int i = 0; i < 2; i++) {
@@ -86,7 +66,7 @@ class RedisStreamConsumerIT {
     @Test
     void aNackedEntryComesBackWithDeliveryCountTwoAndLeavesOnAck() {
         StreamSettings settings = StreamHarness.settings(2, false, 5, LONG_CLAIM_IDLE, SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        try (StreamHarness harness = REDIS.start(settings)) {
             harness.awaitRunning();
             String id = harness.add(1, "key", "thumbs/x.jpg");
             Message<StreamEntry> first = harness.next();
@@ -109,7 +89,7 @@ class RedisStreamConsumerIT {
     @Test
     void anEntryThatAlwaysFailsEndsInTheDeadLetterStreamAfterMaxDeliveries() {
         StreamSettings settings = StreamHarness.settings(1, false, 3, LONG_CLAIM_IDLE, SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        try (StreamHarness harness = REDIS.start(settings)) {
             harness.awaitRunning();
             String id = harness.add(0, "key", "avatars/broken.png", "reason", "refresh");
             List<Long> counts = new ArrayList<>();
@@ -142,7 +122,7 @@ class RedisStreamConsumerIT {
     @Test
     void anUnprocessableEntryIsDeadLetteredAtOnceAndTheNextEntryIsProcessed() {
         StreamSettings settings = StreamHarness.settings(1, false, 5, LONG_CLAIM_IDLE, SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        try (StreamHarness harness = REDIS.start(settings)) {
             harness.awaitRunning();
             String badId = harness.add(0, "reason", "miss");
             String goodId = harness.add(0, "key", "avatars/ok.png");
@@ -170,11 +150,11 @@ class RedisStreamConsumerIT {
     void anEntryLeftByAVanishedConsumerIsReclaimedAndCompleted() {
         StreamSettings settings = StreamHarness.settings(1, false, 5, Duration.ofMillis(300), SHORT_BLOCK);
         String stream = settings.jobs(0);
-        Request.call(redis, "XGROUP", "CREATE", stream, settings.group(), "0", "MKSTREAM");
-        String id = Request.add(redis, stream, "key", "banners/orphan.png");
+        Request.call(REDIS.redis(), "XGROUP", "CREATE", stream, settings.group(), "0", "MKSTREAM");
+        String id = Request.add(REDIS.redis(), stream, "key", "banners/orphan.png");
         // Another worker read it and died before acknowledging it.
-        Request.call(redis, "XREADGROUP", "GROUP", settings.group(), "vanished-worker", "COUNT", "1", "STREAMS", stream, ">");
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        Request.call(REDIS.redis(), "XREADGROUP", "GROUP", settings.group(), "vanished-worker", "COUNT", "1", "STREAMS", stream, ">");
+        try (StreamHarness harness = REDIS.start(settings)) {
             Message<StreamEntry> message = harness.next();
             assertEquals(id, message.getPayload().id());
             assertEquals(2, message.getPayload().deliveryCount(), "the vanished worker's delivery counts");
@@ -196,7 +176,7 @@ class RedisStreamConsumerIT {
     @Test
     void anEntryHeldLongerThanClaimIdleIsNotTakenAwayFromItsLiveConsumer() {
         StreamSettings settings = StreamHarness.settings(1, false, 5, Duration.ofMillis(300), SHORT_BLOCK);
-        try (StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings)) {
+        try (StreamHarness harness = REDIS.start(settings)) {
             harness.awaitRunning();
             String id = harness.add(0, "key", "avatars/slow.png");
             Message<StreamEntry> message = harness.next();
@@ -220,7 +200,7 @@ class RedisStreamConsumerIT {
         Logger root = Logger.getLogger("");
         root.addHandler(captured);
         try {
-            StreamHarness harness = StreamHarness.start(vertx, redis, server.uri(), settings);
+            StreamHarness harness = REDIS.start(settings);
             harness.awaitRunning();
             String id = harness.add(0, "key", "avatars/in-flight.png");
             Message<StreamEntry> inFlight = harness.next();

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -18,6 +19,7 @@ import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.testing.LocalRedisConnection;
+import io.smallrye.mutiny.subscription.MultiSubscriber;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -38,6 +40,7 @@ final class StreamHarness implements AutoCloseable {
     final BlockingQueue<Message<StreamEntry>> received = new LinkedBlockingQueue<>();
     final AtomicBoolean completed = new AtomicBoolean();
     final AtomicReference<Throwable> failed = new AtomicReference<>();
+    private final AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
 
     private StreamHarness(Vertx vertx, Redis redis, String seedUri, StreamSettings settings) {
         this.redis = redis;
@@ -45,7 +48,7 @@ final class StreamHarness implements AutoCloseable {
         // The consumer calls pansaar_dead_letter and pansaar_forget_consumer, loading the library where it is missing.
         FunctionLibrary library = new FunctionLibrary(redis, vertx, settings.cluster() ? "cluster" : "standalone",
                 List.of(seedUri));
-        this.consumer = new RedisStreamConsumer(vertx, redis, new PansaarFunctions(new FunctionCalls(redis, library)),
+        this.consumer = new RedisStreamConsumer(vertx, redis, new PansaarFunctions(new FunctionCalls(redis, library), 100),
                 settings);
     }
 
@@ -66,7 +69,7 @@ final class StreamHarness implements AutoCloseable {
             RetryBackoff backoff, int maxInFlight, Duration maxDefer) {
         String prefix = "test-" + UUID.randomUUID().toString().substring(0, 8);
         return new StreamSettings(StreamNames.prefixed(prefix), partitions, cluster, "worker-" + prefix, maxDeliveries,
-                claimIdle, backoff, 8, block, 1000, maxInFlight, maxDefer);
+                claimIdle, backoff, 8, block, 1000, maxInFlight, maxDefer, 8, 4);
     }
 
     /** Starts a consumer on the server of a test class's {@link LocalRedisConnection}. */
@@ -80,6 +83,56 @@ final class StreamHarness implements AutoCloseable {
         harness.consumer.messages().subscribe().with(harness.received::add, harness.failed::set,
                 () -> harness.completed.set(true));
         return harness;
+    }
+
+    /**
+     * Starts a consumer whose subscriber asks for {@code demand} messages at first and for more only through
+     * {@link #request}, as the worker does with its concurrency.
+     */
+    static StreamHarness startWithDemand(Vertx vertx, Redis redis, String seedUri, StreamSettings settings, long demand) {
+        StreamHarness harness = new StreamHarness(vertx, redis, seedUri, settings);
+        harness.consumer.messages().subscribe().withSubscriber(new MultiSubscriber<Message<StreamEntry>>() {
+            @Override
+            public void onSubscribe(Flow.Subscription subscription) {
+                harness.subscription.set(subscription);
+                if (demand > 0) {
+                    subscription.request(demand);
+                }
+            }
+
+            @Override
+            public void onItem(Message<StreamEntry> message) {
+                harness.received.add(message);
+            }
+
+            @Override
+            public void onFailure(Throwable failure) {
+                harness.failed.set(failure);
+            }
+
+            @Override
+            public void onCompletion() {
+                harness.completed.set(true);
+            }
+        });
+        return harness;
+    }
+
+    /** Asks a consumer started with {@link #startWithDemand} for {@code messages} more messages. */
+    void request(long messages) {
+        subscription.get().request(messages);
+    }
+
+    /** The same settings with another warm share. */
+    static StreamSettings withWarmShare(StreamSettings settings, int warmShare) {
+        return withLaneShares(settings, settings.refreshShare(), warmShare);
+    }
+
+    /** The same settings with other shares for the refresh and warm lanes. */
+    static StreamSettings withLaneShares(StreamSettings settings, int refreshShare, int warmShare) {
+        return new StreamSettings(settings.names(), settings.partitions(), settings.cluster(), settings.consumerName(),
+                settings.maxDeliveries(), settings.claimIdle(), settings.backoff(), settings.batchSize(), settings.block(),
+                settings.deadLetterMaxLength(), settings.maxInFlight(), settings.maxDefer(), warmShare, refreshShare);
     }
 
     /** The next message, failing the test when none comes within {@link #WAIT}. */
@@ -111,13 +164,22 @@ final class StreamHarness implements AutoCloseable {
         return settings.jobs(partition);
     }
 
+    String warm(int partition) {
+        return settings.warm(partition);
+    }
+
     String dead(int partition) {
         return settings.deadLetters(partition);
     }
 
-    /** XADD with the given field/value pairs; returns the entry id. */
+    /** XADD to the partition's job stream with the given field/value pairs; returns the entry id. */
     String add(int partition, String... fieldsAndValues) {
-        Request add = Request.cmd(Command.XADD).arg(jobs(partition)).arg("*");
+        return addTo(jobs(partition), fieldsAndValues);
+    }
+
+    /** XADD to {@code stream} with the given field/value pairs; returns the entry id. */
+    String addTo(String stream, String... fieldsAndValues) {
+        Request add = Request.cmd(Command.XADD).arg(stream).arg("*");
         for (String part : fieldsAndValues) {
             add.arg(part);
         }

@@ -21,8 +21,27 @@ public final class LogCapture extends Handler implements AutoCloseable {
     private final List<String> found = new CopyOnWriteArrayList<>();
     private final List<LogRecord> records = new CopyOnWriteArrayList<>();
     private final SimpleFormatter formatter = new SimpleFormatter();
+    private final List<Runnable> restoreLevels = new CopyOnWriteArrayList<>();
 
     private LogCapture() {
+    }
+
+    /**
+     * Lets the logger {@code name} and those under it log at DEBUG while this capture is open (jobs log their lines
+     * at DEBUG); its level is put back on close.
+     */
+    public LogCapture withDebug(String name) {
+        Logger logger = Logger.getLogger(name);
+        Level previous = logger.getLevel();
+        logger.setLevel(Level.FINE);
+        restoreLevels.add(() -> logger.setLevel(previous));
+        return this;
+    }
+
+    /** Every collected record of loggers under {@code prefix}, each with the MDC it was logged with. */
+    public List<ExtLogRecord> recordsOf(String prefix) {
+        return records.stream().filter(record -> record.getLoggerName() != null && record.getLoggerName().startsWith(prefix))
+                .map(ExtLogRecord.class::cast).toList();
     }
 
     /** Starts collecting. */
@@ -47,6 +66,10 @@ public final class LogCapture extends Handler implements AutoCloseable {
 
     @Override
     public void publish(LogRecord record) {
+        if (record instanceof ExtLogRecord extended) {
+            // The MDC is the logging thread's, and only while it logs: keep a copy with the record.
+            extended.copyMdc();
+        }
         records.add(record);
         if (record.getLevel().intValue() >= Level.SEVERE.intValue() || record.getThrown() != null) {
             found.add(record.getLevel() + " " + record.getLoggerName() + ": " + record.getMessage()
@@ -61,5 +84,6 @@ public final class LogCapture extends Handler implements AutoCloseable {
     @Override
     public void close() {
         Logger.getLogger("").removeHandler(this);
+        restoreLevels.forEach(Runnable::run);
     }
 }

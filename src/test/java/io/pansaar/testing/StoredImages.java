@@ -3,6 +3,7 @@ package io.pansaar.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import java.util.UUID;
 
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.key.ImageKey;
+import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.function.JobReason;
 import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.store.FetchedImage;
@@ -42,7 +44,13 @@ public final class StoredImages {
      * pipelines its staged body with the function call), the same PNG of {@code size} bytes for all.
      */
     public static void writeAll(ImageStore store, List<ImageKey> keys, int size, Duration freshTtl, int inFlight) {
-        FetchedImage image = png(size);
+        writeAll(store, keys, size, freshTtl, inFlight, List.of());
+    }
+
+    /** {@link #writeAll}, each image filed under {@code tags} as if its origin had sent them. */
+    public static void writeAll(ImageStore store, List<ImageKey> keys, int size, Duration freshTtl, int inFlight,
+            List<String> tags) {
+        FetchedImage image = png(size).withTags(tags);
         List<WriteOutcome> outcomes = Multi.createFrom().iterable(keys)
                 .onItem().transformToUni(key -> writing(store, key, image, freshTtl)).merge(inFlight)
                 .collect().asList()
@@ -63,6 +71,21 @@ public final class StoredImages {
     /** One value of an image hash's meta field, or null when absent. */
     public static String metaField(RedisDataSource redis, String imageHash, String field) {
         return meta(redis, imageHash).get(field);
+    }
+
+    /**
+     * What the partition's history entries say its images held are charged (the third part of an entry
+     * {@code <exposure>:<changes>:<charged>}), image key to bytes; an image that left keeps no charge.
+     */
+    public static Map<String, Long> charged(RedisDataSource redis, int partition) {
+        Map<String, Long> charged = new HashMap<>();
+        redis.hash(String.class).hgetall(RedisKeys.histories(partition)).forEach((member, entry) -> {
+            String[] parts = entry.split(":");
+            if (parts.length == 3) {
+                charged.put(member, Long.parseLong(parts[2]));
+            }
+        });
+        return charged;
     }
 
     private static Uni<WriteOutcome> writing(ImageStore store, ImageKey key, FetchedImage image, Duration freshTtl) {

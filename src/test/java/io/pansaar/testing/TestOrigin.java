@@ -197,11 +197,13 @@ public final class TestOrigin implements AutoCloseable {
     private void handle(HttpExchange exchange) {
         String rawPath = exchange.getRequestURI().getRawPath();
         String path = rawPath.startsWith("/") ? rawPath.substring(1) : rawPath;
+        // The reply is chosen before the request is counted, so a test that has seen n requests knows the first n
+        // replies are taken.
+        Route route = routes.get(path);
+        Reply reply = route == null ? UNKNOWN_PATH : route.next();
         requests.add(new Request(path, firstValues(exchange.getRequestHeaders()), Instant.now()));
         fetchCounts.computeIfAbsent(path, ignored -> new AtomicInteger()).incrementAndGet();
         totalFetches.incrementAndGet();
-        Route route = routes.get(path);
-        Reply reply = route == null ? UNKNOWN_PATH : route.next();
         peakInFlight.merge(path, inFlight.incrementAndGet(), Math::max);
         try {
             if (!reply.delay().isZero()) {

@@ -100,7 +100,7 @@ class HostileJobEntriesIT {
 
     @Test
     void fieldsWithLineBreaksOrAMegabyteForgeNoLogLine() {
-        try (LogCapture captured = LogCapture.start()) {
+        try (LogCapture captured = LogCapture.start().withDebug("io.pansaar.worker")) {
             String run = UUID.randomUUID().toString().substring(0, 8);
             ImageKey traced = ImageKey.of("avatars/" + run + "-traced.png");
             origin.serve(traced.value(), Reply.image(TestImages.png(1_000), "image/png"));

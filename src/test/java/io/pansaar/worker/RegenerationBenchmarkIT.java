@@ -134,8 +134,10 @@ class RegenerationBenchmarkIT {
                         seedRan = true;
                         worker.stop();
                     }
-                    // Every worker starts on an empty Redis, so no run pays for the images of the ones before.
+                    // Every worker starts on an empty Redis, so no run pays for the images of the ones before, and
+                    // loads its own function library: a compared build of an older API would refuse a newer one.
                     REDIS.call(Request.cmd(Command.FLUSHALL));
+                    REDIS.call(Request.cmd(Command.FUNCTION).arg("FLUSH"));
                 }
             }
         }
@@ -232,6 +234,7 @@ class RegenerationBenchmarkIT {
         double workerCpu = worker.cpuSeconds() - workerCpuBefore;
         double redisCpu = redisCpuSeconds() - redisCpuBefore;
         System.out.printf("Redis time per regeneration, by command: %s%n", commandTimes(keys));
+        System.out.printf("Redis socket reads and writes per regeneration: %s%n", socketEvents(keys));
         if (SLOWLOG) {
             System.out.printf("Redis time per regeneration, by top-level call: %s%n", callTimes(keys));
             REDIS.call(Request.cmd(Command.CONFIG).arg("SET").arg("slowlog-log-slower-than").arg("10000"));
@@ -269,6 +272,23 @@ class RegenerationBenchmarkIT {
                 .map(entry -> String.format("%s %.1f µs (%.2f calls)", entry.getKey(), entry.getValue()[0],
                         entry.getValue()[1]))
                 .reduce((a, b) -> a + ", " + b).orElse("none");
+    }
+
+    /**
+     * The socket reads and writes Redis made since CONFIG RESETSTAT (INFO stats), per regeneration: each costs it a
+     * system call, however many commands it carries.
+     */
+    private static String socketEvents(int regenerations) {
+        String info = REDIS.call(Request.cmd(Command.INFO).arg("stats")).toString();
+        StringBuilder events = new StringBuilder();
+        for (String line : info.split("\r\n")) {
+            if (line.startsWith("total_reads_processed:") || line.startsWith("total_writes_processed:")) {
+                events.append(events.isEmpty() ? "" : ", ").append(line, 6, line.indexOf('_', 6)).append(' ')
+                        .append(String.format("%.2f", Double.parseDouble(line.substring(line.indexOf(':') + 1))
+                                / regenerations));
+            }
+        }
+        return events.toString();
     }
 
     /** From SLOWLOG: microseconds per regeneration of each top-level command, functions by name. */

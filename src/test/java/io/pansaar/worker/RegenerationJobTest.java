@@ -48,7 +48,7 @@ class RegenerationJobTest {
     void rejectsMalformedEntriesWithTheReason() {
         assertMalformed(Map.of("reason", "miss"), "no 'key' field");
         assertMalformed(Map.of("key", "/avatars/u1.png"), "starts with '/'");
-        assertMalformed(Map.of("key", "avatars/u1.png", "reason", "soon"), "reason 'soon'; it must be miss, refresh or manual");
+        assertMalformed(Map.of("key", "avatars/u1.png", "reason", "soon"), "reason 'soon'; it must be miss, refresh, manual or warm");
         assertMalformed(Map.of("key", "avatars/u1.png", "reason", "miss\r\nFORGED"), "reason 'miss\\r\\nFORGED'");
         assertMalformed(Map.of("key", "avatars/u1.png", "requested-at", "1\nFORGED"), "requested-at '1\\nFORGED'");
         assertMalformed(Map.of("key", "avatars/u1.png", "requested-at", "yesterday"), "epoch milliseconds");

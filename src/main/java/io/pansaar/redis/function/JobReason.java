@@ -8,7 +8,9 @@ public enum JobReason {
     /** A read found a stale copy within grace. */
     REFRESH("refresh"),
     /** Someone asked for a regeneration outside a read. */
-    MANUAL("manual");
+    MANUAL("manual"),
+    /** A warm-up: fetch the image before anyone reads it, with the capacity misses leave (the warm stream). */
+    WARM("warm");
 
     private final String wireName;
 
@@ -21,13 +23,13 @@ public enum JobReason {
         return wireName;
     }
 
-    /** Parses a wire name, rejecting anything but {@code miss}, {@code refresh} and {@code manual}. */
+    /** Parses a wire name, rejecting anything but {@code miss}, {@code refresh}, {@code manual} and {@code warm}. */
     public static JobReason parse(String wireName) {
         for (JobReason reason : values()) {
             if (reason.wireName.equals(wireName)) {
                 return reason;
             }
         }
-        throw new IllegalArgumentException("unknown job reason '" + wireName + "'; expected miss, refresh or manual");
+        throw new IllegalArgumentException("unknown job reason '" + wireName + "'; expected miss, refresh, manual or warm");
     }
 }

@@ -7,9 +7,10 @@ import java.util.Optional;
  * {@code pansaar_refresh_due}'s reply: the images due for an early refresh, and the server time they were listed at.
  *
  * @param serverMillis the Redis server time of the listing
+ * @param swept the due entries of the schedule whose hash was gone, unindexed instead of listed
  * @param images the due images, the longest due first
  */
-public record RefreshDueReply(long serverMillis, List<DueImage> images) {
+public record RefreshDueReply(long serverMillis, long swept, List<DueImage> images) {
 
     /**
      * An image due for an early refresh.

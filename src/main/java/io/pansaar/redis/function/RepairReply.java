@@ -17,7 +17,7 @@ public record RepairReply(Outcome outcome, long visited, Optional<String> damage
         CONSISTENT,
         /** A rebuild runs and goes on at the next call. */
         REPAIRING,
-        /** This call finished a rebuild: the used bytes are the sum of the sizes again. */
+        /** This call finished a rebuild: the used bytes are the sum of the charged bytes in the history again. */
         REPAIRED
     }
 }

@@ -16,12 +16,13 @@ class JobReasonTest {
         assertEquals("miss", JobReason.MISS.wireName());
         assertEquals("refresh", JobReason.REFRESH.wireName());
         assertEquals("manual", JobReason.MANUAL.wireName());
+        assertEquals("warm", JobReason.WARM.wireName());
     }
 
     @Test
     void rejectsUnknownWordsNamingTheAllowedOnes() {
         IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> JobReason.parse("MISS"));
-        assertTrue(error.getMessage().contains("'MISS'") && error.getMessage().contains("miss, refresh or manual"),
+        assertTrue(error.getMessage().contains("'MISS'") && error.getMessage().contains("miss, refresh, manual or warm"),
                 error.getMessage());
         assertThrows(IllegalArgumentException.class, () -> JobReason.parse(null));
     }
