@@ -39,7 +39,9 @@ import jakarta.inject.Inject;
  * scheduler ticks of 1 s before a reader finds it stale; with a TTL of two ticks it would be seen by one, and a
  * late tick would hand its refresh to a reader. The keys are spread evenly over the partitions, since each
  * partition has a budget of its own: a partition holding fewer images than its budget could refresh leaves
- * tokens unused.
+ * tokens unused. The images are first written in four groups a quarter of a TTL apart, so that their due times
+ * spread over the ticks: written at once, they would all fall due in the same tick, which can refresh only its
+ * burst, and readers would find the rest stale before the next one.
  */
 @QuarkusTest
 @TestProfile(RefreshBudgetIT.Profile.class)
@@ -51,6 +53,8 @@ class RefreshBudgetIT {
     private static final int PARTITIONS = 4;
     private static final int IMAGES_PER_PARTITION = 6;
     private static final Duration TTL = Duration.ofSeconds(4);
+    /** The images are first written in this many groups, one TTL / groups apart. */
+    private static final int WRITE_GROUPS = 4;
 
     /** Four partitions, a budget of four early refreshes a second, a fixed 4 s TTL in segment "hot". */
     public static class Profile implements QuarkusTestProfile {
@@ -95,8 +99,14 @@ class RefreshBudgetIT {
         for (ImageKey key : keys) {
             origin.serve(key.value(), Reply.image(TestImages.png(2_000), "image/png"));
         }
-        readAll(keys);
-        await().atMost(WAIT).until(() -> keys.stream().allMatch(key -> store.details(key).await().atMost(WAIT).isPresent()));
+        List<ImageKey> written = new ArrayList<>();
+        for (int group = 0; group < WRITE_GROUPS; group++) {
+            List<ImageKey> first = everyNth(keys, WRITE_GROUPS, group);
+            readAll(first);
+            await().atMost(WAIT).until(() -> first.stream().allMatch(key -> store.details(key).await().atMost(WAIT).isPresent()));
+            written.addAll(first);
+            readFor(written, TTL.dividedBy(WRITE_GROUPS));
+        }
 
         // Warm up for one TTL so that images fall due, then count the early refreshes over the window.
         readFor(keys, TTL);
@@ -127,6 +137,15 @@ class RefreshBudgetIT {
             }
         }
         return keys;
+    }
+
+    /** The keys at positions {@code first}, {@code first + n}, {@code first + 2n}... */
+    private static List<ImageKey> everyNth(List<ImageKey> keys, int n, int first) {
+        List<ImageKey> chosen = new ArrayList<>();
+        for (int i = first; i < keys.size(); i += n) {
+            chosen.add(keys.get(i));
+        }
+        return chosen;
     }
 
     private void readFor(List<ImageKey> keys, Duration duration) throws InterruptedException {
