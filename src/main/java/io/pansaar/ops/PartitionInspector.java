@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.PooledBatches;
 import io.pansaar.redis.RedisReplies;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
@@ -55,7 +56,7 @@ public class PartitionInspector {
         }
         List<Request> batch = new ArrayList<>();
         IntStream.range(0, partitions).forEach(partition -> batch.addAll(fullRequests(partition)));
-        return redis.batch(batch).map(replies -> {
+        return PooledBatches.send(redis, batch).map(replies -> {
             List<PartitionState> states = new ArrayList<>();
             for (int partition = 0; partition < partitions; partition++) {
                 int from = partition * FULL_REQUESTS;
@@ -74,9 +75,9 @@ public class PartitionInspector {
 
     /** One partition's state in one batch; without its group's figures when the group does not exist yet. */
     public Uni<PartitionState> inspect(int partition) {
-        return redis.batch(fullRequests(partition)).map(replies -> parseFull(partition, replies))
+        return PooledBatches.send(redis, fullRequests(partition)).map(replies -> parseFull(partition, replies))
                 .onFailure(PartitionInspector::isMissingGroup)
-                .recoverWithUni(() -> redis.batch(basicRequests(partition)).map(replies -> new PartitionState(partition,
+                .recoverWithUni(() -> PooledBatches.send(redis, basicRequests(partition)).map(replies -> new PartitionState(partition,
                         replies.get(0).toLong(), 0, null, null, List.of(), replies.get(1).toLong(),
                         counters(replies.get(2)), memory(replies), false, hotKeys(replies.get(7)),
                         new PartitionState.LaneQueue(replies.get(8).toLong(), 0),

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
@@ -110,7 +109,7 @@ public class FunctionCalls {
 
     private Uni<List<Response>> sendOnce(List<RespCommand> commands) {
         if (callConnections.isEmpty()) {
-            return redis.batch(commands.stream().map(RespCommand::toRequest).toList());
+            return PooledBatches.send(redis, commands.stream().map(RespCommand::toRequest).toList());
         }
         ReadConnections connections = callConnections.get();
         return Uni.createFrom().<List<PipelinedReply>>emitter(emitter -> connections.send(commands, callTimeout,
@@ -144,11 +143,8 @@ public class FunctionCalls {
             ReadConnections connections = readConnections.get();
             return Uni.createFrom().emitter(emitter -> connections.send(requests, timeout, replies -> emit(replies, emitter)));
         }
-        return Uni.createFrom().<List<PipelinedReply>>emitter(emitter -> {
-            AtomicBoolean abandoned = new AtomicBoolean();
-            emitter.onTermination(() -> abandoned.set(true));
-            redis.getDelegate().connect().onComplete(connected -> sendOnConnection(connected, requests, abandoned, emitter));
-        }).ifNoItem().after(timeout).failWith(() -> new TimeoutException("Redis did not answer within " + timeout));
+        return PooledBatches.sendEach(redis, requests.stream().map(RespCommand::toRequest).toList())
+                .ifNoItem().after(timeout).failWith(() -> new TimeoutException("Redis did not answer within " + timeout));
     }
 
     /**
@@ -171,33 +167,6 @@ public class FunctionCalls {
         } else {
             emitter.fail(result.cause());
         }
-    }
-
-    private static void sendOnConnection(AsyncResult<io.vertx.redis.client.RedisConnection> connected,
-            List<RespCommand> requests, AtomicBoolean abandoned, UniEmitter<? super List<PipelinedReply>> emitter) {
-        if (connected.failed()) {
-            emitter.fail(connected.cause());
-            return;
-        }
-        io.vertx.redis.client.RedisConnection connection = connected.result();
-        if (abandoned.get()) {
-            // The caller gave up while waiting for a pooled connection: hand it straight back.
-            connection.close();
-            return;
-        }
-        List<Future<io.vertx.redis.client.Response>> replies = new ArrayList<>(requests.size());
-        requests.forEach(request -> replies.add(connection.send(request.toRequest().getDelegate())));
-        // Back to the pool only once every reply is in, so the next user never waits behind these commands.
-        Future.join(replies).onComplete(all -> {
-            connection.close();
-            emitter.complete(replies.stream().map(FunctionCalls::pipelinedReply).toList());
-        });
-    }
-
-    private static PipelinedReply pipelinedReply(Future<io.vertx.redis.client.Response> reply) {
-        return reply.succeeded()
-                ? new PipelinedReply(reply.result() == null ? null : Response.newInstance(reply.result()), Optional.empty())
-                : new PipelinedReply(null, Optional.of(reply.cause()));
     }
 
     /** Builds {@code FCALL function numkeys keys... arguments...}, every string sent as UTF-8. */

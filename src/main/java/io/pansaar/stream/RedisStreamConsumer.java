@@ -28,8 +28,9 @@ import org.jboss.logging.Logger;
 import io.pansaar.logging.LogText;
 import io.pansaar.logging.TraceLog;
 import io.pansaar.redis.PansaarFunctions;
-import io.pansaar.redis.function.DeadLetterOutcome;
+import io.pansaar.redis.PooledBatches;
 import io.pansaar.redis.RedisFailures;
+import io.pansaar.redis.function.DeadLetterOutcome;
 import io.pansaar.stream.StreamReplies.RawEntry;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -666,7 +667,7 @@ public final class RedisStreamConsumer {
             release(entry);
             return CompletableFuture.completedFuture(null);
         }
-        return redis.batch(List.of(
+        return PooledBatches.send(redis, List.of(
                 Request.cmd(Command.XACK).arg(entry.stream()).arg(settings.group()).arg(entry.id()),
                 Request.cmd(Command.XDEL).arg(entry.stream()).arg(entry.id())))
                 .replaceWithVoid()
@@ -759,7 +760,7 @@ public final class RedisStreamConsumer {
         if (!counted) {
             claim.arg("JUSTID");
         }
-        redis.batch(List.of(claim,
+        PooledBatches.send(redis, List.of(claim,
                 Request.cmd(Command.XPENDING).arg(entry.stream()).arg(settings.group()).arg(entry.id()).arg(entry.id())
                         .arg(1)))
                 .subscribe().with(replies -> {
@@ -954,7 +955,7 @@ public final class RedisStreamConsumer {
             pendingQueries.add(Request.cmd(Command.XPENDING).arg(stream).arg(settings.group()).arg(entry.id())
                     .arg(entry.id()).arg(1));
         }
-        return redis.batch(pendingQueries).chain(replies -> {
+        return PooledBatches.send(redis, pendingQueries).chain(replies -> {
             List<Uni<Void>> deadLetters = new ArrayList<>();
             for (int index = 0; index < claimed.size(); index++) {
                 RawEntry raw = claimed.get(index);
