@@ -875,8 +875,11 @@ public final class RedisStreamConsumer {
                 String stream = settings.streams(partition).get(lane);
                 Uni<Void> reclaimed = Uni.createFrom().deferred(() -> reclaim(current, stream, CURSOR_START));
                 Uni<Void> step = periodic ? reclaimed.chain(() -> forgetIdleConsumers(stream)) : reclaimed;
-                chain = chain.chain(() -> step.onFailure().recoverWithUni(failure -> {
-                    LOG.warnf("reclaiming idle jobs of %s failed (%s)", stream, problem(failure));
+                // A round still running when the consumer stops ends there: its client is closing, so the steps left
+                // would only fail, and a step that fails meanwhile is the shutdown's doing, not Redis'.
+                chain = chain.chain(() -> stopping ? Uni.createFrom().voidItem() : step.onFailure().recoverWithUni(failure -> {
+                    LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN, "reclaiming idle jobs of %s failed (%s)",
+                            stream, problem(failure));
                     return Uni.createFrom().voidItem();
                 }));
             }
