@@ -88,12 +88,20 @@ final class OriginFetch {
 
     /** Stops the fetch if it is still running, closing its connection; safe to call from any thread. */
     void abandon() {
-        context.runOnContext(ignored -> {
-            if (!finished) {
-                finished = true;
-                stopTimerAndCloseExchange();
-            }
-        });
+        // Every fetch is abandoned when its Uni ends, mostly on its own context just after it finished: then there
+        // is nothing to stop, and no task needs queueing to find that out.
+        if (Vertx.currentContext() == context) {
+            stopIfRunning();
+        } else {
+            context.runOnContext(ignored -> stopIfRunning());
+        }
+    }
+
+    private void stopIfRunning() {
+        if (!finished) {
+            finished = true;
+            stopTimerAndCloseExchange();
+        }
     }
 
     private void send() {

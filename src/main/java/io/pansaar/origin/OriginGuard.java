@@ -30,7 +30,7 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class OriginGuard {
 
-    /** How much longer than the origin timeout a permit lasts: the worker's own bound on a lost callback. */
+    /** How much longer than the origin timeout a permit lasts: a margin for the fetch's end, its write and clock drift. */
     private static final Duration PERMIT_MARGIN = Duration.ofSeconds(5);
 
     private final PansaarFunctions functions;

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
@@ -78,22 +80,47 @@ public class FunctionCalls {
 
     /** Calls one function and returns its reply. */
     Uni<Response> call(String function, List<String> keys, String... arguments) {
-        return send(() -> List.of(fcall(function, keys, arguments)))
-                .onItem().transform(replies -> replies.get(0));
+        return send(() -> List.of(fcall(function, keys, arguments)), replies -> replies.get(0));
     }
 
     /**
      * Sends the commands in one round trip and fails, as a whole, with the first command that failed. When the
      * server lacks the function library (a primary that failed over, or was flushed), loads it on every primary and
      * sends once more. With a single Redis server the commands are pipelined on the calling event loop's own call
-     * connection, written with one exact-size buffer; otherwise they go as a batch on a pooled connection.
+     * connection, written with one exact-size buffer; otherwise they go together on a pooled connection.
      */
     public Uni<List<Response>> send(Supplier<List<RespCommand>> commands) {
-        // One failure stage, not a recovery for the missing library and a translation after it: every stage on a
-        // job's path costs a context capture and its restoring (docs/benchmarks.md, Regenerations).
-        return sendOnce(commands.get()).onFailure().recoverWithUni(failure -> {
-            if (!FunctionLibrary.isFunctionMissing(failure)) {
-                return Uni.createFrom().failure(FunctionError.translate(failure));
+        return send(commands, replies -> replies);
+    }
+
+    /**
+     * {@link #send(Supplier)}, completing with what {@code decode} makes of the replies, or failing with what it
+     * throws.
+     */
+    public <T> Uni<T> send(Supplier<List<RespCommand>> commands, Function<List<Response>, T> decode) {
+        // One Mutiny stage for the whole call: the send, the library's loading and the decoding run as plain callbacks
+        // inside it, since every stage on a job's path costs a context capture and its restoring (docs/benchmarks.md,
+        // Regenerations).
+        return Uni.createFrom().emitter(emitter -> attempt(commands, decode, emitter, true));
+    }
+
+    private <T> void attempt(Supplier<List<RespCommand>> commands, Function<List<Response>, T> decode,
+            UniEmitter<? super T> emitter, boolean first) {
+        sendOnce(commands.get(), (replies, failure) -> {
+            if (failure == null) {
+                T decoded;
+                try {
+                    decoded = decode.apply(replies);
+                } catch (RuntimeException undecodable) {
+                    emitter.fail(undecodable);
+                    return;
+                }
+                emitter.complete(decoded);
+                return;
+            }
+            if (!first || !FunctionLibrary.isFunctionMissing(failure)) {
+                emitter.fail(FunctionError.translate(failure));
+                return;
             }
             LOG.warnf("Redis lacks the Pansaar function library (%s); loading it and trying again",
                     failure.getMessage());
@@ -102,31 +129,33 @@ public class FunctionCalls {
                 // Loading goes through the pooled client, which has no deadline; the promise of timesOutItself holds.
                 loading = loading.ifNoItem().after(callTimeout).fail();
             }
-            return loading.onItem().transformToUni(loaded -> sendOnce(commands.get()))
-                    .onFailure().transform(FunctionError::translate);
+            loading.subscribe().with(loaded -> attempt(commands, decode, emitter, false),
+                    loadFailure -> emitter.fail(FunctionError.translate(loadFailure)));
         });
     }
 
-    private Uni<List<Response>> sendOnce(List<RespCommand> commands) {
+    /** Sends the commands once and hands {@code done} their replies, or the first command's failure, as a batch fails. */
+    private void sendOnce(List<RespCommand> commands, BiConsumer<List<Response>, Throwable> done) {
         if (callConnections.isEmpty()) {
-            return PooledBatches.send(redis, commands.stream().map(RespCommand::toRequest).toList());
+            PooledBatches.send(redis, commands.stream().map(RespCommand::toRequest).toList()).subscribe()
+                    .with(replies -> done.accept(replies, null), failure -> done.accept(null, failure));
+            return;
         }
-        ReadConnections connections = callConnections.get();
-        return Uni.createFrom().<List<PipelinedReply>>emitter(emitter -> connections.send(commands, callTimeout,
-                replies -> emit(replies, emitter)))
-                .onItem().transformToUni(FunctionCalls::allOrFirstFailure);
-    }
-
-    /** The replies, as a batch gives them (null for nil), or the first command's failure, as a batch fails. */
-    private static Uni<List<Response>> allOrFirstFailure(List<PipelinedReply> replies) {
-        List<Response> responses = new ArrayList<>(replies.size());
-        for (PipelinedReply reply : replies) {
-            if (reply.failure().isPresent()) {
-                return Uni.createFrom().failure(reply.failure().get());
+        callConnections.get().send(commands, callTimeout, result -> {
+            if (result.failed()) {
+                done.accept(null, result.cause());
+                return;
             }
-            responses.add(reply.response());
-        }
-        return Uni.createFrom().item(responses);
+            List<Response> responses = new ArrayList<>(result.result().size());
+            for (PipelinedReply reply : result.result()) {
+                if (reply.failure().isPresent()) {
+                    done.accept(null, reply.failure().get());
+                    return;
+                }
+                responses.add(reply.response());
+            }
+            done.accept(responses, null);
+        });
     }
 
     /**

@@ -491,8 +491,8 @@ public class ImageStore {
                 RespCommand.cmd("HSET").arg(staging).arg("body").arg(image.body()),
                 RespCommand.cmd("PEXPIRE").arg(staging).arg(STAGING_TTL.toMillis()),
                 functions.putRequest(partition, key, staging, claim.writeFence(), plan.lifetime(), values,
-                        partitionBudget, writeEvictionLimit, job, workerConfig.queuedMarkerTtl().toMillis())))
-                .onItem().transform(replies -> PansaarFunctions.putReply(replies.get(2)));
+                        partitionBudget, writeEvictionLimit, job, workerConfig.queuedMarkerTtl().toMillis())),
+                replies -> PansaarFunctions.putReply(replies.get(2)));
     }
 
     /**

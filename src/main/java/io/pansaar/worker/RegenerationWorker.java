@@ -5,7 +5,6 @@ import static org.jboss.logging.Logger.Level.WARN;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.function.Function;
@@ -80,7 +79,6 @@ public class RegenerationWorker {
     private final Duration redisTimeout;
     /** Whether the Redis calls fail by themselves after {@link #redisTimeout}, so that a job needs no timer of its own. */
     private final boolean callsTimeOut;
-    private final Duration originTimeout;
     /** The event loops jobs are spread over, so that a process uses more than one core for them. */
     private final JobContexts jobContexts;
 
@@ -100,8 +98,6 @@ public class RegenerationWorker {
         this.concurrency = config.worker().concurrency();
         this.redisTimeout = config.redisTimeout();
         this.callsTimeOut = calls.timesOutItself();
-        // The origin client enforces the timeout itself; this bound only guards against a lost callback.
-        this.originTimeout = config.origin().timeout().plusSeconds(5);
     }
 
     /**
@@ -267,7 +263,7 @@ public class RegenerationWorker {
                     if (failure instanceof OriginFetchException fetchFailure) {
                         return handleFetchFailure(job, claim, fetchFailure);
                     }
-                    // Redis trouble or a lost callback: keep the job for redelivery and let misses wait for it.
+                    // Redis trouble, or a bug: keep the job for redelivery and let misses wait for it.
                     return releaseQuietly(job, claim, ReleaseMode.RETRY, false).chain(() -> {
                         statistics.record(Outcome.FAILED);
                         return Uni.createFrom().failure(failure);
@@ -358,12 +354,9 @@ public class RegenerationWorker {
 
     private Uni<FetchResult> fetchFromOrigin(RegenerationJob job, SegmentSettings segment,
             Optional<Validators> validators) {
-        Uni<FetchResult> fetched = origin.fetch(job.key(), segment, validators)
-                // The client enforces pansaar.origin.timeout itself; this bound only guards against a lost callback.
-                .ifNoItem().after(originTimeout).failWith(() -> new OriginFetchException(FetchFailure.TIMEOUT,
-                        "the fetch of " + job.key() + " did not end within " + originTimeout, Optional.empty(),
-                        OptionalInt.empty(), null))
-                .invoke(statistics::recordOriginFetch);
+        // No timer of the worker's own: the fetch ends itself at pansaar.origin.timeout (OriginFetch's timer), and a
+        // Mutiny timeout on top cost a task scheduled and cancelled on a shared executor, and a stage, per job.
+        Uni<FetchResult> fetched = origin.fetch(job.key(), segment, validators).invoke(statistics::recordOriginFetch);
         if (!tracing.enabled()) {
             return fetched;
         }

@@ -576,6 +576,20 @@ class ImageStoreIT {
         assertTrue(redis.execute("FCALL", "pansaar_version", "0").toString().startsWith(FunctionLibrary.API_VERSION + "+"));
     }
 
+    @Test
+    void aJobsCallReloadsTheLibraryWhenRedisLostItAndIsAnsweredOnce() {
+        ImageKey key = uniqueKey("reload-claim");
+        redis.execute("FUNCTION", "FLUSH");
+
+        Claim claim = store.claim(key, token(), serverMillis(), JobReason.MISS).await().atMost(WAIT);
+
+        assertEquals(ClaimOutcome.CLAIMED, claim.outcome());
+        assertTrue(redis.execute("FCALL", "pansaar_version", "0").toString().startsWith(FunctionLibrary.API_VERSION + "+"));
+        // The claim sent again after the load took the lease: another claim of the key finds it busy.
+        assertEquals(ClaimOutcome.BUSY, store.claim(key, token(), serverMillis(), JobReason.MISS).await().atMost(WAIT)
+                .outcome());
+    }
+
     // --- enqueue -------------------------------------------------------------------------------
 
     @Test
