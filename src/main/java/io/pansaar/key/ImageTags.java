@@ -1,6 +1,5 @@
 package io.pansaar.key;
 
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -49,10 +48,11 @@ public final class ImageTags {
      */
     public static Parsed parse(List<String> headerValues) {
         Set<String> kept = new LinkedHashSet<>();
-        List<String> dropped = new ArrayList<>();
+        // A set too: a tag both headers carry, or one header twice, is one tag dropped.
+        Set<String> dropped = new LinkedHashSet<>();
         for (String value : headerValues) {
             for (String tag : SEPARATORS.split(value.strip())) {
-                if (tag.isEmpty() || kept.contains(tag)) {
+                if (tag.isEmpty() || kept.contains(tag) || dropped.contains(tag)) {
                     continue;
                 }
                 if (problemWith(tag) != null || kept.size() == MAX_TAGS) {

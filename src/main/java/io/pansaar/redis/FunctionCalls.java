@@ -106,7 +106,15 @@ public class FunctionCalls {
 
     private <T> void attempt(Supplier<List<RespCommand>> commands, Function<List<Response>, T> decode,
             UniEmitter<? super T> emitter, boolean first) {
-        sendOnce(commands.get(), (replies, failure) -> {
+        List<RespCommand> built;
+        try {
+            built = commands.get();
+        } catch (RuntimeException unbuildable) {
+            // A bad argument: on the second attempt this runs in a callback, where a throw would be lost.
+            emitter.fail(unbuildable);
+            return;
+        }
+        sendOnce(built, (replies, failure) -> {
             if (failure == null) {
                 T decoded;
                 try {

@@ -42,6 +42,14 @@ class ImageTagsTest {
     }
 
     @Test
+    void aBadTagInBothHeadersIsDroppedOnceAndCountedOnce() {
+        ImageTags.Parsed parsed = ImageTags.parse(List.of("ok bad!tag bad!tag", "bad!tag,ok"));
+        assertEquals(List.of("ok"), parsed.tags());
+        assertEquals(1, parsed.dropped());
+        assertEquals(Optional.of("bad!tag"), parsed.firstDropped());
+    }
+
+    @Test
     void tagsBeyondTheThirtySecondAreDroppedAndCountedButRepeatsOfKeptOnesAreNot() {
         List<String> many = IntStream.range(0, 40).mapToObj(i -> "t" + i).toList();
         List<String> values = new ArrayList<>(List.of(String.join(" ", many)));
