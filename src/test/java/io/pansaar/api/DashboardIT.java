@@ -1,5 +1,6 @@
 package io.pansaar.api;
 
+import static io.pansaar.testing.AdminApi.ADMIN_TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,7 +65,6 @@ class DashboardIT {
     }
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String ADMIN_TOKEN = "test-admin-token";
     private static final Path SCREENSHOT = Path.of("target", "dashboard.png");
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 

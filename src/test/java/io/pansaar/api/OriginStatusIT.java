@@ -23,6 +23,7 @@ import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.origin.OriginId;
 import io.pansaar.testing.InjectTestOrigin;
+import io.pansaar.testing.RedisClock;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
@@ -115,7 +116,7 @@ class OriginStatusIT {
         // waiting out the read-through timeout (it would get 503 then) and without a request to the origin.
         String imageHash = RedisKeys.image(PARTITIONER.partitionOf(kept), kept);
         long graceUntil = Long.parseLong(StoredImages.metaField(redis, imageHash, "grace-until"));
-        await().atMost(WAIT).until(() -> serverMillis() > graceUntil);
+        await().atMost(WAIT).until(() -> RedisClock.millis(redis) > graceUntil);
         io.restassured.response.Response stale = given().urlEncodingEnabled(false).get("/images/" + kept.value());
         assertEquals(200, stale.statusCode());
         assertEquals("pansaar; hit; fwd=stale; detail=stale-if-error", stale.header("Cache-Status"));
@@ -144,11 +145,6 @@ class OriginStatusIT {
             sum += value == null ? 0 : Long.parseLong(value);
         }
         return sum;
-    }
-
-    private long serverMillis() {
-        io.vertx.mutiny.redis.client.Response time = redis.execute("TIME");
-        return time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
     }
 
     private static ImageKey key() {

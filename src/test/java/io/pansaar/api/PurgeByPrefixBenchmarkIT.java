@@ -1,6 +1,6 @@
 package io.pansaar.api;
 
-import static io.restassured.RestAssured.given;
+import static io.pansaar.testing.AdminApi.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Duration;
@@ -24,8 +24,6 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
-import io.restassured.http.ContentType;
-import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 
 /**
@@ -43,7 +41,6 @@ class PurgeByPrefixBenchmarkIT {
 
     private static final int IMAGES = Integer.getInteger("benchmark.images", 10_000);
     private static final int ROUNDS = Integer.getInteger("benchmark.rounds", 3);
-    private static final String ADMIN_TOKEN = "test-admin-token";
 
     @Inject
     ImageStore store;
@@ -128,7 +125,4 @@ class PurgeByPrefixBenchmarkIT {
         return new ArrayList<>(IntStream.range(0, IMAGES).mapToObj(i -> ImageKey.of(prefix + i + ".png")).toList());
     }
 
-    private static RequestSpecification admin() {
-        return given().contentType(ContentType.JSON).header("Authorization", "Bearer " + ADMIN_TOKEN);
-    }
 }

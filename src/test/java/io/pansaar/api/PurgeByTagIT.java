@@ -1,5 +1,6 @@
 package io.pansaar.api;
 
+import static io.pansaar.testing.AdminApi.admin;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -26,7 +27,9 @@ import io.pansaar.key.RedisKeys;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.InjectTestOrigin;
 import io.pansaar.testing.KeysIndex;
+import io.pansaar.testing.OperatorControls;
 import io.pansaar.testing.PartitionCounters;
+import io.pansaar.testing.RedisClock;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.StoredImages;
@@ -41,7 +44,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 
 /**
@@ -54,7 +56,6 @@ import jakarta.inject.Inject;
 class PurgeByTagIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String ADMIN_TOKEN = "test-admin-token";
 
     @InjectTestOrigin
     TestOrigin origin;
@@ -90,8 +91,8 @@ class PurgeByTagIT {
         assertFalse(redis.hash(String.class).hexists(RedisKeys.tags(partitioner.partitionOf(untagged)),
                 untagged.value()), "an image without tags takes no field of the tags hash");
         KeysIndex.assertTagIndexesExact(redis, partitioner.partitions(), List.of(product, "sale", brand));
-        long purgedBefore = counter(partition, "purged");
-        long scansBefore = commandCalls("scan") + commandCalls("keys");
+        long purgedBefore = PartitionCounters.of(redis, partition, "purged");
+        long scansBefore = OperatorControls.scanAndKeysCalls(redis);
 
         admin().body(Map.of("tags", List.of(product))).post("/api/purges")
                 .then().statusCode(200).contentType(ContentType.JSON)
@@ -107,8 +108,8 @@ class PurgeByTagIT {
         assertEquals(List.of(brand), tagsShown(other), "an image of another of its tags stays");
         KeysIndex.assertTagIndexesExact(redis, partitioner.partitions(), List.of(product, "sale", brand));
         KeysIndex.assertAllMatchPriority(redis, partitioner.partitions());
-        assertEquals(purgedBefore + 1, counter(partition, "purged"));
-        assertEquals(scansBefore, commandCalls("scan") + commandCalls("keys"), "a purge uses neither SCAN nor KEYS");
+        assertEquals(purgedBefore + 1, PartitionCounters.of(redis, partition, "purged"));
+        assertEquals(scansBefore, OperatorControls.scanAndKeysCalls(redis), "a purge uses neither SCAN nor KEYS");
         assertTrue(events(partition).contains(Map.of("event", "purged", "key", tagged.value(), "mode", "hard",
                 "size", String.valueOf(png.length), "etag", "\"t1\"")), "a purged event: " + events(partition));
 
@@ -128,12 +129,12 @@ class PurgeByTagIT {
                 .withHeader("Surrogate-Key", campaign + " banner"));
         assertEquals(200, read(key).statusCode());
         int partition = partitioner.partitionOf(key);
-        long softBefore = counter(partition, "soft-purged");
+        long softBefore = PartitionCounters.of(redis, partition, "soft-purged");
 
         admin().body(Map.of("tags", List.of(campaign), "soft", true)).post("/api/purges")
                 .then().statusCode(200).body("purged", equalTo(1));
         assertTrue(redis.key().exists(RedisKeys.image(partition, key)), "the copy stays");
-        assertEquals(softBefore + 1, counter(partition, "soft-purged"));
+        assertEquals(softBefore + 1, PartitionCounters.of(redis, partition, "soft-purged"));
         assertEquals(List.of(campaign, "banner"), tagsShown(key), "a soft purge keeps the tags");
 
         Response stale = read(key);
@@ -222,8 +223,8 @@ class PurgeByTagIT {
         String shared = unique("shared");
         // 230 in partition 0, more than two of pansaar_purge_tag's batches of 100, and 20 anywhere.
         List<ImageKey> tagged = taggedKeys(230, 20);
-        List<ImageKey> other = keysIn(0, "products/" + UUID.randomUUID() + "/", 5);
-        List<ImageKey> untouched = keysIn(0, "products/" + UUID.randomUUID() + "/", 3);
+        List<ImageKey> other = TestKeys.inPartition(partitioner, 0, "products/" + UUID.randomUUID() + "/", 5);
+        List<ImageKey> untouched = TestKeys.inPartition(partitioner, 0, "products/" + UUID.randomUUID() + "/", 3);
         StoredImages.writeAll(store, tagged, 500, Duration.ofHours(1), 16, List.of(tag, shared));
         StoredImages.writeAll(store, other, 500, Duration.ofHours(1), 16, List.of(elsewhere, shared));
         StoredImages.writeAll(store, untouched, 500, Duration.ofHours(1), 16, List.of(kept, shared));
@@ -231,8 +232,8 @@ class PurgeByTagIT {
         // As Redis expiring the hash would, before the sweep has seen it: its tags are still known from the tags hash.
         redis.key().del(RedisKeys.image(0, expired));
         long purgedBefore = PartitionCounters.sum(redis, partitioner.partitions(), "purged");
-        long expiredBefore = counter(0, "expired");
-        long scansBefore = commandCalls("scan") + commandCalls("keys");
+        long expiredBefore = PartitionCounters.of(redis, 0, "expired");
+        long scansBefore = OperatorControls.scanAndKeysCalls(redis);
 
         admin().body(Map.of("tags", List.of(tag, elsewhere))).post("/api/purges")
                 .then().statusCode(200).body("purged", equalTo(tagged.size() - 1 + other.size()));
@@ -245,14 +246,15 @@ class PurgeByTagIT {
         }
         assertEquals(purgedBefore + tagged.size() - 1 + other.size(),
                 PartitionCounters.sum(redis, partitioner.partitions(), "purged"));
-        assertEquals(expiredBefore + 1, counter(0, "expired"), "the expired image was unindexed as the sweep would");
+        assertEquals(expiredBefore + 1, PartitionCounters.of(redis, 0, "expired"),
+                "the expired image was unindexed as the sweep would");
         assertNull(redis.hash(String.class).hget(RedisKeys.tags(0), expired.value()));
         assertEquals(0, tagIndexSize(tag));
         assertEquals(0, tagIndexSize(elsewhere));
         assertEquals(untouched.size(), tagIndexSize(shared), "the images left the index of their other tag too");
         KeysIndex.assertTagIndexesExact(redis, partitioner.partitions(), List.of(tag, elsewhere, kept, shared));
         KeysIndex.assertAllMatchPriority(redis, partitioner.partitions());
-        assertEquals(scansBefore, commandCalls("scan") + commandCalls("keys"), "a purge uses neither SCAN nor KEYS");
+        assertEquals(scansBefore, OperatorControls.scanAndKeysCalls(redis), "a purge uses neither SCAN nor KEYS");
     }
 
     @Test
@@ -261,7 +263,7 @@ class PurgeByTagIT {
         List<ImageKey> tagged = taggedKeys(150, 10);
         StoredImages.writeAll(store, tagged, 500, Duration.ofHours(1), 16, List.of(tag));
         long softBefore = PartitionCounters.sum(redis, partitioner.partitions(), "soft-purged");
-        long startedAt = serverMillis();
+        long startedAt = RedisClock.millis(redis);
 
         admin().body(Map.of("tags", List.of(tag), "soft", true)).post("/api/purges")
                 .then().statusCode(200).body("purged", equalTo(tagged.size()));
@@ -270,7 +272,8 @@ class PurgeByTagIT {
             String image = RedisKeys.image(partitioner.partitionOf(key), key);
             assertTrue(redis.key().exists(image), key + " stays");
             long freshUntil = Long.parseLong(StoredImages.metaField(redis, image, "fresh-until"));
-            assertTrue(freshUntil <= serverMillis() && freshUntil >= startedAt, key + " is stale from the purge on");
+            assertTrue(freshUntil <= RedisClock.millis(redis) && freshUntil >= startedAt,
+                    key + " is stale from the purge on");
         }
         assertEquals(softBefore + tagged.size(), PartitionCounters.sum(redis, partitioner.partitions(), "soft-purged"));
         assertEquals(tagged.size(), tagIndexSize(tag), "a soft purge keeps the images in the index");
@@ -331,7 +334,8 @@ class PurgeByTagIT {
 
     /** {@code inPartitionZero} new keys of partition 0, then {@code anywhere} new keys of any partition. */
     private List<ImageKey> taggedKeys(int inPartitionZero, int anywhere) {
-        List<ImageKey> keys = new ArrayList<>(keysIn(0, "products/" + UUID.randomUUID() + "/", inPartitionZero));
+        List<ImageKey> keys = new ArrayList<>(
+                TestKeys.inPartition(partitioner, 0, "products/" + UUID.randomUUID() + "/", inPartitionZero));
         IntStream.range(0, anywhere).forEach(i -> keys.add(TestKeys.unique("products", "png")));
         return keys;
     }
@@ -342,26 +346,8 @@ class PurgeByTagIT {
                 .mapToLong(partition -> redis.sortedSet(String.class).zcard(RedisKeys.tagIndex(partition, tag))).sum();
     }
 
-    /** The Redis server's clock, in ms, which the functions date purges by. */
-    private long serverMillis() {
-        io.vertx.mutiny.redis.client.Response time = redis.execute("TIME");
-        return time.get(0).toLong() * 1_000 + time.get(1).toLong() / 1_000;
-    }
-
     private static String unique(String stem) {
         return stem + "-" + UUID.randomUUID();
-    }
-
-    /** {@code count} keys of the partition, each {@code start} followed by a number and .png. */
-    private List<ImageKey> keysIn(int partition, String start, int count) {
-        List<ImageKey> keys = new ArrayList<>();
-        for (int i = 0; keys.size() < count; i++) {
-            ImageKey candidate = ImageKey.of(start + i + ".png");
-            if (partitioner.partitionOf(candidate) == partition) {
-                keys.add(candidate);
-            }
-        }
-        return keys;
     }
 
     private List<Map<String, String>> events(int partition) {
@@ -391,22 +377,8 @@ class PurgeByTagIT {
         assertTrue(detail.contains(problem), "detail '" + detail + "' lacks '" + problem + "'");
     }
 
-    private long counter(int partition, String name) {
-        String value = redis.hash(String.class).hget(RedisKeys.stats(partition), name);
-        return value == null ? 0 : Long.parseLong(value);
-    }
-
-    private long commandCalls(String command) {
-        String info = redis.execute("INFO", "commandstats").toString();
-        Matcher calls = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(info);
-        return calls.find() ? Long.parseLong(calls.group(1)) : 0;
-    }
-
     private static Response read(ImageKey key) {
         return given().urlEncodingEnabled(false).get("/images/" + key.value());
     }
 
-    private static RequestSpecification admin() {
-        return given().contentType(ContentType.JSON).header("Authorization", "Bearer " + ADMIN_TOKEN);
-    }
 }

@@ -1,5 +1,6 @@
 package io.pansaar.api;
 
+import static io.pansaar.testing.AdminApi.admin;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -21,8 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
@@ -34,7 +33,9 @@ import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.InjectTestOrigin;
 import io.pansaar.testing.KeysIndex;
+import io.pansaar.testing.OperatorControls;
 import io.pansaar.testing.PartitionCounters;
+import io.pansaar.testing.RedisClock;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.StoredImages;
@@ -48,7 +49,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
-import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 
 /** {@code POST /api/purges} against the running application, its worker, a real Redis and a real origin. */
@@ -58,7 +58,6 @@ import jakarta.inject.Inject;
 class PurgesResourceIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String ADMIN_TOKEN = "test-admin-token";
 
     @InjectTestOrigin
     TestOrigin origin;
@@ -84,9 +83,9 @@ class PurgesResourceIT {
         long bytesBefore = usedBytes(partition);
         String historyBefore = redis.hash(String.class).hget(RedisKeys.histories(partition), key.value());
         assertTrue(historyBefore.endsWith(":" + ImageLayout.chargedBytes(key.value().length(), png.length)), historyBefore);
-        long purgedBefore = counter(partition, "purged");
+        long purgedBefore = PartitionCounters.of(redis, partition, "purged");
         long purgedInTotalBefore = statusTotal("purged");
-        long scansBefore = commandCalls("scan") + commandCalls("keys");
+        long scansBefore = OperatorControls.scanAndKeysCalls(redis);
 
         admin().body(Map.of("keys", List.of(key.value(), never.value()))).post("/api/purges")
                 .then().statusCode(200).contentType(ContentType.JSON)
@@ -103,10 +102,10 @@ class PurgesResourceIT {
         assertEquals(historyBefore.substring(0, historyBefore.lastIndexOf(':')), history);
         assertTrue(redis.sortedSet(String.class).zscore(RedisKeys.departed(partition), key.value()).isPresent());
         assertEquals(bytesBefore - ImageLayout.chargedBytes(key.value().length(), png.length), usedBytes(partition));
-        assertEquals(purgedBefore + 1, counter(partition, "purged"));
+        assertEquals(purgedBefore + 1, PartitionCounters.of(redis, partition, "purged"));
         // The status may be up to a second old.
         await().atMost(WAIT).until(() -> statusTotal("purged") == purgedInTotalBefore + 1);
-        assertEquals(scansBefore, commandCalls("scan") + commandCalls("keys"), "a purge uses neither SCAN nor KEYS");
+        assertEquals(scansBefore, OperatorControls.scanAndKeysCalls(redis), "a purge uses neither SCAN nor KEYS");
 
         Response next = read(key);
         assertEquals(200, next.statusCode());
@@ -123,13 +122,13 @@ class PurgesResourceIT {
         origin.serve(key.value(), Reply.image(png, "image/png").withETag("\"v1\"").withDelay(Duration.ofMillis(500)));
         assertEquals(200, read(key).statusCode());
         int partition = partitioner.partitionOf(key);
-        long softBefore = counter(partition, "soft-purged");
+        long softBefore = PartitionCounters.of(redis, partition, "soft-purged");
         long softInTotalBefore = statusTotal("softPurged");
 
         admin().body(Map.of("keys", List.of(key.value()), "soft", true)).post("/api/purges")
                 .then().statusCode(200).body("purged", equalTo(1)).body("keys[0].outcome", equalTo("marked-stale"));
         assertTrue(redis.key().exists(RedisKeys.image(partition, key)), "the copy stays");
-        assertEquals(softBefore + 1, counter(partition, "soft-purged"));
+        assertEquals(softBefore + 1, PartitionCounters.of(redis, partition, "soft-purged"));
         await().atMost(WAIT).until(() -> statusTotal("softPurged") == softInTotalBefore + 1);
 
         // Every read gets the copy at once, marked stale; together they cause one refresh.
@@ -273,18 +272,18 @@ class PurgesResourceIT {
     void aHardPurgeByPrefixDeletesEveryImageUnderItInEveryPartitionInBatchesAndNothingElse() {
         String prefix = "avatars/" + UUID.randomUUID() + "/";
         // 230 in partition 0, more than two of pansaar_purge_prefix's batches of 100, and 20 in any partition.
-        List<ImageKey> under = new ArrayList<>(keysIn(0, prefix + "a", 230));
+        List<ImageKey> under = new ArrayList<>(TestKeys.inPartition(partitioner, 0, prefix + "a", 230));
         IntStream.range(0, 20).forEach(i -> under.add(ImageKey.of(prefix + "b/" + i + ".png")));
         // Keys that share all but the prefix's last character, sorting on either side of the keys under it.
         String stem = prefix.substring(0, prefix.length() - 1);
-        List<ImageKey> outside = new ArrayList<>(keysIn(0, stem + "0/", 3));
-        outside.addAll(keysIn(0, stem + "-/", 3));
+        List<ImageKey> outside = new ArrayList<>(TestKeys.inPartition(partitioner, 0, stem + "0/", 3));
+        outside.addAll(TestKeys.inPartition(partitioner, 0, stem + "-/", 3));
         outside.add(ImageKey.of(stem + ".png"));
         StoredImages.writeAll(store, under, 500, Duration.ofHours(1), 16);
         StoredImages.writeAll(store, outside, 500, Duration.ofHours(1), 16);
         long purgedBefore = PartitionCounters.sum(redis, partitioner.partitions(), "purged");
         long usedBefore = totalUsedBytes();
-        long scansBefore = commandCalls("scan") + commandCalls("keys");
+        long scansBefore = OperatorControls.scanAndKeysCalls(redis);
 
         admin().body(Map.of("prefixes", List.of(prefix))).post("/api/purges")
                 .then().statusCode(200).body("purged", equalTo(under.size())).body("keys.size()", equalTo(0));
@@ -303,7 +302,7 @@ class PurgesResourceIT {
         assertEquals(purgedBefore + under.size(), PartitionCounters.sum(redis, partitioner.partitions(), "purged"));
         assertEquals(usedBefore - under.stream().mapToLong(key -> ImageLayout.chargedBytes(key.value().length(), 500))
                 .sum(), totalUsedBytes(), "their charges left the used bytes");
-        assertEquals(scansBefore, commandCalls("scan") + commandCalls("keys"), "a purge uses neither SCAN nor KEYS");
+        assertEquals(scansBefore, OperatorControls.scanAndKeysCalls(redis), "a purge uses neither SCAN nor KEYS");
 
         admin().body(Map.of("prefixes", List.of(prefix))).post("/api/purges")
                 .then().statusCode(200).body("purged", equalTo(0));
@@ -312,13 +311,14 @@ class PurgesResourceIT {
     @Test
     void aSoftPurgeByPrefixMarksEveryImageUnderItStaleAndKeepsThemIndexed() {
         String prefix = "avatars/" + UUID.randomUUID() + "/";
-        List<ImageKey> under = new ArrayList<>(keysIn(3, prefix, 150));
+        List<ImageKey> under = new ArrayList<>(TestKeys.inPartition(partitioner, 3, prefix, 150));
         IntStream.range(0, 10).forEach(i -> under.add(ImageKey.of(prefix + "any/" + i + ".png")));
-        List<ImageKey> outside = keysIn(3, prefix.substring(0, prefix.length() - 1) + "0/", 2);
+        List<ImageKey> outside = TestKeys.inPartition(partitioner, 3, prefix.substring(0, prefix.length() - 1) + "0/",
+                2);
         StoredImages.writeAll(store, under, 500, Duration.ofHours(1), 16);
         StoredImages.writeAll(store, outside, 500, Duration.ofHours(1), 16);
         long softBefore = PartitionCounters.sum(redis, partitioner.partitions(), "soft-purged");
-        long startedAt = serverMillis();
+        long startedAt = RedisClock.millis(redis);
 
         // With a key named beside the prefix: purged counts both, each image once.
         ImageKey named = outside.get(0);
@@ -332,11 +332,13 @@ class PurgesResourceIT {
             String image = RedisKeys.image(partition, key);
             assertTrue(redis.key().exists(image), key + " stays");
             long freshUntil = Long.parseLong(StoredImages.metaField(redis, image, "fresh-until"));
-            assertTrue(freshUntil <= serverMillis() && freshUntil >= startedAt, key + " is stale from the purge on");
+            assertTrue(freshUntil <= RedisClock.millis(redis) && freshUntil >= startedAt,
+                    key + " is stale from the purge on");
         }
         ImageKey untouched = outside.get(1);
         assertTrue(Long.parseLong(StoredImages.metaField(redis, RedisKeys.image(3, untouched), "fresh-until"))
-                > serverMillis() + Duration.ofMinutes(30).toMillis(), "an image outside the prefix stays fresh");
+                > RedisClock.millis(redis) + Duration.ofMinutes(30).toMillis(),
+                "an image outside the prefix stays fresh");
         KeysIndex.assertAllMatchPriority(redis, partitioner.partitions());
         for (ImageKey key : under) {
             assertTrue(redis.sortedSet(String.class).zscore(RedisKeys.keysIndex(partitioner.partitionOf(key)),
@@ -349,12 +351,12 @@ class PurgesResourceIT {
     @Test
     void aPurgeByPrefixUnindexesTheImagesRedisHasExpiredAsTheSweepWould() {
         String prefix = "avatars/" + UUID.randomUUID() + "/";
-        List<ImageKey> under = keysIn(5, prefix, 3);
+        List<ImageKey> under = TestKeys.inPartition(partitioner, 5, prefix, 3);
         StoredImages.writeAll(store, under, 500, Duration.ofHours(1), 3);
         ImageKey expired = under.get(1);
         // As Redis expiring the hash would, before the sweep has seen it.
         redis.key().del(RedisKeys.image(5, expired));
-        long expiredBefore = counter(5, "expired");
+        long expiredBefore = PartitionCounters.of(redis, 5, "expired");
 
         admin().body(Map.of("prefixes", List.of(prefix))).post("/api/purges")
                 .then().statusCode(200).body("purged", equalTo(2));
@@ -362,7 +364,7 @@ class PurgesResourceIT {
         assertTrue(redis.sortedSet(String.class).zscore(RedisKeys.priorityIndex(5), expired.value()).isEmpty());
         assertTrue(redis.sortedSet(String.class).zscore(RedisKeys.schedule(5), expired.value()).isEmpty());
         assertNull(StoredImages.charged(redis, 5).get(expired.value()), "its charge left with it");
-        assertEquals(expiredBefore + 1, counter(5, "expired"));
+        assertEquals(expiredBefore + 1, PartitionCounters.of(redis, 5, "expired"));
         KeysIndex.assertMatchesPriority(redis, 5);
     }
 
@@ -426,18 +428,6 @@ class PurgesResourceIT {
         assertTrue(detail.contains(problem), "detail '" + detail + "' lacks '" + problem + "'");
     }
 
-    /** {@code count} keys of the partition, each {@code start} followed by a number and .png. */
-    private List<ImageKey> keysIn(int partition, String start, int count) {
-        List<ImageKey> keys = new ArrayList<>();
-        for (int i = 0; keys.size() < count; i++) {
-            ImageKey candidate = ImageKey.of(start + i + ".png");
-            if (partitioner.partitionOf(candidate) == partition) {
-                keys.add(candidate);
-            }
-        }
-        return keys;
-    }
-
     private long totalUsedBytes() {
         long sum = 0;
         for (int partition = 0; partition < partitioner.partitions(); partition++) {
@@ -445,12 +435,6 @@ class PurgesResourceIT {
             sum += used == null ? 0 : Long.parseLong(used);
         }
         return sum;
-    }
-
-    /** The Redis server's clock, in ms, which the functions date purges by. */
-    private long serverMillis() {
-        io.vertx.mutiny.redis.client.Response time = redis.execute("TIME");
-        return time.get(0).toLong() * 1_000 + time.get(1).toLong() / 1_000;
     }
 
     private static Response read(ImageKey key) {
@@ -480,19 +464,4 @@ class PurgesResourceIT {
         return given().get("/api/status").then().statusCode(200).extract().jsonPath().getLong("totals." + name);
     }
 
-    private long counter(int partition, String name) {
-        String value = redis.hash(String.class).hget(RedisKeys.stats(partition), name);
-        return value == null ? 0 : Long.parseLong(value);
-    }
-
-    /** Calls of one command so far, from INFO commandstats (0 when never called). */
-    private long commandCalls(String command) {
-        String info = redis.execute("INFO", "commandstats").toString();
-        Matcher calls = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(info);
-        return calls.find() ? Long.parseLong(calls.group(1)) : 0;
-    }
-
-    private static RequestSpecification admin() {
-        return given().contentType(ContentType.JSON).header("Authorization", "Bearer " + ADMIN_TOKEN);
-    }
 }

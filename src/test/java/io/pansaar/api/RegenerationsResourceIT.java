@@ -1,5 +1,7 @@
 package io.pansaar.api;
 
+import static io.pansaar.testing.AdminApi.ADMIN_TOKEN;
+import static io.pansaar.testing.AdminApi.admin;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -31,7 +33,6 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
-import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 
 /** {@code POST /api/regenerations} against the running application, its worker, a real Redis and a real origin. */
@@ -41,7 +42,6 @@ import jakarta.inject.Inject;
 class RegenerationsResourceIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String ADMIN_TOKEN = "test-admin-token";
 
     @InjectTestOrigin
     TestOrigin origin;
@@ -163,7 +163,4 @@ class RegenerationsResourceIT {
         assertTrue(detail.contains(problem), "detail '" + detail + "' lacks '" + problem + "'");
     }
 
-    private static RequestSpecification admin() {
-        return given().contentType(ContentType.JSON).header("Authorization", "Bearer " + ADMIN_TOKEN);
-    }
 }

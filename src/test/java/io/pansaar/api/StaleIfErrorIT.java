@@ -20,6 +20,7 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.testing.InjectTestOrigin;
+import io.pansaar.testing.RedisClock;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.Reply;
 import io.pansaar.testing.TestImages;
@@ -174,12 +175,7 @@ class StaleIfErrorIT {
     /** Waits until the Redis server's clock is past an epoch-ms value of the key's image hash's meta. */
     private void awaitPast(ImageKey key, String field) {
         long deadline = Long.parseLong(StoredImages.metaField(redis, imageHash(key), field));
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> serverMillis() > deadline);
-    }
-
-    private long serverMillis() {
-        io.vertx.mutiny.redis.client.Response time = redis.execute("TIME");
-        return time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> RedisClock.millis(redis) > deadline);
     }
 
     private String imageHash(ImageKey key) {

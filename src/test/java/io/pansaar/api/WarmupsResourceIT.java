@@ -1,5 +1,6 @@
 package io.pansaar.api;
 
+import static io.pansaar.testing.AdminApi.admin;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -32,7 +33,6 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 
 /**
@@ -45,7 +45,6 @@ import jakarta.inject.Inject;
 class WarmupsResourceIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String ADMIN_TOKEN = "test-admin-token";
     /** The test profile's pansaar.worker.concurrency: warm-ups can fill this many job slots. */
     private static final int CONCURRENCY = 8;
 
@@ -226,7 +225,4 @@ class WarmupsResourceIT {
         return given().urlEncodingEnabled(false).get("/images/" + key.value());
     }
 
-    private static RequestSpecification admin() {
-        return given().contentType(ContentType.JSON).header("Authorization", "Bearer " + ADMIN_TOKEN);
-    }
 }

@@ -26,6 +26,7 @@ import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.KeysIndex;
+import io.pansaar.testing.RedisClock;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
 import io.pansaar.testing.TestKeys;
@@ -290,8 +291,7 @@ class AccountingRepairIT {
     }
 
     private long serverMillis() {
-        Response time = redis.execute("TIME");
-        return time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
+        return RedisClock.millis(redis);
     }
 
     /** Writes {@code count} long-lived images of about {@code size} bytes into the partition; returns their keys. */

@@ -34,6 +34,7 @@ import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.BenchmarkTable;
 import io.pansaar.testing.NoConsumerProfile;
+import io.pansaar.testing.RedisClock;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -456,8 +457,7 @@ class SchedulerCallBenchmarkIT {
     }
 
     private long serverMillis() {
-        Response time = redis.execute("TIME");
-        return time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
+        return RedisClock.millis(redis);
     }
 
     private void load(String code) {

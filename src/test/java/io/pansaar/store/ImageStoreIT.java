@@ -56,6 +56,7 @@ import io.pansaar.redis.function.ReleaseMode;
 import io.pansaar.redis.function.RepairReply;
 import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.testing.NoConsumerProfile;
+import io.pansaar.testing.RedisClock;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
 import io.pansaar.worker.WritePlanner;
@@ -1505,8 +1506,7 @@ class ImageStoreIT {
     }
 
     private long serverMillis() {
-        Response time = redis.execute("TIME");
-        return time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
+        return RedisClock.millis(redis);
     }
 
     private void assertTtlNear(Duration expected, String redisKey) {

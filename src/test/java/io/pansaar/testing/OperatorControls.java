@@ -1,6 +1,6 @@
 package io.pansaar.testing;
 
-import static io.restassured.RestAssured.given;
+import static io.pansaar.testing.AdminApi.admin;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -21,8 +21,6 @@ import io.pansaar.key.RedisKeys;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
-import io.restassured.http.ContentType;
-import io.restassured.specification.RequestSpecification;
 
 /**
  * The operator's controls as an operator uses them, through the running application's admin API: warm-ups, purges by
@@ -32,7 +30,6 @@ import io.restassured.specification.RequestSpecification;
 public final class OperatorControls {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final String ADMIN_TOKEN = "test-admin-token";
     private static final Pattern COMMAND_STAT = Pattern.compile("^cmdstat_([^:]+):calls=(\\d+)", Pattern.MULTILINE);
 
     private final TestOrigin origin;
@@ -176,6 +173,12 @@ public final class OperatorControls {
         return events;
     }
 
+    /** Calls of SCAN and KEYS so far, which no operator control may make: purges and warm-ups go through indexes. */
+    public static long scanAndKeysCalls(RedisDataSource redis) {
+        Map<String, Long> calls = commandCalls(redis.execute("INFO", "commandstats").toString());
+        return calls.getOrDefault("scan", 0L) + calls.getOrDefault("keys", 0L);
+    }
+
     /** The calls per command in an {@code INFO commandstats} reply, by command name as Redis spells it. */
     public static Map<String, Long> commandCalls(String info) {
         Map<String, Long> calls = new LinkedHashMap<>();
@@ -186,7 +189,4 @@ public final class OperatorControls {
         return calls;
     }
 
-    private static RequestSpecification admin() {
-        return given().contentType(ContentType.JSON).header("Authorization", "Bearer " + ADMIN_TOKEN);
-    }
 }
