@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +45,8 @@ import io.vertx.mutiny.redis.client.Response;
  * keys with C callers, and the worker N published jobs. The worker's clock starts before the first XADD (the jobs
  * are published in one pipeline while it already consumes) and stops when the partitions' {@code regenerated}
  * counters show every job's image written. CPU time per regeneration of the worker's JVM, of the seed's Node.js
- * process and of Redis is recorded too. Another build's worker may run in the same rounds
- * ({@code -Dbenchmark.compare-jar}), for a before and after.
+ * process, of Redis and of this test's JVM (the origin) is recorded too. Another build's worker may run in the same
+ * rounds ({@code -Dbenchmark.compare-jar}), for a before and after.
  */
 @EnabledIfSystemProperty(named = "benchmark", matches = "regenerations")
 class RegenerationBenchmarkIT {
@@ -83,8 +84,16 @@ class RegenerationBenchmarkIT {
         }
     }
 
-    /** One timed run: its rate, and CPU microseconds per regeneration of the client (JVM or Node.js) and of Redis. */
-    private record Run(double perSecond, double clientCpuMicros, double redisCpuMicros) {
+    /**
+     * One timed run: its rate, and CPU microseconds per regeneration of the client (JVM or Node.js), of Redis and of
+     * this test's JVM (the origin, publishing the jobs and, for a worker, polling its counters).
+     */
+    private record Run(double perSecond, double clientCpuMicros, double redisCpuMicros, double testCpuMicros) {
+
+        /** CPU microseconds per regeneration of every process the run kept busy. */
+        double allCpuMicros() {
+            return clientCpuMicros + redisCpuMicros + testCpuMicros;
+        }
     }
 
     @BeforeAll
@@ -176,10 +185,12 @@ class RegenerationBenchmarkIT {
         List<String> paths = serve(prefix, keys, delayMillis);
         REDIS.call(Request.cmd(Command.CONFIG).arg("RESETSTAT"));
         double redisCpuBefore = redisCpuSeconds();
+        double testCpuBefore = testCpuSeconds();
         String output = runToEnd(List.of("node", "regenerate.js", "--redis-port", String.valueOf(REDIS.server().port()),
                 "--origin", ORIGIN.origin().baseUrl(), "--prefix", prefix, "--keys", String.valueOf(keys),
                 "--concurrency", String.valueOf(concurrency)), SEED);
         double redisCpu = redisCpuSeconds() - redisCpuBefore;
+        double testCpu = testCpuSeconds() - testCpuBefore;
         System.out.printf("Redis time per seed regeneration, by command: %s%n", commandTimes(keys));
         Matcher result = SEED_RESULT.matcher(output);
         if (!result.find()) {
@@ -197,7 +208,7 @@ class RegenerationBenchmarkIT {
         }
         REDIS.call(Request.cmd(Command.UNLINK).arg("image_lru"));
         return new Run(Double.parseDouble(result.group(1)), Double.parseDouble(result.group(2)) / keys,
-                redisCpu * 1e6 / keys);
+                redisCpu * 1e6 / keys, testCpu * 1e6 / keys);
     }
 
     private static Run regenerateWithPansaar(WorkerProcess worker, String prefix, int keys, int delayMillis) {
@@ -211,6 +222,7 @@ class RegenerationBenchmarkIT {
         }
         double redisCpuBefore = redisCpuSeconds();
         double workerCpuBefore = worker.cpuSeconds();
+        double testCpuBefore = testCpuSeconds();
         List<Request> jobs = new ArrayList<>(keys);
         for (String path : paths) {
             ImageKey key = ImageKey.of(path);
@@ -233,13 +245,14 @@ class RegenerationBenchmarkIT {
         double seconds = (System.nanoTime() - started) / 1e9;
         double workerCpu = worker.cpuSeconds() - workerCpuBefore;
         double redisCpu = redisCpuSeconds() - redisCpuBefore;
+        double testCpu = testCpuSeconds() - testCpuBefore;
         System.out.printf("Redis time per regeneration, by command: %s%n", commandTimes(keys));
         System.out.printf("Redis socket reads and writes per regeneration: %s%n", socketEvents(keys));
         if (SLOWLOG) {
             System.out.printf("Redis time per regeneration, by top-level call: %s%n", callTimes(keys));
             REDIS.call(Request.cmd(Command.CONFIG).arg("SET").arg("slowlog-log-slower-than").arg("10000"));
         }
-        return new Run(keys / seconds, workerCpu * 1e6 / keys, redisCpu * 1e6 / keys);
+        return new Run(keys / seconds, workerCpu * 1e6 / keys, redisCpu * 1e6 / keys, testCpu * 1e6 / keys);
     }
 
     /** Images written by workers since Redis started: the partitions' regenerated counters. */
@@ -319,13 +332,20 @@ class RegenerationBenchmarkIT {
         return seconds;
     }
 
+    /** CPU seconds this test's JVM has used: the origin's, the publishing's and the polling's. */
+    private static double testCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
+    }
+
     private static String table(String name, Map<Scenario, List<Run>> seed, Map<Scenario, List<Run>> pansaar) {
         StringBuilder table = new StringBuilder();
         table.append(String.format("%n%s: %d rounds, %d KB PNG images, %d keys per run (20 ms: 150 per unit of concurrency, "
                 + "at least 1,000), medians:%n%n", name, ROUNDS, IMAGE_BYTES / 1000, KEYS));
         table.append("| origin delay | concurrency | seed regen/s | Pansaar regen/s | Pansaar / seed | Pansaar / (C / delay) "
-                + "| CPU µs per regen: seed (Node) / Pansaar (JVM) | Redis CPU µs per regen: seed / Pansaar |\n");
-        table.append("|---|---|---|---|---|---|---|---|\n");
+                + "| CPU µs per regen: seed (Node) / Pansaar (JVM) | Redis CPU µs per regen: seed / Pansaar "
+                + "| origin and test CPU µs per regen: seed / Pansaar | all CPU: seed / Pansaar |\n");
+        table.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (int delay : DELAYS_MILLIS) {
             for (int concurrency : CONCURRENCIES) {
                 Scenario scenario = new Scenario(delay, concurrency);
@@ -334,12 +354,17 @@ class RegenerationBenchmarkIT {
                 double seedRate = median(bySeed.stream().map(Run::perSecond).toList());
                 double pansaarRate = median(byPansaar.stream().map(Run::perSecond).toList());
                 String ofIdeal = delay == 0 ? "" : String.format("%.2f", pansaarRate / (concurrency * 1000.0 / delay));
-                table.append(String.format("| %d ms | %d | %,.0f | %,.0f | **%.2f×** | %s | %.0f / %.0f | %.0f / %.0f |%n",
+                table.append(String.format(
+                        "| %d ms | %d | %,.0f | %,.0f | **%.2f×** | %s | %.0f / %.0f | %.0f / %.0f | %.0f / %.0f | %.2f× |%n",
                         delay, concurrency, seedRate, pansaarRate, pansaarRate / seedRate, ofIdeal,
                         median(bySeed.stream().map(Run::clientCpuMicros).toList()),
                         median(byPansaar.stream().map(Run::clientCpuMicros).toList()),
                         median(bySeed.stream().map(Run::redisCpuMicros).toList()),
-                        median(byPansaar.stream().map(Run::redisCpuMicros).toList())));
+                        median(byPansaar.stream().map(Run::redisCpuMicros).toList()),
+                        median(bySeed.stream().map(Run::testCpuMicros).toList()),
+                        median(byPansaar.stream().map(Run::testCpuMicros).toList()),
+                        median(bySeed.stream().map(Run::allCpuMicros).toList())
+                                / median(byPansaar.stream().map(Run::allCpuMicros).toList())));
             }
         }
         return table.toString();
