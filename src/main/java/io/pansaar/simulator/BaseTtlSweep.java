@@ -5,8 +5,10 @@ import io.pansaar.simulator.policy.Freshness;
 import io.pansaar.simulator.policy.Policies;
 import io.pansaar.simulator.policy.Policy;
 import io.pansaar.simulator.policy.PolicyStats;
+import io.pansaar.simulator.trace.Request;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Optional;
 
 /**
@@ -18,18 +20,27 @@ import java.util.Optional;
  * TTLs of 1, 2, 4... clock units up to the first past the trace's span (all longer ones replay alike), then bisects
  * between the best of them within the budget and its double, which exceeded the budget, for {@link #BISECTIONS}
  * steps or down to one clock unit. The result is the replay of highest byte hit ratio among all those within the
- * budget. A policy that manages freshness itself is
- * replayed once, at {@code ownBaseTtl}, and reported whether or not it holds the budget.
+ * budget. A policy that manages freshness itself is replayed at {@code ownBaseTtl}, the deployment's default; only
+ * when that breaks the budget is its base TTL swept the same way, up to that default: the operator's remedy for
+ * content that changes faster than the default assumes.
  */
 public final class BaseTtlSweep {
     /** How many times the interval between the last base TTL within the budget and the first past it is halved. */
     static final int BISECTIONS = 8;
 
     /**
-     * One policy's best replay: its statistics and base TTL, or for a baseline none of whose replays held the budget,
+     * One policy's best replay: its statistics and base TTL, or for a policy none of whose replays held the budget,
      * its replay at a base TTL of 1 clock unit with {@code withinBudget} false; {@code replays} counts its replays.
+     * {@code swept} tells a policy that manages freshness and was swept (its default broke the budget) from one
+     * reported at its default.
      */
-    public record Best(PolicyStats stats, long baseTtl, boolean managesFreshness, boolean withinBudget, int replays) {
+    public record Best(PolicyStats stats, long baseTtl, boolean managesFreshness, boolean withinBudget, int replays,
+            boolean swept) {
+
+        /** The same result, counting one replay made before it. */
+        Best afterOneMoreReplay() {
+            return new Best(stats, baseTtl, managesFreshness, withinBudget, replays + 1, swept);
+        }
     }
 
     private BaseTtlSweep() {
@@ -44,23 +55,26 @@ public final class BaseTtlSweep {
         if (!(staleBudget >= 0 && staleBudget <= 1)) {
             throw new IllegalArgumentException("the stale budget must be a ratio from 0 to 1, got " + staleBudget);
         }
-        long span = Math.max(1, trace.requests().stream().mapToLong(request -> request.time()).max().orElse(0)
-                - trace.requests().stream().mapToLong(request -> request.time()).min().orElse(0));
+        LongSummaryStatistics times = trace.requests().stream().mapToLong(Request::time).summaryStatistics();
+        long span = times.getCount() == 0 ? 1 : Math.max(1, times.getMax() - times.getMin());
         List<Best> results = new ArrayList<>();
         for (String name : policyNames) {
             Policy probe = Policies.create(name, capacityBytes, trace.requests(), new Freshness(changes, ownBaseTtl),
                     foldInterval);
-            if (probe.managesFreshness()) {
-                PolicyStats stats = Simulator.replay(trace, probe, new Freshness(changes, ownBaseTtl));
-                results.add(new Best(stats, ownBaseTtl, true, stats.staleHitRatio() <= staleBudget, 1));
-            } else {
-                results.add(new Sweep(trace, capacityBytes, name, changes, staleBudget, foldInterval).best(span));
+            Sweep sweep = new Sweep(trace, capacityBytes, name, changes, staleBudget, foldInterval);
+            if (!probe.managesFreshness()) {
+                results.add(sweep.best(span, Long.MAX_VALUE, false));
+                continue;
             }
+            PolicyStats atDefault = Simulator.replay(trace, probe, new Freshness(changes, ownBaseTtl));
+            results.add(atDefault.staleHitRatio() <= staleBudget
+                    ? new Best(atDefault, ownBaseTtl, true, true, 1, false)
+                    : sweep.best(span, ownBaseTtl, true).afterOneMoreReplay());
         }
         return results;
     }
 
-    /** The replays of one baseline at the base TTLs tried so far, and the best of them within the budget. */
+    /** The replays of one policy at the base TTLs tried so far, and the best of them within the budget. */
     private static final class Sweep {
         private final Trace trace;
         private final long capacityBytes;
@@ -81,19 +95,25 @@ public final class BaseTtlSweep {
             this.foldInterval = foldInterval;
         }
 
-        Best best(long span) {
+        /**
+         * The best replay within the budget at base TTLs from 1 to the first power of two past {@code span}, each
+         * below {@code ceiling} (a base TTL known to break the budget); a policy that manages freshness is flagged
+         * {@code swept}.
+         */
+        Best best(long span, long ceiling, boolean managesFreshness) {
             PolicyStats atOne = tryBaseTtl(1);
             // Every base TTL longer than the span replays the same: no copy outlives it.
-            for (long baseTtl = 2; baseTtl / 2 <= span; baseTtl *= 2) {
+            for (long baseTtl = 2; baseTtl / 2 <= span && baseTtl < ceiling; baseTtl *= 2) {
                 tryBaseTtl(baseTtl);
             }
             if (best == null) {
                 // Even copies refetched after one clock unit serve stale hits past the budget.
-                return new Best(atOne, 1, false, false, replays);
+                return new Best(atOne, 1, managesFreshness, false, replays, managesFreshness);
             }
-            // Between the best base TTL and its double, which broke the budget, lies a longer one that may hold it.
+            // Between the best base TTL and its double (or the ceiling), which broke the budget, lies a longer one that may
+            // hold it.
             long within = bestBaseTtl;
-            long past = within * 2;
+            long past = Math.min(within * 2, ceiling);
             for (int step = 0; within <= span && step < BISECTIONS && past - within > 1; step++) {
                 long middle = within + (past - within) / 2;
                 if (tryBaseTtl(middle).staleHitRatio() <= staleBudget) {
@@ -102,7 +122,7 @@ public final class BaseTtlSweep {
                     past = middle;
                 }
             }
-            return new Best(best, bestBaseTtl, false, true, replays);
+            return new Best(best, bestBaseTtl, managesFreshness, true, replays, managesFreshness);
         }
 
         /** Replays at {@code baseTtl} and keeps the replay when it is the best so far within the budget. */
@@ -123,10 +143,13 @@ public final class BaseTtlSweep {
         }
     }
 
-    /** The best replay among {@code results} of a policy that does not manage freshness, if any held the budget. */
+    /**
+     * The best replay among {@code results} of a policy that does not manage freshness, if any held the budget; an
+     * oracle, which knows the future, is no baseline.
+     */
     public static Optional<Best> bestBaseline(List<Best> results) {
         return results.stream().filter(best -> !best.managesFreshness() && best.withinBudget())
-                .filter(best -> !best.stats().name().equals("belady"))
+                .filter(best -> !Policies.isOracle(best.stats().name()))
                 .max((a, b) -> Double.compare(a.stats().byteHitRatio(), b.stats().byteHitRatio()));
     }
 }

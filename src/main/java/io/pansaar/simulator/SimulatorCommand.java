@@ -167,12 +167,14 @@ public final class SimulatorCommand {
             return;
         }
         out.printf(Locale.ROOT, "%d requests, %d unique ids, %d unique bytes, capacity %d bytes, base TTL swept for "
-                + "each policy without TTLs of its own, holding %.2f%% stale hits%n", trace.requests().size(),
+                + "each policy without TTLs of its own (and one with its own when its default breaks the budget), "
+                + "holding %.2f%% stale hits%n", trace.requests().size(),
                 trace.uniqueIds(), trace.uniqueBytes(), capacity, 100 * staleBudget);
         out.printf(Locale.ROOT, "%s %10s %8s %8s%n", TABLE_HEADER, "base TTL", "budget", "replays");
         for (BaseTtlSweep.Best best : results) {
             out.printf(Locale.ROOT, "%s %10s %8s %8d%n", tableRow(best.stats()),
-                    best.baseTtl() + (best.managesFreshness() ? " (own)" : ""), best.withinBudget() ? "held" : "over",
+                    best.baseTtl() + (best.swept() ? " (own, swept)" : best.managesFreshness() ? " (own)" : ""),
+                    best.withinBudget() ? "held" : "over",
                     best.replays());
         }
         BaseTtlSweep.bestBaseline(results).ifPresent(baseline -> out.printf(Locale.ROOT,

@@ -2,6 +2,7 @@ package io.pansaar.simulator.policy;
 
 import io.pansaar.simulator.trace.Request;
 import java.util.List;
+import java.util.Set;
 
 /** Creates policies by their command-line names. */
 public final class Policies {
@@ -9,7 +10,15 @@ public final class Policies {
     public static final List<String> NAMES =
             List.of("lru", "fifo", "lfu", "redis-lru", "redis-lfu", "gdsf", "s3fifo", "wtinylfu", "seed", "belady", "pansaar", "pansaar-probation");
 
+    /** The policies that read the trace's future (Belady's): bounds to measure against, never baselines. */
+    private static final Set<String> ORACLES = Set.of("belady");
+
     private Policies() {
+    }
+
+    /** Returns whether the named policy knows the trace's future, so no online policy could match it. */
+    public static boolean isOracle(String name) {
+        return ORACLES.contains(name);
     }
 
     /** Creates the named policy for a capacity in bytes over the given in-memory trace; throws IllegalArgumentException for an unknown name. */

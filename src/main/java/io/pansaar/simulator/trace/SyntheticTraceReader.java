@@ -13,11 +13,12 @@ import java.util.stream.Stream;
  * of objects with log-normal sizes ({@code size-median} bytes, {@code size-sigma}), optionally a
  * popularity drift (every {@code drift-every} requests the ranking rotates by {@code drift-shift}
  * objects) and one-time scans (every {@code scan-every} requests, {@code scan-length} requests to
- * objects never seen before). Time is the request counter.
+ * objects never seen before). Time is the request counter, or with {@code requests-per-unit} that many requests
+ * share each clock unit: a trace that spans fewer units than a TTL, as a real trace in seconds may.
  */
 public final class SyntheticTraceReader implements TraceReader {
     private static final Set<String> PARAMETERS = Set.of("objects", "alpha", "requests", "seed", "size-median",
-            "size-sigma", "drift-every", "drift-shift", "scan-every", "scan-length");
+            "size-sigma", "drift-every", "drift-shift", "scan-every", "scan-length", "requests-per-unit");
 
     private final int objects;
     private final double alpha;
@@ -29,6 +30,7 @@ public final class SyntheticTraceReader implements TraceReader {
     private final long driftShift;
     private final long scanEvery;
     private final long scanLength;
+    private final long requestsPerUnit;
 
     /** Parses a spec (the text after {@code synthetic:}); throws IllegalArgumentException when it is malformed. */
     public SyntheticTraceReader(String spec) {
@@ -55,12 +57,13 @@ public final class SyntheticTraceReader implements TraceReader {
             driftShift = Long.parseLong(values.getOrDefault("drift-shift", String.valueOf(Math.max(1, objects / 10))));
             scanEvery = Long.parseLong(values.getOrDefault("scan-every", "0"));
             scanLength = Long.parseLong(values.getOrDefault("scan-length", "0"));
+            requestsPerUnit = Long.parseLong(values.getOrDefault("requests-per-unit", "1"));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("synthetic spec has a malformed number: " + spec, e);
         }
-        if (objects < 1 || requests < 0 || alpha < 0 || sizeMedian < 1 || sizeSigma < 0) {
+        if (objects < 1 || requests < 0 || alpha < 0 || sizeMedian < 1 || sizeSigma < 0 || requestsPerUnit < 1) {
             throw new IllegalArgumentException("synthetic spec needs objects >= 1, requests >= 0, alpha >= 0, "
-                    + "size-median >= 1, size-sigma >= 0: " + spec);
+                    + "size-median >= 1, size-sigma >= 0, requests-per-unit >= 1: " + spec);
         }
     }
 
@@ -75,15 +78,16 @@ public final class SyntheticTraceReader implements TraceReader {
         SplittableRandom random = new SplittableRandom(seed);
         long[] scanned = {0};
         long cycle = scanEvery > 0 ? scanEvery + scanLength : Long.MAX_VALUE;
-        return LongStream.range(0, requests).mapToObj(time -> {
-            long inCycle = time % cycle;
+        return LongStream.range(0, requests).mapToObj(index -> {
+            long time = index / requestsPerUnit;
+            long inCycle = index % cycle;
             if (scanEvery > 0 && inCycle >= scanEvery) {
                 // A one-time object: an id outside the popular set, never requested again.
                 long id = objects + scanned[0]++;
                 return new Request(time, id, logNormalSize(random));
             }
             int rank = rankOf(cumulative, random.nextDouble());
-            long offset = driftEvery > 0 ? (time / driftEvery) * driftShift : 0;
+            long offset = driftEvery > 0 ? (index / driftEvery) * driftShift : 0;
             int object = (int) ((rank + offset) % objects);
             return new Request(time, object, sizes[object]);
         });

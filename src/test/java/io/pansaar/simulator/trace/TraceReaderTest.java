@@ -140,6 +140,18 @@ class TraceReaderTest {
         assertNotEquals(mostPopular(requests.subList(0, 10_000)), mostPopular(requests.subList(10_000, 20_000)));
     }
 
+    @Test
+    void requestsPerUnitShareEachClockUnitAndLeaveTheRequestsAlone() throws IOException {
+        String spec = "zipf,objects=100,requests=3000,seed=1,drift-every=1000,scan-every=900,scan-length=100";
+        List<Request> perRequest = readAll(new SyntheticTraceReader(spec));
+        List<Request> shared = readAll(new SyntheticTraceReader(spec + ",requests-per-unit=250"));
+        assertEquals(perRequest.stream().map(Request::id).toList(), shared.stream().map(Request::id).toList());
+        for (int index = 0; index < shared.size(); index++) {
+            assertEquals(index / 250, shared.get(index).time());
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SyntheticTraceReader("zipf,requests-per-unit=0"));
+    }
+
     private static long mostPopular(List<Request> requests) {
         return requests.stream().collect(Collectors.groupingBy(Request::id, Collectors.counting())).entrySet().stream()
                 .max(java.util.Map.Entry.comparingByValue()).orElseThrow().getKey();
