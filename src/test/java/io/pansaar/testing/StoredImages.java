@@ -40,6 +40,17 @@ public final class StoredImages {
     }
 
     /**
+     * Writes {@code body} as a worker does for the job a read's miss enqueued: claims the key with the job's token and
+     * requested-at, reason miss, and puts the image fresh for {@code freshTtl} without grace or stale-if-error.
+     */
+    public static void writeMiss(ImageStore store, ImageKey key, String token, long requestedAtMillis, byte[] body,
+            Duration freshTtl) {
+        FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(), Duration.ofMillis(5));
+        assertEquals(WriteOutcome.WRITTEN,
+                writing(store, key, token, requestedAtMillis, JobReason.MISS, image, freshTtl).await().atMost(WAIT));
+    }
+
+    /**
      * Writes every key as {@link #write} does, up to {@code inFlight} at once as that many workers would (each put
      * pipelines its staged body with the function call), the same PNG of {@code size} bytes for all.
      */
@@ -89,9 +100,15 @@ public final class StoredImages {
     }
 
     private static Uni<WriteOutcome> writing(ImageStore store, ImageKey key, FetchedImage image, Duration freshTtl) {
+        return writing(store, key, UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MANUAL, image,
+                freshTtl);
+    }
+
+    private static Uni<WriteOutcome> writing(ImageStore store, ImageKey key, String token, long requestedAtMillis,
+            JobReason reason, FetchedImage image, Duration freshTtl) {
         // The running test's planner, so the copy is planned with the deployment's settings as the worker plans it.
         WritePlanner planner = Arc.container().instance(WritePlanner.class).get();
-        return store.claim(key, UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MANUAL)
+        return store.claim(key, token, requestedAtMillis, reason)
                 .onItem().transformToUni(claim -> store.put(key, claim, image, planner.plan(freshTtl, Duration.ZERO,
                         Duration.ZERO, image.fetchTime(), ChangeHistory.NONE), planner.priorityOf(image.body().length)));
     }
