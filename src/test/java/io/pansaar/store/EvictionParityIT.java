@@ -43,8 +43,9 @@ import jakarta.inject.Inject;
  * production dated them (Redis server time, a clock unit being a millisecond), with the same half-life and size
  * exponent, charging the same bytes (body, per-image overhead and five copies of the key) against the same budget. The
  * two sequences of evicted images must be equal, with every hit folded at once (the simulator's {@code --fold-interval
- * 0}) and with hits left waiting until eviction folds them (an interval no replay reaches). Nothing expires: copies are
- * fresh for an hour, and no early refresh falls due.
+ * 0}) and with hits left waiting until eviction folds them (an interval no replay reaches). Two hand-made cases add a
+ * write whose every candidate has hits waiting, and two workers whose writes come in another order than their claims.
+ * Nothing expires: copies are fresh for an hour, and no early refresh falls due.
  */
 @QuarkusTest
 @TestProfile(EvictionParityIT.Profile.class)
@@ -52,7 +53,7 @@ import jakarta.inject.Inject;
 class EvictionParityIT {
 
     /** One partition for each test, so that none depends on what another wrote. */
-    private static final int PARTITIONS = 3;
+    private static final int PARTITIONS = 4;
     /** Each partition's share of the budget, in charged bytes: about nine of the trace's images. */
     private static final long SHARE = 60_000;
     /** The simulator's default half-life of 10000 clock units, a clock unit being a millisecond. */
@@ -144,6 +145,45 @@ class EvictionParityIT {
         assertSameEvictions(2, Counting.FOLDED_BY_EVICTION_ALONE, trace, 1);
     }
 
+    @Test
+    void aFetchThatBeganFirstButWroteLastRanksByItsWrite() throws InterruptedException {
+        int partition = 3;
+        List<ImageKey> keys = TestKeys.inPartitionInStringOrder(partitioner, partition, "parity/i", 4);
+        ImageKey slow = keys.get(0);
+        ImageKey fast = keys.get(1);
+        byte[] body = TestImages.png(15_000);
+        // Two workers claim the first two images in key order; the first one's fetch takes longer, so it writes last.
+        Claim slowClaim = StoredImages.claimMiss(store, slow, jobOf(partition, slow, read(slow)));
+        Claim fastClaim = StoredImages.claimMiss(store, fast, jobOf(partition, fast, read(fast)));
+        StoredImages.putClaimed(store, fast, fastClaim, body, FRESH_TTL);
+        // The slow fetch ends a few milliseconds after the fast one's write, so the two writes are not dated alike.
+        Thread.sleep(5);
+        StoredImages.putClaimed(store, slow, slowClaim, body, FRESH_TTL);
+        // Three images fit the share: the fourth evicts the one written first, the fast one, as the simulator does.
+        for (ImageKey key : keys.subList(2, 4)) {
+            StoredImages.writeMiss(store, key, jobOf(partition, key, read(key)), body, FRESH_TTL);
+        }
+
+        // Every request was a miss, so the simulator replays the writes, each dated by its regenerated event.
+        PansaarPolicy simulator = new PansaarPolicy(SHARE, Freshness.NONE);
+        List<String> simulated = new ArrayList<>();
+        simulator.onEviction(image -> simulated.add(keys.get((int) image).value()));
+        List<String> evicted = new ArrayList<>();
+        for (StreamMessage<String, String, String> event : redis.stream(String.class)
+                .xrange(RedisKeys.events(partition), StreamRange.of("-", "+"))) {
+            ImageKey key = ImageKey.of(event.payload().get("key"));
+            if ("evicted".equals(event.payload().get("event"))) {
+                evicted.add(key.value());
+            } else if ("regenerated".equals(event.payload().get("event"))) {
+                simulator.record(new Request(Long.parseLong(event.payload().get("at")), keys.indexOf(key),
+                        chargedBytes(key, body.length)));
+            }
+        }
+        simulator.finished();
+        assertEquals(List.of(fast.value()), evicted);
+        assertEquals(evicted, simulated, "eviction order, production then the simulator");
+    }
+
     private void assertSameEvictions(int partition, Counting counting) {
         assertSameEvictions(partition, counting, trace(TRACE_SEED), 50);
     }
@@ -180,7 +220,7 @@ class EvictionParityIT {
         for (TraceRequest request : trace) {
             ImageKey key = keys.get(request.image());
             byte[] body = TestImages.png(request.bodyBytes(), request.image());
-            ReadResult read = store.read(key).await().atMost(WAIT);
+            ReadResult read = read(key);
             long time;
             if (read.outcome() == ReadOutcome.HIT) {
                 hits++;
@@ -193,11 +233,7 @@ class EvictionParityIT {
                     time = lastTime;
                 }
             } else if (read.outcome() == ReadOutcome.MISS) {
-                String jobId = read.jobId().orElseThrow(() -> new AssertionError("a miss of " + key + " enqueued no job"));
-                Map<String, String> job = redis.stream(String.class)
-                        .xrange(RedisKeys.jobs(partition), StreamRange.of(jobId, jobId)).get(0).payload();
-                StoredImages.writeMiss(store, key, job.get("token"), Long.parseLong(job.get("requested-at")), body,
-                        FRESH_TTL);
+                StoredImages.writeMiss(store, key, jobOf(partition, key, read), body, FRESH_TTL);
                 time = -1;
                 for (StreamMessage<String, String, String> event : redis.stream(String.class)
                         .xrange(RedisKeys.events(partition), StreamRange.of("(" + lastEvent, "+"))) {
@@ -216,10 +252,26 @@ class EvictionParityIT {
                 throw new AssertionError("nothing expires in this trace, yet a read of " + key + " found " + read.outcome());
             }
             lastTime = time;
-            requests.add(new Request(time, request.image(), ImageLayout.chargedBytes(
-                    key.value().getBytes(StandardCharsets.UTF_8).length, body.length)));
+            requests.add(new Request(time, request.image(), chargedBytes(key, body.length)));
         }
         return new Replay(requests, evicted, hits);
+    }
+
+    private ReadResult read(ImageKey key) {
+        return store.read(key).await().atMost(WAIT);
+    }
+
+    /** What production charges an image against the budget, which the simulator is given as its size. */
+    private static long chargedBytes(ImageKey key, long bodyBytes) {
+        return ImageLayout.chargedBytes(key.value().getBytes(StandardCharsets.UTF_8).length, bodyBytes);
+    }
+
+    /** The fields of the job a read's miss enqueued: its token and requested-at, among others. */
+    private Map<String, String> jobOf(int partition, ImageKey key, ReadResult miss) {
+        assertEquals(ReadOutcome.MISS, miss.outcome(), key + " is not cached yet");
+        String jobId = miss.jobId().orElseThrow(() -> new AssertionError("a miss of " + key + " enqueued no job"));
+        return redis.stream(String.class).xrange(RedisKeys.jobs(partition), StreamRange.of(jobId, jobId)).get(0)
+                .payload();
     }
 
     private String metaField(int partition, ImageKey key, String field) {
