@@ -52,7 +52,7 @@
 --
 -- Returns:
 --   {'WRITTEN', fresh-until ms, evicted}  image replaced; hits, last-access and access-score carried over
---                                  (a new image counts the request that asked for it, at claimed-at), any
+--                                  (a new image counts the request that asked for it, at the write), any
 --                                  origin-failed-at mark is not; grace-until and stale-if-error-until stored; own
 --                                  marker deleted; the key published on pansaar:{p}:ready; a regenerated event
 --                                  (size, etag) appended, after the evicted events of the images it evicted
@@ -142,9 +142,6 @@ redis.register_function{
       return { 'STALE_WRITE', purgedFence }
     end
 
-    -- What the replaced copy had counted, carried over; a negative entry holds none of it.
-    local carried = current or {}
-    local score = tonumber(carried['access-score']) or scoreAfterRequest(nil, claimedAt, halfLife)
     -- The staged hash, the body alone, replaces the old one whole, so the old copy's origin-failed-at goes with it: the
     -- origin answered. RENAME is the first write: when the staging hash is gone it fails and nothing has changed.
     local renamed = redis.pcall('RENAME', stagingKey, imageKey)
@@ -152,6 +149,11 @@ redis.register_function{
       fail('STAGING_MISSING', 'staging hash ' .. stagingKey .. ' does not exist; it expired or was never written')
     end
     local now = serverTimeMillis()
+    -- What the replaced copy had counted, carried over; a negative entry holds none of it. A new image counts the request
+    -- that asked for it now, as Pansaar's Algorithm admits an image (docs/algorithm.md): the eviction below folds its
+    -- candidates' waiting hits at now too, so the two are ranked on one clock, as the simulator ranks them.
+    local carried = current or {}
+    local score = tonumber(carried['access-score']) or scoreAfterRequest(nil, now, halfLife)
     local freshUntil = now + freshTtl
     local expiresAt = freshUntil + grace + staleIfError
     meta.status = 'ok'

@@ -924,10 +924,13 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now, events
       choose(candidate.position)
     end
   end
+  -- How many candidates the loop below came to: all of them, unless a limit or the budget stopped it.
+  local examined = 0
   for position, key in ipairs(lowest) do
     if #victims == limit or excess <= 0 or folded >= limit then
       break
     end
+    examined = position
     if key ~= keep then
       chooseRefoldedAtOrBelow(lowestScores[position])
       if #victims == limit or excess <= 0 then
@@ -943,6 +946,12 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now, events
         choose(position)
       end
     end
+  end
+  if examined == #lowest and #refolded > 0 and excess > 0 and #victims < limit
+      and redis.call('ZCARD', index.priority) == #lowest then
+    -- Every image the index holds was a candidate and came up, so none ranks between the refolded ones left: they are
+    -- the lowest there are, and a choice made anew takes them, lowest first, as the simulator does.
+    chooseRefoldedAtOrBelow(math.huge)
   end
   if #victims == 0 then
     return 0

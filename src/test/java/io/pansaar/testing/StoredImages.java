@@ -14,6 +14,7 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.function.JobReason;
 import io.pansaar.redis.function.WriteOutcome;
+import io.pansaar.store.Claim;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
@@ -27,6 +28,8 @@ import io.smallrye.mutiny.Uni;
 public final class StoredImages {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
+    /** How long the fetch of every image written here took, by its metadata. */
+    private static final Duration FETCH_TIME = Duration.ofMillis(5);
 
     private StoredImages() {
     }
@@ -37,6 +40,37 @@ public final class StoredImages {
      */
     public static void write(ImageStore store, ImageKey key, int size, Duration freshTtl) {
         assertEquals(WriteOutcome.WRITTEN, writing(store, key, png(size), freshTtl).await().atMost(WAIT));
+    }
+
+    /**
+     * Writes {@code body} as a worker does for {@code job}, the fields of the job a read's miss enqueued: claims the key
+     * with the job's token and requested-at, reason miss, waits as long as the fetch took ({@link #FETCH_TIME}), as the
+     * worker's fetch would between its claim and its write, and puts the image fresh for {@code freshTtl} without grace
+     * or stale-if-error.
+     */
+    public static void writeMiss(ImageStore store, ImageKey key, Map<String, String> job, byte[] body,
+            Duration freshTtl) {
+        FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(), FETCH_TIME);
+        assertEquals(WriteOutcome.WRITTEN, writing(store, key, job.get("token"), Long.parseLong(job.get("requested-at")),
+                JobReason.MISS, image, freshTtl, FETCH_TIME).await().atMost(WAIT));
+    }
+
+    /**
+     * Claims the key for {@code job}, the fields of the job a read's miss enqueued, with its token and requested-at, as
+     * a worker does.
+     */
+    public static Claim claimMiss(ImageStore store, ImageKey key, Map<String, String> job) {
+        return store.claim(key, job.get("token"), Long.parseLong(job.get("requested-at")), JobReason.MISS)
+                .await().atMost(WAIT);
+    }
+
+    /**
+     * Puts {@code body} under {@code claim} as a worker does once its fetch is done, fresh for {@code freshTtl} without
+     * grace or stale-if-error.
+     */
+    public static void putClaimed(ImageStore store, ImageKey key, Claim claim, byte[] body, Duration freshTtl) {
+        FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(), FETCH_TIME);
+        assertEquals(WriteOutcome.WRITTEN, putting(store, key, claim, image, freshTtl).await().atMost(WAIT));
     }
 
     /**
@@ -89,15 +123,29 @@ public final class StoredImages {
     }
 
     private static Uni<WriteOutcome> writing(ImageStore store, ImageKey key, FetchedImage image, Duration freshTtl) {
+        return writing(store, key, UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MANUAL, image,
+                freshTtl, Duration.ZERO);
+    }
+
+    /** Claims, waits {@code fetching} (none when zero) as a fetch would take, then puts. */
+    private static Uni<WriteOutcome> writing(ImageStore store, ImageKey key, String token, long requestedAtMillis,
+            JobReason reason, FetchedImage image, Duration freshTtl, Duration fetching) {
+        Uni<Claim> claimed = store.claim(key, token, requestedAtMillis, reason);
+        if (!fetching.isZero()) {
+            claimed = claimed.onItem().delayIt().by(fetching);
+        }
+        return claimed.onItem().transformToUni(claim -> putting(store, key, claim, image, freshTtl));
+    }
+
+    private static Uni<WriteOutcome> putting(ImageStore store, ImageKey key, Claim claim, FetchedImage image,
+            Duration freshTtl) {
         // The running test's planner, so the copy is planned with the deployment's settings as the worker plans it.
         WritePlanner planner = Arc.container().instance(WritePlanner.class).get();
-        return store.claim(key, UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MANUAL)
-                .onItem().transformToUni(claim -> store.put(key, claim, image, planner.plan(freshTtl, Duration.ZERO,
-                        Duration.ZERO, image.fetchTime(), ChangeHistory.NONE), planner.priorityOf(image.body().length)));
+        return store.put(key, claim, image, planner.plan(freshTtl, Duration.ZERO, Duration.ZERO, image.fetchTime(),
+                ChangeHistory.NONE), planner.priorityOf(image.body().length));
     }
 
     private static FetchedImage png(int size) {
-        return FetchedImage.of(TestImages.png(size), "image/png", Optional.empty(), Optional.empty(),
-                Duration.ofMillis(5));
+        return FetchedImage.of(TestImages.png(size), "image/png", Optional.empty(), Optional.empty(), FETCH_TIME);
     }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
 
 /**
  * Pansaar's Algorithm as production runs it, replayed over a trace. Every request that finds a copy adds to the
@@ -173,6 +174,8 @@ public final class PansaarPolicy extends SizedPolicy {
     /** New copies in admission order, until they leave: to main if requested meanwhile, else evicted. */
     private final ArrayDeque<Copy> probation = new ArrayDeque<>();
     private long probationBytes;
+    /** Told the id of each evicted object, in eviction order; nobody by default. */
+    private LongConsumer evictionListener = id -> { };
 
     /** Creates a Pansaar cache of the given bytes whose origin changes content as the freshness model says. */
     public PansaarPolicy(long capacity, Freshness freshness) {
@@ -461,7 +464,13 @@ public final class PansaarPolicy extends SizedPolicy {
         return copy.resident && copy.schedules == stamp;
     }
 
+    /** Tells {@code listener} the id of every object this cache evicts, in the order it evicts them. */
+    public void onEviction(LongConsumer listener) {
+        evictionListener = listener;
+    }
+
     private void evict(Copy victim) {
+        evictionListener.accept(victim.id);
         victim.resident = false;
         residentCount--;
         // Its waiting hits are lost with it, as production's fold finds the hash gone.

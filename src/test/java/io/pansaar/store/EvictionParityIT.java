@@ -1,0 +1,327 @@
+package io.pansaar.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.FoldHitsReply;
+import io.pansaar.redis.function.ReadOutcome;
+import io.pansaar.simulator.policy.Freshness;
+import io.pansaar.simulator.policy.PansaarPolicy;
+import io.pansaar.simulator.trace.Request;
+import io.pansaar.testing.NoConsumerProfile;
+import io.pansaar.testing.PartitionCounters;
+import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.StoredImages;
+import io.pansaar.testing.TestImages;
+import io.pansaar.testing.TestKeys;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.stream.StreamMessage;
+import io.quarkus.redis.datasource.stream.StreamRange;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+
+/**
+ * Production evicts in the same order as the simulator. A small trace (320 Zipf-like requests over 32 images of varied
+ * sizes, and 8 one-hit wonders) is replayed through the real read path, the worker's writes and the Redis functions of
+ * one partition over its byte budget, and the simulator's {@code pansaar} policy replays the same requests at the times
+ * production dated them (Redis server time, a clock unit being a millisecond), with the same half-life and size
+ * exponent, charging the same bytes (body, per-image overhead and five copies of the key) against the same budget. The
+ * two sequences of evicted images must be equal, with every hit folded at once (the simulator's {@code --fold-interval
+ * 0}) and with hits left waiting until eviction folds them (an interval no replay reaches). Two hand-made cases add a
+ * write whose every candidate has hits waiting, and two workers whose writes come in another order than their claims.
+ * Nothing expires: copies are fresh for an hour, and no early refresh falls due.
+ */
+@QuarkusTest
+@TestProfile(EvictionParityIT.Profile.class)
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+class EvictionParityIT {
+
+    /** One partition for each test, so that none depends on what another wrote. */
+    private static final int PARTITIONS = 4;
+    /** Each partition's share of the budget, in charged bytes: about nine of the trace's images. */
+    private static final long SHARE = 60_000;
+    /** The simulator's default half-life of 10000 clock units, a clock unit being a millisecond. */
+    private static final Duration HALF_LIFE = Duration.ofMillis(10_000);
+    private static final Duration FRESH_TTL = Duration.ofHours(1);
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** The most images one fold call folds: more than ever wait in these tests. */
+    private static final int FOLD_LIMIT = 16;
+
+    private static final long TRACE_SEED = 20_261_204L;
+    private static final int REQUESTS = 320;
+    private static final int POPULAR_IMAGES = 32;
+    private static final int ONE_HIT_WONDERS = 8;
+    private static final double ZIPF_ALPHA = 0.9;
+    private static final int SMALLEST_BODY = 1_000;
+    private static final int LARGEST_BODY = 11_000;
+
+    /** A budget of SHARE per partition, the simulator's half-life and size term, no stream consumer, no scheduler. */
+    public static class Profile extends NoConsumerProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
+            overrides.put("pansaar.partitions", String.valueOf(PARTITIONS));
+            overrides.put("pansaar.memory-budget", String.valueOf(PARTITIONS * SHARE));
+            overrides.put("pansaar.priority.half-life", HALF_LIFE.toMillis() + "ms");
+            overrides.put("pansaar.priority.size-exponent", "0");
+            // No image may exceed a partition's share: start-up refuses such a budget.
+            overrides.put("pansaar.origin.max-bytes", "16K");
+            return overrides;
+        }
+    }
+
+    /** How production counts the hits of fresh copies, and how the simulator is told to count them alike. */
+    private enum Counting {
+        /** The scheduler's fold runs after every hit; the simulator counts every request at once. */
+        EVERY_HIT_FOLDED_AT_ONCE(0),
+        /**
+         * No fold runs: hits wait in the counter until eviction folds a candidate's; the simulator's folds never fall
+         * due either, so eviction alone folds there too.
+         */
+        FOLDED_BY_EVICTION_ALONE(Long.MAX_VALUE);
+
+        final long simulatorFoldInterval;
+
+        Counting(long simulatorFoldInterval) {
+            this.simulatorFoldInterval = simulatorFoldInterval;
+        }
+    }
+
+    /** One request of the trace: which image, and its body's size. */
+    private record TraceRequest(int image, int bodyBytes) {
+    }
+
+    /** What production did with the trace: each request as the simulator must replay it, and the evicted keys. */
+    private record Replay(List<Request> requests, List<String> evicted, long hits) {
+    }
+
+    @Inject
+    ImageStore store;
+
+    @Inject
+    PansaarFunctions functions;
+
+    @Inject
+    Partitioner partitioner;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Test
+    void everyHitFoldedAtOnceEvictsInTheSimulatorsOrder() {
+        assertSameEvictions(0, Counting.EVERY_HIT_FOLDED_AT_ONCE);
+    }
+
+    @Test
+    void hitsFoldedByEvictionAloneEvictInTheSimulatorsOrder() {
+        assertSameEvictions(1, Counting.FOLDED_BY_EVICTION_ALONE);
+        assertTrue(PartitionCounters.of(redis, 1, "hits") > 0, "eviction folded waiting hits");
+    }
+
+    @Test
+    void aWriteWhoseEveryCandidateHasHitsWaitingFoldsThemAndEvictsTheLowest() {
+        // Three images fit the share; each is read once, and its hit waits. The fourth write must fold all three and
+        // evict the lowest of them then, the first written, rather than leave the partition over its budget.
+        List<TraceRequest> trace = new ArrayList<>();
+        for (int image : new int[] {0, 1, 2, 0, 1, 2, 3}) {
+            trace.add(new TraceRequest(image, 15_000));
+        }
+        assertSameEvictions(2, Counting.FOLDED_BY_EVICTION_ALONE, trace, 1);
+    }
+
+    @Test
+    void aFetchThatBeganFirstButWroteLastRanksByItsWrite() throws InterruptedException {
+        int partition = 3;
+        List<ImageKey> keys = TestKeys.inPartitionInStringOrder(partitioner, partition, "parity/i", 4);
+        ImageKey slow = keys.get(0);
+        ImageKey fast = keys.get(1);
+        byte[] body = TestImages.png(15_000);
+        // Two workers claim the first two images in key order; the first one's fetch takes longer, so it writes last.
+        Claim slowClaim = StoredImages.claimMiss(store, slow, jobOf(partition, slow, read(slow)));
+        Claim fastClaim = StoredImages.claimMiss(store, fast, jobOf(partition, fast, read(fast)));
+        StoredImages.putClaimed(store, fast, fastClaim, body, FRESH_TTL);
+        // The slow fetch ends a few milliseconds after the fast one's write, so the two writes are not dated alike.
+        Thread.sleep(5);
+        StoredImages.putClaimed(store, slow, slowClaim, body, FRESH_TTL);
+        // Three images fit the share: the fourth evicts the one written first, the fast one, as the simulator does.
+        for (ImageKey key : keys.subList(2, 4)) {
+            StoredImages.writeMiss(store, key, jobOf(partition, key, read(key)), body, FRESH_TTL);
+        }
+
+        // Every request was a miss, so the simulator replays the writes, each dated by its regenerated event.
+        PansaarPolicy simulator = new PansaarPolicy(SHARE, Freshness.NONE);
+        List<String> simulated = new ArrayList<>();
+        simulator.onEviction(image -> simulated.add(keys.get((int) image).value()));
+        List<String> evicted = new ArrayList<>();
+        for (StreamMessage<String, String, String> event : redis.stream(String.class)
+                .xrange(RedisKeys.events(partition), StreamRange.of("-", "+"))) {
+            ImageKey key = ImageKey.of(event.payload().get("key"));
+            if ("evicted".equals(event.payload().get("event"))) {
+                evicted.add(key.value());
+            } else if ("regenerated".equals(event.payload().get("event"))) {
+                simulator.record(new Request(Long.parseLong(event.payload().get("at")), keys.indexOf(key),
+                        chargedBytes(key, body.length)));
+            }
+        }
+        simulator.finished();
+        assertEquals(List.of(fast.value()), evicted);
+        assertEquals(evicted, simulated, "eviction order, production then the simulator");
+    }
+
+    private void assertSameEvictions(int partition, Counting counting) {
+        assertSameEvictions(partition, counting, trace(TRACE_SEED), 50);
+    }
+
+    private void assertSameEvictions(int partition, Counting counting, List<TraceRequest> trace, int leastEvictions) {
+        List<ImageKey> keys = TestKeys.inPartitionInStringOrder(partitioner, partition, "parity/i",
+                POPULAR_IMAGES + ONE_HIT_WONDERS);
+        Replay production = replayInProduction(partition, keys, trace, counting);
+
+        PansaarPolicy simulator = new PansaarPolicy(SHARE, Freshness.NONE, counting.simulatorFoldInterval);
+        List<String> simulated = new ArrayList<>();
+        simulator.onEviction(image -> simulated.add(keys.get((int) image).value()));
+        production.requests().forEach(simulator::record);
+        simulator.finished();
+
+        assertTrue(production.evicted().size() >= leastEvictions, "the budget is small enough that evictions happen: "
+                + production.evicted().size());
+        assertEquals(production.hits(), simulator.stats().hits(), "hits");
+        assertEquals(production.evicted(), simulated, "eviction order, production then the simulator");
+    }
+
+    /**
+     * Replays the trace through the read path and, for each miss, the worker's write of the job it enqueued, as one
+     * reader and one worker in turn would. Returns each request dated as production dated its effect on the image's
+     * score (a hit: the fold that counted it; a miss: the write that admitted the image, whose eviction also folds at
+     * that time), charged as production charges it, and the evicted keys in the order of the evicted events.
+     */
+    private Replay replayInProduction(int partition, List<ImageKey> keys, List<TraceRequest> trace, Counting counting) {
+        List<Request> requests = new ArrayList<>();
+        List<String> evicted = new ArrayList<>();
+        String lastEvent = "0-0";
+        long lastTime = 0;
+        long hits = 0;
+        for (TraceRequest request : trace) {
+            ImageKey key = keys.get(request.image());
+            byte[] body = TestImages.png(request.bodyBytes(), request.image());
+            ReadResult read = read(key);
+            long time;
+            if (read.outcome() == ReadOutcome.HIT) {
+                hits++;
+                if (counting == Counting.EVERY_HIT_FOLDED_AT_ONCE) {
+                    FoldHitsReply folded = functions.foldHits(partition, FOLD_LIMIT).await().atMost(WAIT);
+                    assertEquals(new FoldHitsReply(1, 1, 0), folded, "the hit just counted, folded alone");
+                    time = Long.parseLong(metaField(partition, key, "last-access"));
+                } else {
+                    // Its request waits in the hit counter: it dates nothing until eviction folds it.
+                    time = lastTime;
+                }
+            } else if (read.outcome() == ReadOutcome.MISS) {
+                StoredImages.writeMiss(store, key, jobOf(partition, key, read), body, FRESH_TTL);
+                time = -1;
+                for (StreamMessage<String, String, String> event : redis.stream(String.class)
+                        .xrange(RedisKeys.events(partition), StreamRange.of("(" + lastEvent, "+"))) {
+                    lastEvent = event.id();
+                    Map<String, String> fields = event.payload();
+                    if ("evicted".equals(fields.get("event"))) {
+                        evicted.add(fields.get("key"));
+                    } else if ("regenerated".equals(fields.get("event")) && key.value().equals(fields.get("key"))) {
+                        time = Long.parseLong(fields.get("at"));
+                    }
+                }
+                assertTrue(time >= 0, "the write of " + key + " appended its regenerated event");
+                long used = Long.parseLong(redis.value(String.class).get(RedisKeys.usedBytes(partition)));
+                assertTrue(used <= SHARE, "the write of " + key + " left its partition over the budget: " + used);
+            } else {
+                throw new AssertionError("nothing expires in this trace, yet a read of " + key + " found " + read.outcome());
+            }
+            lastTime = time;
+            requests.add(new Request(time, request.image(), chargedBytes(key, body.length)));
+        }
+        return new Replay(requests, evicted, hits);
+    }
+
+    private ReadResult read(ImageKey key) {
+        return store.read(key).await().atMost(WAIT);
+    }
+
+    /** What production charges an image against the budget, which the simulator is given as its size. */
+    private static long chargedBytes(ImageKey key, long bodyBytes) {
+        return ImageLayout.chargedBytes(key.value().getBytes(StandardCharsets.UTF_8).length, bodyBytes);
+    }
+
+    /** The fields of the job a read's miss enqueued: its token and requested-at, among others. */
+    private Map<String, String> jobOf(int partition, ImageKey key, ReadResult miss) {
+        assertEquals(ReadOutcome.MISS, miss.outcome(), key + " is not cached yet");
+        String jobId = miss.jobId().orElseThrow(() -> new AssertionError("a miss of " + key + " enqueued no job"));
+        return redis.stream(String.class).xrange(RedisKeys.jobs(partition), StreamRange.of(jobId, jobId)).get(0)
+                .payload();
+    }
+
+    private String metaField(int partition, ImageKey key, String field) {
+        return StoredImages.metaField(redis, RedisKeys.image(partition, key), field);
+    }
+
+    /**
+     * The trace, the same on every run: POPULAR_IMAGES images requested with Zipf-like popularity, their ranks
+     * shuffled so that popularity does not follow the keys' order (ties of priority go to the lower key), and each of
+     * the ONE_HIT_WONDERS images requested once, spread over the trace. Each image has one body size.
+     */
+    private static List<TraceRequest> trace(long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int images = POPULAR_IMAGES + ONE_HIT_WONDERS;
+        int[] bodyBytes = new int[images];
+        for (int image = 0; image < images; image++) {
+            bodyBytes[image] = SMALLEST_BODY + random.nextInt(LARGEST_BODY - SMALLEST_BODY + 1);
+        }
+        int[] byRank = new int[POPULAR_IMAGES];
+        for (int rank = 0; rank < POPULAR_IMAGES; rank++) {
+            byRank[rank] = rank;
+        }
+        for (int rank = POPULAR_IMAGES - 1; rank > 0; rank--) {
+            int other = random.nextInt(rank + 1);
+            int swapped = byRank[rank];
+            byRank[rank] = byRank[other];
+            byRank[other] = swapped;
+        }
+        double[] cumulative = new double[POPULAR_IMAGES];
+        double total = 0;
+        for (int rank = 0; rank < POPULAR_IMAGES; rank++) {
+            total += 1 / Math.pow(rank + 1, ZIPF_ALPHA);
+            cumulative[rank] = total;
+        }
+        List<TraceRequest> trace = new ArrayList<>();
+        int wondersEvery = REQUESTS / (ONE_HIT_WONDERS + 1);
+        for (int position = 0; trace.size() < REQUESTS; position++) {
+            int image;
+            if (position > 0 && position % wondersEvery == 0 && position / wondersEvery <= ONE_HIT_WONDERS) {
+                image = POPULAR_IMAGES + position / wondersEvery - 1;
+            } else {
+                double draw = random.nextDouble() * total;
+                int rank = 0;
+                while (cumulative[rank] < draw) {
+                    rank++;
+                }
+                image = byRank[rank];
+            }
+            trace.add(new TraceRequest(image, bodyBytes[image]));
+        }
+        return trace;
+    }
+}
