@@ -84,10 +84,11 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /**
      * An object the cache holds (resident) or remembers (a ghost, keeping only its change history): its score, its
-     * freshness and when it falls due for a refresh. A ghost admitted again is the same object, reset.
+     * freshness and when it falls due for a refresh. A ghost admitted again is the same object, reset; one the ghost
+     * forgets is kept for the next new object (see {@link #newCopy}).
      */
     private static final class Copy {
-        final long id;
+        long id;
         long size;
         /** a·log2(size), the part of the priority the size decides, worked out once per admission. */
         double sizeTerm;
@@ -104,7 +105,10 @@ public final class PansaarPolicy extends SizedPolicy {
         long ttl;
         long due;
         ChangeHistory history;
-        /** How many times the copy was scheduled: an entry of {@code byDue} with another stamp is outdated. */
+        /**
+         * How many times the copy was scheduled: an entry of {@code byDue} with another stamp is outdated. It keeps
+         * counting when the copy is reused for another object, so that the entries left from its last one stay outdated.
+         */
         int schedules;
         /**
          * Whether the copy has a due time but no entry in {@code byDue}: its requests so far would not make a refresh
@@ -118,10 +122,23 @@ public final class PansaarPolicy extends SizedPolicy {
         /** Whether the copy was requested since it entered the probationary FIFO: it moves to main when it leaves. */
         boolean requestedOnProbation;
 
-        Copy(long id, long size, ChangeHistory history) {
+        /** Makes this copy, resident and ghost no more, that of a new object, as a fresh one would be but for its stamp. */
+        void reuseFor(long id, long size) {
             this.id = id;
             this.size = size;
-            this.history = history;
+            sizeTerm = 0;
+            resident = false;
+            ghostEntries = 0;
+            score = AccessPriority.NEVER_REQUESTED;
+            priority = 0;
+            fetchedAt = 0;
+            ttl = 0;
+            due = 0;
+            history = ChangeHistory.NONE;
+            dueUnlisted = false;
+            unfoldedRequests = 0;
+            onProbation = false;
+            requestedOnProbation = false;
         }
 
         /** Sets the priority from the score, as {@link AccessPriority#priority} does, with the size term kept. */
@@ -159,6 +176,8 @@ public final class PansaarPolicy extends SizedPolicy {
     private long refreshedUntil = Long.MIN_VALUE;
     /** The ghost's objects in the order they were evicted, an object once per eviction (see {@link #evict}). */
     private final ArrayDeque<Copy> ghostOrder = new ArrayDeque<>();
+    /** Copies of objects the ghost forgot, for new objects to reuse (see {@link #newCopy}). */
+    private final List<Copy> spareCopies = new ArrayList<>();
     /** Created at the first due copy, full: the run starts with the whole burst saved up. */
     private TokenBucket refreshBudget;
     private long revalidations;
@@ -279,7 +298,7 @@ public final class PansaarPolicy extends SizedPolicy {
         // Only an image the cache has not seen (or no longer remembers) is put on probation.
         boolean toProbation = copy == null && probationLimit > 0;
         if (copy == null) {
-            copy = new Copy(request.id(), request.size(), ChangeHistory.NONE);
+            copy = newCopy(request.id(), request.size());
             known.put(copy.id, copy);
             lastRecorded = copy;
         } else {
@@ -478,8 +497,22 @@ public final class PansaarPolicy extends SizedPolicy {
             if (--oldest.ghostEntries == 0 && !oldest.resident) {
                 known.remove(oldest.id);
                 ghostCount--;
+                // Only outdated due entries, which its stamp keeps outdated, and the list of copies with waiting hits,
+                // where it has none (see foldWaitingHits), still name it.
+                spareCopies.add(oldest);
             }
         }
+    }
+
+    /**
+     * Returns a copy for an object the cache does not know, one the ghost forgot if there is one: a replay admits about
+     * as many new objects as it forgets, and allocating a copy for each, on memory not touched before, cost more than
+     * the rest of an admission.
+     */
+    private Copy newCopy(long id, long size) {
+        Copy copy = spareCopies.isEmpty() ? new Copy() : spareCopies.remove(spareCopies.size() - 1);
+        copy.reuseFor(id, size);
+        return copy;
     }
 
     /** Returns how many copies were revalidated at the origin, on a request or early. */
