@@ -151,6 +151,12 @@ public final class PansaarPolicy extends SizedPolicy {
     private final AccessPriority access;
     private final EarlyRefresh earlyRefresh;
     private final DynamicTtl dynamicTtl;
+    /**
+     * The TTL of a copy without change history, the segment's starting TTL, as {@code dynamicTtl} last gave it. It
+     * moves only at an image's first revalidation, so it is asked again then (see {@link #revalidate}) rather than at
+     * each admission: DynamicTtl takes a lock per call, which was a seventh of a replay without expiry.
+     */
+    private long startingTtl;
     private final long fetchTime;
     private final double refreshesPerUnit;
     private final double refreshBurst;
@@ -240,6 +246,7 @@ public final class PansaarPolicy extends SizedPolicy {
         minimumTtl = DynamicTtl.floorOf(base);
         maximumTtl = DynamicTtl.ceilingOf(base);
         dynamicTtl = new DynamicTtl(DynamicTtl.DEFAULT_FRESHNESS_BUDGET, base, minimumTtl, maximumTtl, parameters.ttl());
+        startingTtl = dynamicTtl.ttl(ChangeHistory.NONE);
         access = new AccessPriority(parameters.halfLife(), parameters.sizeExponent());
         earlyRefresh = new EarlyRefresh(parameters.beta(), parameters.lead(), parameters.minimumExpectedRequests());
         fetchTime = parameters.fetchTime();
@@ -313,7 +320,7 @@ public final class PansaarPolicy extends SizedPolicy {
         copy.score = access.afterRequest(AccessPriority.NEVER_REQUESTED, now);
         copy.rank();
         copy.fetchedAt = now;
-        copy.ttl = dynamicTtl.ttl(copy.history);
+        copy.ttl = ttlOf(copy.history);
         schedule(copy);
         usedBytes += copy.size;
         // The image just written takes no part in the choice of victims, so it cannot be one.
@@ -417,10 +424,19 @@ public final class PansaarPolicy extends SizedPolicy {
         revalidations++;
         long age = time - copy.fetchedAt;
         boolean changed = changes.changedBetween(copy.id, copy.fetchedAt, time);
+        boolean firstRevalidation = copy.history.isNone();
         copy.history = dynamicTtl.revalidated(copy.history, age, changed);
-        copy.ttl = dynamicTtl.ttl(copy.history);
+        if (firstRevalidation) {
+            startingTtl = dynamicTtl.ttl(ChangeHistory.NONE);
+        }
+        copy.ttl = ttlOf(copy.history);
         copy.fetchedAt = time;
         schedule(copy);
+    }
+
+    /** Returns the TTL of a copy with this change history, as {@link DynamicTtl#ttl} does. */
+    private long ttlOf(ChangeHistory history) {
+        return history.isNone() ? startingTtl : dynamicTtl.ttl(history);
     }
 
     /**
