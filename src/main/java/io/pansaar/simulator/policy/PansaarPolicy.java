@@ -164,7 +164,7 @@ public final class PansaarPolicy extends SizedPolicy {
     private final long maximumTtl;
     private final SplittableRandom random = new SplittableRandom(SEED);
     /** The residents and the ghost, by id: one lookup tells a hit, a remembered object and a new one apart. */
-    private final LongHashMap<Copy> known = new LongHashMap<>();
+    private final DenseIdMap<Copy> known = new DenseIdMap<>();
     /**
      * The copy the last request found or admitted, if any: the replay asks {@link #fetchedAt} about it right after the
      * request, and a copy is the only one of its id while it is resident.
