@@ -104,7 +104,12 @@ public final class PansaarPolicy extends SizedPolicy {
         long fetchedAt;
         long ttl;
         long due;
-        ChangeHistory history;
+        /**
+         * The change history's two numbers ({@link ChangeHistory}), kept in the copy rather than as an object of its
+         * own, so that a revalidation reads no other object.
+         */
+        double exposure;
+        long changes;
         /**
          * How many times the copy was scheduled: an entry of {@code byDue} with another stamp is outdated. It keeps
          * counting when the copy is reused for another object, so that the entries left from its last one stay outdated.
@@ -134,11 +139,22 @@ public final class PansaarPolicy extends SizedPolicy {
             fetchedAt = 0;
             ttl = 0;
             due = 0;
-            history = ChangeHistory.NONE;
+            exposure = 0;
+            changes = 0;
             dueUnlisted = false;
             unfoldedRequests = 0;
             onProbation = false;
             requestedOnProbation = false;
+        }
+
+        /** Returns the change history. */
+        ChangeHistory history() {
+            return new ChangeHistory(exposure, changes);
+        }
+
+        void setHistory(ChangeHistory history) {
+            exposure = history.exposure();
+            changes = history.changes();
         }
 
         /** Sets the priority from the score, as {@link AccessPriority#priority} does, with the size term kept. */
@@ -320,7 +336,7 @@ public final class PansaarPolicy extends SizedPolicy {
         copy.score = access.afterRequest(AccessPriority.NEVER_REQUESTED, now);
         copy.rank();
         copy.fetchedAt = now;
-        copy.ttl = ttlOf(copy.history);
+        copy.ttl = ttlOf(copy.history());
         schedule(copy);
         usedBytes += copy.size;
         // The image just written takes no part in the choice of victims, so it cannot be one.
@@ -424,12 +440,14 @@ public final class PansaarPolicy extends SizedPolicy {
         revalidations++;
         long age = time - copy.fetchedAt;
         boolean changed = changes.changedBetween(copy.id, copy.fetchedAt, time);
-        boolean firstRevalidation = copy.history.isNone();
-        copy.history = dynamicTtl.revalidated(copy.history, age, changed);
-        if (firstRevalidation) {
+        ChangeHistory history = copy.history();
+        ChangeHistory revalidated = dynamicTtl.revalidated(history, age, changed);
+        if (history.isNone()) {
+            // The first revalidation of the image: the starting TTL moved.
             startingTtl = dynamicTtl.ttl(ChangeHistory.NONE);
         }
-        copy.ttl = ttlOf(copy.history);
+        copy.setHistory(revalidated);
+        copy.ttl = ttlOf(revalidated);
         copy.fetchedAt = time;
         schedule(copy);
     }
