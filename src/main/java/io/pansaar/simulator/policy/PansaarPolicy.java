@@ -104,6 +104,8 @@ public final class PansaarPolicy extends SizedPolicy {
         long fetchedAt;
         long ttl;
         long due;
+        /** {@link RefreshWorth#thresholdFor} the copy's TTL, worked out when the TTL is. */
+        double refreshThreshold;
         /**
          * The change history's two numbers ({@link ChangeHistory}), kept in the copy rather than as an object of its
          * own, so that a revalidation reads no other object.
@@ -139,6 +141,7 @@ public final class PansaarPolicy extends SizedPolicy {
             fetchedAt = 0;
             ttl = 0;
             due = 0;
+            refreshThreshold = 0;
             exposure = 0;
             changes = 0;
             dueUnlisted = false;
@@ -173,6 +176,9 @@ public final class PansaarPolicy extends SizedPolicy {
      * each admission: DynamicTtl takes a lock per call, which was a seventh of a replay without expiry.
      */
     private long startingTtl;
+    /** {@link RefreshWorth#thresholdFor} the starting TTL, worked out when it moves. */
+    private double startingRefreshThreshold;
+    private final RefreshWorth refreshWorth;
     private final long fetchTime;
     private final double refreshesPerUnit;
     private final double refreshBurst;
@@ -262,9 +268,11 @@ public final class PansaarPolicy extends SizedPolicy {
         minimumTtl = DynamicTtl.floorOf(base);
         maximumTtl = DynamicTtl.ceilingOf(base);
         dynamicTtl = new DynamicTtl(DynamicTtl.DEFAULT_FRESHNESS_BUDGET, base, minimumTtl, maximumTtl, parameters.ttl());
-        startingTtl = dynamicTtl.ttl(ChangeHistory.NONE);
         access = new AccessPriority(parameters.halfLife(), parameters.sizeExponent());
         earlyRefresh = new EarlyRefresh(parameters.beta(), parameters.lead(), parameters.minimumExpectedRequests());
+        refreshWorth = new RefreshWorth(access, earlyRefresh);
+        startingTtl = dynamicTtl.ttl(ChangeHistory.NONE);
+        startingRefreshThreshold = refreshWorth.thresholdFor(startingTtl);
         fetchTime = parameters.fetchTime();
         refreshesPerUnit = parameters.refreshesPerUnit();
         refreshBurst = parameters.refreshBurst();
@@ -443,13 +451,22 @@ public final class PansaarPolicy extends SizedPolicy {
         ChangeHistory history = copy.history();
         ChangeHistory revalidated = dynamicTtl.revalidated(history, age, changed);
         if (history.isNone()) {
-            // The first revalidation of the image: the starting TTL moved.
-            startingTtl = dynamicTtl.ttl(ChangeHistory.NONE);
+            // The first revalidation of the image: the starting TTL may have moved.
+            startingTtlMoved();
         }
         copy.setHistory(revalidated);
         copy.ttl = ttlOf(revalidated);
         copy.fetchedAt = time;
         schedule(copy);
+    }
+
+    /** Asks DynamicTtl for the starting TTL again, and works out its refresh threshold if it moved. */
+    private void startingTtlMoved() {
+        long ttl = dynamicTtl.ttl(ChangeHistory.NONE);
+        if (ttl != startingTtl) {
+            startingTtl = ttl;
+            startingRefreshThreshold = refreshWorth.thresholdFor(ttl);
+        }
     }
 
     /** Returns the TTL of a copy with this change history, as {@link DynamicTtl#ttl} does. */
@@ -485,6 +502,7 @@ public final class PansaarPolicy extends SizedPolicy {
             return;
         }
         copy.due = copy.fetchedAt + copy.ttl - earlyBy;
+        copy.refreshThreshold = copy.ttl == startingTtl ? startingRefreshThreshold : refreshWorth.thresholdFor(copy.ttl);
         if (copy.due > LATEST_CLOCK) {
             // No request comes that late (see record), so the copy would never come out of the due heap.
             return;
@@ -498,7 +516,7 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /** Whether a refresh at the copy's due time would be worth it, were it requested no more until then. */
     private boolean worthRefreshingWhenDue(Copy copy) {
-        return earlyRefresh.worthRefreshing(access.expectedRequests(copy.score, copy.due, copy.ttl));
+        return refreshWorth.worthRefreshing(copy.score, copy.due, copy.ttl, copy.refreshThreshold);
     }
 
     private void listDue(Copy copy) {
