@@ -187,11 +187,6 @@ public final class PansaarPolicy extends SizedPolicy {
     private final SplittableRandom random = new SplittableRandom(SEED);
     /** The residents and the ghost, by id: one lookup tells a hit, a remembered object and a new one apart. */
     private final DenseIdMap<Copy> known = new DenseIdMap<>();
-    /**
-     * The copy the last request found or admitted, if any: the replay asks {@link #fetchedAt} about it right after the
-     * request, and a copy is the only one of its id while it is resident.
-     */
-    private Copy lastRecorded;
     private int residentCount;
     private int ghostCount;
     // Ties go to the lower id, so that every run evicts and refreshes in the same order. The ranks are lower bounds
@@ -285,7 +280,9 @@ public final class PansaarPolicy extends SizedPolicy {
 
     @Override
     public long fetchedAt(long id) {
-        Copy copy = lastRecorded != null && lastRecorded.id == id ? lastRecorded : known.get(id);
+        // One read of DenseIdMap's array, which the request just read: keeping the last copy recorded in a field
+        // instead cost more, as every request stored a reference across the heap (a garbage collector's write barrier).
+        Copy copy = known.get(id);
         if (copy == null || !copy.resident) {
             throw new IllegalArgumentException("pansaar: object " + id + " is not resident");
         }
@@ -301,7 +298,6 @@ public final class PansaarPolicy extends SizedPolicy {
         foldWaitingHits(now);
         refreshDueCopies(now);
         Copy copy = known.get(request.id());
-        lastRecorded = copy;
         if (copy != null && copy.resident) {
             if (copy.onProbation) {
                 copy.requestedOnProbation = true;
@@ -331,7 +327,6 @@ public final class PansaarPolicy extends SizedPolicy {
         if (copy == null) {
             copy = newCopy(request.id(), request.size());
             known.put(copy.id, copy);
-            lastRecorded = copy;
         } else {
             // Remembered in the ghost: admitted again with its change history, the rest as new.
             ghostCount--;
