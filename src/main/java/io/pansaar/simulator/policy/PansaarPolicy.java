@@ -299,31 +299,44 @@ public final class PansaarPolicy extends SizedPolicy {
         refreshDueCopies(now);
         Copy copy = known.get(request.id());
         if (copy != null && copy.resident) {
-            if (copy.onProbation) {
-                copy.requestedOnProbation = true;
+            requestResident(copy, request, now);
+        } else {
+            stats.recordMiss(request.size());
+            if (request.size() <= capacity) {
+                admit(copy, request, now);
             }
-            boolean expired = now - copy.fetchedAt >= copy.ttl;
-            if (expired || foldInterval == 0) {
-                copy.score = access.afterRequest(copy.score, now);
-                scoreRose(copy);
-            } else if (copy.unfoldedRequests++ == 0) {
-                unfolded.add(copy);
-            }
-            if (expired) {
-                // Expired and not refreshed: a conditional fetch that the reader waits for.
-                stats.recordMiss(request.size());
-                revalidate(copy, now);
-            } else {
-                stats.recordHit(request.size());
-            }
-            return;
         }
-        stats.recordMiss(request.size());
-        if (request.size() > capacity) {
-            return;
+    }
+
+    // record's parts are methods of their own so that the JIT compiles each by itself: as one method with all it
+    // calls inlined, its compilation took most of a second, longer than a whole replay of the AdaptSize trace.
+
+    /** Counts a request that finds a resident copy: a hit, or a revalidation if the copy expired. */
+    private void requestResident(Copy copy, Request request, long now) {
+        if (copy.onProbation) {
+            copy.requestedOnProbation = true;
         }
+        boolean expired = now - copy.fetchedAt >= copy.ttl;
+        if (expired || foldInterval == 0) {
+            copy.score = access.afterRequest(copy.score, now);
+            scoreRose(copy);
+        } else if (copy.unfoldedRequests++ == 0) {
+            unfolded.add(copy);
+        }
+        if (expired) {
+            // Expired and not refreshed: a conditional fetch that the reader waits for.
+            stats.recordMiss(request.size());
+            revalidate(copy, now);
+        } else {
+            stats.recordHit(request.size());
+        }
+    }
+
+    /** Admits the requested object, remembered in the ghost or null if new, and evicts until the bytes fit. */
+    private void admit(Copy remembered, Request request, long now) {
         // Only an image the cache has not seen (or no longer remembers) is put on probation.
-        boolean toProbation = copy == null && probationLimit > 0;
+        boolean toProbation = remembered == null && probationLimit > 0;
+        Copy copy = remembered;
         if (copy == null) {
             copy = newCopy(request.id(), request.size());
             known.put(copy.id, copy);
@@ -342,10 +355,28 @@ public final class PansaarPolicy extends SizedPolicy {
         copy.ttl = ttlOf(copy.history());
         schedule(copy);
         usedBytes += copy.size;
-        // The image just written takes no part in the choice of victims, so it cannot be one.
+        makeRoom(toProbation ? copy.size : 0, now);
+        if (toProbation) {
+            copy.onProbation = true;
+            copy.requestedOnProbation = false;
+            probation.addLast(copy);
+            probationBytes += copy.size;
+        } else {
+            byPriority.add(copy, copy.priority, copy.id);
+        }
+        if (!copy.resident) {
+            justAdmittedEvictions++;
+        }
+    }
+
+    /**
+     * Evicts until the bytes fit the capacity, the probationary FIFO's first while it holds more than its share with
+     * {@code joiningProbation} more bytes. The copy just admitted is in neither order yet, so it cannot be a victim.
+     */
+    private void makeRoom(long joiningProbation, long now) {
         while (usedBytes > capacity) {
             if (!probation.isEmpty()
-                    && (probationBytes + (toProbation ? copy.size : 0) > probationLimit || byPriority.size() == 0)) {
+                    && (probationBytes + joiningProbation > probationLimit || byPriority.size() == 0)) {
                 leaveProbation();
                 continue;
             }
@@ -365,17 +396,6 @@ public final class PansaarPolicy extends SizedPolicy {
                 continue;
             }
             evict(byPriority.poll());
-        }
-        if (toProbation) {
-            copy.onProbation = true;
-            copy.requestedOnProbation = false;
-            probation.addLast(copy);
-            probationBytes += copy.size;
-        } else {
-            byPriority.add(copy, copy.priority, copy.id);
-        }
-        if (!copy.resident) {
-            justAdmittedEvictions++;
         }
     }
 
