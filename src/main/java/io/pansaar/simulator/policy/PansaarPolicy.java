@@ -155,6 +155,7 @@ public final class PansaarPolicy extends SizedPolicy {
             return new ChangeHistory(exposure, changes);
         }
 
+        /** Keeps the change history's two numbers. */
         void setHistory(ChangeHistory history) {
             exposure = history.exposure();
             changes = history.changes();
@@ -611,6 +612,11 @@ public final class PansaarPolicy extends SizedPolicy {
         }
         if (probationRecounted != probationBytes) {
             throw new IllegalStateException("pansaar: probation holds " + probationRecounted + " bytes, not " + probationBytes);
+        }
+        for (Copy spare : spareCopies) {
+            if (spare.resident || known.get(spare.id) == spare) {
+                throw new IllegalStateException("pansaar: a spare copy is still that of object " + spare.id);
+            }
         }
         if (ghostCount > Math.max(1, residentCount)) {
             throw new IllegalStateException("pansaar: ghost remembers " + ghostCount + " objects, more than the "
