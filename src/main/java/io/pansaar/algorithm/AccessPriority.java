@@ -83,6 +83,11 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent) {
 
     /** Returns a·log2(size), the part of the priority that only the size decides. */
     public double sizeTerm(long sizeBytes) {
+        if (sizeExponent == 0) {
+            // a·log2(size) is then a zero of a's sign for every size, the logarithm being finite and not negative: the
+            // same bits without working out the logarithm, which the simulator's replay did at every admission.
+            return sizeExponent;
+        }
         return sizeExponent * Math.log(Math.max(1, sizeBytes)) / LN_2;
     }
 

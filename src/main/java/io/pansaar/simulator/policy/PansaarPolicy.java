@@ -85,10 +85,11 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /**
      * An object the cache holds (resident) or remembers (a ghost, keeping only its change history): its score, its
-     * freshness and when it falls due for a refresh. A ghost admitted again is the same object, reset.
+     * freshness and when it falls due for a refresh. A ghost admitted again is the same object, reset; one the ghost
+     * forgets is kept for the next new object (see {@link #newCopy}).
      */
     private static final class Copy {
-        final long id;
+        long id;
         long size;
         /** a·log2(size), the part of the priority the size decides, worked out once per admission. */
         double sizeTerm;
@@ -104,8 +105,18 @@ public final class PansaarPolicy extends SizedPolicy {
         long fetchedAt;
         long ttl;
         long due;
-        ChangeHistory history;
-        /** How many times the copy was scheduled: an entry of {@code byDue} with another stamp is outdated. */
+        /** {@link RefreshWorth#thresholdFor} the copy's TTL, worked out when the TTL is. */
+        double refreshThreshold;
+        /**
+         * The change history's two numbers ({@link ChangeHistory}), kept in the copy rather than as an object of its
+         * own, so that a revalidation reads no other object.
+         */
+        double exposure;
+        long changes;
+        /**
+         * How many times the copy was scheduled: an entry of {@code byDue} with another stamp is outdated. It keeps
+         * counting when the copy is reused for another object, so that the entries left from its last one stay outdated.
+         */
         int schedules;
         /**
          * Whether the copy has a due time but no entry in {@code byDue}: its requests so far would not make a refresh
@@ -119,10 +130,36 @@ public final class PansaarPolicy extends SizedPolicy {
         /** Whether the copy was requested since it entered the probationary FIFO: it moves to main when it leaves. */
         boolean requestedOnProbation;
 
-        Copy(long id, long size, ChangeHistory history) {
+        /** Makes this copy, resident and ghost no more, that of a new object, as a fresh one would be but for its stamp. */
+        void reuseFor(long id, long size) {
             this.id = id;
             this.size = size;
-            this.history = history;
+            sizeTerm = 0;
+            resident = false;
+            ghostEntries = 0;
+            score = AccessPriority.NEVER_REQUESTED;
+            priority = 0;
+            fetchedAt = 0;
+            ttl = 0;
+            due = 0;
+            refreshThreshold = 0;
+            exposure = 0;
+            changes = 0;
+            dueUnlisted = false;
+            unfoldedRequests = 0;
+            onProbation = false;
+            requestedOnProbation = false;
+        }
+
+        /** Returns the change history. */
+        ChangeHistory history() {
+            return new ChangeHistory(exposure, changes);
+        }
+
+        /** Keeps the change history's two numbers. */
+        void setHistory(ChangeHistory history) {
+            exposure = history.exposure();
+            changes = history.changes();
         }
 
         /** Sets the priority from the score, as {@link AccessPriority#priority} does, with the size term kept. */
@@ -135,6 +172,15 @@ public final class PansaarPolicy extends SizedPolicy {
     private final AccessPriority access;
     private final EarlyRefresh earlyRefresh;
     private final DynamicTtl dynamicTtl;
+    /**
+     * The TTL of a copy without change history, the segment's starting TTL, as {@code dynamicTtl} last gave it. It
+     * moves only at an image's first revalidation, so it is asked again then (see {@link #revalidate}) rather than at
+     * each admission: DynamicTtl takes a lock per call, which was a seventh of a replay without expiry.
+     */
+    private long startingTtl;
+    /** {@link RefreshWorth#thresholdFor} the starting TTL, worked out when it moves. */
+    private double startingRefreshThreshold;
+    private final RefreshWorth refreshWorth;
     private final long fetchTime;
     private final double refreshesPerUnit;
     private final double refreshBurst;
@@ -142,12 +188,7 @@ public final class PansaarPolicy extends SizedPolicy {
     private final long maximumTtl;
     private final SplittableRandom random = new SplittableRandom(SEED);
     /** The residents and the ghost, by id: one lookup tells a hit, a remembered object and a new one apart. */
-    private final LongHashMap<Copy> known = new LongHashMap<>();
-    /**
-     * The copy the last request found or admitted, if any: the replay asks {@link #fetchedAt} about it right after the
-     * request, and a copy is the only one of its id while it is resident.
-     */
-    private Copy lastRecorded;
+    private final DenseIdMap<Copy> known = new DenseIdMap<>();
     private int residentCount;
     private int ghostCount;
     // Ties go to the lower id, so that every run evicts and refreshes in the same order. The ranks are lower bounds
@@ -160,6 +201,8 @@ public final class PansaarPolicy extends SizedPolicy {
     private long refreshedUntil = Long.MIN_VALUE;
     /** The ghost's objects in the order they were evicted, an object once per eviction (see {@link #evict}). */
     private final ArrayDeque<Copy> ghostOrder = new ArrayDeque<>();
+    /** Copies of objects the ghost forgot, for new objects to reuse (see {@link #newCopy}). */
+    private final List<Copy> spareCopies = new ArrayList<>();
     /** Created at the first due copy, full: the run starts with the whole burst saved up. */
     private TokenBucket refreshBudget;
     private long revalidations;
@@ -226,6 +269,9 @@ public final class PansaarPolicy extends SizedPolicy {
         dynamicTtl = new DynamicTtl(DynamicTtl.DEFAULT_FRESHNESS_BUDGET, base, minimumTtl, maximumTtl, parameters.ttl());
         access = new AccessPriority(parameters.halfLife(), parameters.sizeExponent());
         earlyRefresh = new EarlyRefresh(parameters.beta(), parameters.lead(), parameters.minimumExpectedRequests());
+        refreshWorth = new RefreshWorth(access, earlyRefresh);
+        startingTtl = dynamicTtl.ttl(ChangeHistory.NONE);
+        startingRefreshThreshold = refreshWorth.thresholdFor(startingTtl);
         fetchTime = parameters.fetchTime();
         refreshesPerUnit = parameters.refreshesPerUnit();
         refreshBurst = parameters.refreshBurst();
@@ -238,7 +284,9 @@ public final class PansaarPolicy extends SizedPolicy {
 
     @Override
     public long fetchedAt(long id) {
-        Copy copy = lastRecorded != null && lastRecorded.id == id ? lastRecorded : known.get(id);
+        // One read of DenseIdMap's array, which the request just read: keeping the last copy recorded in a field
+        // instead cost more, as every request stored a reference across the heap (a garbage collector's write barrier).
+        Copy copy = known.get(id);
         if (copy == null || !copy.resident) {
             throw new IllegalArgumentException("pansaar: object " + id + " is not resident");
         }
@@ -254,37 +302,48 @@ public final class PansaarPolicy extends SizedPolicy {
         foldWaitingHits(now);
         refreshDueCopies(now);
         Copy copy = known.get(request.id());
-        lastRecorded = copy;
         if (copy != null && copy.resident) {
-            if (copy.onProbation) {
-                copy.requestedOnProbation = true;
+            requestResident(copy, request, now);
+        } else {
+            stats.recordMiss(request.size());
+            if (request.size() <= capacity) {
+                admit(copy, request, now);
             }
-            boolean expired = now - copy.fetchedAt >= copy.ttl;
-            if (expired || foldInterval == 0) {
-                copy.score = access.afterRequest(copy.score, now);
-                scoreRose(copy);
-            } else if (copy.unfoldedRequests++ == 0) {
-                unfolded.add(copy);
-            }
-            if (expired) {
-                // Expired and not refreshed: a conditional fetch that the reader waits for.
-                stats.recordMiss(request.size());
-                revalidate(copy, now);
-            } else {
-                stats.recordHit(request.size());
-            }
-            return;
         }
-        stats.recordMiss(request.size());
-        if (request.size() > capacity) {
-            return;
+    }
+
+    // record's parts are methods of their own so that the JIT compiles each by itself: as one method with all it
+    // calls inlined, its compilation took most of a second, longer than a whole replay of the AdaptSize trace.
+
+    /** Counts a request that finds a resident copy: a hit, or a revalidation if the copy expired. */
+    private void requestResident(Copy copy, Request request, long now) {
+        if (copy.onProbation) {
+            copy.requestedOnProbation = true;
         }
+        boolean expired = now - copy.fetchedAt >= copy.ttl;
+        if (expired || foldInterval == 0) {
+            copy.score = access.afterRequest(copy.score, now);
+            scoreRose(copy);
+        } else if (copy.unfoldedRequests++ == 0) {
+            unfolded.add(copy);
+        }
+        if (expired) {
+            // Expired and not refreshed: a conditional fetch that the reader waits for.
+            stats.recordMiss(request.size());
+            revalidate(copy, now);
+        } else {
+            stats.recordHit(request.size());
+        }
+    }
+
+    /** Admits the requested object, remembered in the ghost or null if new, and evicts until the bytes fit. */
+    private void admit(Copy remembered, Request request, long now) {
         // Only an image the cache has not seen (or no longer remembers) is put on probation.
-        boolean toProbation = copy == null && probationLimit > 0;
+        boolean toProbation = remembered == null && probationLimit > 0;
+        Copy copy = remembered;
         if (copy == null) {
-            copy = new Copy(request.id(), request.size(), ChangeHistory.NONE);
+            copy = newCopy(request.id(), request.size());
             known.put(copy.id, copy);
-            lastRecorded = copy;
         } else {
             // Remembered in the ghost: admitted again with its change history, the rest as new.
             ghostCount--;
@@ -297,13 +356,31 @@ public final class PansaarPolicy extends SizedPolicy {
         copy.score = access.afterRequest(AccessPriority.NEVER_REQUESTED, now);
         copy.rank();
         copy.fetchedAt = now;
-        copy.ttl = dynamicTtl.ttl(copy.history);
+        copy.ttl = ttlOf(copy.history());
         schedule(copy);
         usedBytes += copy.size;
-        // The image just written takes no part in the choice of victims, so it cannot be one.
+        makeRoom(toProbation ? copy.size : 0, now);
+        if (toProbation) {
+            copy.onProbation = true;
+            copy.requestedOnProbation = false;
+            probation.addLast(copy);
+            probationBytes += copy.size;
+        } else {
+            byPriority.add(copy, copy.priority, copy.id);
+        }
+        if (!copy.resident) {
+            justAdmittedEvictions++;
+        }
+    }
+
+    /**
+     * Evicts until the bytes fit the capacity, the probationary FIFO's first while it holds more than its share with
+     * {@code joiningProbation} more bytes. The copy just admitted is in neither order yet, so it cannot be a victim.
+     */
+    private void makeRoom(long joiningProbation, long now) {
         while (usedBytes > capacity) {
             if (!probation.isEmpty()
-                    && (probationBytes + (toProbation ? copy.size : 0) > probationLimit || byPriority.size() == 0)) {
+                    && (probationBytes + joiningProbation > probationLimit || byPriority.size() == 0)) {
                 leaveProbation();
                 continue;
             }
@@ -323,17 +400,6 @@ public final class PansaarPolicy extends SizedPolicy {
                 continue;
             }
             evict(byPriority.poll());
-        }
-        if (toProbation) {
-            copy.onProbation = true;
-            copy.requestedOnProbation = false;
-            probation.addLast(copy);
-            probationBytes += copy.size;
-        } else {
-            byPriority.add(copy, copy.priority, copy.id);
-        }
-        if (!copy.resident) {
-            justAdmittedEvictions++;
         }
     }
 
@@ -401,10 +467,30 @@ public final class PansaarPolicy extends SizedPolicy {
         revalidations++;
         long age = time - copy.fetchedAt;
         boolean changed = changes.changedBetween(copy.id, copy.fetchedAt, time);
-        copy.history = dynamicTtl.revalidated(copy.history, age, changed);
-        copy.ttl = dynamicTtl.ttl(copy.history);
+        ChangeHistory history = copy.history();
+        ChangeHistory revalidated = dynamicTtl.revalidated(history, age, changed);
+        if (history.isNone()) {
+            // The first revalidation of the image: the starting TTL may have moved.
+            startingTtlMoved();
+        }
+        copy.setHistory(revalidated);
+        copy.ttl = ttlOf(revalidated);
         copy.fetchedAt = time;
         schedule(copy);
+    }
+
+    /** Asks DynamicTtl for the starting TTL again, and works out its refresh threshold if it moved. */
+    private void startingTtlMoved() {
+        long ttl = dynamicTtl.ttl(ChangeHistory.NONE);
+        if (ttl != startingTtl) {
+            startingTtl = ttl;
+            startingRefreshThreshold = refreshWorth.thresholdFor(ttl);
+        }
+    }
+
+    /** Returns the TTL of a copy with this change history, as {@link DynamicTtl#ttl} does. */
+    private long ttlOf(ChangeHistory history) {
+        return history.isNone() ? startingTtl : dynamicTtl.ttl(history);
     }
 
     /**
@@ -435,6 +521,7 @@ public final class PansaarPolicy extends SizedPolicy {
             return;
         }
         copy.due = copy.fetchedAt + copy.ttl - earlyBy;
+        copy.refreshThreshold = copy.ttl == startingTtl ? startingRefreshThreshold : refreshWorth.thresholdFor(copy.ttl);
         if (copy.due > LATEST_CLOCK) {
             // No request comes that late (see record), so the copy would never come out of the due heap.
             return;
@@ -448,7 +535,7 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /** Whether a refresh at the copy's due time would be worth it, were it requested no more until then. */
     private boolean worthRefreshingWhenDue(Copy copy) {
-        return earlyRefresh.worthRefreshing(access.expectedRequests(copy.score, copy.due, copy.ttl));
+        return refreshWorth.worthRefreshing(copy.score, copy.due, copy.ttl, copy.refreshThreshold);
     }
 
     private void listDue(Copy copy) {
@@ -487,8 +574,22 @@ public final class PansaarPolicy extends SizedPolicy {
             if (--oldest.ghostEntries == 0 && !oldest.resident) {
                 known.remove(oldest.id);
                 ghostCount--;
+                // Only outdated due entries, which its stamp keeps outdated, and the list of copies with waiting hits,
+                // where it has none (see foldWaitingHits), still name it.
+                spareCopies.add(oldest);
             }
         }
+    }
+
+    /**
+     * Returns a copy for an object the cache does not know, one the ghost forgot if there is one: a replay admits about
+     * as many new objects as it forgets, and allocating a copy for each, on memory not touched before, cost more than
+     * the rest of an admission.
+     */
+    private Copy newCopy(long id, long size) {
+        Copy copy = spareCopies.isEmpty() ? new Copy() : spareCopies.remove(spareCopies.size() - 1);
+        copy.reuseFor(id, size);
+        return copy;
     }
 
     /** Returns how many copies were revalidated at the origin, on a request or early. */
@@ -520,6 +621,11 @@ public final class PansaarPolicy extends SizedPolicy {
         }
         if (probationRecounted != probationBytes) {
             throw new IllegalStateException("pansaar: probation holds " + probationRecounted + " bytes, not " + probationBytes);
+        }
+        for (Copy spare : spareCopies) {
+            if (spare.resident || known.get(spare.id) == spare) {
+                throw new IllegalStateException("pansaar: a spare copy is still that of object " + spare.id);
+            }
         }
         if (ghostCount > Math.max(1, residentCount)) {
             throw new IllegalStateException("pansaar: ghost remembers " + ghostCount + " objects, more than the "
