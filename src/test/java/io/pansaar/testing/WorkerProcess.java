@@ -22,6 +22,15 @@ public final class WorkerProcess implements AutoCloseable {
     /** Where the build packages the application, before integration tests run. */
     public static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
 
+    /**
+     * The JVM options deploy/Dockerfile.jvm's runtime image starts the worker with (its run-java.sh launcher), for
+     * k8s/deployment.yaml's memory limit of 1 GiB: the parallel collector and its heap sizing, and a heap of 80% of
+     * the limit. A plain {@code java -jar} takes G1 instead on a machine of two cores or more.
+     */
+    public static final List<String> RUNTIME_IMAGE_JVM_OPTIONS = List.of("-XX:+UseParallelGC",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:GCTimeRatio=4",
+            "-XX:AdaptiveSizePolicyWeight=90", "-XX:+ExitOnOutOfMemoryError", "-Xmx819m");
+
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private final Process process;

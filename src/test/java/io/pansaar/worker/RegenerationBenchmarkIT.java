@@ -60,6 +60,18 @@ class RegenerationBenchmarkIT {
     private static final boolean SLOWLOG = Boolean.getBoolean("benchmark.slowlog");
     /** Set to another build's quarkus-run.jar to run its worker too, in the same rounds, for a before and after. */
     private static final String COMPARE_JAR = System.getProperty("benchmark.compare-jar", "");
+    /**
+     * JVM options of this build's worker, space-separated; unset, those the runtime image starts it with (its
+     * collector and heap), so that what is measured is what ships.
+     */
+    private static final List<String> WORKER_JVM_OPTIONS = words(System.getProperty("benchmark.worker-jvm-options",
+            String.join(" ", WorkerProcess.RUNTIME_IMAGE_JVM_OPTIONS)));
+    /**
+     * JVM options of the compared build's worker, space-separated; unset, the same as this build's. With
+     * {@code benchmark.compare-jar} naming this build's own jar, the same build runs twice, with each set of options.
+     */
+    private static final List<String> COMPARE_JVM_OPTIONS = words(System.getProperty("benchmark.compare-jvm-options",
+            String.join(" ", WORKER_JVM_OPTIONS)));
     /** Set to a directory to record a JFR profile of every worker there. */
     private static final String JFR_DIRECTORY = System.getProperty("benchmark.jfr", "");
     private static final int IMAGE_BYTES = 20_000;
@@ -116,9 +128,10 @@ class RegenerationBenchmarkIT {
             for (int concurrency : CONCURRENCIES) {
                 boolean seedRan = false;
                 for (Map.Entry<String, Path> jar : jars.entrySet()) {
+                    boolean compared = !jar.getKey().equals("Pansaar");
                     try (WorkerProcess worker = WorkerProcess.start("bench-" + concurrency,
-                            environment(concurrency, round, jar.getValue().equals(WorkerProcess.JAR) ? "" : "-compared"),
-                            jar.getValue())) {
+                            compared ? COMPARE_JVM_OPTIONS : WORKER_JVM_OPTIONS,
+                            environment(concurrency, round, compared ? "-compared" : ""), jar.getValue())) {
                         worker.awaitLog("Profile prod activated");
                         worker.awaitLog("reads 16 job streams");
                         regenerateWithPansaar(worker, "warm-" + (++run) + "/", WARM_UP_KEYS, 0);
@@ -394,6 +407,10 @@ class RegenerationBenchmarkIT {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while running " + command, e);
         }
+    }
+
+    private static List<String> words(String spaceSeparated) {
+        return spaceSeparated.isBlank() ? List.of() : List.of(spaceSeparated.trim().split("\\s+"));
     }
 
     private static List<Integer> integers(String commaSeparated) {
