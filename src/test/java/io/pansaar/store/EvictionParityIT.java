@@ -8,7 +8,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
@@ -43,7 +47,8 @@ import jakarta.inject.Inject;
  * production dated them (Redis server time, a clock unit being a millisecond), with the same half-life and size
  * exponent, charging the same bytes (body, per-image overhead and five copies of the key) against the same budget. The
  * two sequences of evicted images must be equal, with every hit folded at once (the simulator's {@code --fold-interval
- * 0}) and with hits left waiting until eviction folds them (an interval no replay reaches). Two hand-made cases add a
+ * 0}), with hits left waiting until eviction folds them (an interval no replay reaches) and with the scheduler's fold
+ * every ten requests, which the simulator replays at production's fold times. Two hand-made cases add a
  * write whose every candidate has hits waiting, and two workers whose writes come in another order than their claims.
  * Nothing expires: copies are fresh for an hour, and no early refresh falls due.
  */
@@ -53,7 +58,7 @@ import jakarta.inject.Inject;
 class EvictionParityIT {
 
     /** One partition for each test, so that none depends on what another wrote. */
-    private static final int PARTITIONS = 4;
+    private static final int PARTITIONS = 5;
     /** Each partition's share of the budget, in charged bytes: about nine of the trace's images. */
     private static final long SHARE = 60_000;
     /** The simulator's default half-life of 10000 clock units, a clock unit being a millisecond. */
@@ -89,17 +94,25 @@ class EvictionParityIT {
     /** How production counts the hits of fresh copies, and how the simulator is told to count them alike. */
     private enum Counting {
         /** The scheduler's fold runs after every hit; the simulator counts every request at once. */
-        EVERY_HIT_FOLDED_AT_ONCE(0),
+        EVERY_HIT_FOLDED_AT_ONCE(0, 0),
         /**
          * No fold runs: hits wait in the counter until eviction folds a candidate's; the simulator's folds never fall
          * due either, so eviction alone folds there too.
          */
-        FOLDED_BY_EVICTION_ALONE(Long.MAX_VALUE);
+        FOLDED_BY_EVICTION_ALONE(Long.MAX_VALUE, 0),
+        /**
+         * The scheduler's fold runs after every tenth request, as a tick falls between requests, and folds whatever
+         * waits; the simulator folds at the same points, dated as production's fold was.
+         */
+        FOLDED_EVERY_TEN_REQUESTS(Long.MAX_VALUE, 10);
 
         final long simulatorFoldInterval;
+        /** After how many requests production's scheduler folds, 0: never on its own. */
+        final int foldEveryRequests;
 
-        Counting(long simulatorFoldInterval) {
+        Counting(long simulatorFoldInterval, int foldEveryRequests) {
             this.simulatorFoldInterval = simulatorFoldInterval;
+            this.foldEveryRequests = foldEveryRequests;
         }
     }
 
@@ -107,8 +120,11 @@ class EvictionParityIT {
     private record TraceRequest(int image, int bodyBytes) {
     }
 
-    /** What production did with the trace: each request as the simulator must replay it, and the evicted keys. */
-    private record Replay(List<Request> requests, List<String> evicted, long hits) {
+    /**
+     * What production did with the trace: each request as the simulator must replay it, the evicted keys, and the time
+     * of each fold the scheduler ran, by the number of requests before it.
+     */
+    private record Replay(List<Request> requests, List<String> evicted, long hits, Map<Integer, Long> folds) {
     }
 
     @Inject
@@ -132,6 +148,11 @@ class EvictionParityIT {
     void hitsFoldedByEvictionAloneEvictInTheSimulatorsOrder() {
         assertSameEvictions(1, Counting.FOLDED_BY_EVICTION_ALONE);
         assertTrue(PartitionCounters.of(redis, 1, "hits") > 0, "eviction folded waiting hits");
+    }
+
+    @Test
+    void hitsFoldedOnTheSchedulersTicksEvictInTheSimulatorsOrder() {
+        assertSameEvictions(4, Counting.FOLDED_EVERY_TEN_REQUESTS, trace(TRACE_SEED + 1), 50);
     }
 
     @Test
@@ -196,7 +217,13 @@ class EvictionParityIT {
         PansaarPolicy simulator = new PansaarPolicy(SHARE, Freshness.NONE, counting.simulatorFoldInterval);
         List<String> simulated = new ArrayList<>();
         simulator.onEviction(image -> simulated.add(keys.get((int) image).value()));
-        production.requests().forEach(simulator::record);
+        for (int position = 0; position < production.requests().size(); position++) {
+            simulator.record(production.requests().get(position));
+            Long foldTime = production.folds().get(position + 1);
+            if (foldTime != null) {
+                simulator.foldWaitingHitsAt(foldTime);
+            }
+        }
         simulator.finished();
 
         assertTrue(production.evicted().size() >= leastEvictions, "the budget is small enough that evictions happen: "
@@ -214,10 +241,17 @@ class EvictionParityIT {
     private Replay replayInProduction(int partition, List<ImageKey> keys, List<TraceRequest> trace, Counting counting) {
         List<Request> requests = new ArrayList<>();
         List<String> evicted = new ArrayList<>();
+        Map<Integer, Long> folds = new HashMap<>();
+        Set<ImageKey> waiting = new HashSet<>();
         String lastEvent = "0-0";
         long lastTime = 0;
         long hits = 0;
         for (TraceRequest request : trace) {
+            if (counting.foldEveryRequests > 0 && !requests.isEmpty() && requests.size() % counting.foldEveryRequests == 0
+                    && !waiting.isEmpty()) {
+                foldTime(partition, waiting).ifPresent(time -> folds.put(requests.size(), time));
+                waiting.clear();
+            }
             ImageKey key = keys.get(request.image());
             byte[] body = TestImages.png(request.bodyBytes(), request.image());
             ReadResult read = read(key);
@@ -229,8 +263,9 @@ class EvictionParityIT {
                     assertEquals(new FoldHitsReply(1, 1, 0), folded, "the hit just counted, folded alone");
                     time = Long.parseLong(metaField(partition, key, "last-access"));
                 } else {
-                    // Its request waits in the hit counter: it dates nothing until eviction folds it.
+                    // Its request waits in the hit counter: it dates nothing until a fold counts it.
                     time = lastTime;
+                    waiting.add(key);
                 }
             } else if (read.outcome() == ReadOutcome.MISS) {
                 StoredImages.writeMiss(store, key, jobOf(partition, key, read), body, FRESH_TTL);
@@ -254,7 +289,22 @@ class EvictionParityIT {
             lastTime = time;
             requests.add(new Request(time, request.image(), chargedBytes(key, body.length)));
         }
-        return new Replay(requests, evicted, hits);
+        return new Replay(requests, evicted, hits, folds);
+    }
+
+    /**
+     * Runs the scheduler's fold of the partition's waiting hits and returns when it ran, the last access it gave the
+     * images it folded: the latest of those images still cached (eviction may have folded and dated some earlier, or
+     * taken them); empty when eviction had folded every one.
+     */
+    private Optional<Long> foldTime(int partition, Set<ImageKey> waiting) {
+        FoldHitsReply folded = functions.foldHits(partition, FOLD_LIMIT).await().atMost(WAIT);
+        assertEquals(0, folded.waiting(), "one fold call counted every waiting hit");
+        if (folded.images() == 0) {
+            return Optional.empty();
+        }
+        return waiting.stream().map(key -> metaField(partition, key, "last-access")).filter(Objects::nonNull)
+                .map(Long::parseLong).max(Long::compare);
     }
 
     private ReadResult read(ImageKey key) {

@@ -425,6 +425,19 @@ public final class PansaarPolicy extends SizedPolicy {
             return;
         }
         long foldTime = now - Math.floorMod(now, foldInterval);
+        fold(foldTime);
+        nextFold = foldTime + foldInterval;
+    }
+
+    /**
+     * Counts the waiting hits of every copy still resident, dated {@code time}, as production's scheduler does at a
+     * tick: for a replay whose folds follow production's ticks rather than the fold interval's clock.
+     */
+    public void foldWaitingHitsAt(long time) {
+        fold(time);
+    }
+
+    private void fold(long foldTime) {
         for (Copy copy : unfolded) {
             // An evicted copy's hits are lost with it, as production's fold finds its hash gone; eviction may have
             // folded a candidate's hits already.
@@ -435,7 +448,6 @@ public final class PansaarPolicy extends SizedPolicy {
             copy.unfoldedRequests = 0;
         }
         unfolded.clear();
-        nextFold = foldTime + foldInterval;
     }
 
     /** Refreshes, in due order, every copy due at or before now that is worth it and fits the budget. */
