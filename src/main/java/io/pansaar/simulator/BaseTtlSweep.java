@@ -2,6 +2,7 @@ package io.pansaar.simulator;
 
 import io.pansaar.simulator.policy.ChangeModel;
 import io.pansaar.simulator.policy.Freshness;
+import io.pansaar.simulator.policy.PansaarSettings;
 import io.pansaar.simulator.policy.Policies;
 import io.pansaar.simulator.policy.Policy;
 import io.pansaar.simulator.policy.PolicyStats;
@@ -51,7 +52,7 @@ public final class BaseTtlSweep {
      * over hits, 0 to 1), and returns one best replay per policy, in order.
      */
     public static List<Best> run(Trace trace, long capacityBytes, List<String> policyNames, ChangeModel changes,
-            double staleBudget, long ownBaseTtl, long foldInterval) {
+            double staleBudget, long ownBaseTtl, PansaarSettings pansaar) {
         if (!(staleBudget >= 0 && staleBudget <= 1)) {
             throw new IllegalArgumentException("the stale budget must be a ratio from 0 to 1, got " + staleBudget);
         }
@@ -60,8 +61,8 @@ public final class BaseTtlSweep {
         List<Best> results = new ArrayList<>();
         for (String name : policyNames) {
             Policy probe = Policies.create(name, capacityBytes, trace.requests(), new Freshness(changes, ownBaseTtl),
-                    foldInterval);
-            Sweep sweep = new Sweep(trace, capacityBytes, name, changes, staleBudget, foldInterval);
+                    pansaar);
+            Sweep sweep = new Sweep(trace, capacityBytes, name, changes, staleBudget, pansaar);
             if (!probe.managesFreshness()) {
                 results.add(sweep.best(span, Long.MAX_VALUE, false));
                 continue;
@@ -81,18 +82,19 @@ public final class BaseTtlSweep {
         private final String name;
         private final ChangeModel changes;
         private final double staleBudget;
-        private final long foldInterval;
+        private final PansaarSettings pansaar;
         private PolicyStats best;
         private long bestBaseTtl;
         private int replays;
 
-        Sweep(Trace trace, long capacityBytes, String name, ChangeModel changes, double staleBudget, long foldInterval) {
+        Sweep(Trace trace, long capacityBytes, String name, ChangeModel changes, double staleBudget,
+                PansaarSettings pansaar) {
             this.trace = trace;
             this.capacityBytes = capacityBytes;
             this.name = name;
             this.changes = changes;
             this.staleBudget = staleBudget;
-            this.foldInterval = foldInterval;
+            this.pansaar = pansaar;
         }
 
         /**
@@ -139,7 +141,7 @@ public final class BaseTtlSweep {
             replays++;
             Freshness freshness = new Freshness(changes, baseTtl);
             return Simulator.replay(trace,
-                    Policies.create(name, capacityBytes, trace.requests(), freshness, foldInterval), freshness);
+                    Policies.create(name, capacityBytes, trace.requests(), freshness, pansaar), freshness);
         }
     }
 

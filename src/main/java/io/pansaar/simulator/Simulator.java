@@ -1,6 +1,7 @@
 package io.pansaar.simulator;
 
 import io.pansaar.simulator.policy.Freshness;
+import io.pansaar.simulator.policy.PansaarSettings;
 import io.pansaar.simulator.policy.Policies;
 import io.pansaar.simulator.policy.Policy;
 import io.pansaar.simulator.policy.PolicyStats;
@@ -34,15 +35,15 @@ public final class Simulator {
      * hit on a copy at least the base TTL old counts as a miss that refetches the copy in place.
      */
     public static List<PolicyStats> run(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness) {
-        return run(trace, capacityBytes, policyNames, freshness, 0);
+        return run(trace, capacityBytes, policyNames, freshness, PansaarSettings.DEFAULT);
     }
 
-    /** Runs every policy as above, {@code pansaar} counting its hits at folds every {@code foldInterval} clock units. */
+    /** Runs every policy as above, {@code pansaar} with these settings. */
     public static List<PolicyStats> run(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness,
-            long foldInterval) {
+            PansaarSettings pansaar) {
         List<PolicyStats> results = new ArrayList<>();
         for (String name : policyNames) {
-            results.add(replay(trace, Policies.create(name, capacityBytes, trace.requests(), freshness, foldInterval),
+            results.add(replay(trace, Policies.create(name, capacityBytes, trace.requests(), freshness, pansaar),
                     freshness));
         }
         return results;
@@ -57,21 +58,21 @@ public final class Simulator {
      */
     public static List<Speed> measure(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness,
             int rounds) {
-        return measure(trace, capacityBytes, policyNames, freshness, 0, rounds);
+        return measure(trace, capacityBytes, policyNames, freshness, PansaarSettings.DEFAULT, rounds);
     }
 
-    /** Measures replay speed as above, {@code pansaar} counting its hits at folds every {@code foldInterval} units. */
+    /** Measures replay speed as above, {@code pansaar} with these settings. */
     public static List<Speed> measure(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness,
-            long foldInterval, int rounds) {
+            PansaarSettings pansaar, int rounds) {
         if (rounds < 1) {
             throw new IllegalArgumentException("at least one timed round is needed, got " + rounds);
         }
-        List<PolicyStats> first = run(trace, capacityBytes, policyNames, freshness, foldInterval);
+        List<PolicyStats> first = run(trace, capacityBytes, policyNames, freshness, pansaar);
         long[][] nanos = new long[policyNames.size()][rounds];
         for (int round = 0; round < rounds; round++) {
             for (int i = 0; i < policyNames.size(); i++) {
                 PolicyStats stats = replay(trace,
-                        Policies.create(policyNames.get(i), capacityBytes, trace.requests(), freshness, foldInterval), freshness);
+                        Policies.create(policyNames.get(i), capacityBytes, trace.requests(), freshness, pansaar), freshness);
                 if (!sameCounts(stats, first.get(i))) {
                     throw new IllegalStateException(stats.name() + ": a repeated replay counted differently from the first");
                 }

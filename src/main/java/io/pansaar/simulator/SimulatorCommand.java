@@ -2,6 +2,7 @@ package io.pansaar.simulator;
 
 import io.pansaar.simulator.policy.ChangeModel;
 import io.pansaar.simulator.policy.Freshness;
+import io.pansaar.simulator.policy.PansaarSettings;
 import io.pansaar.simulator.policy.Policies;
 import io.pansaar.simulator.policy.PolicyStats;
 import io.pansaar.simulator.trace.OracleGeneralReader;
@@ -44,7 +45,7 @@ public final class SimulatorCommand {
     static final String SPEED_BASELINE = "lru";
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--csv | --repeat N]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--csv | --repeat N]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
     private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)%");
@@ -78,7 +79,7 @@ public final class SimulatorCommand {
         long capacity;
         List<String> policies;
         long baseTtl;
-        long foldInterval;
+        PansaarSettings pansaar;
         int repeat;
         boolean sweep;
         double staleBudget;
@@ -96,7 +97,8 @@ public final class SimulatorCommand {
             baseTtl = sweep ? DEFAULT_BASE_TTL : baseTtl(options.get("--base-ttl"));
             staleBudget = staleBudget(options.get("--stale-budget"), sweep);
             repeat = repeat(options.get("--repeat"));
-            foldInterval = foldInterval(options.get("--fold-interval"));
+            pansaar = new PansaarSettings(foldInterval(options.get("--fold-interval")),
+                    halfLife(options.get("--half-life")));
             if (repeat > 0 && options.containsKey("--csv")) {
                 throw new UsageException("--repeat prints a speed table and cannot be combined with --csv, whose columns are fixed");
             }
@@ -116,14 +118,14 @@ public final class SimulatorCommand {
         Freshness freshness = baseTtl == Long.MAX_VALUE ? Freshness.NONE : new Freshness(ChangeModel.forSpan(start, end), baseTtl);
         if (sweep) {
             printSweep(out, trace, capacity, BaseTtlSweep.run(trace, capacity, policies, freshness.changes(), staleBudget,
-                    baseTtl, foldInterval), staleBudget, options.containsKey("--csv"));
+                    baseTtl, pansaar), staleBudget, options.containsKey("--csv"));
             return 0;
         }
         if (repeat > 0) {
-            printSpeeds(out, trace, capacity, baseTtl, withBaseline(policies), freshness, foldInterval, repeat);
+            printSpeeds(out, trace, capacity, baseTtl, withBaseline(policies), freshness, pansaar, repeat);
             return 0;
         }
-        List<PolicyStats> results = Simulator.run(trace, capacity, policies, freshness, foldInterval);
+        List<PolicyStats> results = Simulator.run(trace, capacity, policies, freshness, pansaar);
         if (options.containsKey("--csv")) {
             out.println(CSV_HEADER);
             for (PolicyStats stats : results) {
@@ -183,8 +185,8 @@ public final class SimulatorCommand {
     }
 
     private static void printSpeeds(PrintStream out, Trace trace, long capacity, long baseTtl, List<String> policies,
-            Freshness freshness, long foldInterval, int rounds) {
-        List<Simulator.Speed> speeds = Simulator.measure(trace, capacity, policies, freshness, foldInterval, rounds);
+            Freshness freshness, PansaarSettings pansaar, int rounds) {
+        List<Simulator.Speed> speeds = Simulator.measure(trace, capacity, policies, freshness, pansaar, rounds);
         double baseline = speeds.get(policies.indexOf(SPEED_BASELINE)).medianRequestsPerSecond();
         printSummary(out, trace, capacity, baseTtl);
         out.printf(Locale.ROOT, "replay speed: one warm-up round, then the median of %d timed rounds; each round replays "
@@ -217,7 +219,7 @@ public final class SimulatorCommand {
             if (option.equals("--csv")) {
                 options.put(option, "");
             } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--stale-budget",
-                    "--fold-interval", "--repeat").contains(option)) {
+                    "--fold-interval", "--half-life", "--repeat").contains(option)) {
                 if (i + 1 >= args.length) {
                     throw new UsageException(option + " needs a value");
                 }
@@ -288,6 +290,14 @@ public final class SimulatorCommand {
             return 0;
         }
         return wholeNumber("--fold-interval '" + text + "'", text, 0, "0 (at once) or more clock units", "clock units");
+    }
+
+    /** Parses the half-life of pansaar's scores in clock units, the simulator's default when absent. */
+    static double halfLife(String text) throws UsageException {
+        if (text == null) {
+            return PansaarSettings.DEFAULT.halfLife();
+        }
+        return wholeNumber("--half-life '" + text + "'", text, 1, "at least 1 clock unit", "clock units");
     }
 
     /** Parses the number of timed replay rounds, 0 when absent (no speed measurement). */

@@ -1,6 +1,7 @@
 package io.pansaar.simulator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -186,6 +187,25 @@ class SimulatorCommandTest {
         assertUsageError("--fold-interval '-1' must be 0 (at once) or more clock units", append(base, "--fold-interval", "-1"));
         assertUsageError("--fold-interval 'often' is not a whole number", append(base, "--fold-interval", "often"));
         assertUsageError("--fold-interval needs a value", append(base, "--fold-interval"));
+    }
+
+    @Test
+    void theHalfLifeSetsPansaarsDecayAndABadOneIsRefused() throws SimulatorCommand.UsageException {
+        assertEquals(10_000, SimulatorCommand.halfLife(null), "no --half-life: the simulator's own");
+        String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar", "--base-ttl",
+            "off", "--csv"};
+        Outcome byDefault = run(base);
+        assertEquals(0, byDefault.status(), byDefault.err());
+        Outcome explicit = run(append(base, "--half-life", "10000"));
+        assertEquals(byDefault.out(), explicit.out(), "--half-life 10000 is the default");
+        Outcome longer = run(append(base, "--half-life", "1000000"));
+        assertEquals(0, longer.status(), longer.err());
+        assertNotEquals(byDefault.out(), longer.out(), "a half-life of a hundred times as long ranks otherwise");
+
+        String[] table = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar"};
+        assertUsageError("--half-life '0' must be at least 1 clock unit", append(table, "--half-life", "0"));
+        assertUsageError("--half-life 'long' is not a whole number", append(table, "--half-life", "long"));
+        assertUsageError("--half-life needs a value", append(table, "--half-life"));
     }
 
     @Test

@@ -81,6 +81,12 @@ public final class PansaarPolicy extends SizedPolicy {
             double minimumExpectedRequests, double refreshesPerUnit, double refreshBurst, DynamicTtl.Parameters ttl) {
         static final Parameters DEFAULT = new Parameters(HALF_LIFE, SIZE_EXPONENT, BETA, FETCH_TIME, LEAD,
                 MINIMUM_EXPECTED_REQUESTS, REFRESHES_PER_UNIT, REFRESH_BURST, DynamicTtl.Parameters.DEFAULT);
+
+        /** These parameters with another half-life. */
+        Parameters withHalfLife(double units) {
+            return new Parameters(units, sizeExponent, beta, fetchTime, lead, minimumExpectedRequests, refreshesPerUnit,
+                    refreshBurst, ttl);
+        }
     }
 
     /**
@@ -228,6 +234,15 @@ public final class PansaarPolicy extends SizedPolicy {
     /** Creates a Pansaar cache whose hits count at folds every {@code foldInterval} clock units (0: at once). */
     public PansaarPolicy(long capacity, Freshness freshness, long foldInterval) {
         this(capacity, freshness, Parameters.DEFAULT, foldInterval);
+    }
+
+    /**
+     * Creates a Pansaar cache with these settings of a run, and a probationary FIFO of {@code probationShare} of the
+     * bytes when above 0 (see the constructor of {@code pansaar-probation}).
+     */
+    public PansaarPolicy(long capacity, Freshness freshness, PansaarSettings settings, double probationShare) {
+        this(capacity, freshness, Parameters.DEFAULT.withHalfLife(settings.halfLife()), settings.foldInterval(),
+                probationShare);
     }
 
     /** Creates a Pansaar cache with other parameters than the defaults, to measure them. */

@@ -28,14 +28,12 @@ public final class Policies {
 
     /** Creates the named policy as above, for a replay in which content changes and copies expire as freshness says. */
     public static Policy create(String name, long capacity, List<Request> trace, Freshness freshness) {
-        return create(name, capacity, trace, freshness, 0);
+        return create(name, capacity, trace, freshness, PansaarSettings.DEFAULT);
     }
 
-    /**
-     * Creates the named policy as above; {@code pansaar} counts its hits at folds every {@code foldInterval} clock
-     * units (0: at once), the others ignore it.
-     */
-    public static Policy create(String name, long capacity, List<Request> trace, Freshness freshness, long foldInterval) {
+    /** Creates the named policy as above; {@code pansaar} and its variant take {@code pansaar}'s settings. */
+    public static Policy create(String name, long capacity, List<Request> trace, Freshness freshness,
+            PansaarSettings pansaar) {
         return switch (name) {
             case "lru" -> new LruPolicy(capacity);
             case "fifo" -> new FifoPolicy(capacity);
@@ -47,8 +45,8 @@ public final class Policies {
             case "wtinylfu" -> new WindowTinyLfuPolicy(capacity, trace.stream().mapToLong(Request::size).average().orElse(1));
             case "seed" -> new SeedPolicy(capacity);
             case "belady" -> new BeladyPolicy(capacity, trace);
-            case "pansaar" -> new PansaarPolicy(capacity, freshness, foldInterval);
-            case "pansaar-probation" -> new PansaarPolicy(capacity, freshness, foldInterval, PansaarPolicy.PROBATION_SHARE);
+            case "pansaar" -> new PansaarPolicy(capacity, freshness, pansaar, 0);
+            case "pansaar-probation" -> new PansaarPolicy(capacity, freshness, pansaar, PansaarPolicy.PROBATION_SHARE);
             default -> throw new IllegalArgumentException("unknown policy '" + name + "', expected one of " + NAMES);
         };
     }
