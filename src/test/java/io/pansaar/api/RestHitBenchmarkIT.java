@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.function.DoubleFunction;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -71,13 +72,9 @@ class RestHitBenchmarkIT {
     /** Metrics are refreshed from Redis this often (pansaar.metrics.refresh-interval's default). */
     private static final Duration METRICS_REFRESH = Duration.ofSeconds(5);
     private static final Duration WAIT = Duration.ofSeconds(30);
-    /**
-     * The JVM as the container image starts it in the Deployment of k8s/: run-java.sh gives the heap 80% of the 1 GiB
-     * limit and selects the parallel collector with these heap-shrinking settings; the Dockerfile adds the log manager.
-     */
-    private static final List<String> JVM_OPTIONS = List.of("-Xmx800m", "-XX:+UseParallelGC", "-XX:MinHeapFreeRatio=10",
-            "-XX:MaxHeapFreeRatio=20", "-XX:GCTimeRatio=4", "-XX:AdaptiveSizePolicyWeight=90",
-            "-XX:+ExitOnOutOfMemoryError", "-Djava.util.logging.manager=org.jboss.logmanager.LogManager");
+    /** The JVM as the container image starts it in the Deployment of k8s/, with the log manager its Dockerfile adds. */
+    private static final List<String> JVM_OPTIONS = Stream.concat(WorkerProcess.RUNTIME_IMAGE_JVM_OPTIONS.stream(),
+            Stream.of("-Djava.util.logging.manager=org.jboss.logmanager.LogManager")).toList();
     private static final List<String> NON_HIT_RESULTS = List.of("stale_hit", "stale_if_error", "miss", "negative_hit");
 
     @RegisterExtension

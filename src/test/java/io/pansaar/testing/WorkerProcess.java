@@ -24,12 +24,12 @@ public final class WorkerProcess implements AutoCloseable {
 
     /**
      * The JVM options deploy/Dockerfile.jvm's runtime image starts the worker with (its run-java.sh launcher), for
-     * k8s/deployment.yaml's memory limit of 1 GiB: the parallel collector and its heap sizing, and a heap of 80% of
-     * the limit. A plain {@code java -jar} takes G1 instead on a machine of two cores or more.
+     * k8s/deployment.yaml's memory limit of 1 GiB: a heap of 80% of the limit, and the parallel collector with its heap
+     * sizing. A plain {@code java -jar} takes G1 instead on a machine of two cores or more.
      */
-    public static final List<String> RUNTIME_IMAGE_JVM_OPTIONS = List.of("-XX:+UseParallelGC",
+    public static final List<String> RUNTIME_IMAGE_JVM_OPTIONS = List.of("-Xmx819m", "-XX:+UseParallelGC",
             "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:GCTimeRatio=4",
-            "-XX:AdaptiveSizePolicyWeight=90", "-XX:+ExitOnOutOfMemoryError", "-Xmx819m");
+            "-XX:AdaptiveSizePolicyWeight=90", "-XX:+ExitOnOutOfMemoryError");
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
