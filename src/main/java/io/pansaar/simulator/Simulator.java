@@ -14,6 +14,9 @@ import java.util.List;
 
 /** Replays one in-memory trace through each named policy and collects their statistics. */
 public final class Simulator {
+    /** How many requests every policy replays untimed before the timed rounds of a speed measurement, at least. */
+    static final long WARM_UP_REQUESTS = 1_000_000;
+
     private static final long NEVER_FETCHED = Long.MIN_VALUE;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -50,7 +53,8 @@ public final class Simulator {
     }
 
     /**
-     * Measures replay speed. An untimed warm-up round replays every policy once; then each of the timed rounds
+     * Measures replay speed. Untimed warm-up rounds replay every policy until it has replayed at least a million
+     * requests, in one round at least ({@link #warmUpRounds}); then each of the timed rounds
      * replays every policy once more, in the given order, each time from a fresh policy. Interleaving the
      * policies gives each the same share of the machine's noise and of the JIT's state. Returns each policy's
      * statistics with its median requests per second, and throws IllegalStateException when a replay counts
@@ -68,15 +72,14 @@ public final class Simulator {
             throw new IllegalArgumentException("at least one timed round is needed, got " + rounds);
         }
         List<PolicyStats> first = run(trace, capacityBytes, policyNames, freshness, pansaar);
+        for (int round = 1; round < warmUpRounds(trace.requests().size()); round++) {
+            replayEach(trace, capacityBytes, policyNames, freshness, pansaar, first);
+        }
         long[][] nanos = new long[policyNames.size()][rounds];
         for (int round = 0; round < rounds; round++) {
+            List<PolicyStats> replayed = replayEach(trace, capacityBytes, policyNames, freshness, pansaar, first);
             for (int i = 0; i < policyNames.size(); i++) {
-                PolicyStats stats = replay(trace,
-                        Policies.create(policyNames.get(i), capacityBytes, trace.requests(), freshness, pansaar), freshness);
-                if (!sameCounts(stats, first.get(i))) {
-                    throw new IllegalStateException(stats.name() + ": a repeated replay counted differently from the first");
-                }
-                nanos[i][round] = stats.nanos();
+                nanos[i][round] = replayed.get(i).nanos();
             }
         }
         List<Speed> speeds = new ArrayList<>();
@@ -84,6 +87,34 @@ public final class Simulator {
             speeds.add(new Speed(first.get(i), trace.requests().size() / (median(nanos[i]) / 1e9)));
         }
         return speeds;
+    }
+
+    /**
+     * The untimed rounds before the timed ones: enough for every policy to replay at least {@link #WARM_UP_REQUESTS},
+     * and at least one. A short trace replays in a few milliseconds, before the JIT has compiled a larger policy's
+     * code, so one round of it would leave the timed rounds measuring the compiler's progress.
+     */
+    static int warmUpRounds(int traceRequests) {
+        if (traceRequests <= 0) {
+            return 1;
+        }
+        long rounds = (WARM_UP_REQUESTS + traceRequests - 1) / traceRequests;
+        return (int) Math.max(1, rounds);
+    }
+
+    /** Replays every policy once more, from a fresh one each, and checks that each counts what its first replay did. */
+    private static List<PolicyStats> replayEach(Trace trace, long capacityBytes, List<String> policyNames,
+            Freshness freshness, PansaarSettings pansaar, List<PolicyStats> first) {
+        List<PolicyStats> replayed = new ArrayList<>();
+        for (int i = 0; i < policyNames.size(); i++) {
+            PolicyStats stats = replay(trace,
+                    Policies.create(policyNames.get(i), capacityBytes, trace.requests(), freshness, pansaar), freshness);
+            if (!sameCounts(stats, first.get(i))) {
+                throw new IllegalStateException(stats.name() + ": a repeated replay counted differently from the first");
+            }
+            replayed.add(stats);
+        }
+        return replayed;
     }
 
     /**

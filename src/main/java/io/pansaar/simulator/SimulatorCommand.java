@@ -189,8 +189,9 @@ public final class SimulatorCommand {
         List<Simulator.Speed> speeds = Simulator.measure(trace, capacity, policies, freshness, pansaar, rounds);
         double baseline = speeds.get(policies.indexOf(SPEED_BASELINE)).medianRequestsPerSecond();
         printSummary(out, trace, capacity, baseTtl);
-        out.printf(Locale.ROOT, "replay speed: one warm-up round, then the median of %d timed rounds; each round replays "
-                + "every policy once, in this order, from the trace in memory%n", rounds);
+        out.printf(Locale.ROOT, "replay speed: %d warm-up rounds, then the median of %d timed rounds; each round replays "
+                + "every policy once, in this order, from the trace in memory%n",
+                Simulator.warmUpRounds(trace.requests().size()), rounds);
         out.printf(Locale.ROOT, "%s %14s %10s%n", TABLE_HEADER, "median req/s", "/ " + SPEED_BASELINE);
         for (Simulator.Speed speed : speeds) {
             out.printf(Locale.ROOT, "%s %14.0f %10.2f%n", tableRow(speed.stats()), speed.medianRequestsPerSecond(),

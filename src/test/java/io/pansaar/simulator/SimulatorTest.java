@@ -34,6 +34,15 @@ class SimulatorTest {
     }
 
     @Test
+    void aShortTraceIsReplayedUntilAMillionRequestsBeforeTheTimedRounds() {
+        assertEquals(1, Simulator.warmUpRounds(1_000_000), "a trace of a million requests: one round");
+        assertEquals(1, Simulator.warmUpRounds(3_000_000));
+        assertEquals(15, Simulator.warmUpRounds(66_987), "AdaptSize's 66,987 requests: 15 rounds, 1,004,805 requests");
+        assertEquals(1_000_000, Simulator.warmUpRounds(1));
+        assertEquals(1, Simulator.warmUpRounds(0), "an empty trace: one round all the same");
+    }
+
+    @Test
     void measureNeedsATimedRound() throws IOException {
         Trace trace = Trace.load(new SyntheticTraceReader("zipf,objects=10,requests=10"));
         assertThrows(IllegalArgumentException.class, () -> Simulator.measure(trace, 1000, List.of("lru"), Freshness.NONE, 0));
