@@ -228,12 +228,12 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /** Creates a Pansaar cache of the given bytes whose origin changes content as the freshness model says. */
     public PansaarPolicy(long capacity, Freshness freshness) {
-        this(capacity, freshness, 0);
+        this(capacity, freshness, PansaarSettings.DEFAULT, 0);
     }
 
     /** Creates a Pansaar cache whose hits count at folds every {@code foldInterval} clock units (0: at once). */
     public PansaarPolicy(long capacity, Freshness freshness, long foldInterval) {
-        this(capacity, freshness, Parameters.DEFAULT, foldInterval);
+        this(capacity, freshness, PansaarSettings.DEFAULT.withFoldInterval(foldInterval), 0);
     }
 
     /**
@@ -257,19 +257,13 @@ public final class PansaarPolicy extends SizedPolicy {
      * evicted into the ghost. An image that returns while remembered in the ghost enters main at once.
      */
     public PansaarPolicy(long capacity, Freshness freshness, long foldInterval, double probationShare) {
-        this(capacity, freshness, Parameters.DEFAULT, foldInterval, probationShare);
-    }
-
-    private PansaarPolicy(long capacity, Freshness freshness, Parameters parameters, long foldInterval) {
-        this(capacity, freshness, parameters, foldInterval, 0);
+        this(capacity, freshness, PansaarSettings.DEFAULT.withFoldInterval(foldInterval), probationShare);
     }
 
     private PansaarPolicy(long capacity, Freshness freshness, Parameters parameters, long foldInterval,
             double probationShare) {
+        // The fold interval comes checked, from PansaarSettings, or is 0.
         super(probationShare > 0 ? "pansaar-probation" : "pansaar", capacity);
-        if (foldInterval < 0) {
-            throw new IllegalArgumentException("fold interval must be 0 or more clock units, got " + foldInterval);
-        }
         if (!(probationShare >= 0 && probationShare < 1)) {
             throw new IllegalArgumentException("probation share must be in [0, 1), got " + probationShare);
         }
