@@ -189,8 +189,23 @@ public class ImagesRoute {
 
     private void serve(HttpServerRequest request, long started, HttpServerResponse response, ReadResult result,
             String cacheStatus) {
-        // The reply's buffer goes out as it is: no copy of the bytes on the way.
+        // The reply's buffer goes out as it is: no copy of the bytes on the way. It is pooled, off the heap, and
+        // released once the response is written, or at once when it is not handed to the response.
         Buffer body = result.content().orElseThrow();
+        boolean handedOver = false;
+        try {
+            handedOver = writeCopy(request, response, result, cacheStatus, body);
+        } finally {
+            if (!handedOver) {
+                result.release();
+            }
+        }
+        timers.record(request.method(), response.getStatusCode(), started);
+    }
+
+    /** Answers with the copy's headers and {@code body}; true when the response took the body, to release it. */
+    private boolean writeCopy(HttpServerRequest request, HttpServerResponse response, ReadResult result,
+            String cacheStatus, Buffer body) {
         String etag = EntityTags.of(result.etag(), result.digest(), body::getBytes);
         long maxAge = result.outcome() == ReadOutcome.HIT ? result.freshFor().toSeconds() : 0;
         String ifNoneMatch = request.getHeader(IF_NONE_MATCH);
@@ -201,14 +216,14 @@ public class ImagesRoute {
                 .putHeader(CACHE_STATUS, cacheStatus);
         if (ifNoneMatch != null && EntityTags.noneMatchHits(ifNoneMatch, etag)) {
             response.setStatusCode(304).end();
-            timers.record(request.method(), 304, started);
-            return;
+            return false;
         }
         response.putHeader(HttpHeaders.CONTENT_TYPE, result.contentType().<CharSequence>map(type -> type)
                 .orElse(OCTET_STREAM));
-        // A HEAD request gets the same headers, Content-Length included; the HTTP layer leaves the body out.
-        response.end(body);
-        timers.record(request.method(), response.getStatusCode(), started);
+        // A HEAD request gets the same headers, Content-Length included; the HTTP layer leaves the body out. The
+        // write completes, or fails when the client has gone, exactly once either way.
+        response.end(body).onComplete(written -> result.release());
+        return true;
     }
 
     /** 503 with Retry-After when Redis is slow or away, which passes; anything else is a 500. */

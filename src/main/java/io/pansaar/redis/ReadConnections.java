@@ -261,6 +261,10 @@ public class ReadConnections {
         @Override
         public void answered(PipelinedReply[] replies) {
             if (!finish()) {
+                // Timed out: the read has failed, and nobody else will release what the replies hold.
+                for (PipelinedReply reply : replies) {
+                    PooledReplies.release(reply.response());
+                }
                 return;
             }
             settle(Future.succeededFuture(List.of(replies)));

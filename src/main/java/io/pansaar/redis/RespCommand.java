@@ -18,6 +18,8 @@ public final class RespCommand {
     private final String name;
     private final byte[] nameBytes;
     private final List<byte[]> arguments = new ArrayList<>(8);
+    /** Whether the read connections keep this command's long bulk strings in pooled buffers. */
+    boolean pooledReply;
 
     private RespCommand(String name) {
         this.name = name;
@@ -43,6 +45,16 @@ public final class RespCommand {
     /** Adds a number argument, sent in decimal. */
     public RespCommand arg(long argument) {
         return arg(Long.toString(argument).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Asks the read connections to keep the long bulk strings of this command's reply (an image's body) in pooled
+     * buffers off the heap, which whoever receives the reply releases once ({@link PooledReplies}). The pooled and
+     * cluster connections give replies on the heap, which need no release.
+     */
+    public RespCommand pooledReply() {
+        pooledReply = true;
+        return this;
     }
 
     /** The same command for the Vert.x client, which knows from its name where its keys are (Redis Cluster). */

@@ -45,7 +45,7 @@ final class RespConnection {
     private final NetSocketInternal socket;
     private final EventLoop eventLoop;
     private final int maxWaitingCommands;
-    private final RespReplyParser parser = new RespReplyParser(this::replied);
+    private final RespReplyParser parser;
     /** The reads written and not yet wholly answered, oldest first. */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private final Runnable flush = this::flush;
@@ -61,6 +61,7 @@ final class RespConnection {
         this.socket = socket;
         this.eventLoop = eventLoop;
         this.maxWaitingCommands = maxWaitingCommands;
+        this.parser = new RespReplyParser(this::replied, socket.channelHandlerContext().alloc(), this::replyPooled);
     }
 
     /**
@@ -140,7 +141,7 @@ final class RespConnection {
         }
         if (waitingCommands + commands.size() > maxWaitingCommands) {
             // The Vert.x client's words, which RedisFailures knows to pass by themselves.
-            Waiting refused = new Waiting(commands.size(), exchange);
+            Waiting refused = new Waiting(commands, exchange);
             refused.failRest(new IllegalStateException("Redis waiting queue is full"));
             refused.answer();
             return;
@@ -153,7 +154,7 @@ final class RespConnection {
         for (RespCommand command : commands) {
             command.encodeInto(request);
         }
-        waiting.add(new Waiting(commands.size(), exchange));
+        waiting.add(new Waiting(commands, exchange));
         waitingCommands += commands.size();
         // A failed write reaches the exception handler, and the connection is lost: part of a request may be out,
         // so what Redis answers next could no longer be matched to a read.
@@ -192,9 +193,16 @@ final class RespConnection {
         }
     }
 
+    /** Whether the reply being read is to a command that asked for pooled buffers. */
+    private boolean replyPooled() {
+        Waiting oldest = waiting.peek();
+        return oldest != null && oldest.nextReplyPooled();
+    }
+
     private void replied(io.vertx.redis.client.Response reply) {
         Waiting oldest = waiting.peek();
         if (oldest == null) {
+            PooledReplies.release(reply);
             lost(new IOException("Redis sent a reply no read was waiting for"));
             return;
         }
@@ -226,6 +234,7 @@ final class RespConnection {
         }
         closed = true;
         socket.close();
+        parser.discard();
         for (Waiting read = waiting.poll(); read != null; read = waiting.poll()) {
             read.failRest(cause);
             read.answer();
@@ -239,11 +248,18 @@ final class RespConnection {
 
         final PipelinedReply[] replies;
         final Exchange exchange;
+        private final List<RespCommand> commands;
         private int received;
 
-        Waiting(int commands, Exchange exchange) {
-            this.replies = new PipelinedReply[commands];
+        Waiting(List<RespCommand> commands, Exchange exchange) {
+            this.replies = new PipelinedReply[commands.size()];
+            this.commands = commands;
             this.exchange = exchange;
+        }
+
+        /** Whether the next reply is to a command that asked for pooled buffers. */
+        boolean nextReplyPooled() {
+            return received < replies.length && commands.get(received).pooledReply;
         }
 
         /** Records the next command's reply; true when it was the last. */

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Response;
@@ -20,8 +22,9 @@ import io.vertx.redis.client.impl.types.SimpleStringType;
  * client's {@link Response} types, so callers read it as they read the pooled connections' replies.
  *
  * <p>A bulk string is copied once: from the socket's buffers straight into a byte array of its final size, which
- * the reply then wraps. A reply that spans several socket reads is filled in as they arrive; nothing is buffered
- * and grown. Each socket buffer is released once read.
+ * the reply then wraps, or, in the reply to a command sent with {@link RespCommand#pooledReply()}, into a pooled
+ * buffer off the heap when it is long ({@link PooledReplies}). A reply that spans several socket reads is filled in
+ * as they arrive; nothing is buffered and grown. Each socket buffer is released once read.
  */
 final class RespReplyParser {
 
@@ -60,6 +63,10 @@ final class RespReplyParser {
     }
 
     private final Replies replies;
+    /** Where pooled bulk strings come from; null when no reply is pooled. */
+    private final ByteBufAllocator allocator;
+    /** Whether the reply being read is to a command that asked for pooled buffers. */
+    private final BooleanSupplier replyPooled;
     /** The arrays being filled, the innermost first. */
     private final ArrayDeque<MultiType> openArrays = new ArrayDeque<>();
     private State state = State.TYPE;
@@ -73,9 +80,24 @@ final class RespReplyParser {
     private int textLength;
     private byte[] bulk;
     private int bulkFilled;
+    /** The pooled buffer a long bulk string of a pooled reply is read into, instead of {@link #bulk}. */
+    private ByteBuf pooledBulk;
+    /** Set by {@link #discard()}: nothing more is read. */
+    private boolean discarded;
 
+    /** A parser whose replies are all on the heap. */
     RespReplyParser(Replies replies) {
+        this(replies, null, () -> false);
+    }
+
+    /**
+     * A parser that reads the long bulk strings of the replies {@code replyPooled} names, when asked at the start of
+     * each, into buffers of {@code allocator}, which the replies' receivers release.
+     */
+    RespReplyParser(Replies replies, ByteBufAllocator allocator, BooleanSupplier replyPooled) {
         this.replies = replies;
+        this.allocator = allocator;
+        this.replyPooled = replyPooled;
     }
 
     /**
@@ -84,7 +106,7 @@ final class RespReplyParser {
      */
     void parse(ByteBuf in) throws MalformedReplyException {
         try {
-            while (in.isReadable()) {
+            while (in.isReadable() && !discarded) {
                 switch (state) {
                     case TYPE -> startLine(in.readByte());
                     case NUMBER -> readNumber(in);
@@ -202,12 +224,25 @@ final class RespReplyParser {
         if (length < 0 || length > MAX_BULK_LENGTH) {
             throw new MalformedReplyException("a bulk string of length " + length);
         }
+        if (length >= PooledReplies.MINIMUM_LENGTH && allocator != null && replyPooled.getAsBoolean()) {
+            pooledBulk = PooledReplies.allocate(allocator, (int) length);
+            state = State.BULK;
+            return;
+        }
         bulk = length == 0 ? NO_BYTES : new byte[(int) length];
         bulkFilled = 0;
         state = length == 0 ? State.BULK_CARRIAGE_RETURN : State.BULK;
     }
 
     private void readBulk(ByteBuf in) {
+        if (pooledBulk != null) {
+            int count = Math.min(in.readableBytes(), pooledBulk.writableBytes());
+            pooledBulk.writeBytes(in, count);
+            if (!pooledBulk.isWritable()) {
+                state = State.BULK_CARRIAGE_RETURN;
+            }
+            return;
+        }
         int count = Math.min(in.readableBytes(), bulk.length - bulkFilled);
         in.readBytes(bulk, bulkFilled, count);
         bulkFilled += count;
@@ -217,11 +252,30 @@ final class RespReplyParser {
     }
 
     private void endBulk() {
-        // Wrapped, not copied: the reply keeps the array the socket's bytes were copied into.
-        Response reply = bulk.length == 0 ? BulkType.EMPTY
-                : BulkType.create(Buffer.buffer(Unpooled.wrappedBuffer(bulk)), false);
-        bulk = null;
+        Response reply;
+        if (pooledBulk != null) {
+            reply = BulkType.create(Buffer.buffer(pooledBulk), false);
+            pooledBulk = null;
+        } else {
+            // Wrapped, not copied: the reply keeps the array the socket's bytes were copied into.
+            reply = bulk.length == 0 ? BulkType.EMPTY : BulkType.create(Buffer.buffer(Unpooled.wrappedBuffer(bulk)), false);
+            bulk = null;
+        }
         emit(reply);
+    }
+
+    /**
+     * Releases the pooled buffers of the reply being read, which will never be whole: the connection is lost. The
+     * parser must not be used again.
+     */
+    void discard() {
+        discarded = true;
+        if (pooledBulk != null) {
+            PooledReplies.release(Buffer.buffer(pooledBulk));
+            pooledBulk = null;
+        }
+        openArrays.forEach(PooledReplies::release);
+        openArrays.clear();
     }
 
     private void startArray(long count) throws MalformedReplyException {

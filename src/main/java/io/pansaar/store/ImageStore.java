@@ -21,6 +21,7 @@ import io.pansaar.redis.FunctionCalls;
 import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.PipelinedReply;
+import io.pansaar.redis.PooledReplies;
 import io.pansaar.redis.RedisReplies;
 import io.pansaar.redis.RespCommand;
 import io.pansaar.redis.function.EnqueueReply;
@@ -42,6 +43,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.impl.types.BulkType;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -99,7 +101,7 @@ public class ImageStore {
     public Uni<ReadResult> read(ImageKey key) {
         return Uni.createFrom().emitter(emitter -> read(key, result -> {
             if (result.succeeded()) {
-                emitter.complete(result.result());
+                emitter.complete(result.result().onHeap());
             } else {
                 emitter.fail(result.cause());
             }
@@ -109,13 +111,15 @@ public class ImageStore {
     /**
      * {@link #read(ImageKey)} for the hot path: {@code done} is called with the result on the caller's event loop as a
      * plain callback. A fresh hit runs no Mutiny operator, each of which would capture and restore the caller's
-     * context around its callback; the reads that need the bookkeeping function do.
+     * context around its callback; the reads that need the bookkeeping function do. The result's content may be a
+     * pooled buffer, which {@code done} must {@linkplain ReadResult#release() release} once it is written or dropped.
      */
     public void read(ImageKey key, Handler<AsyncResult<ReadResult>> done) {
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
         RespCommand countHit = RespCommand.cmd("HINCRBY").arg(RedisKeys.hits(partition)).arg(key.value()).arg(1);
-        calls.sendEach(List.of(readFields(image), countHit), readRedisTimeout, sent -> {
+        // The body comes in a pooled buffer, which the HTTP response writes as it is.
+        calls.sendEach(List.of(readFields(image).pooledReply(), countHit), readRedisTimeout, sent -> {
             if (sent.failed()) {
                 done.handle(Future.failedFuture(sent.cause()));
                 return;
@@ -135,15 +139,21 @@ public class ImageStore {
             } catch (RuntimeException unreadable) {
                 // A reply this process cannot read (a meta value that is no number) fails the read rather than the
                 // connection's reply handler.
+                PooledReplies.release(fields.response());
                 done.handle(Future.failedFuture(unreadable));
                 return;
             }
             if (servedAtOnce != null) {
+                if (servedAtOnce.content().isEmpty()) {
+                    PooledReplies.release(stored.body());
+                }
                 counted.failure().ifPresent(failure -> unrecorded(key, failure));
                 done.handle(Future.succeededFuture(servedAtOnce));
                 return;
             }
-            bookkeeping(key, partition, stored, counted.succeeded()).subscribe().with(
+            // The rarer reads that take a second round trip keep the body on the heap: a pooled buffer would have to
+            // be released on each of their paths.
+            bookkeeping(key, partition, stored.onHeap(), counted.succeeded()).subscribe().with(
                     result -> done.handle(Future.succeededFuture(result)),
                     failure -> done.handle(Future.failedFuture(failure)));
         });
@@ -540,6 +550,15 @@ public class ImageStore {
         static StoredCopy of(Response bodyAndMeta) {
             return new StoredCopy(bodyAndMeta.get(0),
                     ImageLayout.readerValues(RedisReplies.text(bodyAndMeta.get(1)).orElse(null)));
+        }
+
+        /** The same fields with the body copied onto the heap, its pooled buffer released. */
+        StoredCopy onHeap() {
+            if (body == null || !PooledReplies.isPooled(body.toBuffer().getDelegate())) {
+                return this;
+            }
+            Response copy = Response.newInstance(BulkType.create(PooledReplies.onHeap(body.toBuffer().getDelegate()), false));
+            return new StoredCopy(copy, readerValues);
         }
 
         /** The value at {@code position}, one of ImageLayout's reader positions. */

@@ -3,6 +3,7 @@ package io.pansaar.store;
 import java.time.Duration;
 import java.util.Optional;
 
+import io.pansaar.redis.PooledReplies;
 import io.pansaar.redis.function.ReadOutcome;
 import io.vertx.core.buffer.Buffer;
 
@@ -11,7 +12,8 @@ import io.vertx.core.buffer.Buffer;
  *
  * @param outcome what the read found
  * @param content the image bytes as Redis' reply holds them, served without a copy; present for the outcomes that
- *        {@linkplain ReadOutcome#servesCopy() serve a copy}
+ *        {@linkplain ReadOutcome#servesCopy() serve a copy}. From {@link ImageStore#read(io.pansaar.key.ImageKey,
+ *        io.vertx.core.Handler)} it may be a pooled buffer, to be {@linkplain #release() released} once
  * @param contentType the stored media type; present with the body
  * @param etag the stored entity tag (the origin's, quoted as the origin sent it); present with the body when the origin gave one
  * @param digest the body's SHA-256 in hex, stored when it was written; present with the body
@@ -29,5 +31,19 @@ public record ReadResult(ReadOutcome outcome, Optional<Buffer> content, Optional
     /** The image bytes, copied out of the reply; present with the content. */
     public Optional<byte[]> body() {
         return content.map(Buffer::getBytes);
+    }
+
+    /** Releases the content's pooled buffer, if it is one; the result's content must not be read afterwards. */
+    public void release() {
+        content.ifPresent(PooledReplies::release);
+    }
+
+    /** This result with its content on the heap: itself, or a copy whose pooled buffer is released. */
+    public ReadResult onHeap() {
+        if (content.isEmpty() || !PooledReplies.isPooled(content.get())) {
+            return this;
+        }
+        return new ReadResult(outcome, content.map(PooledReplies::onHeap), contentType, etag, digest, freshFor, enqueued,
+                jobId, negativeStatus, recorded);
     }
 }

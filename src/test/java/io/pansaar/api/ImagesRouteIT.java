@@ -1,18 +1,28 @@
 package io.pansaar.api;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.Socket;
 import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 import io.pansaar.key.ImageKey;
+import io.pansaar.redis.PooledReplies;
+import io.pansaar.store.ImageStore;
+import io.pansaar.store.ReadResult;
 import io.pansaar.testing.InjectTestOrigin;
 import io.pansaar.testing.RawHttp;
 import io.pansaar.testing.RedisServerResource;
@@ -26,6 +36,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import jakarta.inject.Inject;
 
 /**
  * What {@code GET /images/<key>} offers beside the image itself, on a real Redis and a real origin: HEAD, the
@@ -44,6 +55,9 @@ class ImagesRouteIT {
 
     @TestHTTPResource("/")
     URL root;
+
+    @Inject
+    ImageStore store;
 
     @Test
     void headAnswersAGetsStatusAndHeadersWithoutTheBody() {
@@ -125,6 +139,48 @@ class ImagesRouteIT {
                 && line.contains("status=\"" + status + "\"") && line.contains("outcome=\"" + outcome + "\""))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
                 .sum();
+    }
+
+    @Test
+    void aCopysPooledBufferIsReleasedWhateverTheAnswer() throws Exception {
+        ImageKey key = TestKeys.unique("banners", "png");
+        // Near the test profile's largest image (1 MB), so a client that hangs up may leave the write unfinished.
+        byte[] png = TestImages.png(900_000);
+        origin.serve(key.value(), Reply.image(png, "image/png").withETag("\"p1\""));
+        assertEquals(200, given().urlEncodingEnabled(false).get("/images/" + key.value()).statusCode());
+        assertReleased();
+
+        CompletableFuture<ReadResult> read = new CompletableFuture<>();
+        store.read(key, result -> read.complete(result.result()));
+        ReadResult hit = read.get(30, TimeUnit.SECONDS);
+        assertTrue(PooledReplies.isPooled(hit.content().orElseThrow()), "a hit's body comes in a pooled buffer");
+        assertTrue(PooledReplies.held() > 0);
+        hit.release();
+        assertReleased();
+
+        byte[] served = given().urlEncodingEnabled(false).get("/images/" + key.value()).then().statusCode(200)
+                .extract().asByteArray();
+        assertArrayEquals(png, served);
+        assertReleased();
+        assertEquals(304, given().urlEncodingEnabled(false).header("If-None-Match", "\"p1\"")
+                .get("/images/" + key.value()).statusCode());
+        assertReleased();
+        assertEquals(200, RawHttp.send(root.getPort(), "HEAD", "/images/" + key.value(), Map.of(), null).status());
+        assertReleased();
+        for (int i = 0; i < 5; i++) {
+            try (Socket client = new Socket("localhost", root.getPort())) {
+                client.getOutputStream().write(("GET /images/" + key.value() + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                // Reads the status line and hangs up with most of the body unsent.
+                assertTrue(client.getInputStream().readNBytes(12).length > 0);
+            }
+        }
+        assertReleased();
+    }
+
+    /** Every pooled buffer a read took is released once its answer is done with. */
+    private static void assertReleased() {
+        await().atMost(Duration.ofSeconds(30)).until(() -> PooledReplies.held() == 0);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.pansaar.api;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -25,6 +26,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import io.pansaar.key.ImageKey;
+import io.pansaar.redis.PooledReplies;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.InjectRedisServer;
 import io.pansaar.testing.InjectTestOrigin;
@@ -142,6 +144,8 @@ class ReadsSurviveRedisFaultsIT {
         assertTrue(answers.stream().filter(answer -> answer.at() > resumedAt + Duration.ofSeconds(2).toNanos())
                 .anyMatch(answer -> answer.status() == 200), "hits again once Redis runs");
         given().get("/q/health/live").then().statusCode(200);
+        // The replies of reads that timed out while Redis was stopped came after; their pooled bodies were let go.
+        await().atMost(Duration.ofSeconds(30)).until(() -> PooledReplies.held() == 0);
     }
 
     private void readUntilStopped(HttpClient client, String key, AtomicBoolean reading, ConcurrentLinkedQueue<Answer> answers) {

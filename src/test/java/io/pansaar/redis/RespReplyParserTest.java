@@ -2,6 +2,7 @@ package io.pansaar.redis;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.util.IllegalReferenceCountException;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.impl.types.ErrorType;
 
@@ -116,6 +118,66 @@ class RespReplyParserTest {
         assertEquals(0, body.arrayOffset());
         assertEquals(IMAGE.length, body.array().length);
         assertArrayEquals(IMAGE, replies.get(0).toBytes());
+    }
+
+    @Test
+    void aPooledReplysLongBulkStringsAreOffTheHeapUntilReleased() {
+        List<Response> replies = new ArrayList<>();
+        RespReplyParser parser = new RespReplyParser(replies::add, PooledByteBufAllocator.DEFAULT, () -> true);
+        long heldBefore = PooledReplies.held();
+        byte[] shortField = image(PooledReplies.MINIMUM_LENGTH - 1);
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        wire.writeBytes("*2\r\n".getBytes(StandardCharsets.US_ASCII));
+        wire.writeBytes(bulk(IMAGE));
+        wire.writeBytes(bulk(shortField));
+        byte[] bytes = wire.toByteArray();
+        // Across three socket reads, the body split twice.
+        for (int[] range : new int[][] { { 0, 700 }, { 700, 2_100 }, { 2_100, bytes.length } }) {
+            assertParses(parser, socketRead(Arrays.copyOfRange(bytes, range[0], range[1])));
+        }
+        Response reply = replies.get(0);
+        assertTrue(PooledReplies.isPooled(reply.get(0).toBuffer()), "the body is in a pooled buffer");
+        assertFalse(PooledReplies.isPooled(reply.get(1).toBuffer()), "a short field stays on the heap");
+        assertArrayEquals(IMAGE, reply.get(0).toBytes());
+        assertArrayEquals(shortField, reply.get(1).toBytes());
+        assertEquals(heldBefore + 1, PooledReplies.held());
+
+        PooledReplies.release(reply);
+        assertEquals(heldBefore, PooledReplies.held());
+        assertThrows(IllegalReferenceCountException.class, () -> PooledReplies.release(reply),
+                "a second release fails rather than freeing a buffer twice");
+    }
+
+    @Test
+    void aReplyNotAskedToBePooledStaysOnTheHeap() {
+        List<Response> replies = new ArrayList<>();
+        RespReplyParser parser = new RespReplyParser(replies::add, PooledByteBufAllocator.DEFAULT, () -> false);
+        assertParses(parser, socketRead(bulk(IMAGE)));
+        assertFalse(PooledReplies.isPooled(replies.get(0).toBuffer()));
+        assertArrayEquals(IMAGE, replies.get(0).toBytes());
+    }
+
+    @Test
+    void discardingALostConnectionsParserReleasesTheReplyItWasReading() {
+        long heldBefore = PooledReplies.held();
+        byte[] body = bulk(IMAGE);
+        // One pooled body whole inside an unfinished array, and a second one half read.
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        wire.writeBytes("*3\r\n".getBytes(StandardCharsets.US_ASCII));
+        wire.writeBytes(body);
+        wire.writeBytes(Arrays.copyOf(body, body.length / 2));
+        List<Response> replies = new ArrayList<>();
+        RespReplyParser parser = new RespReplyParser(replies::add, PooledByteBufAllocator.DEFAULT, () -> true);
+        assertParses(parser, socketRead(wire.toByteArray()));
+        assertEquals(List.of(), replies);
+        assertEquals(heldBefore + 2, PooledReplies.held());
+
+        parser.discard();
+        assertEquals(heldBefore, PooledReplies.held());
+        ByteBuf rest = socketRead(Arrays.copyOfRange(body, body.length / 2, body.length));
+        assertParses(parser, rest);
+        assertEquals(0, rest.refCnt(), "what arrives after is released unread");
+        assertEquals(List.of(), replies);
     }
 
     @Test
