@@ -97,8 +97,8 @@ public final class SimulatorCommand {
             baseTtl = sweep ? DEFAULT_BASE_TTL : baseTtl(options.get("--base-ttl"));
             staleBudget = staleBudget(options.get("--stale-budget"), sweep);
             repeat = repeat(options.get("--repeat"));
-            pansaar = new PansaarSettings(foldInterval(options.get("--fold-interval")),
-                    halfLife(options.get("--half-life")));
+            pansaar = PansaarSettings.DEFAULT.withFoldInterval(foldInterval(options.get("--fold-interval")))
+                    .withHalfLife(halfLife(options.get("--half-life")));
             if (repeat > 0 && options.containsKey("--csv")) {
                 throw new UsageException("--repeat prints a speed table and cannot be combined with --csv, whose columns are fixed");
             }

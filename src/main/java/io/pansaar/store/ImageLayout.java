@@ -4,6 +4,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.pansaar.key.ImageKey;
+
 /**
  * How an image is stored in Redis: the image hash {@code pansaar:{p}:img:<key>} holds two fields, {@code body} (the
  * bytes) and {@code meta}, every other value of the copy packed into one string: the values of {@link #META_FIELDS}
@@ -93,5 +95,10 @@ public final class ImageLayout {
      */
     public static long chargedBytes(int keyLengthInBytes, long bodyBytes) {
         return bodyBytes + IMAGE_OVERHEAD_BYTES + (long) KEY_COPIES * keyLengthInBytes;
+    }
+
+    /** {@link #chargedBytes(int, long)} of a copy of {@code key} whose body is {@code bodyBytes} long. */
+    public static long chargedBytes(ImageKey key, long bodyBytes) {
+        return chargedBytes(key.bytes().length, bodyBytes);
     }
 }

@@ -381,7 +381,7 @@ public class RegenerationWorker {
             Optional<InlineAcknowledgement> finishing = inline
                     .filter(acknowledgement -> store.canFinish(job.key(), job.entry().stream()));
             return tracedWrite(job, "pansaar_put", store.put(job.key(), claim, image, plan,
-                    planner.priorityOf(fetched.body().length), finishing.map(acknowledgement -> new FinishedJob(
+                    planner.priorityOf(job.key(), fetched.body().length), finishing.map(acknowledgement -> new FinishedJob(
                             job.entry().stream(), acknowledgement.group(), job.entry().id()))))
                     .invoke(outcome -> {
                         finishing.ifPresent(InlineAcknowledgement::acknowledged);

@@ -7,14 +7,16 @@ import java.util.function.DoubleSupplier;
 import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.algorithm.EarlyRefresh;
+import io.pansaar.key.ImageKey;
 import io.pansaar.redis.function.CopyLifetime;
+import io.pansaar.store.ImageLayout;
 import io.pansaar.store.WritePlan;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 /**
  * Turns the TTL policy's decision into what the store persists: the copy's lifetime with its early-refresh time,
- * drawn afresh for every write as XFetch needs, and the priority terms of a written copy's bytes.
+ * drawn afresh for every write as XFetch needs, and the priority terms of the bytes a written copy is charged.
  */
 @ApplicationScoped
 public class WritePlanner {
@@ -44,8 +46,13 @@ public class WritePlanner {
         return new WritePlan(new CopyLifetime(freshTtl, grace, staleIfError, earlyBy), history);
     }
 
-    /** Returns the priority terms of a written copy of {@code sizeBytes}. */
-    public AccessPriority.Terms priorityOf(long sizeBytes) {
-        return priority.termsFor(sizeBytes);
+    /**
+     * Returns the priority terms of a written copy of {@code key} whose body is {@code bodyBytes} long. Its size is what
+     * the copy is charged against the budget ({@link ImageLayout#chargedBytes}), as the algorithm ranks by requests per
+     * byte of the budget an image takes: the body alone would rank a small image as if it cost only its body, where its
+     * overhead and key's copies are half or more of what it takes.
+     */
+    public AccessPriority.Terms priorityOf(ImageKey key, long bodyBytes) {
+        return priority.termsFor(ImageLayout.chargedBytes(key, bodyBytes));
     }
 }

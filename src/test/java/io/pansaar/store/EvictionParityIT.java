@@ -3,7 +3,6 @@ package io.pansaar.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,9 +13,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 
 import org.junit.jupiter.api.Test;
 
+import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
@@ -25,6 +27,7 @@ import io.pansaar.redis.function.FoldHitsReply;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.simulator.policy.Freshness;
 import io.pansaar.simulator.policy.PansaarPolicy;
+import io.pansaar.simulator.policy.PansaarSettings;
 import io.pansaar.simulator.trace.Request;
 import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.PartitionCounters;
@@ -32,6 +35,7 @@ import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
 import io.pansaar.testing.TestImages;
 import io.pansaar.testing.TestKeys;
+import io.pansaar.worker.WritePlanner;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
@@ -50,6 +54,10 @@ import jakarta.inject.Inject;
  * 0}), with hits left waiting until eviction folds them (an interval no replay reaches) and with the scheduler's fold
  * every ten requests, which the simulator replays at production's fold times. Two hand-made cases add a
  * write whose every candidate has hits waiting, and two workers whose writes come in another order than their claims.
+ * Two cases rank by requests per byte: with a size exponent of 1 and of 0.5 the writes' size terms are those a
+ * deployment with that {@code pansaar.priority.size-exponent} computes, and the simulator runs with the same exponent.
+ * One case spreads three traces over three partitions, their requests interleaved: each partition evicts against its
+ * share alone, so each must evict as a simulator of one share replaying that partition's requests does.
  * Nothing expires: copies are fresh for an hour, and no early refresh falls due.
  */
 @QuarkusTest
@@ -57,8 +65,8 @@ import jakarta.inject.Inject;
 @QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
 class EvictionParityIT {
 
-    /** One partition for each test, so that none depends on what another wrote. */
-    private static final int PARTITIONS = 5;
+    /** A partition for each test, three for the one spread over several: none depends on what another wrote. */
+    private static final int PARTITIONS = 10;
     /** Each partition's share of the budget, in charged bytes: about nine of the trace's images. */
     private static final long SHARE = 60_000;
     /** The simulator's default half-life of 10000 clock units, a clock unit being a millisecond. */
@@ -76,7 +84,10 @@ class EvictionParityIT {
     private static final int SMALLEST_BODY = 1_000;
     private static final int LARGEST_BODY = 11_000;
 
-    /** A budget of SHARE per partition, the simulator's half-life and size term, no stream consumer, no scheduler. */
+    /**
+     * A budget of SHARE per partition, the simulator's half-life and size exponent (the cases of another exponent plan
+     * their writes with it, see assertSameEvictions), no stream consumer, no scheduler.
+     */
     public static class Profile extends NoConsumerProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -116,15 +127,32 @@ class EvictionParityIT {
         }
     }
 
-    /** One request of the trace: which image, and its body's size. */
-    private record TraceRequest(int image, int bodyBytes) {
+    /** One request of the trace: which image of which partition, and its body's size. */
+    private record TraceRequest(int partition, int image, int bodyBytes) {
     }
 
     /**
-     * What production did with the trace: each request as the simulator must replay it, the evicted keys, and the time
-     * of each fold the scheduler ran, by the number of requests before it.
+     * What production did with one partition's requests: each request as the simulator must replay it, the evicted
+     * keys, and the time of each fold the scheduler ran, by the number of the partition's requests before it.
      */
     private record Replay(List<Request> requests, List<String> evicted, long hits, Map<Integer, Long> folds) {
+    }
+
+    /** A partition's replay as it goes: what {@link Replay} returns, and what is needed to date its next requests. */
+    private static final class PartitionReplay {
+        final List<Request> requests = new ArrayList<>();
+        final List<String> evicted = new ArrayList<>();
+        final Map<Integer, Long> folds = new HashMap<>();
+        /** The images whose hits wait in the partition's counter. */
+        final Set<ImageKey> waiting = new HashSet<>();
+        /** The id of the last event of the partition's stream read. */
+        String lastEvent = "0-0";
+        long lastTime;
+        long hits;
+
+        Replay done() {
+            return new Replay(requests, evicted, hits, folds);
+        }
     }
 
     @Inject
@@ -139,20 +167,50 @@ class EvictionParityIT {
     @Inject
     RedisDataSource redis;
 
+    @Inject
+    EarlyRefresh earlyRefresh;
+
     @Test
     void everyHitFoldedAtOnceEvictsInTheSimulatorsOrder() {
-        assertSameEvictions(0, Counting.EVERY_HIT_FOLDED_AT_ONCE);
+        assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, trace(0, TRACE_SEED), 50);
     }
 
     @Test
     void hitsFoldedByEvictionAloneEvictInTheSimulatorsOrder() {
-        assertSameEvictions(1, Counting.FOLDED_BY_EVICTION_ALONE);
+        assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0, trace(1, TRACE_SEED), 50);
         assertTrue(PartitionCounters.of(redis, 1, "hits") > 0, "eviction folded waiting hits");
     }
 
     @Test
     void hitsFoldedOnTheSchedulersTicksEvictInTheSimulatorsOrder() {
-        assertSameEvictions(4, Counting.FOLDED_EVERY_TEN_REQUESTS, trace(TRACE_SEED + 1), 50);
+        assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, trace(4, TRACE_SEED + 1), 50);
+    }
+
+    @Test
+    void rankingByRequestsPerByteEvictsInTheSimulatorsOrder() {
+        assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 1, trace(5, TRACE_SEED), 50);
+    }
+
+    @Test
+    void rankingByRequestsPerSquareRootOfBytesWithHitsFoldedByEvictionEvictsInTheSimulatorsOrder() {
+        // A trace on which a size term of the body alone, rather than of the charged bytes, changed the evictions.
+        assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0.5, trace(6, TRACE_SEED + 7), 50);
+        assertTrue(PartitionCounters.of(redis, 6, "hits") > 0, "eviction folded waiting hits");
+    }
+
+    @Test
+    void threePartitionsEachEvictAgainstTheirShareAsASimulatorOfOneShareDoes() {
+        // Each partition takes a trace of its own, so that each goes over its share as the one-partition cases do, and
+        // the requests alternate between them, so that every write in one partition falls between the others'.
+        List<List<TraceRequest>> traces = List.of(trace(7, TRACE_SEED + 3), trace(8, TRACE_SEED + 4),
+                trace(9, TRACE_SEED + 5));
+        List<TraceRequest> interleaved = new ArrayList<>();
+        for (int position = 0; position < REQUESTS; position++) {
+            for (List<TraceRequest> trace : traces) {
+                interleaved.add(trace.get(position));
+            }
+        }
+        assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, interleaved, 50);
     }
 
     @Test
@@ -161,9 +219,9 @@ class EvictionParityIT {
         // evict the lowest of them then, the first written, rather than leave the partition over its budget.
         List<TraceRequest> trace = new ArrayList<>();
         for (int image : new int[] {0, 1, 2, 0, 1, 2, 3}) {
-            trace.add(new TraceRequest(image, 15_000));
+            trace.add(new TraceRequest(2, image, 15_000));
         }
-        assertSameEvictions(2, Counting.FOLDED_BY_EVICTION_ALONE, trace, 1);
+        assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0, trace, 1);
     }
 
     @Test
@@ -197,7 +255,7 @@ class EvictionParityIT {
                 evicted.add(key.value());
             } else if ("regenerated".equals(event.payload().get("event"))) {
                 simulator.record(new Request(Long.parseLong(event.payload().get("at")), keys.indexOf(key),
-                        chargedBytes(key, body.length)));
+                        ImageLayout.chargedBytes(key, body.length)));
             }
         }
         simulator.finished();
@@ -205,77 +263,89 @@ class EvictionParityIT {
         assertEquals(evicted, simulated, "eviction order, production then the simulator");
     }
 
-    private void assertSameEvictions(int partition, Counting counting) {
-        assertSameEvictions(partition, counting, trace(TRACE_SEED), 50);
-    }
-
-    private void assertSameEvictions(int partition, Counting counting, List<TraceRequest> trace, int leastEvictions) {
-        List<ImageKey> keys = TestKeys.inPartitionInStringOrder(partitioner, partition, "parity/i",
-                POPULAR_IMAGES + ONE_HIT_WONDERS);
-        Replay production = replayInProduction(partition, keys, trace, counting);
-
-        PansaarPolicy simulator = new PansaarPolicy(SHARE, Freshness.NONE, counting.simulatorFoldInterval);
-        List<String> simulated = new ArrayList<>();
-        simulator.onEviction(image -> simulated.add(keys.get((int) image).value()));
-        for (int position = 0; position < production.requests().size(); position++) {
-            simulator.record(production.requests().get(position));
-            Long foldTime = production.folds().get(position + 1);
-            if (foldTime != null) {
-                simulator.foldWaitingHitsAt(foldTime);
+    /**
+     * Replays the trace through production and, for each partition it touches, the partition's requests through a
+     * simulator of one share, counting hits as {@code counting} says and ranking by requests per size^{@code
+     * sizeExponent}; each partition must evict at least {@code leastEvictions} images, the same as its simulator.
+     */
+    private void assertSameEvictions(Counting counting, double sizeExponent, List<TraceRequest> trace,
+            int leastEvictions) {
+        // The worker's planner with this exponent writes the size terms a deployment setting it writes: the Redis
+        // functions rank each image by the terms its write stored, and read no setting of their own.
+        WritePlanner planner = new WritePlanner(earlyRefresh, new AccessPriority(HALF_LIFE.toMillis(), sizeExponent));
+        Map<Integer, Replay> production = replayInProduction(trace, counting, planner);
+        PansaarSettings settings = PansaarSettings.DEFAULT.withFoldInterval(counting.simulatorFoldInterval)
+                .withHalfLife(HALF_LIFE.toMillis()).withSizeExponent(sizeExponent);
+        production.forEach((partition, replay) -> {
+            List<ImageKey> keys = keysOf(partition);
+            PansaarPolicy simulator = new PansaarPolicy(SHARE, Freshness.NONE, settings, 0);
+            List<String> simulated = new ArrayList<>();
+            simulator.onEviction(image -> simulated.add(keys.get((int) image).value()));
+            for (int position = 0; position < replay.requests().size(); position++) {
+                simulator.record(replay.requests().get(position));
+                Long foldTime = replay.folds().get(position + 1);
+                if (foldTime != null) {
+                    simulator.foldWaitingHitsAt(foldTime);
+                }
             }
-        }
-        simulator.finished();
+            simulator.finished();
 
-        assertTrue(production.evicted().size() >= leastEvictions, "the budget is small enough that evictions happen: "
-                + production.evicted().size());
-        assertEquals(production.hits(), simulator.stats().hits(), "hits");
-        assertEquals(production.evicted(), simulated, "eviction order, production then the simulator");
+            assertTrue(replay.evicted().size() >= leastEvictions, "the budget of partition " + partition
+                    + " is small enough that evictions happen: " + replay.evicted().size());
+            assertEquals(replay.evicted(), simulated,
+                    "eviction order of partition " + partition + ", production then the simulator");
+            assertEquals(replay.hits(), simulator.stats().hits(), "hits of partition " + partition);
+        });
     }
 
     /**
-     * Replays the trace through the read path and, for each miss, the worker's write of the job it enqueued, as one
-     * reader and one worker in turn would. Returns each request dated as production dated its effect on the image's
-     * score (a hit: the fold that counted it; a miss: the write that admitted the image, whose eviction also folds at
-     * that time), charged as production charges it, and the evicted keys in the order of the evicted events.
+     * Replays the trace through the read path and, for each miss, the worker's write of the job it enqueued, planned by
+     * {@code planner}, as one reader and one worker in turn would. Returns, for each partition the trace touches, each
+     * of its requests dated as production dated its effect on the image's score (a hit: the fold that counted it; a
+     * miss: the write that admitted the image, whose eviction also folds at that time), charged as production charges
+     * it, and the evicted keys in the order of the partition's evicted events.
      */
-    private Replay replayInProduction(int partition, List<ImageKey> keys, List<TraceRequest> trace, Counting counting) {
-        List<Request> requests = new ArrayList<>();
-        List<String> evicted = new ArrayList<>();
-        Map<Integer, Long> folds = new HashMap<>();
-        Set<ImageKey> waiting = new HashSet<>();
-        String lastEvent = "0-0";
-        long lastTime = 0;
-        long hits = 0;
-        for (TraceRequest request : trace) {
-            if (counting.foldEveryRequests > 0 && !requests.isEmpty() && requests.size() % counting.foldEveryRequests == 0
-                    && !waiting.isEmpty()) {
-                foldTime(partition, waiting).ifPresent(time -> folds.put(requests.size(), time));
-                waiting.clear();
+    private Map<Integer, Replay> replayInProduction(List<TraceRequest> trace, Counting counting, WritePlanner planner) {
+        Map<Integer, PartitionReplay> replays = new TreeMap<>();
+        Map<Integer, List<ImageKey>> keys = new HashMap<>();
+        for (int position = 0; position < trace.size(); position++) {
+            if (counting.foldEveryRequests > 0 && position > 0 && position % counting.foldEveryRequests == 0) {
+                // A scheduler tick folds every partition's waiting hits.
+                replays.forEach((partition, replay) -> {
+                    if (!replay.waiting.isEmpty()) {
+                        foldTime(partition, replay.waiting)
+                                .ifPresent(time -> replay.folds.put(replay.requests.size(), time));
+                        replay.waiting.clear();
+                    }
+                });
             }
-            ImageKey key = keys.get(request.image());
+            TraceRequest request = trace.get(position);
+            int partition = request.partition();
+            PartitionReplay replay = replays.computeIfAbsent(partition, p -> new PartitionReplay());
+            ImageKey key = keys.computeIfAbsent(partition, this::keysOf).get(request.image());
             byte[] body = TestImages.png(request.bodyBytes(), request.image());
             ReadResult read = read(key);
             long time;
             if (read.outcome() == ReadOutcome.HIT) {
-                hits++;
+                replay.hits++;
                 if (counting == Counting.EVERY_HIT_FOLDED_AT_ONCE) {
                     FoldHitsReply folded = functions.foldHits(partition, FOLD_LIMIT).await().atMost(WAIT);
                     assertEquals(new FoldHitsReply(1, 1, 0), folded, "the hit just counted, folded alone");
                     time = Long.parseLong(metaField(partition, key, "last-access"));
                 } else {
                     // Its request waits in the hit counter: it dates nothing until a fold counts it.
-                    time = lastTime;
-                    waiting.add(key);
+                    time = replay.lastTime;
+                    replay.waiting.add(key);
                 }
             } else if (read.outcome() == ReadOutcome.MISS) {
-                StoredImages.writeMiss(store, key, jobOf(partition, key, read), body, FRESH_TTL);
+                StoredImages.writeMiss(store, key, jobOf(partition, key, read), body, FRESH_TTL, planner);
                 time = -1;
                 for (StreamMessage<String, String, String> event : redis.stream(String.class)
-                        .xrange(RedisKeys.events(partition), StreamRange.of("(" + lastEvent, "+"))) {
-                    lastEvent = event.id();
+                        .xrange(RedisKeys.events(partition), StreamRange.of("(" + replay.lastEvent, "+"))) {
+                    replay.lastEvent = event.id();
                     Map<String, String> fields = event.payload();
                     if ("evicted".equals(fields.get("event"))) {
-                        evicted.add(fields.get("key"));
+                        replay.evicted.add(fields.get("key"));
                     } else if ("regenerated".equals(fields.get("event")) && key.value().equals(fields.get("key"))) {
                         time = Long.parseLong(fields.get("at"));
                     }
@@ -286,10 +356,17 @@ class EvictionParityIT {
             } else {
                 throw new AssertionError("nothing expires in this trace, yet a read of " + key + " found " + read.outcome());
             }
-            lastTime = time;
-            requests.add(new Request(time, request.image(), chargedBytes(key, body.length)));
+            replay.lastTime = time;
+            replay.requests.add(new Request(time, request.image(), ImageLayout.chargedBytes(key, body.length)));
         }
-        return new Replay(requests, evicted, hits, folds);
+        Map<Integer, Replay> done = new TreeMap<>();
+        replays.forEach((partition, replay) -> done.put(partition, replay.done()));
+        return done;
+    }
+
+    /** The partition's keys, image i being the i-th; their order as strings is their order here. */
+    private List<ImageKey> keysOf(int partition) {
+        return TestKeys.inPartitionInStringOrder(partitioner, partition, "parity/i", POPULAR_IMAGES + ONE_HIT_WONDERS);
     }
 
     /**
@@ -311,11 +388,6 @@ class EvictionParityIT {
         return store.read(key).await().atMost(WAIT);
     }
 
-    /** What production charges an image against the budget, which the simulator is given as its size. */
-    private static long chargedBytes(ImageKey key, long bodyBytes) {
-        return ImageLayout.chargedBytes(key.value().getBytes(StandardCharsets.UTF_8).length, bodyBytes);
-    }
-
     /** The fields of the job a read's miss enqueued: its token and requested-at, among others. */
     private Map<String, String> jobOf(int partition, ImageKey key, ReadResult miss) {
         assertEquals(ReadOutcome.MISS, miss.outcome(), key + " is not cached yet");
@@ -331,9 +403,10 @@ class EvictionParityIT {
     /**
      * The trace, the same on every run: POPULAR_IMAGES images requested with Zipf-like popularity, their ranks
      * shuffled so that popularity does not follow the keys' order (ties of priority go to the lower key), and each of
-     * the ONE_HIT_WONDERS images requested once, spread over the trace. Each image has one body size.
+     * the ONE_HIT_WONDERS images requested once, spread over the trace, all of them images of {@code partition}. Each
+     * image has one body size.
      */
-    private static List<TraceRequest> trace(long seed) {
+    private static List<TraceRequest> trace(int partition, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         int images = POPULAR_IMAGES + ONE_HIT_WONDERS;
         int[] bodyBytes = new int[images];
@@ -370,7 +443,7 @@ class EvictionParityIT {
                 }
                 image = byRank[rank];
             }
-            trace.add(new TraceRequest(image, bodyBytes[image]));
+            trace.add(new TraceRequest(partition, image, bodyBytes[image]));
         }
         return trace;
     }

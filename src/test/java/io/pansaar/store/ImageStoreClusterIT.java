@@ -207,7 +207,7 @@ class ImageStoreClusterIT {
         FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(), Duration.ofMillis(5));
         assertEquals(WriteOutcome.WRITTEN,
                 store.put(key, claim, image, planner.plan(freshTtl, Duration.ofMinutes(1), Duration.ZERO,
-                        image.fetchTime(), ChangeHistory.NONE), planner.priorityOf(body.length))
+                        image.fetchTime(), ChangeHistory.NONE), planner.priorityOf(key, body.length))
                         .await().atMost(WAIT));
     }
 

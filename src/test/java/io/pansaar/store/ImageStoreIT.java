@@ -195,7 +195,7 @@ class ImageStoreIT {
         long foldedAt = Long.parseLong(hashField(key, "last-access"));
         double expected = priority.afterRequests(before, foldedAt, 5);
         assertEquals(expected, Double.parseDouble(hashField(key, "access-score")), 1e-9);
-        assertEquals(priority.priority(expected, body.length), priorityOf(key), 1e-9);
+        assertEquals(priority.priority(expected, ImageLayout.chargedBytes(key, body.length)), priorityOf(key), 1e-9);
         assertEquals("5", hashField(key, "hits"));
         assertEquals(statsBefore + 5, counter(key, "hits"));
     }
@@ -305,7 +305,7 @@ class ImageStoreIT {
         byte[] body = everyByteValue(5000);
         assertEquals(WriteOutcome.WRITTEN, storeImage(key, body, HOUR, MINUTE));
         double before = Double.parseDouble(hashField(key, "access-score"));
-        assertEquals(priority.priority(before, body.length), priorityOf(key), 1e-9);
+        assertEquals(priority.priority(before, ImageLayout.chargedBytes(key, body.length)), priorityOf(key), 1e-9);
 
         for (int i = 0; i < 3; i++) {
             double previous = Double.parseDouble(hashField(key, "access-score"));
@@ -314,9 +314,10 @@ class ImageStoreIT {
             long requestedAt = Long.parseLong(hashField(key, "last-access"));
             double expected = priority.afterRequest(previous, requestedAt);
             assertEquals(expected, Double.parseDouble(hashField(key, "access-score")), 1e-9);
-            assertEquals(priority.priority(expected, body.length), priorityOf(key), 1e-9);
+            assertEquals(priority.priority(expected, ImageLayout.chargedBytes(key, body.length)), priorityOf(key), 1e-9);
         }
-        assertTrue(priorityOf(key) > priority.priority(before, body.length), "three hits raise the priority");
+        assertTrue(priorityOf(key) > priority.priority(before, ImageLayout.chargedBytes(key, body.length)),
+                "three hits raise the priority");
     }
 
     @Test
@@ -936,8 +937,8 @@ class ImageStoreIT {
         assertEquals("3", hashField(key, "size"));
         assertEquals("42", hashField(key, "fetch-ms"));
         assertEquals(FetchedImage.digestOf(new byte[] { 7, 8, 9 }), hashField(key, "digest"));
-        assertEquals(String.valueOf(planner.priorityOf(3).sizeTerm()), hashField(key, "size-term"));
-        assertEquals(String.valueOf(planner.priorityOf(3).halfLifeMillis()), hashField(key, "half-life"));
+        assertEquals(String.valueOf(planner.priorityOf(key, 3).sizeTerm()), hashField(key, "size-term"));
+        assertEquals(String.valueOf(planner.priorityOf(key, 3).halfLifeMillis()), hashField(key, "half-life"));
         assertEquals("5000", hashField(key, "exposure"));
         assertEquals("2", hashField(key, "changes"));
 
@@ -1320,7 +1321,7 @@ class ImageStoreIT {
     private Uni<WriteOutcome> write(ImageKey key, Claim claim, FetchedImage image, Duration freshTtl, Duration grace,
             Duration staleIfError, ChangeHistory history, Optional<FinishedJob> job) {
         return store.put(key, claim, image, planner.plan(freshTtl, grace, staleIfError, image.fetchTime(), history),
-                planner.priorityOf(image.body().length), job);
+                planner.priorityOf(key, image.body().length), job);
     }
 
     /** Records a 304 as the worker would, with the lifetime the planner gives. */

@@ -50,9 +50,18 @@ public final class StoredImages {
      */
     public static void writeMiss(ImageStore store, ImageKey key, Map<String, String> job, byte[] body,
             Duration freshTtl) {
+        writeMiss(store, key, job, body, freshTtl, deploymentsPlanner());
+    }
+
+    /**
+     * {@link #writeMiss(ImageStore, ImageKey, Map, byte[], Duration)}, the copy planned by {@code planner} rather than
+     * the running test's: a planner with other priority settings writes as a deployment with those settings does.
+     */
+    public static void writeMiss(ImageStore store, ImageKey key, Map<String, String> job, byte[] body,
+            Duration freshTtl, WritePlanner planner) {
         FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(), FETCH_TIME);
         assertEquals(WriteOutcome.WRITTEN, writing(store, key, job.get("token"), Long.parseLong(job.get("requested-at")),
-                JobReason.MISS, image, freshTtl, FETCH_TIME).await().atMost(WAIT));
+                JobReason.MISS, image, freshTtl, FETCH_TIME, planner).await().atMost(WAIT));
     }
 
     /**
@@ -70,7 +79,8 @@ public final class StoredImages {
      */
     public static void putClaimed(ImageStore store, ImageKey key, Claim claim, byte[] body, Duration freshTtl) {
         FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(), FETCH_TIME);
-        assertEquals(WriteOutcome.WRITTEN, putting(store, key, claim, image, freshTtl).await().atMost(WAIT));
+        assertEquals(WriteOutcome.WRITTEN, putting(store, key, claim, image, freshTtl, deploymentsPlanner())
+                .await().atMost(WAIT));
     }
 
     /**
@@ -124,25 +134,28 @@ public final class StoredImages {
 
     private static Uni<WriteOutcome> writing(ImageStore store, ImageKey key, FetchedImage image, Duration freshTtl) {
         return writing(store, key, UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MANUAL, image,
-                freshTtl, Duration.ZERO);
+                freshTtl, Duration.ZERO, deploymentsPlanner());
     }
 
     /** Claims, waits {@code fetching} (none when zero) as a fetch would take, then puts. */
     private static Uni<WriteOutcome> writing(ImageStore store, ImageKey key, String token, long requestedAtMillis,
-            JobReason reason, FetchedImage image, Duration freshTtl, Duration fetching) {
+            JobReason reason, FetchedImage image, Duration freshTtl, Duration fetching, WritePlanner planner) {
         Uni<Claim> claimed = store.claim(key, token, requestedAtMillis, reason);
         if (!fetching.isZero()) {
             claimed = claimed.onItem().delayIt().by(fetching);
         }
-        return claimed.onItem().transformToUni(claim -> putting(store, key, claim, image, freshTtl));
+        return claimed.onItem().transformToUni(claim -> putting(store, key, claim, image, freshTtl, planner));
+    }
+
+    /** The running test's planner, so that a copy is planned with the deployment's settings as the worker plans it. */
+    private static WritePlanner deploymentsPlanner() {
+        return Arc.container().instance(WritePlanner.class).get();
     }
 
     private static Uni<WriteOutcome> putting(ImageStore store, ImageKey key, Claim claim, FetchedImage image,
-            Duration freshTtl) {
-        // The running test's planner, so the copy is planned with the deployment's settings as the worker plans it.
-        WritePlanner planner = Arc.container().instance(WritePlanner.class).get();
+            Duration freshTtl, WritePlanner planner) {
         return store.put(key, claim, image, planner.plan(freshTtl, Duration.ZERO, Duration.ZERO, image.fetchTime(),
-                ChangeHistory.NONE), planner.priorityOf(image.body().length));
+                ChangeHistory.NONE), planner.priorityOf(key, image.body().length));
     }
 
     private static FetchedImage png(int size) {

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.algorithm.EarlyRefresh;
+import io.pansaar.key.ImageKey;
 import io.pansaar.redis.function.CopyLifetime;
+import io.pansaar.store.ImageLayout;
 import io.pansaar.store.WritePlan;
 
 class WritePlannerTest {
@@ -61,12 +63,15 @@ class WritePlannerTest {
     }
 
     @Test
-    void priorityTermsComeFromTheSizeAndTheHalfLife() {
+    void priorityTermsComeFromTheChargedBytesAndTheHalfLife() {
         WritePlanner planner = new WritePlanner(EARLY_REFRESH, PRIORITY);
+        ImageKey key = ImageKey.of("a/b.png");
+        // A body that makes the copy's charge 4096 bytes, with its overhead and the key's copies.
+        long body = 4_096 - ImageLayout.IMAGE_OVERHEAD_BYTES - ImageLayout.KEY_COPIES * key.bytes().length;
 
-        AccessPriority.Terms terms = planner.priorityOf(1_024);
+        AccessPriority.Terms terms = planner.priorityOf(key, body);
 
-        assertEquals(new AccessPriority.Terms(10.0, 3_600_000), terms);
-        assertEquals(PRIORITY.sizeTerm(1_024), terms.sizeTerm());
+        assertEquals(new AccessPriority.Terms(PRIORITY.sizeTerm(4_096), 3_600_000), terms);
+        assertEquals(12.0, terms.sizeTerm(), 1e-12);
     }
 }

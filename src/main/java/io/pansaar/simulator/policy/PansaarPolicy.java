@@ -87,6 +87,12 @@ public final class PansaarPolicy extends SizedPolicy {
             return new Parameters(units, sizeExponent, beta, fetchTime, lead, minimumExpectedRequests, refreshesPerUnit,
                     refreshBurst, ttl);
         }
+
+        /** These parameters with another size exponent. */
+        Parameters withSizeExponent(double exponent) {
+            return new Parameters(halfLife, exponent, beta, fetchTime, lead, minimumExpectedRequests, refreshesPerUnit,
+                    refreshBurst, ttl);
+        }
     }
 
     /**
@@ -241,8 +247,9 @@ public final class PansaarPolicy extends SizedPolicy {
      * bytes when above 0 (see the constructor of {@code pansaar-probation}).
      */
     public PansaarPolicy(long capacity, Freshness freshness, PansaarSettings settings, double probationShare) {
-        this(capacity, freshness, Parameters.DEFAULT.withHalfLife(settings.halfLife()), settings.foldInterval(),
-                probationShare);
+        this(capacity, freshness,
+                Parameters.DEFAULT.withHalfLife(settings.halfLife()).withSizeExponent(settings.sizeExponent()),
+                settings.foldInterval(), probationShare);
     }
 
     /** Creates a Pansaar cache with other parameters than the defaults, to measure them. */

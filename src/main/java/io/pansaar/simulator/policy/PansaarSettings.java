@@ -2,17 +2,20 @@ package io.pansaar.simulator.policy;
 
 /**
  * What a run may set of {@code pansaar} besides its capacity and freshness, as production's settings do: how its hits
- * are counted, and the half-life its scores decay with.
+ * are counted, the half-life its scores decay with, and the size exponent its priority divides by.
  *
  * @param foldInterval 0: every request counts at once; else how many clock units hits wait before they are folded in
  *                     ({@code --fold-interval})
  * @param halfLife     the half-life of the decayed request count, in clock units ({@code --half-life}; production's
  *                     {@code pansaar.priority.half-life})
+ * @param sizeExponent a, the priority being the decayed count per size^a: 0 ranks by requests alone, 1 by requests
+ *                     per byte (production's {@code pansaar.priority.size-exponent}, in [0, 2] as there)
  */
-public record PansaarSettings(long foldInterval, double halfLife) {
+public record PansaarSettings(long foldInterval, double halfLife, double sizeExponent) {
 
-    /** Hits counted at once, and the half-life the simulator chose (10,000 clock units). */
-    public static final PansaarSettings DEFAULT = new PansaarSettings(0, PansaarPolicy.HALF_LIFE);
+    /** Hits counted at once, and the half-life and size exponent the simulator chose (10,000 clock units, 0). */
+    public static final PansaarSettings DEFAULT = new PansaarSettings(0, PansaarPolicy.HALF_LIFE,
+            PansaarPolicy.SIZE_EXPONENT);
 
     public PansaarSettings {
         if (foldInterval < 0) {
@@ -21,15 +24,23 @@ public record PansaarSettings(long foldInterval, double halfLife) {
         if (!(halfLife > 0) || Double.isInfinite(halfLife)) {
             throw new IllegalArgumentException("half-life must be a positive number of clock units, got " + halfLife);
         }
+        if (!(sizeExponent >= 0 && sizeExponent <= 2)) {
+            throw new IllegalArgumentException("size exponent must lie in [0, 2], got " + sizeExponent);
+        }
     }
 
     /** These settings, folding hits every {@code interval} clock units (0: at once). */
     public PansaarSettings withFoldInterval(long interval) {
-        return new PansaarSettings(interval, halfLife);
+        return new PansaarSettings(interval, halfLife, sizeExponent);
     }
 
     /** These settings, with scores decaying with {@code units} clock units of half-life. */
     public PansaarSettings withHalfLife(double units) {
-        return new PansaarSettings(foldInterval, units);
+        return new PansaarSettings(foldInterval, units, sizeExponent);
+    }
+
+    /** These settings, ranking by the decayed count per size^{@code exponent}. */
+    public PansaarSettings withSizeExponent(double exponent) {
+        return new PansaarSettings(foldInterval, halfLife, exponent);
     }
 }

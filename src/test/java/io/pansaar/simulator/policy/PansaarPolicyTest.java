@@ -26,9 +26,7 @@ class PansaarPolicyTest {
     }
 
     private static PansaarPolicy.Parameters withSizeExponent(double sizeExponent) {
-        PansaarPolicy.Parameters d = PansaarPolicy.Parameters.DEFAULT;
-        return new PansaarPolicy.Parameters(d.halfLife(), sizeExponent, d.beta(), d.fetchTime(), d.lead(),
-                d.minimumExpectedRequests(), d.refreshesPerUnit(), d.refreshBurst(), d.ttl());
+        return PansaarPolicy.Parameters.DEFAULT.withSizeExponent(sizeExponent);
     }
 
     private static PansaarPolicy.Parameters withRefreshBudget(double refreshesPerUnit, double burst) {
