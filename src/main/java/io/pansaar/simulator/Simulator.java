@@ -2,6 +2,7 @@ package io.pansaar.simulator;
 
 import io.pansaar.simulator.policy.Freshness;
 import io.pansaar.simulator.policy.PansaarSettings;
+import io.pansaar.simulator.policy.PartitionedPolicy;
 import io.pansaar.simulator.policy.Policies;
 import io.pansaar.simulator.policy.Policy;
 import io.pansaar.simulator.policy.PolicyStats;
@@ -44,10 +45,20 @@ public final class Simulator {
     /** Runs every policy as above, {@code pansaar} with these settings. */
     public static List<PolicyStats> run(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness,
             PansaarSettings pansaar) {
+        return run(trace, capacityBytes, policyNames, freshness, pansaar, 1);
+    }
+
+    /**
+     * Runs every policy as above, each split into {@code partitions} of an even share of the capacity, as production
+     * splits its budget ({@link PartitionedPolicy}); one partition is the whole cache.
+     */
+    public static List<PolicyStats> run(Trace trace, long capacityBytes, List<String> policyNames, Freshness freshness,
+            PansaarSettings pansaar, int partitions) {
         List<PolicyStats> results = new ArrayList<>();
         for (String name : policyNames) {
-            results.add(replay(trace, Policies.create(name, capacityBytes, trace.requests(), freshness, pansaar),
-                    freshness));
+            Policy policy = partitions == 1 ? Policies.create(name, capacityBytes, trace.requests(), freshness, pansaar)
+                    : PartitionedPolicy.create(name, capacityBytes, trace.requests(), freshness, pansaar, partitions);
+            results.add(replay(trace, policy, freshness));
         }
         return results;
     }

@@ -45,7 +45,7 @@ public final class SimulatorCommand {
     static final String SPEED_BASELINE = "lru";
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--csv | --repeat N]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--partitions N] [--csv | --repeat N]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
     private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)%");
@@ -83,6 +83,7 @@ public final class SimulatorCommand {
         int repeat;
         boolean sweep;
         double staleBudget;
+        int partitions;
         try {
             options = parse(args);
             policies = Arrays.asList(options.get("--policies").split(","));
@@ -105,6 +106,7 @@ public final class SimulatorCommand {
             if (repeat > 0 && sweep) {
                 throw new UsageException("--repeat measures replay speed at one base TTL and cannot be combined with --base-ttl sweep");
             }
+            partitions = partitions(options.get("--partitions"), policies, baseTtl, repeat > 0 || sweep);
         } catch (UsageException | IllegalArgumentException e) {
             err.println("simulate: " + e.getMessage());
             err.println(USAGE);
@@ -125,7 +127,7 @@ public final class SimulatorCommand {
             printSpeeds(out, trace, capacity, baseTtl, withBaseline(policies), freshness, pansaar, repeat);
             return 0;
         }
-        List<PolicyStats> results = Simulator.run(trace, capacity, policies, freshness, pansaar);
+        List<PolicyStats> results = Simulator.run(trace, capacity, policies, freshness, pansaar, partitions);
         if (options.containsKey("--csv")) {
             out.println(CSV_HEADER);
             for (PolicyStats stats : results) {
@@ -220,7 +222,7 @@ public final class SimulatorCommand {
             if (option.equals("--csv")) {
                 options.put(option, "");
             } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--stale-budget",
-                    "--fold-interval", "--half-life", "--repeat").contains(option)) {
+                    "--fold-interval", "--half-life", "--partitions", "--repeat").contains(option)) {
                 if (i + 1 >= args.length) {
                     throw new UsageException(option + " needs a value");
                 }
@@ -299,6 +301,28 @@ public final class SimulatorCommand {
             return PansaarSettings.DEFAULT.halfLife();
         }
         return wholeNumber("--half-life '" + text + "'", text, 1, "at least 1 clock unit", "clock units");
+    }
+
+    /**
+     * Parses how many partitions split the capacity, 1 when absent. With several, pansaar's copies are replayed with
+     * eviction alone: each copy's clock would move only with its own requests, so its refreshes and TTLs would run
+     * late, where production's scheduler runs every partition on one clock.
+     */
+    static int partitions(String text, List<String> policies, long baseTtl, boolean speedOrSweep) throws UsageException {
+        if (text == null) {
+            return 1;
+        }
+        int partitions = (int) wholeNumber("--partitions '" + text + "'", text, 1, "at least 1", "partitions",
+                Integer.MAX_VALUE);
+        if (partitions > 1 && speedOrSweep) {
+            throw new UsageException("--partitions compares hit ratios of one replay and cannot be combined with "
+                    + "--repeat or --base-ttl sweep");
+        }
+        if (partitions > 1 && baseTtl != Long.MAX_VALUE && policies.stream().anyMatch(name -> name.startsWith("pansaar"))) {
+            throw new UsageException("--partitions replays pansaar with eviction alone (--base-ttl off): a partition's "
+                    + "refreshes would run on the clock of its own requests only");
+        }
+        return partitions;
     }
 
     /** Parses the number of timed replay rounds, 0 when absent (no speed measurement). */

@@ -209,6 +209,26 @@ class SimulatorCommandTest {
     }
 
     @Test
+    void partitionsSplitTheCapacityAndRefuseWhatTheyCannotReplay() {
+        String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru,pansaar", "--base-ttl",
+            "off", "--csv"};
+        Outcome whole = run(base);
+        assertEquals(whole.out(), run(append(base, "--partitions", "1")).out(), "one partition is the whole cache");
+        Outcome split = run(append(base, "--partitions", "16"));
+        assertEquals(0, split.status(), split.err());
+        assertNotEquals(whole.out(), split.out(), "sixteen shares keep other objects than one cache");
+
+        String[] table = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru,pansaar"};
+        assertUsageError("--partitions replays pansaar with eviction alone (--base-ttl off)",
+                append(table, "--partitions", "4"));
+        assertUsageError("cannot be combined with --repeat", append(table, "--base-ttl", "off", "--partitions", "4",
+                "--repeat", "1"));
+        assertUsageError("--partitions '0' must be at least 1", append(table, "--partitions", "0"));
+        assertEquals(0, run("simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru", "--partitions",
+                "4", "--csv").status(), "a baseline is split with content changes too: the replay applies its TTL");
+    }
+
+    @Test
     void badSweepArgumentsExitWithTwoAndAMessage() {
         String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "10%", "--policies", "lru"};
         assertUsageError("--stale-budget is the budget of --base-ttl sweep", append(base, "--stale-budget", "1%"));
