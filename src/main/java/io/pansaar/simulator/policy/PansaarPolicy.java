@@ -535,10 +535,15 @@ public final class PansaarPolicy extends SizedPolicy {
         // Outdates the copy's entry in the due heap, if it has one.
         copy.schedules++;
         copy.dueUnlisted = false;
-        // 1 - nextDouble() lies in (0, 1], the range XFetch's logarithm needs.
-        long earlyBy = earlyRefresh.earlyBy(fetchTime, copy.ttl, 1 - random.nextDouble());
+        // 1 - nextDouble() lies in (0, 1], the range XFetch's logarithm needs. Every schedule draws, due or not, so
+        // that the draws of the copies that do fall due stay the same.
+        double uniform = 1 - random.nextDouble();
+        if (neverDue(copy)) {
+            return;
+        }
+        long earlyBy = earlyRefresh.earlyBy(fetchTime, copy.ttl, uniform);
         if (copy.ttl - earlyBy > Long.MAX_VALUE - copy.fetchedAt) {
-            // A copy that never expires (expiry turned off) never falls due.
+            // A due time beyond the longs: the copy never falls due.
             return;
         }
         copy.due = copy.fetchedAt + copy.ttl - earlyBy;
@@ -552,6 +557,16 @@ public final class PansaarPolicy extends SizedPolicy {
         } else {
             copy.dueUnlisted = true;
         }
+    }
+
+    /**
+     * Whether the copy falls due after the latest clock (or never) whatever its draw, so that working out its due time,
+     * which takes XFetch's logarithm, can be skipped: so it is for every copy with expiry turned off. The early part
+     * lies in [0, ttl/2] (ttl/2.0 rounded, so at most a millionth above ttl/2), so the due time is at least
+     * fetchedAt + ttl/4, beyond the latest clock, or it overflows, which {@link #schedule} also takes as never due.
+     */
+    private static boolean neverDue(Copy copy) {
+        return copy.fetchedAt >= 0 && copy.ttl / 4 > LATEST_CLOCK;
     }
 
     /** Whether a refresh at the copy's due time would be worth it, were it requested no more until then. */
