@@ -475,7 +475,9 @@ public final class PansaarPolicy extends SizedPolicy {
                 continue;
             }
             long due = copy.due;
-            if (worthRefreshingWhenDue(copy) && takeRefreshToken(due)) {
+            // A current entry's copy is worth the refresh without asking again: it was when listed, and since then
+            // its due time, TTL and threshold stayed (a schedule outdates the entry) and its score only rose.
+            if (takeRefreshToken(due)) {
                 stats.recordRefresh();
                 revalidate(copy, due);
             }
