@@ -116,6 +116,10 @@ public final class PansaarPolicy extends SizedPolicy {
         double priority;
         long fetchedAt;
         long ttl;
+        /** XFetch's uniform draw u of the last schedule, in (0, 1]: with fetchedAt and ttl it decides the due time. */
+        double uniform;
+        /** Whether {@code due} was worked out from the last schedule's draw (see {@link #dueTimeKnown}). */
+        boolean dueKnown;
         long due;
         /** {@link RefreshWorth#thresholdFor} the copy's TTL, worked out when the TTL is. */
         double refreshThreshold;
@@ -153,6 +157,8 @@ public final class PansaarPolicy extends SizedPolicy {
             priority = 0;
             fetchedAt = 0;
             ttl = 0;
+            uniform = 0;
+            dueKnown = false;
             due = 0;
             refreshThreshold = 0;
             exposure = 0;
@@ -476,7 +482,9 @@ public final class PansaarPolicy extends SizedPolicy {
                 continue;
             }
             long due = copy.due;
-            if (worthRefreshingWhenDue(copy) && takeRefreshToken(due)) {
+            // A current entry's copy is worth the refresh without asking again: it was when listed, and since then
+            // its due time, TTL and threshold stayed (a schedule outdates the entry) and its score only rose.
+            if (takeRefreshToken(due)) {
                 stats.recordRefresh();
                 revalidate(copy, due);
             }
@@ -527,8 +535,13 @@ public final class PansaarPolicy extends SizedPolicy {
      */
     private void scoreRose(Copy copy) {
         copy.rank();
-        if (copy.dueUnlisted && copy.due > refreshedUntil && worthRefreshingWhenDue(copy)) {
-            listDue(copy);
+        if (copy.dueUnlisted && mayBeWorthRefreshing(copy)) {
+            if (!dueTimeKnown(copy)) {
+                // It never falls due after all: nothing to list.
+                copy.dueUnlisted = false;
+            } else if (copy.due > refreshedUntil && worthRefreshingWhenDue(copy)) {
+                listDue(copy);
+            }
         }
     }
 
@@ -542,16 +555,21 @@ public final class PansaarPolicy extends SizedPolicy {
         // Outdates the copy's entry in the due heap, if it has one.
         copy.schedules++;
         copy.dueUnlisted = false;
-        // 1 - nextDouble() lies in (0, 1], the range XFetch's logarithm needs.
-        long earlyBy = earlyRefresh.earlyBy(fetchTime, copy.ttl, 1 - random.nextDouble());
-        if (copy.ttl - earlyBy > Long.MAX_VALUE - copy.fetchedAt) {
-            // A copy that never expires (expiry turned off) never falls due.
+        // 1 - nextDouble() lies in (0, 1], the range XFetch's logarithm needs. Every schedule draws, due or not, so
+        // that the draws of the copies that do fall due stay the same.
+        copy.uniform = 1 - random.nextDouble();
+        copy.dueKnown = false;
+        if (neverDue(copy)) {
             return;
         }
-        copy.due = copy.fetchedAt + copy.ttl - earlyBy;
         copy.refreshThreshold = copy.ttl == startingTtl ? startingRefreshThreshold : refreshWorth.thresholdFor(copy.ttl);
-        if (copy.due > LATEST_CLOCK) {
-            // No request comes that late (see record), so the copy would never come out of the due heap.
+        if (!mayBeWorthRefreshing(copy)) {
+            // Not worth it even at its earliest possible due time, so not at its own: its due time, which takes
+            // XFetch's logarithm, waits for a request that may make it worth it. Most copies leave before one comes.
+            copy.dueUnlisted = true;
+            return;
+        }
+        if (!dueTimeKnown(copy)) {
             return;
         }
         if (worthRefreshingWhenDue(copy)) {
@@ -559,6 +577,46 @@ public final class PansaarPolicy extends SizedPolicy {
         } else {
             copy.dueUnlisted = true;
         }
+    }
+
+    /**
+     * Whether the copy falls due after the latest clock (or never) whatever its draw, so that working out its due time,
+     * which takes XFetch's logarithm, can be skipped: so it is for every copy with expiry turned off. The early part
+     * lies in [0, ttl/2] (ttl/2.0 rounded, so at most a millionth above ttl/2), so the due time is at least
+     * fetchedAt + ttl/4, beyond the latest clock, or it overflows, which {@link #schedule} also takes as never due.
+     */
+    private static boolean neverDue(Copy copy) {
+        return copy.fetchedAt >= 0 && copy.ttl / 4 > LATEST_CLOCK;
+    }
+
+    /**
+     * Works out the copy's due time from its last schedule's draw, once, and returns whether it falls due at all: not
+     * if its due time lies beyond the longs, or beyond the latest clock, which no request reaches (see record), so that
+     * it would never come out of the due heap. The draw, fetchedAt and ttl stay as they were until the next schedule.
+     */
+    private boolean dueTimeKnown(Copy copy) {
+        if (!copy.dueKnown) {
+            long earlyBy = earlyRefresh.earlyBy(fetchTime, copy.ttl, copy.uniform);
+            if (copy.ttl - earlyBy > Long.MAX_VALUE - copy.fetchedAt) {
+                return false;
+            }
+            copy.due = copy.fetchedAt + copy.ttl - earlyBy;
+            copy.dueKnown = true;
+        }
+        return copy.due <= LATEST_CLOCK;
+    }
+
+    /**
+     * Whether a refresh could be worth it at the copy's earliest possible due time, whatever its draw: false means it is
+     * not worth it at the copy's own due time either. XFetch's early part is at most ttl/2 ({@link EarlyRefresh#earlyBy}
+     * rounds min(early, ttl/2.0) down), so the due time is at least fetchedAt + ttl - (long) (ttl/2.0); and the worth
+     * test only weakens as the due time grows (score - due/h falls, 2^x is semi-monotonic). With no logarithm, this
+     * spares most copies their due time.
+     */
+    private boolean mayBeWorthRefreshing(Copy copy) {
+        // No overflow: schedule has ruled out fetchedAt >= 0 with a TTL above 4 times the latest clock.
+        long earliestDue = copy.fetchedAt + (copy.ttl - (long) (copy.ttl / 2.0));
+        return refreshWorth.worthRefreshing(copy.score, earliestDue, copy.ttl, copy.refreshThreshold);
     }
 
     /** Whether a refresh at the copy's due time would be worth it, were it requested no more until then. */
