@@ -437,16 +437,24 @@ class ImageStoreIT {
         long countedSoFar = Long.parseLong(redis.execute("HGET", RedisKeys.repairState(partition), "bytes").toString());
         assertTrue(countedSoFar > 0);
         assertEquals(countedSoFar, inspector.inspect(partition).await().atMost(WAIT).memory().usedBytes());
+        // Other tests' images in this partition, written before these, come first in the walk, and may have expired
+        // since: walk on, an image a call, until the cursor is at one of this test's, with the others behind it.
+        RepairReply report = started;
+        List<String> written = keys.stream().map(ImageKey::value).toList();
+        String cursor = redis.execute("HGET", RedisKeys.repairState(partition), "member").toString();
+        while (!written.contains(cursor)) {
+            report = functions.repair(partition, holder, 1).await().atMost(WAIT);
+            assertEquals(RepairReply.Outcome.REPAIRING, report.outcome(), "the walk reached none of " + written);
+            cursor = redis.execute("HGET", RedisKeys.repairState(partition), "member").toString();
+        }
         // Hits lift the image at the cursor to the top of the priority index, past every image not yet visited
         // (other tests' images in this partition have had three hits at most).
-        String cursor = redis.execute("HGET", RedisKeys.repairState(partition), "member").toString();
         for (int hit = 0; hit < 10; hit++) {
             assertEquals(ReadOutcome.HIT, read(ImageKey.of(cursor)).outcome());
         }
         foldHits(ImageKey.of(cursor));
         assertEquals(cursor, redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "-1", "-1").get(0).toString());
 
-        RepairReply report = started;
         for (int call = 0; call < 1_000 && report.outcome() != RepairReply.Outcome.REPAIRED; call++) {
             report = functions.repair(partition, holder, 2).await().atMost(WAIT);
             assertTrue(report.damage().isEmpty(), "no new damage: " + report);
