@@ -45,7 +45,7 @@ public final class SimulatorCommand {
     static final String SPEED_BASELINE = "lru";
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--partitions N] [--csv | --repeat N]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--newcomer-penalty HALF_LIVES] [--partitions N] [--csv | --repeat N]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
     private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)%");
@@ -99,7 +99,8 @@ public final class SimulatorCommand {
             staleBudget = staleBudget(options.get("--stale-budget"), sweep);
             repeat = repeat(options.get("--repeat"));
             pansaar = PansaarSettings.DEFAULT.withFoldInterval(foldInterval(options.get("--fold-interval")))
-                    .withHalfLife(halfLife(options.get("--half-life")));
+                    .withHalfLife(halfLife(options.get("--half-life")))
+                    .withNewcomerPenalty(newcomerPenalty(options.get("--newcomer-penalty")));
             if (repeat > 0 && options.containsKey("--csv")) {
                 throw new UsageException("--repeat prints a speed table and cannot be combined with --csv, whose columns are fixed");
             }
@@ -222,7 +223,7 @@ public final class SimulatorCommand {
             if (option.equals("--csv")) {
                 options.put(option, "");
             } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--stale-budget",
-                    "--fold-interval", "--half-life", "--partitions", "--repeat").contains(option)) {
+                    "--fold-interval", "--half-life", "--newcomer-penalty", "--partitions", "--repeat").contains(option)) {
                 if (i + 1 >= args.length) {
                     throw new UsageException(option + " needs a value");
                 }
@@ -323,6 +324,23 @@ public final class SimulatorCommand {
                     + "refreshes would run on the clock of its own requests only");
         }
         return partitions;
+    }
+
+    /** Parses how many half-lives pansaar dates a new image's first request back, 0 when absent. */
+    static double newcomerPenalty(String text) throws UsageException {
+        if (text == null) {
+            return PansaarSettings.DEFAULT.newcomerPenalty();
+        }
+        double halfLives;
+        try {
+            halfLives = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--newcomer-penalty '" + text + "' is not a number of half-lives");
+        }
+        if (!(halfLives >= 0) || Double.isInfinite(halfLives)) {
+            throw new UsageException("--newcomer-penalty '" + text + "' must be 0 or more half-lives");
+        }
+        return halfLives;
     }
 
     /** Parses the number of timed replay rounds, 0 when absent (no speed measurement). */

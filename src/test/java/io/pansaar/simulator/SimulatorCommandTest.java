@@ -209,6 +209,22 @@ class SimulatorCommandTest {
     }
 
     @Test
+    void theNewcomerPenaltyChangesPansaarsRankingAndABadOneIsRefused() {
+        String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar", "--base-ttl",
+            "off", "--csv"};
+        Outcome byDefault = run(base);
+        assertEquals(byDefault.out(), run(append(base, "--newcomer-penalty", "0")).out(), "no penalty is the default");
+        Outcome penalised = run(append(base, "--newcomer-penalty", "2.5"));
+        assertEquals(0, penalised.status(), penalised.err());
+        assertNotEquals(byDefault.out(), penalised.out());
+
+        String[] table = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar"};
+        assertUsageError("--newcomer-penalty '-1' must be 0 or more half-lives", append(table, "--newcomer-penalty", "-1"));
+        assertUsageError("--newcomer-penalty 'NaN' must be 0 or more half-lives", append(table, "--newcomer-penalty", "NaN"));
+        assertUsageError("--newcomer-penalty 'much' is not a number", append(table, "--newcomer-penalty", "much"));
+    }
+
+    @Test
     void partitionsSplitTheCapacityAndRefuseWhatTheyCannotReplay() {
         String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru,pansaar", "--base-ttl",
             "off", "--csv"};

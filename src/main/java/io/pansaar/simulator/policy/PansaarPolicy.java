@@ -42,6 +42,11 @@ public final class PansaarPolicy extends SizedPolicy {
      * either by less than a point.
      */
     static final double SIZE_EXPONENT = 0;
+    /**
+     * How many half-lives a new image's first request is dated back (see {@link PansaarSettings#newcomerPenalty}):
+     * none, as production admits.
+     */
+    static final double NEWCOMER_PENALTY = 0;
     /** XFetch's beta, as in the paper; with no fetch times in the traces it only spreads due times. */
     static final double BETA = 1;
     /** The fetch time every copy is assumed to take, in clock units: the traces record none. */
@@ -78,20 +83,28 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /** The tunable parameters; {@link #DEFAULT} holds the constants above. */
     record Parameters(double halfLife, double sizeExponent, double beta, long fetchTime, long lead,
-            double minimumExpectedRequests, double refreshesPerUnit, double refreshBurst, DynamicTtl.Parameters ttl) {
+            double minimumExpectedRequests, double refreshesPerUnit, double refreshBurst, DynamicTtl.Parameters ttl,
+            double newcomerPenalty) {
         static final Parameters DEFAULT = new Parameters(HALF_LIFE, SIZE_EXPONENT, BETA, FETCH_TIME, LEAD,
-                MINIMUM_EXPECTED_REQUESTS, REFRESHES_PER_UNIT, REFRESH_BURST, DynamicTtl.Parameters.DEFAULT);
+                MINIMUM_EXPECTED_REQUESTS, REFRESHES_PER_UNIT, REFRESH_BURST, DynamicTtl.Parameters.DEFAULT,
+                NEWCOMER_PENALTY);
 
         /** These parameters with another half-life. */
         Parameters withHalfLife(double units) {
             return new Parameters(units, sizeExponent, beta, fetchTime, lead, minimumExpectedRequests, refreshesPerUnit,
-                    refreshBurst, ttl);
+                    refreshBurst, ttl, newcomerPenalty);
         }
 
         /** These parameters with another size exponent. */
         Parameters withSizeExponent(double exponent) {
             return new Parameters(halfLife, exponent, beta, fetchTime, lead, minimumExpectedRequests, refreshesPerUnit,
-                    refreshBurst, ttl);
+                    refreshBurst, ttl, newcomerPenalty);
+        }
+
+        /** These parameters with a new image's first request dated {@code halfLives} half-lives back. */
+        Parameters withNewcomerPenalty(double halfLives) {
+            return new Parameters(halfLife, sizeExponent, beta, fetchTime, lead, minimumExpectedRequests,
+                    refreshesPerUnit, refreshBurst, ttl, halfLives);
         }
     }
 
@@ -202,6 +215,8 @@ public final class PansaarPolicy extends SizedPolicy {
     private final long fetchTime;
     private final double refreshesPerUnit;
     private final double refreshBurst;
+    /** How many half-lives a new image's first request is dated back: 0 but in experiments. */
+    private final double newcomerPenalty;
     private final long minimumTtl;
     private final long maximumTtl;
     private final SplittableRandom random = new SplittableRandom(SEED);
@@ -254,7 +269,8 @@ public final class PansaarPolicy extends SizedPolicy {
      */
     public PansaarPolicy(long capacity, Freshness freshness, PansaarSettings settings, double probationShare) {
         this(capacity, freshness,
-                Parameters.DEFAULT.withHalfLife(settings.halfLife()).withSizeExponent(settings.sizeExponent()),
+                Parameters.DEFAULT.withHalfLife(settings.halfLife()).withSizeExponent(settings.sizeExponent())
+                        .withNewcomerPenalty(settings.newcomerPenalty()),
                 settings.foldInterval(), probationShare);
     }
 
@@ -297,6 +313,7 @@ public final class PansaarPolicy extends SizedPolicy {
         fetchTime = parameters.fetchTime();
         refreshesPerUnit = parameters.refreshesPerUnit();
         refreshBurst = parameters.refreshBurst();
+        newcomerPenalty = parameters.newcomerPenalty();
     }
 
     @Override
@@ -376,6 +393,10 @@ public final class PansaarPolicy extends SizedPolicy {
         copy.resident = true;
         residentCount++;
         copy.score = access.afterRequest(AccessPriority.NEVER_REQUESTED, now);
+        if (remembered == null && newcomerPenalty > 0) {
+            // A score is log2 of the count in half-lives, so this dates the first request back that many of them.
+            copy.score -= newcomerPenalty;
+        }
         copy.rank();
         copy.fetchedAt = now;
         copy.ttl = ttlOf(copy.history());

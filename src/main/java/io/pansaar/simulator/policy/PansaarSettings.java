@@ -10,12 +10,15 @@ package io.pansaar.simulator.policy;
  *                     {@code pansaar.priority.half-life})
  * @param sizeExponent a, the priority being the decayed count per size^a: 0 ranks by requests alone, 1 by requests
  *                     per byte (production's {@code pansaar.priority.size-exponent}, in [0, 2] as there)
+ * @param newcomerPenalty how many half-lives a new image's first request is dated back, so that it counts as
+ *                     2^-penalty of a request until it is requested again; an image the ghost remembers pays none
+ *                     ({@code --newcomer-penalty}; the simulator's alone: production admits with none)
  */
-public record PansaarSettings(long foldInterval, double halfLife, double sizeExponent) {
+public record PansaarSettings(long foldInterval, double halfLife, double sizeExponent, double newcomerPenalty) {
 
-    /** Hits counted at once, and the half-life and size exponent the simulator chose (10,000 clock units, 0). */
+    /** Hits counted at once, the half-life and size exponent the simulator chose (10,000 clock units, 0), no penalty. */
     public static final PansaarSettings DEFAULT = new PansaarSettings(0, PansaarPolicy.HALF_LIFE,
-            PansaarPolicy.SIZE_EXPONENT);
+            PansaarPolicy.SIZE_EXPONENT, PansaarPolicy.NEWCOMER_PENALTY);
 
     public PansaarSettings {
         if (foldInterval < 0) {
@@ -27,20 +30,28 @@ public record PansaarSettings(long foldInterval, double halfLife, double sizeExp
         if (!(sizeExponent >= 0 && sizeExponent <= 2)) {
             throw new IllegalArgumentException("size exponent must lie in [0, 2], got " + sizeExponent);
         }
+        if (!(newcomerPenalty >= 0) || Double.isInfinite(newcomerPenalty)) {
+            throw new IllegalArgumentException("newcomer penalty must be 0 or more half-lives, got " + newcomerPenalty);
+        }
     }
 
     /** These settings, folding hits every {@code interval} clock units (0: at once). */
     public PansaarSettings withFoldInterval(long interval) {
-        return new PansaarSettings(interval, halfLife, sizeExponent);
+        return new PansaarSettings(interval, halfLife, sizeExponent, newcomerPenalty);
     }
 
     /** These settings, with scores decaying with {@code units} clock units of half-life. */
     public PansaarSettings withHalfLife(double units) {
-        return new PansaarSettings(foldInterval, units, sizeExponent);
+        return new PansaarSettings(foldInterval, units, sizeExponent, newcomerPenalty);
     }
 
     /** These settings, ranking by the decayed count per size^{@code exponent}. */
     public PansaarSettings withSizeExponent(double exponent) {
-        return new PansaarSettings(foldInterval, halfLife, exponent);
+        return new PansaarSettings(foldInterval, halfLife, exponent, newcomerPenalty);
+    }
+
+    /** These settings, dating a new image's first request {@code halfLives} half-lives back. */
+    public PansaarSettings withNewcomerPenalty(double halfLives) {
+        return new PansaarSettings(foldInterval, halfLife, sizeExponent, halfLives);
     }
 }

@@ -32,7 +32,7 @@ class PansaarPolicyTest {
     private static PansaarPolicy.Parameters withRefreshBudget(double refreshesPerUnit, double burst) {
         PansaarPolicy.Parameters d = PansaarPolicy.Parameters.DEFAULT;
         return new PansaarPolicy.Parameters(d.halfLife(), d.sizeExponent(), d.beta(), d.fetchTime(), d.lead(),
-                d.minimumExpectedRequests(), refreshesPerUnit, burst, d.ttl());
+                d.minimumExpectedRequests(), refreshesPerUnit, burst, d.ttl(), d.newcomerPenalty());
     }
 
     /** Returns the first ids, from 0 up, that never change under the model. */

@@ -70,9 +70,7 @@ class PansaarReplayCountsTest {
                     lines.add(line(percent, baseTtl, fold, 0, Simulator.replay(trace,
                             new PansaarPolicy(capacity, freshness, fold), freshness)));
                 }
-                PansaarPolicy.Parameters d = PansaarPolicy.Parameters.DEFAULT;
-                PansaarPolicy.Parameters sized = new PansaarPolicy.Parameters(d.halfLife(), 0.25, d.beta(), d.fetchTime(),
-                        d.lead(), d.minimumExpectedRequests(), d.refreshesPerUnit(), d.refreshBurst(), d.ttl());
+                PansaarPolicy.Parameters sized = PansaarPolicy.Parameters.DEFAULT.withSizeExponent(0.25);
                 lines.add(line(percent, baseTtl, 0, 0.25, Simulator.replay(trace,
                         new PansaarPolicy(capacity, freshness, sized), freshness)));
             }
