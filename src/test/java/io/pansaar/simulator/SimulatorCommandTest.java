@@ -212,11 +212,7 @@ class SimulatorCommandTest {
     void theNewcomerPenaltyChangesPansaarsRankingAndABadOneIsRefused() {
         String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar", "--base-ttl",
             "off", "--csv"};
-        Outcome byDefault = run(base);
-        assertEquals(byDefault.out(), run(append(base, "--newcomer-penalty", "0")).out(), "no penalty is the default");
-        Outcome penalised = run(append(base, "--newcomer-penalty", "2.5"));
-        assertEquals(0, penalised.status(), penalised.err());
-        assertNotEquals(byDefault.out(), penalised.out());
+        assertTheDefaultAndAnotherValue(base, "--newcomer-penalty", "0", "2.5");
 
         String[] table = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar"};
         assertUsageError("--newcomer-penalty '-1' must be 0 or more half-lives", append(table, "--newcomer-penalty", "-1"));
@@ -228,11 +224,8 @@ class SimulatorCommandTest {
     void partitionsSplitTheCapacityAndRefuseWhatTheyCannotReplay() {
         String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru,pansaar", "--base-ttl",
             "off", "--csv"};
-        Outcome whole = run(base);
-        assertEquals(whole.out(), run(append(base, "--partitions", "1")).out(), "one partition is the whole cache");
-        Outcome split = run(append(base, "--partitions", "16"));
-        assertEquals(0, split.status(), split.err());
-        assertNotEquals(whole.out(), split.out(), "sixteen shares keep other objects than one cache");
+        // One partition is the whole cache; sixteen shares keep other objects than one cache.
+        assertTheDefaultAndAnotherValue(base, "--partitions", "1", "16");
 
         String[] table = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru,pansaar"};
         assertUsageError("--partitions replays pansaar with eviction alone (--base-ttl off)",
@@ -254,6 +247,16 @@ class SimulatorCommandTest {
                 append(base, "--base-ttl", "sweep", "--stale-budget", "1"));
         assertUsageError("cannot be combined with --base-ttl sweep",
                 append(base, "--base-ttl", "sweep", "--repeat", "1"));
+    }
+
+    /** Replays {@code base} without the option, with its default value and with another, which must count otherwise. */
+    private static void assertTheDefaultAndAnotherValue(String[] base, String option, String defaultValue, String other) {
+        Outcome byDefault = run(base);
+        assertEquals(0, byDefault.status(), byDefault.err());
+        assertEquals(byDefault.out(), run(append(base, option, defaultValue)).out(), option + " " + defaultValue + " is the default");
+        Outcome otherwise = run(append(base, option, other));
+        assertEquals(0, otherwise.status(), otherwise.err());
+        assertNotEquals(byDefault.out(), otherwise.out(), option + " " + other + " changes what the replay counts");
     }
 
     private static String[] append(String[] args, String... more) {
