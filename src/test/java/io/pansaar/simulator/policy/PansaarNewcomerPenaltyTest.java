@@ -57,12 +57,14 @@ class PansaarNewcomerPenaltyTest {
         for (long id = 10; id < 14; id++) {
             policy.record(new Request(id, id, 1));
         }
-        // 10 returns from the ghost scoring 0.14 (at 14); 20 is new and scores 0.15 - 1: it is the next to leave.
+        // 10 returns from the ghost scoring 0.14 (at 14); 20, 21 and 22 are new and score 0.15 - 1 and up, so they push
+        // out 11, 12, 13 and then 20, never 10. Penalised as well, 10 would score 0.14 - 1 and leave before 20.
         policy.record(new Request(14, 10, 1));
         policy.record(new Request(15, 20, 1));
         policy.record(new Request(16, 21, 1));
+        policy.record(new Request(17, 22, 1));
         long hits = policy.stats().hits();
-        policy.record(new Request(17, 10, 1));
+        policy.record(new Request(18, 10, 1));
         assertEquals(hits + 1, policy.stats().hits(), "the remembered image outranks the newcomers after it");
         policy.finished();
     }
