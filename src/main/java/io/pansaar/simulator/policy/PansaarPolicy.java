@@ -89,22 +89,10 @@ public final class PansaarPolicy extends SizedPolicy {
                 MINIMUM_EXPECTED_REQUESTS, REFRESHES_PER_UNIT, REFRESH_BURST, DynamicTtl.Parameters.DEFAULT,
                 NEWCOMER_PENALTY);
 
-        /** These parameters with another half-life. */
-        Parameters withHalfLife(double units) {
-            return new Parameters(units, sizeExponent, beta, fetchTime, lead, minimumExpectedRequests, refreshesPerUnit,
-                    refreshBurst, ttl, newcomerPenalty);
-        }
-
-        /** These parameters with another size exponent. */
-        Parameters withSizeExponent(double exponent) {
-            return new Parameters(halfLife, exponent, beta, fetchTime, lead, minimumExpectedRequests, refreshesPerUnit,
-                    refreshBurst, ttl, newcomerPenalty);
-        }
-
-        /** These parameters with a new image's first request dated {@code halfLives} half-lives back. */
-        Parameters withNewcomerPenalty(double halfLives) {
-            return new Parameters(halfLife, sizeExponent, beta, fetchTime, lead, minimumExpectedRequests,
-                    refreshesPerUnit, refreshBurst, ttl, halfLives);
+        /** These parameters with what a run sets ({@link PansaarSettings}): half-life, size exponent, newcomer penalty. */
+        Parameters with(PansaarSettings settings) {
+            return new Parameters(settings.halfLife(), settings.sizeExponent(), beta, fetchTime, lead,
+                    minimumExpectedRequests, refreshesPerUnit, refreshBurst, ttl, settings.newcomerPenalty());
         }
     }
 
@@ -268,10 +256,7 @@ public final class PansaarPolicy extends SizedPolicy {
      * bytes when above 0 (see the constructor of {@code pansaar-probation}).
      */
     public PansaarPolicy(long capacity, Freshness freshness, PansaarSettings settings, double probationShare) {
-        this(capacity, freshness,
-                Parameters.DEFAULT.withHalfLife(settings.halfLife()).withSizeExponent(settings.sizeExponent())
-                        .withNewcomerPenalty(settings.newcomerPenalty()),
-                settings.foldInterval(), probationShare);
+        this(capacity, freshness, Parameters.DEFAULT.with(settings), settings.foldInterval(), probationShare);
     }
 
     /** Creates a Pansaar cache with other parameters than the defaults, to measure them. */

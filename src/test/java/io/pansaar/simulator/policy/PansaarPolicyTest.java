@@ -26,7 +26,7 @@ class PansaarPolicyTest {
     }
 
     private static PansaarPolicy.Parameters withSizeExponent(double sizeExponent) {
-        return PansaarPolicy.Parameters.DEFAULT.withSizeExponent(sizeExponent);
+        return PansaarPolicy.Parameters.DEFAULT.with(PansaarSettings.DEFAULT.withSizeExponent(sizeExponent));
     }
 
     private static PansaarPolicy.Parameters withRefreshBudget(double refreshesPerUnit, double burst) {

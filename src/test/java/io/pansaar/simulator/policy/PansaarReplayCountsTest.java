@@ -70,7 +70,7 @@ class PansaarReplayCountsTest {
                     lines.add(line(percent, baseTtl, fold, 0, Simulator.replay(trace,
                             new PansaarPolicy(capacity, freshness, fold), freshness)));
                 }
-                PansaarPolicy.Parameters sized = PansaarPolicy.Parameters.DEFAULT.withSizeExponent(0.25);
+                PansaarPolicy.Parameters sized = PansaarPolicy.Parameters.DEFAULT.with(PansaarSettings.DEFAULT.withSizeExponent(0.25));
                 lines.add(line(percent, baseTtl, 0, 0.25, Simulator.replay(trace,
                         new PansaarPolicy(capacity, freshness, sized), freshness)));
             }
