@@ -212,7 +212,7 @@ class SimulatorCommandTest {
     void theNewcomerPenaltyChangesPansaarsRankingAndABadOneIsRefused() {
         String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar", "--base-ttl",
             "off", "--csv"};
-        assertTheDefaultAndAnotherValue(base, "--newcomer-penalty", "0", "2.5");
+        assertTheDefaultAndAnotherValue(base, "--newcomer-penalty", "1", "0");
 
         String[] table = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar"};
         assertUsageError("--newcomer-penalty '-1' must be 0 or more half-lives", append(table, "--newcomer-penalty", "-1"));

@@ -12,11 +12,11 @@ package io.pansaar.simulator.policy;
  *                     per byte (production's {@code pansaar.priority.size-exponent}, in [0, 2] as there)
  * @param newcomerPenalty how many half-lives a new image's first request is dated back, so that it counts as
  *                     2^-penalty of a request until it is requested again; an image the ghost remembers pays none
- *                     ({@code --newcomer-penalty}; the simulator's alone: production admits with none)
+ *                     ({@code --newcomer-penalty}; production's {@code pansaar.priority.newcomer-penalty})
  */
 public record PansaarSettings(long foldInterval, double halfLife, double sizeExponent, double newcomerPenalty) {
 
-    /** Hits counted at once, the half-life and size exponent the simulator chose (10,000 clock units, 0), no penalty. */
+    /** Hits counted at once, the half-life, size exponent and newcomer penalty the simulator chose (10,000 clock units, 0, 1). */
     public static final PansaarSettings DEFAULT = new PansaarSettings(0, PansaarPolicy.HALF_LIFE,
             PansaarPolicy.SIZE_EXPONENT, PansaarPolicy.NEWCOMER_PENALTY);
 
