@@ -49,10 +49,14 @@
 --         or absent: none. They replace the former copy's: the image joins the index pansaar:{p}:tag:<tag> of each
 --         and leaves those of tags it no longer has; the list is kept in the tags hash pansaar:{p}:tags (see tagImage)
 -- ARGV[24] queued-marker TTL in ms of the refetch a purge by prefix or tag makes this write enqueue
+-- ARGV[25] newcomer penalty, in half-lives (a number, 0 or more): taken off the score of an image the partition neither
+--         holds nor remembers (no entry in the histories hash), so its one request counts as 2^-penalty of one; empty
+--         or absent: 0
 --
 -- Returns:
 --   {'WRITTEN', fresh-until ms, evicted}  image replaced; hits, last-access and access-score carried over
---                                  (a new image counts the request that asked for it, at the write), any
+--                                  (a new image counts the request that asked for it, at the write, less
+--                                  the newcomer penalty when the partition does not remember it), any
 --                                  origin-failed-at mark is not; grace-until and stale-if-error-until stored; own
 --                                  marker deleted; the key published on pansaar:{p}:ready; a regenerated event
 --                                  (size, etag) appended, after the evicted events of the images it evicted
@@ -106,6 +110,15 @@ redis.register_function{
       fail('BAD_ARGUMENT', 'size-term must be a number and half-life a positive number, were "' .. tostring(args[16])
         .. '" and "' .. tostring(args[17]) .. '"')
     end
+    local newcomerPenalty = 0
+    if args[25] ~= nil and args[25] ~= '' then
+      newcomerPenalty = tonumber(args[25])
+      -- x ~= x is NaN, which tonumber accepts from 'nan'.
+      if newcomerPenalty == nil or newcomerPenalty ~= newcomerPenalty or newcomerPenalty < 0
+          or newcomerPenalty == math.huge then
+        fail('BAD_ARGUMENT', 'newcomer penalty must be a number of half-lives, 0 or more, was "' .. args[25] .. '"')
+      end
+    end
     local meta = {
       ['content-type'] = oneLine(requireNonEmpty('content-type', args[10])),
       etag = oneLine(args[11]),
@@ -151,9 +164,17 @@ redis.register_function{
     local now = serverTimeMillis()
     -- What the replaced copy had counted, carried over; a negative entry holds none of it. A new image counts the request
     -- that asked for it now, as Pansaar's Algorithm admits an image (docs/algorithm.md): the eviction below folds its
-    -- candidates' waiting hits at now too, so the two are ranked on one clock, as the simulator ranks them.
+    -- candidates' waiting hits at now too, so the two are ranked on one clock, as the simulator ranks them. Unless the
+    -- partition remembers the image (held, or departed within as many departures as images are held: its history
+    -- entry), that request is dated the newcomer penalty back, as the simulator's ghost decides.
     local carried = current or {}
-    local score = tonumber(carried['access-score']) or scoreAfterRequest(nil, now, halfLife)
+    local score = tonumber(carried['access-score'])
+    if not score then
+      score = scoreAfterRequest(nil, now, halfLife)
+      if newcomerPenalty > 0 and redis.call('HEXISTS', index.history, key) == 0 then
+        score = score - newcomerPenalty
+      end
+    end
     local freshUntil = now + freshTtl
     local expiresAt = freshUntil + grace + staleIfError
     meta.status = 'ok'

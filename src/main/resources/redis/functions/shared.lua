@@ -356,7 +356,8 @@ end
 --   history   hash:       image key -> '<exposure ms>:<changes>:<charged bytes>' for every image held, and
 --                         '<exposure ms>:<changes>', the change history alone, for as many gone ones (evicted or
 --                         expired) as are held, so a returning image keeps its history
---   departed  sorted set: image key -> when a remembered image left, ms (the oldest is forgotten first)
+--   departed  sorted set: image key -> when a remembered image left, ms, images that left within one ms 1/1024 ms
+--                         apart in the order they left (the oldest is forgotten first)
 --   repair    hash:       only while pansaar_repair rebuilds the used bytes: its cursor, the bytes counted so far,
 --                         and a field '#<image key>' for each image counted since the rebuild began
 local function indexKeysFrom(keys, first)
@@ -440,15 +441,27 @@ local function forgetExcessDeparted(index, limit)
   return #forgotten
 end
 
+-- How far apart, in ms, departures are scored that the clock does not tell apart: a sorted set orders equal scores
+-- by member, so every victim of one call, leaving in the same millisecond, would be forgotten in key order rather than
+-- in the order it left, where the simulator's ghost forgets the first evicted first, and whether a returning image is
+-- remembered decides its newcomer penalty. A power of two, exact beside epoch milliseconds in a double.
+local DEPARTURE_STEP = 1 / 1024
+
 -- Marks images as gone, keeping the histories of those that have one (entries: their history entries as HMGET
--- returned them before they left), and forgets the oldest departed images beyond as many as are held, up to
--- FORGET_PER_DEPARTURE per image.
+-- returned them before they left), each scored after every departure before it, and forgets the oldest departed
+-- images beyond as many as are held, up to FORGET_PER_DEPARTURE per image.
 local function departedAll(index, keys, now, entries)
+  local latest = redis.call('ZRANGE', index.departed, -1, -1, 'WITHSCORES')
+  local at = now
+  if latest[2] then
+    at = math.max(now, tonumber(latest[2]) + DEPARTURE_STEP)
+  end
   local scored = {}
   for position = 1, #keys do
     if entries[position] then
-      scored[#scored + 1] = now
+      scored[#scored + 1] = formatScore(at)
       scored[#scored + 1] = keys[position]
+      at = at + DEPARTURE_STEP
     end
   end
   callWithList('ZADD', index.departed, scored)

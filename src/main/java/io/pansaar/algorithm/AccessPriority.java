@@ -15,18 +15,24 @@ package io.pansaar.algorithm;
  * set and update it in O(log n) inside {@code pansaar_get} and {@code pansaar_fold_hits}; {@code shared.lua} carries the same formulas, and
  * the test vectors in {@code src/test/resources/algorithm/priority-vectors.csv} prove both agree.
  *
+ * <p>A new image, one the cache neither holds nor remembers, enters with its one request dated {@code newcomerPenalty}
+ * half-lives back: it counts as 2^-penalty of a request until it is requested again, so a scan of one-hit wonders
+ * leaves before images requested twice a while earlier, as S3-FIFO's small queue filters them
+ * (<a href="https://doi.org/10.1145/3600006.3613147">Yang et al., SOSP 2023</a>).
+ *
  * @param halfLifeMillis h: after h without a request an image's count halves
  * @param sizeExponent a: 0 ranks by request count alone (best for byte hit ratio), 1 by count per byte as GDSF
  *     does (best for object hit ratio)
+ * @param newcomerPenalty how many half-lives a new image's first request is dated back; 0: none
  */
-public record AccessPriority(double halfLifeMillis, double sizeExponent) {
+public record AccessPriority(double halfLifeMillis, double sizeExponent, double newcomerPenalty) {
 
     /** The score of an image never requested: its count is 0. */
     public static final double NEVER_REQUESTED = Double.NEGATIVE_INFINITY;
 
     private static final double LN_2 = Math.log(2);
 
-    /** Checks that the half-life is positive and the size exponent lies in [0, 2]. */
+    /** Checks that the half-life is positive, the size exponent lies in [0, 2] and the penalty is 0 or more. */
     public AccessPriority {
         if (!(halfLifeMillis > 0) || Double.isInfinite(halfLifeMillis)) {
             throw new IllegalArgumentException("half-life must be a positive number of ms, got " + halfLifeMillis);
@@ -34,6 +40,23 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent) {
         if (!(sizeExponent >= 0 && sizeExponent <= 2)) {
             throw new IllegalArgumentException("size exponent must lie in [0, 2], got " + sizeExponent);
         }
+        if (!(newcomerPenalty >= 0) || Double.isInfinite(newcomerPenalty)) {
+            throw new IllegalArgumentException("newcomer penalty must be 0 or more half-lives, got " + newcomerPenalty);
+        }
+    }
+
+    /** The priority without a newcomer penalty: every new image enters with one whole request. */
+    public AccessPriority(double halfLifeMillis, double sizeExponent) {
+        this(halfLifeMillis, sizeExponent, 0);
+    }
+
+    /**
+     * Returns the score of an image admitted at {@code nowMillis} that the cache neither holds nor remembers: its one
+     * request, dated {@link #newcomerPenalty} half-lives back.
+     */
+    public double newcomerScore(long nowMillis) {
+        // A score is log2 of the count in half-lives, so subtracting dates the request back by that many of them.
+        return afterRequest(NEVER_REQUESTED, nowMillis) - newcomerPenalty;
     }
 
     /** Returns the score after one more request at {@code nowMillis}. */
@@ -68,17 +91,19 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent) {
 
     /** Returns what a written copy of {@code sizeBytes} stores for the scheduler to rank it by. */
     public Terms termsFor(long sizeBytes) {
-        return new Terms(sizeTerm(sizeBytes), (long) halfLifeMillis);
+        return new Terms(sizeTerm(sizeBytes), (long) halfLifeMillis, newcomerPenalty);
     }
 
     /**
-     * The parts of an image's priority fixed when it is written, stored with it so that {@code pansaar_fold_hits} and
-     * eviction rank it without this deployment's settings.
+     * The parts of an image's priority fixed when it is written: the size term and half-life are stored with it so that
+     * {@code pansaar_fold_hits} and eviction rank it without this deployment's settings; the penalty only sets a new
+     * image's first score.
      *
      * @param sizeTerm a·log2(size), see {@link #sizeTerm}
      * @param halfLifeMillis h, in whole milliseconds
+     * @param newcomerPenalty half-lives taken off the score of an image the partition neither holds nor remembers
      */
-    public record Terms(double sizeTerm, long halfLifeMillis) {
+    public record Terms(double sizeTerm, long halfLifeMillis, double newcomerPenalty) {
     }
 
     /** Returns a·log2(size), the part of the priority that only the size decides. */

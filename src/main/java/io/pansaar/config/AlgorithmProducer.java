@@ -14,7 +14,13 @@ public class AlgorithmProducer {
     @Produces
     @Singleton
     AccessPriority accessPriority(PansaarConfig config) {
-        return new AccessPriority(config.priority().halfLife().toMillis(), config.priority().sizeExponent());
+        return accessPriorityOf(config);
+    }
+
+    /** The eviction priority {@code pansaar.priority.*} sets; throws IllegalArgumentException for a bad value. */
+    public static AccessPriority accessPriorityOf(PansaarConfig config) {
+        return new AccessPriority(config.priority().halfLife().toMillis(), config.priority().sizeExponent(),
+                config.priority().newcomerPenalty());
     }
 
     /**

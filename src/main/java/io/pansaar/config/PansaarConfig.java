@@ -102,6 +102,14 @@ public interface PansaarConfig {
          */
         @WithDefault("0")
         double sizeExponent();
+
+        /**
+         * How many half-lives a new image's first request is dated back, so that it counts as 2^-penalty of a request
+         * until it is requested again and one-hit wonders leave first; an image the partition remembers (it left
+         * within as many departures as images are held) pays none. 0: every new image counts one whole request.
+         */
+        @WithDefault("1")
+        double newcomerPenalty();
     }
 
     /** Early refresh of hot images before they go stale (XFetch). */

@@ -299,10 +299,12 @@ public class PansaarFunctions {
                 millis(lifetime.staleIfError()), String.valueOf(lifetime.earlyRefreshMillis()), optional(budgetBytes),
                 String.valueOf(evictionLimit), image.contentType(), image.etag().orElse(""),
                 image.lastModified().orElse(""), String.valueOf(image.sizeBytes()), String.valueOf(image.fetchMillis()),
-                image.digest(), String.valueOf(image.sizeTerm()), String.valueOf(image.halfLifeMillis()),
+                image.digest(), String.valueOf(image.priority().sizeTerm()),
+                String.valueOf(image.priority().halfLifeMillis()),
                 String.valueOf((long) image.history().exposure()), String.valueOf(image.history().changes()),
                 job.map(FinishedJob::group).orElse(""), job.map(FinishedJob::entryId).orElse(""), eventsMaxLength,
-                String.join(" ", image.tags()), String.valueOf(queuedMarkerMillis));
+                String.join(" ", image.tags()), String.valueOf(queuedMarkerMillis),
+                String.valueOf(image.priority().newcomerPenalty()));
     }
 
     /** The reply to a {@link #putRequest}: WRITTEN or STALE_WRITE. */

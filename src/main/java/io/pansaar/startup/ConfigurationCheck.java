@@ -2,6 +2,7 @@ package io.pansaar.startup;
 
 import java.time.Duration;
 
+import io.pansaar.config.AlgorithmProducer;
 import io.pansaar.config.KeyspaceProducer;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.Segments;
@@ -69,6 +70,12 @@ public final class ConfigurationCheck {
         if (config.scheduler().batchSize() < 1) {
             throw new IllegalArgumentException("pansaar.scheduler.batch-size must be at least 1, was "
                     + config.scheduler().batchSize());
+        }
+        try {
+            AlgorithmProducer.accessPriorityOf(config);
+        } catch (IllegalArgumentException refused) {
+            throw new IllegalArgumentException("pansaar.priority (half-life, size-exponent, newcomer-penalty): "
+                    + refused.getMessage(), refused);
         }
         if (!(config.refresh().maxPerSecond() >= 0)) {
             throw new IllegalArgumentException("pansaar.refresh.max-per-second must not be negative, was "

@@ -493,8 +493,8 @@ public class ImageStore {
         int partition = partitioner.partitionOf(key);
         String staging = RedisKeys.staging(partition, key, claim.token());
         ImageValues values = new ImageValues(image.contentType(), image.etag(), image.lastModified(),
-                image.body().length, image.fetchTime().toMillis(), image.digest(), priority.sizeTerm(),
-                priority.halfLifeMillis(), plan.history(), image.tags());
+                image.body().length, image.fetchTime().toMillis(), image.digest(), priority, plan.history(),
+                image.tags());
         return calls.send(() -> List.of(
                 // The body alone: the function takes the other values as arguments, so it neither reads them back
                 // from the staging hash nor deletes them there.

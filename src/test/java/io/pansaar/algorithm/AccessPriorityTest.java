@@ -111,5 +111,23 @@ class AccessPriorityTest {
         assertThrows(IllegalArgumentException.class, () -> new AccessPriority(1000, 2.1));
         assertThrows(IllegalArgumentException.class, () -> new AccessPriority(1000, Double.NaN));
         assertEquals(2, new AccessPriority(1000, 2).sizeExponent());
+        assertThrows(IllegalArgumentException.class, () -> new AccessPriority(1000, 0, -0.5));
+        assertThrows(IllegalArgumentException.class, () -> new AccessPriority(1000, 0, Double.NaN));
+        assertThrows(IllegalArgumentException.class, () -> new AccessPriority(1000, 0, Double.POSITIVE_INFINITY));
+        assertEquals(0, new AccessPriority(1000, 0).newcomerPenalty());
+    }
+
+    @Test
+    void aNewcomersRequestCountsAsOneDatedThePenaltyBack() {
+        AccessPriority penalised = new AccessPriority(1000, 0, 2);
+        // Dated two half-lives back, its one request counts a quarter at the write, and halves from there as any does.
+        double score = penalised.newcomerScore(50_000);
+        assertEquals(penalised.afterRequest(AccessPriority.NEVER_REQUESTED, 48_000), score, TOLERANCE);
+        assertEquals(0.25, penalised.decayedCount(score, 50_000), TOLERANCE);
+        assertEquals(0.125, penalised.decayedCount(score, 51_000), TOLERANCE);
+        // A second request adds a whole one: the penalty all but vanishes.
+        assertEquals(1.25, penalised.decayedCount(penalised.afterRequest(score, 50_000), 50_000), TOLERANCE);
+        assertEquals(1, new AccessPriority(1000, 0).decayedCount(new AccessPriority(1000, 0).newcomerScore(50_000), 50_000),
+                TOLERANCE);
     }
 }

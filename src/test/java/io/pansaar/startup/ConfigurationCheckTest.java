@@ -49,6 +49,20 @@ class ConfigurationCheckTest {
     }
 
     @Test
+    void aPrioritySettingOutOfRangeIsRefusedByName() {
+        Map<Map<String, String>, String> refusals = Map.of(Map.of("pansaar.priority.half-life", "0s"), "half-life must",
+                Map.of("pansaar.priority.size-exponent", "3"), "size exponent must",
+                Map.of("pansaar.priority.newcomer-penalty", "-1"), "newcomer penalty must");
+        refusals.forEach((settings, reason) -> {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> ConfigurationCheck.check(config(settings)), settings.toString());
+            assertTrue(refused.getMessage().startsWith("pansaar.priority (") && refused.getMessage().contains(reason),
+                    refused.getMessage());
+        });
+        assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.newcomer-penalty", "0"))));
+    }
+
+    @Test
     void aNegativeRefreshBudgetOrAnEmptyBatchIsRefused() {
         assertThrows(IllegalArgumentException.class,
                 () -> ConfigurationCheck.check(config(Map.of("pansaar.refresh.max-per-second", "-1"))));

@@ -1,6 +1,7 @@
 package io.pansaar.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -57,7 +58,10 @@ import jakarta.inject.Inject;
  * Two cases rank by requests per byte: with a size exponent of 1 and of 0.5 the writes' size terms are those a
  * deployment with that {@code pansaar.priority.size-exponent} computes, and the simulator runs with the same exponent.
  * One case spreads three traces over three partitions, their requests interleaved: each partition evicts against its
- * share alone, so each must evict as a simulator of one share replaying that partition's requests does.
+ * share alone, so each must evict as a simulator of one share replaying that partition's requests does. Every case
+ * dates a new image's first request back by the default newcomer penalty, in production when the partition neither
+ * holds nor remembers the image (its departed images), in the simulator when its ghost does not, but two: one without
+ * the penalty and one with a larger one.
  * Nothing expires: copies are fresh for an hour, and no early refresh falls due.
  */
 @QuarkusTest
@@ -66,11 +70,13 @@ import jakarta.inject.Inject;
 class EvictionParityIT {
 
     /** A partition for each test, three for the one spread over several: none depends on what another wrote. */
-    private static final int PARTITIONS = 10;
+    private static final int PARTITIONS = 12;
     /** Each partition's share of the budget, in charged bytes: about nine of the trace's images. */
     private static final long SHARE = 60_000;
     /** The simulator's default half-life of 10000 clock units, a clock unit being a millisecond. */
     private static final Duration HALF_LIFE = Duration.ofMillis(10_000);
+    /** The newcomer penalty both default to, in half-lives. */
+    private static final double PENALTY = PansaarSettings.DEFAULT.newcomerPenalty();
     private static final Duration FRESH_TTL = Duration.ofHours(1);
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** The most images one fold call folds: more than ever wait in these tests. */
@@ -85,8 +91,8 @@ class EvictionParityIT {
     private static final int LARGEST_BODY = 11_000;
 
     /**
-     * A budget of SHARE per partition, the simulator's half-life and size exponent (the cases of another exponent plan
-     * their writes with it, see assertSameEvictions), no stream consumer, no scheduler.
+     * A budget of SHARE per partition, the simulator's half-life and size exponent (the cases of another exponent or
+     * penalty plan their writes with it, see assertSameEvictions), no stream consumer, no scheduler.
      */
     public static class Profile extends NoConsumerProfile {
         @Override
@@ -172,30 +178,47 @@ class EvictionParityIT {
 
     @Test
     void everyHitFoldedAtOnceEvictsInTheSimulatorsOrder() {
-        assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, trace(0, TRACE_SEED), 50);
+        assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY, trace(0, TRACE_SEED), 50);
     }
 
     @Test
     void hitsFoldedByEvictionAloneEvictInTheSimulatorsOrder() {
-        assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0, trace(1, TRACE_SEED), 50);
+        assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0, PENALTY, trace(1, TRACE_SEED), 50);
         assertTrue(PartitionCounters.of(redis, 1, "hits") > 0, "eviction folded waiting hits");
     }
 
     @Test
     void hitsFoldedOnTheSchedulersTicksEvictInTheSimulatorsOrder() {
-        assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, trace(4, TRACE_SEED + 1), 50);
+        assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, PENALTY, trace(4, TRACE_SEED + 1), 50);
     }
 
     @Test
     void rankingByRequestsPerByteEvictsInTheSimulatorsOrder() {
-        assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 1, trace(5, TRACE_SEED), 50);
+        assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 1, PENALTY, trace(5, TRACE_SEED), 50);
     }
 
     @Test
     void rankingByRequestsPerSquareRootOfBytesWithHitsFoldedByEvictionEvictsInTheSimulatorsOrder() {
         // A trace on which a size term of the body alone, rather than of the charged bytes, changed the evictions.
-        assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0.5, trace(6, TRACE_SEED + 7), 50);
+        assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0.5, PENALTY, trace(6, TRACE_SEED + 7), 50);
         assertTrue(PartitionCounters.of(redis, 6, "hits") > 0, "eviction folded waiting hits");
+    }
+
+    @Test
+    void withoutTheNewcomerPenaltyEvictsInTheSimulatorsOrder() {
+        int partition = 10;
+        Replay replay = assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, 0, trace(partition, TRACE_SEED), 50)
+                .get(partition);
+        // The penalty changes which images leave on this trace, so this case and the others tell production with and
+        // without it apart.
+        assertNotEquals(simulate(partition, replay, Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, 0).evicted(),
+                simulate(partition, replay, Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY).evicted(),
+                "the default penalty evicts otherwise than none");
+    }
+
+    @Test
+    void aLargerNewcomerPenaltyWithHitsFoldedOnTheSchedulersTicksEvictsInTheSimulatorsOrder() {
+        assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, 3.5, trace(11, TRACE_SEED + 2), 50);
     }
 
     @Test
@@ -210,7 +233,7 @@ class EvictionParityIT {
                 interleaved.add(trace.get(position));
             }
         }
-        assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, interleaved, 50);
+        assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, PENALTY, interleaved, 50);
     }
 
     @Test
@@ -221,7 +244,7 @@ class EvictionParityIT {
         for (int image : new int[] {0, 1, 2, 0, 1, 2, 3}) {
             trace.add(new TraceRequest(2, image, 15_000));
         }
-        assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0, trace, 1);
+        assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0, PENALTY, trace, 1);
     }
 
     @Test
@@ -265,37 +288,53 @@ class EvictionParityIT {
 
     /**
      * Replays the trace through production and, for each partition it touches, the partition's requests through a
-     * simulator of one share, counting hits as {@code counting} says and ranking by requests per size^{@code
-     * sizeExponent}; each partition must evict at least {@code leastEvictions} images, the same as its simulator.
+     * simulator of one share, counting hits as {@code counting} says, ranking by requests per size^{@code
+     * sizeExponent} and dating a new image's first request {@code newcomerPenalty} half-lives back; each partition
+     * must evict at least {@code leastEvictions} images, the same as its simulator. Returns production's replays.
      */
-    private void assertSameEvictions(Counting counting, double sizeExponent, List<TraceRequest> trace,
-            int leastEvictions) {
-        // The worker's planner with this exponent writes the size terms a deployment setting it writes: the Redis
-        // functions rank each image by the terms its write stored, and read no setting of their own.
-        WritePlanner planner = new WritePlanner(earlyRefresh, new AccessPriority(HALF_LIFE.toMillis(), sizeExponent));
+    private Map<Integer, Replay> assertSameEvictions(Counting counting, double sizeExponent, double newcomerPenalty,
+            List<TraceRequest> trace, int leastEvictions) {
+        // The worker's planner with these settings writes the terms a deployment setting them writes: the Redis
+        // functions rank each image by the terms its write sent, and read no setting of their own.
+        WritePlanner planner = new WritePlanner(earlyRefresh,
+                new AccessPriority(HALF_LIFE.toMillis(), sizeExponent, newcomerPenalty));
         Map<Integer, Replay> production = replayInProduction(trace, counting, planner);
-        PansaarSettings settings = PansaarSettings.DEFAULT.withFoldInterval(counting.simulatorFoldInterval)
-                .withHalfLife(HALF_LIFE.toMillis()).withSizeExponent(sizeExponent);
         production.forEach((partition, replay) -> {
-            List<ImageKey> keys = keysOf(partition);
-            PansaarPolicy simulator = new PansaarPolicy(SHARE, Freshness.NONE, settings, 0);
-            List<String> simulated = new ArrayList<>();
-            simulator.onEviction(image -> simulated.add(keys.get((int) image).value()));
-            for (int position = 0; position < replay.requests().size(); position++) {
-                simulator.record(replay.requests().get(position));
-                Long foldTime = replay.folds().get(position + 1);
-                if (foldTime != null) {
-                    simulator.foldWaitingHitsAt(foldTime);
-                }
-            }
-            simulator.finished();
-
+            Simulated simulated = simulate(partition, replay, counting, sizeExponent, newcomerPenalty);
             assertTrue(replay.evicted().size() >= leastEvictions, "the budget of partition " + partition
                     + " is small enough that evictions happen: " + replay.evicted().size());
-            assertEquals(replay.evicted(), simulated,
+            assertEquals(replay.evicted(), simulated.evicted(),
                     "eviction order of partition " + partition + ", production then the simulator");
-            assertEquals(replay.hits(), simulator.stats().hits(), "hits of partition " + partition);
+            assertEquals(replay.hits(), simulated.hits(), "hits of partition " + partition);
         });
+        return production;
+    }
+
+    /** What a simulator evicted, in order, and the hits it counted. */
+    private record Simulated(List<String> evicted, long hits) {
+    }
+
+    /**
+     * Replays a partition's requests, as production dated them, through a simulator of one share with these settings,
+     * folding its waiting hits where production's scheduler folded.
+     */
+    private Simulated simulate(int partition, Replay replay, Counting counting, double sizeExponent,
+            double newcomerPenalty) {
+        PansaarSettings settings = PansaarSettings.DEFAULT.withFoldInterval(counting.simulatorFoldInterval)
+                .withHalfLife(HALF_LIFE.toMillis()).withSizeExponent(sizeExponent).withNewcomerPenalty(newcomerPenalty);
+        List<ImageKey> keys = keysOf(partition);
+        PansaarPolicy simulator = new PansaarPolicy(SHARE, Freshness.NONE, settings, 0);
+        List<String> evicted = new ArrayList<>();
+        simulator.onEviction(image -> evicted.add(keys.get((int) image).value()));
+        for (int position = 0; position < replay.requests().size(); position++) {
+            simulator.record(replay.requests().get(position));
+            Long foldTime = replay.folds().get(position + 1);
+            if (foldTime != null) {
+                simulator.foldWaitingHitsAt(foldTime);
+            }
+        }
+        simulator.finished();
+        return new Simulated(evicted, simulator.stats().hits());
     }
 
     /**

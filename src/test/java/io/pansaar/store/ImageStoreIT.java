@@ -914,6 +914,13 @@ class ImageStoreIT {
             assertEquals(Optional.of(FunctionError.BAD_ARGUMENT), FunctionError.of(rootCause(malformed)),
                     values.toString());
         }
+        List<String> wellFormed = List.of("image/png", "", "", "2", "42", "ab", "1.0", "86400000", "0", "0");
+        for (String penalty : List.of("-1", "much", "nan", "inf")) {
+            RuntimeException malformed = assertThrows(RuntimeException.class,
+                    () -> callPut(key, claim, wellFormed, penalty), penalty);
+            assertEquals(Optional.of(FunctionError.BAD_ARGUMENT), FunctionError.of(rootCause(malformed)), penalty);
+            assertTrue(rootCause(malformed).getMessage().contains("newcomer penalty"), rootCause(malformed).getMessage());
+        }
         assertEquals(0L, redis.execute("EXISTS", image(key)).toLong());
         assertEquals("xy", redis.execute("HGET", staging, "body").toString());
         assertEquals("fetching:" + claim.token(), redis.execute("GET", marker(key)).toString());
@@ -1379,6 +1386,11 @@ class ImageStoreIT {
      * size-term, half-life, exposure, changes), and events on.
      */
     private Response callPut(ImageKey key, Claim claim, String... imageValues) {
+        return callPut(key, claim, List.of(imageValues), "");
+    }
+
+    /** FCALL pansaar_put with the image's values (ARGV[10] to ARGV[19]) and a newcomer penalty (ARGV[25]). */
+    private Response callPut(ImageKey key, Claim claim, List<String> imageValues, String newcomerPenalty) {
         List<String> call = new ArrayList<>(List.of("pansaar_put",
                 String.valueOf(9 + RedisKeys.indexes(partition(key)).size()), image(key), marker(key),
                 RedisKeys.staging(partition(key), key, claim.token()), RedisKeys.stats(partition(key))));
@@ -1387,10 +1399,10 @@ class ImageStoreIT {
                 RedisKeys.purges(partition(key)), RedisKeys.jobs(partition(key)), RedisKeys.tokenCounter(partition(key))));
         call.addAll(List.of(claim.token(), String.valueOf(claim.fence()), String.valueOf(claim.claimedAtMillis()),
                 "1000", "1000", "0", "0", "", "10"));
-        call.addAll(List.of(imageValues));
+        call.addAll(imageValues);
         // No job to finish (ARGV[20] and ARGV[21] empty); the events stream capped at 100 entries; no tags; a
         // queued-marker TTL of a minute.
-        call.addAll(List.of("", "", "100", "", "60000"));
+        call.addAll(List.of("", "", "100", "", "60000", newcomerPenalty));
         return redis.execute("FCALL", call.toArray(String[]::new));
     }
 

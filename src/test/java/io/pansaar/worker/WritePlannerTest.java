@@ -21,7 +21,7 @@ import io.pansaar.store.WritePlan;
 class WritePlannerTest {
 
     private static final EarlyRefresh EARLY_REFRESH = new EarlyRefresh(1.0, 2_000, 1.0);
-    private static final AccessPriority PRIORITY = new AccessPriority(3_600_000, 1.0);
+    private static final AccessPriority PRIORITY = new AccessPriority(3_600_000, 1.0, 1);
     private static final Duration HOUR = Duration.ofHours(1);
 
     @Test
@@ -71,7 +71,7 @@ class WritePlannerTest {
 
         AccessPriority.Terms terms = planner.priorityOf(key, body);
 
-        assertEquals(new AccessPriority.Terms(PRIORITY.sizeTerm(4_096), 3_600_000), terms);
+        assertEquals(new AccessPriority.Terms(PRIORITY.sizeTerm(4_096), 3_600_000, 1), terms);
         assertEquals(12.0, terms.sizeTerm(), 1e-12);
     }
 }

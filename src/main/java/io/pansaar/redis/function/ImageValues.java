@@ -3,6 +3,7 @@ package io.pansaar.redis.function;
 import java.util.List;
 import java.util.Optional;
 
+import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
 
 /**
@@ -15,12 +16,12 @@ import io.pansaar.algorithm.ChangeHistory;
  * @param sizeBytes the body's length
  * @param fetchMillis how long the origin took
  * @param digest the body's SHA-256 in hex
- * @param sizeTerm a·log2(size), the part of the eviction priority the size decides
- * @param halfLifeMillis the eviction priority's half-life
+ * @param priority the eviction priority's terms: the size term and half-life, stored, and the newcomer penalty, which
+ *     only a new image's first score takes
  * @param history the image's change history, this fetch included
  * @param tags the image's tags, valid by {@link io.pansaar.key.ImageTags}; they replace the former copy's
  */
 public record ImageValues(String contentType, Optional<String> etag, Optional<String> lastModified, long sizeBytes,
-        long fetchMillis, String digest, double sizeTerm, long halfLifeMillis, ChangeHistory history,
+        long fetchMillis, String digest, AccessPriority.Terms priority, ChangeHistory history,
         List<String> tags) {
 }

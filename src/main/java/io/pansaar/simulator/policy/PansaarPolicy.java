@@ -205,8 +205,6 @@ public final class PansaarPolicy extends SizedPolicy {
     private final long fetchTime;
     private final double refreshesPerUnit;
     private final double refreshBurst;
-    /** How many half-lives a new image's first request is dated back: 0 but in experiments. */
-    private final double newcomerPenalty;
     private final long minimumTtl;
     private final long maximumTtl;
     private final SplittableRandom random = new SplittableRandom(SEED);
@@ -292,7 +290,7 @@ public final class PansaarPolicy extends SizedPolicy {
         minimumTtl = DynamicTtl.floorOf(base);
         maximumTtl = DynamicTtl.ceilingOf(base);
         dynamicTtl = new DynamicTtl(DynamicTtl.DEFAULT_FRESHNESS_BUDGET, base, minimumTtl, maximumTtl, parameters.ttl());
-        access = new AccessPriority(parameters.halfLife(), parameters.sizeExponent());
+        access = new AccessPriority(parameters.halfLife(), parameters.sizeExponent(), parameters.newcomerPenalty());
         earlyRefresh = new EarlyRefresh(parameters.beta(), parameters.lead(), parameters.minimumExpectedRequests());
         refreshWorth = new RefreshWorth(access, earlyRefresh);
         startingTtl = dynamicTtl.ttl(ChangeHistory.NONE);
@@ -300,7 +298,6 @@ public final class PansaarPolicy extends SizedPolicy {
         fetchTime = parameters.fetchTime();
         refreshesPerUnit = parameters.refreshesPerUnit();
         refreshBurst = parameters.refreshBurst();
-        newcomerPenalty = parameters.newcomerPenalty();
     }
 
     @Override
@@ -379,11 +376,7 @@ public final class PansaarPolicy extends SizedPolicy {
         copy.sizeTerm = access.sizeTerm(copy.size);
         copy.resident = true;
         residentCount++;
-        copy.score = access.afterRequest(AccessPriority.NEVER_REQUESTED, now);
-        if (remembered == null && newcomerPenalty > 0) {
-            // A score is log2 of the count in half-lives, so this dates the first request back that many of them.
-            copy.score -= newcomerPenalty;
-        }
+        copy.score = remembered == null ? access.newcomerScore(now) : access.afterRequest(AccessPriority.NEVER_REQUESTED, now);
         copy.rank();
         copy.fetchedAt = now;
         copy.ttl = ttlOf(copy.history());
