@@ -45,8 +45,8 @@ public final class PansaarPolicy extends SizedPolicy {
     /**
      * How many half-lives a new image's first request is dated back (see {@link PansaarSettings#newcomerPenalty}). At
      * 1, eviction alone gains up to 1.9 points of byte hit ratio (Zipf 1%) and loses at most 0.03 (Tencent 10%);
-     * with content changes it moves byte hit ratio by -0.14 to +1.53 points and stays within the stale budget. 2 and
-     * 4 gain more on Zipf but lose up to 0.5 on AdaptSize at 5%.
+     * with content changes it moves byte hit ratio by -0.18 to +1.53 points and stays within the stale budget. 2 and
+     * 4 gain more on Zipf but lose 0.7-0.8 points against 1 on AdaptSize at 5%.
      */
     static final double NEWCOMER_PENALTY = 1;
     /** XFetch's beta, as in the paper; with no fetch times in the traces it only spreads due times. */
