@@ -145,11 +145,14 @@ public final class SimulatorCommand {
         return 0;
     }
 
-    private static final String TABLE_HEADER = String.format(Locale.ROOT, "%-10s %10s %10s %12s %14s",
+    /** The policy column is as wide as the longest policy name, so every row's figures line up. */
+    private static final String POLICY_COLUMN = "%-" + Policies.NAMES.stream().mapToInt(String::length).max().orElse(10) + "s";
+
+    private static final String TABLE_HEADER = String.format(Locale.ROOT, POLICY_COLUMN + " %10s %10s %12s %14s",
             "policy", "hit %", "byte hit %", "stale hit %", "origin fetches");
 
     private static String tableRow(PolicyStats stats) {
-        return String.format(Locale.ROOT, "%-10s %10.2f %10.2f %12.2f %14d", stats.name(), 100 * stats.objectHitRatio(),
+        return String.format(Locale.ROOT, POLICY_COLUMN + " %10.2f %10.2f %12.2f %14d", stats.name(), 100 * stats.objectHitRatio(),
                 100 * stats.byteHitRatio(), 100 * stats.staleHitRatio(), stats.originFetches());
     }
 

@@ -190,7 +190,10 @@ public final class PansaarPolicy extends SizedPolicy {
     }
 
     private final ChangeModel changes;
-    private final AccessPriority access;
+    /** The priority's formulas; replaced with another newcomer penalty when {@link #tuner} moves it. */
+    private AccessPriority access;
+    /** Tunes the newcomer penalty as the replay goes ({@code pansaar-tuned}); null: the penalty stays as set. */
+    private PenaltyTuner tuner;
     private final EarlyRefresh earlyRefresh;
     private final DynamicTtl dynamicTtl;
     /**
@@ -256,12 +259,13 @@ public final class PansaarPolicy extends SizedPolicy {
      * bytes when above 0 (see the constructor of {@code pansaar-probation}).
      */
     public PansaarPolicy(long capacity, Freshness freshness, PansaarSettings settings, double probationShare) {
-        this(capacity, freshness, Parameters.DEFAULT.with(settings), settings.foldInterval(), probationShare);
+        this(probationShare > 0 ? "pansaar-probation" : "pansaar", capacity, freshness, Parameters.DEFAULT.with(settings),
+                settings.foldInterval(), probationShare);
     }
 
     /** Creates a Pansaar cache with other parameters than the defaults, to measure them. */
     PansaarPolicy(long capacity, Freshness freshness, Parameters parameters) {
-        this(capacity, freshness, parameters, 0, 0);
+        this("pansaar", capacity, freshness, parameters, 0, 0);
     }
 
     /**
@@ -274,10 +278,10 @@ public final class PansaarPolicy extends SizedPolicy {
         this(capacity, freshness, PansaarSettings.DEFAULT.withFoldInterval(foldInterval), probationShare);
     }
 
-    private PansaarPolicy(long capacity, Freshness freshness, Parameters parameters, long foldInterval,
+    private PansaarPolicy(String name, long capacity, Freshness freshness, Parameters parameters, long foldInterval,
             double probationShare) {
         // The fold interval comes checked, from PansaarSettings, or is 0.
-        super(probationShare > 0 ? "pansaar-probation" : "pansaar", capacity);
+        super(name, capacity);
         if (!(probationShare >= 0 && probationShare < 1)) {
             throw new IllegalArgumentException("probation share must be in [0, 1), got " + probationShare);
         }
@@ -316,8 +320,36 @@ public final class PansaarPolicy extends SizedPolicy {
         return copy.fetchedAt;
     }
 
+    /**
+     * Creates the simulator-only variant {@code pansaar-tuned}: {@code pansaar} whose newcomer penalty a
+     * {@link PenaltyTuner} moves to the trace as it replays, starting from {@code settings}' penalty.
+     */
+    public static PansaarPolicy tuned(long capacity, Freshness freshness, PansaarSettings settings) {
+        PansaarPolicy policy = new PansaarPolicy("pansaar-tuned", capacity, freshness, Parameters.DEFAULT.with(settings),
+                settings.foldInterval(), 0);
+        policy.tuner = new PenaltyTuner(capacity, settings);
+        policy.newcomerPenalty(policy.tuner.penalty());
+        return policy;
+    }
+
+    /** Admits new images from now on with their first request dated {@code halfLives} half-lives back. */
+    void newcomerPenalty(double halfLives) {
+        access = new AccessPriority(access.halfLifeMillis(), access.sizeExponent(), halfLives);
+    }
+
+    /** The newcomer penalty new images are admitted with now, in half-lives. */
+    double newcomerPenalty() {
+        return access.newcomerPenalty();
+    }
+
     @Override
     public void record(Request request) {
+        if (tuner != null) {
+            double penalty = tuner.record(request);
+            if (penalty != access.newcomerPenalty()) {
+                newcomerPenalty(penalty);
+            }
+        }
         long now = request.time();
         if (now > LATEST_CLOCK) {
             throw new IllegalArgumentException("pansaar: request time " + now + " is beyond the latest clock " + LATEST_CLOCK);
@@ -687,6 +719,9 @@ public final class PansaarPolicy extends SizedPolicy {
     @Override
     public void finished() {
         super.finished();
+        if (tuner != null) {
+            tuner.finished();
+        }
         if (justAdmittedEvictions > 0) {
             throw new IllegalStateException("pansaar: evicted the object just admitted " + justAdmittedEvictions + " times");
         }

@@ -47,6 +47,11 @@ public final class PolicyStats {
     }
 
     /** Returns how many hits served a stale copy. */
+    /** Bytes served from the cache so far. */
+    public long hitBytes() {
+        return hitBytes;
+    }
+
     public long staleHits() {
         return staleHits;
     }
