@@ -24,11 +24,13 @@ import io.pansaar.origin.OriginStatus;
 import io.pansaar.store.ImageStore;
 import io.pansaar.stream.RedisStreamsConnector;
 import io.pansaar.worker.WorkerStatistics;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 
 /**
  * Meters that describe Redis rather than this process, refreshed on a schedule from the same
@@ -74,6 +76,11 @@ public class RedisMeters {
      * interval: the first refresh, on a cold JVM against many partitions, may well take longer than a short one.
      */
     private final Duration refreshTimeout;
+    /**
+     * Set at shutdown, before Quarkus closes the Redis client: a refresh still in flight then fails for a reason that
+     * is no fault, and no new one starts.
+     */
+    private volatile boolean stopping;
 
     public RedisMeters(PartitionInspector inspector, MeterRegistry registry, PansaarConfig config, Partitioner partitioner,
             @Connector(RedisStreamsConnector.NAME) RedisStreamsConnector connector, ImageStore store,
@@ -152,20 +159,32 @@ public class RedisMeters {
         meters.forEach(registry::remove);
     }
 
+    /** Stops refreshing: the application is shutting down. */
+    void stop(@Observes ShutdownEvent event) {
+        stopping = true;
+    }
+
     /** Reads the partitions' state again; a failure keeps the previous values and is logged. */
     @Scheduled(every = "${pansaar.metrics.refresh-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> refresh() {
+        if (stopping) {
+            return Uni.createFrom().voidItem();
+        }
         Uni<Void> partitions = inspector.inspectAll().ifNoItem().after(refreshTimeout).failWith(this::noReply).invoke(latest::set)
-                .onFailure().invoke(failure -> LOG.warnf("could not refresh the stream gauges from Redis: %s",
-                        firstLine(failure)))
+                .onFailure().invoke(failure -> logRefreshFailure("stream", failure))
                 .onFailure().recoverWithNull().replaceWithVoid();
         Uni<Void> origins = originGuard.status().ifNoItem().after(refreshTimeout).failWith(this::noReply)
                 .invoke(statuses -> latestOrigins.set(statuses.stream()
                         .collect(Collectors.toUnmodifiableMap(OriginStatus::origin, status -> status))))
-                .onFailure().invoke(failure -> LOG.warnf("could not refresh the origin gauges from Redis: %s",
-                        firstLine(failure)))
+                .onFailure().invoke(failure -> logRefreshFailure("origin", failure))
                 .onFailure().recoverWithNull().replaceWithVoid();
         return Uni.join().all(partitions, origins).andCollectFailures().replaceWithVoid();
+    }
+
+    /** A failed refresh is a warning, but for one the shutdown cut short, which is logged at DEBUG. */
+    private void logRefreshFailure(String gauges, Throwable failure) {
+        LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN, "could not refresh the %s gauges from Redis: %s",
+                gauges, firstLine(failure));
     }
 
     private TimeoutException noReply() {
