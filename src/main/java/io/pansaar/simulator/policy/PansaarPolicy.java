@@ -213,8 +213,9 @@ public final class PansaarPolicy extends SizedPolicy {
     private int residentCount;
     private int ghostCount;
     // Ties go to the lower id, so that every run evicts and refreshes in the same order. The ranks are lower bounds
-    // of the priorities, so a first copy whose rank is its priority has the lowest priority of all.
-    private final RunHeap<Copy> byPriority = new RunHeap<>();
+    // of the priorities, so a first copy whose rank is its priority has the lowest priority of all. Two runs: new
+    // images, dated back by the newcomer penalty, and remembered ones each arrive in rank order, but not together.
+    private final RunHeap<Copy> byPriority = new RunHeap<>(2);
     // Ranked by due time as a double, exact up to LATEST_CLOCK. An entry is current while its copy is resident and
     // its stamp is the copy's schedules: rescheduling and eviction leave the old entry to be skipped (see isCurrent).
     private final MinHeap<Copy> byDue = new MinHeap<>();
