@@ -17,9 +17,16 @@ import java.util.function.Consumer;
 final class RunHeap<T> {
     /** The first entry is the heap's, not a run's. */
     private static final int HEAP = -1;
+    /** Where the first entry is has to be worked out again: the queue changed since. */
+    private static final int UNKNOWN = -2;
 
     private final MinHeap<T> heap = new MinHeap<>();
     private final Run[] runs;
+    /**
+     * Where the first entry is, a run's index or {@link #HEAP}, or {@link #UNKNOWN}: an eviction asks for the first
+     * entry's element, then its rank, then removes it, and each would otherwise compare every run's first with the heap's.
+     */
+    private int firstSource = UNKNOWN;
 
     /** Creates a queue with one run, for entries that arrive as one stream mostly in rank order. */
     RunHeap() {
@@ -48,6 +55,7 @@ final class RunHeap<T> {
 
     /** Adds an entry for the element, ranked {@code rank}, ties broken by the lower {@code tie}. */
     void add(T element, double rank, long tie) {
+        firstSource = UNKNOWN;
         Run joined = runToJoin(rank, tie);
         if (joined == null) {
             heap.add(element, rank, tie, 0);
@@ -94,6 +102,7 @@ final class RunHeap<T> {
      */
     void rankFirstAgain(double rank) {
         int first = firstSource();
+        firstSource = UNKNOWN;
         if (first == HEAP) {
             heap.rankFirstAgain(rank);
         } else {
@@ -106,6 +115,7 @@ final class RunHeap<T> {
     /** Removes the first entry and returns its element, or returns null when the queue is empty. */
     T poll() {
         int first = firstSource();
+        firstSource = UNKNOWN;
         return first == HEAP ? heap.poll() : element(runs[first].removeFirst());
     }
 
@@ -124,6 +134,13 @@ final class RunHeap<T> {
      * queue is empty.
      */
     private int firstSource() {
+        if (firstSource == UNKNOWN) {
+            firstSource = findFirstSource();
+        }
+        return firstSource;
+    }
+
+    private int findFirstSource() {
         int first = HEAP;
         double firstRank = 0;
         long firstTie = 0;
