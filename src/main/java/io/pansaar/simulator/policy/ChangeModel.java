@@ -67,9 +67,24 @@ public final class ChangeModel {
 
     /** Returns the time of the object's last change at or before the given time, Long.MIN_VALUE if none. */
     public long lastChangeAtOrBefore(long id, long time) {
+        Cursor cursor = cursorAt(id, time);
+        return cursor == null ? Long.MIN_VALUE : cursor.lastChange;
+    }
+
+    /** Returns the time of the object's first change after the given time, Long.MAX_VALUE if none. */
+    public long nextChangeAfter(long id, long time) {
+        Cursor cursor = cursorAt(id, time);
+        return cursor == null ? Long.MAX_VALUE : cursor.nextChange;
+    }
+
+    /**
+     * Returns the object's cursor moved to the given time, its last change at or before it and its next change after
+     * it, or null for an object that never changes.
+     */
+    private Cursor cursorAt(long id, long time) {
         double mean = meanChangeInterval(id);
         if (Double.isInfinite(mean)) {
-            return Long.MIN_VALUE;
+            return null;
         }
         Cursor cursor = cursors.get(id);
         if (cursor == null || time < cursor.lastChange) {
@@ -82,7 +97,7 @@ public final class ChangeModel {
             cursor.lastChange = cursor.nextChange;
             cursor.nextChange += interval(cursor.random, mean);
         }
-        return cursor.lastChange;
+        return cursor;
     }
 
     private static long interval(SplittableRandom random, double mean) {

@@ -80,6 +80,8 @@ public final class PansaarPolicy extends SizedPolicy {
      * (docs/simulation.md, "Eviction alone: a probationary stage").
      */
     static final double PROBATION_SHARE = 0.1;
+    /** The next change of a copy that has not asked the change model yet: at or before every clock. */
+    private static final long NEXT_CHANGE_UNKNOWN = Long.MIN_VALUE;
     /** The seed of the draws that spread due times, so that runs repeat. */
     static final long SEED = 0x5EED;
 
@@ -118,6 +120,12 @@ public final class PansaarPolicy extends SizedPolicy {
          */
         double priority;
         long fetchedAt;
+        /**
+         * The origin's first change after fetchedAt, as the change model tells it, or {@link #NEXT_CHANGE_UNKNOWN}: a
+         * revalidation that finds the object unchanged leaves it as it was, so that only the first revalidation of a copy
+         * and those that find a change look the object up in the model (see {@link #changedSinceFetch}).
+         */
+        long nextChange = NEXT_CHANGE_UNKNOWN;
         long ttl;
         /** XFetch's uniform draw u of the last schedule, in (0, 1]: with fetchedAt and ttl it decides the due time. */
         double uniform;
@@ -159,6 +167,7 @@ public final class PansaarPolicy extends SizedPolicy {
             score = AccessPriority.NEVER_REQUESTED;
             priority = 0;
             fetchedAt = 0;
+            nextChange = NEXT_CHANGE_UNKNOWN;
             ttl = 0;
             uniform = 0;
             dueKnown = false;
@@ -216,8 +225,9 @@ public final class PansaarPolicy extends SizedPolicy {
     private int residentCount;
     private int ghostCount;
     // Ties go to the lower id, so that every run evicts and refreshes in the same order. The ranks are lower bounds
-    // of the priorities, so a first copy whose rank is its priority has the lowest priority of all.
-    private final RunHeap<Copy> byPriority = new RunHeap<>();
+    // of the priorities, so a first copy whose rank is its priority has the lowest priority of all. Two runs: new
+    // images, dated back by the newcomer penalty, and remembered ones each arrive in rank order, but not together.
+    private final RunHeap<Copy> byPriority = new RunHeap<>(2);
     // Ranked by due time as a double, exact up to LATEST_CLOCK. An entry is current while its copy is resident and
     // its stamp is the copy's schedules: rescheduling and eviction leave the old entry to be skipped (see isCurrent).
     private final MinHeap<Copy> byDue = new MinHeap<>();
@@ -410,7 +420,7 @@ public final class PansaarPolicy extends SizedPolicy {
         residentCount++;
         copy.score = remembered == null ? access.newcomerScore(now) : access.afterRequest(AccessPriority.NEVER_REQUESTED, now);
         copy.rank();
-        copy.fetchedAt = now;
+        fetched(copy, now);
         copy.ttl = ttlOf(copy.history());
         schedule(copy);
         usedBytes += copy.size;
@@ -535,7 +545,7 @@ public final class PansaarPolicy extends SizedPolicy {
     private void revalidate(Copy copy, long time) {
         revalidations++;
         long age = time - copy.fetchedAt;
-        boolean changed = changes.changedBetween(copy.id, copy.fetchedAt, time);
+        boolean changed = changedSinceFetch(copy, time);
         ChangeHistory history = copy.history();
         ChangeHistory revalidated = dynamicTtl.revalidated(history, age, changed);
         if (history.isNone()) {
@@ -544,8 +554,30 @@ public final class PansaarPolicy extends SizedPolicy {
         }
         copy.setHistory(revalidated);
         copy.ttl = ttlOf(revalidated);
-        copy.fetchedAt = time;
+        fetched(copy, time);
         schedule(copy);
+    }
+
+    /**
+     * Whether the origin changed the object after the copy was fetched and at or before {@code time}, as the change
+     * model's {@link ChangeModel#changedBetween} tells; leaves the copy's next change the first after {@code time}.
+     */
+    private boolean changedSinceFetch(Copy copy, long time) {
+        boolean known = copy.nextChange != NEXT_CHANGE_UNKNOWN;
+        boolean changed = known ? copy.nextChange <= time : changes.changedBetween(copy.id, copy.fetchedAt, time);
+        if (!known || changed) {
+            // Just after changedBetween the model's cursor for the object is at time already: a second, short look-up.
+            copy.nextChange = changes.nextChangeAfter(copy.id, time);
+        }
+        return changed;
+    }
+
+    /** Dates the copy's fetch {@code time}; a next change known from before still holds if it comes later. */
+    private static void fetched(Copy copy, long time) {
+        copy.fetchedAt = time;
+        if (copy.nextChange <= time) {
+            copy.nextChange = NEXT_CHANGE_UNKNOWN;
+        }
     }
 
     /** Asks DynamicTtl for the starting TTL again, and works out its refresh threshold if it moved. */

@@ -24,6 +24,24 @@ class ChangeModelTest {
     }
 
     @Test
+    void theNextChangeAfterATimeIsTheFirstThatChangedBetweenSees() {
+        ChangeModel model = ChangeModel.forSpan(0, 1_000_000);
+        for (long id = 0; id < 200; id++) {
+            for (long time = 0; time < 1_000_000; time += 37_000) {
+                long next = model.nextChangeAfter(id, time);
+                assertTrue(next > time, "object " + id + " time " + time);
+                if (next == Long.MAX_VALUE) {
+                    assertFalse(model.changedBetween(id, time, 2_000_000), "object " + id + " time " + time);
+                } else {
+                    assertFalse(model.changedBetween(id, time, next - 1), "object " + id + " time " + time);
+                    assertTrue(model.changedBetween(id, time, next), "object " + id + " time " + time);
+                    assertEquals(next, model.lastChangeAtOrBefore(id, next));
+                }
+            }
+        }
+    }
+
+    @Test
     void anObjectThatNeverChangesIsNeverStale() {
         ChangeModel model = ChangeModel.forSpan(0, 1_000_000);
         long never = -1;

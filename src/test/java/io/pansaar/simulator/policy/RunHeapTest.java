@@ -20,8 +20,13 @@ class RunHeapTest {
 
     @Test
     void agreesWithASortedSetWhetherEntriesArriveInOrderOrNot() {
+        for (int runs = 1; runs <= 3; runs++) {
+            agreesWithASortedSet(new RunHeap<>(runs));
+        }
+    }
+
+    private static void agreesWithASortedSet(RunHeap<Object> queue) {
         TreeSet<Entry> reference = new TreeSet<>(ORDER);
-        RunHeap<Object> queue = new RunHeap<>();
         SplittableRandom random = new SplittableRandom(9);
         double clock = 0;
         for (int step = 0; step < 60_000; step++) {
@@ -53,6 +58,36 @@ class RunHeapTest {
         queue.forEach(elements::add);
         assertEquals(reference.size(), elements.size());
         reference.forEach(entry -> assertEquals(true, elements.contains(entry.element())));
+    }
+
+    @Test
+    void interleavedStreamsInOrderEachLeaveInOrderAcrossRuns() {
+        TreeSet<Entry> reference = new TreeSet<>(ORDER);
+        RunHeap<Object> queue = new RunHeap<>(2);
+        SplittableRandom random = new SplittableRandom(11);
+        for (int time = 0; time < 20_000; time++) {
+            // As pansaar admits: a new image's rank dated back by a penalty, a remembered one's not.
+            double rank = random.nextInt(4) == 0 ? time / 100.0 : time / 100.0 - 1;
+            Entry entry = new Entry(new Object(), rank, time);
+            reference.add(entry);
+            queue.add(entry.element(), entry.rank(), entry.tie());
+            if (random.nextInt(3) == 0) {
+                assertSame(reference.pollFirst().element(), queue.poll());
+            }
+            if (random.nextInt(50) == 0) {
+                Entry first = reference.pollFirst();
+                Entry reranked = new Entry(first.element(), first.rank() + random.nextInt(20), first.tie());
+                reference.add(reranked);
+                queue.rankFirstAgain(reranked.rank());
+            }
+            assertEquals(reference.size(), queue.size());
+            assertSame(reference.first().element(), queue.peek());
+            assertEquals(reference.first().rank(), queue.firstRank());
+        }
+        while (!reference.isEmpty()) {
+            assertSame(reference.pollFirst().element(), queue.poll());
+        }
+        assertNull(queue.poll());
     }
 
     @Test
