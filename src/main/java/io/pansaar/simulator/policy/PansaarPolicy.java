@@ -8,6 +8,7 @@ import io.pansaar.algorithm.DynamicTtl;
 import io.pansaar.simulator.trace.Request;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
@@ -199,10 +200,10 @@ public final class PansaarPolicy extends SizedPolicy {
     }
 
     private final ChangeModel changes;
-    /** The priority's formulas; replaced with another newcomer penalty when {@link #tuner} moves it. */
+    /** The priority's formulas; replaced with another newcomer penalty or half-life when a tuner moves one. */
     private AccessPriority access;
-    /** Tunes the newcomer penalty as the replay goes ({@code pansaar-tuned}); null: the penalty stays as set. */
-    private PenaltyTuner tuner;
+    /** Tune the newcomer penalty and the half-life as the replay goes ({@code pansaar-tuned}); empty: as set. */
+    private List<ShadowTuner> tuners = List.of();
     private final EarlyRefresh earlyRefresh;
     private final DynamicTtl dynamicTtl;
     /**
@@ -213,7 +214,7 @@ public final class PansaarPolicy extends SizedPolicy {
     private long startingTtl;
     /** {@link RefreshWorth#thresholdFor} the starting TTL, worked out when it moves. */
     private double startingRefreshThreshold;
-    private final RefreshWorth refreshWorth;
+    private RefreshWorth refreshWorth;
     private final long fetchTime;
     private final double refreshesPerUnit;
     private final double refreshBurst;
@@ -227,7 +228,8 @@ public final class PansaarPolicy extends SizedPolicy {
     // Ties go to the lower id, so that every run evicts and refreshes in the same order. The ranks are lower bounds
     // of the priorities, so a first copy whose rank is its priority has the lowest priority of all. Two runs: new
     // images, dated back by the newcomer penalty, and remembered ones each arrive in rank order, but not together.
-    private final RunHeap<Copy> byPriority = new RunHeap<>(2);
+    private static final int PRIORITY_RUNS = 2;
+    private RunHeap<Copy> byPriority = new RunHeap<>(PRIORITY_RUNS);
     // Ranked by due time as a double, exact up to LATEST_CLOCK. An entry is current while its copy is resident and
     // its stamp is the copy's schedules: rescheduling and eviction leave the old entry to be skipped (see isCurrent).
     private final MinHeap<Copy> byDue = new MinHeap<>();
@@ -331,15 +333,27 @@ public final class PansaarPolicy extends SizedPolicy {
     }
 
     /**
-     * Creates the simulator-only variant {@code pansaar-tuned}: {@code pansaar} whose newcomer penalty a
-     * {@link PenaltyTuner} moves to the trace as it replays, starting from {@code settings}' penalty.
+     * Creates the simulator-only variant {@code pansaar-tuned}: {@code pansaar} whose newcomer penalty and half-life
+     * {@link ShadowTuner}s move to the trace as it replays, starting from {@code settings}'.
      */
     public static PansaarPolicy tuned(long capacity, Freshness freshness, PansaarSettings settings) {
         PansaarPolicy policy = new PansaarPolicy("pansaar-tuned", capacity, freshness, Parameters.DEFAULT.with(settings),
                 settings.foldInterval(), 0);
-        policy.tuner = new PenaltyTuner(capacity, settings);
-        policy.newcomerPenalty(policy.tuner.penalty());
+        policy.tuners = List.of(new ShadowTuner(ShadowTuner.Knob.NEWCOMER_PENALTY, capacity, settings),
+                new ShadowTuner(ShadowTuner.Knob.HALF_LIFE, capacity, settings));
+        // A setting outside a tuner's range starts at the nearest end.
+        policy.tuners.forEach(policy::follow);
         return policy;
+    }
+
+    /** Takes the value a tuner holds now, and has the other tuners' shadows take it too. */
+    private void follow(ShadowTuner moved) {
+        moved.knob().apply(this, moved.value());
+        for (ShadowTuner other : tuners) {
+            if (other != moved) {
+                other.follow(moved.knob(), moved.value());
+            }
+        }
     }
 
     /** Admits new images from now on with their first request dated {@code halfLives} half-lives back. */
@@ -352,12 +366,39 @@ public final class PansaarPolicy extends SizedPolicy {
         return access.newcomerPenalty();
     }
 
+    /**
+     * Counts requests from now on with a half-life of {@code halfLife} clock units. Each resident keeps the time at which
+     * its decayed count falls to one request, S·h, so its score becomes S·h/halfLife; their order by score then stays as
+     * it was but for the size term, and new requests weigh as the new half-life says. A copy whose early refresh was
+     * judged not worth it is judged again at its next request, as any.
+     */
+    void halfLife(double halfLife) {
+        double ratio = access.halfLifeMillis() / halfLife;
+        access = new AccessPriority(halfLife, access.sizeExponent(), access.newcomerPenalty());
+        refreshWorth = new RefreshWorth(access, earlyRefresh);
+        startingRefreshThreshold = refreshWorth.thresholdFor(startingTtl);
+        List<Copy> residents = new ArrayList<>(residentCount);
+        byPriority.forEach(residents::add);
+        for (Copy copy : residents) {
+            copy.score *= ratio;
+            copy.rank();
+            copy.refreshThreshold = copy.ttl == startingTtl ? startingRefreshThreshold : refreshWorth.thresholdFor(copy.ttl);
+        }
+        residents.sort(Comparator.comparingDouble((Copy copy) -> copy.priority).thenComparingLong(copy -> copy.id));
+        byPriority = new RunHeap<>(PRIORITY_RUNS);
+        residents.forEach(copy -> byPriority.add(copy, copy.priority, copy.id));
+    }
+
+    /** The half-life requests are counted with now, in clock units. */
+    double halfLife() {
+        return access.halfLifeMillis();
+    }
+
     @Override
     public void record(Request request) {
-        if (tuner != null) {
-            double penalty = tuner.record(request);
-            if (penalty != access.newcomerPenalty()) {
-                newcomerPenalty(penalty);
+        for (ShadowTuner tuner : tuners) {
+            if (tuner.record(request)) {
+                follow(tuner);
             }
         }
         long now = request.time();
@@ -751,9 +792,7 @@ public final class PansaarPolicy extends SizedPolicy {
     @Override
     public void finished() {
         super.finished();
-        if (tuner != null) {
-            tuner.finished();
-        }
+        tuners.forEach(ShadowTuner::finished);
         if (justAdmittedEvictions > 0) {
             throw new IllegalStateException("pansaar: evicted the object just admitted " + justAdmittedEvictions + " times");
         }
