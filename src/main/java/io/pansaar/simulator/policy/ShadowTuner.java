@@ -1,5 +1,8 @@
 package io.pansaar.simulator.policy;
 
+import java.util.function.ObjDoubleConsumer;
+import java.util.function.ToDoubleFunction;
+
 import io.pansaar.simulator.trace.Request;
 
 /**
@@ -23,93 +26,51 @@ final class ShadowTuner {
         /**
          * The newcomer penalty, in half-lives, from almost none to a newcomer counting 2^-16 of a request. Windows of
          * 10,000 requests: with 1,000 the penalty reached 10.7 on AdaptSize at 5%, 1.2 points of byte hit ratio below
-         * the fixed default.
+         * the fixed default. Its shadows take the tuned half-life, as a penalty is counted in half-lives.
          */
-        NEWCOMER_PENALTY(10_000, 1) {
-            @Override
-            double least(PansaarSettings settings) {
-                return 0.125;
-            }
-
-            @Override
-            double most(PansaarSettings settings) {
-                return 16;
-            }
-
-            @Override
-            double of(PansaarSettings settings) {
-                return settings.newcomerPenalty();
-            }
-
-            @Override
-            void apply(PansaarPolicy policy, double value) {
-                policy.newcomerPenalty(value);
-            }
-
-            @Override
-            boolean shadowsFollow(Knob other) {
-                // A penalty is worth what it is on the half-life the cache counts with.
-                return other == HALF_LIFE;
-            }
-        },
+        NEWCOMER_PENALTY(10_000, 1, settings -> 0.125, settings -> 16, PansaarSettings::newcomerPenalty,
+                PansaarPolicy::newcomerPenalty, true),
         /**
          * The half-life, from a quarter of the setting's to 64 times it. Windows of 20,000 requests, and a move only
          * when two in a row agree: a short half-life wins the window in which the hot set moves and loses the replay
          * when scans follow (with windows of 10,000 and no agreement, Zipf with drift and scans at 1% fell from 40.8%
-         * of bytes to 29.5).
+         * of bytes to 29.5). Its shadows keep the starting penalty: following the tuned one, which climbs to 16 on a
+         * stationary stretch, they judged half-lives among caches that keep no newcomer, and on a Zipf trace whose hot
+         * set is replaced every 20,000 requests the tuned cache lost 3.0 to 5.1 points of byte hit ratio.
          */
-        HALF_LIFE(20_000, 2) {
-            @Override
-            double least(PansaarSettings settings) {
-                return settings.halfLife() / 4;
-            }
-
-            @Override
-            double most(PansaarSettings settings) {
-                return settings.halfLife() * 64;
-            }
-
-            @Override
-            double of(PansaarSettings settings) {
-                return settings.halfLife();
-            }
-
-            @Override
-            void apply(PansaarPolicy policy, double value) {
-                policy.halfLife(value);
-            }
-
-            @Override
-            boolean shadowsFollow(Knob other) {
-                // Its shadows keep the starting penalty: following the tuned one, which climbs to 16 on a stationary
-                // stretch, they judged half-lives among caches that keep no newcomer, and on a Zipf trace whose hot
-                // set is replaced every 20,000 requests the tuned cache lost 3.0 to 5.1 points of byte hit ratio.
-                return false;
-            }
-        };
+        HALF_LIFE(20_000, 2, settings -> settings.halfLife() / 4, settings -> settings.halfLife() * 64,
+                PansaarSettings::halfLife, PansaarPolicy::halfLife, false);
 
         /** Requests per window. */
         final long window;
         /** How many windows in a row must favour the same side before the setting moves. */
         final int agreeing;
+        private final ToDoubleFunction<PansaarSettings> least;
+        private final ToDoubleFunction<PansaarSettings> most;
+        private final ToDoubleFunction<PansaarSettings> start;
+        private final ObjDoubleConsumer<PansaarPolicy> apply;
+        private final boolean followsHalfLife;
 
-        Knob(long window, int agreeing) {
+        Knob(long window, int agreeing, ToDoubleFunction<PansaarSettings> least, ToDoubleFunction<PansaarSettings> most,
+                ToDoubleFunction<PansaarSettings> start, ObjDoubleConsumer<PansaarPolicy> apply, boolean followsHalfLife) {
             this.window = window;
             this.agreeing = agreeing;
+            this.least = least;
+            this.most = most;
+            this.start = start;
+            this.apply = apply;
+            this.followsHalfLife = followsHalfLife;
         }
 
-        abstract double least(PansaarSettings settings);
-
-        abstract double most(PansaarSettings settings);
-
-        /** The setting's value in {@code settings}. */
-        abstract double of(PansaarSettings settings);
-
         /** Sets the value on a cache, from its next request on. */
-        abstract void apply(PansaarPolicy policy, double value);
+        void apply(PansaarPolicy policy, double value) {
+            apply.accept(policy, value);
+        }
 
         /** Whether this knob's shadows take the tuned cache's value of {@code other} when that moves. */
-        abstract boolean shadowsFollow(Knob other);
+        boolean shadowsFollow(Knob other) {
+            return followsHalfLife && other == HALF_LIFE;
+        }
     }
 
     private final Knob knob;
@@ -127,9 +88,9 @@ final class ShadowTuner {
     /** A tuner of {@code knob} starting from its value in {@code settings}, for caches of {@code capacity} bytes. */
     ShadowTuner(Knob knob, long capacity, PansaarSettings settings) {
         this.knob = knob;
-        least = knob.least(settings);
-        most = knob.most(settings);
-        value = Math.min(most, Math.max(least, knob.of(settings)));
+        least = knob.least.applyAsDouble(settings);
+        most = knob.most.applyAsDouble(settings);
+        value = Math.min(most, Math.max(least, knob.start.applyAsDouble(settings)));
         lower = new PansaarPolicy(capacity, Freshness.NONE, settings, 0);
         higher = new PansaarPolicy(capacity, Freshness.NONE, settings, 0);
         placeShadows();
