@@ -373,6 +373,10 @@ public final class PansaarPolicy extends SizedPolicy {
      * judged not worth it is judged again at its next request, as any.
      */
     void halfLife(double halfLife) {
+        if (probationLimit > 0) {
+            // The copies on probation are in no priority order, and would keep scores of the old half-life.
+            throw new IllegalStateException("pansaar-probation cannot change its half-life while it replays");
+        }
         double ratio = access.halfLifeMillis() / halfLife;
         access = new AccessPriority(halfLife, access.sizeExponent(), access.newcomerPenalty());
         refreshWorth = new RefreshWorth(access, earlyRefresh);

@@ -48,23 +48,23 @@ final class ShadowTuner {
         private final ToDoubleFunction<PansaarSettings> least;
         private final ToDoubleFunction<PansaarSettings> most;
         private final ToDoubleFunction<PansaarSettings> start;
-        private final ObjDoubleConsumer<PansaarPolicy> apply;
+        private final ObjDoubleConsumer<PansaarPolicy> setter;
         private final boolean followsHalfLife;
 
         Knob(long window, int agreeing, ToDoubleFunction<PansaarSettings> least, ToDoubleFunction<PansaarSettings> most,
-                ToDoubleFunction<PansaarSettings> start, ObjDoubleConsumer<PansaarPolicy> apply, boolean followsHalfLife) {
+                ToDoubleFunction<PansaarSettings> start, ObjDoubleConsumer<PansaarPolicy> setter, boolean followsHalfLife) {
             this.window = window;
             this.agreeing = agreeing;
             this.least = least;
             this.most = most;
             this.start = start;
-            this.apply = apply;
+            this.setter = setter;
             this.followsHalfLife = followsHalfLife;
         }
 
         /** Sets the value on a cache, from its next request on. */
         void apply(PansaarPolicy policy, double value) {
-            apply.accept(policy, value);
+            setter.accept(policy, value);
         }
 
         /** Whether this knob's shadows take the tuned cache's value of {@code other} when that moves. */
