@@ -19,6 +19,8 @@
 -- ARGV[3] the most schedule entries this call sweeps (live due ones count too), the most images it evicts and the
 --         most departed histories it forgets
 -- ARGV[4] the events stream's cap (XADD MAXLEN ~); 0 or absent (a caller of API 7, without the key): no events
+-- ARGV[5] the half-life to fold candidates' waiting hits with, ms (see pansaar_fold_hits); empty or absent (a caller
+--         of API 10 or older): each image's own
 --
 -- Returns {swept, evicted, used bytes after, images indexed after}
 -- Errors: PANSAAR_BAD_ARGUMENT, PANSAAR_NOT_LEASE_HOLDER
@@ -33,13 +35,14 @@ redis.register_function{
     local budget = requireInteger('byte budget', args[2], 0, -1)
     local limit = requireInteger('sweep and eviction limit', args[3], 1)
     local events = eventsFrom(keys[9], args[4])
+    local halfLife = optionalHalfLife(args[5])
     requireLease(leaseKey, holder)
 
     local now = serverTimeMillis()
     local swept = sweepExpired(index, statsKey, now, limit)
     local evicted = 0
     if budget >= 0 then
-      evicted = evictOverBudget(index, statsKey, budget, limit, nil, now, events)
+      evicted = evictOverBudget(index, statsKey, budget, limit, nil, now, events, halfLife)
     end
     forgetExcessDeparted(index, limit)
     return { swept, evicted, usedBytes(index), redis.call('ZCARD', index.priority) }

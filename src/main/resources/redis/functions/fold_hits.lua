@@ -8,6 +8,8 @@
 -- KEYS[2] statistics      pansaar:{p}:stats (hits, negative-hits)
 -- KEYS[3] priority index  pansaar:{p}:priority
 -- ARGV[1] the most images this call folds
+-- ARGV[2] the half-life to count the requests with, ms: each image's score moves to it (see scoreInHalfLife); empty or
+--         absent (a caller of API 10 or older): each image's own
 --
 -- Returns {images folded, requests folded, images still waiting}
 -- Errors: PANSAAR_BAD_ARGUMENT
@@ -19,6 +21,7 @@ redis.register_function{
     local statsKey = keys[2]
     local priorityKey = requireNonEmpty('KEYS[3], the priority index', keys[3])
     local limit = requireInteger('fold limit', args[1], 1)
+    local halfLife = optionalHalfLife(args[2])
 
     local now = serverTimeMillis()
     -- HRANDFIELD picks without walking the hash: O(limit) whatever the counter holds.
@@ -29,7 +32,7 @@ redis.register_function{
       local key, count = waiting[i], tonumber(waiting[i + 1])
       redis.call('HDEL', hitsKey, key)
       if count and count ~= 0 then
-        local counter = foldRequests(priorityKey, key, count, now)
+        local counter = foldRequests(priorityKey, key, count, now, halfLife)
         counted[counter] = (counted[counter] or 0) + count
         images = images + 1
         requests = requests + count

@@ -39,7 +39,9 @@
 -- ARGV[14] fetch-ms: how long the fetch took
 -- ARGV[15] digest: the body's SHA-256 in hex
 -- ARGV[16] size-term: a·log2(size), taken off the eviction priority
--- ARGV[17] half-life of the eviction priority, ms (positive)
+-- ARGV[17] half-life of the eviction priority, ms (positive): the image's score is counted with it from now on, a
+--         score carried from a copy of another half-life moved to it (scoreInHalfLife), and eviction folds its
+--         candidates' waiting hits with it
 -- ARGV[18] exposure, ms, and ARGV[19] changes: the image's change history after this fetch
 -- ARGV[20] the job's consumer group; ARGV[21] the job's entry id. The entry is acknowledged (XACK) and
 --         deleted (XDEL) once the write is decided, WRITTEN or STALE_WRITE alike, as the worker would do next; on an
@@ -105,11 +107,10 @@ redis.register_function{
     requireInteger('exposure', args[18], 0)
     requireInteger('changes', args[19], 0)
     local sizeTerm = tonumber(args[16])
-    local halfLife = tonumber(args[17])
-    if sizeTerm == nil or halfLife == nil or halfLife <= 0 then
-      fail('BAD_ARGUMENT', 'size-term must be a number and half-life a positive number, were "' .. tostring(args[16])
-        .. '" and "' .. tostring(args[17]) .. '"')
+    if sizeTerm == nil or sizeTerm ~= sizeTerm then
+      fail('BAD_ARGUMENT', 'size-term must be a number, was "' .. tostring(args[16]) .. '"')
     end
+    local halfLife = optionalHalfLife(requireNonEmpty('half-life', args[17]))
     local newcomerPenalty = 0
     if args[25] ~= nil and args[25] ~= '' then
       newcomerPenalty = tonumber(args[25])
@@ -168,7 +169,9 @@ redis.register_function{
     -- partition remembers the image (held, or departed within as many departures as images are held: its history
     -- entry), that request is dated the newcomer penalty back, as the simulator's ghost decides.
     local carried = current or {}
-    local score = tonumber(carried['access-score'])
+    -- A score carried from a copy written with another half-life moves to this write's, keeping the time the image
+    -- goes cold (see scoreInHalfLife).
+    local score = scoreInHalfLife(tonumber(carried['access-score']), tonumber(carried['half-life']), halfLife)
     if not score then
       score = scoreAfterRequest(nil, now, halfLife)
       if newcomerPenalty > 0 and redis.call('HEXISTS', index.history, key) == 0 then
@@ -189,7 +192,7 @@ redis.register_function{
     meta['last-access'] = carried['last-access']
     writeMeta(imageKey, meta)
     redis.call('PEXPIREAT', imageKey, expiresAt)
-    local used = indexImage(index, key, chargedBytes(key, tonumber(meta.size)), formatScore(score - sizeTerm),
+    local used = indexImage(index, key, chargedBytes(key, tonumber(meta.size)), rankOf(score, sizeTerm, halfLife),
       freshUntil - earlyBy, meta.exposure, meta.changes)
     tagImage(index, key, tags)
 
@@ -199,7 +202,7 @@ redis.register_function{
     -- Over it, sweep first and judge again, as the excess may be expired images alone.
     if budget >= 0 and (used or usedBytes(index)) > budget then
       sweepExpired(index, statsKey, now, limit)
-      evicted = evictOverBudget(index, statsKey, budget, limit, key, now, events)
+      evicted = evictOverBudget(index, statsKey, budget, limit, key, now, events, halfLife)
     end
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'regenerated')

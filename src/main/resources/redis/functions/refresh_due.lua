@@ -11,9 +11,13 @@
 -- KEYS[6] departed        pansaar:{p}:departed
 -- KEYS[7] repair state    pansaar:{p}:repair (only while a rebuild of the used bytes runs: its count and marks)
 -- ARGV[1] the most schedule entries to read
+-- ARGV[2] the half-life the caller judges with, ms: each access score is listed moved to it (see scoreInHalfLife), as
+--         the image's next update will count it; empty or absent (a caller of API 10 or older): as stored, in the
+--         half-life of the image's own
 --
 -- Returns {server time ms, swept, key, access-score, fresh-ttl ms, key, ...}: how many entries were unindexed as
--- expired, then for each due image its key and those values of its hash's meta, '' where missing (a hash without
+-- expired, then for each due image its key and those values of its hash's meta (the score moved to ARGV[2]'s
+-- half-life), '' where missing (a hash without
 -- meta, written by API 5 or older: the scheduler drops it).
 -- Errors: PANSAAR_BAD_ARGUMENT
 
@@ -23,6 +27,7 @@ redis.register_function{
     local statsKey = keys[1]
     local index = indexKeysFrom(keys, 2)
     local limit = requireInteger('limit', args[1], 1)
+    local halfLife = optionalHalfLife(args[2])
     local now = serverTimeMillis()
     local listed = {}
     local gone = {}
@@ -33,9 +38,11 @@ redis.register_function{
       if not meta and redis.call('EXISTS', imageHash) == 0 then
         gone[#gone + 1] = key
       else
-        local fields = metaValues(meta, { 'access-score', 'fresh-ttl' })
+        local fields = metaValues(meta, { 'access-score', 'fresh-ttl', 'half-life' })
+        local score = tonumber(fields[1])
         listed[#listed + 1] = key
-        listed[#listed + 1] = fields[1] or ''
+        listed[#listed + 1] = score and formatScore(scoreInHalfLife(score, tonumber(fields[3]), halfLife or
+          tonumber(fields[3]))) or ''
         listed[#listed + 1] = fields[2] or ''
       end
     end

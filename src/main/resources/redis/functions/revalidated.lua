@@ -86,7 +86,8 @@ redis.register_function{
     local score = tonumber(meta['access-score'])
     if key and score then
       indexImage(index, key, chargedBytes(key, tonumber(meta.size) or 0),
-        formatScore(score - (tonumber(meta['size-term']) or 0)), freshUntil - earlyBy, exposure, changes)
+        rankOf(score, tonumber(meta['size-term']) or 0, tonumber(meta['half-life']) or 1), freshUntil - earlyBy, exposure,
+        changes)
     end
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'not-modified')

@@ -43,6 +43,20 @@ local function requireInteger(name, value, minimum, default)
   return number
 end
 
+-- The half-life a call counts requests with, in ms: a positive number, or nil when the argument is empty or absent (each
+-- image's own).
+local function optionalHalfLife(value)
+  if value == nil or value == '' then
+    return nil
+  end
+  local halfLife = tonumber(value)
+  -- halfLife ~= halfLife is NaN, which tonumber accepts from 'nan'.
+  if halfLife == nil or halfLife ~= halfLife or halfLife <= 0 or halfLife == math.huge then
+    fail('BAD_ARGUMENT', 'half-life must be a positive number of ms, was "' .. value .. '"')
+  end
+  return halfLife
+end
+
 local function requireReason(value)
   if not REASONS[value] then
     fail('BAD_ARGUMENT', 'reason must be miss, refresh, manual or warm, was "' .. tostring(value) .. '"')
@@ -347,6 +361,30 @@ end
 local function formatScore(score)
   return string.format('%.17g', score)
 end
+
+-- An access score is counted in half-lives of the half-life it was last updated with, which meta keeps beside it.
+-- The same score in half-lives of another: score·from/to keeps score·h, the time in ms at which the image's decayed
+-- count falls to one request, so an image whose half-life changes keeps the moment it goes cold. The Java twin is
+-- io.pansaar.algorithm.AccessPriority.inHalfLife; src/test/resources/algorithm/rank-vectors.csv holds both to it. A
+-- score whose half-life is not known stays as it is.
+local function scoreInHalfLife(score, fromHalfLife, toHalfLife)
+  if score == nil or fromHalfLife == nil or fromHalfLife == toHalfLife then
+    return score
+  end
+  return score * fromHalfLife / toHalfLife
+end
+
+-- An image's rank in the priority index, in ms: h·(score - size term), when its decayed count per byte^a falls to
+-- one. Ranks in ms keep images of different half-lives in one order, so the half-life can change while the index
+-- holds images ranked with the old one. The Java twin is io.pansaar.algorithm.AccessPriority.rank.
+local function rankOf(score, sizeTerm, halfLife)
+  return formatScore(halfLife * (score - sizeTerm))
+end
+
+-- Ranks below this were written by API 10 or older, as score - size term in half-lives (at most now/h, a few 1e9 for
+-- a half-life of a second or more); a rank in ms is near now, far above it (2^40 ms is 2004-11). Eviction ranks such
+-- an image anew before it chooses (see rerankFromHalfLives).
+local RANKS_IN_MS_FROM = 2 ^ 40
 
 -- The partition's indexes, from six consecutive KEYS starting at first:
 --   priority  sorted set: image key -> eviction priority (lowest leaves first)
@@ -657,24 +695,29 @@ end
 
 -- Records requests of an ok copy, all dated now, in its opened meta: hits raised by hitsAdded, last-access, and under
 -- Pansaar's Algorithm (the copy has a half-life) the access score, and in the priority index the eviction priority,
--- the score less the size term. hits, access-score and last-access lie side by side in META_FIELDS, so they are
--- replaced in the string as it is, without unpacking the other values; a meta holding fewer values is unpacked and
--- packed whole.
-local function recordRequests(imageKey, opened, priorityKey, key, requests, hitsAdded, now)
+-- ranked in ms (rankOf). halfLife: the half-life the deployment counts with now, to which the score moves (nil: the
+-- copy's own). hits, access-score and last-access lie side by side in META_FIELDS, so they are replaced in the string
+-- as it is, without unpacking the other values; a meta holding fewer values, or a score moving to another half-life,
+-- is unpacked and packed whole.
+local function recordRequests(imageKey, opened, priorityKey, key, requests, hitsAdded, now, halfLife)
   local hits = (tonumber(metaValue(opened, 'hits')) or 0) + hitsAdded
   local score = metaValue(opened, 'access-score')
-  local halfLife = tonumber(metaValue(opened, 'half-life'))
-  if halfLife then
-    local after = scoreAfterRequests(tonumber(score), now, halfLife, requests)
+  local ownHalfLife = tonumber(metaValue(opened, 'half-life'))
+  halfLife = halfLife or ownHalfLife
+  if ownHalfLife then
+    local after = scoreAfterRequests(scoreInHalfLife(tonumber(score), ownHalfLife, halfLife), now, halfLife, requests)
     score = formatScore(after)
-    redis.call('ZADD', priorityKey, 'XX', formatScore(after - (tonumber(metaValue(opened, 'size-term')) or 0)), key)
+    redis.call('ZADD', priorityKey, 'XX', rankOf(after, tonumber(metaValue(opened, 'size-term')) or 0, halfLife), key)
   end
   local first, last = META_POSITION['hits'], META_POSITION['last-access']
-  if opened.count < last then
+  if opened.count < last or (ownHalfLife and halfLife ~= ownHalfLife) then
     local fields = decodeMeta(opened.text)
     fields['hits'] = hits
     fields['access-score'] = score
     fields['last-access'] = now
+    if ownHalfLife then
+      fields['half-life'] = halfLife
+    end
     writeMeta(imageKey, fields)
     return
   end
@@ -687,15 +730,15 @@ end
 -- plain HINCRBY) into the image they asked for: its hits, access score and priority, dated now. Returns the
 -- statistics counter they belong to: 'negative-hits' when the key holds a remembered 404/410, else 'hits' (also
 -- when the copy has left since: it was served). A negative count is a correction of a request that pansaar_get
--- counted itself after the reader's HINCRBY was folded: it only corrects the statistics.
-local function foldRequests(priorityKey, key, requests, now)
+-- counted itself after the reader's HINCRBY was folded: it only corrects the statistics. halfLife: see recordRequests.
+local function foldRequests(priorityKey, key, requests, now, halfLife)
   local imageKey = imageKeyBeside(priorityKey, key)
   local opened = openMeta(imageKey)
   if opened and metaValue(opened, 'status') ~= 'ok' then
     return 'negative-hits'
   end
   if opened and requests > 0 then
-    recordRequests(imageKey, opened, priorityKey, key, requests, requests, now)
+    recordRequests(imageKey, opened, priorityKey, key, requests, requests, now, halfLife)
   end
   return 'hits'
 end
@@ -707,14 +750,14 @@ end
 
 -- Folds the requests waiting for one image, as the caller read them from the hit counter (nil or false: none),
 -- removing them from it; returns whether there were any. Eviction calls it on each candidate, so a copy in demand
--- never leaves for want of a fold.
-local function foldWaitingRequests(hitsKey, statsKey, priorityKey, key, waiting, now)
+-- never leaves for want of a fold. halfLife: see recordRequests.
+local function foldWaitingRequests(hitsKey, statsKey, priorityKey, key, waiting, now, halfLife)
   waiting = tonumber(waiting)
   if not waiting or waiting == 0 then
     return false
   end
   redis.call('HDEL', hitsKey, key)
-  redis.call('HINCRBY', statsKey, foldRequests(priorityKey, key, waiting, now), waiting)
+  redis.call('HINCRBY', statsKey, foldRequests(priorityKey, key, waiting, now, halfLife), waiting)
   return waiting > 0
 end
 
@@ -897,11 +940,33 @@ local function sweepExpired(index, statsKey, now, limit)
   return #gone
 end
 
+-- Ranks an image of the priority index in ms (rankOf) when the rank it holds is one in half-lives, written by API 10
+-- or older, and its meta holds what the rank in ms needs; returns whether it did. Such ranks lie below every rank in
+-- ms, so eviction meets each before any image ranked in ms and ranks it anew once: an upgrade evicts no image
+-- for its old rank's units.
+local function rerankFromHalfLives(priorityKey, imageKey, key, rank)
+  if rank >= RANKS_IN_MS_FROM then
+    return false
+  end
+  local fields = metaValues(readMeta(imageKey), { 'access-score', 'size-term', 'half-life' })
+  local score, halfLife = tonumber(fields[1]), tonumber(fields[3])
+  if not score or not halfLife then
+    return false
+  end
+  local inMillis = rankOf(score, tonumber(fields[2]) or 0, halfLife)
+  if tonumber(inMillis) == rank then
+    return false
+  end
+  redis.call('ZADD', priorityKey, 'XX', inMillis, key)
+  return true
+end
+
 -- Deletes the lowest-priority images, up to limit, while the used bytes exceed the budget; never the image
 -- named keep (the one just written). The candidates come from one ZRANGE, their history entries (with what they are
 -- charged) and waiting hits from one HMGET each; the victims are then unindexed together and their hashes unlinked,
--- each appended to events (see eventsFrom; nil: off) as evicted. Returns how many were evicted.
-local function evictOverBudget(index, statsKey, budget, limit, keep, now, events)
+-- each appended to events (see eventsFrom; nil: off) as evicted. halfLife: the half-life a candidate's waiting hits are
+-- folded with (see recordRequests). Returns how many were evicted.
+local function evictOverBudget(index, statsKey, budget, limit, keep, now, events, halfLife)
   local excess = usedBytes(index) - budget
   if excess <= 0 or limit <= 0 then
     return 0
@@ -949,9 +1014,11 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now, events
       if #victims == limit or excess <= 0 then
         break
       end
-      -- A candidate whose hits still wait in the counter is ranked anew with them first; at most limit of those
-      -- per call. What this call leaves undecided, the next call chooses among the ranks as they are then.
-      if foldWaitingRequests(hitsKey, statsKey, index.priority, key, lowestWaiting[position], now) then
+      -- A candidate whose hits still wait in the counter, or ranked in half-lives by API 10 or older, is ranked anew
+      -- first; at most limit of those per call. What this call leaves undecided, the next call chooses among the
+      -- ranks as they are then.
+      if foldWaitingRequests(hitsKey, statsKey, index.priority, key, lowestWaiting[position], now, halfLife)
+          or rerankFromHalfLives(index.priority, imageHashPrefix .. key, key, lowestScores[position]) then
         folded = folded + 1
         refolded[#refolded + 1] = { position = position,
           priority = tonumber(redis.call('ZSCORE', index.priority, key)) }

@@ -89,6 +89,28 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent, double 
         return score - sizeTerm(sizeBytes);
     }
 
+    /**
+     * Returns the rank the priority index holds for an image of this score and size term, in ms: h·(score - size term),
+     * when its decayed count per byte^a falls to one request. It orders images as {@link #priority} does, and images
+     * whose scores count in different half-lives as well, so the half-life can change while an index holds images
+     * ranked with the old one.
+     */
+    public double rank(double score, double sizeTerm) {
+        return halfLifeMillis * (score - sizeTerm);
+    }
+
+    /**
+     * Returns a score counted in half-lives of {@code fromHalfLife} counted in half-lives of {@code toHalfLife}:
+     * score·h, the time its decayed count falls to one request, stays put, so an image goes cold when it would have.
+     */
+    public static double inHalfLife(double score, double fromHalfLife, double toHalfLife) {
+        if (fromHalfLife == toHalfLife) {
+            return score;
+        }
+        // In this order, as shared.lua computes it, so both give the same bits.
+        return score * fromHalfLife / toHalfLife;
+    }
+
     /** Returns what a written copy of {@code sizeBytes} stores for the scheduler to rank it by. */
     public Terms termsFor(long sizeBytes) {
         return new Terms(sizeTerm(sizeBytes), (long) halfLifeMillis, newcomerPenalty);

@@ -84,20 +84,30 @@ public class PansaarFunctions {
     private final FunctionCalls calls;
     /** The cap of each partition's events stream, passed to every function that appends to it; 0: no events. */
     private final String eventsMaxLength;
+    /** The half-life folds and evictions count requests with, in ms; empty: each image's own. */
+    private final String halfLifeMillis;
 
     @Inject
     public PansaarFunctions(FunctionCalls calls, PansaarConfig config) {
-        this(calls, config.events().maxLength());
+        this(calls, config.events().maxLength(), String.valueOf(config.priority().halfLife().toMillis()));
     }
 
-    /** Functions that trim each partition's events stream to about {@code eventsMaxLength} entries; 0: no events. */
+    /**
+     * Functions that trim each partition's events stream to about {@code eventsMaxLength} entries (0: no events), and
+     * fold and evict with each image's own half-life.
+     */
     public PansaarFunctions(FunctionCalls calls, long eventsMaxLength) {
+        this(calls, eventsMaxLength, "");
+    }
+
+    private PansaarFunctions(FunctionCalls calls, long eventsMaxLength, String halfLifeMillis) {
         if (eventsMaxLength < 0) {
             throw new IllegalArgumentException("pansaar.events.max-length must be 0 (no events) or more, was "
                     + eventsMaxLength);
         }
         this.calls = calls;
         this.eventsMaxLength = String.valueOf(eventsMaxLength);
+        this.halfLifeMillis = halfLifeMillis;
     }
 
     /**
@@ -395,19 +405,40 @@ public class PansaarFunctions {
      * budget).
      */
     public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit) {
+        return evict(partition, holder, budgetBytes, limit, halfLifeMillis);
+    }
+
+    /** {@link #evict(int, String, Optional, int)}, folding a candidate's waiting hits with this half-life. */
+    public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit,
+            double halfLifeMillis) {
+        return evict(partition, holder, budgetBytes, limit, String.valueOf(halfLifeMillis));
+    }
+
+    private Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit,
+            String halfLifeMillis) {
         return calls.call("pansaar_evict", withEvents(partition, RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
-                RedisKeys.stats(partition))), holder, optional(budgetBytes), String.valueOf(limit), eventsMaxLength)
+                RedisKeys.stats(partition))), holder, optional(budgetBytes), String.valueOf(limit), eventsMaxLength,
+                halfLifeMillis)
                 .map(reply -> new EvictReply(reply.get(0).toLong(), reply.get(1).toLong(), reply.get(2).toLong(),
                         reply.get(3).toLong()));
     }
 
     /**
      * {@code pansaar_fold_hits}: folds the hits that readers counted in the partition's hit counter, for up to
-     * {@code limit} images, into the images' priorities and the partition's statistics.
+     * {@code limit} images, into the images' priorities and the partition's statistics, with the configured half-life.
      */
     public Uni<FoldHitsReply> foldHits(int partition, int limit) {
+        return foldHits(partition, limit, halfLifeMillis);
+    }
+
+    /** {@link #foldHits(int, int)} with this half-life: each folded image's score moves to it. */
+    public Uni<FoldHitsReply> foldHits(int partition, int limit, double halfLifeMillis) {
+        return foldHits(partition, limit, String.valueOf(halfLifeMillis));
+    }
+
+    private Uni<FoldHitsReply> foldHits(int partition, int limit, String halfLifeMillis) {
         return calls.call("pansaar_fold_hits", List.of(RedisKeys.hits(partition), RedisKeys.stats(partition),
-                RedisKeys.priorityIndex(partition)), String.valueOf(limit))
+                RedisKeys.priorityIndex(partition)), String.valueOf(limit), halfLifeMillis)
                 .map(reply -> new FoldHitsReply(reply.get(0).toLong(), reply.get(1).toLong(), reply.get(2).toLong()));
     }
 
@@ -427,11 +458,12 @@ public class PansaarFunctions {
 
     /**
      * {@code pansaar_refresh_due}: lists the images due for an early refresh among up to {@code limit} due entries of
-     * the schedule, the longest due first; the entries whose hash is gone are unindexed instead.
+     * the schedule, the longest due first, each image's access score counted with the configured half-life; the entries
+     * whose hash is gone are unindexed instead.
      */
     public Uni<RefreshDueReply> refreshDue(int partition, int limit) {
         return calls.call("pansaar_refresh_due", RedisKeys.withIndexes(partition, RedisKeys.stats(partition)),
-                String.valueOf(limit))
+                String.valueOf(limit), halfLifeMillis)
                 .map(reply -> {
                     List<RefreshDueReply.DueImage> images = new ArrayList<>();
                     for (int i = 2; i + 2 < reply.size(); i += 3) {

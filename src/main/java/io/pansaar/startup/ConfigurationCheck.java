@@ -20,6 +20,10 @@ public final class ConfigurationCheck {
 
     /** Room for a few characters of a value and the marker that says how long it was. */
     private static final long MIN_DEAD_LETTER_FIELD_BYTES = 64;
+    /** The shortest and longest half-life of the eviction priority, and the largest newcomer penalty, in half-lives. */
+    private static final Duration MIN_HALF_LIFE = Duration.ofSeconds(1);
+    private static final Duration MAX_HALF_LIFE = Duration.ofDays(30);
+    private static final int MAX_NEWCOMER_PENALTY = 64;
 
     private ConfigurationCheck() {
     }
@@ -76,6 +80,18 @@ public final class ConfigurationCheck {
         } catch (IllegalArgumentException refused) {
             throw new IllegalArgumentException("pansaar.priority (half-life, size-exponent, newcomer-penalty): "
                     + refused.getMessage(), refused);
+        }
+        // Within these bounds every rank in ms lies far above every rank in half-lives an older library wrote, which is
+        // how eviction tells the two apart (RANKS_IN_MS_FROM in shared.lua).
+        Duration halfLife = config.priority().halfLife();
+        if (halfLife.compareTo(MIN_HALF_LIFE) < 0 || halfLife.compareTo(MAX_HALF_LIFE) > 0) {
+            throw new IllegalArgumentException("pansaar.priority.half-life must lie between " + MIN_HALF_LIFE + " and "
+                    + MAX_HALF_LIFE + ", was " + halfLife);
+        }
+        if (config.priority().newcomerPenalty() > MAX_NEWCOMER_PENALTY) {
+            throw new IllegalArgumentException("pansaar.priority.newcomer-penalty must be at most " + MAX_NEWCOMER_PENALTY
+                    + " half-lives (a newcomer then counts 2^-" + MAX_NEWCOMER_PENALTY + " of a request), was "
+                    + config.priority().newcomerPenalty());
         }
         if (!(config.refresh().maxPerSecond() >= 0)) {
             throw new IllegalArgumentException("pansaar.refresh.max-per-second must not be negative, was "

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -18,7 +19,7 @@ import io.vertx.mutiny.redis.client.Command;
 /**
  * The access score as {@code shared.lua} computes it, inside a real Redis, gives the shared vectors' results:
  * with {@code PriorityVectorsTest}, proof that the priority update in {@code pansaar_get} and {@code pansaar_fold_hits} and the Java formula
- * of the scheduler and the simulator agree.
+ * of the scheduler and the simulator agree; and so do a score moved to another half-life and its rank in ms.
  */
 class PriorityVectorsIT {
 
@@ -38,6 +39,26 @@ class PriorityVectorsIT {
             double actual = Double.parseDouble(reply);
             assertTrue(vector.matches(actual), vector + " gave " + reply + " in Lua");
         }
+    }
+
+    @Test
+    void luaMatchesEverySharedRankVector() throws IOException {
+        String script = sharedLua() + "\nlocal moved = scoreInHalfLife(tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))\n"
+                + "return { formatScore(moved), rankOf(moved, tonumber(ARGV[4]), tonumber(ARGV[3])) }\n";
+        for (PriorityVectors.RankVector vector : PriorityVectors.ranks()) {
+            var reply = CONNECTION.redis().send(Request.cmd(Command.EVAL).arg(script).arg(0)
+                    .arg(formatted(vector.score())).arg(vector.fromHalfLifeMillis()).arg(vector.toHalfLifeMillis())
+                    .arg(formatted(vector.sizeTerm())))
+                    .await().atMost(Duration.ofSeconds(10));
+            double moved = Double.parseDouble(reply.get(0).toString());
+            double rank = Double.parseDouble(reply.get(1).toString());
+            assertTrue(vector.matches(moved, rank), vector + " gave " + moved + " and " + rank + " in Lua");
+        }
+    }
+
+    /** A double as every digit it has, as Redis would store it. */
+    private static String formatted(double value) {
+        return String.format(Locale.ROOT, "%.17g", value);
     }
 
     private static String sharedLua() throws IOException {

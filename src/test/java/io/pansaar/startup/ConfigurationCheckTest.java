@@ -63,6 +63,22 @@ class ConfigurationCheckTest {
     }
 
     @Test
+    void aHalfLifeOutsideASecondToThirtyDaysOrAPenaltyOverSixtyFourIsRefused() {
+        Map<Map<String, String>, String> refusals = Map.of(Map.of("pansaar.priority.half-life", "999ms"),
+                "pansaar.priority.half-life must lie between", Map.of("pansaar.priority.half-life", "31d"),
+                "pansaar.priority.half-life must lie between", Map.of("pansaar.priority.newcomer-penalty", "64.5"),
+                "pansaar.priority.newcomer-penalty must be at most 64");
+        refusals.forEach((settings, reason) -> {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> ConfigurationCheck.check(config(settings)), settings.toString());
+            assertTrue(refused.getMessage().startsWith(reason), refused.getMessage());
+        });
+        assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.half-life", "1s",
+                "pansaar.priority.newcomer-penalty", "64"))));
+        assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.half-life", "30d"))));
+    }
+
+    @Test
     void aNegativeRefreshBudgetOrAnEmptyBatchIsRefused() {
         assertThrows(IllegalArgumentException.class,
                 () -> ConfigurationCheck.check(config(Map.of("pansaar.refresh.max-per-second", "-1"))));

@@ -61,7 +61,9 @@ import jakarta.inject.Inject;
  * share alone, so each must evict as a simulator of one share replaying that partition's requests does. Every case
  * dates a new image's first request back by the default newcomer penalty, in production when the partition neither
  * holds nor remembers the image (its departed images), in the simulator when its ghost does not, but two: one without
- * the penalty and one with a larger one.
+ * the penalty and one with a larger one. Two change the half-life in the middle of the trace, as an operator or a tuner
+ * would: production writes and folds with the new one from there on, each image's score moving to it at its next
+ * update, and the simulator's {@link PansaarPolicy#halfLife} moves every score at once.
  * Nothing expires: copies are fresh for an hour, and no early refresh falls due.
  */
 @QuarkusTest
@@ -70,7 +72,7 @@ import jakarta.inject.Inject;
 class EvictionParityIT {
 
     /** A partition for each test, three for the one spread over several: none depends on what another wrote. */
-    private static final int PARTITIONS = 12;
+    private static final int PARTITIONS = 14;
     /** Each partition's share of the budget, in charged bytes: about nine of the trace's images. */
     private static final long SHARE = 60_000;
     /** The simulator's default half-life of 10000 clock units, a clock unit being a millisecond. */
@@ -141,7 +143,16 @@ class EvictionParityIT {
      * What production did with one partition's requests: each request as the simulator must replay it, the evicted
      * keys, and the time of each fold the scheduler ran, by the number of the partition's requests before it.
      */
-    private record Replay(List<Request> requests, List<String> evicted, long hits, Map<Integer, Long> folds) {
+    private record Replay(List<Request> requests, List<String> evicted, long hits, Map<Integer, Long> folds,
+            int halfLifeChangedAt) {
+    }
+
+    /**
+     * A change of the half-life in the middle of a replay, as an operator's or a tuner's: from the trace's request
+     * {@code atRequest} on, production writes and folds with {@code halfLife}, and the simulator counts with it.
+     */
+    private record HalfLifeChange(int atRequest, Duration halfLife) {
+        static final HalfLifeChange NONE = new HalfLifeChange(Integer.MAX_VALUE, HALF_LIFE);
     }
 
     /** A partition's replay as it goes: what {@link Replay} returns, and what is needed to date its next requests. */
@@ -155,9 +166,11 @@ class EvictionParityIT {
         String lastEvent = "0-0";
         long lastTime;
         long hits;
+        /** How many of the partition's requests came before the half-life changed; -1: it never did. */
+        int halfLifeChangedAt = -1;
 
         Replay done() {
-            return new Replay(requests, evicted, hits, folds);
+            return new Replay(requests, evicted, hits, folds, halfLifeChangedAt);
         }
     }
 
@@ -219,6 +232,29 @@ class EvictionParityIT {
     @Test
     void aLargerNewcomerPenaltyWithHitsFoldedOnTheSchedulersTicksEvictsInTheSimulatorsOrder() {
         assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, 3.5, trace(11, TRACE_SEED + 2), 50);
+    }
+
+    @Test
+    void aHalfLifeShortenedMidTraceEvictsInTheSimulatorsOrder() {
+        int partition = 12;
+        // 10 ms from the middle of the trace on, where requests come a few ms apart: an image's count then decays
+        // between its requests, and the ranking, nearly by count before, goes nearly by recency, which the simulator
+        // must follow.
+        HalfLifeChange change = new HalfLifeChange(REQUESTS / 2, HALF_LIFE.dividedBy(1000));
+        Replay replay = assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY, trace(partition, TRACE_SEED),
+                50, change).get(partition);
+        assertNotEquals(simulate(partition, replay, Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY,
+                HalfLifeChange.NONE).evicted(), replay.evicted(), "the shorter half-life evicts otherwise");
+        // Every image the second half folded or wrote counts with the new half-life; the others keep theirs.
+        assertTrue(keysOf(partition).stream().map(key -> metaField(partition, key, "half-life"))
+                .anyMatch(String.valueOf(change.halfLife().toMillis())::equals), "some image moved to the new half-life");
+    }
+
+    @Test
+    void aHalfLifeLengthenedMidTraceWithHitsFoldedOnTheSchedulersTicksEvictsInTheSimulatorsOrder() {
+        // The images held when it changes keep the moment they go cold, and rank among the new ones by it.
+        assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, PENALTY, trace(13, TRACE_SEED + 9), 50,
+                new HalfLifeChange(REQUESTS / 3, HALF_LIFE.multipliedBy(8)));
     }
 
     @Test
@@ -294,13 +330,21 @@ class EvictionParityIT {
      */
     private Map<Integer, Replay> assertSameEvictions(Counting counting, double sizeExponent, double newcomerPenalty,
             List<TraceRequest> trace, int leastEvictions) {
+        return assertSameEvictions(counting, sizeExponent, newcomerPenalty, trace, leastEvictions, HalfLifeChange.NONE);
+    }
+
+    /** {@link #assertSameEvictions(Counting, double, double, List, int)}, the half-life changing as {@code change} says. */
+    private Map<Integer, Replay> assertSameEvictions(Counting counting, double sizeExponent, double newcomerPenalty,
+            List<TraceRequest> trace, int leastEvictions, HalfLifeChange change) {
         // The worker's planner with these settings writes the terms a deployment setting them writes: the Redis
-        // functions rank each image by the terms its write sent, and read no setting of their own.
-        WritePlanner planner = new WritePlanner(earlyRefresh,
+        // functions rank each image by the terms its write sent, and fold with the half-life the scheduler sends.
+        WritePlanner before = new WritePlanner(earlyRefresh,
                 new AccessPriority(HALF_LIFE.toMillis(), sizeExponent, newcomerPenalty));
-        Map<Integer, Replay> production = replayInProduction(trace, counting, planner);
+        WritePlanner after = new WritePlanner(earlyRefresh,
+                new AccessPriority(change.halfLife().toMillis(), sizeExponent, newcomerPenalty));
+        Map<Integer, Replay> production = replayInProduction(trace, counting, before, after, change);
         production.forEach((partition, replay) -> {
-            Simulated simulated = simulate(partition, replay, counting, sizeExponent, newcomerPenalty);
+            Simulated simulated = simulate(partition, replay, counting, sizeExponent, newcomerPenalty, change);
             assertTrue(replay.evicted().size() >= leastEvictions, "the budget of partition " + partition
                     + " is small enough that evictions happen: " + replay.evicted().size());
             assertEquals(replay.evicted(), simulated.evicted(),
@@ -320,6 +364,12 @@ class EvictionParityIT {
      */
     private Simulated simulate(int partition, Replay replay, Counting counting, double sizeExponent,
             double newcomerPenalty) {
+        return simulate(partition, replay, counting, sizeExponent, newcomerPenalty, HalfLifeChange.NONE);
+    }
+
+    /** {@link #simulate(int, Replay, Counting, double, double)}, changing the half-life where production did. */
+    private Simulated simulate(int partition, Replay replay, Counting counting, double sizeExponent,
+            double newcomerPenalty, HalfLifeChange change) {
         PansaarSettings settings = PansaarSettings.DEFAULT.withFoldInterval(counting.simulatorFoldInterval)
                 .withHalfLife(HALF_LIFE.toMillis()).withSizeExponent(sizeExponent).withNewcomerPenalty(newcomerPenalty);
         List<ImageKey> keys = keysOf(partition);
@@ -327,6 +377,9 @@ class EvictionParityIT {
         List<String> evicted = new ArrayList<>();
         simulator.onEviction(image -> evicted.add(keys.get((int) image).value()));
         for (int position = 0; position < replay.requests().size(); position++) {
+            if (position == replay.halfLifeChangedAt()) {
+                simulator.halfLife(change.halfLife().toMillis());
+            }
             simulator.record(replay.requests().get(position));
             Long foldTime = replay.folds().get(position + 1);
             if (foldTime != null) {
@@ -339,20 +392,30 @@ class EvictionParityIT {
 
     /**
      * Replays the trace through the read path and, for each miss, the worker's write of the job it enqueued, planned by
-     * {@code planner}, as one reader and one worker in turn would. Returns, for each partition the trace touches, each
+     * {@code before} and from {@code change}'s request on by {@code after}, folding with the half-life of the one in
+     * use, as one reader and one worker in turn would. Returns, for each partition the trace touches, each
      * of its requests dated as production dated its effect on the image's score (a hit: the fold that counted it; a
      * miss: the write that admitted the image, whose eviction also folds at that time), charged as production charges
      * it, and the evicted keys in the order of the partition's evicted events.
      */
-    private Map<Integer, Replay> replayInProduction(List<TraceRequest> trace, Counting counting, WritePlanner planner) {
+    private Map<Integer, Replay> replayInProduction(List<TraceRequest> trace, Counting counting, WritePlanner before,
+            WritePlanner after, HalfLifeChange change) {
         Map<Integer, PartitionReplay> replays = new TreeMap<>();
         Map<Integer, List<ImageKey>> keys = new HashMap<>();
+        WritePlanner planner = before;
+        long halfLife = HALF_LIFE.toMillis();
         for (int position = 0; position < trace.size(); position++) {
+            if (position == change.atRequest()) {
+                planner = after;
+                halfLife = change.halfLife().toMillis();
+                replays.values().forEach(replay -> replay.halfLifeChangedAt = replay.requests.size());
+            }
+            long foldHalfLife = halfLife;
             if (counting.foldEveryRequests > 0 && position > 0 && position % counting.foldEveryRequests == 0) {
                 // A scheduler tick folds every partition's waiting hits.
                 replays.forEach((partition, replay) -> {
                     if (!replay.waiting.isEmpty()) {
-                        foldTime(partition, replay.waiting)
+                        foldTime(partition, replay.waiting, foldHalfLife)
                                 .ifPresent(time -> replay.folds.put(replay.requests.size(), time));
                         replay.waiting.clear();
                     }
@@ -361,6 +424,9 @@ class EvictionParityIT {
             TraceRequest request = trace.get(position);
             int partition = request.partition();
             PartitionReplay replay = replays.computeIfAbsent(partition, p -> new PartitionReplay());
+            if (position >= change.atRequest() && replay.halfLifeChangedAt < 0) {
+                replay.halfLifeChangedAt = 0;
+            }
             ImageKey key = keys.computeIfAbsent(partition, this::keysOf).get(request.image());
             byte[] body = TestImages.png(request.bodyBytes(), request.image());
             ReadResult read = read(key);
@@ -368,7 +434,7 @@ class EvictionParityIT {
             if (read.outcome() == ReadOutcome.HIT) {
                 replay.hits++;
                 if (counting == Counting.EVERY_HIT_FOLDED_AT_ONCE) {
-                    FoldHitsReply folded = functions.foldHits(partition, FOLD_LIMIT).await().atMost(WAIT);
+                    FoldHitsReply folded = functions.foldHits(partition, FOLD_LIMIT, halfLife).await().atMost(WAIT);
                     assertEquals(new FoldHitsReply(1, 1, 0), folded, "the hit just counted, folded alone");
                     time = Long.parseLong(metaField(partition, key, "last-access"));
                 } else {
@@ -411,10 +477,10 @@ class EvictionParityIT {
     /**
      * Runs the scheduler's fold of the partition's waiting hits and returns when it ran, the last access it gave the
      * images it folded: the latest of those images still cached (eviction may have folded and dated some earlier, or
-     * taken them); empty when eviction had folded every one.
+     * taken them); empty when eviction had folded every one. The fold counts with {@code halfLife}.
      */
-    private Optional<Long> foldTime(int partition, Set<ImageKey> waiting) {
-        FoldHitsReply folded = functions.foldHits(partition, FOLD_LIMIT).await().atMost(WAIT);
+    private Optional<Long> foldTime(int partition, Set<ImageKey> waiting, long halfLife) {
+        FoldHitsReply folded = functions.foldHits(partition, FOLD_LIMIT, halfLife).await().atMost(WAIT);
         assertEquals(0, folded.waiting(), "one fold call counted every waiting hit");
         if (folded.images() == 0) {
             return Optional.empty();

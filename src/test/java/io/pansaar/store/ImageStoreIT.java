@@ -79,6 +79,11 @@ class ImageStoreIT {
     private static final Duration DAY = Duration.ofDays(1);
     /** Allowed difference between a TTL set by a function and the PTTL read right after it. */
     private static final long TTL_TOLERANCE_MS = 2_000;
+    /**
+     * How far a rank in ms may lie from the Java formula's: Lua's logarithm may differ from Java's in the last bit, about
+     * 1e-11 of a score near 1e5 half-lives, which a half-life of hours makes a ten-thousandth of a millisecond.
+     */
+    private static final double RANK_TOLERANCE = 0.01;
 
     @Inject
     ImageStore store;
@@ -195,7 +200,7 @@ class ImageStoreIT {
         long foldedAt = Long.parseLong(hashField(key, "last-access"));
         double expected = priority.afterRequests(before, foldedAt, 5);
         assertEquals(expected, Double.parseDouble(hashField(key, "access-score")), 1e-9);
-        assertEquals(priority.priority(expected, ImageLayout.chargedBytes(key, body.length)), priorityOf(key), 1e-9);
+        assertEquals(rankOf(key, expected, body.length), priorityOf(key), RANK_TOLERANCE);
         assertEquals("5", hashField(key, "hits"));
         assertEquals(statsBefore + 5, counter(key, "hits"));
     }
@@ -305,7 +310,7 @@ class ImageStoreIT {
         byte[] body = everyByteValue(5000);
         assertEquals(WriteOutcome.WRITTEN, storeImage(key, body, HOUR, MINUTE));
         double before = Double.parseDouble(hashField(key, "access-score"));
-        assertEquals(priority.priority(before, ImageLayout.chargedBytes(key, body.length)), priorityOf(key), 1e-9);
+        assertEquals(rankOf(key, before, body.length), priorityOf(key), RANK_TOLERANCE);
 
         for (int i = 0; i < 3; i++) {
             double previous = Double.parseDouble(hashField(key, "access-score"));
@@ -314,9 +319,9 @@ class ImageStoreIT {
             long requestedAt = Long.parseLong(hashField(key, "last-access"));
             double expected = priority.afterRequest(previous, requestedAt);
             assertEquals(expected, Double.parseDouble(hashField(key, "access-score")), 1e-9);
-            assertEquals(priority.priority(expected, ImageLayout.chargedBytes(key, body.length)), priorityOf(key), 1e-9);
+            assertEquals(rankOf(key, expected, body.length), priorityOf(key), RANK_TOLERANCE);
         }
-        assertTrue(priorityOf(key) > priority.priority(before, ImageLayout.chargedBytes(key, body.length)),
+        assertTrue(priorityOf(key) > rankOf(key, before, body.length),
                 "three hits raise the priority");
     }
 
@@ -489,8 +494,108 @@ class ImageStoreIT {
         return keys;
     }
 
+    @Test
+    void aFoldWithAnotherHalfLifeMovesTheScoreToItKeepingWhenTheImageGoesCold() {
+        ImageKey key = uniqueKey("half-life");
+        byte[] body = everyByteValue(2000);
+        assertEquals(WriteOutcome.WRITTEN, storeImage(key, body, HOUR, MINUTE));
+        double before = Double.parseDouble(hashField(key, "access-score"));
+        long written = Long.parseLong(hashField(key, "half-life"));
+        assertEquals(priority.halfLifeMillis(), written, "a write counts with the configured half-life");
+        long shorter = written / 4;
+        for (int i = 0; i < 2; i++) {
+            assertEquals(ReadOutcome.HIT, read(key).outcome());
+        }
+        FoldHitsReply folded = functions.foldHits(partition(key), PansaarFunctions.MAX_IMAGES_PER_CALL, shorter)
+                .await().atMost(WAIT);
+        assertEquals(0, folded.waiting(), folded.toString());
+
+        long foldedAt = Long.parseLong(hashField(key, "last-access"));
+        AccessPriority after = new AccessPriority(shorter, priority.sizeExponent());
+        double expected = after.afterRequests(AccessPriority.inHalfLife(before, written, shorter), foldedAt, 2);
+        assertEquals(shorter, Long.parseLong(hashField(key, "half-life")), "the score counts with the fold's now");
+        assertEquals(expected, Double.parseDouble(hashField(key, "access-score")), 1e-9 * Math.abs(expected));
+        assertEquals(after.rank(expected, after.sizeTerm(ImageLayout.chargedBytes(key, body.length))), priorityOf(key),
+                RANK_TOLERANCE);
+        assertEquals("2", hashField(key, "hits"));
+    }
+
+    @Test
+    void evictionRanksAnImageRankedInHalfLivesAnewRatherThanEvictItForItsUnits() {
+        ImageKey first = uniqueKey("ranked-in-half-lives");
+        int partition = partition(first);
+        List<ImageKey> keys = keysInPartition(partition, first, 2);
+        ImageKey popular = keys.get(0);
+        ImageKey newer = keys.get(1);
+        String holder = "evicting-" + UUID.randomUUID();
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            // The partition holds nothing else, so the two images are the only candidates.
+            EvictReply emptied = functions.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
+            for (int call = 0; call < 1_000 && emptied.images() > 0; call++) {
+                emptied = functions.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
+            }
+            assertEquals(0, emptied.images());
+            byte[] body = everyByteValue(100);
+            assertEquals(WriteOutcome.WRITTEN, storeImage(popular, body, HOUR, MINUTE));
+            for (int i = 0; i < 3; i++) {
+                assertEquals(ReadOutcome.HIT, read(popular).outcome());
+            }
+            foldHits(popular);
+            assertEquals(WriteOutcome.WRITTEN, storeImage(newer, body, HOUR, MINUTE));
+            double score = Double.parseDouble(hashField(popular, "access-score"));
+            double sizeTerm = priority.sizeTerm(ImageLayout.chargedBytes(popular, body.length));
+            // The popular image's rank as API 10 wrote it, score less size term in half-lives: the lowest there is.
+            redis.execute("ZADD", RedisKeys.priorityIndex(partition), "XX", String.valueOf(score - sizeTerm),
+                    popular.value());
+            assertTrue(priorityOf(popular) < priorityOf(newer));
+
+            long usedBytes = Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
+            EvictReply report = functions.evict(partition, holder, Optional.of(usedBytes - 1), 16)
+                    .await().atMost(WAIT);
+
+            assertEquals(1, report.evicted());
+            assertEquals(0, redis.execute("EXISTS", image(newer)).toLong(), "the image requested once leaves");
+            assertEquals(1, redis.execute("EXISTS", image(popular)).toLong(), "the popular one stays");
+            assertEquals(rankOf(popular, score, body.length), priorityOf(popular), RANK_TOLERANCE,
+                    "and is ranked in ms now");
+        } finally {
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+    }
+
+    @Test
+    void aFoldOrAnEvictionWithAHalfLifeThatIsNotAPositiveNumberIsRefused() {
+        int partition = partition(uniqueKey("bad-half-life"));
+        String holder = "refused-" + UUID.randomUUID();
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            for (String halfLife : List.of("0", "-5", "nan", "inf", "soon")) {
+                RuntimeException fold = assertThrows(RuntimeException.class, () -> redis.execute("FCALL",
+                        "pansaar_fold_hits", "3", RedisKeys.hits(partition), RedisKeys.stats(partition),
+                        RedisKeys.priorityIndex(partition), "1", halfLife), halfLife);
+                assertEquals(Optional.of(FunctionError.BAD_ARGUMENT), FunctionError.of(rootCause(fold)), halfLife);
+                assertTrue(rootCause(fold).getMessage().contains("half-life"), rootCause(fold).getMessage());
+                List<String> evictArguments = new ArrayList<>(List.of("pansaar_evict", "9"));
+                evictArguments.addAll(RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
+                        RedisKeys.stats(partition)));
+                evictArguments.addAll(List.of(RedisKeys.events(partition), holder, "", "1", "0", halfLife));
+                RuntimeException evict = assertThrows(RuntimeException.class,
+                        () -> redis.execute("FCALL", evictArguments.toArray(String[]::new)), halfLife);
+                assertEquals(Optional.of(FunctionError.BAD_ARGUMENT), FunctionError.of(rootCause(evict)), halfLife);
+            }
+        } finally {
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+    }
+
     private double priorityOf(ImageKey key) {
         return Double.parseDouble(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition(key)), key.value()).toString());
+    }
+
+    /** The rank in ms the priority index holds for an image of this score and body, as the Java formula says. */
+    private double rankOf(ImageKey key, double score, int bodyBytes) {
+        return priority.rank(score, priority.sizeTerm(ImageLayout.chargedBytes(key, bodyBytes)));
     }
 
     @Test
@@ -907,6 +1012,9 @@ class ImageStoreIT {
                 List.of("image/png", "", "", "2", "42", "", "1.0", "86400000", "0", "0"),
                 List.of("image/png", "", "", "2", "42", "ab", "x", "86400000", "0", "0"),
                 List.of("image/png", "", "", "2", "42", "ab", "1.0", "0", "0", "0"),
+                List.of("image/png", "", "", "2", "42", "ab", "1.0", "nan", "0", "0"),
+                List.of("image/png", "", "", "2", "42", "ab", "1.0", "inf", "0", "0"),
+                List.of("image/png", "", "", "2", "42", "ab", "nan", "86400000", "0", "0"),
                 List.of("image/png", "", "", "2", "42", "ab", "1.0", "86400000", "1.5", "0"),
                 List.of("image/png", "", "", "2", "42", "ab", "1.0", "86400000", "0", ""))) {
             RuntimeException malformed = assertThrows(RuntimeException.class,
@@ -1178,6 +1286,31 @@ class ImageStoreIT {
         assertNotNull(redis.execute("ZSCORE", RedisKeys.departed(partition), expired.value()));
         redis.execute("ZADD", RedisKeys.schedule(partition), "XX", String.valueOf(serverMillis() + HOUR.toMillis()),
                 live.value()); // not due for the other tests of the partition
+    }
+
+    @Test
+    void theRefreshListingCountsEveryScoreWithTheConfiguredHalfLife() {
+        ImageKey key = uniqueKey("due-half-life");
+        int partition = partition(key);
+        assertEquals(WriteOutcome.WRITTEN, storeImage(key, everyByteValue(300), HOUR, MINUTE));
+        // A fold with a quarter of the configured half-life leaves the image's score counted in it.
+        long quarter = (long) priority.halfLifeMillis() / 4;
+        assertEquals(ReadOutcome.HIT, read(key).outcome());
+        functions.foldHits(partition, PansaarFunctions.MAX_IMAGES_PER_CALL, quarter).await().atMost(WAIT);
+        assertEquals(quarter, Long.parseLong(hashField(key, "half-life")));
+        double stored = Double.parseDouble(hashField(key, "access-score"));
+        redis.execute("ZADD", RedisKeys.schedule(partition), "XX", "3", key.value());
+        try {
+            RefreshDueReply due = functions.refreshDue(partition, 1_000).await().atMost(WAIT);
+            double listed = due.images().stream().filter(image -> image.key().equals(key.value())).findFirst()
+                    .flatMap(RefreshDueReply.DueImage::accessScore).orElseThrow();
+            double expected = AccessPriority.inHalfLife(stored, quarter, priority.halfLifeMillis());
+            assertEquals(expected, listed, 1e-12 * Math.abs(expected), "moved to the half-life the scheduler judges by");
+        } finally {
+            // Not due for the other tests of the partition.
+            redis.execute("ZADD", RedisKeys.schedule(partition), "XX", String.valueOf(serverMillis() + HOUR.toMillis()),
+                    key.value());
+        }
     }
 
     @Test

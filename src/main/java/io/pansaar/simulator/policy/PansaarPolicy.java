@@ -368,23 +368,25 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /**
      * Counts requests from now on with a half-life of {@code halfLife} clock units. Each resident keeps the time at which
-     * its decayed count falls to one request, S·h, so its score becomes S·h/halfLife; their order by score then stays as
-     * it was but for the size term, and new requests weigh as the new half-life says. A copy whose early refresh was
-     * judged not worth it is judged again at its next request, as any.
+     * its decayed count falls to one request, S·h, so its score becomes S·h/halfLife
+     * ({@link AccessPriority#inHalfLife}); their order by score then stays as it was but for the size term, and new
+     * requests weigh as the new half-life says. Production ranks in ms and moves each image's score at its next
+     * update, which orders them alike when the size exponent is 0. A copy whose early refresh was judged not worth it
+     * is judged again at its next request, as any.
      */
-    void halfLife(double halfLife) {
+    public void halfLife(double halfLife) {
         if (probationLimit > 0) {
             // The copies on probation are in no priority order, and would keep scores of the old half-life.
             throw new IllegalStateException("pansaar-probation cannot change its half-life while it replays");
         }
-        double ratio = access.halfLifeMillis() / halfLife;
+        double before = access.halfLifeMillis();
         access = new AccessPriority(halfLife, access.sizeExponent(), access.newcomerPenalty());
         refreshWorth = new RefreshWorth(access, earlyRefresh);
         startingRefreshThreshold = refreshWorth.thresholdFor(startingTtl);
         List<Copy> residents = new ArrayList<>(residentCount);
         byPriority.forEach(residents::add);
         for (Copy copy : residents) {
-            copy.score *= ratio;
+            copy.score = AccessPriority.inHalfLife(copy.score, before, halfLife);
             copy.rank();
             copy.refreshThreshold = copy.ttl == startingTtl ? startingRefreshThreshold : refreshWorth.thresholdFor(copy.ttl);
         }
