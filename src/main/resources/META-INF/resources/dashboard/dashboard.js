@@ -65,6 +65,7 @@ async function describe(response) {
 const integer = new Intl.NumberFormat('en');
 const decimal = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
 const percent = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 2 });
+const coldAt = millis => new Date(millis).toISOString().slice(0, 19).replace('T', ' ');
 
 function bytes(value) {
   if (value == null) {
@@ -197,7 +198,8 @@ function renderHotKeys(partitions) {
     row.dataset.key = hot.key;
     cell(row, 'hot-key', hot.key, String, true);
     cell(row, 'partition', hot.partition);
-    cell(row, 'priority', hot.priority, decimal.format);
+    // The priority index ranks in ms: the moment the image's decayed count falls to one request.
+    cell(row, 'priority', hot.priority, coldAt);
     return row;
   }));
 }
