@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import io.pansaar.algorithm.PriorityVectors;
 import io.pansaar.testing.LocalRedisConnection;
 import io.vertx.mutiny.redis.client.Request;
+import io.vertx.mutiny.redis.client.Response;
 import io.vertx.mutiny.redis.client.Command;
 
 /**
@@ -32,10 +33,8 @@ class PriorityVectorsIT {
         String script = sharedLua() + "\nlocal before = ARGV[1] ~= '' and tonumber(ARGV[1]) or nil\n"
                 + "return formatScore(scoreAfterRequests(before, tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])))\n";
         for (PriorityVectors.Vector vector : PriorityVectors.all()) {
-            String reply = CONNECTION.redis().send(Request.cmd(Command.EVAL).arg(script).arg(0)
-                    .arg(vector.scoreBefore().orElse("")).arg(vector.nowMillis()).arg(vector.halfLifeMillis())
-                    .arg(vector.requests()))
-                    .await().atMost(Duration.ofSeconds(10)).toString();
+            String reply = eval(script, vector.scoreBefore().orElse(""), vector.nowMillis(), vector.halfLifeMillis(),
+                    vector.requests()).toString();
             double actual = Double.parseDouble(reply);
             assertTrue(vector.matches(actual), vector + " gave " + reply + " in Lua");
         }
@@ -46,14 +45,21 @@ class PriorityVectorsIT {
         String script = sharedLua() + "\nlocal moved = scoreInHalfLife(tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))\n"
                 + "return { formatScore(moved), rankOf(moved, tonumber(ARGV[4]), tonumber(ARGV[3])) }\n";
         for (PriorityVectors.RankVector vector : PriorityVectors.ranks()) {
-            var reply = CONNECTION.redis().send(Request.cmd(Command.EVAL).arg(script).arg(0)
-                    .arg(formatted(vector.score())).arg(vector.fromHalfLifeMillis()).arg(vector.toHalfLifeMillis())
-                    .arg(formatted(vector.sizeTerm())))
-                    .await().atMost(Duration.ofSeconds(10));
+            Response reply = eval(script, formatted(vector.score()), vector.fromHalfLifeMillis(),
+                    vector.toHalfLifeMillis(), formatted(vector.sizeTerm()));
             double moved = Double.parseDouble(reply.get(0).toString());
             double rank = Double.parseDouble(reply.get(1).toString());
             assertTrue(vector.matches(moved, rank), vector + " gave " + moved + " and " + rank + " in Lua");
         }
+    }
+
+    /** Runs the script with these arguments, no keys, and returns its reply. */
+    private static Response eval(String script, Object... arguments) {
+        Request eval = Request.cmd(Command.EVAL).arg(script).arg(0);
+        for (Object argument : arguments) {
+            eval.arg(String.valueOf(argument));
+        }
+        return CONNECTION.redis().send(eval).await().atMost(Duration.ofSeconds(10));
     }
 
     /** A double as every digit it has, as Redis would store it. */

@@ -278,11 +278,7 @@ class ImageStoreIT {
         assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
         try {
             // The partition holds nothing else, so the two images are the only candidates.
-            EvictReply emptied = functions.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
-            for (int call = 0; call < 1_000 && emptied.images() > 0; call++) {
-                emptied = functions.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
-            }
-            assertEquals(0, emptied.images());
+            emptyPartition(partition, holder);
             assertEquals(WriteOutcome.WRITTEN, storeImage(popular, everyByteValue(100), HOUR, MINUTE));
             for (int i = 0; i < 4; i++) {
                 assertEquals(ReadOutcome.HIT, read(popular).outcome());
@@ -531,11 +527,7 @@ class ImageStoreIT {
         assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
         try {
             // The partition holds nothing else, so the two images are the only candidates.
-            EvictReply emptied = functions.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
-            for (int call = 0; call < 1_000 && emptied.images() > 0; call++) {
-                emptied = functions.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
-            }
-            assertEquals(0, emptied.images());
+            emptyPartition(partition, holder);
             byte[] body = everyByteValue(100);
             assertEquals(WriteOutcome.WRITTEN, storeImage(popular, body, HOUR, MINUTE));
             for (int i = 0; i < 3; i++) {
@@ -587,6 +579,15 @@ class ImageStoreIT {
         } finally {
             functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
+    }
+
+    /** Evicts every image of the partition, as its lease holder {@code holder}. */
+    private void emptyPartition(int partition, String holder) {
+        EvictReply emptied = functions.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
+        for (int call = 0; call < 1_000 && emptied.images() > 0; call++) {
+            emptied = functions.evict(partition, holder, Optional.of(0L), 16).await().atMost(WAIT);
+        }
+        assertEquals(0, emptied.images());
     }
 
     private double priorityOf(ImageKey key) {
