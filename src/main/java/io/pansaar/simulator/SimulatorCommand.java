@@ -45,7 +45,7 @@ public final class SimulatorCommand {
     static final String SPEED_BASELINE = "lru";
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--newcomer-penalty HALF_LIVES] [--tuner-sample SHARE] [--partitions N] [--csv | --repeat N]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--newcomer-penalty HALF_LIVES] [--tuner-sample SHARE [--tuner-sample-seed N]] [--partitions N] [--csv | --repeat N]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
     private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)%");
@@ -101,7 +101,8 @@ public final class SimulatorCommand {
             pansaar = PansaarSettings.DEFAULT.withFoldInterval(foldInterval(options.get("--fold-interval")))
                     .withHalfLife(halfLife(options.get("--half-life")))
                     .withNewcomerPenalty(newcomerPenalty(options.get("--newcomer-penalty")))
-                    .withTunerSample(tunerSample(options.get("--tuner-sample"), policies));
+                    .withTunerSample(tunerSample(options.get("--tuner-sample"), policies))
+                    .withTunerSampleSeed(tunerSampleSeed(options.get("--tuner-sample-seed"), options.get("--tuner-sample")));
             if (repeat > 0 && options.containsKey("--csv")) {
                 throw new UsageException("--repeat prints a speed table and cannot be combined with --csv, whose columns are fixed");
             }
@@ -227,7 +228,7 @@ public final class SimulatorCommand {
             if (option.equals("--csv")) {
                 options.put(option, "");
             } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--stale-budget",
-                    "--fold-interval", "--half-life", "--newcomer-penalty", "--tuner-sample", "--partitions", "--repeat").contains(option)) {
+                    "--fold-interval", "--half-life", "--newcomer-penalty", "--tuner-sample", "--tuner-sample-seed", "--partitions", "--repeat").contains(option)) {
                 if (i + 1 >= args.length) {
                     throw new UsageException(option + " needs a value");
                 }
@@ -371,6 +372,20 @@ public final class SimulatorCommand {
             throw new UsageException("--tuner-sample '" + text + "' is not a share of the keys in (0, 1] (1, 0.25, 1/16)");
         }
         return share;
+    }
+
+    /**
+     * Parses which sample of its share pansaar-tuned's shadows replay, 0 when absent: a whole number, each seeding the
+     * keys' hash otherwise. It picks among samples, so it needs --tuner-sample.
+     */
+    static long tunerSampleSeed(String text, String sample) throws UsageException {
+        if (text == null) {
+            return PansaarSettings.DEFAULT.tunerSampleSeed();
+        }
+        if (sample == null) {
+            throw new UsageException("--tuner-sample-seed picks which sample --tuner-sample takes and means nothing without it");
+        }
+        return wholeNumber("--tuner-sample-seed '" + text + "'", text, 0, "0 or more", "seeds");
     }
 
     /** Parses the number of timed replay rounds, 0 when absent (no speed measurement). */

@@ -239,6 +239,15 @@ class SimulatorCommandTest {
         assertUsageError("--tuner-sample needs a value", append(table, "--tuner-sample"));
         assertUsageError("means nothing without pansaar-tuned", "simulate", "--format", SYNTHETIC, "--capacity", "5%",
                 "--policies", "pansaar", "--tuner-sample", "1/4");
+
+        String[] sampled = append(base, "--tuner-sample", "1/16");
+        assertTheDefaultAndAnotherValue(sampled, "--tuner-sample-seed", "0", "3");
+        assertUsageError("--tuner-sample-seed '-1' must be 0 or more", append(table, "--tuner-sample", "1/4",
+                "--tuner-sample-seed", "-1"));
+        assertUsageError("--tuner-sample-seed 'x' is not a whole number", append(table, "--tuner-sample", "1/4",
+                "--tuner-sample-seed", "x"));
+        assertUsageError("--tuner-sample-seed picks which sample --tuner-sample takes",
+                append(table, "--tuner-sample-seed", "1"));
     }
 
     @Test

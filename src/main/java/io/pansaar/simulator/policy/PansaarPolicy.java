@@ -73,7 +73,7 @@ public final class PansaarPolicy extends SizedPolicy {
      * The latest clock a replay may reach, 2^53: the due heap ranks due times as doubles, exact up to it. Traces count
      * seconds or requests, far below it.
      */
-    private static final long LATEST_CLOCK = 1L << 53;
+    static final long LATEST_CLOCK = 1L << 53;
     /** How many outdated entries the due heap may hold beyond twice the residents before they are dropped. */
     private static final int OUTDATED_DUE_ENTRIES = 1024;
     /**

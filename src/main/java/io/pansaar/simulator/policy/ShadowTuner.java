@@ -85,6 +85,8 @@ final class ShadowTuner {
     private final double most;
     /** The share of the keys the shadows replay, in (0, 1]. */
     private final double sample;
+    /** Which sample of that share: the seed of the keys' hash. */
+    private final long sampleSeed;
     private final PansaarPolicy lower;
     private final PansaarPolicy higher;
     private double value;
@@ -106,6 +108,7 @@ final class ShadowTuner {
         most = knob.most.applyAsDouble(settings);
         value = Math.min(most, Math.max(least, knob.start.applyAsDouble(settings)));
         sample = settings.tunerSample();
+        sampleSeed = settings.tunerSampleSeed();
         long shadowCapacity = shadowCapacity(capacity, sample);
         // The shadows count every request they replay at once: fed a tick at a time, a delivery is the fold.
         lower = new PansaarPolicy(shadowCapacity, Freshness.NONE, settings.withFoldInterval(0), 0);
@@ -119,16 +122,17 @@ final class ShadowTuner {
     }
 
     /**
-     * Whether the shadows of a tuner sampling {@code sample} of the keys replay the key {@code id}: its hash, spread
-     * evenly over [0, 1), falls below the share. A hash of its own, so that the sample is no partition's keys, and
-     * mixed, as the traces number their objects densely.
+     * Whether the shadows of a tuner sampling {@code sample} of the keys with the hash seeded {@code seed} replay the
+     * key {@code id}: its hash, spread evenly over [0, 1), falls below the share. A hash of its own, so that the
+     * sample is no partition's keys, and mixed, as the traces number their objects densely.
      */
-    static boolean sampled(long id, double sample) {
+    static boolean sampled(long id, double sample, long seed) {
         if (sample >= 1) {
             return true;
         }
-        // SplittableRandom's mix of a Weyl step (Steele et al., OOPSLA 2014); its top 53 bits as a fraction.
-        long z = id * 0x9E3779B97F4A7C15L;
+        // SplittableRandom's mix of a Weyl step (Steele et al., OOPSLA 2014), offset by the seed; its top 53 bits as a
+        // fraction.
+        long z = id * 0x9E3779B97F4A7C15L + seed * 0xD1B54A32D192ED03L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         z ^= z >>> 31;
@@ -157,7 +161,7 @@ final class ShadowTuner {
 
     private void replay(Request request, long count) {
         requests += count;
-        if (!sampled(request.id(), sample)) {
+        if (!sampled(request.id(), sample, sampleSeed)) {
             return;
         }
         for (long i = 0; i < count; i++) {

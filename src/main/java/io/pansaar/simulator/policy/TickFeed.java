@@ -12,7 +12,7 @@ import io.pansaar.simulator.trace.Request;
  * tick of {@code interval} clock units, every key requested in the tick once, with how many requests it had and its
  * size, dated the tick's end and in no order of their own. Production folds the partition's hit counter every tick,
  * and reads a key's count from the counter's hash, whose order is the hash's; the simulator stands for that order
- * with a seeded shuffle, so that runs repeat.
+ * with a seeded shuffle, so that runs repeat. The last tick of a replay is never delivered: no request follows it.
  */
 final class TickFeed {
 
@@ -53,9 +53,14 @@ final class TickFeed {
         return delivered;
     }
 
-    /** The waiting requests, one delivery per key dated the end of their tick, shuffled; none wait afterwards. */
+    /**
+     * The waiting requests, one delivery per key dated the end of their tick, or the latest clock a replay may reach
+     * if the tick ends beyond it; shuffled; none wait afterwards.
+     */
     private List<Delivery> deliver() {
-        long end = (pendingTick + 1) * interval;
+        // The tick's start is at most a request's time, so only its end may pass the latest clock, or the longs.
+        long start = pendingTick * interval;
+        long end = start > PansaarPolicy.LATEST_CLOCK - interval ? PansaarPolicy.LATEST_CLOCK : start + interval;
         // A stable sort: a key's requests stay in trace order, so that its last is its latest, whose size holds.
         pending.sort(Comparator.comparingLong(Request::id));
         List<Delivery> deliveries = new ArrayList<>();

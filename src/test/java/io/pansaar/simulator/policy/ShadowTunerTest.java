@@ -125,14 +125,18 @@ class ShadowTunerTest {
     void aSampleKeepsTheKeysWhoseHashFallsBelowItsShare() {
         int keys = 100_000;
         int quarter = 0;
+        int both = 0;
         for (long id = 0; id < keys; id++) {
-            assertTrue(ShadowTuner.sampled(id, 1), "every key at a share of 1");
-            boolean inSixteenth = ShadowTuner.sampled(id, 1.0 / 16);
-            boolean inQuarter = ShadowTuner.sampled(id, 0.25);
+            assertTrue(ShadowTuner.sampled(id, 1, 0), "every key at a share of 1");
+            boolean inSixteenth = ShadowTuner.sampled(id, 1.0 / 16, 0);
+            boolean inQuarter = ShadowTuner.sampled(id, 0.25, 0);
             assertTrue(!inSixteenth || inQuarter, "a smaller sample is part of a larger one: " + id);
             quarter += inQuarter ? 1 : 0;
+            both += inQuarter && ShadowTuner.sampled(id, 0.25, 1) ? 1 : 0;
         }
         assertTrue(Math.abs(quarter - keys / 4) < keys / 100, "about a quarter of dense ids: " + quarter);
+        // Another seed draws another quarter, independent of the first: a sixteenth of the keys are in both.
+        assertTrue(Math.abs(both - keys / 16) < keys / 100, "another seed, another sample: " + both + " in both");
     }
 
     @Test
@@ -145,7 +149,7 @@ class ShadowTunerTest {
         long sampledRequests = 0;
         for (Request request : trace.requests()) {
             tuner.record(request);
-            sampledRequests += ShadowTuner.sampled(request.id(), share) ? 1 : 0;
+            sampledRequests += ShadowTuner.sampled(request.id(), share, 0) ? 1 : 0;
         }
         assertTrue(sampledRequests > 0 && sampledRequests < trace.requests().size());
         for (PolicyStats shadow : tuner.shadowStats()) {

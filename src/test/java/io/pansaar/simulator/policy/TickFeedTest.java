@@ -46,6 +46,14 @@ class TickFeedTest {
     }
 
     @Test
+    void aTickEndingBeyondTheLatestClockIsDatedIt() {
+        TickFeed feed = new TickFeed(Long.MAX_VALUE / 2);
+        feed.offer(new Request(5, 1, 10));
+        assertEquals(List.of(new TickFeed.Delivery(new Request(PansaarPolicy.LATEST_CLOCK, 1, 10), 1)),
+                feed.offer(new Request(Long.MAX_VALUE / 2, 2, 10)));
+    }
+
+    @Test
     void aTickLastsAtLeastOneClockUnit() {
         assertThrows(IllegalArgumentException.class, () -> new TickFeed(0));
     }
