@@ -45,7 +45,7 @@ public final class SimulatorCommand {
     static final String SPEED_BASELINE = "lru";
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--newcomer-penalty HALF_LIVES] [--partitions N] [--csv | --repeat N]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--newcomer-penalty HALF_LIVES] [--tuner-sample SHARE [--tuner-sample-seed N]] [--partitions N] [--csv | --repeat N]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
     private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)%");
@@ -100,7 +100,9 @@ public final class SimulatorCommand {
             repeat = repeat(options.get("--repeat"));
             pansaar = PansaarSettings.DEFAULT.withFoldInterval(foldInterval(options.get("--fold-interval")))
                     .withHalfLife(halfLife(options.get("--half-life")))
-                    .withNewcomerPenalty(newcomerPenalty(options.get("--newcomer-penalty")));
+                    .withNewcomerPenalty(newcomerPenalty(options.get("--newcomer-penalty")))
+                    .withTunerSample(tunerSample(options.get("--tuner-sample"), policies))
+                    .withTunerSampleSeed(tunerSampleSeed(options.get("--tuner-sample-seed"), options.get("--tuner-sample")));
             if (repeat > 0 && options.containsKey("--csv")) {
                 throw new UsageException("--repeat prints a speed table and cannot be combined with --csv, whose columns are fixed");
             }
@@ -226,7 +228,7 @@ public final class SimulatorCommand {
             if (option.equals("--csv")) {
                 options.put(option, "");
             } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--stale-budget",
-                    "--fold-interval", "--half-life", "--newcomer-penalty", "--partitions", "--repeat").contains(option)) {
+                    "--fold-interval", "--half-life", "--newcomer-penalty", "--tuner-sample", "--tuner-sample-seed", "--partitions", "--repeat").contains(option)) {
                 if (i + 1 >= args.length) {
                     throw new UsageException(option + " needs a value");
                 }
@@ -344,6 +346,46 @@ public final class SimulatorCommand {
             throw new UsageException("--newcomer-penalty '" + text + "' must be 0 or more half-lives");
         }
         return halfLives;
+    }
+
+    /**
+     * Parses the share of the keys pansaar-tuned's shadows replay, 1 (every key) when absent: a fraction ({@code 1/16})
+     * or a decimal ({@code 0.25}) in (0, 1]. Only pansaar-tuned has shadows, so the option needs it among the policies.
+     */
+    static double tunerSample(String text, List<String> policies) throws UsageException {
+        if (text == null) {
+            return PansaarSettings.DEFAULT.tunerSample();
+        }
+        if (!policies.contains("pansaar-tuned")) {
+            throw new UsageException("--tuner-sample sets the share of the keys pansaar-tuned's shadows replay and "
+                    + "means nothing without pansaar-tuned among the policies");
+        }
+        String[] parts = text.trim().split("/", -1);
+        double share;
+        try {
+            share = parts.length == 1 ? Double.parseDouble(parts[0])
+                    : parts.length == 2 ? Double.parseDouble(parts[0]) / Double.parseDouble(parts[1]) : Double.NaN;
+        } catch (NumberFormatException e) {
+            share = Double.NaN;
+        }
+        if (!(share > 0 && share <= 1)) {
+            throw new UsageException("--tuner-sample '" + text + "' is not a share of the keys in (0, 1] (1, 0.25, 1/16)");
+        }
+        return share;
+    }
+
+    /**
+     * Parses which sample of its share pansaar-tuned's shadows replay, 0 when absent: a whole number, each seeding the
+     * keys' hash otherwise. It picks among samples, so it needs --tuner-sample.
+     */
+    static long tunerSampleSeed(String text, String sample) throws UsageException {
+        if (text == null) {
+            return PansaarSettings.DEFAULT.tunerSampleSeed();
+        }
+        if (sample == null) {
+            throw new UsageException("--tuner-sample-seed picks which sample --tuner-sample takes and means nothing without it");
+        }
+        return wholeNumber("--tuner-sample-seed '" + text + "'", text, 0, "0 or more", "seeds");
     }
 
     /** Parses the number of timed replay rounds, 0 when absent (no speed measurement). */

@@ -221,6 +221,36 @@ class SimulatorCommandTest {
     }
 
     @Test
+    void theTunerSampleShrinksPansaarTunedsShadowsAndABadOneIsRefused() throws SimulatorCommand.UsageException {
+        List<String> tuned = List.of("pansaar-tuned");
+        assertEquals(1, SimulatorCommand.tunerSample(null, tuned), "no --tuner-sample: every key");
+        assertEquals(0.0625, SimulatorCommand.tunerSample(" 1/16 ", tuned));
+        assertEquals(0.25, SimulatorCommand.tunerSample("0.25", tuned));
+        String[] base = {"simulate", "--format", "synthetic:zipf,objects=2000,alpha=0.9,requests=60000,seed=1",
+            "--capacity", "5%", "--policies", "pansaar-tuned", "--base-ttl", "off", "--csv"};
+        assertTheDefaultAndAnotherValue(base, "--tuner-sample", "1", "1/16");
+
+        String[] table = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar,pansaar-tuned"};
+        assertUsageError("--tuner-sample '0' is not a share of the keys in (0, 1]", append(table, "--tuner-sample", "0"));
+        assertUsageError("--tuner-sample '2' is not a share", append(table, "--tuner-sample", "2"));
+        assertUsageError("--tuner-sample '1/0' is not a share", append(table, "--tuner-sample", "1/0"));
+        assertUsageError("--tuner-sample 'some' is not a share", append(table, "--tuner-sample", "some"));
+        assertUsageError("--tuner-sample '1/2/3' is not a share", append(table, "--tuner-sample", "1/2/3"));
+        assertUsageError("--tuner-sample needs a value", append(table, "--tuner-sample"));
+        assertUsageError("means nothing without pansaar-tuned", "simulate", "--format", SYNTHETIC, "--capacity", "5%",
+                "--policies", "pansaar", "--tuner-sample", "1/4");
+
+        String[] sampled = append(base, "--tuner-sample", "1/16");
+        assertTheDefaultAndAnotherValue(sampled, "--tuner-sample-seed", "0", "3");
+        assertUsageError("--tuner-sample-seed '-1' must be 0 or more", append(table, "--tuner-sample", "1/4",
+                "--tuner-sample-seed", "-1"));
+        assertUsageError("--tuner-sample-seed 'x' is not a whole number", append(table, "--tuner-sample", "1/4",
+                "--tuner-sample-seed", "x"));
+        assertUsageError("--tuner-sample-seed picks which sample --tuner-sample takes",
+                append(table, "--tuner-sample-seed", "1"));
+    }
+
+    @Test
     void partitionsSplitTheCapacityAndRefuseWhatTheyCannotReplay() {
         String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru,pansaar", "--base-ttl",
             "off", "--csv"};

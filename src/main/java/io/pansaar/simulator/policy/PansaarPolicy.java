@@ -73,7 +73,7 @@ public final class PansaarPolicy extends SizedPolicy {
      * The latest clock a replay may reach, 2^53: the due heap ranks due times as doubles, exact up to it. Traces count
      * seconds or requests, far below it.
      */
-    private static final long LATEST_CLOCK = 1L << 53;
+    static final long LATEST_CLOCK = 1L << 53;
     /** How many outdated entries the due heap may hold beyond twice the residents before they are dropped. */
     private static final int OUTDATED_DUE_ENTRIES = 1024;
     /**
@@ -204,6 +204,8 @@ public final class PansaarPolicy extends SizedPolicy {
     private AccessPriority access;
     /** Tune the newcomer penalty and the half-life as the replay goes ({@code pansaar-tuned}); empty: as set. */
     private List<ShadowTuner> tuners = List.of();
+    /** Feeds the tuners a fold at a time, as production's scheduler can; null: request by request. */
+    private TickFeed tunerFeed;
     private final EarlyRefresh earlyRefresh;
     private final DynamicTtl dynamicTtl;
     /**
@@ -334,11 +336,16 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /**
      * Creates the simulator-only variant {@code pansaar-tuned}: {@code pansaar} whose newcomer penalty and half-life
-     * {@link ShadowTuner}s move to the trace as it replays, starting from {@code settings}'.
+     * {@link ShadowTuner}s move to the trace as it replays, starting from {@code settings}'. With a fold interval the
+     * tuners are fed a fold at a time ({@link TickFeed}), as production's scheduler would feed them from the hit
+     * counter it folds; their shadows replay the share of the keys the settings sample.
      */
     public static PansaarPolicy tuned(long capacity, Freshness freshness, PansaarSettings settings) {
         PansaarPolicy policy = new PansaarPolicy("pansaar-tuned", capacity, freshness, Parameters.DEFAULT.with(settings),
                 settings.foldInterval(), 0);
+        if (settings.foldInterval() > 0) {
+            policy.tunerFeed = new TickFeed(settings.foldInterval());
+        }
         policy.tuners = List.of(new ShadowTuner(ShadowTuner.Knob.NEWCOMER_PENALTY, capacity, settings),
                 new ShadowTuner(ShadowTuner.Knob.HALF_LIFE, capacity, settings));
         // A setting outside a tuner's range starts at the nearest end.
@@ -352,6 +359,21 @@ public final class PansaarPolicy extends SizedPolicy {
         for (ShadowTuner other : tuners) {
             if (other != moved) {
                 other.follow(moved.knob(), moved.value());
+            }
+        }
+    }
+
+    /** Has each tuner replay a tick's deliveries, then judge its window, and follows a tuner that moved. */
+    private void feedTuners(List<TickFeed.Delivery> tick) {
+        if (tick.isEmpty()) {
+            return;
+        }
+        for (ShadowTuner tuner : tuners) {
+            for (TickFeed.Delivery delivery : tick) {
+                tuner.deliver(delivery.request(), delivery.count());
+            }
+            if (tuner.tickEnded()) {
+                follow(tuner);
             }
         }
     }
@@ -402,9 +424,13 @@ public final class PansaarPolicy extends SizedPolicy {
 
     @Override
     public void record(Request request) {
-        for (ShadowTuner tuner : tuners) {
-            if (tuner.record(request)) {
-                follow(tuner);
+        if (tunerFeed != null) {
+            feedTuners(tunerFeed.offer(request));
+        } else {
+            for (ShadowTuner tuner : tuners) {
+                if (tuner.record(request)) {
+                    follow(tuner);
+                }
             }
         }
         long now = request.time();

@@ -13,12 +13,19 @@ package io.pansaar.simulator.policy;
  * @param newcomerPenalty how many half-lives a new image's first request is dated back, so that it counts as
  *                     2^-penalty of a request until it is requested again; an image the ghost remembers pays none
  *                     ({@code --newcomer-penalty}; production's {@code pansaar.priority.newcomer-penalty})
+ * @param tunerSample  the share of the keys, in (0, 1], that {@code pansaar-tuned}'s shadow caches replay, in caches
+ *                     scaled down by the same share ({@code --tuner-sample}; 1: every key, in caches of full size)
+ * @param tunerSampleSeed which sample of that share: each seed hashes the keys otherwise ({@code --tuner-sample-seed})
  */
-public record PansaarSettings(long foldInterval, double halfLife, double sizeExponent, double newcomerPenalty) {
+public record PansaarSettings(long foldInterval, double halfLife, double sizeExponent, double newcomerPenalty,
+        double tunerSample, long tunerSampleSeed) {
 
-    /** Hits counted at once, the half-life, size exponent and newcomer penalty the simulator chose (10,000 clock units, 0, 1). */
+    /**
+     * Hits counted at once, the half-life, size exponent and newcomer penalty the simulator chose (10,000 clock units,
+     * 0, 1), and tuners whose shadows replay every key (the sample of seed 0, were it smaller).
+     */
     public static final PansaarSettings DEFAULT = new PansaarSettings(0, PansaarPolicy.HALF_LIFE,
-            PansaarPolicy.SIZE_EXPONENT, PansaarPolicy.NEWCOMER_PENALTY);
+            PansaarPolicy.SIZE_EXPONENT, PansaarPolicy.NEWCOMER_PENALTY, 1, 0);
 
     public PansaarSettings {
         if (foldInterval < 0) {
@@ -33,25 +40,38 @@ public record PansaarSettings(long foldInterval, double halfLife, double sizeExp
         if (!(newcomerPenalty >= 0) || Double.isInfinite(newcomerPenalty)) {
             throw new IllegalArgumentException("newcomer penalty must be 0 or more half-lives, got " + newcomerPenalty);
         }
+        if (!(tunerSample > 0 && tunerSample <= 1)) {
+            throw new IllegalArgumentException("tuner sample must be a share of the keys in (0, 1], got " + tunerSample);
+        }
     }
 
     /** These settings, folding hits every {@code interval} clock units (0: at once). */
     public PansaarSettings withFoldInterval(long interval) {
-        return new PansaarSettings(interval, halfLife, sizeExponent, newcomerPenalty);
+        return new PansaarSettings(interval, halfLife, sizeExponent, newcomerPenalty, tunerSample, tunerSampleSeed);
     }
 
     /** These settings, with scores decaying with {@code units} clock units of half-life. */
     public PansaarSettings withHalfLife(double units) {
-        return new PansaarSettings(foldInterval, units, sizeExponent, newcomerPenalty);
+        return new PansaarSettings(foldInterval, units, sizeExponent, newcomerPenalty, tunerSample, tunerSampleSeed);
     }
 
     /** These settings, ranking by the decayed count per size^{@code exponent}. */
     public PansaarSettings withSizeExponent(double exponent) {
-        return new PansaarSettings(foldInterval, halfLife, exponent, newcomerPenalty);
+        return new PansaarSettings(foldInterval, halfLife, exponent, newcomerPenalty, tunerSample, tunerSampleSeed);
     }
 
     /** These settings, dating a new image's first request {@code halfLives} half-lives back. */
     public PansaarSettings withNewcomerPenalty(double halfLives) {
-        return new PansaarSettings(foldInterval, halfLife, sizeExponent, halfLives);
+        return new PansaarSettings(foldInterval, halfLife, sizeExponent, halfLives, tunerSample, tunerSampleSeed);
+    }
+
+    /** These settings, with {@code pansaar-tuned}'s shadows replaying the keys whose hash falls below {@code share}. */
+    public PansaarSettings withTunerSample(double share) {
+        return new PansaarSettings(foldInterval, halfLife, sizeExponent, newcomerPenalty, share, tunerSampleSeed);
+    }
+
+    /** These settings, with {@code pansaar-tuned}'s shadows replaying the sample of their share that {@code seed} picks. */
+    public PansaarSettings withTunerSampleSeed(long seed) {
+        return new PansaarSettings(foldInterval, halfLife, sizeExponent, newcomerPenalty, tunerSample, seed);
     }
 }

@@ -1,5 +1,6 @@
 package io.pansaar.simulator.policy;
 
+import java.util.List;
 import java.util.function.ObjDoubleConsumer;
 import java.util.function.ToDoubleFunction;
 
@@ -15,6 +16,12 @@ import io.pansaar.simulator.trace.Request;
  *
  * <p>The shadows replay eviction alone, whatever the tuned cache's freshness: the settings tuned decide which images
  * stay, and their bytes hit are what they are judged by.
+ *
+ * <p>They may replay a spatial sample of the keys instead, in caches scaled down by the share sampled, as Waldspurger
+ * et al.'s miniature simulations do: production would hold the shadows in the heap of the worker that holds a
+ * partition's lease. And they may be fed as production's scheduler can feed them, a tick at a time
+ * ({@link #deliver}, {@link #tickEnded}), rather than request by request ({@link #record}). A window counts every
+ * request of the trace, sampled or not, so that the setting moves as often whatever the share.
  */
 final class ShadowTuner {
 
@@ -76,31 +83,101 @@ final class ShadowTuner {
     private final Knob knob;
     private final double least;
     private final double most;
+    /** The share of the keys the shadows replay, in (0, 1]. */
+    private final double sample;
+    /** Which sample of that share: the seed of the keys' hash. */
+    private final long sampleSeed;
     private final PansaarPolicy lower;
     private final PansaarPolicy higher;
     private double value;
     private long requests;
+    /** Windows ended and judged: {@code requests / knob.window} when last judged. */
+    private long windowsJudged;
     private long lowerBytesBefore;
     private long higherBytesBefore;
     /** Windows in a row that favoured the higher shadow (positive) or the lower one (negative). */
     private int streak;
 
-    /** A tuner of {@code knob} starting from its value in {@code settings}, for caches of {@code capacity} bytes. */
+    /**
+     * A tuner of {@code knob} starting from its value in {@code settings}, for caches of {@code capacity} bytes; its
+     * shadows replay the share of the keys {@code settings} sample, in caches of that share of the bytes.
+     */
     ShadowTuner(Knob knob, long capacity, PansaarSettings settings) {
         this.knob = knob;
         least = knob.least.applyAsDouble(settings);
         most = knob.most.applyAsDouble(settings);
         value = Math.min(most, Math.max(least, knob.start.applyAsDouble(settings)));
-        lower = new PansaarPolicy(capacity, Freshness.NONE, settings, 0);
-        higher = new PansaarPolicy(capacity, Freshness.NONE, settings, 0);
+        sample = settings.tunerSample();
+        sampleSeed = settings.tunerSampleSeed();
+        long shadowCapacity = shadowCapacity(capacity, sample);
+        // The shadows count every request they replay at once: fed a tick at a time, a delivery is the fold.
+        lower = new PansaarPolicy(shadowCapacity, Freshness.NONE, settings.withFoldInterval(0), 0);
+        higher = new PansaarPolicy(shadowCapacity, Freshness.NONE, settings.withFoldInterval(0), 0);
         placeShadows();
+    }
+
+    /** The bytes of a shadow replaying {@code sample} of the keys of a cache of {@code capacity}: as many of them, at least 1. */
+    static long shadowCapacity(long capacity, double sample) {
+        return sample >= 1 ? capacity : Math.max(1, Math.round(capacity * sample));
+    }
+
+    /**
+     * Whether the shadows of a tuner sampling {@code sample} of the keys with the hash seeded {@code seed} replay the
+     * key {@code id}: its hash, spread evenly over [0, 1), falls below the share. A hash of its own, so that the
+     * sample is no partition's keys, and mixed, as the traces number their objects densely.
+     */
+    static boolean sampled(long id, double sample, long seed) {
+        if (sample >= 1) {
+            return true;
+        }
+        // SplittableRandom's mix of a Weyl step (Steele et al., OOPSLA 2014), offset by the seed; its top 53 bits as a
+        // fraction.
+        long z = id * 0x9E3779B97F4A7C15L + seed * 0xD1B54A32D192ED03L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (z >>> 11) * 0x1.0p-53 < sample;
     }
 
     /** Replays the request through both shadows; returns whether the setting moved, to {@link #value}. */
     boolean record(Request request) {
-        lower.record(request);
-        higher.record(request);
-        if (++requests % knob.window == 0) {
+        replay(request, 1);
+        return judgeEndedWindow();
+    }
+
+    /**
+     * Replays a tick's requests of one key through both shadows, {@code count} requests dated as {@code request} is:
+     * production's scheduler learns a key's requests of a tick only as their count. The window is judged when the
+     * tick has been delivered ({@link #tickEnded}).
+     */
+    void deliver(Request request, long count) {
+        replay(request, count);
+    }
+
+    /** Judges the window if the tick delivered ended one; returns whether the setting moved, to {@link #value}. */
+    boolean tickEnded() {
+        return judgeEndedWindow();
+    }
+
+    private void replay(Request request, long count) {
+        requests += count;
+        if (!sampled(request.id(), sample, sampleSeed)) {
+            return;
+        }
+        for (long i = 0; i < count; i++) {
+            lower.record(request);
+            higher.record(request);
+        }
+    }
+
+    /**
+     * At the end of a window, compares the bytes the shadows hit in it, and moves the setting once enough windows in a
+     * row agree; returns whether it moved. A tick that ends several windows at once is judged once, on all its bytes.
+     */
+    private boolean judgeEndedWindow() {
+        long windows = requests / knob.window;
+        if (windows != windowsJudged) {
+            windowsJudged = windows;
             long lowerGain = lower.stats().hitBytes() - lowerBytesBefore;
             long higherGain = higher.stats().hitBytes() - higherBytesBefore;
             lowerBytesBefore = lower.stats().hitBytes();
@@ -135,6 +212,11 @@ final class ShadowTuner {
 
     Knob knob() {
         return knob;
+    }
+
+    /** The counters of the lower shadow and the higher one. */
+    List<PolicyStats> shadowStats() {
+        return List.of(lower.stats(), higher.stats());
     }
 
     /** The value the tuner holds now. */

@@ -1,6 +1,7 @@
 package io.pansaar.simulator.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -72,6 +73,105 @@ class ShadowTunerTest {
         assertEquals(plain.evictions(), tunedStats.evictions());
         assertEquals(PansaarSettings.DEFAULT.newcomerPenalty(), tuned.newcomerPenalty());
         assertEquals(PansaarSettings.DEFAULT.halfLife(), tuned.halfLife());
+    }
+
+    @Test
+    void fedATickAtATimeItTunesAsOnTheTraceDatedAtTheTicksEnds() throws IOException {
+        // One request per clock unit, so one key per tick of 1: the feed hands each request over alone, dated the end of
+        // its tick, when the next one comes. The tuner then replays what a tuner fed the trace one unit later does.
+        Trace trace = trace(STATIONARY);
+        long capacity = trace.uniqueBytes() / 20;
+        for (ShadowTuner.Knob knob : ShadowTuner.Knob.values()) {
+            ShadowTuner byRequest = new ShadowTuner(knob, capacity, PansaarSettings.DEFAULT);
+            ShadowTuner byTick = new ShadowTuner(knob, capacity, PansaarSettings.DEFAULT);
+            TickFeed feed = new TickFeed(1);
+            int moves = 0;
+            Request previous = null;
+            for (Request request : trace.requests()) {
+                List<TickFeed.Delivery> tick = feed.offer(request);
+                if (previous != null) {
+                    assertEquals(List.of(new TickFeed.Delivery(new Request(previous.time() + 1, previous.id(),
+                            previous.size()), 1)), tick);
+                    boolean moved = byRequest.record(tick.get(0).request());
+                    byTick.deliver(tick.get(0).request(), tick.get(0).count());
+                    assertEquals(moved, byTick.tickEnded());
+                    assertEquals(byRequest.value(), byTick.value());
+                    moves += moved ? 1 : 0;
+                }
+                previous = request;
+            }
+            assertTrue(moves > 0, knob + " moved: the comparison saw the tuners act");
+            for (int side = 0; side < 2; side++) {
+                assertEquals(byRequest.shadowStats().get(side).hitBytes(), byTick.shadowStats().get(side).hitBytes());
+                assertEquals(byRequest.shadowStats().get(side).evictions(), byTick.shadowStats().get(side).evictions());
+            }
+        }
+    }
+
+    @Test
+    void aKeysRequestsOfATickCountAsManyRequestsOfItAtTheTicksEnd() {
+        // Three requests of one key in a tick: the shadows miss the first and hit the other two, as production's fold
+        // would tell it three requests, the first of which fetched the image.
+        ShadowTuner tuner = new ShadowTuner(ShadowTuner.Knob.NEWCOMER_PENALTY, 1000, PansaarSettings.DEFAULT);
+        tuner.deliver(new Request(10, 1, 100), 3);
+        assertFalse(tuner.tickEnded());
+        for (PolicyStats shadow : tuner.shadowStats()) {
+            assertEquals(3, shadow.requests());
+            assertEquals(200, shadow.hitBytes());
+        }
+    }
+
+    @Test
+    void aSampleKeepsTheKeysWhoseHashFallsBelowItsShare() {
+        int keys = 100_000;
+        int quarter = 0;
+        int both = 0;
+        for (long id = 0; id < keys; id++) {
+            assertTrue(ShadowTuner.sampled(id, 1, 0), "every key at a share of 1");
+            boolean inSixteenth = ShadowTuner.sampled(id, 1.0 / 16, 0);
+            boolean inQuarter = ShadowTuner.sampled(id, 0.25, 0);
+            assertTrue(!inSixteenth || inQuarter, "a smaller sample is part of a larger one: " + id);
+            quarter += inQuarter ? 1 : 0;
+            both += inQuarter && ShadowTuner.sampled(id, 0.25, 1) ? 1 : 0;
+        }
+        assertTrue(Math.abs(quarter - keys / 4) < keys / 100, "about a quarter of dense ids: " + quarter);
+        // Another seed draws another quarter, independent of the first: a sixteenth of the keys are in both.
+        assertTrue(Math.abs(both - keys / 16) < keys / 100, "another seed, another sample: " + both + " in both");
+    }
+
+    @Test
+    void sampledShadowsReplayOnlyTheSampledKeysInCachesScaledByTheShare() throws IOException {
+        Trace trace = trace(STATIONARY);
+        long capacity = trace.uniqueBytes() / 20;
+        double share = 0.25;
+        ShadowTuner tuner = new ShadowTuner(ShadowTuner.Knob.NEWCOMER_PENALTY, capacity,
+                PansaarSettings.DEFAULT.withTunerSample(share));
+        long sampledRequests = 0;
+        for (Request request : trace.requests()) {
+            tuner.record(request);
+            sampledRequests += ShadowTuner.sampled(request.id(), share, 0) ? 1 : 0;
+        }
+        assertTrue(sampledRequests > 0 && sampledRequests < trace.requests().size());
+        for (PolicyStats shadow : tuner.shadowStats()) {
+            assertEquals(Math.round(capacity * share), shadow.capacityBytes());
+            assertEquals(sampledRequests, shadow.requests());
+        }
+        tuner.finished();
+        assertEquals(capacity, ShadowTuner.shadowCapacity(capacity, 1), "every key: shadows of full size");
+        assertEquals(1, ShadowTuner.shadowCapacity(10, 0.01), "at least one byte");
+    }
+
+    @Test
+    void fedByTicksAndSampledItStillCountsWhatPansaarCountsWithinItsFirstWindow() throws IOException {
+        Trace trace = trace("zipf,objects=2000,alpha=0.9,requests=" + (ShadowTuner.Knob.NEWCOMER_PENALTY.window - 1)
+                + ",seed=5");
+        long capacity = trace.uniqueBytes() / 20;
+        PansaarSettings settings = PansaarSettings.DEFAULT.withFoldInterval(100).withTunerSample(1.0 / 16);
+        PolicyStats tuned = Simulator.replay(trace, PansaarPolicy.tuned(capacity, Freshness.NONE, settings), Freshness.NONE);
+        PolicyStats plain = Simulator.replay(trace, new PansaarPolicy(capacity, Freshness.NONE, settings, 0),
+                Freshness.NONE);
+        assertEquals(plain.hitBytes(), tuned.hitBytes());
+        assertEquals(plain.evictions(), tuned.evictions());
     }
 
     @Test
