@@ -22,7 +22,10 @@
 -- ARGV[5] the half-life to fold candidates' waiting hits with, ms (see pansaar_fold_hits); empty or absent (a caller
 --         of API 10 or older): each image's own
 --
--- Returns {swept, evicted, used bytes after, images indexed after}
+-- Returns {swept, evicted, used bytes after, images indexed after, candidates ranked anew}: a candidate is ranked anew
+-- rather than evicted when hits of it waited in the hit counter, or when API 10 or older ranked it (see
+-- evictOverBudget); a call that ranked its limit of them anew may have stopped short of the budget, and the scheduler
+-- calls again
 -- Errors: PANSAAR_BAD_ARGUMENT, PANSAAR_NOT_LEASE_HOLDER
 
 redis.register_function{
@@ -40,11 +43,11 @@ redis.register_function{
 
     local now = serverTimeMillis()
     local swept = sweepExpired(index, statsKey, now, limit)
-    local evicted = 0
+    local evicted, rankedAnew = 0, 0
     if budget >= 0 then
-      evicted = evictOverBudget(index, statsKey, budget, limit, nil, now, events, halfLife)
+      evicted, rankedAnew = evictOverBudget(index, statsKey, budget, limit, nil, now, events, halfLife)
     end
     forgetExcessDeparted(index, limit)
-    return { swept, evicted, usedBytes(index), redis.call('ZCARD', index.priority) }
+    return { swept, evicted, usedBytes(index), redis.call('ZCARD', index.priority), rankedAnew }
   end
 }

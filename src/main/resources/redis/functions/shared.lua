@@ -965,11 +965,12 @@ end
 -- named keep (the one just written). The candidates come from one ZRANGE, their history entries (with what they are
 -- charged) and waiting hits from one HMGET each; the victims are then unindexed together and their hashes unlinked,
 -- each appended to events (see eventsFrom; nil: off) as evicted. halfLife: the half-life a candidate's waiting hits are
--- folded with (see recordRequests). Returns how many were evicted.
+-- folded with (see recordRequests). Returns how many were evicted, and how many candidates were ranked anew (at most
+-- limit): a call that ranked limit of them anew may have stopped short of the budget for it.
 local function evictOverBudget(index, statsKey, budget, limit, keep, now, events, halfLife)
   local excess = usedBytes(index) - budget
   if excess <= 0 or limit <= 0 then
-    return 0
+    return 0, 0
   end
   -- One more than limit, in case keep is among the lowest.
   local ranked = redis.call('ZRANGE', index.priority, 0, limit, 'WITHSCORES')
@@ -1034,7 +1035,7 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now, events
     chooseRefoldedAtOrBelow(math.huge)
   end
   if #victims == 0 then
-    return 0
+    return 0, folded
   end
   if events then
     -- Read before the unlink: a victim's size and ETag are in its meta alone. At most limit victims, one HGET each.
@@ -1046,7 +1047,7 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now, events
   callWithList('UNLINK', nil, hashes)
   unindexGoneAll(index, victims, now, victimEntries)
   redis.call('HINCRBY', statsKey, 'evicted', #victims)
-  return #victims
+  return #victims, folded
 end
 
 -- Fails unless the partition's scheduler lease is held by this holder.

@@ -420,7 +420,7 @@ public class PansaarFunctions {
                 RedisKeys.stats(partition))), holder, optional(budgetBytes), String.valueOf(limit), eventsMaxLength,
                 halfLifeMillis)
                 .map(reply -> new EvictReply(reply.get(0).toLong(), reply.get(1).toLong(), reply.get(2).toLong(),
-                        reply.get(3).toLong()));
+                        reply.get(3).toLong(), reply.get(4).toLong()));
     }
 
     /**

@@ -185,18 +185,21 @@ public class PartitionScheduler {
         }
     }
 
-    /** Sweeps and evicts up to a batch of images, stopping at the first call that found less than its limit to do. */
+    /**
+     * Sweeps and evicts up to a batch of images, stopping at the first call that found less than its limit to do: one
+     * that ranked its limit of candidates anew, rather than evict them, counts as having found its limit.
+     */
     private EvictReply evictInSlices(int partition) {
         AtomicReference<EvictReply> total = new AtomicReference<>(
-                new EvictReply(0, 0, 0, 0));
+                new EvictReply(0, 0, 0, 0, 0));
         inSlices(size -> {
             int limit = PansaarFunctions.evictionLimit(size);
             EvictReply last = functions.evict(partition, holder, partitionBudget, limit)
                     .await().atMost(redisTimeout);
             EvictReply sum = total.get();
             total.set(new EvictReply(sum.swept() + last.swept(), sum.evicted() + last.evicted(),
-                    last.usedBytes(), last.images()));
-            return last.swept() == limit || last.evicted() == limit;
+                    last.usedBytes(), last.images(), sum.rankedAnew() + last.rankedAnew()));
+            return last.swept() == limit || last.evicted() == limit || last.rankedAnew() == limit;
         });
         return total.get();
     }

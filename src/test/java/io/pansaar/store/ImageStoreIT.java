@@ -547,6 +547,7 @@ class ImageStoreIT {
                     .await().atMost(WAIT);
 
             assertEquals(1, report.evicted());
+            assertEquals(1, report.rankedAnew(), "the popular image, ranked anew first");
             assertEquals(0, redis.execute("EXISTS", image(newer)).toLong(), "the image requested once leaves");
             assertEquals(1, redis.execute("EXISTS", image(popular)).toLong(), "the popular one stays");
             assertEquals(rankOf(popular, score, body.length), priorityOf(popular), RANK_TOLERANCE,
