@@ -85,8 +85,8 @@ public final class ConfigurationCheck {
         // how eviction tells the two apart (RANKS_IN_MS_FROM in shared.lua).
         Duration halfLife = config.priority().halfLife();
         if (halfLife.compareTo(MIN_HALF_LIFE) < 0 || halfLife.compareTo(MAX_HALF_LIFE) > 0) {
-            throw new IllegalArgumentException("pansaar.priority.half-life must lie between " + MIN_HALF_LIFE + " and "
-                    + MAX_HALF_LIFE + ", was " + halfLife);
+            throw new IllegalArgumentException("pansaar.priority.half-life must lie between 1s and 30d, was "
+                    + halfLife.toMillis() + " ms");
         }
         if (config.priority().newcomerPenalty() > MAX_NEWCOMER_PENALTY) {
             throw new IllegalArgumentException("pansaar.priority.newcomer-penalty must be at most " + MAX_NEWCOMER_PENALTY
