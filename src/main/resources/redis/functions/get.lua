@@ -17,6 +17,9 @@
 -- ARGV[2] token for a job this call may enqueue; empty: the function makes one
 -- ARGV[3] queued-marker TTL in ms; empty: 600000
 -- ARGV[4] 1: the caller's HINCRBY counted this request in KEYS[7]; take it back. Empty or absent: it did not.
+-- ARGV[5] the half-life to count the request with, ms: the image's score moves to it (see scoreInHalfLife); empty or
+--         absent (an app server, or a caller of API 10 or older): the image's own, until the scheduler's next fold or
+--         write moves it
 --
 -- Returns {outcome, fresh-for ms, enqueued 0|1, job id or '', origin status or ''}:
 --   {'HIT', ms left fresh, 0, '', ''}           request recorded (hits, last-access, access-score, priority);
@@ -63,6 +66,7 @@ redis.register_function{
     elseif args[4] ~= nil and args[4] ~= '' then
       fail('BAD_ARGUMENT', 'ARGV[4] must be 1 or empty, got ' .. args[4])
     end
+    local halfLife = optionalHalfLife(args[5])
     local now = serverTimeMillis()
 
     local opened = openMeta(imageKey)
@@ -88,14 +92,14 @@ redis.register_function{
       -- Kept past grace only for an outage of its origin, and none is known: fetch as for a miss, as the origin
       -- is most likely fine and a copy this old should not be served. The request still counts towards the image's
       -- priority: its refetch is wanted.
-      recordRequests(imageKey, opened, priorityKey, key, 1, 0, now)
+      recordRequests(imageKey, opened, priorityKey, key, 1, 0, now, halfLife)
       count(statsKey, 'misses')
       local enqueued, jobId = enqueueOnFirstLane(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token,
         queuedTtl, now)
       return { 'MISS', 0, enqueued, jobId, '' }
     end
 
-    recordRequests(imageKey, opened, priorityKey, key, 1, 1, now)
+    recordRequests(imageKey, opened, priorityKey, key, 1, 1, now, halfLife)
     if freshFor > 0 then
       count(statsKey, 'hits')
       return { 'HIT', freshFor, 0, '', '' }

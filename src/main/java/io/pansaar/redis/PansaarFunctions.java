@@ -140,7 +140,7 @@ public class PansaarFunctions {
         return FunctionCalls.fcall(GET, List.of(RedisKeys.image(partition, key), RedisKeys.marker(partition, key),
                 RedisKeys.jobs(partition), RedisKeys.tokenCounter(partition), RedisKeys.stats(partition),
                 RedisKeys.priorityIndex(partition), RedisKeys.hits(partition)), key.value(), "",
-                String.valueOf(queuedMarkerMillis), counted ? "1" : "");
+                String.valueOf(queuedMarkerMillis), counted ? "1" : "", halfLifeMillis);
     }
 
     /** The reply to a {@link #getRequest}. */

@@ -517,6 +517,28 @@ class ImageStoreIT {
     }
 
     @Test
+    void aStaleReadCountsItsRequestWithTheConfiguredHalfLife() throws InterruptedException {
+        ImageKey key = uniqueKey("stale-half-life");
+        byte[] body = everyByteValue(1000);
+        assertEquals(WriteOutcome.WRITTEN, storeImage(key, body, Duration.ofMillis(50), MINUTE));
+        // A fold with a quarter of the configured half-life leaves the image's score counted in it.
+        long configured = (long) priority.halfLifeMillis();
+        long quarter = configured / 4;
+        assertEquals(ReadOutcome.HIT, read(key).outcome());
+        functions.foldHits(partition(key), PansaarFunctions.MAX_IMAGES_PER_CALL, quarter).await().atMost(WAIT);
+        double before = Double.parseDouble(hashField(key, "access-score"));
+        Thread.sleep(80); // let fresh-until pass
+
+        assertEquals(ReadOutcome.STALE, read(key).outcome());
+
+        long requestedAt = Long.parseLong(hashField(key, "last-access"));
+        double expected = priority.afterRequest(AccessPriority.inHalfLife(before, quarter, configured), requestedAt);
+        assertEquals(configured, Long.parseLong(hashField(key, "half-life")), "pansaar_get moved it back");
+        assertEquals(expected, Double.parseDouble(hashField(key, "access-score")), 1e-9 * Math.abs(expected));
+        assertEquals(rankOf(key, expected, body.length), priorityOf(key), RANK_TOLERANCE);
+    }
+
+    @Test
     void evictionRanksAnImageRankedInHalfLivesAnewRatherThanEvictItForItsUnits() {
         ImageKey first = uniqueKey("ranked-in-half-lives");
         int partition = partition(first);
