@@ -45,7 +45,7 @@ public final class SimulatorCommand {
     static final String SPEED_BASELINE = "lru";
     static final List<String> FORMATS = List.of("webcachesim", "tencent-photo", "oracle-general", "synthetic:<spec>");
     private static final String USAGE = "usage: simulate --trace FILE --format " + String.join("|", FORMATS)
-            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--newcomer-penalty HALF_LIVES] [--tuner-sample SHARE [--tuner-sample-seed N]] [--partitions N] [--csv | --repeat N]"
+            + " --capacity PERCENT%|BYTES[KB|MB|GB|KiB|MiB|GiB] --policies " + String.join(",", Policies.NAMES) + " [--base-ttl CLOCK_UNITS|off|sweep [--stale-budget PERCENT%]] [--fold-interval CLOCK_UNITS] [--half-life CLOCK_UNITS] [--newcomer-penalty HALF_LIVES] [--tuner-sample SHARE [--tuner-sample-seed N]] [--tuner-window requests|half-lives] [--partitions N] [--csv | --repeat N]"
             + "\n  (with --format synthetic:<spec>, --trace may be omitted)";
     private static final Pattern CAPACITY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
     private static final Pattern PERCENT = Pattern.compile("(\\d+(?:\\.\\d+)?)%");
@@ -102,7 +102,8 @@ public final class SimulatorCommand {
                     .withHalfLife(halfLife(options.get("--half-life")))
                     .withNewcomerPenalty(newcomerPenalty(options.get("--newcomer-penalty")))
                     .withTunerSample(tunerSample(options.get("--tuner-sample"), policies))
-                    .withTunerSampleSeed(tunerSampleSeed(options.get("--tuner-sample-seed"), options.get("--tuner-sample")));
+                    .withTunerSampleSeed(tunerSampleSeed(options.get("--tuner-sample-seed"), options.get("--tuner-sample")))
+                    .withTunerWindow(tunerWindow(options.get("--tuner-window"), policies));
             if (repeat > 0 && options.containsKey("--csv")) {
                 throw new UsageException("--repeat prints a speed table and cannot be combined with --csv, whose columns are fixed");
             }
@@ -228,7 +229,7 @@ public final class SimulatorCommand {
             if (option.equals("--csv")) {
                 options.put(option, "");
             } else if (List.of("--trace", "--format", "--capacity", "--policies", "--base-ttl", "--stale-budget",
-                    "--fold-interval", "--half-life", "--newcomer-penalty", "--tuner-sample", "--tuner-sample-seed", "--partitions", "--repeat").contains(option)) {
+                    "--fold-interval", "--half-life", "--newcomer-penalty", "--tuner-sample", "--tuner-sample-seed", "--tuner-window", "--partitions", "--repeat").contains(option)) {
                 if (i + 1 >= args.length) {
                     throw new UsageException(option + " needs a value");
                 }
@@ -386,6 +387,25 @@ public final class SimulatorCommand {
             throw new UsageException("--tuner-sample-seed picks which sample --tuner-sample takes and means nothing without it");
         }
         return wholeNumber("--tuner-sample-seed '" + text + "'", text, 0, "0 or more", "seeds");
+    }
+
+    /**
+     * Parses what pansaar-tuned's windows count, requests when absent: {@code requests}, or {@code half-lives} of clock
+     * time. Only pansaar-tuned has windows, so the option needs it among the policies.
+     */
+    static PansaarSettings.TunerWindow tunerWindow(String text, List<String> policies) throws UsageException {
+        if (text == null) {
+            return PansaarSettings.DEFAULT.tunerWindow();
+        }
+        if (!policies.contains("pansaar-tuned")) {
+            throw new UsageException("--tuner-window sets what pansaar-tuned's windows count and means nothing without "
+                    + "pansaar-tuned among the policies");
+        }
+        return switch (text.trim()) {
+            case "requests" -> PansaarSettings.TunerWindow.REQUESTS;
+            case "half-lives" -> PansaarSettings.TunerWindow.HALF_LIVES;
+            default -> throw new UsageException("--tuner-window '" + text + "' is neither requests nor half-lives");
+        };
     }
 
     /** Parses the number of timed replay rounds, 0 when absent (no speed measurement). */

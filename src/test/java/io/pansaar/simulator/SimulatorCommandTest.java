@@ -251,6 +251,23 @@ class SimulatorCommandTest {
     }
 
     @Test
+    void theTunerWindowCountsRequestsOrHalfLivesAndABadOneIsRefused() {
+        // A half-life of 100 units at one request a unit: windows of half-lives end every 100 requests, where windows
+        // of requests end every 10,000.
+        String[] base = {"simulate", "--format", "synthetic:zipf,objects=2000,alpha=0.9,requests=60000,seed=1",
+            "--capacity", "5%", "--policies", "pansaar-tuned", "--base-ttl", "off", "--half-life", "100", "--csv"};
+        assertTheDefaultAndAnotherValue(base, "--tuner-window", "requests", "half-lives");
+
+        String[] table = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar,pansaar-tuned"};
+        assertUsageError("--tuner-window 'seconds' is neither requests nor half-lives",
+                append(table, "--tuner-window", "seconds"));
+        assertUsageError("--tuner-window needs a value", append(table, "--tuner-window"));
+        assertUsageError("--tuner-window sets what pansaar-tuned's windows count and means nothing without pansaar-tuned",
+                "simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "pansaar", "--tuner-window",
+                "half-lives");
+    }
+
+    @Test
     void partitionsSplitTheCapacityAndRefuseWhatTheyCannotReplay() {
         String[] base = {"simulate", "--format", SYNTHETIC, "--capacity", "5%", "--policies", "lru,pansaar", "--base-ttl",
             "off", "--csv"};

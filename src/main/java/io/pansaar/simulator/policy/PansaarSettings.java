@@ -16,16 +16,27 @@ package io.pansaar.simulator.policy;
  * @param tunerSample  the share of the keys, in (0, 1], that {@code pansaar-tuned}'s shadow caches replay, in caches
  *                     scaled down by the same share ({@code --tuner-sample}; 1: every key, in caches of full size)
  * @param tunerSampleSeed which sample of that share: each seed hashes the keys otherwise ({@code --tuner-sample-seed})
+ * @param tunerWindow  what {@code pansaar-tuned}'s windows count: requests, or half-lives of clock time
+ *                     ({@code --tuner-window})
  */
 public record PansaarSettings(long foldInterval, double halfLife, double sizeExponent, double newcomerPenalty,
-        double tunerSample, long tunerSampleSeed) {
+        double tunerSample, long tunerSampleSeed, TunerWindow tunerWindow) {
+
+    /** What a window of {@code pansaar-tuned}'s tuners counts before it is judged. */
+    public enum TunerWindow {
+        /** A fixed number of requests, whatever time they span. */
+        REQUESTS,
+        /** A fixed number of the starting half-life's clock units, whatever number of requests fall in them. */
+        HALF_LIVES
+    }
 
     /**
      * Hits counted at once, the half-life, size exponent and newcomer penalty the simulator chose (10,000 clock units,
-     * 0, 1), and tuners whose shadows replay every key (the sample of seed 0, were it smaller).
+     * 0, 1), and tuners whose shadows replay every key (the sample of seed 0, were it smaller) and whose windows count
+     * requests.
      */
     public static final PansaarSettings DEFAULT = new PansaarSettings(0, PansaarPolicy.HALF_LIFE,
-            PansaarPolicy.SIZE_EXPONENT, PansaarPolicy.NEWCOMER_PENALTY, 1, 0);
+            PansaarPolicy.SIZE_EXPONENT, PansaarPolicy.NEWCOMER_PENALTY, 1, 0, TunerWindow.REQUESTS);
 
     public PansaarSettings {
         if (foldInterval < 0) {
@@ -43,35 +54,50 @@ public record PansaarSettings(long foldInterval, double halfLife, double sizeExp
         if (!(tunerSample > 0 && tunerSample <= 1)) {
             throw new IllegalArgumentException("tuner sample must be a share of the keys in (0, 1], got " + tunerSample);
         }
+        if (tunerWindow == null) {
+            throw new IllegalArgumentException("a tuner window must count requests or half-lives, got none");
+        }
     }
 
     /** These settings, folding hits every {@code interval} clock units (0: at once). */
     public PansaarSettings withFoldInterval(long interval) {
-        return new PansaarSettings(interval, halfLife, sizeExponent, newcomerPenalty, tunerSample, tunerSampleSeed);
+        return new PansaarSettings(interval, halfLife, sizeExponent, newcomerPenalty, tunerSample,
+                tunerSampleSeed, tunerWindow);
     }
 
     /** These settings, with scores decaying with {@code units} clock units of half-life. */
     public PansaarSettings withHalfLife(double units) {
-        return new PansaarSettings(foldInterval, units, sizeExponent, newcomerPenalty, tunerSample, tunerSampleSeed);
+        return new PansaarSettings(foldInterval, units, sizeExponent, newcomerPenalty, tunerSample,
+                tunerSampleSeed, tunerWindow);
     }
 
     /** These settings, ranking by the decayed count per size^{@code exponent}. */
     public PansaarSettings withSizeExponent(double exponent) {
-        return new PansaarSettings(foldInterval, halfLife, exponent, newcomerPenalty, tunerSample, tunerSampleSeed);
+        return new PansaarSettings(foldInterval, halfLife, exponent, newcomerPenalty, tunerSample,
+                tunerSampleSeed, tunerWindow);
     }
 
     /** These settings, dating a new image's first request {@code halfLives} half-lives back. */
     public PansaarSettings withNewcomerPenalty(double halfLives) {
-        return new PansaarSettings(foldInterval, halfLife, sizeExponent, halfLives, tunerSample, tunerSampleSeed);
+        return new PansaarSettings(foldInterval, halfLife, sizeExponent, halfLives, tunerSample,
+                tunerSampleSeed, tunerWindow);
     }
 
     /** These settings, with {@code pansaar-tuned}'s shadows replaying the keys whose hash falls below {@code share}. */
     public PansaarSettings withTunerSample(double share) {
-        return new PansaarSettings(foldInterval, halfLife, sizeExponent, newcomerPenalty, share, tunerSampleSeed);
+        return new PansaarSettings(foldInterval, halfLife, sizeExponent, newcomerPenalty, share,
+                tunerSampleSeed, tunerWindow);
     }
 
     /** These settings, with {@code pansaar-tuned}'s shadows replaying the sample of their share that {@code seed} picks. */
     public PansaarSettings withTunerSampleSeed(long seed) {
-        return new PansaarSettings(foldInterval, halfLife, sizeExponent, newcomerPenalty, tunerSample, seed);
+        return new PansaarSettings(foldInterval, halfLife, sizeExponent, newcomerPenalty, tunerSample, seed,
+                tunerWindow);
+    }
+
+    /** These settings, with {@code pansaar-tuned}'s windows counting {@code window}. */
+    public PansaarSettings withTunerWindow(TunerWindow window) {
+        return new PansaarSettings(foldInterval, halfLife, sizeExponent, newcomerPenalty, tunerSample, tunerSampleSeed,
+                window);
     }
 }

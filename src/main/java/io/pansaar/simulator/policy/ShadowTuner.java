@@ -22,6 +22,11 @@ import io.pansaar.simulator.trace.Request;
  * partition's lease. And they may be fed as production's scheduler can feed them, a tick at a time
  * ({@link #deliver}, {@link #tickEnded}), rather than request by request ({@link #record}). A window counts every
  * request of the trace, sampled or not, so that the setting moves as often whatever the share.
+ *
+ * <p>Or a window spans half-lives of clock time ({@link PansaarSettings.TunerWindow#HALF_LIVES}): production's
+ * partitions see from 10 to 1,000 requests a second against a half-life of hours, so that a window of requests would
+ * judge a sliver of a half-life. Its length is the starting half-life's, not the tuned one's: a window that grew with
+ * the half-life it judges would judge more rarely the longer the half-life climbed, up to 64 times as rarely.
  */
 final class ShadowTuner {
 
@@ -35,7 +40,7 @@ final class ShadowTuner {
          * 10,000 requests: with 1,000 the penalty reached 10.7 on AdaptSize at 5%, 1.2 points of byte hit ratio below
          * the fixed default. Its shadows take the tuned half-life, as a penalty is counted in half-lives.
          */
-        NEWCOMER_PENALTY(10_000, 1, settings -> 0.125, settings -> 16, PansaarSettings::newcomerPenalty,
+        NEWCOMER_PENALTY(10_000, 1, 1, settings -> 0.125, settings -> 16, PansaarSettings::newcomerPenalty,
                 PansaarPolicy::newcomerPenalty, true),
         /**
          * The half-life, from a quarter of the setting's to 64 times it. Windows of 20,000 requests, and a move only
@@ -45,11 +50,16 @@ final class ShadowTuner {
          * stationary stretch, they judged half-lives among caches that keep no newcomer, and on a Zipf trace whose hot
          * set is replaced every 20,000 requests the tuned cache lost 3.0 to 5.1 points of byte hit ratio.
          */
-        HALF_LIFE(20_000, 2, settings -> settings.halfLife() / 4, settings -> settings.halfLife() * 64,
+        HALF_LIFE(20_000, 2, 2, settings -> settings.halfLife() / 4, settings -> settings.halfLife() * 64,
                 PansaarSettings::halfLife, PansaarPolicy::halfLife, false);
 
-        /** Requests per window. */
+        /** Requests per window, when windows count requests. */
         final long window;
+        /**
+         * Starting half-lives of clock time per window, when windows count time: as many as the requests per window
+         * span on traces of one request per clock unit and a half-life of 10,000, where those windows were chosen.
+         */
+        final long halfLives;
         /** How many windows in a row must favour the same side before the setting moves. */
         final int agreeing;
         private final ToDoubleFunction<PansaarSettings> least;
@@ -58,9 +68,11 @@ final class ShadowTuner {
         private final ObjDoubleConsumer<PansaarPolicy> setter;
         private final boolean followsHalfLife;
 
-        Knob(long window, int agreeing, ToDoubleFunction<PansaarSettings> least, ToDoubleFunction<PansaarSettings> most,
+        Knob(long window, long halfLives, int agreeing, ToDoubleFunction<PansaarSettings> least,
+                ToDoubleFunction<PansaarSettings> most,
                 ToDoubleFunction<PansaarSettings> start, ObjDoubleConsumer<PansaarPolicy> setter, boolean followsHalfLife) {
             this.window = window;
+            this.halfLives = halfLives;
             this.agreeing = agreeing;
             this.least = least;
             this.most = most;
@@ -89,9 +101,17 @@ final class ShadowTuner {
     private final long sampleSeed;
     private final PansaarPolicy lower;
     private final PansaarPolicy higher;
+    /** How far a window reaches: requests, or clock units when {@link #inTime}. */
+    private final long windowLength;
+    /** Whether windows span clock time rather than requests. */
+    private final boolean inTime;
     private double value;
     private long requests;
-    /** Windows ended and judged: {@code requests / knob.window} when last judged. */
+    /** The clock of the first request replayed, where the first window of time starts. */
+    private long firstClock;
+    /** The clock of the latest request replayed. */
+    private long clock;
+    /** Windows ended and judged: how far the replay reached, divided by {@link #windowLength}, when last judged. */
     private long windowsJudged;
     private long lowerBytesBefore;
     private long higherBytesBefore;
@@ -109,6 +129,8 @@ final class ShadowTuner {
         value = Math.min(most, Math.max(least, knob.start.applyAsDouble(settings)));
         sample = settings.tunerSample();
         sampleSeed = settings.tunerSampleSeed();
+        inTime = settings.tunerWindow() == PansaarSettings.TunerWindow.HALF_LIVES;
+        windowLength = inTime ? Math.max(1, Math.round(knob.halfLives * settings.halfLife())) : knob.window;
         long shadowCapacity = shadowCapacity(capacity, sample);
         // The shadows count every request they replay at once: fed a tick at a time, a delivery is the fold.
         lower = new PansaarPolicy(shadowCapacity, Freshness.NONE, settings.withFoldInterval(0), 0);
@@ -160,6 +182,10 @@ final class ShadowTuner {
     }
 
     private void replay(Request request, long count) {
+        if (requests == 0) {
+            firstClock = request.time();
+        }
+        clock = request.time();
         requests += count;
         if (!sampled(request.id(), sample, sampleSeed)) {
             return;
@@ -175,7 +201,7 @@ final class ShadowTuner {
      * row agree; returns whether it moved. A tick that ends several windows at once is judged once, on all its bytes.
      */
     private boolean judgeEndedWindow() {
-        long windows = requests / knob.window;
+        long windows = (inTime ? clock - firstClock : requests) / windowLength;
         if (windows != windowsJudged) {
             windowsJudged = windows;
             long lowerGain = lower.stats().hitBytes() - lowerBytesBefore;

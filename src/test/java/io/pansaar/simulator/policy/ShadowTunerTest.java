@@ -109,6 +109,37 @@ class ShadowTunerTest {
     }
 
     @Test
+    void windowsOfHalfLivesEndWithTheClockWhateverTheRequestsInThem() throws IOException {
+        // Five requests a clock unit and a half-life of 1,000 units: a window of half-lives holds 5,000 requests for the
+        // penalty and 10,000 for the half-life, where a window of requests holds 10,000 or 20,000. The hot set moves
+        // every half-life, as on the drifting trace at one request a unit.
+        Trace trace = trace(STATIONARY + ",drift-every=5000,drift-shift=1000,requests-per-unit=5");
+        long capacity = trace.uniqueBytes() / 20;
+        PansaarSettings settings = PansaarSettings.DEFAULT.withHalfLife(1000);
+        for (ShadowTuner.Knob knob : ShadowTuner.Knob.values()) {
+            long units = knob.halfLives * 1000;
+            ShadowTuner inTime = new ShadowTuner(knob, capacity,
+                    settings.withTunerWindow(PansaarSettings.TunerWindow.HALF_LIVES));
+            ShadowTuner inRequests = new ShadowTuner(knob, capacity, settings);
+            int moves = 0;
+            int movesWithinAWindowOfTime = 0;
+            long previousTime = trace.requests().get(0).time();
+            for (Request request : trace.requests()) {
+                boolean sameWindow = request.time() / units == previousTime / units;
+                if (inTime.record(request)) {
+                    assertFalse(sameWindow, knob + " moved within a window of time, at " + request.time());
+                    moves++;
+                }
+                movesWithinAWindowOfTime += inRequests.record(request) && sameWindow ? 1 : 0;
+                previousTime = request.time();
+            }
+            assertTrue(moves > 0, knob + " moved in windows of half-lives");
+            assertTrue(movesWithinAWindowOfTime > 0, knob + " in windows of requests moved where time ended no window");
+            inTime.finished();
+        }
+    }
+
+    @Test
     void aKeysRequestsOfATickCountAsManyRequestsOfItAtTheTicksEnd() {
         // Three requests of one key in a tick: the shadows miss the first and hit the other two, as production's fold
         // would tell it three requests, the first of which fetched the image.
