@@ -363,6 +363,23 @@ public final class PansaarPolicy extends SizedPolicy {
         }
     }
 
+    /**
+     * Hands the request to the tuners, fed a fold at a time or request by request, and follows a tuner that moved. A
+     * method of its own, so that {@link #record} stays small enough for the JIT to compile it whole for {@code pansaar},
+     * which has no tuners.
+     */
+    private void tune(Request request) {
+        if (tunerFeed != null) {
+            feedTuners(tunerFeed.offer(request));
+            return;
+        }
+        for (ShadowTuner tuner : tuners) {
+            if (tuner.record(request)) {
+                follow(tuner);
+            }
+        }
+    }
+
     /** Has each tuner replay a tick's deliveries, then judge its window, and follows a tuner that moved. */
     private void feedTuners(List<TickFeed.Delivery> tick) {
         if (tick.isEmpty()) {
@@ -424,14 +441,8 @@ public final class PansaarPolicy extends SizedPolicy {
 
     @Override
     public void record(Request request) {
-        if (tunerFeed != null) {
-            feedTuners(tunerFeed.offer(request));
-        } else {
-            for (ShadowTuner tuner : tuners) {
-                if (tuner.record(request)) {
-                    follow(tuner);
-                }
-            }
+        if (!tuners.isEmpty()) {
+            tune(request);
         }
         long now = request.time();
         if (now > LATEST_CLOCK) {
