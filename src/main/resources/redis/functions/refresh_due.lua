@@ -41,8 +41,7 @@ redis.register_function{
         local fields = metaValues(meta, { 'access-score', 'fresh-ttl', 'half-life' })
         local score = tonumber(fields[1])
         listed[#listed + 1] = key
-        listed[#listed + 1] = score and formatScore(scoreInHalfLife(score, tonumber(fields[3]), halfLife or
-          tonumber(fields[3]))) or ''
+        listed[#listed + 1] = score and formatScore(scoreInHalfLife(score, tonumber(fields[3]), halfLife)) or ''
         listed[#listed + 1] = fields[2] or ''
       end
     end

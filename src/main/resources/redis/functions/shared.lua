@@ -366,9 +366,9 @@ end
 -- The same score in half-lives of another: score·from/to keeps score·h, the time in ms at which the image's decayed
 -- count falls to one request, so an image whose half-life changes keeps the moment it goes cold. The Java twin is
 -- io.pansaar.algorithm.AccessPriority.inHalfLife; src/test/resources/algorithm/rank-vectors.csv holds both to it. A
--- score whose half-life is not known stays as it is.
+-- score stays as it is when either half-life is not known (nil).
 local function scoreInHalfLife(score, fromHalfLife, toHalfLife)
-  if score == nil or fromHalfLife == nil or fromHalfLife == toHalfLife then
+  if score == nil or fromHalfLife == nil or toHalfLife == nil or fromHalfLife == toHalfLife then
     return score
   end
   return score * fromHalfLife / toHalfLife

@@ -405,17 +405,6 @@ public class PansaarFunctions {
      * budget).
      */
     public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit) {
-        return evict(partition, holder, budgetBytes, limit, halfLifeMillis);
-    }
-
-    /** {@link #evict(int, String, Optional, int)}, folding a candidate's waiting hits with this half-life. */
-    public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit,
-            double halfLifeMillis) {
-        return evict(partition, holder, budgetBytes, limit, String.valueOf(halfLifeMillis));
-    }
-
-    private Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit,
-            String halfLifeMillis) {
         return calls.call("pansaar_evict", withEvents(partition, RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
                 RedisKeys.stats(partition))), holder, optional(budgetBytes), String.valueOf(limit), eventsMaxLength,
                 halfLifeMillis)

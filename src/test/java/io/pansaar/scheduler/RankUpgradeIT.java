@@ -10,10 +10,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.pansaar.algorithm.AccessPriority;
-import io.pansaar.algorithm.EarlyRefresh;
-import io.pansaar.config.PansaarConfig;
-import io.pansaar.config.WorkerIdentity;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
@@ -73,14 +69,9 @@ class RankUpgradeIT {
     @Inject
     PansaarFunctions functions;
 
+    /** The application's scheduler, whose ticks the profile leaves off: the test runs a partition's duties. */
     @Inject
-    AccessPriority priority;
-
-    @Inject
-    EarlyRefresh earlyRefresh;
-
-    @Inject
-    PansaarConfig config;
+    PartitionScheduler scheduler;
 
     @Inject
     Partitioner partitioner;
@@ -119,8 +110,6 @@ class RankUpgradeIT {
         StoredImages.write(store, newcomer, NEWCOMER_BODY, HOUR);
         assertTrue(usedBytes(partition) > SHARE, "over the share after the newcomer: " + usedBytes(partition));
 
-        PartitionScheduler scheduler = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner,
-                WorkerIdentity.mint(config.worker().name()));
         assertTrue(scheduler.runDuties(partition), "the partition's lease is free");
 
         assertTrue(usedBytes(partition) <= SHARE, "within the share after one run: " + usedBytes(partition));
