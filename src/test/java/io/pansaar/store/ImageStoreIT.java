@@ -663,6 +663,25 @@ class ImageStoreIT {
     }
 
     @Test
+    void arrivalsAreNoLongerRecordedOnceTheyAreAsManyAsTheImagesHeld() {
+        ImageKey key = uniqueKey("arrivals-bound");
+        int partition = partition(key);
+        foldHits(key);
+        // Arrivals no fold drained, as many as the partition holds images once the write below has added its own.
+        long held = redis.execute("ZCARD", RedisKeys.priorityIndex(partition)).toLong() + 1;
+        for (long i = 0; i < held; i++) {
+            redis.execute("HSET", RedisKeys.arrivals(partition), "tests/undrained-" + i + ".png", "1");
+        }
+
+        assertEquals(WriteOutcome.WRITTEN, storeTuned(key, everyByteValue(200)));
+
+        assertNull(arrival(key), "not recorded");
+        assertEquals(held, redis.execute("HLEN", RedisKeys.arrivals(partition)).toLong());
+        foldHits(key);
+        assertEquals(0, redis.execute("HLEN", RedisKeys.arrivals(partition)).toLong(), "drained by the folds");
+    }
+
+    @Test
     void aFoldCalledAsByApi11KeepsItsReplyAndLeavesTheArrivals() {
         ImageKey key = uniqueKey("api-11-fold");
         int partition = partition(key);
