@@ -127,7 +127,8 @@ redis.register_function{
     if tuned then
       local tuningKey = requireNonEmpty('tuning hash (KEYS[16])', keys[16])
       if tuningKey ~= tuningHashOf(imageKey) then
-        fail('BAD_ARGUMENT', 'KEYS[16] must be the tuning hash ' .. tuningHashOf(imageKey) .. ', was "' .. tuningKey .. '"')
+        fail('BAD_ARGUMENT', 'KEYS[16] must be the tuning hash ' .. tuningHashOf(imageKey) .. ', was "' .. tuningKey
+          .. '"')
       end
       local settings = redis.call('HMGET', tuningKey, 'half-life', 'newcomer-penalty')
       halfLifeText = settings[1] or halfLifeText

@@ -101,7 +101,7 @@ public final class RedisKeys {
         return partitionPrefix(partition) + "arrivals";
     }
 
-    /** Partition p's tuning settings: the half-life and newcomer penalty its lease holder tuned, read by tuned writes. */
+    /** Partition p's tuning settings: the half-life and newcomer penalty its lease holder tuned, for tuned writes. */
     public static String tuning(int partition) {
         return partitionPrefix(partition) + "tuning";
     }

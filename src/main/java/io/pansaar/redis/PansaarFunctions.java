@@ -292,7 +292,7 @@ public class PansaarFunctions {
      * @param job the job entry the write acknowledges and deletes once decided; its stream must be the partition's
      * @param queuedMarkerMillis the queued-marker TTL of the refetch a write refused by a purge by prefix or tag enqueues
      * @param tuned whether the write counts with the partition's tuning settings ({@link #tune}) where they are stored,
-     *     in place of {@code image}'s half-life and newcomer penalty, and records a new image's arrival for the next fold
+     *     in place of {@code image}'s half-life and newcomer penalty, and records a new image's arrival for a fold
      */
     public RespCommand putRequest(int partition, ImageKey key, String staging, WriteFence fence, CopyLifetime lifetime,
             ImageValues image, Optional<Long> budgetBytes, int evictionLimit, Optional<FinishedJob> job,

@@ -617,8 +617,8 @@ class ImageStoreIT {
         ImageKey gone = keys.get(2);
         byte[] body = everyByteValue(700);
         assertEquals(WriteOutcome.WRITTEN, storeImage(held, body, HOUR, MINUTE));
-        assertEquals(WriteOutcome.WRITTEN, store.putNegative(negative, claimNow(negative, JobReason.MANUAL), 404, MINUTE)
-                .await().atMost(WAIT));
+        assertEquals(WriteOutcome.WRITTEN,
+                store.putNegative(negative, claimNow(negative, JobReason.MANUAL), 404, MINUTE).await().atMost(WAIT));
         for (int i = 0; i < 3; i++) {
             assertEquals(ReadOutcome.HIT, read(held).outcome());
         }
@@ -630,8 +630,9 @@ class ImageStoreIT {
         FoldHitsReply fold = foldHits(held);
 
         assertTrue(fold.serverMillis() >= before && fold.serverMillis() <= serverMillis(), fold.toString());
-        assertEquals(List.of(new FoldHitsReply.FoldedImage(held.value(), 3, ImageLayout.chargedBytes(held, body.length))),
-                foldedOf(fold, held), fold.toString());
+        long charged = ImageLayout.chargedBytes(held, body.length);
+        assertEquals(List.of(new FoldHitsReply.FoldedImage(held.value(), 3, charged)), foldedOf(fold, held),
+                fold.toString());
         assertEquals(List.of(new FoldHitsReply.FoldedImage(gone.value(), 2, 0)), foldedOf(fold, gone), fold.toString());
         assertEquals(List.of(), foldedOf(fold, negative), "a negative entry's hits are not an image's");
         assertEquals(List.of(), foldedOf(foldHits(held), held), "reported once");
@@ -781,7 +782,7 @@ class ImageStoreIT {
             functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
         assertEquals("2", hashField(wanted, "hits"));
-        assertEquals(quarter, Long.parseLong(hashField(wanted, "half-life")), "eviction folded with the half-life given");
+        assertEquals(quarter, Long.parseLong(hashField(wanted, "half-life")), "folded with the half-life given");
 
         double stored = Double.parseDouble(hashField(wanted, "access-score"));
         redis.execute("ZADD", RedisKeys.schedule(partition), "XX", "3", wanted.value());
