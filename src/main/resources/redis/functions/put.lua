@@ -22,6 +22,7 @@
 -- KEYS[13] purges hash    pansaar:{p}:purges: the purges by prefix and by tag of the last fetch lease (see purgesHashOf)
 -- KEYS[14] first lane     pansaar:{p}:jobs, where a write refused by a purge by prefix or tag enqueues the refetch
 -- KEYS[15] token counter  pansaar:{p}:token-seq (for that job's token)
+-- KEYS[16] tuning settings pansaar:{p}:tuning (see tune.lua); needed only with ARGV[26] '1'
 -- ARGV[1] claim token
 -- ARGV[2] fence (from pansaar_claim)
 -- ARGV[3] claimed-at, epoch ms (from pansaar_claim; becomes fetched-at)
@@ -54,6 +55,14 @@
 -- ARGV[25] newcomer penalty, in half-lives (a number, 0 or more): taken off the score of an image the partition neither
 --         holds nor remembers (no entry in the histories hash), so its one request counts as 2^-penalty of one; empty
 --         or absent: 0
+-- ARGV[26] tuned: '1' to count with the partition's tuning settings (KEYS[16]) and to record an arrival; empty or
+--         absent (a caller of API 11 or older): neither. With '1' the write reads the tuning hash (one HMGET) and
+--         uses its half-life instead of ARGV[17] and its newcomer penalty instead of ARGV[25], each where the hash
+--         holds it; and an image it writes new (one that counts the request that asked for it) is recorded in the
+--         arrivals hash pansaar:{p}:arrivals (image key -> charged bytes), which pansaar_fold_hits drains into its
+--         report. A second arrival of the same image before that fold overwrites the first. The arrivals hash holds
+--         no more fields than the partition holds images: past that, an arrival is not recorded, so with no fold
+--         running it stops growing there
 --
 -- Returns:
 --   {'WRITTEN', fresh-until ms, evicted}  image replaced; hits, last-access and access-score carried over
@@ -110,16 +119,23 @@ redis.register_function{
     if sizeTerm == nil or sizeTerm ~= sizeTerm then
       fail('BAD_ARGUMENT', 'size-term must be a number, was "' .. tostring(args[16]) .. '"')
     end
-    local halfLife = optionalHalfLife(requireNonEmpty('half-life', args[17]))
-    local newcomerPenalty = 0
-    if args[25] ~= nil and args[25] ~= '' then
-      newcomerPenalty = tonumber(args[25])
-      -- x ~= x is NaN, which tonumber accepts from 'nan'.
-      if newcomerPenalty == nil or newcomerPenalty ~= newcomerPenalty or newcomerPenalty < 0
-          or newcomerPenalty == math.huge then
-        fail('BAD_ARGUMENT', 'newcomer penalty must be a number of half-lives, 0 or more, was "' .. args[25] .. '"')
-      end
+    local halfLifeText, newcomerPenaltyText = requireNonEmpty('half-life', args[17]), args[25]
+    local tuned = args[26] == '1'
+    if not tuned and args[26] ~= nil and args[26] ~= '' then
+      fail('BAD_ARGUMENT', 'tuned must be 1 or empty, was "' .. args[26] .. '"')
     end
+    if tuned then
+      local tuningKey = requireNonEmpty('tuning hash (KEYS[16])', keys[16])
+      if tuningKey ~= tuningHashOf(imageKey) then
+        fail('BAD_ARGUMENT', 'KEYS[16] must be the tuning hash ' .. tuningHashOf(imageKey) .. ', was "' .. tuningKey
+          .. '"')
+      end
+      local settings = redis.call('HMGET', tuningKey, 'half-life', 'newcomer-penalty')
+      halfLifeText = settings[1] or halfLifeText
+      newcomerPenaltyText = settings[2] or newcomerPenaltyText
+    end
+    local halfLife = optionalHalfLife(halfLifeText)
+    local newcomerPenalty = optionalNewcomerPenalty(newcomerPenaltyText)
     local meta = {
       ['content-type'] = oneLine(requireNonEmpty('content-type', args[10])),
       etag = oneLine(args[11]),
@@ -128,7 +144,7 @@ redis.register_function{
       ['fetch-ms'] = args[14],
       digest = oneLine(requireNonEmpty('digest', args[15])),
       ['size-term'] = args[16],
-      ['half-life'] = args[17],
+      ['half-life'] = halfLifeText,
       exposure = args[18],
       changes = args[19],
     }
@@ -172,7 +188,8 @@ redis.register_function{
     -- A score carried from a copy written with another half-life moves to this write's, keeping the time the image
     -- goes cold (see scoreInHalfLife).
     local score = scoreInHalfLife(tonumber(carried['access-score']), tonumber(carried['half-life']), halfLife)
-    if not score then
+    local arrived = not score
+    if arrived then
       score = scoreAfterRequest(nil, now, halfLife)
       if newcomerPenalty > 0 and redis.call('HEXISTS', index.history, key) == 0 then
         score = score - newcomerPenalty
@@ -192,8 +209,12 @@ redis.register_function{
     meta['last-access'] = carried['last-access']
     writeMeta(imageKey, meta)
     redis.call('PEXPIREAT', imageKey, expiresAt)
-    local used = indexImage(index, key, chargedBytes(key, tonumber(meta.size)), rankOf(score, sizeTerm, halfLife),
-      freshUntil - earlyBy, meta.exposure, meta.changes)
+    local charged = chargedBytes(key, tonumber(meta.size))
+    local used = indexImage(index, key, charged, rankOf(score, sizeTerm, halfLife), freshUntil - earlyBy, meta.exposure,
+      meta.changes)
+    if tuned and arrived then
+      recordArrival(index, key, charged)
+    end
     tagImage(index, key, tags)
 
     local evicted = 0

@@ -57,6 +57,27 @@ local function optionalHalfLife(value)
   return halfLife
 end
 
+-- The bounds of a half-life in ms and of a newcomer penalty in half-lives that pansaar_tune stores, those start-up puts
+-- on pansaar.priority.half-life and .newcomer-penalty (the Java twin is io.pansaar.startup.ConfigurationCheck): within
+-- them every rank in ms lies far above RANKS_IN_MS_FROM, below which eviction takes a rank for one in half-lives.
+local MIN_TUNED_HALF_LIFE = 1000
+local MAX_TUNED_HALF_LIFE = 30 * 24 * 3600 * 1000
+local MAX_TUNED_NEWCOMER_PENALTY = 64
+
+-- The newcomer penalty a call dates a new image's request back by, in half-lives: a number, 0 or more; 0 when the
+-- argument is empty or absent.
+local function optionalNewcomerPenalty(value)
+  if value == nil or value == '' then
+    return 0
+  end
+  local penalty = tonumber(value)
+  -- penalty ~= penalty is NaN, which tonumber accepts from 'nan'.
+  if penalty == nil or penalty ~= penalty or penalty < 0 or penalty == math.huge then
+    fail('BAD_ARGUMENT', 'newcomer penalty must be a number of half-lives, 0 or more, was "' .. value .. '"')
+  end
+  return penalty
+end
+
 local function requireReason(value)
   if not REASONS[value] then
     fail('BAD_ARGUMENT', 'reason must be miss, refresh, manual or warm, was "' .. tostring(value) .. '"')
@@ -741,6 +762,27 @@ local function foldRequests(priorityKey, key, requests, now, halfLife)
     recordRequests(imageKey, opened, priorityKey, key, requests, requests, now, halfLife)
   end
   return 'hits'
+end
+
+-- The partition's tuning settings pansaar:{p}:tuning (see tune.lua), beside any key of the partition.
+local function tuningHashOf(partitionKey)
+  return partitionPrefixOf(partitionKey) .. 'tuning'
+end
+
+-- The partition's arrivals pansaar:{p}:arrivals beside any key of the partition: image key -> charged bytes of each
+-- image a tuned pansaar_put wrote new since the last fold, which drains them into its report (see fold_hits.lua).
+local function arrivalsHashOf(partitionKey)
+  return partitionPrefixOf(partitionKey) .. 'arrivals'
+end
+
+-- Records that a tuned pansaar_put wrote an image new, with its charged bytes, for the next fold's report: unless the
+-- arrivals hash already holds as many fields as the partition holds images, so that with no fold draining it (no
+-- scheduler runs) it stops growing there. Two O(1) counts.
+local function recordArrival(index, key, charged)
+  local arrivals = arrivalsHashOf(index.priority)
+  if redis.call('HLEN', arrivals) < redis.call('ZCARD', index.priority) then
+    redis.call('HSET', arrivals, key, charged)
+  end
 end
 
 -- The partition's hit counter, pansaar:{p}:hits, beside one of its index keys.

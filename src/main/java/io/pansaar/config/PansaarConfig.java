@@ -110,6 +110,13 @@ public interface PansaarConfig {
          */
         @WithDefault("1")
         double newcomerPenalty();
+
+        /**
+         * When true, each partition's lease holder tunes the half-life and newcomer penalty to the traffic it folds,
+         * and writes use the tuned values (docs/algorithm.md).
+         */
+        @WithDefault("false")
+        boolean tuning();
     }
 
     /** Early refresh of hot images before they go stale (XFetch). */

@@ -93,6 +93,19 @@ public final class RedisKeys {
         return partitionPrefix(partition) + "hits";
     }
 
+    /**
+     * Partition p's arrivals: image key to the charged bytes of each image a tuned write stored new since the last
+     * fold, which drains them into its report.
+     */
+    public static String arrivals(int partition) {
+        return partitionPrefix(partition) + "arrivals";
+    }
+
+    /** Partition p's tuning settings: the half-life and newcomer penalty its lease holder tuned, for tuned writes. */
+    public static String tuning(int partition) {
+        return partitionPrefix(partition) + "tuning";
+    }
+
     /** Partition p's pub/sub channel on which every write publishes the image key it answered. */
     public static String readyChannel(int partition) {
         return partitionPrefix(partition) + "ready";

@@ -47,7 +47,7 @@ import jakarta.inject.Inject;
 public class FunctionLibrary {
 
     /** Raised with every change to a function's keys, arguments or replies, so old and new deployments cannot clash. */
-    public static final int API_VERSION = 11;
+    public static final int API_VERSION = 12;
 
     public static final String LIBRARY_NAME = "pansaar";
 
@@ -56,7 +56,7 @@ public class FunctionLibrary {
             "revalidated.lua", "put_negative.lua", "release.lua", "dead_letter.lua", "retry_dead_letter.lua",
             "forget_consumer.lua", "lease.lua", "evict.lua", "refresh_due.lua", "refresh_early.lua", "workers.lua",
             "repair.lua", "fold_hits.lua", "origin_acquire.lua", "origin_release.lua", "origin_status.lua", "purge.lua",
-            "purge_prefix.lua", "purge_tag.lua", "warm.lua");
+            "purge_prefix.lua", "purge_tag.lua", "warm.lua", "tune.lua");
 
     /** Helpers shared by the function files; registers no function and is loaded first, outside any block. */
     static final String SHARED_SOURCE = "shared.lua";

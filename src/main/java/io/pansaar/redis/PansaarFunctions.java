@@ -35,6 +35,7 @@ import io.pansaar.redis.function.ReleaseMode;
 import io.pansaar.redis.function.ReleaseReply;
 import io.pansaar.redis.function.RepairReply;
 import io.pansaar.redis.function.RetryDeadLetterReply;
+import io.pansaar.redis.function.Tuning;
 import io.pansaar.redis.function.WarmReply;
 import io.pansaar.redis.function.WriteFence;
 import io.pansaar.redis.function.WriteOutcome;
@@ -290,10 +291,12 @@ public class PansaarFunctions {
      * @param evictionLimit the most images the write sweeps and the most it evicts
      * @param job the job entry the write acknowledges and deletes once decided; its stream must be the partition's
      * @param queuedMarkerMillis the queued-marker TTL of the refetch a write refused by a purge by prefix or tag enqueues
+     * @param tuned whether the write counts with the partition's tuning settings ({@link #tune}) where they are stored,
+     *     in place of {@code image}'s half-life and newcomer penalty, and records a new image's arrival for a fold
      */
     public RespCommand putRequest(int partition, ImageKey key, String staging, WriteFence fence, CopyLifetime lifetime,
             ImageValues image, Optional<Long> budgetBytes, int evictionLimit, Optional<FinishedJob> job,
-            long queuedMarkerMillis) {
+            long queuedMarkerMillis, boolean tuned) {
         List<String> keys = RedisKeys.withIndexes(partition, RedisKeys.image(partition, key),
                 RedisKeys.marker(partition, key), staging, RedisKeys.stats(partition));
         // The job stream always, so the events stream follows it as KEYS[12]; without a job it is finished by no one.
@@ -304,6 +307,7 @@ public class PansaarFunctions {
         keys.add(RedisKeys.purges(partition));
         keys.add(RedisKeys.jobs(partition));
         keys.add(RedisKeys.tokenCounter(partition));
+        keys.add(RedisKeys.tuning(partition));
         return FunctionCalls.fcall(PUT, keys, fence.token(), String.valueOf(fence.fence()),
                 String.valueOf(fence.claimedAtMillis()), millis(lifetime.freshTtl()), millis(lifetime.grace()),
                 millis(lifetime.staleIfError()), String.valueOf(lifetime.earlyRefreshMillis()), optional(budgetBytes),
@@ -314,7 +318,7 @@ public class PansaarFunctions {
                 String.valueOf((long) image.history().exposure()), String.valueOf(image.history().changes()),
                 job.map(FinishedJob::group).orElse(""), job.map(FinishedJob::entryId).orElse(""), eventsMaxLength,
                 String.join(" ", image.tags()), String.valueOf(queuedMarkerMillis),
-                String.valueOf(image.priority().newcomerPenalty()));
+                String.valueOf(image.priority().newcomerPenalty()), tuned ? "1" : "");
     }
 
     /** The reply to a {@link #putRequest}: WRITTEN or STALE_WRITE. */
@@ -405,6 +409,17 @@ public class PansaarFunctions {
      * budget).
      */
     public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit) {
+        return evict(partition, holder, budgetBytes, limit, halfLifeMillis);
+    }
+
+    /** {@link #evict(int, String, Optional, int)} with this half-life: each candidate's waiting hits count with it. */
+    public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit,
+            double halfLifeMillis) {
+        return evict(partition, holder, budgetBytes, limit, String.valueOf(halfLifeMillis));
+    }
+
+    private Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit,
+            String halfLifeMillis) {
         return calls.call("pansaar_evict", withEvents(partition, RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
                 RedisKeys.stats(partition))), holder, optional(budgetBytes), String.valueOf(limit), eventsMaxLength,
                 halfLifeMillis)
@@ -414,7 +429,8 @@ public class PansaarFunctions {
 
     /**
      * {@code pansaar_fold_hits}: folds the hits that readers counted in the partition's hit counter, for up to
-     * {@code limit} images, into the images' priorities and the partition's statistics, with the configured half-life.
+     * {@code limit} images and arrivals, into the images' priorities and the partition's statistics, with the
+     * configured half-life, reporting what it folded.
      */
     public Uni<FoldHitsReply> foldHits(int partition, int limit) {
         return foldHits(partition, limit, halfLifeMillis);
@@ -427,8 +443,43 @@ public class PansaarFunctions {
 
     private Uni<FoldHitsReply> foldHits(int partition, int limit, String halfLifeMillis) {
         return calls.call("pansaar_fold_hits", List.of(RedisKeys.hits(partition), RedisKeys.stats(partition),
-                RedisKeys.priorityIndex(partition)), String.valueOf(limit), halfLifeMillis)
-                .map(reply -> new FoldHitsReply(reply.get(0).toLong(), reply.get(1).toLong(), reply.get(2).toLong()));
+                RedisKeys.priorityIndex(partition), RedisKeys.histories(partition), RedisKeys.arrivals(partition)),
+                String.valueOf(limit), halfLifeMillis)
+                .map(reply -> {
+                    List<FoldHitsReply.FoldedImage> folded = new ArrayList<>();
+                    for (int i = 4; i + 2 < reply.size(); i += 3) {
+                        folded.add(new FoldHitsReply.FoldedImage(reply.get(i).toString(), reply.get(i + 1).toLong(),
+                                reply.get(i + 2).toLong()));
+                    }
+                    return new FoldHitsReply(reply.get(0).toLong(), reply.get(1).toLong(), reply.get(2).toLong(),
+                            reply.get(3).toLong(), folded);
+                });
+    }
+
+    /**
+     * {@code pansaar_tune}: stores the partition's tuning settings, which tuned writes count with, when {@code holder}
+     * holds its lease; the values stored.
+     */
+    public Uni<Tuning> tune(int partition, String holder, double halfLifeMillis, double newcomerPenalty) {
+        return calls.call("pansaar_tune", List.of(RedisKeys.lease(partition), RedisKeys.tuning(partition)), holder,
+                String.valueOf(halfLifeMillis), String.valueOf(newcomerPenalty))
+                .map(reply -> new Tuning(Double.parseDouble(reply.get(1).toString()),
+                        Double.parseDouble(reply.get(2).toString())));
+    }
+
+    /** The partition's tuning settings as {@link #tune} stored them; empty until both are stored. */
+    public Uni<Optional<Tuning>> tuning(int partition) {
+        return calls.send(() -> List.of(RespCommand.cmd("HMGET").arg(RedisKeys.tuning(partition)).arg("half-life")
+                .arg("newcomer-penalty")), replies -> {
+                    Response settings = replies.get(0);
+                    Optional<String> halfLife = RedisReplies.text(settings.get(0));
+                    Optional<String> newcomerPenalty = RedisReplies.text(settings.get(1));
+                    if (halfLife.isEmpty() || newcomerPenalty.isEmpty()) {
+                        return Optional.<Tuning>empty();
+                    }
+                    return Optional.of(new Tuning(Double.parseDouble(halfLife.get()),
+                            Double.parseDouble(newcomerPenalty.get())));
+                });
     }
 
     /**
@@ -451,6 +502,15 @@ public class PansaarFunctions {
      * whose hash is gone are unindexed instead.
      */
     public Uni<RefreshDueReply> refreshDue(int partition, int limit) {
+        return refreshDue(partition, limit, halfLifeMillis);
+    }
+
+    /** {@link #refreshDue(int, int)} with this half-life: each listed image's access score is counted with it. */
+    public Uni<RefreshDueReply> refreshDue(int partition, int limit, double halfLifeMillis) {
+        return refreshDue(partition, limit, String.valueOf(halfLifeMillis));
+    }
+
+    private Uni<RefreshDueReply> refreshDue(int partition, int limit, String halfLifeMillis) {
         return calls.call("pansaar_refresh_due", RedisKeys.withIndexes(partition, RedisKeys.stats(partition)),
                 String.valueOf(limit), halfLifeMillis)
                 .map(reply -> {

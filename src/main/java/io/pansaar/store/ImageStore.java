@@ -74,6 +74,8 @@ public class ImageStore {
     private final Optional<Long> partitionBudget;
     /** The eviction limit of a write, within the scheduler's slice. */
     private final int writeEvictionLimit;
+    /** Whether writes count with their partition's tuning settings and record arrivals (pansaar.priority.tuning). */
+    private final boolean priorityTuning;
     private final Duration readRedisTimeout;
     private final LongAdder unrecordedReads = new LongAdder();
 
@@ -87,6 +89,7 @@ public class ImageStore {
         this.partitionBudget = PansaarConfig.partitionMemoryBudget(config, partitioner);
         this.writeEvictionLimit = PansaarFunctions.evictionLimit(
                 Math.min(config.scheduler().batchSize(), PansaarFunctions.MAX_IMAGES_PER_CALL));
+        this.priorityTuning = config.priority().tuning();
         this.readRedisTimeout = config.readThrough().redisTimeout();
     }
 
@@ -484,6 +487,16 @@ public class ImageStore {
      */
     public Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, WritePlan plan,
             AccessPriority.Terms priority, Optional<FinishedJob> job) {
+        return put(key, claim, image, plan, priority, job, priorityTuning);
+    }
+
+    /**
+     * {@link #put(ImageKey, Claim, FetchedImage, WritePlan, AccessPriority.Terms, Optional)}, counting with the
+     * partition's tuning settings and recording a new image's arrival when {@code tuned}, whatever
+     * pansaar.priority.tuning says.
+     */
+    Uni<WriteOutcome> put(ImageKey key, Claim claim, FetchedImage image, WritePlan plan, AccessPriority.Terms priority,
+            Optional<FinishedJob> job, boolean tuned) {
         claim.requireClaimed("put");
         job.ifPresent(finished -> {
             if (!canFinish(key, finished.stream())) {
@@ -501,7 +514,8 @@ public class ImageStore {
                 RespCommand.cmd("HSET").arg(staging).arg("body").arg(image.body()),
                 RespCommand.cmd("PEXPIRE").arg(staging).arg(STAGING_TTL.toMillis()),
                 functions.putRequest(partition, key, staging, claim.writeFence(), plan.lifetime(), values,
-                        partitionBudget, writeEvictionLimit, job, workerConfig.queuedMarkerTtl().toMillis())),
+                        partitionBudget, writeEvictionLimit, job, workerConfig.queuedMarkerTtl().toMillis(),
+                        tuned)),
                 replies -> PansaarFunctions.putReply(replies.get(2)));
     }
 

@@ -17,6 +17,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +55,7 @@ import io.pansaar.redis.function.JobReason;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.ReleaseMode;
 import io.pansaar.redis.function.RepairReply;
+import io.pansaar.redis.function.Tuning;
 import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisClock;
@@ -602,6 +604,234 @@ class ImageStoreIT {
         } finally {
             functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
+    }
+
+    // --- the tuners' feed and settings ------------------------------------------------------------
+
+    @Test
+    void aFoldReportsEachImageItFoldedWithItsCountAndChargedBytesButNoNegativeEntry() {
+        ImageKey held = uniqueKey("reported");
+        int partition = partition(held);
+        List<ImageKey> keys = keysInPartition(partition, held, 3);
+        ImageKey negative = keys.get(1);
+        ImageKey gone = keys.get(2);
+        byte[] body = everyByteValue(700);
+        assertEquals(WriteOutcome.WRITTEN, storeImage(held, body, HOUR, MINUTE));
+        assertEquals(WriteOutcome.WRITTEN,
+                store.putNegative(negative, claimNow(negative, JobReason.MANUAL), 404, MINUTE).await().atMost(WAIT));
+        for (int i = 0; i < 3; i++) {
+            assertEquals(ReadOutcome.HIT, read(held).outcome());
+        }
+        assertEquals(ReadOutcome.NEGATIVE, read(negative).outcome());
+        // Counted by a reader while the image was held; it has left since.
+        redis.execute("HINCRBY", RedisKeys.hits(partition), gone.value(), "2");
+        long before = serverMillis();
+
+        FoldHitsReply fold = foldHits(held);
+
+        assertTrue(fold.serverMillis() >= before && fold.serverMillis() <= serverMillis(), fold.toString());
+        long charged = ImageLayout.chargedBytes(held, body.length);
+        assertEquals(List.of(new FoldHitsReply.FoldedImage(held.value(), 3, charged)), foldedOf(fold, held),
+                fold.toString());
+        assertEquals(List.of(new FoldHitsReply.FoldedImage(gone.value(), 2, 0)), foldedOf(fold, gone), fold.toString());
+        assertEquals(List.of(), foldedOf(fold, negative), "a negative entry's hits are not an image's");
+        assertEquals(List.of(), foldedOf(foldHits(held), held), "reported once");
+    }
+
+    @Test
+    void aTunedWriteOfANewImageRecordsAnArrivalThatTheNextFoldReportsOnce() {
+        ImageKey tuned = uniqueKey("arrival");
+        int partition = partition(tuned);
+        List<ImageKey> keys = keysInPartition(partition, tuned, 2);
+        ImageKey untuned = keys.get(1);
+        byte[] body = everyByteValue(500);
+        long charged = ImageLayout.chargedBytes(tuned, body.length);
+
+        assertEquals(WriteOutcome.WRITTEN, storeTuned(tuned, body));
+        assertEquals(WriteOutcome.WRITTEN, storeImage(untuned, body, HOUR, MINUTE));
+
+        assertEquals(String.valueOf(charged), arrival(tuned));
+        assertNull(arrival(untuned), "a write without the tuned flag records no arrival");
+        FoldHitsReply fold = foldHits(tuned);
+        assertEquals(List.of(new FoldHitsReply.FoldedImage(tuned.value(), 1, charged)), foldedOf(fold, tuned),
+                fold.toString());
+        assertEquals(List.of(), foldedOf(fold, untuned));
+        assertNull(arrival(tuned), "drained");
+        assertEquals(List.of(), foldedOf(foldHits(tuned), tuned), "reported once");
+
+        assertEquals(WriteOutcome.WRITTEN, storeTuned(tuned, body));
+        assertNull(arrival(tuned), "a rewrite of a held image is no arrival");
+    }
+
+    @Test
+    void arrivalsAreNoLongerRecordedOnceTheyAreAsManyAsTheImagesHeld() {
+        ImageKey key = uniqueKey("arrivals-bound");
+        int partition = partition(key);
+        foldHits(key);
+        // Arrivals no fold drained, as many as the partition holds images once the write below has added its own.
+        long held = redis.execute("ZCARD", RedisKeys.priorityIndex(partition)).toLong() + 1;
+        for (long i = 0; i < held; i++) {
+            redis.execute("HSET", RedisKeys.arrivals(partition), "tests/undrained-" + i + ".png", "1");
+        }
+
+        assertEquals(WriteOutcome.WRITTEN, storeTuned(key, everyByteValue(200)));
+
+        assertNull(arrival(key), "not recorded");
+        assertEquals(held, redis.execute("HLEN", RedisKeys.arrivals(partition)).toLong());
+        foldHits(key);
+        assertEquals(0, redis.execute("HLEN", RedisKeys.arrivals(partition)).toLong(), "drained by the folds");
+    }
+
+    @Test
+    void aFoldCalledAsByApi11KeepsItsReplyAndLeavesTheArrivals() {
+        ImageKey key = uniqueKey("api-11-fold");
+        int partition = partition(key);
+        assertEquals(WriteOutcome.WRITTEN, storeTuned(key, everyByteValue(300)));
+        assertEquals(ReadOutcome.HIT, read(key).outcome());
+
+        Response reply = redis.execute("FCALL", "pansaar_fold_hits", "3", RedisKeys.hits(partition),
+                RedisKeys.stats(partition), RedisKeys.priorityIndex(partition), "1000");
+
+        assertEquals(4, reply.size(), reply.toString());
+        assertEquals("1", hashField(key, "hits"), "folded");
+        assertNotNull(arrival(key), "the arrival waits for a fold that reports it");
+        foldHits(key);
+    }
+
+    @Test
+    void tuneRefusesACallerWithoutTheLeaseAndNumbersOutOfBoundsAndStoresTheValues() {
+        int partition = partition(uniqueKey("tune"));
+        redis.execute("DEL", RedisKeys.tuning(partition));
+        String holder = "tuning-" + UUID.randomUUID();
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT));
+            assertEquals(FunctionError.NOT_LEASE_HOLDER, tuneFailure(partition, "another-" + holder, 7_200_000, 2));
+            double[][] refused = { { 0, 1 }, { -5, 1 }, { 999, 1 }, { 31 * DAY.toMillis(), 1 }, { Double.NaN, 1 },
+                    { Double.POSITIVE_INFINITY, 1 }, { 7_200_000, -1 }, { 7_200_000, 65 }, { 7_200_000, Double.NaN },
+                    { 7_200_000, Double.POSITIVE_INFINITY } };
+            for (double[] numbers : refused) {
+                assertEquals(FunctionError.BAD_ARGUMENT, tuneFailure(partition, holder, numbers[0], numbers[1]),
+                        Arrays.toString(numbers));
+            }
+            assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT), "nothing stored");
+
+            Tuning stored = functions.tune(partition, holder, 7_200_000, 2.5).await().atMost(WAIT);
+
+            assertEquals(new Tuning(7_200_000, 2.5), stored);
+            assertEquals(Optional.of(stored), functions.tuning(partition).await().atMost(WAIT));
+            assertEquals("7200000", redis.execute("HGET", RedisKeys.tuning(partition), "half-life").toString());
+        } finally {
+            redis.execute("DEL", RedisKeys.tuning(partition));
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+    }
+
+    @Test
+    void aTunedWriteCountsWithTheTunedHalfLifeAndPenaltyAndWithoutThemWithItsOwn() {
+        ImageKey tuned = uniqueKey("tuned");
+        int partition = partition(tuned);
+        List<ImageKey> keys = keysInPartition(partition, tuned, 3);
+        ImageKey untuned = keys.get(1);
+        ImageKey untunedPartition = keys.get(2);
+        byte[] body = everyByteValue(400);
+        long halfLife = (long) priority.halfLifeMillis() / 2;
+        double penalty = priority.newcomerPenalty() + 3;
+        String holder = "tuning-" + UUID.randomUUID();
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            functions.tune(partition, holder, halfLife, penalty).await().atMost(WAIT);
+            assertEquals(WriteOutcome.WRITTEN, storeTuned(tuned, body));
+            assertEquals(WriteOutcome.WRITTEN, storeImage(untuned, body, HOUR, MINUTE));
+            redis.execute("DEL", RedisKeys.tuning(partition));
+            assertEquals(WriteOutcome.WRITTEN, storeTuned(untunedPartition, body));
+        } finally {
+            redis.execute("DEL", RedisKeys.tuning(partition));
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+
+        AccessPriority tunedPriority = new AccessPriority(halfLife, priority.sizeExponent(), penalty);
+        assertNewcomer(tuned, body, tunedPriority);
+        assertNewcomer(untuned, body, priority);
+        assertNewcomer(untunedPartition, body, priority);
+        foldHits(tuned);
+    }
+
+    @Test
+    void theSchedulersCallsTakeAnExplicitHalfLife() {
+        ImageKey first = uniqueKey("explicit-half-life");
+        int partition = partition(first);
+        List<ImageKey> keys = keysInPartition(partition, first, 2);
+        ImageKey wanted = keys.get(0);
+        ImageKey other = keys.get(1);
+        long quarter = (long) priority.halfLifeMillis() / 4;
+        assertEquals(WriteOutcome.WRITTEN, storeImage(wanted, everyByteValue(100), HOUR, MINUTE));
+        assertEquals(WriteOutcome.WRITTEN, storeImage(other, everyByteValue(100), HOUR, MINUTE));
+        for (int i = 0; i < 2; i++) {
+            assertEquals(ReadOutcome.HIT, read(wanted).outcome());
+        }
+        String holder = "evicting-" + UUID.randomUUID();
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            // Over budget by a byte: the lowest candidates' waiting hits are folded, with the half-life given.
+            for (int call = 0; call < 1_000 && redis.execute("EXISTS", image(other)).toLong() == 1; call++) {
+                long usedBytes = Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
+                functions.evict(partition, holder, Optional.of(usedBytes - 1), 1, quarter).await().atMost(WAIT);
+            }
+        } finally {
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+        assertEquals("2", hashField(wanted, "hits"));
+        assertEquals(quarter, Long.parseLong(hashField(wanted, "half-life")), "folded with the half-life given");
+
+        double stored = Double.parseDouble(hashField(wanted, "access-score"));
+        redis.execute("ZADD", RedisKeys.schedule(partition), "XX", "3", wanted.value());
+        try {
+            RefreshDueReply due = functions.refreshDue(partition, 1_000, quarter).await().atMost(WAIT);
+            double listed = due.images().stream().filter(image -> image.key().equals(wanted.value())).findFirst()
+                    .flatMap(RefreshDueReply.DueImage::accessScore).orElseThrow();
+            assertEquals(stored, listed, 1e-12 * Math.abs(stored), "counted with the half-life given: not moved");
+        } finally {
+            redis.execute("ZADD", RedisKeys.schedule(partition), "XX", String.valueOf(serverMillis() + HOUR.toMillis()),
+                    wanted.value());
+        }
+    }
+
+    /** Checks a new image's score and rank: one request at its write, less the newcomer penalty, as {@code counted}. */
+    private void assertNewcomer(ImageKey key, byte[] body, AccessPriority counted) {
+        assertEquals((long) counted.halfLifeMillis(), Long.parseLong(hashField(key, "half-life")), key.value());
+        long writtenAt = Long.parseLong(hashField(key, "fresh-until")) - Long.parseLong(hashField(key, "fresh-ttl"));
+        double expected = writtenAt / counted.halfLifeMillis() - counted.newcomerPenalty();
+        assertEquals(expected, Double.parseDouble(hashField(key, "access-score")), 1e-9 * Math.abs(expected),
+                key.value());
+        assertEquals(counted.rank(expected, counted.sizeTerm(ImageLayout.chargedBytes(key, body.length))),
+                priorityOf(key), RANK_TOLERANCE, key.value());
+    }
+
+    /** The error code {@code pansaar_tune} refused these values with. */
+    private FunctionError tuneFailure(int partition, String holder, double halfLifeMillis, double newcomerPenalty) {
+        RuntimeException failure = assertThrows(RuntimeException.class,
+                () -> functions.tune(partition, holder, halfLifeMillis, newcomerPenalty).await().atMost(WAIT));
+        return FunctionError.of(rootCause(failure)).orElseThrow(() -> failure);
+    }
+
+    /** Claims and writes a new image as a worker with pansaar.priority.tuning on would. */
+    private WriteOutcome storeTuned(ImageKey key, byte[] body) {
+        Claim claim = claimNow(key, JobReason.MANUAL);
+        FetchedImage image = fetched(body, Optional.empty());
+        return store.put(key, claim, image, planner.plan(HOUR, MINUTE, Duration.ZERO, image.fetchTime(),
+                ChangeHistory.NONE), planner.priorityOf(key, body.length), Optional.empty(), true).await().atMost(WAIT);
+    }
+
+    /** The charged bytes the key's partition's arrivals hash holds for it; null when none. */
+    private String arrival(ImageKey key) {
+        Response value = redis.execute("HGET", RedisKeys.arrivals(partition(key)), key.value());
+        return value == null ? null : value.toString();
+    }
+
+    /** The entries of a fold's report that name this key. */
+    private static List<FoldHitsReply.FoldedImage> foldedOf(FoldHitsReply fold, ImageKey key) {
+        return fold.folded().stream().filter(folded -> folded.key().equals(key.value())).toList();
     }
 
     /** Evicts every image of the partition, as its lease holder {@code holder}. */
@@ -1466,16 +1696,19 @@ class ImageStoreIT {
         return store.read(key).await().atMost(WAIT);
     }
 
-    /** Folds every hit waiting in the key's partition, as the scheduler does each tick. */
+    /** Folds every hit and arrival waiting in the key's partition, as the scheduler does each tick. */
     private FoldHitsReply foldHits(ImageKey key) {
-        FoldHitsReply total = new FoldHitsReply(0, 0, 0);
+        long images = 0;
+        long requests = 0;
+        List<FoldHitsReply.FoldedImage> folded = new ArrayList<>();
         FoldHitsReply last;
         do {
             last = functions.foldHits(partition(key), PansaarFunctions.MAX_IMAGES_PER_CALL).await().atMost(WAIT);
-            total = new FoldHitsReply(total.images() + last.images(), total.requests() + last.requests(),
-                    last.waiting());
+            images += last.images();
+            requests += last.requests();
+            folded.addAll(last.folded());
         } while (last.waiting() > 0);
-        return total;
+        return new FoldHitsReply(images, requests, last.waiting(), last.serverMillis(), folded);
     }
 
     /** Claims and writes an image with ETag "etag-1" and a Last-Modified, as a worker would; no stale-if-error. */

@@ -1,0 +1,11 @@
+package io.pansaar.redis.function;
+
+/**
+ * A partition's tuning settings, as {@code pansaar_tune} stores them in {@code pansaar:{p}:tuning}: what tuned writes
+ * count with in place of the configured half-life and newcomer penalty.
+ *
+ * @param halfLifeMillis the half-life of the eviction priority, ms
+ * @param newcomerPenalty how many half-lives a new image's first request is dated back
+ */
+public record Tuning(double halfLifeMillis, double newcomerPenalty) {
+}
