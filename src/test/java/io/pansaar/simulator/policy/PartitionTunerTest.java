@@ -116,6 +116,30 @@ class PartitionTunerTest {
     }
 
     @Test
+    void seededItsPenaltysShadowsCountInTheStartHalfLife() throws IOException {
+        // Until the half-life may first move, two windows of 20,000 requests, the penalty is judged by shadows that
+        // count in the tuned half-life: seeded at 40,000 over a configured 10,000, it moves as it does configured so.
+        Trace trace = Trace.load(new SyntheticTraceReader(DRIFTING));
+        long capacity = trace.uniqueBytes() / 20;
+        PartitionTuner seeded = new PartitionTuner(capacity, PansaarSettings.DEFAULT, 40_000, 2);
+        PartitionTuner configured = new PartitionTuner(capacity,
+                PansaarSettings.DEFAULT.withHalfLife(40_000).withNewcomerPenalty(2));
+        List<Double> seededPenalties = new ArrayList<>();
+        List<Double> configuredPenalties = new ArrayList<>();
+        for (Request request : trace.requests().subList(0, 2 * 20_000 - 1)) {
+            if (seeded.record(request)) {
+                seededPenalties.add(seeded.newcomerPenalty());
+            }
+            if (configured.record(request)) {
+                configuredPenalties.add(configured.newcomerPenalty());
+            }
+        }
+        assertEquals(40_000, seeded.halfLife());
+        assertTrue(!seededPenalties.isEmpty(), "the penalty moved");
+        assertEquals(configuredPenalties, seededPenalties);
+    }
+
+    @Test
     void seededWithALongerHalfLifeItsWindowsStillSpanTheConfiguredOne() {
         // Configured 1,000 ms, started at 4,000 (a predecessor's): windows of half-lives end every 1,000 ms of clock
         // (2,000 for the half-life), so that moves come at those ends, and some between the ends of 4,000 ms windows.
