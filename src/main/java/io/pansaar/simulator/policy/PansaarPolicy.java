@@ -71,7 +71,8 @@ public final class PansaarPolicy extends SizedPolicy {
     static final double REFRESH_BURST = 100;
     /**
      * The latest clock a replay may reach, 2^53: the due heap ranks due times as doubles, exact up to it. Traces count
-     * seconds or requests, far below it.
+     * seconds or requests, far below it, and so does production's clock in epoch milliseconds, about 1.8·10^12 in 2027
+     * (2^53 ms is some 285,000 years).
      */
     static final long LATEST_CLOCK = 1L << 53;
     /** How many outdated entries the due heap may hold beyond twice the residents before they are dropped. */

@@ -15,7 +15,7 @@ import java.lang.management.MemoryMXBean;
  * partition, which has forgotten as many keys as it holds and so remembers as many evicted ones in its ghost.
  *
  * <p>Not a test: run it by hand, with {@code -XX:+UseSerialGC} so that {@code System.gc()} collects the whole heap
- * at once, {@code java -XX:+UseSerialGC -Xmx2g -cp ... io.pansaar.simulator.policy.TunerMemory [keys] [runs]}.
+ * at once, {@code java -XX:+UseSerialGC -Xmx4g -cp ... io.pansaar.simulator.policy.TunerMemory [keys] [runs]}.
  */
 final class TunerMemory {
 
