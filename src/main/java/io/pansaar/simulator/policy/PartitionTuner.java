@@ -111,11 +111,6 @@ public final class PartitionTuner {
         return newcomerPenaltyTuner.value();
     }
 
-    /** The two tuners, the penalty's first: for tests that look at their shadows. */
-    List<ShadowTuner> tuners() {
-        return tuners;
-    }
-
     /** Checks the shadows' invariants and that both values stayed in their ranges. */
     public void finished() {
         tuners.forEach(ShadowTuner::finished);

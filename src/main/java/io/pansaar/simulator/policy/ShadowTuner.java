@@ -50,9 +50,9 @@ final class ShadowTuner {
          * when two in a row agree: a short half-life wins the window in which the hot set moves and loses the replay
          * when scans follow (with windows of 10,000 and no agreement, Zipf with drift and scans at 1% fell from 40.8%
          * of bytes to 29.5). Its shadows keep the configured penalty, where the tuned one starts unless a lease holder
-         * starts from its predecessor's: following the tuned one, which climbs to 16 on a
-         * stationary stretch, they judged half-lives among caches that keep no newcomer, and on a Zipf trace whose hot
-         * set is replaced every 20,000 requests the tuned cache lost 3.0 to 5.1 points of byte hit ratio.
+         * starts from its predecessor's: following the tuned one, which climbs to 16 on a stationary stretch, they
+         * judged half-lives among caches that keep no newcomer, and on a Zipf trace whose hot set is replaced every
+         * 20,000 requests the tuned cache lost 3.0 to 5.1 points of byte hit ratio.
          */
         HALF_LIFE(20_000, 2, 2, settings -> settings.halfLife() / 4, settings -> settings.halfLife() * 64,
                 PansaarSettings::halfLife, PansaarPolicy::halfLife, false);
@@ -175,7 +175,10 @@ final class ShadowTuner {
         return (z >>> 11) * 0x1.0p-53 < sample;
     }
 
-    /** SplittableRandom's finalizer (Stafford's variant 13): a bijection of the longs whose every output bit hangs on every input bit. */
+    /**
+     * SplittableRandom's finalizer (Stafford's variant 13): a bijection of the longs, each of whose output bits hangs
+     * on every input bit.
+     */
     static long mix64(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
