@@ -71,7 +71,8 @@ public final class PansaarPolicy extends SizedPolicy {
     static final double REFRESH_BURST = 100;
     /**
      * The latest clock a replay may reach, 2^53: the due heap ranks due times as doubles, exact up to it. Traces count
-     * seconds or requests, far below it.
+     * seconds or requests, far below it, and so does production's clock in epoch milliseconds, about 1.8·10^12 in 2027
+     * (2^53 ms is some 285,000 years).
      */
     static final long LATEST_CLOCK = 1L << 53;
     /** How many outdated entries the due heap may hold beyond twice the residents before they are dropped. */
@@ -202,9 +203,9 @@ public final class PansaarPolicy extends SizedPolicy {
     private final ChangeModel changes;
     /** The priority's formulas; replaced with another newcomer penalty or half-life when a tuner moves one. */
     private AccessPriority access;
-    /** Tune the newcomer penalty and the half-life as the replay goes ({@code pansaar-tuned}); empty: as set. */
-    private List<ShadowTuner> tuners = List.of();
-    /** Feeds the tuners a fold at a time, as production's scheduler can; null: request by request. */
+    /** Tunes the newcomer penalty and the half-life as the replay goes ({@code pansaar-tuned}); null: as set. */
+    private PartitionTuner tuner;
+    /** Feeds the tuner a fold at a time, as production's scheduler can; null: request by request. */
     private TickFeed tunerFeed;
     private final EarlyRefresh earlyRefresh;
     private final DynamicTtl dynamicTtl;
@@ -336,9 +337,9 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /**
      * Creates the simulator-only variant {@code pansaar-tuned}: {@code pansaar} whose newcomer penalty and half-life
-     * {@link ShadowTuner}s move to the trace as it replays, starting from {@code settings}'. With a fold interval the
-     * tuners are fed a fold at a time ({@link TickFeed}), as production's scheduler would feed them from the hit
-     * counter it folds; their shadows replay the share of the keys the settings sample.
+     * move to the trace as it replays, starting from {@code settings}', as the {@link PartitionTuner} that production's
+     * scheduler runs moves them. With a fold interval the tuner is fed a fold at a time ({@link TickFeed}), as that
+     * scheduler feeds it from the hit counter it folds; its shadows replay the share of the keys the settings sample.
      */
     public static PansaarPolicy tuned(long capacity, Freshness freshness, PansaarSettings settings) {
         PansaarPolicy policy = new PansaarPolicy("pansaar-tuned", capacity, freshness, Parameters.DEFAULT.with(settings),
@@ -346,52 +347,48 @@ public final class PansaarPolicy extends SizedPolicy {
         if (settings.foldInterval() > 0) {
             policy.tunerFeed = new TickFeed(settings.foldInterval());
         }
-        policy.tuners = List.of(new ShadowTuner(ShadowTuner.Knob.NEWCOMER_PENALTY, capacity, settings),
-                new ShadowTuner(ShadowTuner.Knob.HALF_LIFE, capacity, settings));
+        policy.tuner = new PartitionTuner(capacity, settings);
         // A setting outside a tuner's range starts at the nearest end.
-        policy.tuners.forEach(policy::follow);
+        policy.takeTunedValues();
         return policy;
     }
 
-    /** Takes the value a tuner holds now, and has the other tuners' shadows take it too. */
-    private void follow(ShadowTuner moved) {
-        moved.knob().apply(this, moved.value());
-        for (ShadowTuner other : tuners) {
-            if (other != moved) {
-                other.follow(moved.knob(), moved.value());
-            }
+    /**
+     * Takes the values the tuner holds now, each only if it moved, as setting a half-life rescales every resident: the
+     * penalty first, then the half-life, the order in which the tuner judges them.
+     */
+    private void takeTunedValues() {
+        if (tuner.newcomerPenalty() != newcomerPenalty()) {
+            newcomerPenalty(tuner.newcomerPenalty());
+        }
+        if (tuner.halfLife() != halfLife()) {
+            halfLife(tuner.halfLife());
         }
     }
 
     /**
-     * Hands the request to the tuners, fed a fold at a time or request by request, and follows a tuner that moved. A
+     * Hands the request to the tuner, fed a fold at a time or request by request, and takes the values that moved. A
      * method of its own, so that {@link #record} stays small enough for the JIT to compile it whole for {@code pansaar},
-     * which has no tuners.
+     * which has no tuner.
      */
     private void tune(Request request) {
         if (tunerFeed != null) {
-            feedTuners(tunerFeed.offer(request));
-            return;
-        }
-        for (ShadowTuner tuner : tuners) {
-            if (tuner.record(request)) {
-                follow(tuner);
-            }
+            feedTuner(tunerFeed.offer(request));
+        } else if (tuner.record(request)) {
+            takeTunedValues();
         }
     }
 
-    /** Has each tuner replay a tick's deliveries, then judge its window, and follows a tuner that moved. */
-    private void feedTuners(List<TickFeed.Delivery> tick) {
+    /** Has the tuner replay a tick's deliveries, then judge its windows, and takes the values that moved. */
+    private void feedTuner(List<TickFeed.Delivery> tick) {
         if (tick.isEmpty()) {
             return;
         }
-        for (ShadowTuner tuner : tuners) {
-            for (TickFeed.Delivery delivery : tick) {
-                tuner.deliver(delivery.request(), delivery.count());
-            }
-            if (tuner.tickEnded()) {
-                follow(tuner);
-            }
+        for (TickFeed.Delivery delivery : tick) {
+            tuner.deliver(delivery.request(), delivery.count());
+        }
+        if (tuner.tickEnded()) {
+            takeTunedValues();
         }
     }
 
@@ -441,7 +438,7 @@ public final class PansaarPolicy extends SizedPolicy {
 
     @Override
     public void record(Request request) {
-        if (!tuners.isEmpty()) {
+        if (tuner != null) {
             tune(request);
         }
         long now = request.time();
@@ -835,7 +832,9 @@ public final class PansaarPolicy extends SizedPolicy {
     @Override
     public void finished() {
         super.finished();
-        tuners.forEach(ShadowTuner::finished);
+        if (tuner != null) {
+            tuner.finished();
+        }
         if (justAdmittedEvictions > 0) {
             throw new IllegalStateException("pansaar: evicted the object just admitted " + justAdmittedEvictions + " times");
         }

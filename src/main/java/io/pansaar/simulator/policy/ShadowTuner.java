@@ -27,6 +27,9 @@ import io.pansaar.simulator.trace.Request;
  * partitions see from 10 to 1,000 requests a second against a half-life of hours, so that a window of requests would
  * judge a sliver of a half-life. Its length is the starting half-life's, not the tuned one's: a window that grew with
  * the half-life it judges would judge more rarely the longer the half-life climbed, up to 64 times as rarely.
+ *
+ * <p>{@link PartitionTuner} holds the two tuners a partition needs, and moves each one's shadows with the other's value
+ * where they follow it; the simulator's {@code pansaar-tuned} and production's scheduler both tune through it.
  */
 final class ShadowTuner {
 
@@ -46,9 +49,10 @@ final class ShadowTuner {
          * The half-life, from a quarter of the setting's to 64 times it. Windows of 20,000 requests, and a move only
          * when two in a row agree: a short half-life wins the window in which the hot set moves and loses the replay
          * when scans follow (with windows of 10,000 and no agreement, Zipf with drift and scans at 1% fell from 40.8%
-         * of bytes to 29.5). Its shadows keep the starting penalty: following the tuned one, which climbs to 16 on a
-         * stationary stretch, they judged half-lives among caches that keep no newcomer, and on a Zipf trace whose hot
-         * set is replaced every 20,000 requests the tuned cache lost 3.0 to 5.1 points of byte hit ratio.
+         * of bytes to 29.5). Its shadows keep the configured penalty, where the tuned one starts unless a lease holder
+         * starts from its predecessor's: following the tuned one, which climbs to 16 on a stationary stretch, they
+         * judged half-lives among caches that keep no newcomer, and on a Zipf trace whose hot set is replaced every
+         * 20,000 requests the tuned cache lost 3.0 to 5.1 points of byte hit ratio.
          */
         HALF_LIFE(20_000, 2, 2, settings -> settings.halfLife() / 4, settings -> settings.halfLife() * 64,
                 PansaarSettings::halfLife, PansaarPolicy::halfLife, false);
@@ -123,18 +127,31 @@ final class ShadowTuner {
      * shadows replay the share of the keys {@code settings} sample, in caches of that share of the bytes.
      */
     ShadowTuner(Knob knob, long capacity, PansaarSettings settings) {
+        this(knob, capacity, settings, knob.start.applyAsDouble(settings));
+    }
+
+    /**
+     * A tuner of {@code knob} starting from {@code start}, or the nearest end of the range if outside it, for caches
+     * of {@code capacity} bytes. Its range, its windows and its shadows' other settings are those {@code configured}
+     * gives, whatever the start: a lease holder that starts from the value its predecessor reached tunes within the
+     * same range and windows as that predecessor did.
+     */
+    ShadowTuner(Knob knob, long capacity, PansaarSettings configured, double start) {
+        if (Double.isNaN(start)) {
+            throw new IllegalArgumentException("pansaar-tuned: " + knob + " must start from a number, got NaN");
+        }
         this.knob = knob;
-        least = knob.least.applyAsDouble(settings);
-        most = knob.most.applyAsDouble(settings);
-        value = Math.min(most, Math.max(least, knob.start.applyAsDouble(settings)));
-        sample = settings.tunerSample();
-        sampleSeed = settings.tunerSampleSeed();
-        inTime = settings.tunerWindow() == PansaarSettings.TunerWindow.HALF_LIVES;
-        windowLength = inTime ? Math.max(1, Math.round(knob.halfLives * settings.halfLife())) : knob.window;
+        least = knob.least.applyAsDouble(configured);
+        most = knob.most.applyAsDouble(configured);
+        value = Math.min(most, Math.max(least, start));
+        sample = configured.tunerSample();
+        sampleSeed = configured.tunerSampleSeed();
+        inTime = configured.tunerWindow() == PansaarSettings.TunerWindow.HALF_LIVES;
+        windowLength = inTime ? Math.max(1, Math.round(knob.halfLives * configured.halfLife())) : knob.window;
         long shadowCapacity = shadowCapacity(capacity, sample);
         // The shadows count every request they replay at once: fed a tick at a time, a delivery is the fold.
-        lower = new PansaarPolicy(shadowCapacity, Freshness.NONE, settings.withFoldInterval(0), 0);
-        higher = new PansaarPolicy(shadowCapacity, Freshness.NONE, settings.withFoldInterval(0), 0);
+        lower = new PansaarPolicy(shadowCapacity, Freshness.NONE, configured.withFoldInterval(0), 0);
+        higher = new PansaarPolicy(shadowCapacity, Freshness.NONE, configured.withFoldInterval(0), 0);
         placeShadows();
     }
 
@@ -154,11 +171,18 @@ final class ShadowTuner {
         }
         // SplittableRandom's mix of a Weyl step (Steele et al., OOPSLA 2014), offset by the seed; its top 53 bits as a
         // fraction.
-        long z = id * 0x9E3779B97F4A7C15L + seed * 0xD1B54A32D192ED03L;
+        long z = mix64(id * 0x9E3779B97F4A7C15L + seed * 0xD1B54A32D192ED03L);
+        return (z >>> 11) * 0x1.0p-53 < sample;
+    }
+
+    /**
+     * SplittableRandom's finalizer (Stafford's variant 13): a bijection of the longs, each of whose output bits hangs
+     * on every input bit.
+     */
+    static long mix64(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z ^= z >>> 31;
-        return (z >>> 11) * 0x1.0p-53 < sample;
+        return z ^ (z >>> 31);
     }
 
     /** Replays the request through both shadows; returns whether the setting moved, to {@link #value}. */
