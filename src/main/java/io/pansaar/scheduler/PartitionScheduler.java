@@ -21,6 +21,7 @@ import io.pansaar.config.WorkerIdentity;
 import io.pansaar.key.Partitioner;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.function.EvictReply;
+import io.pansaar.redis.function.FoldHitsReply;
 import io.pansaar.redis.function.RefreshDueReply;
 import io.pansaar.redis.function.RepairReply;
 import io.quarkus.runtime.ShutdownEvent;
@@ -39,6 +40,8 @@ import jakarta.inject.Singleton;
  * <ol>
  * <li>fold hits: count the hits readers recorded with a plain HINCRBY into the images' priorities and the
  * statistics;</li>
+ * <li>tune, when {@code pansaar.priority.tuning} is on: replay what the fold counted through the partition's tuner
+ * ({@link PartitionTuners}), which may move the half-life the rest of the tick and the writes count with;</li>
  * <li>repair: check in O(1) that the partition's charged bytes and used bytes agree with its index (Redis may have
  * evicted them, or the partition was written by API 6), and when they do not, rebuild them from the image hashes, a
  * batch per tick;</li>
@@ -70,7 +73,7 @@ public class PartitionScheduler {
     }
 
     private final PansaarFunctions functions;
-    private final AccessPriority priority;
+    private final PartitionTuners tuners;
     private final EarlyRefresh earlyRefresh;
     private final int partitions;
     private final long leaseMillis;
@@ -86,10 +89,10 @@ public class PartitionScheduler {
     private final int firstPartition;
     private volatile boolean stopping;
 
-    public PartitionScheduler(PansaarFunctions functions, AccessPriority priority, EarlyRefresh earlyRefresh,
+    public PartitionScheduler(PansaarFunctions functions, PartitionTuners tuners, EarlyRefresh earlyRefresh,
             PansaarConfig config, Partitioner partitioner, WorkerIdentity identity) {
         this.functions = functions;
-        this.priority = priority;
+        this.tuners = tuners;
         this.earlyRefresh = earlyRefresh;
         this.partitions = partitioner.partitions();
         this.leaseMillis = config.scheduler().lease().toMillis();
@@ -135,6 +138,7 @@ public class PartitionScheduler {
                     functions.releaseLease(partition, holder).await().atMost(redisTimeout);
                     held.remove(partition);
                     refreshBudgets.remove(partition);
+                    tuners.forget(partition);
                 } else if (held.contains(partition) || held.size() < fairShare) {
                     if (runDuties(partition)) {
                         held.add(partition);
@@ -158,16 +162,20 @@ public class PartitionScheduler {
     boolean runDuties(int partition) {
         if (!functions.acquireLease(partition, holder, leaseMillis).await().atMost(redisTimeout)) {
             refreshBudgets.remove(partition);
+            tuners.forget(partition);
             return false;
         }
-        foldHits(partition);
+        foldHits(partition, tuners.priorityOf(partition).halfLifeMillis());
+        tuners.tickEnded(partition, holder);
+        // The tuner may have moved the half-life at the end of this tick's fold: eviction and refresh count with it.
+        AccessPriority priority = tuners.priorityOf(partition);
         repair(partition);
-        EvictReply report = evictInSlices(partition);
+        EvictReply report = evictInSlices(partition, priority.halfLifeMillis());
         if (report.evicted() > 0 || report.swept() > 0) {
             LOG.debugf("partition %d: swept %d expired, evicted %d; %,d bytes in %d images", partition, report.swept(),
                     report.evicted(), report.usedBytes(), report.images());
         }
-        refreshEarly(partition);
+        refreshEarly(partition, priority);
         return true;
     }
 
@@ -189,12 +197,12 @@ public class PartitionScheduler {
      * Sweeps and evicts up to a batch of images, stopping at the first call that found less than its limit to do: one
      * that ranked its limit of candidates anew, rather than evict them, counts as having found its limit.
      */
-    private EvictReply evictInSlices(int partition) {
+    private EvictReply evictInSlices(int partition, double halfLifeMillis) {
         AtomicReference<EvictReply> total = new AtomicReference<>(
                 new EvictReply(0, 0, 0, 0, 0));
         inSlices(size -> {
             int limit = PansaarFunctions.evictionLimit(size);
-            EvictReply last = functions.evict(partition, holder, partitionBudget, limit)
+            EvictReply last = functions.evict(partition, holder, partitionBudget, limit, halfLifeMillis)
                     .await().atMost(redisTimeout);
             EvictReply sum = total.get();
             total.set(new EvictReply(sum.swept() + last.swept(), sum.evicted() + last.evicted(),
@@ -206,10 +214,15 @@ public class PartitionScheduler {
 
     /**
      * Folds up to a batch of images' hits into their priorities and the statistics, first, so that eviction and
-     * early refresh judge by them; eviction also folds any candidate's hits that still wait.
+     * early refresh judge by them; eviction also folds any candidate's hits that still wait. Each fold's report goes
+     * to the partition's tuner.
      */
-    private void foldHits(int partition) {
-        inSlices(size -> functions.foldHits(partition, size).await().atMost(redisTimeout).waiting() > 0);
+    private void foldHits(int partition, double halfLifeMillis) {
+        inSlices(size -> {
+            FoldHitsReply fold = functions.foldHits(partition, size, halfLifeMillis).await().atMost(redisTimeout);
+            tuners.deliver(partition, fold);
+            return fold.waiting() > 0;
+        });
     }
 
     /** Runs before eviction, so that a rebuild finished in this tick gives eviction the right figures at once. */
@@ -231,13 +244,13 @@ public class PartitionScheduler {
      * Judges up to a batch of due images; it stops at a slice that was not full, or once the refresh budget left
      * images due (they stay first in line for the next tick).
      */
-    private void refreshEarly(int partition) {
-        inSlices(size -> refreshEarlySlice(partition, size));
+    private void refreshEarly(int partition, AccessPriority priority) {
+        inSlices(size -> refreshEarlySlice(partition, size, priority));
     }
 
     /** Judges up to {@code slice} due images; returns whether more may be due that this tick can handle. */
-    private boolean refreshEarlySlice(int partition, int slice) {
-        RefreshDueReply due = functions.refreshDue(partition, slice).await().atMost(redisTimeout);
+    private boolean refreshEarlySlice(int partition, int slice, AccessPriority priority) {
+        RefreshDueReply due = functions.refreshDue(partition, slice, priority.halfLifeMillis()).await().atMost(redisTimeout);
         // Due entries whose image had expired were unindexed instead of listed; they took their share of the slice.
         boolean fullSlice = due.images().size() + due.swept() == slice;
         if (due.images().isEmpty()) {

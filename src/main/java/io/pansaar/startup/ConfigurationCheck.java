@@ -24,6 +24,9 @@ public final class ConfigurationCheck {
     private static final Duration MIN_HALF_LIFE = Duration.ofSeconds(1);
     private static final Duration MAX_HALF_LIFE = Duration.ofDays(30);
     private static final int MAX_NEWCOMER_PENALTY = 64;
+    /** How far tuning may move the half-life below and above the setting's (ShadowTuner.Knob.HALF_LIFE). */
+    private static final int TUNED_HALF_LIFE_DIVISOR = 4;
+    private static final int TUNED_HALF_LIFE_MULTIPLIER = 64;
 
     private ConfigurationCheck() {
     }
@@ -42,6 +45,25 @@ public final class ConfigurationCheck {
     private static void requirePositive(String setting, Duration value) {
         if (value.toMillis() < 1) {
             throw new IllegalArgumentException(setting + " must be at least 1ms, was " + value);
+        }
+    }
+
+    /**
+     * Tuning moves the half-life from a quarter of the setting's to 64 times it and the newcomer penalty up to 16
+     * half-lives; each must stay within the bounds every half-life keeps, and the tuners' shadow caches need a budget
+     * to be full against.
+     */
+    private static void checkTuning(PansaarConfig config, Partitioner partitioner) {
+        Duration halfLife = config.priority().halfLife();
+        if (halfLife.compareTo(MIN_HALF_LIFE.multipliedBy(TUNED_HALF_LIFE_DIVISOR)) < 0
+                || halfLife.compareTo(MAX_HALF_LIFE.dividedBy(TUNED_HALF_LIFE_MULTIPLIER)) > 0) {
+            throw new IllegalArgumentException("with pansaar.priority.tuning on, pansaar.priority.half-life must lie "
+                    + "between 4s and 11h15m, so that the tuned one (a quarter of it to 64 times it) stays between 1s and "
+                    + "30d, was " + halfLife.toMillis() + " ms");
+        }
+        if (PansaarConfig.partitionMemoryBudget(config, partitioner).isEmpty()) {
+            throw new IllegalArgumentException("pansaar.priority.tuning needs pansaar.memory-budget: the tuners judge "
+                    + "settings by the bytes a partition's share of the budget would hit");
         }
     }
 
@@ -92,6 +114,9 @@ public final class ConfigurationCheck {
             throw new IllegalArgumentException("pansaar.priority.newcomer-penalty must be at most " + MAX_NEWCOMER_PENALTY
                     + " half-lives (a newcomer then counts 2^-" + MAX_NEWCOMER_PENALTY + " of a request), was "
                     + config.priority().newcomerPenalty());
+        }
+        if (config.priority().tuning()) {
+            checkTuning(config, partitioner);
         }
         if (!(config.refresh().maxPerSecond() >= 0)) {
             throw new IllegalArgumentException("pansaar.refresh.max-per-second must not be negative, was "

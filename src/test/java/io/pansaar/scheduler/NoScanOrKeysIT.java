@@ -63,7 +63,8 @@ class NoScanOrKeysIT {
         new OperatorControls(origin, redis, partitioner).warmPurgeAndFollowEvents();
         given().get("/api/status").then().statusCode(200);
         given().header("Authorization", "Bearer test-admin-token").get("/api/dead-letters").then().statusCode(200);
-        PartitionScheduler scheduler = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner,
+        PartitionScheduler scheduler = new PartitionScheduler(functions,
+                new PartitionTuners(functions, priority, config, partitioner), earlyRefresh, config, partitioner,
                 WorkerIdentity.mint(config.worker().name()));
         try {
             scheduler.tick();

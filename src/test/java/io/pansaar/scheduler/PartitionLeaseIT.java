@@ -67,8 +67,8 @@ class PartitionLeaseIT {
 
     @Test
     void twoWorkersNeverRunOnePartitionsDutiesAtOnce() throws Exception {
-        PartitionScheduler first = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
-        PartitionScheduler second = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler first = newWorker();
+        PartitionScheduler second = newWorker();
         List<Run> runs = new CopyOnWriteArrayList<>();
         ExecutorService workers = Executors.newFixedThreadPool(2);
         try {
@@ -111,8 +111,8 @@ class PartitionLeaseIT {
 
     @Test
     void workersHoldAFairShareOfThePartitionsEach() {
-        PartitionScheduler first = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
-        PartitionScheduler second = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
+        PartitionScheduler first = newWorker();
+        PartitionScheduler second = newWorker();
         try {
             first.tick();
             assertEquals(partitioner.partitions(), first.heldPartitions().size(), "alone, the first worker holds every lease");
@@ -160,5 +160,11 @@ class PartitionLeaseIT {
         assertEquals(FunctionError.NOT_LEASE_HOLDER, assertThrows(FunctionCallException.class,
                 () -> functions.repair(partition, former, 10).await().atMost(WAIT)).error());
         functions.releaseLease(partition, successor).await().atMost(WAIT);
+    }
+
+    /** A worker's scheduler, with its own name and tuners, as a second process would have. */
+    private PartitionScheduler newWorker() {
+        return new PartitionScheduler(functions, new PartitionTuners(functions, priority, config, partitioner),
+                earlyRefresh, config, partitioner, WorkerIdentity.mint(config.worker().name()));
     }
 }

@@ -62,7 +62,8 @@ class SchedulerClusterIT {
         List<Redis> nodes = new ArrayList<>();
         RedisClusterResource.cluster().nodes().stream().map(LocalRedisServer::uri)
                 .forEach(uri -> nodes.add(Redis.createClient(vertx, uri)));
-        PartitionScheduler scheduler = new PartitionScheduler(functions, priority, earlyRefresh, config, partitioner,
+        PartitionScheduler scheduler = new PartitionScheduler(functions,
+                new PartitionTuners(functions, priority, config, partitioner), earlyRefresh, config, partitioner,
                 WorkerIdentity.mint(config.worker().name()));
         try {
             nodes.forEach(node -> node.send(Request.cmd(Command.CONFIG).arg("RESETSTAT")).await().atMost(WAIT));

@@ -79,6 +79,27 @@ class ConfigurationCheckTest {
     }
 
     @Test
+    void tuningRefusesAHalfLifeItCouldTuneOutOfBoundsAndADeploymentWithoutBudget() {
+        Map<Map<String, String>, String> refusals = Map.of(
+                Map.of("pansaar.priority.tuning", "true", "pansaar.memory-budget", "2G",
+                        "pansaar.priority.half-life", "3999ms"), "must lie between 4s and 11h15m",
+                Map.of("pansaar.priority.tuning", "true", "pansaar.memory-budget", "2G",
+                        "pansaar.priority.half-life", "11h16m"), "must lie between 4s and 11h15m",
+                Map.of("pansaar.priority.tuning", "true"), "pansaar.priority.tuning needs pansaar.memory-budget");
+        refusals.forEach((settings, reason) -> {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> ConfigurationCheck.check(config(settings)), settings.toString());
+            assertTrue(refused.getMessage().contains(reason), refused.getMessage());
+        });
+        assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning", "true",
+                "pansaar.memory-budget", "2G", "pansaar.priority.half-life", "4s"))));
+        assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning", "true",
+                "pansaar.memory-budget", "2G", "pansaar.priority.half-life", "11h15m"))));
+        // Untuned, the same half-lives and no budget pass.
+        assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.half-life", "3999ms"))));
+    }
+
+    @Test
     void aNegativeRefreshBudgetOrAnEmptyBatchIsRefused() {
         assertThrows(IllegalArgumentException.class,
                 () -> ConfigurationCheck.check(config(Map.of("pansaar.refresh.max-per-second", "-1"))));

@@ -1,0 +1,146 @@
+package io.pansaar.scheduler;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jboss.logging.Logger;
+
+import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.config.PansaarConfig;
+import io.pansaar.key.Partitioner;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.FoldHitsReply;
+import io.pansaar.redis.function.Tuning;
+import io.pansaar.simulator.policy.PansaarSettings;
+import io.pansaar.simulator.policy.PartitionTuner;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The tuners of the partitions whose lease this worker holds ({@code pansaar.priority.tuning}). Each replays what the
+ * scheduler folds of its partition (every key requested, with its count and charged bytes, and every new image)
+ * through the simulator's {@link PartitionTuner}, the same decisions {@code pansaar-tuned} makes, and stores the
+ * half-life and newcomer penalty it moves to in the partition's tuning hash, which writes read. The scheduler counts,
+ * evicts and judges early refreshes with the partition's tuned half-life. A worker that takes a lease over starts the
+ * tuner from the values stored, with empty shadows. Without tuning every partition counts with the configured
+ * settings.
+ */
+@ApplicationScoped
+public class PartitionTuners {
+
+    private static final Logger LOG = Logger.getLogger(PartitionTuners.class);
+
+    private final PansaarFunctions functions;
+    private final boolean enabled;
+    /** The partition's share of the memory budget: the shadows' capacity. Tuning requires a budget (ConfigurationCheck). */
+    private final long shadowCapacity;
+    private final PansaarSettings configured;
+    private final AccessPriority configuredPriority;
+    private final Duration redisTimeout;
+    private final Map<Integer, Tuned> tuners = new ConcurrentHashMap<>();
+
+    /** A partition's tuner, the priority its values give, and whether they are stored in Redis yet. */
+    private static final class Tuned {
+        final PartitionTuner tuner;
+        AccessPriority priority;
+        boolean stored;
+
+        Tuned(PartitionTuner tuner, AccessPriority priority, boolean stored) {
+            this.tuner = tuner;
+            this.priority = priority;
+            this.stored = stored;
+        }
+    }
+
+    public PartitionTuners(PansaarFunctions functions, AccessPriority priority, PansaarConfig config,
+            Partitioner partitioner) {
+        this.functions = functions;
+        this.enabled = config.priority().tuning();
+        this.shadowCapacity = PansaarConfig.partitionMemoryBudget(config, partitioner).orElse(0L);
+        this.configuredPriority = priority;
+        this.configured = new PansaarSettings(0, priority.halfLifeMillis(), priority.sizeExponent(),
+                priority.newcomerPenalty(), 1, 0, PansaarSettings.TunerWindow.HALF_LIVES);
+        this.redisTimeout = config.redisTimeout();
+    }
+
+    /** Whether this deployment tunes its partitions' half-life and newcomer penalty. */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /**
+     * The priority the partition counts with now: its tuner's values while this worker tunes it, else the configured
+     * ones. Called first in each tick of a partition held, it starts the partition's tuner from the values stored.
+     */
+    AccessPriority priorityOf(int partition) {
+        if (!enabled) {
+            return configuredPriority;
+        }
+        return tuners.computeIfAbsent(partition, this::takeOver).priority;
+    }
+
+    /** Starts a partition's tuner from the values its tuning hash holds, or the configured ones. */
+    private Tuned takeOver(int partition) {
+        Optional<Tuning> stored = functions.tuning(partition).await().atMost(redisTimeout);
+        double halfLife = stored.map(Tuning::halfLifeMillis).orElse(configured.halfLife());
+        double penalty = stored.map(Tuning::newcomerPenalty).orElse(configured.newcomerPenalty());
+        PartitionTuner tuner = new PartitionTuner(shadowCapacity, configured, halfLife, penalty);
+        // The stored values may lie outside the ranges of this worker's configured half-life: the tuner clamped them,
+        // and stores what it holds at the end of the tick.
+        boolean storedAsHeld = stored.isPresent() && stored.get().halfLifeMillis() == tuner.halfLife()
+                && stored.get().newcomerPenalty() == tuner.newcomerPenalty();
+        LOG.debugf("partition %d: tuning from a half-life of %s and a newcomer penalty of %.3f half-lives",
+                (Object) partition, Duration.ofMillis(Math.round(tuner.halfLife())), tuner.newcomerPenalty());
+        return new Tuned(tuner, priorityWith(tuner), storedAsHeld);
+    }
+
+    private AccessPriority priorityWith(PartitionTuner tuner) {
+        return new AccessPriority(tuner.halfLife(), configuredPriority.sizeExponent(), tuner.newcomerPenalty());
+    }
+
+    /** Replays one fold's report through the partition's tuner. */
+    void deliver(int partition, FoldHitsReply fold) {
+        Tuned tuned = enabled ? tuners.get(partition) : null;
+        if (tuned == null) {
+            return;
+        }
+        for (FoldHitsReply.FoldedImage image : fold.folded()) {
+            // An image that left between its hits and the fold has no size to replay it with.
+            if (image.chargedBytes() > 0) {
+                tuned.tuner.deliver(PartitionTuner.keyId(image.key()), image.chargedBytes(), image.count(),
+                        fold.serverMillis());
+            }
+        }
+    }
+
+    /**
+     * Judges the tick's windows of the partition's tuner, and stores its values when they moved (or a store failed
+     * before): the writes of every worker read them from there.
+     */
+    void tickEnded(int partition, String holder) {
+        Tuned tuned = enabled ? tuners.get(partition) : null;
+        if (tuned == null) {
+            return;
+        }
+        if (tuned.tuner.tickEnded()) {
+            AccessPriority before = tuned.priority;
+            tuned.priority = priorityWith(tuned.tuner);
+            tuned.stored = false;
+            LOG.infof("partition %d: tuned to a half-life of %s (was %s) and a newcomer penalty of %.3f half-lives "
+                    + "(was %.3f)", partition, Duration.ofMillis(Math.round(tuned.priority.halfLifeMillis())),
+                    Duration.ofMillis(Math.round(before.halfLifeMillis())), tuned.priority.newcomerPenalty(),
+                    before.newcomerPenalty());
+        }
+        if (!tuned.stored) {
+            functions.tune(partition, holder, tuned.tuner.halfLife(), tuned.tuner.newcomerPenalty())
+                    .await().atMost(redisTimeout);
+            tuned.stored = true;
+        }
+    }
+
+    /** Drops the partition's tuner when this worker no longer holds its lease: its next holder starts from the store. */
+    void forget(int partition) {
+        tuners.remove(partition);
+    }
+}

@@ -1,0 +1,174 @@
+package io.pansaar.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.ReadOutcome;
+import io.pansaar.redis.function.Tuning;
+import io.pansaar.store.ImageLayout;
+import io.pansaar.store.ImageStore;
+import io.pansaar.testing.NoConsumerProfile;
+import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.StoredImages;
+import io.pansaar.testing.TestKeys;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+
+/**
+ * The scheduler tunes a partition's newcomer penalty from what it folds, stores it, the partition's writes admit with
+ * it, and a worker that takes the lease over starts from it.
+ *
+ * <p>The traffic is one the penalty decides, with the half-life at 4 s ({@code h}). Warm images arrive and are read
+ * once, at t0. A flood of new images arrives at t0 + 1.4 h and takes the partition over its share. A warm image then
+ * ranks at t0 + h·log2(1 + 2^-p) and a newcomer at t0 + 1.4 h − p·h, so that the shadow of the lower penalty (2/3)
+ * evicts warm images first and the shadow of the higher one (1.5) the newcomers, as the partition itself does at the
+ * configured 1: each by 0.29 s or more, more as the flood takes time to write. The warm images, read again, hit in the
+ * higher shadow alone, and at the end of its second window of one half-life the tuner moves the penalty up one factor
+ * of 1.5. The half-life's tuner, whose windows span two half-lives and must agree twice, has judged one window by
+ * then and stays.
+ */
+@QuarkusTest
+@TestProfile(PartitionTuningIT.Profile.class)
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+class PartitionTuningIT {
+
+    private static final int PARTITIONS = 4;
+    private static final int WARM = 20;
+    private static final int FLOOD = 40;
+    private static final int BODY = 1_000;
+    private static final long HALF_LIFE_MILLIS = 4_000;
+    /** When the flood arrives after the warm images, in half-lives. */
+    private static final double FLOOD_AT = 1.4;
+    /** Room for 45 of the test's images, whose keys are at most 20 bytes long, in each partition. */
+    private static final long SHARE = 45 * ImageLayout.chargedBytes(20, BODY);
+    private static final Duration HOUR = Duration.ofHours(1);
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    /** Tuning on, a half-life of 4 s, room for 45 of the test's images per partition; the test runs the duties. */
+    public static class Profile extends NoConsumerProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
+            overrides.put("pansaar.partitions", String.valueOf(PARTITIONS));
+            overrides.put("pansaar.priority.tuning", "true");
+            overrides.put("pansaar.priority.half-life", HALF_LIFE_MILLIS + "ms");
+            overrides.put("pansaar.origin.max-bytes", "16K");
+            overrides.put("pansaar.memory-budget", String.valueOf(PARTITIONS * SHARE));
+            return overrides;
+        }
+    }
+
+    @Inject
+    ImageStore store;
+
+    @Inject
+    PansaarFunctions functions;
+
+    @Inject
+    PartitionScheduler scheduler;
+
+    @Inject
+    PartitionTuners tuners;
+
+    @Inject
+    Partitioner partitioner;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Test
+    void aFloodOfNewcomersThatWouldPushOutWarmImagesRaisesTheNewcomerPenalty() throws InterruptedException {
+        int partition = 2;
+        List<ImageKey> keys = TestKeys.inPartition(partitioner, partition, "tuning/i", WARM + FLOOD + 1);
+        List<ImageKey> warm = keys.subList(0, WARM);
+        List<ImageKey> flood = keys.subList(WARM, WARM + FLOOD);
+        ImageKey afterwards = keys.get(WARM + FLOOD);
+        assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT), "nothing tuned yet");
+        assertEquals(1.0, tuners.priorityOf(partition).newcomerPenalty(), "the configured penalty to start from");
+
+        StoredImages.writeAll(store, warm, BODY, HOUR, 8);
+        readAll(warm);
+        long t0 = runDuties(partition);
+        assertTrue(usedBytes(partition) < SHARE / 2, "the warm images leave room for most of the flood");
+
+        sleepUntil(t0 + Math.round(FLOOD_AT * HALF_LIFE_MILLIS));
+        StoredImages.writeAll(store, flood, BODY, HOUR, 8);
+        runDuties(partition);
+        for (ImageKey key : warm) {
+            assertEquals(1L, redis.execute("EXISTS", RedisKeys.image(partition, key)).toLong(),
+                    key + ": the partition, at the configured penalty, keeps the warm images");
+        }
+        readAll(warm);
+        runDuties(partition);
+        assertEquals(Optional.of(new Tuning(HALF_LIFE_MILLIS, 1)), functions.tuning(partition).await().atMost(WAIT),
+                "nothing moved yet: the values the tuner started from stored");
+
+        // A read past the end of the first two windows of one half-life has the tuner judge the second.
+        sleepUntil(t0 + 2 * HALF_LIFE_MILLIS + 100);
+        readAll(warm.subList(0, 1));
+        runDuties(partition);
+
+        Tuning stored = functions.tuning(partition).await().atMost(WAIT).orElseThrow();
+        assertEquals(1.5, stored.newcomerPenalty(), 1e-12, "the penalty moved up one factor");
+        assertEquals(HALF_LIFE_MILLIS, stored.halfLifeMillis(), 1e-9, "the half-life has not been judged yet");
+        assertEquals(1.5, tuners.priorityOf(partition).newcomerPenalty(), 1e-12, "the scheduler counts with it");
+
+        // A write admits a new image with the stored penalty: its first request dated 1.5 half-lives back.
+        long before = serverMillis();
+        StoredImages.write(store, afterwards, BODY, HOUR);
+        long after = serverMillis();
+        double rank = redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), afterwards.value()).toDouble();
+        assertTrue(rank >= before - 1.5 * HALF_LIFE_MILLIS - 1 && rank <= after - 1.5 * HALF_LIFE_MILLIS + 1,
+                "ranked 6 s before its write (" + before + ".." + after + "): " + rank);
+
+        // A worker that takes the lease over starts from the stored values.
+        functions.releaseLease(partition, scheduler.holder()).await().atMost(WAIT);
+        tuners.forget(partition);
+        assertTrue(scheduler.runDuties(partition), "the lease is free again");
+        assertEquals(1.5, tuners.priorityOf(partition).newcomerPenalty(), 1e-12, "seeded from the store");
+    }
+
+    private void readAll(List<ImageKey> keys) {
+        for (ImageKey key : keys) {
+            assertEquals(ReadOutcome.HIT, store.read(key).await().atMost(WAIT).outcome(), key.value());
+        }
+    }
+
+    /** Runs the partition's duties; returns Redis' clock just before, where the fold dates what it reports. */
+    private long runDuties(int partition) {
+        long now = serverMillis();
+        assertTrue(scheduler.runDuties(partition), "this worker holds the partition's lease");
+        return now;
+    }
+
+    private void sleepUntil(long serverMillis) throws InterruptedException {
+        long left;
+        while ((left = serverMillis - serverMillis()) > 0) {
+            Thread.sleep(Math.min(left, 200));
+        }
+    }
+
+    private long serverMillis() {
+        var time = redis.execute("TIME");
+        return Long.parseLong(time.get(0).toString()) * 1000 + Long.parseLong(time.get(1).toString()) / 1000;
+    }
+
+    private long usedBytes(int partition) {
+        return Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
+    }
+}
