@@ -45,6 +45,8 @@ public class PartitionTuners {
         final PartitionTuner tuner;
         AccessPriority priority;
         boolean stored;
+        /** The latest fold's time: the shadows' clock never runs back, whatever Redis' clock does after a failover. */
+        long clock;
 
         Tuned(PartitionTuner tuner, AccessPriority priority, boolean stored) {
             this.tuner = tuner;
@@ -105,11 +107,12 @@ public class PartitionTuners {
         if (tuned == null) {
             return;
         }
+        tuned.clock = Math.max(tuned.clock, fold.serverMillis());
         for (FoldHitsReply.FoldedImage image : fold.folded()) {
             // An image that left between its hits and the fold has no size to replay it with.
             if (image.chargedBytes() > 0) {
                 tuned.tuner.deliver(PartitionTuner.keyId(image.key()), image.chargedBytes(), image.count(),
-                        fold.serverMillis());
+                        tuned.clock);
             }
         }
     }

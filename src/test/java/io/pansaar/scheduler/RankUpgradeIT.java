@@ -120,6 +120,9 @@ class RankUpgradeIT {
         }
         assertEquals(0L, redis.execute("ZCOUNT", priorityIndex, "-inf", "(" + (long) RANKS_IN_MS_FROM).toLong(),
                 "every rank is in ms");
+        // Tuning is off: the duties store no tuned values, and the writes recorded no arrivals for them.
+        assertEquals(0L, redis.execute("EXISTS", RedisKeys.tuning(partition), RedisKeys.arrivals(partition)).toLong(),
+                "nothing tuned, nothing recorded for a tuner");
     }
 
     private long usedBytes(int partition) {
