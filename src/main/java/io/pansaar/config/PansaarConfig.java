@@ -117,6 +117,14 @@ public interface PansaarConfig {
          */
         @WithDefault("false")
         boolean tuning();
+
+        /**
+         * The share of the keys, in (0, 1], the tuners' shadow caches replay, in caches of that share of the bytes: 1
+         * replays every key; less bounds the tuners' heap at some cost in tuning (docs/simulation.md, "The tuners'
+         * memory").
+         */
+        @WithDefault("1")
+        double tuningSample();
     }
 
     /** Early refresh of hot images before they go stale (XFetch). */

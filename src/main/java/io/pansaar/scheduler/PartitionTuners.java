@@ -61,8 +61,10 @@ public class PartitionTuners {
         this.enabled = config.priority().tuning();
         this.shadowCapacity = PansaarConfig.partitionMemoryBudget(config, partitioner).orElse(0L);
         this.configuredPriority = priority;
+        // Windows of half-lives: a partition sees far more requests in one than the simulator's windows of requests
+        // were chosen on (docs/simulation.md, "Tuner windows at production's traffic").
         this.configured = new PansaarSettings(0, priority.halfLifeMillis(), priority.sizeExponent(),
-                priority.newcomerPenalty(), 1, 0, PansaarSettings.TunerWindow.HALF_LIVES);
+                priority.newcomerPenalty(), config.priority().tuningSample(), 0, PansaarSettings.TunerWindow.HALF_LIVES);
         this.redisTimeout = config.redisTimeout();
     }
 

@@ -61,6 +61,11 @@ public final class ConfigurationCheck {
                     + "between 4s and 11h15m, so that the tuned one (a quarter of it to 64 times it) stays between 1s and "
                     + "30d, was " + halfLife.toMillis() + " ms");
         }
+        double sample = config.priority().tuningSample();
+        if (!(sample > 0 && sample <= 1)) {
+            throw new IllegalArgumentException("pansaar.priority.tuning-sample must be a share of the keys in (0, 1], was "
+                    + sample);
+        }
         if (PansaarConfig.partitionMemoryBudget(config, partitioner).isEmpty()) {
             throw new IllegalArgumentException("pansaar.priority.tuning needs pansaar.memory-budget: the tuners judge "
                     + "settings by the bytes a partition's share of the budget would hit");

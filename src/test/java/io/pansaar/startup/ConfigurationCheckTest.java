@@ -85,7 +85,11 @@ class ConfigurationCheckTest {
                         "pansaar.priority.half-life", "3999ms"), "must lie between 4s and 11h15m",
                 Map.of("pansaar.priority.tuning", "true", "pansaar.memory-budget", "2G",
                         "pansaar.priority.half-life", "11h16m"), "must lie between 4s and 11h15m",
-                Map.of("pansaar.priority.tuning", "true"), "pansaar.priority.tuning needs pansaar.memory-budget");
+                Map.of("pansaar.priority.tuning", "true"), "pansaar.priority.tuning needs pansaar.memory-budget",
+                Map.of("pansaar.priority.tuning", "true", "pansaar.memory-budget", "2G",
+                        "pansaar.priority.tuning-sample", "0"), "tuning-sample must be a share of the keys in (0, 1]",
+                Map.of("pansaar.priority.tuning", "true", "pansaar.memory-budget", "2G",
+                        "pansaar.priority.tuning-sample", "1.5"), "tuning-sample must be a share of the keys in (0, 1]");
         refusals.forEach((settings, reason) -> {
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                     () -> ConfigurationCheck.check(config(settings)), settings.toString());
@@ -94,7 +98,8 @@ class ConfigurationCheckTest {
         assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning", "true",
                 "pansaar.memory-budget", "2G", "pansaar.priority.half-life", "4s"))));
         assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning", "true",
-                "pansaar.memory-budget", "2G", "pansaar.priority.half-life", "11h15m"))));
+                "pansaar.memory-budget", "2G", "pansaar.priority.half-life", "11h15m",
+                "pansaar.priority.tuning-sample", "0.0625"))));
         // Untuned, the same half-lives and no budget pass.
         assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.half-life", "3999ms"))));
     }
