@@ -5,15 +5,19 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.PooledBatches;
 import io.pansaar.redis.RedisReplies;
+import io.pansaar.redis.function.Tuning;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -25,7 +29,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * Reads every partition's queue state, memory and counters: XLEN of the job, early-refresh, warm and dead-letter streams,
  * the statistics hash, the used bytes, the images indexed, the scheduler lease's holder, the hot keys
- * (the top of the priority index), XPENDING's
+ * (the top of the priority index), the tuning hash's half-life and newcomer penalty, XPENDING's
  * summary of the job, warm and early-refresh streams, XINFO GROUPS and XINFO CONSUMERS. The commands of all
  * partitions go out in one batch on a single Redis; on a cluster, where one batch must stay in one
  * slot, each partition gets its own batch, all sent at once.
@@ -36,17 +40,22 @@ public class PartitionInspector {
     private static final Logger LOG = Logger.getLogger(PartitionInspector.class);
 
     /** Commands per partition in a full batch: see {@link #fullRequests}. */
-    private static final int FULL_REQUESTS = 15;
+    private static final int FULL_REQUESTS = 16;
 
     private final Redis redis;
     private final int partitions;
     private final boolean cluster;
+    private final AccessPriority configuredPriority;
+    private final boolean tuning;
 
-    public PartitionInspector(Redis redis, Partitioner partitioner,
+    public PartitionInspector(Redis redis, Partitioner partitioner, AccessPriority configuredPriority,
+            PansaarConfig config,
             @ConfigProperty(name = "quarkus.redis.client-type", defaultValue = "standalone") String clientType) {
         this.redis = redis;
         this.partitions = partitioner.partitions();
         this.cluster = "cluster".equalsIgnoreCase(clientType);
+        this.configuredPriority = configuredPriority;
+        this.tuning = config.priority().tuning();
     }
 
     /** Every partition's state, in partition order. */
@@ -81,7 +90,7 @@ public class PartitionInspector {
                         replies.get(0).toLong(), 0, null, null, List.of(), replies.get(1).toLong(),
                         counters(replies.get(2)), memory(replies), false, hotKeys(replies.get(7)),
                         new PartitionState.LaneQueue(replies.get(8).toLong(), 0),
-                        new PartitionState.LaneQueue(replies.get(9).toLong(), 0))));
+                        new PartitionState.LaneQueue(replies.get(9).toLong(), 0), priority(replies.get(10)))));
     }
 
     /** The commands that work whether or not the streams and the group exist. */
@@ -97,7 +106,40 @@ public class PartitionInspector {
                 Request.cmd(Command.ZREVRANGE).arg(RedisKeys.priorityIndex(partition)).arg(0)
                         .arg(PartitionState.HOT_KEYS - 1).arg("WITHSCORES"),
                 Request.cmd(Command.XLEN).arg(RedisKeys.warm(partition)),
-                Request.cmd(Command.XLEN).arg(RedisKeys.earlyRefresh(partition)));
+                Request.cmd(Command.XLEN).arg(RedisKeys.earlyRefresh(partition)),
+                Request.cmd(Command.HMGET).arg(RedisKeys.tuning(partition)).arg(Tuning.HALF_LIFE_FIELD)
+                        .arg(Tuning.NEWCOMER_PENALTY_FIELD));
+    }
+
+    /**
+     * The settings the partition counts with, from the tuning hash's HMGET reply: like a tuned write, each stored value
+     * in place of the configured one. Without {@code pansaar.priority.tuning} writes and the scheduler ignore the
+     * hash, so the configured ones are shown whatever it holds.
+     */
+    private PartitionState.Priority priority(Response stored) {
+        Double halfLife = tuning ? tunedSetting(stored.get(0)) : null;
+        Double newcomerPenalty = tuning ? tunedSetting(stored.get(1)) : null;
+        return new PartitionState.Priority(
+                Math.round(halfLife == null ? configuredPriority.halfLifeMillis() : halfLife),
+                newcomerPenalty == null ? configuredPriority.newcomerPenalty() : newcomerPenalty,
+                halfLife != null || newcomerPenalty != null);
+    }
+
+    /**
+     * A value of the tuning hash, null when absent or not a number: like a damaged counter, it must not keep every
+     * partition's figures from refreshing.
+     */
+    private static Double tunedSetting(Response setting) {
+        Optional<String> text = RedisReplies.text(setting);
+        if (text.isEmpty()) {
+            return null;
+        }
+        try {
+            return Double.parseDouble(text.get());
+        } catch (NumberFormatException damaged) {
+            LOG.debugf("the tuning hash holds \"%s\", not a number; the configured value is shown", text.get());
+            return null;
+        }
     }
 
     /** The hot keys from a ZREVRANGE ... WITHSCORES reply: pairs under RESP3, a flat list under RESP2. */
@@ -136,13 +178,13 @@ public class PartitionInspector {
         return requests;
     }
 
-    private static PartitionState parseFull(int partition, List<Response> replies) {
-        Response pendingSummary = replies.get(10);
+    private PartitionState parseFull(int partition, List<Response> replies) {
+        Response pendingSummary = replies.get(11);
         Response oldest = pendingSummary.get(1);
-        Map<String, Response> group = groupInfo(replies.get(11));
+        Map<String, Response> group = groupInfo(replies.get(12));
         Response lag = group.get("lag");
         List<PartitionState.ConsumerState> consumers = new ArrayList<>();
-        for (Response consumer : replies.get(12)) {
+        for (Response consumer : replies.get(13)) {
             Map<String, Response> fields = RedisReplies.fields(consumer);
             consumers.add(new PartitionState.ConsumerState(fields.get("name").toString(), fields.get("pending").toLong(),
                     fields.get("idle").toLong()));
@@ -151,8 +193,9 @@ public class PartitionInspector {
                 oldest == null ? null : oldest.toString(), lag == null ? null : lag.toLong(),
                 Collections.unmodifiableList(consumers), replies.get(1).toLong(), counters(replies.get(2)), memory(replies),
                 true, hotKeys(replies.get(7)),
-                new PartitionState.LaneQueue(replies.get(8).toLong(), replies.get(13).get(0).toLong()),
-                new PartitionState.LaneQueue(replies.get(9).toLong(), replies.get(14).get(0).toLong()));
+                new PartitionState.LaneQueue(replies.get(8).toLong(), replies.get(14).get(0).toLong()),
+                new PartitionState.LaneQueue(replies.get(9).toLong(), replies.get(15).get(0).toLong()),
+                priority(replies.get(10)));
     }
 
     /** The fields XINFO GROUPS reports for the pansaar group. */

@@ -22,10 +22,11 @@ import java.util.Map;
  *                         streams leave
  * @param earlyRefresh     the early-refresh stream's queue: the scheduler's early refreshes, run with the capacity
  *                         the job stream leaves
+ * @param priority         the half-life and newcomer penalty the partition's eviction priority counts with now
  */
 public record PartitionState(int partition, long length, long pending, String oldestPendingId, Long lag,
         List<ConsumerState> consumers, long deadLetters, Map<String, Long> statistics, Memory memory,
-        boolean groupExists, List<HotKey> hotKeys, LaneQueue warm, LaneQueue earlyRefresh) {
+        boolean groupExists, List<HotKey> hotKeys, LaneQueue warm, LaneQueue earlyRefresh, Priority priority) {
 
     /** Hot keys reported per partition: a ZREVRANGE of this many costs Redis O(log n + 5). */
     public static final int HOT_KEYS = 5;
@@ -48,6 +49,17 @@ public record PartitionState(int partition, long length, long pending, String ol
      *                 origin, less the size term; higher is hotter, and one more is twice the requests
      */
     public record HotKey(String key, double priority) {
+    }
+
+    /**
+     * The settings of the partition's eviction priority that writes and the scheduler count with now.
+     *
+     * @param halfLifeMillis  the half-life, in whole ms
+     * @param newcomerPenalty how many half-lives a new image's first request is dated back
+     * @param tuned           true when they come from the partition's tuning hash ({@code pansaar:{p}:tuning}, with
+     *                        {@code pansaar.priority.tuning} on), false when they are the configured ones
+     */
+    public record Priority(long halfLifeMillis, double newcomerPenalty, boolean tuned) {
     }
 
     /**

@@ -469,8 +469,8 @@ public class PansaarFunctions {
 
     /** The partition's tuning settings as {@link #tune} stored them; empty until both are stored. */
     public Uni<Optional<Tuning>> tuning(int partition) {
-        return calls.send(() -> List.of(RespCommand.cmd("HMGET").arg(RedisKeys.tuning(partition)).arg("half-life")
-                .arg("newcomer-penalty")), replies -> {
+        return calls.send(() -> List.of(RespCommand.cmd("HMGET").arg(RedisKeys.tuning(partition))
+                .arg(Tuning.HALF_LIFE_FIELD).arg(Tuning.NEWCOMER_PENALTY_FIELD)), replies -> {
                     Response settings = replies.get(0);
                     Optional<String> halfLife = RedisReplies.text(settings.get(0));
                     Optional<String> newcomerPenalty = RedisReplies.text(settings.get(1));

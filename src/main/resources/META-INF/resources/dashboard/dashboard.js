@@ -66,6 +66,13 @@ const integer = new Intl.NumberFormat('en');
 const decimal = new Intl.NumberFormat('en', { maximumFractionDigits: 2 });
 const percent = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 2 });
 const coldAt = millis => new Date(millis).toISOString().slice(0, 19).replace('T', ' ');
+/** Units a duration is shown in, largest first: the largest it spans at least once. */
+const DURATION_UNITS = [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'min'], [1000, 's'], [1, 'ms']];
+
+function duration(millis) {
+  const [size, unit] = DURATION_UNITS.find(([size]) => Math.abs(millis) >= size) ?? DURATION_UNITS.at(-1);
+  return `${decimal.format(millis / size)} ${unit}`;
+}
 
 function bytes(value) {
   if (value == null) {
@@ -96,6 +103,7 @@ function setFigure(scope, metric, value, format = integer.format) {
   return element;
 }
 
+/** Adds a cell showing the formatted value, with the raw value in data-value (as setFigure does); returns it. */
 function cell(row, metric, value, format = integer.format, text = false) {
   const element = document.createElement('td');
   element.dataset.metric = metric;
@@ -105,6 +113,7 @@ function cell(row, metric, value, format = integer.format, text = false) {
     element.className = 'text';
   }
   row.append(element);
+  return element;
 }
 
 function reads(totals) {
@@ -160,8 +169,23 @@ function renderPartitions(partitions) {
     cell(row, 'used-bytes', partition.memory.usedBytes, bytes);
     cell(row, 'lease-holder', partition.memory.leaseHolder, String, true);
     cell(row, 'consumers', partition.consumers.length);
+    priorityCell(row, partition.priority);
     return row;
   }));
+}
+
+/**
+ * The half-life and newcomer penalty the partition's eviction priority counts with, marked when its lease holder tuned
+ * them; data-value is "<half-life ms>/<penalty>", data-tuned "true" or "false".
+ */
+function priorityCell(row, priority) {
+  const element = cell(row, 'priority', `${priority.halfLifeMillis}/${priority.newcomerPenalty}`,
+      () => `${duration(priority.halfLifeMillis)} / ${decimal.format(priority.newcomerPenalty)}`
+          + (priority.tuned ? ' tuned' : ''));
+  element.dataset.tuned = String(priority.tuned);
+  if (priority.tuned) {
+    element.classList.add('tuned');
+  }
 }
 
 /** The statistics' fresh-TTL buckets, in order: each copy counts in the first whose bound its TTL does not exceed. */

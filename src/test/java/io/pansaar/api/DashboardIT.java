@@ -257,6 +257,10 @@ class DashboardIT {
                 assertEquals(String.valueOf(status.getLong(path + "deadLetters")), row.get("dead-letters"), rowContext);
                 assertEquals(String.valueOf(status.getLong(path + "memory.images")), row.get("images"), rowContext);
                 assertEquals(String.valueOf(status.getLong(path + "memory.usedBytes")), row.get("used-bytes"), rowContext);
+                // The half-life and newcomer penalty, here the configured ones (tuning is off): "<ms>/<penalty>".
+                String[] priority = String.valueOf(row.get("priority")).split("/");
+                assertEquals(status.getLong(path + "priority.halfLifeMillis"), Long.parseLong(priority[0]), rowContext);
+                assertEquals(status.getDouble(path + "priority.newcomerPenalty"), Double.parseDouble(priority[1]), rowContext);
             }
         });
     }

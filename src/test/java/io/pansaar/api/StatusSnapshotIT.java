@@ -67,8 +67,8 @@ class StatusSnapshotIT {
         long many = window.commands() - quiet;
         long elapsed = window.nanos();
 
-        // A refresh is 13 commands per partition in one batch, and FCALL pansaar_version.
-        assertTrue(one >= PARTITIONS * 13 + 1, "one call cost " + one + " commands");
+        // A refresh is 16 commands per partition in one batch, and FCALL pansaar_version.
+        assertTrue(one >= PARTITIONS * 16 + 1, "one call cost " + one + " commands");
         // Callers spread over more than a period (a loaded machine) may rightly cause one refresh per period.
         long periods = 1 + elapsed / StatusResource.SNAPSHOT_PERIOD.toNanos();
         assertTrue(many < one * periods + one / 2, CALLERS + " calls in " + elapsed / 1_000_000 + " ms cost " + many
