@@ -58,7 +58,7 @@
 -- ARGV[26] tuned: '1' to count with the partition's tuning settings (KEYS[16]) and to record an arrival; empty or
 --         absent (a caller of API 11 or older): neither. With '1' the write reads the tuning hash (one HMGET) and
 --         uses its half-life instead of ARGV[17] and its newcomer penalty instead of ARGV[25], each where the hash
---         holds it; and an image it writes new (one that counts the request that asked for it) is recorded in the
+--         holds one pansaar_tune could have stored (a number within its bounds; any other is passed over); and an image it writes new (one that counts the request that asked for it) is recorded in the
 --         arrivals hash pansaar:{p}:arrivals (image key -> charged bytes), which pansaar_fold_hits drains into its
 --         report. A second arrival of the same image before that fold overwrites the first. The arrivals hash holds
 --         no more fields than the partition holds images: past that, an arrival is not recorded, so with no fold
@@ -131,8 +131,14 @@ redis.register_function{
           .. '"')
       end
       local settings = redis.call('HMGET', tuningKey, 'half-life', 'newcomer-penalty')
-      halfLifeText = settings[1] or halfLifeText
-      newcomerPenaltyText = settings[2] or newcomerPenaltyText
+      -- A value pansaar_tune would not have stored (a hand edit) is passed over for the argument rather than failing
+      -- the write: no fetched image is lost to it, and the lease holder stores its own at its next move or takeover.
+      if storedTuning(settings[1], MIN_TUNED_HALF_LIFE, MAX_TUNED_HALF_LIFE) then
+        halfLifeText = settings[1]
+      end
+      if storedTuning(settings[2], 0, MAX_TUNED_NEWCOMER_PENALTY) then
+        newcomerPenaltyText = settings[2]
+      end
     end
     local halfLife = optionalHalfLife(halfLifeText)
     local newcomerPenalty = optionalNewcomerPenalty(newcomerPenaltyText)

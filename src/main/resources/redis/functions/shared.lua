@@ -764,6 +764,13 @@ local function foldRequests(priorityKey, key, requests, now, halfLife)
   return 'hits'
 end
 
+-- Whether a value of the tuning hash is one pansaar_tune could have stored: a number within [least, most]. A tuned
+-- write passes any other over (io.pansaar.redis.function.Tuning reads it alike).
+local function storedTuning(text, least, most)
+  local value = tonumber(text)
+  return value ~= nil and value >= least and value <= most
+end
+
 -- The partition's tuning settings pansaar:{p}:tuning (see tune.lua), beside any key of the partition.
 local function tuningHashOf(partitionKey)
   return partitionPrefixOf(partitionKey) .. 'tuning'

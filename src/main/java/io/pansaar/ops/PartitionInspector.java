@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.stream.IntStream;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -114,32 +115,15 @@ public class PartitionInspector {
     /**
      * The settings the partition counts with, from the tuning hash's HMGET reply: like a tuned write, each stored value
      * in place of the configured one. Without {@code pansaar.priority.tuning} writes and the scheduler ignore the
-     * hash, so the configured ones are shown whatever it holds.
+     * hash, so the configured ones are shown whatever it holds; so too for a value a tuned write would pass over.
      */
     private PartitionState.Priority priority(Response stored) {
-        Double halfLife = tuning ? tunedSetting(stored.get(0)) : null;
-        Double newcomerPenalty = tuning ? tunedSetting(stored.get(1)) : null;
-        return new PartitionState.Priority(
-                Math.round(halfLife == null ? configuredPriority.halfLifeMillis() : halfLife),
-                newcomerPenalty == null ? configuredPriority.newcomerPenalty() : newcomerPenalty,
-                halfLife != null || newcomerPenalty != null);
-    }
-
-    /**
-     * A value of the tuning hash, null when absent or not a number: like a damaged counter, it must not keep every
-     * partition's figures from refreshing.
-     */
-    private static Double tunedSetting(Response setting) {
-        Optional<String> text = RedisReplies.text(setting);
-        if (text.isEmpty()) {
-            return null;
-        }
-        try {
-            return Double.parseDouble(text.get());
-        } catch (NumberFormatException damaged) {
-            LOG.debugf("the tuning hash holds \"%s\", not a number; the configured value is shown", text.get());
-            return null;
-        }
+        OptionalDouble halfLife = tuning ? Tuning.halfLifeOf(RedisReplies.text(stored.get(0))) : OptionalDouble.empty();
+        OptionalDouble newcomerPenalty = tuning ? Tuning.newcomerPenaltyOf(RedisReplies.text(stored.get(1)))
+                : OptionalDouble.empty();
+        return new PartitionState.Priority(Math.round(halfLife.orElse(configuredPriority.halfLifeMillis())),
+                newcomerPenalty.orElse(configuredPriority.newcomerPenalty()),
+                halfLife.isPresent() || newcomerPenalty.isPresent());
     }
 
     /** The hot keys from a ZREVRANGE ... WITHSCORES reply: pairs under RESP3, a flat list under RESP2. */

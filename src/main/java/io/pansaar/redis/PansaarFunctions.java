@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.config.PansaarConfig;
@@ -467,18 +468,20 @@ public class PansaarFunctions {
                         Double.parseDouble(reply.get(2).toString())));
     }
 
-    /** The partition's tuning settings as {@link #tune} stored them; empty until both are stored. */
+    /**
+     * The partition's tuning settings as {@link #tune} stored them; empty until both are stored, or while either is one
+     * a tuned write passes over ({@link Tuning#halfLifeOf}).
+     */
     public Uni<Optional<Tuning>> tuning(int partition) {
         return calls.send(() -> List.of(RespCommand.cmd("HMGET").arg(RedisKeys.tuning(partition))
                 .arg(Tuning.HALF_LIFE_FIELD).arg(Tuning.NEWCOMER_PENALTY_FIELD)), replies -> {
                     Response settings = replies.get(0);
-                    Optional<String> halfLife = RedisReplies.text(settings.get(0));
-                    Optional<String> newcomerPenalty = RedisReplies.text(settings.get(1));
+                    OptionalDouble halfLife = Tuning.halfLifeOf(RedisReplies.text(settings.get(0)));
+                    OptionalDouble newcomerPenalty = Tuning.newcomerPenaltyOf(RedisReplies.text(settings.get(1)));
                     if (halfLife.isEmpty() || newcomerPenalty.isEmpty()) {
                         return Optional.<Tuning>empty();
                     }
-                    return Optional.of(new Tuning(Double.parseDouble(halfLife.get()),
-                            Double.parseDouble(newcomerPenalty.get())));
+                    return Optional.of(new Tuning(halfLife.getAsDouble(), newcomerPenalty.getAsDouble()));
                 });
     }
 

@@ -731,9 +731,10 @@ class ImageStoreIT {
     void aTunedWriteCountsWithTheTunedHalfLifeAndPenaltyAndWithoutThemWithItsOwn() {
         ImageKey tuned = uniqueKey("tuned");
         int partition = partition(tuned);
-        List<ImageKey> keys = keysInPartition(partition, tuned, 3);
+        List<ImageKey> keys = keysInPartition(partition, tuned, 4);
         ImageKey untuned = keys.get(1);
         ImageKey untunedPartition = keys.get(2);
+        ImageKey damagedTuning = keys.get(3);
         byte[] body = everyByteValue(400);
         long halfLife = (long) priority.halfLifeMillis() / 2;
         double penalty = priority.newcomerPenalty() + 3;
@@ -745,6 +746,11 @@ class ImageStoreIT {
             assertEquals(WriteOutcome.WRITTEN, storeImage(untuned, body, HOUR, MINUTE));
             redis.execute("DEL", RedisKeys.tuning(partition));
             assertEquals(WriteOutcome.WRITTEN, storeTuned(untunedPartition, body));
+            // Values pansaar_tune would not store, as a hand edit leaves them: the write passes them over for its own.
+            redis.execute("HSET", RedisKeys.tuning(partition), Tuning.HALF_LIFE_FIELD, "soon",
+                    Tuning.NEWCOMER_PENALTY_FIELD, "65");
+            assertEquals(WriteOutcome.WRITTEN, storeTuned(damagedTuning, body));
+            assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT), "read as none stored");
         } finally {
             redis.execute("DEL", RedisKeys.tuning(partition));
             functions.releaseLease(partition, holder).await().atMost(WAIT);
@@ -754,6 +760,7 @@ class ImageStoreIT {
         assertNewcomer(tuned, body, tunedPriority);
         assertNewcomer(untuned, body, priority);
         assertNewcomer(untunedPartition, body, priority);
+        assertNewcomer(damagedTuning, body, priority);
         foldHits(tuned);
     }
 

@@ -1,5 +1,8 @@
 package io.pansaar.redis.function;
 
+import java.util.Optional;
+import java.util.OptionalDouble;
+
 /**
  * A partition's tuning settings, as {@code pansaar_tune} stores them in {@code pansaar:{p}:tuning}: what tuned writes
  * count with in place of the configured half-life and newcomer penalty.
@@ -14,4 +17,36 @@ public record Tuning(double halfLifeMillis, double newcomerPenalty) {
 
     /** The tuning hash's field of the newcomer penalty, half-lives. */
     public static final String NEWCOMER_PENALTY_FIELD = "newcomer-penalty";
+
+    /** The bounds {@code pansaar_tune} stores within (MIN_TUNED_HALF_LIFE and the others in shared.lua). */
+    public static final double MIN_HALF_LIFE_MILLIS = 1_000;
+    public static final double MAX_HALF_LIFE_MILLIS = 30 * 24 * 3_600_000.0;
+    public static final double MAX_NEWCOMER_PENALTY = 64;
+
+    /**
+     * A stored half-life as a tuned write reads it: empty when absent, not a number or out of bounds (a hand edit),
+     * which the write passes over for its own.
+     */
+    public static OptionalDouble halfLifeOf(Optional<String> stored) {
+        return within(stored, MIN_HALF_LIFE_MILLIS, MAX_HALF_LIFE_MILLIS);
+    }
+
+    /** A stored newcomer penalty as a tuned write reads it: empty when absent, not a number or out of bounds. */
+    public static OptionalDouble newcomerPenaltyOf(Optional<String> stored) {
+        return within(stored, 0, MAX_NEWCOMER_PENALTY);
+    }
+
+    private static OptionalDouble within(Optional<String> stored, double least, double most) {
+        if (stored.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        double value;
+        try {
+            value = Double.parseDouble(stored.get());
+        } catch (NumberFormatException damaged) {
+            // Not a value pansaar_tune wrote: the caller counts with its own, as put.lua does.
+            return OptionalDouble.empty();
+        }
+        return value >= least && value <= most ? OptionalDouble.of(value) : OptionalDouble.empty();
+    }
 }
