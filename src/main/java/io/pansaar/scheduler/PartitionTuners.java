@@ -81,12 +81,32 @@ public class PartitionTuners {
         if (!enabled) {
             return configuredPriority;
         }
-        return tuners.computeIfAbsent(partition, this::takeOver).priority;
+        Tuned tuned = tuners.get(partition);
+        if (tuned == null) {
+            Optional<Tuned> started = takeOver(partition);
+            if (started.isEmpty()) {
+                return configuredPriority;
+            }
+            tuned = started.get();
+            tuners.put(partition, tuned);
+        }
+        return tuned.priority;
     }
 
-    /** Starts a partition's tuner from the values its tuning hash holds, or the configured ones. */
-    private Tuned takeOver(int partition) {
-        Optional<Tuning> stored = functions.tuning(partition).await().atMost(redisTimeout);
+    /**
+     * Starts a partition's tuner from the values its tuning hash holds, or the configured ones; empty when the hash
+     * could not be read, so that the tick counts with the configured values and the next tries again, rather than
+     * start from them and store them over values it could not see.
+     */
+    private Optional<Tuned> takeOver(int partition) {
+        Optional<Tuning> stored;
+        try {
+            stored = functions.tuning(partition).await().atMost(redisTimeout);
+        } catch (RuntimeException unread) {
+            LOG.warnf("partition %d: its tuned settings could not be read (%s); this tick counts with the configured "
+                    + "ones, the next tries again", partition, unread.getMessage());
+            return Optional.empty();
+        }
         double halfLife = stored.map(Tuning::halfLifeMillis).orElse(configured.halfLife());
         double penalty = stored.map(Tuning::newcomerPenalty).orElse(configured.newcomerPenalty());
         PartitionTuner tuner = new PartitionTuner(shadowCapacity, configured, halfLife, penalty);
@@ -96,7 +116,7 @@ public class PartitionTuners {
                 && stored.get().newcomerPenalty() == tuner.newcomerPenalty();
         LOG.debugf("partition %d: tuning from a half-life of %s and a newcomer penalty of %.3f half-lives",
                 (Object) partition, Duration.ofMillis(Math.round(tuner.halfLife())), tuner.newcomerPenalty());
-        return new Tuned(tuner, priorityWith(tuner), storedAsHeld);
+        return Optional.of(new Tuned(tuner, priorityWith(tuner), storedAsHeld));
     }
 
     private AccessPriority priorityWith(PartitionTuner tuner) {
@@ -138,9 +158,15 @@ public class PartitionTuners {
                     before.newcomerPenalty());
         }
         if (!tuned.stored) {
-            functions.tune(partition, holder, tuned.tuner.halfLife(), tuned.tuner.newcomerPenalty())
-                    .await().atMost(redisTimeout);
-            tuned.stored = true;
+            try {
+                functions.tune(partition, holder, tuned.tuner.halfLife(), tuned.tuner.newcomerPenalty())
+                        .await().atMost(redisTimeout);
+                tuned.stored = true;
+            } catch (RuntimeException unstored) {
+                // Eviction and early refresh must still run this tick; the store is tried again at the next.
+                LOG.warnf("partition %d: tuned settings not stored (%s); writes count with those stored before until "
+                        + "the next tick stores them", partition, unstored.getMessage());
+            }
         }
     }
 

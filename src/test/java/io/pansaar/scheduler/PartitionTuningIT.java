@@ -143,6 +143,37 @@ class PartitionTuningIT {
         assertEquals(1.5, tuners.priorityOf(partition).newcomerPenalty(), 1e-12, "seeded from the store");
     }
 
+    @Test
+    void aTuningHashThatCannotBeReadOrWrittenLeavesTheDutiesRunningAndIsTriedAgain() {
+        int partition = 3;
+        String tuningHash = RedisKeys.tuning(partition);
+        ImageKey key = TestKeys.inPartition(partitioner, partition, "tuning/fault", 1).get(0);
+        StoredImages.write(store, key, BODY, HOUR);
+        readAll(List.of(key));
+        // Not a hash: HMGET and HSET on it fail with WRONGTYPE.
+        redis.execute("SET", tuningHash, "not a hash");
+        try {
+            runDuties(partition);
+            assertEquals("1", StoredImages.metaField(redis, RedisKeys.image(partition, key), "hits"),
+                    "the fold ran, whatever the tuning hash");
+            assertEquals(HALF_LIFE_MILLIS, tuners.priorityOf(partition).halfLifeMillis(), 1e-9,
+                    "the configured values, the tuner not started");
+
+            redis.execute("DEL", tuningHash);
+            tuners.priorityOf(partition);
+            redis.execute("SET", tuningHash, "not a hash");
+            tuners.tickEnded(partition, scheduler.holder());
+            assertEquals("not a hash", redis.execute("GET", tuningHash).toString(), "the store failed");
+            redis.execute("DEL", tuningHash);
+            tuners.tickEnded(partition, scheduler.holder());
+            assertEquals(Optional.of(new Tuning(HALF_LIFE_MILLIS, 1)), functions.tuning(partition).await().atMost(WAIT),
+                    "stored at the next tick");
+        } finally {
+            redis.execute("DEL", tuningHash);
+            tuners.forget(partition);
+        }
+    }
+
     private void readAll(List<ImageKey> keys) {
         for (ImageKey key : keys) {
             assertEquals(ReadOutcome.HIT, store.read(key).await().atMost(WAIT).outcome(), key.value());
