@@ -24,10 +24,12 @@ import io.pansaar.redis.FunctionLibrary;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.function.ClaimOutcome;
 import io.pansaar.redis.function.EvictReply;
+import io.pansaar.redis.function.FoldHitsReply;
 import io.pansaar.redis.function.JobReason;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.RefreshDueReply;
 import io.pansaar.redis.function.RepairReply;
+import io.pansaar.redis.function.Tuning;
 import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.testing.LocalRedisServer;
 import io.pansaar.testing.NoConsumerProfile;
@@ -163,6 +165,44 @@ class ImageStoreClusterIT {
                     "a refresh job is queued for " + key.value());
             functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
+    }
+
+    @Test
+    void tuningWorksOnEveryShard() {
+        // pansaar_tune, a tuned write (the tuning hash read and the arrival recorded beside the image) and the fold that
+        // reports it reach only keys of the partition's slot.
+        String holder = "cluster-tuning-" + UUID.randomUUID();
+        keyOnEveryNode("tuning").forEach((port, key) -> {
+            int partition = partitioner.partitionOf(key);
+            assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
+            try {
+                Tuning tuning = new Tuning(7_200_000, 2.5);
+                assertEquals(tuning, functions.tune(partition, holder, 7_200_000, 2.5).await().atMost(WAIT));
+                assertEquals(Optional.of(tuning), functions.tuning(partition).await().atMost(WAIT), "node " + port);
+                byte[] body = { 1, 2, 3, 4 };
+                Claim claim = store.claim(key, UUID.randomUUID().toString(), System.currentTimeMillis() + 1,
+                        JobReason.MANUAL).await().atMost(WAIT);
+                FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(),
+                        Duration.ofMillis(5));
+                assertEquals(WriteOutcome.WRITTEN, store.put(key, claim, image, planner.plan(Duration.ofHours(1),
+                        Duration.ofMinutes(1), Duration.ZERO, image.fetchTime(), ChangeHistory.NONE),
+                        planner.priorityOf(key, body.length), Optional.empty(), true).await().atMost(WAIT));
+                assertEquals("7200000", StoredImages.metaField(redis, RedisKeys.image(partition, key), "half-life"),
+                        "written with the stored half-life on node " + port);
+                List<FoldHitsReply.FoldedImage> reported = new ArrayList<>();
+                FoldHitsReply fold;
+                do {
+                    fold = functions.foldHits(partition, PansaarFunctions.MAX_IMAGES_PER_CALL, 7_200_000)
+                            .await().atMost(WAIT);
+                    reported.addAll(fold.folded());
+                } while (fold.waiting() > 0);
+                assertTrue(reported.contains(new FoldHitsReply.FoldedImage(key.value(), 1,
+                        ImageLayout.chargedBytes(key, body.length))), "the arrival reported on node " + port);
+            } finally {
+                redis.key().del(RedisKeys.tuning(partition));
+                functions.releaseLease(partition, holder).await().atMost(WAIT);
+            }
+        });
     }
 
     @Test
