@@ -39,6 +39,7 @@ public class PartitionTuners {
     private final AccessPriority configuredPriority;
     private final Duration redisTimeout;
     private final Map<Integer, Tuned> tuners = new ConcurrentHashMap<>();
+    private final TunerHeapGuard heapGuard = new TunerHeapGuard(Runtime.getRuntime().maxMemory());
 
     /** A partition's tuner, the priority its values give, and whether they are stored in Redis yet. */
     private static final class Tuned {
@@ -148,6 +149,7 @@ public class PartitionTuners {
         if (tuned == null) {
             return;
         }
+        warnOfTheShadowsHeap();
         if (tuned.tuner.tickEnded()) {
             AccessPriority before = tuned.priority;
             tuned.priority = priorityWith(tuned.tuner);
@@ -167,6 +169,17 @@ public class PartitionTuners {
                 LOG.warnf("partition %d: tuned settings not stored (%s); writes count with those stored before until "
                         + "the next tick stores them", partition, unstored.getMessage());
             }
+        }
+    }
+
+    /** Warns once the shadows of every partition this worker tunes take more than half its heap. */
+    private void warnOfTheShadowsHeap() {
+        long shadowObjects = tuners.values().stream().mapToLong(tuned -> tuned.tuner.shadowObjects()).sum();
+        if (heapGuard.crossed(shadowObjects)) {
+            LOG.warnf("the tuners' shadow caches of %d partitions take about %,d bytes, over half the heap (%,d bytes): "
+                    + "give the worker more heap, run more workers, or lower pansaar.priority.tuning-sample "
+                    + "(docs/operations.md, Tuning)", tuners.size(), TunerHeapGuard.shadowBytes(shadowObjects),
+                    heapGuard.limitBytes() * 2);
         }
     }
 

@@ -431,6 +431,11 @@ public final class PansaarPolicy extends SizedPolicy {
         residents.forEach(copy -> byPriority.add(copy, copy.priority, copy.id));
     }
 
+    /** The objects it holds or remembers: the residents and the ghost, each an entry in its heap. */
+    int knownObjects() {
+        return known.size();
+    }
+
     /** The half-life requests are counted with now, in clock units. */
     double halfLife() {
         return access.halfLifeMillis();

@@ -111,6 +111,14 @@ public final class PartitionTuner {
         return newcomerPenaltyTuner.value();
     }
 
+    /**
+     * The objects its four shadows hold or remember, each taking 190 to 230 bytes of heap (docs/simulation.md, "The
+     * tuners' memory").
+     */
+    public long shadowObjects() {
+        return tuners.stream().mapToLong(ShadowTuner::shadowObjects).sum();
+    }
+
     /** Checks the shadows' invariants and that both values stayed in their ranges. */
     public void finished() {
         tuners.forEach(ShadowTuner::finished);

@@ -264,6 +264,11 @@ final class ShadowTuner {
         return knob;
     }
 
+    /** The objects both shadows hold or remember. */
+    long shadowObjects() {
+        return (long) lower.knownObjects() + higher.knownObjects();
+    }
+
     /** The counters of the lower shadow and the higher one. */
     List<PolicyStats> shadowStats() {
         return List.of(lower.stats(), higher.stats());

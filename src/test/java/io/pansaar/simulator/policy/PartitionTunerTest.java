@@ -262,4 +262,19 @@ class PartitionTunerTest {
     private static long splittableRandomMix(long value) {
         return new SplittableRandom(value - 0x9E3779B97F4A7C15L).nextLong();
     }
+
+    @Test
+    void itCountsTheObjectsItsFourShadowsHoldAndRemember() {
+        // Room for 10 images of 100 bytes in each shadow: 30 distinct keys leave 10 resident and 10 in each ghost.
+        PartitionTuner tuner = new PartitionTuner(1_000, PansaarSettings.DEFAULT);
+        for (long id = 0; id < 5; id++) {
+            tuner.deliver(id, 100, 1, id);
+        }
+        assertEquals(4 * 5, tuner.shadowObjects(), "five keys in each of four shadows");
+        for (long id = 5; id < 30; id++) {
+            tuner.deliver(id, 100, 1, id);
+        }
+        assertEquals(4 * (10 + 10), tuner.shadowObjects(), "ten resident and ten remembered in each");
+        tuner.finished();
+    }
 }
