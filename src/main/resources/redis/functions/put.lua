@@ -58,11 +58,12 @@
 -- ARGV[26] tuned: '1' to count with the partition's tuning settings (KEYS[16]) and to record an arrival; empty or
 --         absent (a caller of API 11 or older): neither. With '1' the write reads the tuning hash (one HMGET) and
 --         uses its half-life instead of ARGV[17] and its newcomer penalty instead of ARGV[25], each where the hash
---         holds one pansaar_tune could have stored (a number within its bounds; any other is passed over); and an image it writes new (one that counts the request that asked for it) is recorded in the
---         arrivals hash pansaar:{p}:arrivals (image key -> charged bytes), which pansaar_fold_hits drains into its
---         report. A second arrival of the same image before that fold overwrites the first. The arrivals hash holds
---         no more fields than the partition holds images: past that, an arrival is not recorded, so with no fold
---         running it stops growing there
+--         holds one pansaar_tune could have stored (a number within its bounds; any other is passed over); and an
+--         image it writes new (one that counts the request that asked for it) is recorded in the arrivals hash
+--         pansaar:{p}:arrivals (image key -> charged bytes), which pansaar_fold_hits drains into its report. A second
+--         arrival of the same image before that fold overwrites the first. The arrivals hash holds no more fields than
+--         the partition holds images: past that, an arrival is not recorded, so with no fold running it stops growing
+--         there
 --
 -- Returns:
 --   {'WRITTEN', fresh-until ms, evicted}  image replaced; hits, last-access and access-score carried over

@@ -58,7 +58,7 @@ local function optionalHalfLife(value)
 end
 
 -- The bounds of a half-life in ms and of a newcomer penalty in half-lives that pansaar_tune stores, those start-up puts
--- on pansaar.priority.half-life and .newcomer-penalty (the Java twin is io.pansaar.startup.ConfigurationCheck): within
+-- on pansaar.priority.half-life and .newcomer-penalty (the Java twin is io.pansaar.redis.function.Tuning): within
 -- them every rank in ms lies far above RANKS_IN_MS_FROM, below which eviction takes a rank for one in half-lives.
 local MIN_TUNED_HALF_LIFE = 1000
 local MAX_TUNED_HALF_LIFE = 30 * 24 * 3600 * 1000

@@ -434,18 +434,31 @@ public class PansaarFunctions {
      * configured half-life, reporting what it folded.
      */
     public Uni<FoldHitsReply> foldHits(int partition, int limit) {
-        return foldHits(partition, limit, halfLifeMillis);
+        return foldHits(partition, limit, halfLifeMillis, true);
     }
 
     /** {@link #foldHits(int, int)} with this half-life: each folded image's score moves to it. */
     public Uni<FoldHitsReply> foldHits(int partition, int limit, double halfLifeMillis) {
-        return foldHits(partition, limit, String.valueOf(halfLifeMillis));
+        return foldHits(partition, limit, halfLifeMillis, true);
     }
 
-    private Uni<FoldHitsReply> foldHits(int partition, int limit, String halfLifeMillis) {
-        return calls.call("pansaar_fold_hits", List.of(RedisKeys.hits(partition), RedisKeys.stats(partition),
-                RedisKeys.priorityIndex(partition), RedisKeys.histories(partition), RedisKeys.arrivals(partition)),
-                String.valueOf(limit), halfLifeMillis)
+    /**
+     * {@link #foldHits(int, int, double)}, reporting what it folded and draining the arrivals only when
+     * {@code reporting}: a deployment that tunes nothing spares Redis the report's history reads and its reply.
+     */
+    public Uni<FoldHitsReply> foldHits(int partition, int limit, double halfLifeMillis, boolean reporting) {
+        return foldHits(partition, limit, String.valueOf(halfLifeMillis), reporting);
+    }
+
+    private Uni<FoldHitsReply> foldHits(int partition, int limit, String halfLifeMillis, boolean reporting) {
+        List<String> keys = new ArrayList<>(List.of(RedisKeys.hits(partition), RedisKeys.stats(partition),
+                RedisKeys.priorityIndex(partition)));
+        if (reporting) {
+            // Without them the function folds as API 11 did: no arrivals drained, nothing reported.
+            keys.add(RedisKeys.histories(partition));
+            keys.add(RedisKeys.arrivals(partition));
+        }
+        return calls.call("pansaar_fold_hits", keys, String.valueOf(limit), halfLifeMillis)
                 .map(reply -> {
                     List<FoldHitsReply.FoldedImage> folded = new ArrayList<>();
                     for (int i = 4; i + 2 < reply.size(); i += 3) {

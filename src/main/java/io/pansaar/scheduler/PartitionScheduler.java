@@ -219,7 +219,8 @@ public class PartitionScheduler {
      */
     private void foldHits(int partition, double halfLifeMillis) {
         inSlices(size -> {
-            FoldHitsReply fold = functions.foldHits(partition, size, halfLifeMillis).await().atMost(redisTimeout);
+            FoldHitsReply fold = functions.foldHits(partition, size, halfLifeMillis, tuners.enabled())
+                    .await().atMost(redisTimeout);
             tuners.deliver(partition, fold);
             return fold.waiting() > 0;
         });

@@ -41,17 +41,15 @@ public class PartitionTuners {
     private final Map<Integer, Tuned> tuners = new ConcurrentHashMap<>();
     private final TunerHeapGuard heapGuard = new TunerHeapGuard(Runtime.getRuntime().maxMemory());
 
-    /** A partition's tuner, the priority its values give, and whether they are stored in Redis yet. */
+    /** A partition's tuner, and whether its values are stored in Redis yet. */
     private static final class Tuned {
         final PartitionTuner tuner;
-        AccessPriority priority;
         boolean stored;
         /** The latest fold's time: the shadows' clock never runs back, whatever Redis' clock does after a failover. */
         long clock;
 
-        Tuned(PartitionTuner tuner, AccessPriority priority, boolean stored) {
+        Tuned(PartitionTuner tuner, boolean stored) {
             this.tuner = tuner;
-            this.priority = priority;
             this.stored = stored;
         }
     }
@@ -91,7 +89,7 @@ public class PartitionTuners {
             tuned = started.get();
             tuners.put(partition, tuned);
         }
-        return tuned.priority;
+        return priorityWith(tuned.tuner);
     }
 
     /**
@@ -117,7 +115,7 @@ public class PartitionTuners {
                 && stored.get().newcomerPenalty() == tuner.newcomerPenalty();
         LOG.debugf("partition %d: tuning from a half-life of %s and a newcomer penalty of %.3f half-lives",
                 (Object) partition, Duration.ofMillis(Math.round(tuner.halfLife())), tuner.newcomerPenalty());
-        return Optional.of(new Tuned(tuner, priorityWith(tuner), storedAsHeld));
+        return Optional.of(new Tuned(tuner, storedAsHeld));
     }
 
     private AccessPriority priorityWith(PartitionTuner tuner) {
@@ -150,14 +148,13 @@ public class PartitionTuners {
             return;
         }
         warnOfTheShadowsHeap();
+        double halfLifeBefore = tuned.tuner.halfLife();
+        double penaltyBefore = tuned.tuner.newcomerPenalty();
         if (tuned.tuner.tickEnded()) {
-            AccessPriority before = tuned.priority;
-            tuned.priority = priorityWith(tuned.tuner);
             tuned.stored = false;
             LOG.infof("partition %d: tuned to a half-life of %s (was %s) and a newcomer penalty of %.3f half-lives "
-                    + "(was %.3f)", partition, Duration.ofMillis(Math.round(tuned.priority.halfLifeMillis())),
-                    Duration.ofMillis(Math.round(before.halfLifeMillis())), tuned.priority.newcomerPenalty(),
-                    before.newcomerPenalty());
+                    + "(was %.3f)", partition, Duration.ofMillis(Math.round(tuned.tuner.halfLife())),
+                    Duration.ofMillis(Math.round(halfLifeBefore)), tuned.tuner.newcomerPenalty(), penaltyBefore);
         }
         if (!tuned.stored) {
             try {

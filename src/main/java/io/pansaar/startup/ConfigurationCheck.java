@@ -8,6 +8,8 @@ import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.Segments;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
+import io.pansaar.redis.function.Tuning;
+import io.pansaar.simulator.policy.PartitionTuner;
 import io.pansaar.store.ImageLayout;
 
 
@@ -21,12 +23,9 @@ public final class ConfigurationCheck {
     /** Room for a few characters of a value and the marker that says how long it was. */
     private static final long MIN_DEAD_LETTER_FIELD_BYTES = 64;
     /** The shortest and longest half-life of the eviction priority, and the largest newcomer penalty, in half-lives. */
-    private static final Duration MIN_HALF_LIFE = Duration.ofSeconds(1);
-    private static final Duration MAX_HALF_LIFE = Duration.ofDays(30);
-    private static final int MAX_NEWCOMER_PENALTY = 64;
-    /** How far tuning may move the half-life below and above the setting's (ShadowTuner.Knob.HALF_LIFE). */
-    private static final int TUNED_HALF_LIFE_DIVISOR = 4;
-    private static final int TUNED_HALF_LIFE_MULTIPLIER = 64;
+    private static final Duration MIN_HALF_LIFE = Duration.ofMillis((long) Tuning.MIN_HALF_LIFE_MILLIS);
+    private static final Duration MAX_HALF_LIFE = Duration.ofMillis((long) Tuning.MAX_HALF_LIFE_MILLIS);
+    private static final int MAX_NEWCOMER_PENALTY = (int) Tuning.MAX_NEWCOMER_PENALTY;
 
     private ConfigurationCheck() {
     }
@@ -55,8 +54,8 @@ public final class ConfigurationCheck {
      */
     private static void checkTuning(PansaarConfig config, Partitioner partitioner) {
         Duration halfLife = config.priority().halfLife();
-        if (halfLife.compareTo(MIN_HALF_LIFE.multipliedBy(TUNED_HALF_LIFE_DIVISOR)) < 0
-                || halfLife.compareTo(MAX_HALF_LIFE.dividedBy(TUNED_HALF_LIFE_MULTIPLIER)) > 0) {
+        if (halfLife.compareTo(MIN_HALF_LIFE.multipliedBy(PartitionTuner.HALF_LIFE_DIVISOR)) < 0
+                || halfLife.compareTo(MAX_HALF_LIFE.dividedBy(PartitionTuner.HALF_LIFE_MULTIPLIER)) > 0) {
             throw new IllegalArgumentException("with pansaar.priority.tuning on, pansaar.priority.half-life must lie "
                     + "between 4s and 11h15m, so that the tuned one (a quarter of it to 64 times it) stays between 1s and "
                     + "30d, was " + halfLife.toMillis() + " ms");

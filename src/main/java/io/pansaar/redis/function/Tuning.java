@@ -18,7 +18,11 @@ public record Tuning(double halfLifeMillis, double newcomerPenalty) {
     /** The tuning hash's field of the newcomer penalty, half-lives. */
     public static final String NEWCOMER_PENALTY_FIELD = "newcomer-penalty";
 
-    /** The bounds {@code pansaar_tune} stores within (MIN_TUNED_HALF_LIFE and the others in shared.lua). */
+    /**
+     * The bounds {@code pansaar_tune} stores within (MIN_TUNED_HALF_LIFE and the others in shared.lua), which start-up
+     * puts on {@code pansaar.priority.half-life} and {@code .newcomer-penalty} too: within them every rank in ms lies
+     * far above the ranks in half-lives an older library wrote.
+     */
     public static final double MIN_HALF_LIFE_MILLIS = 1_000;
     public static final double MAX_HALF_LIFE_MILLIS = 30 * 24 * 3_600_000.0;
     public static final double MAX_NEWCOMER_PENALTY = 64;

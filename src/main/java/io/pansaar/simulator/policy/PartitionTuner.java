@@ -23,6 +23,11 @@ import io.pansaar.simulator.trace.Request;
  */
 public final class PartitionTuner {
 
+    /** The half-life is tuned from the configured one divided by this... */
+    public static final int HALF_LIFE_DIVISOR = 4;
+    /** ...to the configured one multiplied by this. */
+    public static final int HALF_LIFE_MULTIPLIER = 64;
+
     /** FNV-1a's 64-bit offset basis. */
     private static final long FNV_OFFSET_BASIS = 0xCBF29CE484222325L;
     /** FNV-1a's 64-bit prime. */

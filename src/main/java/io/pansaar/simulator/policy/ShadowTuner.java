@@ -54,7 +54,8 @@ final class ShadowTuner {
          * judged half-lives among caches that keep no newcomer, and on a Zipf trace whose hot set is replaced every
          * 20,000 requests the tuned cache lost 3.0 to 5.1 points of byte hit ratio.
          */
-        HALF_LIFE(20_000, 2, 2, settings -> settings.halfLife() / 4, settings -> settings.halfLife() * 64,
+        HALF_LIFE(20_000, 2, 2, settings -> settings.halfLife() / PartitionTuner.HALF_LIFE_DIVISOR,
+                settings -> settings.halfLife() * PartitionTuner.HALF_LIFE_MULTIPLIER,
                 PansaarSettings::halfLife, PansaarPolicy::halfLife, false);
 
         /** Requests per window, when windows count requests. */
