@@ -125,6 +125,14 @@ public interface PansaarConfig {
          */
         @WithDefault("1")
         double tuningSample();
+
+        /**
+         * The share of the heap, in (0, 1), the tuners' shadow caches may take, at 230 bytes an object: past it the
+         * worker halves the tuning sample, down to 1/1024 of the keys, and rebuilds its tuners' shadows empty
+         * (docs/operations.md, "Tuning").
+         */
+        @WithDefault("0.5")
+        double tuningHeapShare();
     }
 
     /** Early refresh of hot images before they go stale (XFetch). */

@@ -25,6 +25,10 @@ import jakarta.enterprise.context.ApplicationScoped;
  * evicts and judges early refreshes with the partition's tuned half-life. A worker that takes a lease over starts the
  * tuner from the values stored, with empty shadows. Without tuning every partition counts with the configured
  * settings.
+ *
+ * <p>The shadows live in this worker's heap: when they pass {@code pansaar.priority.tuning-heap-share} of it, the
+ * worker halves the share of the keys they replay and rebuilds every tuner from its current values ({@link
+ * TunerHeapGuard}), rather than run out of heap.
  */
 @ApplicationScoped
 public class PartitionTuners {
@@ -35,11 +39,12 @@ public class PartitionTuners {
     private final boolean enabled;
     /** The partition's share of the memory budget: the shadows' capacity. Tuning requires a budget (ConfigurationCheck). */
     private final long shadowCapacity;
-    private final PansaarSettings configured;
+    /** The configured settings, with the sample in force: what every tuner starts from, a takeover's or a rebuild's. */
+    private volatile PansaarSettings tunerSettings;
     private final AccessPriority configuredPriority;
     private final Duration redisTimeout;
     private final Map<Integer, Tuned> tuners = new ConcurrentHashMap<>();
-    private final TunerHeapGuard heapGuard = new TunerHeapGuard(Runtime.getRuntime().maxMemory());
+    private final TunerHeapGuard heapGuard;
 
     /** A partition's tuner, and whether its values are stored in Redis yet. */
     private static final class Tuned {
@@ -52,6 +57,13 @@ public class PartitionTuners {
             this.tuner = tuner;
             this.stored = stored;
         }
+
+        /** The same partition's state with {@code rebuilt} in place of its tuner: still stored or not, same clock. */
+        Tuned rebuilt(PartitionTuner rebuilt) {
+            Tuned tuned = new Tuned(rebuilt, stored);
+            tuned.clock = clock;
+            return tuned;
+        }
     }
 
     public PartitionTuners(PansaarFunctions functions, AccessPriority priority, PansaarConfig config,
@@ -62,9 +74,16 @@ public class PartitionTuners {
         this.configuredPriority = priority;
         // Windows of half-lives: a partition sees far more requests in one than the simulator's windows of requests
         // were chosen on (docs/simulation.md, "Tuner windows at production's traffic").
-        this.configured = new PansaarSettings(0, priority.halfLifeMillis(), priority.sizeExponent(),
+        this.tunerSettings = new PansaarSettings(0, priority.halfLifeMillis(), priority.sizeExponent(),
                 priority.newcomerPenalty(), config.priority().tuningSample(), 0, PansaarSettings.TunerWindow.HALF_LIVES);
         this.redisTimeout = config.redisTimeout();
+        this.heapGuard = new TunerHeapGuard(Runtime.getRuntime().maxMemory(), config.priority().tuningHeapShare(),
+                tunerSettings.tunerSample());
+        if (enabled) {
+            LOG.infof("tuning the partitions held with a sample of %s of the keys; the shadows may take %,d bytes of "
+                    + "heap (pansaar.priority.tuning-heap-share) before the sample halves", tunerSettings.tunerSample(),
+                    heapGuard.limitBytes());
+        }
     }
 
     /** Whether this deployment tunes its partitions' half-life and newcomer penalty. */
@@ -106,16 +125,22 @@ public class PartitionTuners {
                     + "ones, the next tries again", partition, unread.getMessage());
             return Optional.empty();
         }
-        double halfLife = stored.map(Tuning::halfLifeMillis).orElse(configured.halfLife());
-        double penalty = stored.map(Tuning::newcomerPenalty).orElse(configured.newcomerPenalty());
-        PartitionTuner tuner = new PartitionTuner(shadowCapacity, configured, halfLife, penalty);
+        double halfLife = stored.map(Tuning::halfLifeMillis).orElse(tunerSettings.halfLife());
+        double penalty = stored.map(Tuning::newcomerPenalty).orElse(tunerSettings.newcomerPenalty());
+        PartitionTuner tuner = tunerFrom(halfLife, penalty);
         // The stored values may lie outside the ranges of this worker's configured half-life: the tuner clamped them,
         // and stores what it holds at the end of the tick.
         boolean storedAsHeld = stored.isPresent() && stored.get().halfLifeMillis() == tuner.halfLife()
                 && stored.get().newcomerPenalty() == tuner.newcomerPenalty();
-        LOG.debugf("partition %d: tuning from a half-life of %s and a newcomer penalty of %.3f half-lives",
-                (Object) partition, Duration.ofMillis(Math.round(tuner.halfLife())), tuner.newcomerPenalty());
+        LOG.debugf("partition %d: tuning from a half-life of %s and a newcomer penalty of %.3f half-lives, on a sample "
+                + "of %s of the keys", partition, Duration.ofMillis(Math.round(tuner.halfLife())), tuner.newcomerPenalty(),
+                tunerSettings.tunerSample());
         return Optional.of(new Tuned(tuner, storedAsHeld));
+    }
+
+    /** A tuner of the partition's share starting from {@code halfLife} and {@code penalty}, at the sample in force. */
+    private PartitionTuner tunerFrom(double halfLife, double penalty) {
+        return new PartitionTuner(shadowCapacity, tunerSettings, halfLife, penalty);
     }
 
     private AccessPriority priorityWith(PartitionTuner tuner) {
@@ -147,7 +172,6 @@ public class PartitionTuners {
         if (tuned == null) {
             return;
         }
-        warnOfTheShadowsHeap();
         double halfLifeBefore = tuned.tuner.halfLife();
         double penaltyBefore = tuned.tuner.newcomerPenalty();
         if (tuned.tuner.tickEnded()) {
@@ -167,17 +191,49 @@ public class PartitionTuners {
                         + "the next tick stores them", partition, unstored.getMessage());
             }
         }
+        // Last, so that a rebuild starts from the values this tick moved to, and this tick's tuner is done with.
+        guardTheHeap();
     }
 
-    /** Warns once the shadows of every partition this worker tunes take more than half its heap. */
-    private void warnOfTheShadowsHeap() {
+    /**
+     * Halves the sample and rebuilds every tuner when the shadows of every partition this worker tunes pass the line;
+     * at the smallest sample, warns once per crossing instead.
+     */
+    private void guardTheHeap() {
         long shadowObjects = tuners.values().stream().mapToLong(tuned -> tuned.tuner.shadowObjects()).sum();
-        if (heapGuard.crossed(shadowObjects)) {
-            LOG.warnf("the tuners' shadow caches of %d partitions take about %,d bytes, over half the heap (%,d bytes): "
-                    + "give the worker more heap, run more workers, or lower pansaar.priority.tuning-sample "
-                    + "(docs/operations.md, Tuning)", tuners.size(), TunerHeapGuard.shadowBytes(shadowObjects),
-                    heapGuard.limitBytes() * 2);
+        double sampleBefore = tunerSettings.tunerSample();
+        switch (heapGuard.check(shadowObjects)) {
+            case HALVE -> {
+                LOG.warnf("the tuners' shadow caches of %d partitions take about %,d bytes, over the line of %,d bytes "
+                        + "(pansaar.priority.tuning-heap-share): the tuning sample drops from %s to %s of the keys, "
+                        + "shadows rebuilt empty. Give the worker more heap or run more workers to tune on more keys "
+                        + "(docs/operations.md, Tuning)", tuners.size(), TunerHeapGuard.shadowBytes(shadowObjects),
+                        heapGuard.limitBytes(), sampleBefore, heapGuard.sample());
+                rebuildAt(heapGuard.sample());
+            }
+            case WARN_AT_FLOOR -> LOG.warnf("the tuners' shadow caches of %d partitions take about %,d bytes, over the "
+                    + "line of %,d bytes (pansaar.priority.tuning-heap-share), at the smallest tuning sample (%s of the "
+                    + "keys): give the worker more heap or run more workers (docs/operations.md, Tuning)", tuners.size(),
+                    TunerHeapGuard.shadowBytes(shadowObjects), heapGuard.limitBytes(), heapGuard.sample());
+            case NONE -> {
+                // Within the line, or over it at the floor and warned of already.
+            }
         }
+    }
+
+    /**
+     * Has every tuner replay {@code sample} of the keys from now on, as a takeover would seed it: from its current
+     * half-life and penalty, with empty shadows. What Redis stores stays, and is stored no more than before.
+     */
+    private void rebuildAt(double sample) {
+        tunerSettings = tunerSettings.withTunerSample(sample);
+        tuners.replaceAll((partition, tuned) -> tuned.rebuilt(tunerFrom(tuned.tuner.halfLife(),
+                tuned.tuner.newcomerPenalty())));
+    }
+
+    /** The share of the keys the tuners' shadows replay now: the configured sample, or less after the heap ran short. */
+    double sample() {
+        return tunerSettings.tunerSample();
     }
 
     /** Drops the partition's tuner when this worker no longer holds its lease: its next holder starts from the store. */

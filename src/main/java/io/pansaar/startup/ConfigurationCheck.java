@@ -50,7 +50,7 @@ public final class ConfigurationCheck {
     /**
      * Tuning moves the half-life from a quarter of the setting's to 64 times it and the newcomer penalty up to 16
      * half-lives; each must stay within the bounds every half-life keeps, and the tuners' shadow caches need a budget
-     * to be full against.
+     * to be full against and a share of the heap to stay within.
      */
     private static void checkTuning(PansaarConfig config, Partitioner partitioner) {
         Duration halfLife = config.priority().halfLife();
@@ -64,6 +64,11 @@ public final class ConfigurationCheck {
         if (!(sample > 0 && sample <= 1)) {
             throw new IllegalArgumentException("pansaar.priority.tuning-sample must be a share of the keys in (0, 1], was "
                     + sample);
+        }
+        double heapShare = config.priority().tuningHeapShare();
+        if (!(heapShare > 0 && heapShare < 1)) {
+            throw new IllegalArgumentException("pansaar.priority.tuning-heap-share must be a share of the heap in (0, 1), "
+                    + "was " + heapShare);
         }
         if (PansaarConfig.partitionMemoryBudget(config, partitioner).isEmpty()) {
             throw new IllegalArgumentException("pansaar.priority.tuning needs pansaar.memory-budget: the tuners judge "

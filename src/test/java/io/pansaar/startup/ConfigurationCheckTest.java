@@ -105,6 +105,21 @@ class ConfigurationCheckTest {
     }
 
     @Test
+    void tuningRefusesAHeapShareOutsideZeroToOne() {
+        for (String share : new String[] { "0", "1", "-0.5", "1.5" }) {
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning", "true",
+                            "pansaar.memory-budget", "2G", "pansaar.priority.tuning-heap-share", share))), share);
+            assertTrue(refused.getMessage().startsWith("pansaar.priority.tuning-heap-share must be a share of the heap "
+                    + "in (0, 1), was "), refused.getMessage());
+        }
+        assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning", "true",
+                "pansaar.memory-budget", "2G", "pansaar.priority.tuning-heap-share", "0.75"))));
+        assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning", "true",
+                "pansaar.memory-budget", "2G", "pansaar.priority.tuning-heap-share", "1e-9"))));
+    }
+
+    @Test
     void aNegativeRefreshBudgetOrAnEmptyBatchIsRefused() {
         assertThrows(IllegalArgumentException.class,
                 () -> ConfigurationCheck.check(config(Map.of("pansaar.refresh.max-per-second", "-1"))));

@@ -1,0 +1,147 @@
+package io.pansaar.scheduler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.ReadOutcome;
+import io.pansaar.redis.function.Tuning;
+import io.pansaar.store.ImageLayout;
+import io.pansaar.store.ImageStore;
+import io.pansaar.testing.NoConsumerProfile;
+import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.StoredImages;
+import io.pansaar.testing.TestKeys;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+
+/**
+ * A worker whose tuners' shadows pass {@code pansaar.priority.tuning-heap-share} of its heap halves its tuning sample
+ * and rebuilds its tuners from their values, which Redis keeps as stored, while the partition's duties run on. The
+ * share here is so small that one shadow object passes it.
+ */
+@QuarkusTest
+@TestProfile(TunerHeapGuardIT.Profile.class)
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+class TunerHeapGuardIT {
+
+    private static final int PARTITIONS = 4;
+    private static final int BODY = 1_000;
+    private static final long HALF_LIFE_MILLIS = 6_000;
+    /** Room for 20 of the test's images, whose keys are at most 20 bytes long, in each partition. */
+    private static final long SHARE = 20 * ImageLayout.chargedBytes(20, BODY);
+    /** Values within the ranges of the configured half-life, written as no store writes them: a store would show. */
+    private static final String STORED_HALF_LIFE = "1.2e4";
+    private static final String STORED_PENALTY = "1.5e0";
+    private static final Duration HOUR = Duration.ofHours(1);
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    /** Tuning on, a half-life of 6 s, room for 20 of the test's images per partition, a line below one object. */
+    public static class Profile extends NoConsumerProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
+            overrides.put("pansaar.partitions", String.valueOf(PARTITIONS));
+            overrides.put("pansaar.priority.tuning", "true");
+            overrides.put("pansaar.priority.half-life", HALF_LIFE_MILLIS + "ms");
+            overrides.put("pansaar.priority.tuning-heap-share", "1e-9");
+            overrides.put("pansaar.origin.max-bytes", "16K");
+            overrides.put("pansaar.memory-budget", String.valueOf(PARTITIONS * SHARE));
+            return overrides;
+        }
+    }
+
+    @Inject
+    ImageStore store;
+
+    @Inject
+    PansaarFunctions functions;
+
+    @Inject
+    PartitionScheduler scheduler;
+
+    @Inject
+    PartitionTuners tuners;
+
+    @Inject
+    Partitioner partitioner;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Test
+    void shadowsPastTheLineHalveTheSampleAndTheTunersGoOnFromTheirValues() {
+        int partition = 1;
+        List<ImageKey> keys = TestKeys.inPartition(partitioner, partition, "guard/i", 50);
+        List<ImageKey> first = keys.subList(0, 10);
+        List<ImageKey> flood = keys.subList(10, 50);
+        redis.execute("HSET", RedisKeys.tuning(partition), Tuning.HALF_LIFE_FIELD, STORED_HALF_LIFE,
+                Tuning.NEWCOMER_PENALTY_FIELD, STORED_PENALTY);
+        assertEquals(1.0, tuners.sample(), "the configured sample");
+
+        StoredImages.writeAll(store, first, BODY, HOUR, 8);
+        readAll(first);
+        runDuties(partition);
+        assertEquals(0.5, tuners.sample(), "the first fold's images in the shadows passed the line: halved once");
+        assertEquals("1", StoredImages.metaField(redis, RedisKeys.image(partition, first.get(0)), "hits"),
+                "the fold ran");
+        assertTunedAsStored(partition);
+        runDuties(partition);
+        assertEquals(0.5, tuners.sample(), "a tick that folds nothing: the rebuilt shadows are empty, within the line");
+
+        // The rebuilt tuner replays half the keys: some of the flood's fill its shadows past the line again.
+        StoredImages.writeAll(store, flood, BODY, HOUR, 8);
+        runDuties(partition);
+        assertEquals(0.25, tuners.sample(), "halved again, a tick later");
+        assertTrue(usedBytes(partition) <= SHARE, "eviction ran: " + usedBytes(partition) + " bytes in " + SHARE);
+        assertTunedAsStored(partition);
+
+        // A worker that takes the lease over starts from the stored values, at the sample in force.
+        functions.releaseLease(partition, scheduler.holder()).await().atMost(WAIT);
+        tuners.forget(partition);
+        runDuties(partition);
+        assertEquals(0.25, tuners.sample(), "no image folded: the new shadows hold nothing");
+        assertTunedAsStored(partition);
+    }
+
+    /** The partition counts with the values stored, which no store rewrote (it would write them as digits). */
+    private void assertTunedAsStored(int partition) {
+        AccessPriority priority = tuners.priorityOf(partition);
+        assertEquals(12_000, priority.halfLifeMillis(), 1e-9, "the tuner's half-life");
+        assertEquals(1.5, priority.newcomerPenalty(), 1e-12, "the tuner's newcomer penalty");
+        assertEquals(Optional.of(new Tuning(12_000, 1.5)), functions.tuning(partition).await().atMost(WAIT));
+        assertEquals(STORED_HALF_LIFE, redis.execute("HGET", RedisKeys.tuning(partition), Tuning.HALF_LIFE_FIELD)
+                .toString(), "nothing stored anew");
+        assertEquals(STORED_PENALTY, redis.execute("HGET", RedisKeys.tuning(partition), Tuning.NEWCOMER_PENALTY_FIELD)
+                .toString(), "nothing stored anew");
+    }
+
+    private void readAll(List<ImageKey> keys) {
+        for (ImageKey key : keys) {
+            assertEquals(ReadOutcome.HIT, store.read(key).await().atMost(WAIT).outcome(), key.value());
+        }
+    }
+
+    private void runDuties(int partition) {
+        assertTrue(scheduler.runDuties(partition), "this worker holds the partition's lease");
+    }
+
+    private long usedBytes(int partition) {
+        return Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
+    }
+}
