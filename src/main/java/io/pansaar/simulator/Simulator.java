@@ -84,11 +84,11 @@ public final class Simulator {
         }
         List<PolicyStats> first = run(trace, capacityBytes, policyNames, freshness, pansaar);
         for (int round = 1; round < warmUpRounds(trace.requests().size()); round++) {
-            replayEach(trace, capacityBytes, policyNames, freshness, pansaar, first);
+            replayEach(trace, capacityBytes, policyNames, freshness, pansaar, first, false);
         }
         long[][] nanos = new long[policyNames.size()][rounds];
         for (int round = 0; round < rounds; round++) {
-            List<PolicyStats> replayed = replayEach(trace, capacityBytes, policyNames, freshness, pansaar, first);
+            List<PolicyStats> replayed = replayEach(trace, capacityBytes, policyNames, freshness, pansaar, first, true);
             for (int i = 0; i < policyNames.size(); i++) {
                 nanos[i][round] = replayed.get(i).nanos();
             }
@@ -113,13 +113,22 @@ public final class Simulator {
         return (int) Math.max(1, rounds);
     }
 
-    /** Replays every policy once more, from a fresh one each, and checks that each counts what its first replay did. */
+    /**
+     * Replays every policy once more, from a fresh one each, and checks that each counts what its first replay did. A
+     * timed replay starts after a full collection, so that every policy allocates its structures in the same place:
+     * the memory the young generation was just emptied of. Without it a replay allocated wherever the replays before
+     * it had left off, in memory not touched for a while, and LRU's own speed swung between 19 and 31 million requests
+     * a second from one run to the next on AdaptSize; with it, 29 to 32.
+     */
     private static List<PolicyStats> replayEach(Trace trace, long capacityBytes, List<String> policyNames,
-            Freshness freshness, PansaarSettings pansaar, List<PolicyStats> first) {
+            Freshness freshness, PansaarSettings pansaar, List<PolicyStats> first, boolean timed) {
         List<PolicyStats> replayed = new ArrayList<>();
         for (int i = 0; i < policyNames.size(); i++) {
-            PolicyStats stats = replay(trace,
-                    Policies.create(policyNames.get(i), capacityBytes, trace.requests(), freshness, pansaar), freshness);
+            Policy policy = Policies.create(policyNames.get(i), capacityBytes, trace.requests(), freshness, pansaar);
+            if (timed) {
+                System.gc();
+            }
+            PolicyStats stats = replay(trace, policy, freshness);
             if (!sameCounts(stats, first.get(i))) {
                 throw new IllegalStateException(stats.name() + ": a repeated replay counted differently from the first");
             }
