@@ -63,7 +63,8 @@
 --         pansaar:{p}:arrivals (image key -> charged bytes), which pansaar_fold_hits drains into its report. A second
 --         arrival of the same image before that fold overwrites the first. The arrivals hash holds no more fields than
 --         the partition holds images: past that, an arrival is not recorded, so with no fold running it stops growing
---         there
+--         there; and it expires an hour after the last arrival recorded, so that a deployment that turns tuning off
+--         sheds it
 --
 -- Returns:
 --   {'WRITTEN', fresh-until ms, evicted}  image replaced; hits, last-access and access-score carried over

@@ -782,13 +782,19 @@ local function arrivalsHashOf(partitionKey)
   return partitionPrefixOf(partitionKey) .. 'arrivals'
 end
 
+-- How long the arrivals hash outlives its last arrival, in ms. A tuned scheduler drains it every tick, so only a hash
+-- no fold drains lives this long: that of a deployment that turned tuning off (its folds no longer read the hash) or
+-- whose schedulers all stopped. Its arrivals would be reported late or never; an hour after the last, the hash goes.
+local ARRIVALS_TTL = 3600 * 1000
+
 -- Records that a tuned pansaar_put wrote an image new, with its charged bytes, for the next fold's report: unless the
 -- arrivals hash already holds as many fields as the partition holds images, so that with no fold draining it (no
--- scheduler runs) it stops growing there. Two O(1) counts.
+-- scheduler runs) it stops growing there; and it expires ARRIVALS_TTL after the last arrival recorded. Two O(1) counts.
 local function recordArrival(index, key, charged)
   local arrivals = arrivalsHashOf(index.priority)
   if redis.call('HLEN', arrivals) < redis.call('ZCARD', index.priority) then
     redis.call('HSET', arrivals, key, charged)
+    redis.call('PEXPIRE', arrivals, ARRIVALS_TTL)
   end
 end
 

@@ -651,6 +651,10 @@ class ImageStoreIT {
         assertEquals(WriteOutcome.WRITTEN, storeImage(untuned, body, HOUR, MINUTE));
 
         assertEquals(String.valueOf(charged), arrival(tuned));
+        long expiresInMillis = redis.execute("PTTL", RedisKeys.arrivals(partition)).toLong();
+        assertTrue(expiresInMillis > 3_590_000 && expiresInMillis <= 3_600_000,
+                "an hour after the last arrival, so that no arrivals hash outlives the tuning that drains it: "
+                        + expiresInMillis);
         assertNull(arrival(untuned), "a write without the tuned flag records no arrival");
         FoldHitsReply fold = foldHits(tuned);
         assertEquals(List.of(new FoldHitsReply.FoldedImage(tuned.value(), 1, charged)), foldedOf(fold, tuned),
