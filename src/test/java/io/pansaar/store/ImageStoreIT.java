@@ -28,6 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -252,18 +253,14 @@ class ImageStoreIT {
         for (int i = 0; i < 2; i++) {
             assertEquals(ReadOutcome.HIT, read(wanted).outcome());
         }
-        String holder = "evicting-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        try {
+        holdingLease(partition, "evicting", holder -> {
             // One image at a time leaves, lowest first, until the other one has: without the fold, the wanted one
             // would have left before it.
             for (int call = 0; call < 1_000 && redis.execute("EXISTS", image(other)).toLong() == 1; call++) {
                 long usedBytes = Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
                 functions.evict(partition, holder, Optional.of(usedBytes - 1), 1).await().atMost(WAIT);
             }
-        } finally {
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        });
         assertEquals(0, redis.execute("EXISTS", image(other)).toLong());
         assertEquals(1, redis.execute("EXISTS", image(wanted)).toLong(), "the image in demand stays");
         assertEquals("2", hashField(wanted, "hits"));
@@ -276,9 +273,7 @@ class ImageStoreIT {
         List<ImageKey> keys = keysInPartition(partition, first, 2);
         ImageKey popular = keys.get(0);
         ImageKey wanted = keys.get(1);
-        String holder = "evicting-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        try {
+        holdingLease(partition, "evicting", holder -> {
             // The partition holds nothing else, so the two images are the only candidates.
             emptyPartition(partition, holder);
             assertEquals(WriteOutcome.WRITTEN, storeImage(popular, everyByteValue(100), HOUR, MINUTE));
@@ -297,9 +292,7 @@ class ImageStoreIT {
             assertEquals(1, report.evicted());
             assertEquals(0, redis.execute("EXISTS", image(wanted)).toLong(), "the lowest after its fold leaves");
             assertEquals(1, redis.execute("EXISTS", image(popular)).toLong(), "not the next one in its place");
-        } finally {
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        });
     }
 
     @Test
@@ -334,10 +327,8 @@ class ImageStoreIT {
         Thread.sleep(200);
 
         // The sweep finds the hash expired: the image leaves the indexes, its history stays, remembered.
-        String holder = "remembering-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
-        assertTrue(functions.evict(partition, holder, Optional.empty(), 100).await().atMost(WAIT).swept() >= 1);
-        functions.releaseLease(partition, holder).await().atMost(WAIT);
+        holdingLease(partition, "remembering", holder -> assertTrue(
+                functions.evict(partition, holder, Optional.empty(), 100).await().atMost(WAIT).swept() >= 1));
         assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()));
         assertNotNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()));
 
@@ -370,22 +361,23 @@ class ImageStoreIT {
         long departedBefore = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
 
         // Evicting the image makes it depart: the call forgets a bounded number of the oldest and succeeds.
-        String holder = "draining-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        EvictReply evicted = functions.evict(partition, holder, Optional.of(0L), 100)
-                .await().atMost(WAIT);
-        assertTrue(evicted.evicted() >= 1, "the image was evicted");
-        long departedAfter = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
-        assertTrue(departedAfter < departedBefore, departedBefore + " departed became " + departedAfter);
-        assertNotNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()), "the newest is remembered");
-        assertNull(redis.execute("HGET", RedisKeys.histories(partition), "tests/ghost-0.png"), "the oldest is forgotten");
+        holdingLease(partition, "draining", holder -> {
+            EvictReply evicted = functions.evict(partition, holder, Optional.of(0L), 100)
+                    .await().atMost(WAIT);
+            assertTrue(evicted.evicted() >= 1, "the image was evicted");
+            long departedAfter = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
+            assertTrue(departedAfter < departedBefore, departedBefore + " departed became " + departedAfter);
+            assertNotNull(redis.execute("ZSCORE", RedisKeys.departed(partition), key.value()),
+                    "the newest is remembered");
+            assertNull(redis.execute("HGET", RedisKeys.histories(partition), "tests/ghost-0.png"),
+                    "the oldest is forgotten");
 
-        // The next write succeeds, and each scheduler call forgets up to its limit until the excess is gone.
-        assertEquals(WriteOutcome.WRITTEN, storeImage(uniqueKey("after-draining"), new byte[] { 3 }, HOUR, MINUTE));
-        for (int tick = 0; tick < ghosts / 500 + 2; tick++) {
-            functions.evict(partition, holder, Optional.empty(), 500).await().atMost(WAIT);
-        }
-        functions.releaseLease(partition, holder).await().atMost(WAIT);
+            // The next write succeeds, and each scheduler call forgets up to its limit until the excess is gone.
+            assertEquals(WriteOutcome.WRITTEN, storeImage(uniqueKey("after-draining"), new byte[] { 3 }, HOUR, MINUTE));
+            for (int tick = 0; tick < ghosts / 500 + 2; tick++) {
+                functions.evict(partition, holder, Optional.empty(), 500).await().atMost(WAIT);
+            }
+        });
         long held = redis.execute("ZCARD", RedisKeys.priorityIndex(partition)).toLong();
         long remembered = redis.execute("ZCARD", RedisKeys.departed(partition)).toLong();
         assertTrue(remembered <= Math.max(1, held), remembered + " departed for " + held + " held");
@@ -426,44 +418,46 @@ class ImageStoreIT {
         for (int index = 0; index < keys.size(); index++) {
             assertEquals(WriteOutcome.WRITTEN, storeImage(keys.get(index), everyByteValue(100 + 10 * index), HOUR, MINUTE));
         }
-        String holder = "repairing-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        assertEquals(RepairReply.Outcome.CONSISTENT, functions.repair(partition, holder, 2).await().atMost(WAIT).outcome());
-        redis.execute("DEL", RedisKeys.histories(partition));
+        holdingLease(partition, "repairing", holder -> {
+            assertEquals(RepairReply.Outcome.CONSISTENT,
+                    functions.repair(partition, holder, 2).await().atMost(WAIT).outcome());
+            redis.execute("DEL", RedisKeys.histories(partition));
 
-        RepairReply started = functions.repair(partition, holder, 2).await().atMost(WAIT);
-        assertEquals(RepairReply.Outcome.REPAIRING, started.outcome());
-        assertEquals(2, started.visited());
-        assertTrue(started.damage().orElseThrow().startsWith("the history holds 0 images"), started.toString());
-        // The counter is missing while the rebuild runs; the figures show what it has counted so far.
-        assertEquals(0L, redis.execute("EXISTS", RedisKeys.usedBytes(partition)).toLong());
-        long countedSoFar = Long.parseLong(redis.execute("HGET", RedisKeys.repairState(partition), "bytes").toString());
-        assertTrue(countedSoFar > 0);
-        assertEquals(countedSoFar, inspector.inspect(partition).await().atMost(WAIT).memory().usedBytes());
-        // Other tests' images in this partition, written before these, come first in the walk, and may have expired
-        // since: walk on, an image a call, until the cursor is at one of this test's, with the others behind it.
-        RepairReply report = started;
-        List<String> written = keys.stream().map(ImageKey::value).toList();
-        String cursor = redis.execute("HGET", RedisKeys.repairState(partition), "member").toString();
-        while (!written.contains(cursor)) {
-            report = functions.repair(partition, holder, 1).await().atMost(WAIT);
-            assertEquals(RepairReply.Outcome.REPAIRING, report.outcome(), "the walk reached none of " + written);
-            cursor = redis.execute("HGET", RedisKeys.repairState(partition), "member").toString();
-        }
-        // Hits lift the image at the cursor to the top of the priority index, past every image not yet visited
-        // (other tests' images in this partition have had three hits at most).
-        for (int hit = 0; hit < 10; hit++) {
-            assertEquals(ReadOutcome.HIT, read(ImageKey.of(cursor)).outcome());
-        }
-        foldHits(ImageKey.of(cursor));
-        assertEquals(cursor, redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "-1", "-1").get(0).toString());
+            RepairReply started = functions.repair(partition, holder, 2).await().atMost(WAIT);
+            assertEquals(RepairReply.Outcome.REPAIRING, started.outcome());
+            assertEquals(2, started.visited());
+            assertTrue(started.damage().orElseThrow().startsWith("the history holds 0 images"), started.toString());
+            // The counter is missing while the rebuild runs; the figures show what it has counted so far.
+            assertEquals(0L, redis.execute("EXISTS", RedisKeys.usedBytes(partition)).toLong());
+            long countedSoFar = Long.parseLong(
+                    redis.execute("HGET", RedisKeys.repairState(partition), "bytes").toString());
+            assertTrue(countedSoFar > 0);
+            assertEquals(countedSoFar, inspector.inspect(partition).await().atMost(WAIT).memory().usedBytes());
+            // Other tests' images in this partition, written before these, come first in the walk, and may have expired
+            // since: walk on, an image a call, until the cursor is at one of this test's, with the others behind it.
+            RepairReply report = started;
+            List<String> written = keys.stream().map(ImageKey::value).toList();
+            String cursor = redis.execute("HGET", RedisKeys.repairState(partition), "member").toString();
+            while (!written.contains(cursor)) {
+                report = functions.repair(partition, holder, 1).await().atMost(WAIT);
+                assertEquals(RepairReply.Outcome.REPAIRING, report.outcome(), "the walk reached none of " + written);
+                cursor = redis.execute("HGET", RedisKeys.repairState(partition), "member").toString();
+            }
+            // Hits lift the image at the cursor to the top of the priority index, past every image not yet visited
+            // (other tests' images in this partition have had three hits at most).
+            for (int hit = 0; hit < 10; hit++) {
+                assertEquals(ReadOutcome.HIT, read(ImageKey.of(cursor)).outcome());
+            }
+            foldHits(ImageKey.of(cursor));
+            assertEquals(cursor,
+                    redis.execute("ZRANGE", RedisKeys.priorityIndex(partition), "-1", "-1").get(0).toString());
 
-        for (int call = 0; call < 1_000 && report.outcome() != RepairReply.Outcome.REPAIRED; call++) {
-            report = functions.repair(partition, holder, 2).await().atMost(WAIT);
-            assertTrue(report.damage().isEmpty(), "no new damage: " + report);
-        }
-        functions.releaseLease(partition, holder).await().atMost(WAIT);
-        assertEquals(RepairReply.Outcome.REPAIRED, report.outcome());
+            for (int call = 0; call < 1_000 && report.outcome() != RepairReply.Outcome.REPAIRED; call++) {
+                report = functions.repair(partition, holder, 2).await().atMost(WAIT);
+                assertTrue(report.damage().isEmpty(), "no new damage: " + report);
+            }
+            assertEquals(RepairReply.Outcome.REPAIRED, report.outcome());
+        });
 
         // Every indexed image's history entry holds what its hash's size counts against the budget, and the counter is
         // their sum.
@@ -547,9 +541,7 @@ class ImageStoreIT {
         List<ImageKey> keys = keysInPartition(partition, first, 2);
         ImageKey popular = keys.get(0);
         ImageKey newer = keys.get(1);
-        String holder = "evicting-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        try {
+        holdingLease(partition, "evicting", holder -> {
             // The partition holds nothing else, so the two images are the only candidates.
             emptyPartition(partition, holder);
             byte[] body = everyByteValue(100);
@@ -576,17 +568,13 @@ class ImageStoreIT {
             assertEquals(1, redis.execute("EXISTS", image(popular)).toLong(), "the popular one stays");
             assertEquals(rankOf(popular, score, body.length), priorityOf(popular), RANK_TOLERANCE,
                     "and is ranked in ms now");
-        } finally {
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        });
     }
 
     @Test
     void aFoldOrAnEvictionWithAHalfLifeThatIsNotAPositiveNumberIsRefused() {
         int partition = partition(uniqueKey("bad-half-life"));
-        String holder = "refused-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        try {
+        holdingLease(partition, "refused", holder -> {
             for (String halfLife : List.of("0", "-5", "nan", "inf", "soon")) {
                 RuntimeException fold = assertThrows(RuntimeException.class, () -> redis.execute("FCALL",
                         "pansaar_fold_hits", "3", RedisKeys.hits(partition), RedisKeys.stats(partition),
@@ -601,9 +589,7 @@ class ImageStoreIT {
                         () -> redis.execute("FCALL", evictArguments.toArray(String[]::new)), halfLife);
                 assertEquals(Optional.of(FunctionError.BAD_ARGUMENT), FunctionError.of(rootCause(evict)), halfLife);
             }
-        } finally {
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        });
     }
 
     // --- the tuners' feed and settings ------------------------------------------------------------
@@ -706,29 +692,28 @@ class ImageStoreIT {
     void tuneRefusesACallerWithoutTheLeaseAndNumbersOutOfBoundsAndStoresTheValues() {
         int partition = partition(uniqueKey("tune"));
         redis.execute("DEL", RedisKeys.tuning(partition));
-        String holder = "tuning-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        try {
-            assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT));
-            assertEquals(FunctionError.NOT_LEASE_HOLDER, tuneFailure(partition, "another-" + holder, 7_200_000, 2));
-            double[][] refused = { { 0, 1 }, { -5, 1 }, { 999, 1 }, { 31 * DAY.toMillis(), 1 }, { Double.NaN, 1 },
-                    { Double.POSITIVE_INFINITY, 1 }, { 7_200_000, -1 }, { 7_200_000, 65 }, { 7_200_000, Double.NaN },
-                    { 7_200_000, Double.POSITIVE_INFINITY } };
-            for (double[] numbers : refused) {
-                assertEquals(FunctionError.BAD_ARGUMENT, tuneFailure(partition, holder, numbers[0], numbers[1]),
-                        Arrays.toString(numbers));
+        holdingLease(partition, "tuning", holder -> {
+            try {
+                assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT));
+                assertEquals(FunctionError.NOT_LEASE_HOLDER, tuneFailure(partition, "another-" + holder, 7_200_000, 2));
+                double[][] refused = { { 0, 1 }, { -5, 1 }, { 999, 1 }, { 31 * DAY.toMillis(), 1 }, { Double.NaN, 1 },
+                        { Double.POSITIVE_INFINITY, 1 }, { 7_200_000, -1 }, { 7_200_000, 65 },
+                        { 7_200_000, Double.NaN }, { 7_200_000, Double.POSITIVE_INFINITY } };
+                for (double[] numbers : refused) {
+                    assertEquals(FunctionError.BAD_ARGUMENT, tuneFailure(partition, holder, numbers[0], numbers[1]),
+                            Arrays.toString(numbers));
+                }
+                assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT), "nothing stored");
+
+                Tuning stored = functions.tune(partition, holder, 7_200_000, 2.5).await().atMost(WAIT);
+
+                assertEquals(new Tuning(7_200_000, 2.5), stored);
+                assertEquals(Optional.of(stored), functions.tuning(partition).await().atMost(WAIT));
+                assertEquals("7200000", redis.execute("HGET", RedisKeys.tuning(partition), "half-life").toString());
+            } finally {
+                redis.execute("DEL", RedisKeys.tuning(partition));
             }
-            assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT), "nothing stored");
-
-            Tuning stored = functions.tune(partition, holder, 7_200_000, 2.5).await().atMost(WAIT);
-
-            assertEquals(new Tuning(7_200_000, 2.5), stored);
-            assertEquals(Optional.of(stored), functions.tuning(partition).await().atMost(WAIT));
-            assertEquals("7200000", redis.execute("HGET", RedisKeys.tuning(partition), "half-life").toString());
-        } finally {
-            redis.execute("DEL", RedisKeys.tuning(partition));
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        });
     }
 
     @Test
@@ -742,23 +727,22 @@ class ImageStoreIT {
         byte[] body = everyByteValue(400);
         long halfLife = (long) priority.halfLifeMillis() / 2;
         double penalty = priority.newcomerPenalty() + 3;
-        String holder = "tuning-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        try {
-            functions.tune(partition, holder, halfLife, penalty).await().atMost(WAIT);
-            assertEquals(WriteOutcome.WRITTEN, storeTuned(tuned, body));
-            assertEquals(WriteOutcome.WRITTEN, storeImage(untuned, body, HOUR, MINUTE));
-            redis.execute("DEL", RedisKeys.tuning(partition));
-            assertEquals(WriteOutcome.WRITTEN, storeTuned(untunedPartition, body));
-            // Values pansaar_tune would not store, as a hand edit leaves them: the write passes them over for its own.
-            redis.execute("HSET", RedisKeys.tuning(partition), Tuning.HALF_LIFE_FIELD, "soon",
-                    Tuning.NEWCOMER_PENALTY_FIELD, "65");
-            assertEquals(WriteOutcome.WRITTEN, storeTuned(damagedTuning, body));
-            assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT), "read as none stored");
-        } finally {
-            redis.execute("DEL", RedisKeys.tuning(partition));
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        holdingLease(partition, "tuning", holder -> {
+            try {
+                functions.tune(partition, holder, halfLife, penalty).await().atMost(WAIT);
+                assertEquals(WriteOutcome.WRITTEN, storeTuned(tuned, body));
+                assertEquals(WriteOutcome.WRITTEN, storeImage(untuned, body, HOUR, MINUTE));
+                redis.execute("DEL", RedisKeys.tuning(partition));
+                assertEquals(WriteOutcome.WRITTEN, storeTuned(untunedPartition, body));
+                // Values pansaar_tune would not store, left by a hand edit: the write passes them over for its own.
+                redis.execute("HSET", RedisKeys.tuning(partition), Tuning.HALF_LIFE_FIELD, "soon",
+                        Tuning.NEWCOMER_PENALTY_FIELD, "65");
+                assertEquals(WriteOutcome.WRITTEN, storeTuned(damagedTuning, body));
+                assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT), "read as none stored");
+            } finally {
+                redis.execute("DEL", RedisKeys.tuning(partition));
+            }
+        });
 
         AccessPriority tunedPriority = new AccessPriority(halfLife, priority.sizeExponent(), penalty);
         assertNewcomer(tuned, body, tunedPriority);
@@ -781,17 +765,13 @@ class ImageStoreIT {
         for (int i = 0; i < 2; i++) {
             assertEquals(ReadOutcome.HIT, read(wanted).outcome());
         }
-        String holder = "evicting-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        try {
+        holdingLease(partition, "evicting", holder -> {
             // Over budget by a byte: the lowest candidates' waiting hits are folded, with the half-life given.
             for (int call = 0; call < 1_000 && redis.execute("EXISTS", image(other)).toLong() == 1; call++) {
                 long usedBytes = Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
                 functions.evict(partition, holder, Optional.of(usedBytes - 1), 1, quarter).await().atMost(WAIT);
             }
-        } finally {
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        });
         assertEquals("2", hashField(wanted, "hits"));
         assertEquals(quarter, Long.parseLong(hashField(wanted, "half-life")), "folded with the half-life given");
 
@@ -843,6 +823,18 @@ class ImageStoreIT {
     /** The entries of a fold's report that name this key. */
     private static List<FoldHitsReply.FoldedImage> foldedOf(FoldHitsReply fold, ImageKey key) {
         return fold.folded().stream().filter(folded -> folded.key().equals(key.value())).toList();
+    }
+
+    /** Runs {@code body} as a fresh holder, named after {@code purpose}, of the partition's lease, released after. */
+    private void holdingLease(int partition, String purpose, Consumer<String> body) {
+        String holder = purpose + "-" + UUID.randomUUID();
+        // A minute outlasts the slowest body (a repair walk); the release ends it sooner, even when the body fails.
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            body.accept(holder);
+        } finally {
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
+        }
     }
 
     /** Evicts every image of the partition, as its lease holder {@code holder}. */
@@ -911,9 +903,7 @@ class ImageStoreIT {
         ImageKey key = uniqueKey("previous-layout-repaired");
         int partition = partition(key);
         writePreviousLayout(key, new byte[] { 1, 2, 3 }, serverMillis());
-        String holder = "repairing-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
-        try {
+        holdingLease(partition, "repairing", holder -> {
             redis.execute("DEL", RedisKeys.usedBytes(partition));
             RepairReply report;
             do {
@@ -922,9 +912,7 @@ class ImageStoreIT {
             assertEquals(0L, redis.execute("EXISTS", image(key)).toLong(), "no memory left that no index counts");
             assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()));
             assertNull(StoredImages.charged(redis, partition).get(key.value()));
-        } finally {
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        });
     }
 
     @Test
@@ -1529,16 +1517,12 @@ class ImageStoreIT {
         redis.execute("ZADD", RedisKeys.schedule(partition), "XX", "2", expired.value());
         long charged = ImageLayout.chargedBytes(live.value().length(), 500);
 
-        String holder = "sweeping-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
-        try {
+        holdingLease(partition, "sweeping", holder -> {
             assertEquals(0, functions.evict(partition, holder, Optional.empty(), 1).await().atMost(WAIT).swept(),
                     "the live due image took the call's only place");
             assertNotNull(redis.execute("ZSCORE", RedisKeys.schedule(partition), expired.value()));
             assertEquals(1, functions.evict(partition, holder, Optional.empty(), 2).await().atMost(WAIT).swept());
-        } finally {
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        });
         assertEquals(1.0, Double.parseDouble(redis.execute("ZSCORE", RedisKeys.schedule(partition), live.value())
                 .toString()), "the live image stays due for its refresh");
         assertNotNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), live.value()));
@@ -1604,14 +1588,10 @@ class ImageStoreIT {
 
         // One of the listed images expires before the decision reaches Redis: it is unindexed, not refreshed.
         redis.execute("UNLINK", image(expiresMeanwhile));
-        String holder = "refreshing-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
-        try {
+        holdingLease(partition, "refreshing", holder -> {
             assertEquals(1L, functions.refreshEarly(partition, holder, 60_000, 2,
                     List.of(expiresMeanwhile.value(), refreshed.value()), List.of()).await().atMost(WAIT));
-        } finally {
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        });
         assertEquals(0L, redis.execute("EXISTS", marker(expiresMeanwhile)).toLong(), "no refresh of an expired image");
         assertNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), expiresMeanwhile.value()));
         assertNull(redis.execute("ZSCORE", RedisKeys.schedule(partition), expiresMeanwhile.value()));
@@ -1651,9 +1631,7 @@ class ImageStoreIT {
         assertTtlNear(HOUR.plusMillis(1), image(key));
         Thread.sleep(20); // past grace
 
-        String holder = "keeping-" + UUID.randomUUID();
-        assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
-        try {
+        holdingLease(partition, "keeping", holder -> {
             functions.evict(partition, holder, Optional.empty(), 100).await().atMost(WAIT);
             assertEquals(1L, redis.execute("EXISTS", image(key)).toLong());
             assertNotNull(redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), key.value()),
@@ -1667,9 +1645,7 @@ class ImageStoreIT {
             assertEquals(0L, redis.execute("EXISTS", image(key)).toLong(), "the kept copy was evicted");
             assertNull(redis.execute("ZSCORE", RedisKeys.schedule(partition), key.value()));
             assertNull(StoredImages.charged(redis, partition).get(key.value()));
-        } finally {
-            functions.releaseLease(partition, holder).await().atMost(WAIT);
-        }
+        });
     }
 
     @Test
