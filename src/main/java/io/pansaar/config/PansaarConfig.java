@@ -129,9 +129,11 @@ public interface PansaarConfig {
         /**
          * The share of the heap, in (0, 1), the tuners' shadow caches may take, at 230 bytes an object: past it the
          * worker halves the tuning sample, down to 1/1024 of the keys, and rebuilds its tuners' shadows empty
-         * (docs/operations.md, "Tuning").
+         * (docs/operations.md, "Tuning"). A quarter: the jobs' bodies and the Redis client need the rest, and at a
+         * busy partition's traffic a sample of 1/64 tunes within about a tenth of a point of every key
+         * (docs/simulation.md, "A sample of the keys at production's traffic").
          */
-        @WithDefault("0.5")
+        @WithDefault("0.25")
         double tuningHeapShare();
     }
 
