@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -17,9 +15,7 @@ import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.Tuning;
-import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
-import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
 import io.pansaar.testing.TestKeys;
@@ -47,29 +43,22 @@ import jakarta.inject.Inject;
 @QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
 class PartitionTuningIT {
 
-    private static final int PARTITIONS = 4;
     private static final int WARM = 20;
     private static final int FLOOD = 40;
-    private static final int BODY = 1_000;
-    private static final long HALF_LIFE_MILLIS = 6_000;
+    private static final int BODY = TuningProfile.BODY;
+    private static final long HALF_LIFE_MILLIS = TuningProfile.HALF_LIFE_MILLIS;
     /** When the flood arrives after the warm images, in half-lives. */
     private static final double FLOOD_AT = 1.4;
-    /** Room for 45 of the test's images, whose keys are at most 20 bytes long, in each partition. */
-    private static final long SHARE = 45 * ImageLayout.chargedBytes(20, BODY);
+    private static final int IMAGES_PER_PARTITION = 45;
+    private static final long SHARE = TuningProfile.share(IMAGES_PER_PARTITION);
     private static final Duration HOUR = Duration.ofHours(1);
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    /** Tuning on, a half-life of 6 s, room for 45 of the test's images per partition; the test runs the duties. */
-    public static class Profile extends NoConsumerProfile {
+    /** Room for 45 of the test's images per partition: the warm ones and most of the flood. */
+    public static class Profile extends TuningProfile {
         @Override
-        public Map<String, String> getConfigOverrides() {
-            Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
-            overrides.put("pansaar.partitions", String.valueOf(PARTITIONS));
-            overrides.put("pansaar.priority.tuning", "true");
-            overrides.put("pansaar.priority.half-life", HALF_LIFE_MILLIS + "ms");
-            overrides.put("pansaar.origin.max-bytes", "16K");
-            overrides.put("pansaar.memory-budget", String.valueOf(PARTITIONS * SHARE));
-            return overrides;
+        int imagesPerPartition() {
+            return IMAGES_PER_PARTITION;
         }
     }
 

@@ -18,9 +18,7 @@ import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.Tuning;
-import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
-import io.pansaar.testing.NoConsumerProfile;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
 import io.pansaar.testing.TestKeys;
@@ -40,28 +38,26 @@ import jakarta.inject.Inject;
 @QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
 class TunerHeapGuardIT {
 
-    private static final int PARTITIONS = 4;
-    private static final int BODY = 1_000;
-    private static final long HALF_LIFE_MILLIS = 6_000;
-    /** Room for 20 of the test's images, whose keys are at most 20 bytes long, in each partition. */
-    private static final long SHARE = 20 * ImageLayout.chargedBytes(20, BODY);
+    private static final int BODY = TuningProfile.BODY;
+    private static final int IMAGES_PER_PARTITION = 20;
+    private static final long SHARE = TuningProfile.share(IMAGES_PER_PARTITION);
     /** Values within the ranges of the configured half-life, written as no store writes them: a store would show. */
     private static final String STORED_HALF_LIFE = "1.2e4";
     private static final String STORED_PENALTY = "1.5e0";
     private static final Duration HOUR = Duration.ofHours(1);
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    /** Tuning on, a half-life of 6 s, room for 20 of the test's images per partition, a line below one object. */
-    public static class Profile extends NoConsumerProfile {
+    /** Room for 20 of the test's images per partition, and a line below one shadow object. */
+    public static class Profile extends TuningProfile {
+        @Override
+        int imagesPerPartition() {
+            return IMAGES_PER_PARTITION;
+        }
+
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
-            overrides.put("pansaar.partitions", String.valueOf(PARTITIONS));
-            overrides.put("pansaar.priority.tuning", "true");
-            overrides.put("pansaar.priority.half-life", HALF_LIFE_MILLIS + "ms");
             overrides.put("pansaar.priority.tuning-heap-share", "1e-9");
-            overrides.put("pansaar.origin.max-bytes", "16K");
-            overrides.put("pansaar.memory-budget", String.valueOf(PARTITIONS * SHARE));
             return overrides;
         }
     }
