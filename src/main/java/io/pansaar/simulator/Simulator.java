@@ -118,7 +118,7 @@ public final class Simulator {
      * timed replay starts after a full collection, so that every policy allocates its structures in the same place:
      * the memory the young generation was just emptied of. Without it a replay allocated wherever the replays before
      * it had left off, in memory not touched for a while, and LRU's own speed swung between 19 and 31 million requests
-     * a second from one run to the next on AdaptSize; with it, 29 to 32.
+     * a second from one run to the next on AdaptSize; with it the spread narrowed (docs/benchmarks.md).
      */
     private static List<PolicyStats> replayEach(Trace trace, long capacityBytes, List<String> policyNames,
             Freshness freshness, PansaarSettings pansaar, List<PolicyStats> first, boolean timed) {
