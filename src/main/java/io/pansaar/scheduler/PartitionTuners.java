@@ -39,8 +39,8 @@ public class PartitionTuners {
     private final boolean enabled;
     /** The partition's share of the memory budget: the shadows' capacity. Tuning requires a budget (ConfigurationCheck). */
     private final long shadowCapacity;
-    /** The configured settings, with the sample in force: what every tuner starts from, a takeover's or a rebuild's. */
-    private volatile PansaarSettings tunerSettings;
+    /** The configured settings every tuner starts from, a takeover's or a rebuild's, at the heap guard's sample. */
+    private final PansaarSettings configured;
     private final AccessPriority configuredPriority;
     private final Duration redisTimeout;
     private final Map<Integer, Tuned> tuners = new ConcurrentHashMap<>();
@@ -74,14 +74,14 @@ public class PartitionTuners {
         this.configuredPriority = priority;
         // Windows of half-lives: a partition sees far more requests in one than the simulator's windows of requests
         // were chosen on (docs/simulation.md, "Tuner windows at production's traffic").
-        this.tunerSettings = new PansaarSettings(0, priority.halfLifeMillis(), priority.sizeExponent(),
+        this.configured = new PansaarSettings(0, priority.halfLifeMillis(), priority.sizeExponent(),
                 priority.newcomerPenalty(), config.priority().tuningSample(), 0, PansaarSettings.TunerWindow.HALF_LIVES);
         this.redisTimeout = config.redisTimeout();
         this.heapGuard = new TunerHeapGuard(Runtime.getRuntime().maxMemory(), config.priority().tuningHeapShare(),
-                tunerSettings.tunerSample());
+                configured.tunerSample());
         if (enabled) {
             LOG.infof("tuning the partitions held with a sample of %s of the keys; the shadows may take %,d bytes of "
-                    + "heap (pansaar.priority.tuning-heap-share) before the sample halves", tunerSettings.tunerSample(),
+                    + "heap (pansaar.priority.tuning-heap-share) before the sample halves", sample(),
                     heapGuard.limitBytes());
         }
     }
@@ -125,8 +125,8 @@ public class PartitionTuners {
                     + "ones, the next tries again", partition, unread.getMessage());
             return Optional.empty();
         }
-        double halfLife = stored.map(Tuning::halfLifeMillis).orElse(tunerSettings.halfLife());
-        double penalty = stored.map(Tuning::newcomerPenalty).orElse(tunerSettings.newcomerPenalty());
+        double halfLife = stored.map(Tuning::halfLifeMillis).orElse(configured.halfLife());
+        double penalty = stored.map(Tuning::newcomerPenalty).orElse(configured.newcomerPenalty());
         PartitionTuner tuner = tunerFrom(halfLife, penalty);
         // The stored values may lie outside the ranges of this worker's configured half-life: the tuner clamped them,
         // and stores what it holds at the end of the tick.
@@ -134,13 +134,13 @@ public class PartitionTuners {
                 && stored.get().newcomerPenalty() == tuner.newcomerPenalty();
         LOG.debugf("partition %d: tuning from a half-life of %s and a newcomer penalty of %.3f half-lives, on a sample "
                 + "of %s of the keys", partition, Duration.ofMillis(Math.round(tuner.halfLife())), tuner.newcomerPenalty(),
-                tunerSettings.tunerSample());
+                sample());
         return Optional.of(new Tuned(tuner, storedAsHeld));
     }
 
     /** A tuner of the partition's share starting from {@code halfLife} and {@code penalty}, at the sample in force. */
     private PartitionTuner tunerFrom(double halfLife, double penalty) {
-        return new PartitionTuner(shadowCapacity, tunerSettings, halfLife, penalty);
+        return new PartitionTuner(shadowCapacity, configured.withTunerSample(sample()), halfLife, penalty);
     }
 
     private AccessPriority priorityWith(PartitionTuner tuner) {
@@ -201,20 +201,20 @@ public class PartitionTuners {
      */
     private void guardTheHeap() {
         long shadowObjects = tuners.values().stream().mapToLong(tuned -> tuned.tuner.shadowObjects()).sum();
-        double sampleBefore = tunerSettings.tunerSample();
+        double sampleBefore = sample();
         switch (heapGuard.check(shadowObjects)) {
             case HALVE -> {
                 LOG.warnf("the tuners' shadow caches of %d partitions take about %,d bytes, over the line of %,d bytes "
                         + "(pansaar.priority.tuning-heap-share): the tuning sample drops from %s to %s of the keys, "
                         + "shadows rebuilt empty. Give the worker more heap or run more workers to tune on more keys "
                         + "(docs/operations.md, Tuning)", tuners.size(), TunerHeapGuard.shadowBytes(shadowObjects),
-                        heapGuard.limitBytes(), sampleBefore, heapGuard.sample());
-                rebuildAt(heapGuard.sample());
+                        heapGuard.limitBytes(), sampleBefore, sample());
+                rebuildAtTheSample();
             }
             case WARN_AT_FLOOR -> LOG.warnf("the tuners' shadow caches of %d partitions take about %,d bytes, over the "
                     + "line of %,d bytes (pansaar.priority.tuning-heap-share), at the smallest tuning sample (%s of the "
                     + "keys): give the worker more heap or run more workers (docs/operations.md, Tuning)", tuners.size(),
-                    TunerHeapGuard.shadowBytes(shadowObjects), heapGuard.limitBytes(), heapGuard.sample());
+                    TunerHeapGuard.shadowBytes(shadowObjects), heapGuard.limitBytes(), sample());
             case NONE -> {
                 // Within the line, or over it at the floor and warned of already.
             }
@@ -222,18 +222,18 @@ public class PartitionTuners {
     }
 
     /**
-     * Has every tuner replay {@code sample} of the keys from now on, as a takeover would seed it: from its current
-     * half-life and penalty, with empty shadows. What Redis stores stays, and is stored no more than before.
+     * Has every tuner replay the heap guard's sample of the keys from now on, as a takeover would seed it: from its
+     * current half-life and penalty, with empty shadows. What Redis stores stays, and is stored no more than before.
      */
-    private void rebuildAt(double sample) {
-        tunerSettings = tunerSettings.withTunerSample(sample);
+    private void rebuildAtTheSample() {
         tuners.replaceAll((partition, tuned) -> tuned.rebuilt(tunerFrom(tuned.tuner.halfLife(),
                 tuned.tuner.newcomerPenalty())));
     }
 
     /** The share of the keys the tuners' shadows replay now: the configured sample, or less after the heap ran short. */
     double sample() {
-        return tunerSettings.tunerSample();
+        // The guard keeps it, halving it as the shadows pass the line; the settings keep the configured one.
+        return heapGuard.sample();
     }
 
     /** Drops the partition's tuner when this worker no longer holds its lease: its next holder starts from the store. */

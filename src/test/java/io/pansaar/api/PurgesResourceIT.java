@@ -80,7 +80,7 @@ class PurgesResourceIT {
         assertEquals(200, read(key).statusCode());
         int partition = partitioner.partitionOf(key);
         String image = RedisKeys.image(partition, key);
-        long bytesBefore = usedBytes(partition);
+        long bytesBefore = StoredImages.usedBytes(redis, partition);
         String historyBefore = redis.hash(String.class).hget(RedisKeys.histories(partition), key.value());
         assertTrue(historyBefore.endsWith(":" + ImageLayout.chargedBytes(key.value().length(), png.length)), historyBefore);
         long purgedBefore = PartitionCounters.of(redis, partition, "purged");
@@ -101,7 +101,7 @@ class PurgesResourceIT {
         String history = redis.hash(String.class).hget(RedisKeys.histories(partition), key.value());
         assertEquals(historyBefore.substring(0, historyBefore.lastIndexOf(':')), history);
         assertTrue(redis.sortedSet(String.class).zscore(RedisKeys.departed(partition), key.value()).isPresent());
-        assertEquals(bytesBefore - ImageLayout.chargedBytes(key.value().length(), png.length), usedBytes(partition));
+        assertEquals(bytesBefore - ImageLayout.chargedBytes(key.value().length(), png.length), StoredImages.usedBytes(redis, partition));
         assertEquals(purgedBefore + 1, PartitionCounters.of(redis, partition, "purged"));
         // The status may be up to a second old.
         await().atMost(WAIT).until(() -> statusTotal("purged") == purgedInTotalBefore + 1);
@@ -441,9 +441,6 @@ class PurgesResourceIT {
         return given().urlEncodingEnabled(false).get("/images/" + key.value());
     }
 
-    private long usedBytes(int partition) {
-        return Long.parseLong(redis.value(String.class).get(RedisKeys.usedBytes(partition)));
-    }
 
     /** The regenerated events of the key in its partition's events stream: one per write of its bytes. */
     private long regeneratedEvents(int partition, ImageKey key) {

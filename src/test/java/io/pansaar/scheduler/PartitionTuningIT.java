@@ -13,7 +13,6 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.PansaarFunctions;
-import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.Tuning;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.RedisServerResource;
@@ -91,9 +90,9 @@ class PartitionTuningIT {
         assertEquals(1.0, tuners.priorityOf(partition).newcomerPenalty(), "the configured penalty to start from");
 
         StoredImages.writeAll(store, warm, BODY, HOUR, 8);
-        readAll(warm);
+        StoredImages.readAllHits(store, warm);
         long t0 = runDuties(partition);
-        assertTrue(usedBytes(partition) < SHARE / 2, "the warm images leave room for most of the flood");
+        assertTrue(StoredImages.usedBytes(redis, partition) < SHARE / 2, "the warm images leave room for most of the flood");
 
         sleepUntil(t0 + Math.round(FLOOD_AT * HALF_LIFE_MILLIS));
         StoredImages.writeAll(store, flood, BODY, HOUR, 8);
@@ -102,14 +101,14 @@ class PartitionTuningIT {
             assertEquals(1L, redis.execute("EXISTS", RedisKeys.image(partition, key)).toLong(),
                     key + ": the partition, at the configured penalty, keeps the warm images");
         }
-        readAll(warm);
+        StoredImages.readAllHits(store, warm);
         runDuties(partition);
         assertEquals(Optional.of(new Tuning(HALF_LIFE_MILLIS, 1)), functions.tuning(partition).await().atMost(WAIT),
                 "nothing moved yet: the values the tuner started from stored");
 
         // A read past the end of the first two windows of one half-life has the tuner judge the second.
         sleepUntil(t0 + 2 * HALF_LIFE_MILLIS + 100);
-        readAll(warm.subList(0, 1));
+        StoredImages.readAllHits(store, warm.subList(0, 1));
         runDuties(partition);
 
         Tuning stored = functions.tuning(partition).await().atMost(WAIT).orElseThrow();
@@ -138,7 +137,7 @@ class PartitionTuningIT {
         String tuningHash = RedisKeys.tuning(partition);
         ImageKey key = TestKeys.inPartition(partitioner, partition, "tuning/fault", 1).get(0);
         StoredImages.write(store, key, BODY, HOUR);
-        readAll(List.of(key));
+        StoredImages.readAllHits(store, List.of(key));
         // Not a hash: HMGET and HSET on it fail with WRONGTYPE.
         redis.execute("SET", tuningHash, "not a hash");
         try {
@@ -163,11 +162,6 @@ class PartitionTuningIT {
         }
     }
 
-    private void readAll(List<ImageKey> keys) {
-        for (ImageKey key : keys) {
-            assertEquals(ReadOutcome.HIT, store.read(key).await().atMost(WAIT).outcome(), key.value());
-        }
-    }
 
     /** Runs the partition's duties; returns Redis' clock just before, where the fold dates what it reports. */
     private long runDuties(int partition) {
@@ -188,7 +182,4 @@ class PartitionTuningIT {
         return Long.parseLong(time.get(0).toString()) * 1000 + Long.parseLong(time.get(1).toString()) / 1000;
     }
 
-    private long usedBytes(int partition) {
-        return Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
-    }
 }

@@ -104,15 +104,15 @@ class RankUpgradeIT {
                     - Double.parseDouble(meta.getOrDefault("size-term", "0"));
             redis.execute("ZADD", priorityIndex, "XX", String.valueOf(inHalfLives), key.value());
         }
-        assertTrue(usedBytes(partition) <= SHARE, "the older images fit the share: " + usedBytes(partition));
+        assertTrue(StoredImages.usedBytes(redis, partition) <= SHARE, "the older images fit the share: " + StoredImages.usedBytes(redis, partition));
 
         // The newcomer's write takes the partition over its share; its own eviction ranks one call's worth anew.
         StoredImages.write(store, newcomer, NEWCOMER_BODY, HOUR);
-        assertTrue(usedBytes(partition) > SHARE, "over the share after the newcomer: " + usedBytes(partition));
+        assertTrue(StoredImages.usedBytes(redis, partition) > SHARE, "over the share after the newcomer: " + StoredImages.usedBytes(redis, partition));
 
         assertTrue(scheduler.runDuties(partition), "the partition's lease is free");
 
-        assertTrue(usedBytes(partition) <= SHARE, "within the share after one run: " + usedBytes(partition));
+        assertTrue(StoredImages.usedBytes(redis, partition) <= SHARE, "within the share after one run: " + StoredImages.usedBytes(redis, partition));
         assertEquals(0L, redis.execute("EXISTS", RedisKeys.image(partition, newcomer)).toLong(),
                 "the newcomer, read once, leaves");
         for (ImageKey key : older) {
@@ -125,7 +125,4 @@ class RankUpgradeIT {
                 "nothing tuned, nothing recorded for a tuner");
     }
 
-    private long usedBytes(int partition) {
-        return Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
-    }
 }

@@ -16,7 +16,6 @@ import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.PansaarFunctions;
-import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.Tuning;
 import io.pansaar.store.ImageStore;
 import io.pansaar.testing.RedisServerResource;
@@ -91,7 +90,7 @@ class TunerHeapGuardIT {
         assertEquals(1.0, tuners.sample(), "the configured sample");
 
         StoredImages.writeAll(store, first, BODY, HOUR, 8);
-        readAll(first);
+        StoredImages.readAllHits(store, first);
         runDuties(partition);
         assertEquals(0.5, tuners.sample(), "the first fold's images in the shadows passed the line: halved once");
         assertEquals("1", StoredImages.metaField(redis, RedisKeys.image(partition, first.get(0)), "hits"),
@@ -104,7 +103,7 @@ class TunerHeapGuardIT {
         StoredImages.writeAll(store, flood, BODY, HOUR, 8);
         runDuties(partition);
         assertEquals(0.25, tuners.sample(), "halved again, a tick later");
-        assertTrue(usedBytes(partition) <= SHARE, "eviction ran: " + usedBytes(partition) + " bytes in " + SHARE);
+        assertTrue(StoredImages.usedBytes(redis, partition) <= SHARE, "eviction ran: " + StoredImages.usedBytes(redis, partition) + " bytes in " + SHARE);
         assertTunedAsStored(partition);
 
         // A worker that takes the lease over starts from the stored values, at the sample in force.
@@ -127,17 +126,9 @@ class TunerHeapGuardIT {
                 .toString(), "nothing stored anew");
     }
 
-    private void readAll(List<ImageKey> keys) {
-        for (ImageKey key : keys) {
-            assertEquals(ReadOutcome.HIT, store.read(key).await().atMost(WAIT).outcome(), key.value());
-        }
-    }
 
     private void runDuties(int partition) {
         assertTrue(scheduler.runDuties(partition), "this worker holds the partition's lease");
     }
 
-    private long usedBytes(int partition) {
-        return Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
-    }
 }

@@ -81,7 +81,7 @@ class WriteTimeEvictionIT {
             StoredImages.write(store, key, BODY_BYTES, HOUR);
         }
         assertEquals(0, counter(partition, "evicted"));
-        assertEquals(charged(keys.subList(0, 4)), usedBytes(partition));
+        assertEquals(charged(keys.subList(0, 4)), StoredImages.usedBytes(redis, partition));
 
         StoredImages.write(store, keys.get(4), BODY_BYTES, HOUR);
 
@@ -90,9 +90,9 @@ class WriteTimeEvictionIT {
         for (ImageKey key : keys.subList(1, 5)) {
             assertEquals(1, exists(key), key + " stays");
         }
-        assertEquals(charged(keys.subList(1, 5)), usedBytes(partition));
-        assertEquals(sumOfSizes(partition), usedBytes(partition));
-        assertTrue(usedBytes(partition) <= SHARE);
+        assertEquals(charged(keys.subList(1, 5)), StoredImages.usedBytes(redis, partition));
+        assertEquals(sumOfSizes(partition), StoredImages.usedBytes(redis, partition));
+        assertTrue(StoredImages.usedBytes(redis, partition) <= SHARE);
         // The events stream says so in the order it happened: the eviction, then the write that caused it.
         List<String> lastTwo = redis.stream(String.class).xrevrange(RedisKeys.events(partition),
                 StreamRange.of("+", "-"), 2).stream()
@@ -122,8 +122,8 @@ class WriteTimeEvictionIT {
         for (ImageKey key : live) {
             assertEquals(1, exists(key), key + " stays");
         }
-        assertEquals(charged(live), usedBytes(partition));
-        assertEquals(sumOfSizes(partition), usedBytes(partition));
+        assertEquals(charged(live), StoredImages.usedBytes(redis, partition));
+        assertEquals(sumOfSizes(partition), StoredImages.usedBytes(redis, partition));
     }
 
     @Test
@@ -137,7 +137,7 @@ class WriteTimeEvictionIT {
 
         // The count is too high, never too low, until the sweep: the partition is within its budget either way.
         assertEquals(0, counter(partition, "expired"));
-        assertEquals(charged(keys), usedBytes(partition));
+        assertEquals(charged(keys), StoredImages.usedBytes(redis, partition));
         String holder = "sweeping-" + UUID.randomUUID();
         assertTrue(functions.acquireLease(partition, holder, 10_000).await().atMost(WAIT));
         try {
@@ -146,7 +146,7 @@ class WriteTimeEvictionIT {
             functions.releaseLease(partition, holder).await().atMost(WAIT);
         }
         assertEquals(1, counter(partition, "expired"));
-        assertEquals(charged(keys.subList(1, 2)), usedBytes(partition));
+        assertEquals(charged(keys.subList(1, 2)), StoredImages.usedBytes(redis, partition));
     }
 
     @Test
@@ -161,7 +161,7 @@ class WriteTimeEvictionIT {
 
         long charged = ImageLayout.chargedBytes(key.value().length(), BODY_BYTES / 2);
         assertEquals(charged, StoredImages.charged(redis, partition).get(key.value()));
-        assertEquals(charged, usedBytes(partition));
+        assertEquals(charged, StoredImages.usedBytes(redis, partition));
     }
 
     @Test
@@ -203,9 +203,6 @@ class WriteTimeEvictionIT {
         return keys.stream().mapToLong(key -> ImageLayout.chargedBytes(key.value().length(), BODY_BYTES)).sum();
     }
 
-    private long usedBytes(int partition) {
-        return Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
-    }
 
     private long sumOfSizes(int partition) {
         return StoredImages.charged(redis, partition).values().stream().mapToLong(Long::longValue).sum();

@@ -13,6 +13,7 @@ import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.function.JobReason;
+import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.store.Claim;
 import io.pansaar.store.FetchedImage;
@@ -110,6 +111,18 @@ public final class StoredImages {
     public static Map<String, String> meta(RedisDataSource redis, String imageHash) {
         io.vertx.mutiny.redis.client.Response meta = redis.execute("HGET", imageHash, "meta");
         return ImageLayout.decode(meta == null ? null : meta.toString());
+    }
+
+    /** The bytes the partition's byte counter says its images take. */
+    public static long usedBytes(RedisDataSource redis, int partition) {
+        return Long.parseLong(redis.execute("GET", RedisKeys.usedBytes(partition)).toString());
+    }
+
+    /** Reads every key once, each of which must be a hit. */
+    public static void readAllHits(ImageStore store, List<ImageKey> keys) {
+        for (ImageKey key : keys) {
+            assertEquals(ReadOutcome.HIT, store.read(key).await().atMost(WAIT).outcome(), key.value());
+        }
     }
 
     /** One value of an image hash's meta field, or null when absent. */
