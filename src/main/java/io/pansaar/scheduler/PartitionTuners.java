@@ -28,7 +28,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  *
  * <p>The shadows live in this worker's heap: when they pass {@code pansaar.priority.tuning-heap-share} of it, the
  * worker halves the share of the keys they replay and rebuilds every tuner from its current values ({@link
- * TunerHeapGuard}), rather than run out of heap.
+ * TunerHeapGuard}), rather than run out of heap; once they have settled within a quarter of it, it doubles a lowered
+ * share again, up to the configured one, and rebuilds them alike.
  */
 @ApplicationScoped
 public class PartitionTuners {
@@ -197,17 +198,27 @@ public class PartitionTuners {
 
     /**
      * Halves the sample and rebuilds every tuner when the shadows of every partition this worker tunes pass the line;
-     * at the smallest sample, warns once per crossing instead.
+     * at the smallest sample, warns once per crossing instead. Doubles a lowered sample and rebuilds every tuner when
+     * the shadows, each having replayed a window, lie within a quarter of the line.
      */
     private void guardTheHeap() {
         long shadowObjects = tuners.values().stream().mapToLong(tuned -> tuned.tuner.shadowObjects()).sum();
+        // No tuner, no evidence: a worker that lost every lease keeps its sample for the partitions it takes next.
+        boolean settled = !tuners.isEmpty() && tuners.values().stream().allMatch(tuned -> tuned.tuner.judgedAWindowEach());
         double sampleBefore = sample();
-        switch (heapGuard.check(shadowObjects)) {
+        switch (heapGuard.check(shadowObjects, settled)) {
             case HALVE -> {
                 LOG.warnf("the tuners' shadow caches of %d partitions take about %,d bytes, over the line of %,d bytes "
                         + "(pansaar.priority.tuning-heap-share): the tuning sample drops from %s to %s of the keys, "
                         + "shadows rebuilt empty. Give the worker more heap or run more workers to tune on more keys "
                         + "(docs/operations.md, Tuning)", tuners.size(), TunerHeapGuard.shadowBytes(shadowObjects),
+                        heapGuard.limitBytes(), sampleBefore, sample());
+                rebuildAtTheSample();
+            }
+            case RAISE -> {
+                LOG.infof("the tuners' shadow caches of %d partitions take about %,d bytes, within a quarter of the "
+                        + "line of %,d bytes (pansaar.priority.tuning-heap-share): the tuning sample rises from %s to %s "
+                        + "of the keys, shadows rebuilt empty", tuners.size(), TunerHeapGuard.shadowBytes(shadowObjects),
                         heapGuard.limitBytes(), sampleBefore, sample());
                 rebuildAtTheSample();
             }
@@ -230,7 +241,9 @@ public class PartitionTuners {
                 tuned.tuner.newcomerPenalty())));
     }
 
-    /** The share of the keys the tuners' shadows replay now: the configured sample, or less after the heap ran short. */
+    /**
+     * The share of the keys the tuners' shadows replay now: the configured sample, or less while the heap is short.
+     */
     double sample() {
         // The guard keeps it, halving it as the shadows pass the line; the settings keep the configured one.
         return heapGuard.sample();
