@@ -193,13 +193,15 @@ redis.register_function{
     -- partition remembers the image (held, or departed within as many departures as images are held: its history
     -- entry), that request is dated the newcomer penalty back, as the simulator's ghost decides.
     local carried = current or {}
+    -- Read once: whether the partition remembers the image, and what the used bytes count for it (indexImage).
+    local historyEntry = redis.call('HGET', index.history, key)
     -- A score carried from a copy written with another half-life moves to this write's, keeping the time the image
     -- goes cold (see scoreInHalfLife).
     local score = scoreInHalfLife(tonumber(carried['access-score']), tonumber(carried['half-life']), halfLife)
     local arrived = not score
     if arrived then
       score = scoreAfterRequest(nil, now, halfLife)
-      if newcomerPenalty > 0 and redis.call('HEXISTS', index.history, key) == 0 then
+      if newcomerPenalty > 0 and not historyEntry then
         score = score - newcomerPenalty
       end
     end
@@ -219,7 +221,7 @@ redis.register_function{
     redis.call('PEXPIREAT', imageKey, expiresAt)
     local charged = chargedBytes(key, tonumber(meta.size))
     local used = indexImage(index, key, charged, rankOf(score, sizeTerm, halfLife), freshUntil - earlyBy, meta.exposure,
-      meta.changes)
+      meta.changes, historyEntry)
     if tuned and arrived then
       recordArrival(index, key, charged)
     end

@@ -879,9 +879,13 @@ end
 -- Records a written image in every index: its history entry with its change history and charged bytes, its priority,
 -- its next time in the schedule and its entry in the keys index, correcting the used bytes by the change in what it is
 -- charged. Returns the used bytes after, or nil when this call did not change them (the same charge, or the count is
--- left alone).
-local function indexImage(index, key, charged, priority, scheduledAt, exposure, changes)
-  local _, _, counted = historyParts(redis.call('HGET', index.history, key))
+-- left alone). historyEntry is the image's history entry as the caller read it in this call (false: none), or nil to
+-- have it read here.
+local function indexImage(index, key, charged, priority, scheduledAt, exposure, changes, historyEntry)
+  if historyEntry == nil then
+    historyEntry = redis.call('HGET', index.history, key)
+  end
+  local _, _, counted = historyParts(historyEntry)
   -- During a rebuild the count holds the image only once the rebuild or a write has counted it; this write counts it.
   if rebuilding(index) and redis.call('HSETNX', index.repair, countedField(key), 1) == 1 then
     counted = nil
