@@ -50,7 +50,7 @@ public final class ConfigurationCheck {
     /**
      * Tuning moves the half-life from a quarter of the setting's to 64 times it and the newcomer penalty up to 16
      * half-lives; each must stay within the bounds every half-life keeps, and the tuners' shadow caches need a budget
-     * to be full against and a share of the heap to stay within.
+     * to be full against.
      */
     private static void checkTuning(PansaarConfig config, Partitioner partitioner) {
         Duration halfLife = config.priority().halfLife();
@@ -59,16 +59,6 @@ public final class ConfigurationCheck {
             throw new IllegalArgumentException("with pansaar.priority.tuning on, pansaar.priority.half-life must lie "
                     + "between 4s and 11h15m, so that the tuned one (a quarter of it to 64 times it) stays between 1s and "
                     + "30d, was " + halfLife.toMillis() + " ms");
-        }
-        double sample = config.priority().tuningSample();
-        if (!(sample > 0 && sample <= 1)) {
-            throw new IllegalArgumentException("pansaar.priority.tuning-sample must be a share of the keys in (0, 1], was "
-                    + sample);
-        }
-        double heapShare = config.priority().tuningHeapShare();
-        if (!(heapShare > 0 && heapShare < 1)) {
-            throw new IllegalArgumentException("pansaar.priority.tuning-heap-share must be a share of the heap in (0, 1), "
-                    + "was " + heapShare);
         }
         if (PansaarConfig.partitionMemoryBudget(config, partitioner).isEmpty()) {
             throw new IllegalArgumentException("pansaar.priority.tuning needs pansaar.memory-budget: the tuners judge "
@@ -123,6 +113,17 @@ public final class ConfigurationCheck {
             throw new IllegalArgumentException("pansaar.priority.newcomer-penalty must be at most " + MAX_NEWCOMER_PENALTY
                     + " half-lives (a newcomer then counts 2^-" + MAX_NEWCOMER_PENALTY + " of a request), was "
                     + config.priority().newcomerPenalty());
+        }
+        // Checked with tuning off too: a share out of range is a mistake whether or not it is used yet.
+        double sample = config.priority().tuningSample();
+        if (!(sample > 0 && sample <= 1)) {
+            throw new IllegalArgumentException("pansaar.priority.tuning-sample must be a share of the keys in (0, 1], was "
+                    + sample);
+        }
+        double heapShare = config.priority().tuningHeapShare();
+        if (!(heapShare > 0 && heapShare < 1)) {
+            throw new IllegalArgumentException("pansaar.priority.tuning-heap-share must be a share of the heap in (0, 1), "
+                    + "was " + heapShare);
         }
         if (config.priority().tuning()) {
             checkTuning(config, partitioner);

@@ -113,6 +113,15 @@ class ConfigurationCheckTest {
             assertTrue(refused.getMessage().startsWith("pansaar.priority.tuning-heap-share must be a share of the heap "
                     + "in (0, 1), was "), refused.getMessage());
         }
+        // Tuning off: refused all the same, rather than when tuning is turned on.
+        IllegalArgumentException untuned = assertThrows(IllegalArgumentException.class,
+                () -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning-heap-share", "2"))));
+        assertTrue(untuned.getMessage().startsWith("pansaar.priority.tuning-heap-share must be a share of the heap"),
+                untuned.getMessage());
+        IllegalArgumentException untunedSample = assertThrows(IllegalArgumentException.class,
+                () -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning-sample", "0"))));
+        assertTrue(untunedSample.getMessage().startsWith("pansaar.priority.tuning-sample must be a share of the keys"),
+                untunedSample.getMessage());
         assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning", "true",
                 "pansaar.memory-budget", "2G", "pansaar.priority.tuning-heap-share", "0.75"))));
         assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.tuning", "true",
