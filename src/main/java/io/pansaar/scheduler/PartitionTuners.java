@@ -47,23 +47,42 @@ public class PartitionTuners {
     private final Map<Integer, Tuned> tuners = new ConcurrentHashMap<>();
     private final TunerHeapGuard heapGuard;
 
+    /**
+     * How many configured half-lives of folds a tuner's shadows replay before the heap guard takes their size for what
+     * they grow to: the half-life's window, the longer of the two tuners' (a shadow built empty says nothing at first).
+     */
+    static final int SETTLING_HALF_LIVES = 2;
+
     /** A partition's tuner, and whether its values are stored in Redis yet. */
     private static final class Tuned {
+        /** No fold delivered since the tuner was built. */
+        static final long NO_FOLD = Long.MIN_VALUE;
+
         final PartitionTuner tuner;
         boolean stored;
         /** The latest fold's time: the shadows' clock never runs back, whatever Redis' clock does after a failover. */
         long clock;
+        /** The first fold's time since the tuner was built, or {@link #NO_FOLD}. */
+        long firstFold = NO_FOLD;
 
         Tuned(PartitionTuner tuner, boolean stored) {
             this.tuner = tuner;
             this.stored = stored;
         }
 
-        /** The same partition's state with {@code rebuilt} in place of its tuner: still stored or not, same clock. */
+        /**
+         * The same partition's state with {@code rebuilt} in place of its tuner: still stored or not, same clock, and
+         * its shadows settling from the next fold on.
+         */
         Tuned rebuilt(PartitionTuner rebuilt) {
             Tuned tuned = new Tuned(rebuilt, stored);
             tuned.clock = clock;
             return tuned;
+        }
+
+        /** Whether the folds since it was built span {@code settlingMillis}: a partition with no traffic settles too. */
+        boolean settled(double settlingMillis) {
+            return firstFold != NO_FOLD && clock - firstFold >= settlingMillis;
         }
     }
 
@@ -155,6 +174,9 @@ public class PartitionTuners {
             return;
         }
         tuned.clock = Math.max(tuned.clock, fold.serverMillis());
+        if (tuned.firstFold == Tuned.NO_FOLD) {
+            tuned.firstFold = tuned.clock;
+        }
         for (FoldHitsReply.FoldedImage image : fold.folded()) {
             // An image that left between its hits and the fold has no size to replay it with.
             if (image.chargedBytes() > 0) {
@@ -199,12 +221,13 @@ public class PartitionTuners {
     /**
      * Halves the sample and rebuilds every tuner when the shadows of every partition this worker tunes pass the line;
      * at the smallest sample, warns once per crossing instead. Doubles a lowered sample and rebuilds every tuner when
-     * the shadows, each having replayed a window, lie within a quarter of the line.
+     * the shadows, each having replayed {@link #SETTLING_HALF_LIVES} half-lives of folds, lie within a quarter of the line.
      */
     private void guardTheHeap() {
         long shadowObjects = tuners.values().stream().mapToLong(tuned -> tuned.tuner.shadowObjects()).sum();
+        double settlingMillis = SETTLING_HALF_LIVES * configured.halfLife();
         // No tuner, no evidence: a worker that lost every lease keeps its sample for the partitions it takes next.
-        boolean settled = !tuners.isEmpty() && tuners.values().stream().allMatch(tuned -> tuned.tuner.judgedAWindowEach());
+        boolean settled = !tuners.isEmpty() && tuners.values().stream().allMatch(tuned -> tuned.settled(settlingMillis));
         double sampleBefore = sample();
         switch (heapGuard.check(shadowObjects, settled)) {
             case HALVE -> {

@@ -60,8 +60,8 @@ final class TunerHeapGuard {
     }
 
     /**
-     * Judges {@code shadowObjects} objects against the line, {@code settled} when every tuner's shadows have replayed a
-     * window since they were built (a rebuilt shadow starts empty, which says nothing of the size it grows to); on
+     * Judges {@code shadowObjects} objects against the line, {@code settled} when every tuner's shadows have replayed
+     * long enough since they were built (a rebuilt shadow starts empty, which says nothing of the size it grows to); on
      * {@link Step#HALVE} or {@link Step#RAISE} the sample has moved already.
      */
     Step check(long shadowObjects, boolean settled) {

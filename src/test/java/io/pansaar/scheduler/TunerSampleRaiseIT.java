@@ -24,8 +24,8 @@ import jakarta.inject.Inject;
 
 /**
  * A worker that lowered its tuning sample raises it again, up to the configured one, once the shadows of the
- * partitions it still tunes have each replayed a window and lie within a quarter of the line: here after the lease of
- * the partition that passed the line moved away. The line is 60 shadow objects of this JVM's heap.
+ * partitions it still tunes have each replayed two half-lives of folds and lie within a quarter of the line: here after
+ * the lease of the partition that passed the line moved away. The line is 60 shadow objects of this JVM's heap.
  */
 @QuarkusTest
 @TestProfile(TunerSampleRaiseIT.Profile.class)
@@ -35,8 +35,8 @@ class TunerSampleRaiseIT {
     private static final int BODY = TuningProfile.BODY;
     /** The shortest half-life tuning accepts (a name of its own: the profile would read TuningProfile's). */
     private static final long SHORTEST_HALF_LIFE_MILLIS = 4_000;
-    /** The half-life tuner's window, the longer one: two half-lives of clock. */
-    private static final long LONGER_WINDOW_MILLIS = 2 * SHORTEST_HALF_LIFE_MILLIS;
+    /** How long folds must span before shadows count as settled. */
+    private static final long SETTLING_MILLIS = PartitionTuners.SETTLING_HALF_LIVES * SHORTEST_HALF_LIFE_MILLIS;
     private static final Duration HOUR = Duration.ofHours(1);
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -87,17 +87,20 @@ class TunerSampleRaiseIT {
 
         StoredImages.writeAll(store, quiet, BODY, HOUR, 2);
         runDuties(2);
-        Thread.sleep(LONGER_WINDOW_MILLIS + 200);
+        runDuties(3);
+        Thread.sleep(SETTLING_MILLIS + 200);
         StoredImages.readAllHits(store, quiet);
         runDuties(2);
-        assertEquals(0.5, tuners.sample(), "partition 2's shadows replayed both windows and hold at most 8 objects, but "
-                + "partition 1's, rebuilt empty, have replayed none: nothing tells how large they grow");
+        runDuties(3);
+        assertEquals(0.5, tuners.sample(), "partitions 2 and 3 settled (at most 8 objects, and none), but partition 1's "
+                + "shadows, rebuilt empty, have replayed no fold since: nothing tells how large they grow");
 
         // Partition 1's lease moves to another worker: what is left has settled within a quarter of the line.
         functions.releaseLease(1, scheduler.holder()).await().atMost(WAIT);
         tuners.forget(1);
         runDuties(2);
-        assertEquals(1.0, tuners.sample(), "doubled back to the configured sample");
+        assertEquals(1.0, tuners.sample(), "doubled back to the configured sample; partition 3, held without traffic, "
+                + "did not stand in the way");
         runDuties(2);
         assertEquals(1.0, tuners.sample(), "never above the configured sample");
     }

@@ -124,14 +124,6 @@ public final class PartitionTuner {
         return tuners.stream().mapToLong(ShadowTuner::shadowObjects).sum();
     }
 
-    /**
-     * Whether both tuners have judged a window since it was built, so that its shadows hold what a window of the
-     * partition's traffic left in them rather than the first requests of an empty start.
-     */
-    public boolean judgedAWindowEach() {
-        return tuners.stream().allMatch(ShadowTuner::judgedAWindow);
-    }
-
     /** Checks the shadows' invariants and that both values stayed in their ranges. */
     public void finished() {
         tuners.forEach(ShadowTuner::finished);

@@ -275,14 +275,6 @@ final class ShadowTuner {
         return List.of(lower.stats(), higher.stats());
     }
 
-    /**
-     * Whether it has judged a window since it was built: its shadows have replayed a whole window's requests, or a
-     * whole window of clock time.
-     */
-    boolean judgedAWindow() {
-        return windowsJudged > 0;
-    }
-
     /** The value the tuner holds now. */
     double value() {
         return value;

@@ -1,7 +1,6 @@
 package io.pansaar.simulator.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -276,27 +275,6 @@ class PartitionTunerTest {
             tuner.deliver(id, 100, 1, id);
         }
         assertEquals(4 * (10 + 10), tuner.shadowObjects(), "ten resident and ten remembered in each");
-        tuner.finished();
-    }
-
-    @Test
-    void itHasJudgedAWindowOfEachKnobOnceTheLongerWindowEnded() {
-        // A half-life of 1,000 ms: the penalty's windows span 1,000 ms of clock, the half-life's 2,000.
-        PansaarSettings configured = PansaarSettings.DEFAULT.withHalfLife(1000)
-                .withTunerWindow(PansaarSettings.TunerWindow.HALF_LIVES);
-        PartitionTuner tuner = new PartitionTuner(1_000, configured);
-        assertFalse(tuner.judgedAWindowEach(), "built, nothing replayed");
-        tuner.deliver(1, 100, 1, EPOCH_MS);
-        tuner.tickEnded();
-        tuner.deliver(1, 100, 1, EPOCH_MS + 1_000);
-        tuner.tickEnded();
-        assertFalse(tuner.judgedAWindowEach(), "the penalty's window ended, the half-life's not yet");
-        tuner.deliver(1, 100, 1, EPOCH_MS + 1_999);
-        tuner.tickEnded();
-        assertFalse(tuner.judgedAWindowEach(), "a millisecond short of the half-life's window");
-        tuner.deliver(1, 100, 1, EPOCH_MS + 2_000);
-        tuner.tickEnded();
-        assertTrue(tuner.judgedAWindowEach(), "both windows ended and were judged");
         tuner.finished();
     }
 }
