@@ -231,7 +231,11 @@ public final class PansaarPolicy extends SizedPolicy {
     // Ties go to the lower id, so that every run evicts and refreshes in the same order. The ranks are lower bounds
     // of the priorities, so a first copy whose rank is its priority has the lowest priority of all. Two runs: new
     // images, dated back by the newcomer penalty, and remembered ones each arrive in rank order, but not together.
+    // Each admission names its kind's run: on a trace of many requests per clock unit, remembered images admitted
+    // within one unit tie on rank in no id order, and would otherwise take the new images' run too (RunHeap.add).
     private static final int PRIORITY_RUNS = 2;
+    private static final int NEW_IMAGES_RUN = 0;
+    private static final int REMEMBERED_RUN = 1;
     private RunHeap<Copy> byPriority = new RunHeap<>(PRIORITY_RUNS);
     // Ranked by due time as a double, exact up to LATEST_CLOCK. An entry is current while its copy is resident and
     // its stamp is the copy's schedules: rescheduling and eviction leave the old entry to be skipped (see isCurrent).
@@ -517,7 +521,7 @@ public final class PansaarPolicy extends SizedPolicy {
             probation.addLast(copy);
             probationBytes += copy.size;
         } else {
-            byPriority.add(copy, copy.priority, copy.id);
+            byPriority.add(copy, copy.priority, copy.id, remembered == null ? NEW_IMAGES_RUN : REMEMBERED_RUN);
         }
         if (!copy.resident) {
             justAdmittedEvictions++;

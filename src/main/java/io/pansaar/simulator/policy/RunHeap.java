@@ -65,6 +65,22 @@ final class RunHeap<T> {
     }
 
     /**
+     * Adds an entry to run {@code run} at its end if it ranks after the run's last entry or the run is empty, otherwise
+     * to the heap: for entries that arrive as known streams, each in rank order, one run per stream. Choosing a run by
+     * rank alone, as {@link #add} does, lets one stream's entries that tie on rank but arrive in falling tie-breaker
+     * order take the other stream's run while it is empty, and the other stream's entries all go to the heap after it.
+     */
+    void add(T element, double rank, long tie, int run) {
+        firstSource = UNKNOWN;
+        Run stream = runs[run];
+        if (stream.size == 0 || before(stream.lastRank(), stream.lastTie(), rank, tie)) {
+            stream.append(element, rank, tie);
+        } else {
+            heap.add(element, rank, tie, 0);
+        }
+    }
+
+    /**
      * Returns the run the entry may join at its end, or null if none: of the runs whose last entry is ranked before it,
      * the one whose last entry is the latest, so that the other runs stay open to entries ranked earlier; an empty run
      * only if no other takes it.

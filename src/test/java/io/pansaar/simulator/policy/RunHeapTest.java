@@ -91,6 +91,35 @@ class RunHeapTest {
     }
 
     @Test
+    void streamsNamingTheirRunsLeaveInOrderWhenTheyTieOnRankInNoTieOrder() {
+        // As pansaar admits on a trace of many requests per clock unit: new images by rising id, a unit dated back, and
+        // remembered images of the same unit in any id order, which the heap takes when their run cannot.
+        TreeSet<Entry> reference = new TreeSet<>(ORDER);
+        RunHeap<Object> queue = new RunHeap<>(2);
+        SplittableRandom random = new SplittableRandom(13);
+        long nextNewId = 1_000_000;
+        for (int step = 0; step < 40_000; step++) {
+            double unit = step / 500;
+            boolean remembered = random.nextInt(5) == 0;
+            Entry entry = remembered ? new Entry(new Object(), unit, random.nextLong(1_000_000))
+                    : new Entry(new Object(), unit - 1, nextNewId++);
+            if (reference.add(entry)) {
+                queue.add(entry.element(), entry.rank(), entry.tie(), remembered ? 1 : 0);
+            }
+            if (random.nextInt(3) == 0) {
+                assertSame(reference.pollFirst().element(), queue.poll());
+            }
+            assertEquals(reference.size(), queue.size());
+            assertSame(reference.first().element(), queue.peek());
+            assertEquals(reference.first().rank(), queue.firstRank());
+        }
+        while (!reference.isEmpty()) {
+            assertSame(reference.pollFirst().element(), queue.poll());
+        }
+        assertNull(queue.poll());
+    }
+
+    @Test
     void aRunLongerThanItsFirstArraysLeavesInOrder() {
         RunHeap<Integer> queue = new RunHeap<>();
         for (int i = 0; i < 3_000; i++) {
