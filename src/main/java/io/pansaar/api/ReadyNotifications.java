@@ -18,9 +18,11 @@ import io.pansaar.key.RedisKeys;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands.ReactiveRedisSubscriber;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.Startup;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -60,6 +62,14 @@ public class ReadyNotifications {
     private final AtomicIntegerArray recentKeyHashes = new AtomicIntegerArray(RECENT_ANNOUNCEMENTS);
     private volatile ReactiveRedisSubscriber subscriber;
     private volatile boolean stopping;
+    /**
+     * Whether the application has started; until then an ended subscription is renewed only once it has, as a start
+     * that fails (a setting refused) closes the Redis client under the subscription and then stops the application.
+     * Guarded by {@code this}, with {@link #endedBeforeStart}.
+     */
+    private boolean started;
+    /** Whether the subscription ended before the application started, and is to be renewed when it does. */
+    private boolean endedBeforeStart;
 
     public ReadyNotifications(ReactiveRedisDataSource redis, Partitioner partitioner) {
         this.redis = redis;
@@ -88,6 +98,23 @@ public class ReadyNotifications {
                     done -> LOG.debug("stopped listening on the ready channels"),
                     failure -> LOG.debugf("unsubscribing from the ready channels at shutdown failed: %s",
                             failure.getMessage()));
+        }
+    }
+
+    /**
+     * Marks the application started, after every other observer of the start-up event (the settings' check among
+     * them), and renews a subscription that ended before.
+     */
+    void started(@Observes @Priority(Integer.MAX_VALUE) StartupEvent event) {
+        boolean renew;
+        synchronized (this) {
+            started = true;
+            renew = endedBeforeStart;
+            endedBeforeStart = false;
+        }
+        if (renew && !stopping) {
+            LOG.warn("the ready-channel subscription ended while the application started; subscribing again");
+            resubscribe();
         }
     }
 
@@ -165,17 +192,29 @@ public class ReadyNotifications {
     }
 
     private void subscriptionEnded() {
-        if (!stopping) {
+        if (!stopping && renewOnceStarted()) {
             LOG.warn("the ready-channel subscription ended; subscribing again (waiting readers may time out meanwhile)");
             resubscribe();
         }
     }
 
     private void subscriptionFailed(Throwable failure) {
-        if (!stopping) {
+        if (!stopping && renewOnceStarted()) {
             LOG.warnf("the ready-channel subscription failed (%s); subscribing again", failure.getMessage());
             resubscribe();
         }
+    }
+
+    /**
+     * Whether the application has started, so that an ended subscription is renewed now; otherwise it is renewed when
+     * the application starts ({@link #started}), or never, when the start fails and the application stops.
+     */
+    private synchronized boolean renewOnceStarted() {
+        if (!started) {
+            endedBeforeStart = true;
+            LOG.debug("the ready-channel subscription ended before the application started; renewing it once it has");
+        }
+        return started;
     }
 
     private void resubscribe() {
