@@ -80,14 +80,9 @@ class RunHeapTest {
                 reference.add(reranked);
                 queue.rankFirstAgain(reranked.rank());
             }
-            assertEquals(reference.size(), queue.size());
-            assertSame(reference.first().element(), queue.peek());
-            assertEquals(reference.first().rank(), queue.firstRank());
+            assertTheFirstAgrees(reference, queue);
         }
-        while (!reference.isEmpty()) {
-            assertSame(reference.pollFirst().element(), queue.poll());
-        }
-        assertNull(queue.poll());
+        assertItEmptiesInOrder(reference, queue);
     }
 
     @Test
@@ -99,7 +94,8 @@ class RunHeapTest {
         SplittableRandom random = new SplittableRandom(13);
         long nextNewId = 1_000_000;
         for (int step = 0; step < 40_000; step++) {
-            double unit = step / 500;
+            // 500 admissions a clock unit.
+            double unit = Math.floorDiv(step, 500);
             boolean remembered = random.nextInt(5) == 0;
             Entry entry = remembered ? new Entry(new Object(), unit, random.nextLong(1_000_000))
                     : new Entry(new Object(), unit - 1, nextNewId++);
@@ -109,10 +105,20 @@ class RunHeapTest {
             if (random.nextInt(3) == 0) {
                 assertSame(reference.pollFirst().element(), queue.poll());
             }
-            assertEquals(reference.size(), queue.size());
-            assertSame(reference.first().element(), queue.peek());
-            assertEquals(reference.first().rank(), queue.firstRank());
+            assertTheFirstAgrees(reference, queue);
         }
+        assertItEmptiesInOrder(reference, queue);
+    }
+
+    /** The queue holds as many entries as the sorted set, and its first is the set's. */
+    private static void assertTheFirstAgrees(TreeSet<Entry> reference, RunHeap<Object> queue) {
+        assertEquals(reference.size(), queue.size());
+        assertSame(reference.first().element(), queue.peek());
+        assertEquals(reference.first().rank(), queue.firstRank());
+    }
+
+    /** The queue gives up its entries in the sorted set's order, and then nothing. */
+    private static void assertItEmptiesInOrder(TreeSet<Entry> reference, RunHeap<Object> queue) {
         while (!reference.isEmpty()) {
             assertSame(reference.pollFirst().element(), queue.poll());
         }
