@@ -61,6 +61,8 @@ public class ReadyNotifications {
      */
     private final AtomicIntegerArray recentKeyHashes = new AtomicIntegerArray(RECENT_ANNOUNCEMENTS);
     private volatile ReactiveRedisSubscriber subscriber;
+    /** Whether the subscription is in place: readers waiting for a write are told of it. */
+    private volatile boolean listening;
     private volatile boolean stopping;
     /**
      * Whether the application has started; until then an ended subscription is renewed only once it has, as a start
@@ -81,8 +83,19 @@ public class ReadyNotifications {
     @PostConstruct
     void subscribeAtStartup() {
         // Readers rely on the subscription, so the process does not start serving without it.
-        subscriber = subscribe().await().atMost(SUBSCRIBE_TIMEOUT);
-        LOG.debugf("listening for written images on %d ready channels", channels.size());
+        try {
+            subscriber = subscribe().await().atMost(SUBSCRIBE_TIMEOUT);
+            listening = true;
+            LOG.debugf("listening for written images on %d ready channels", channels.size());
+        } catch (RuntimeException unreachable) {
+            // Redis may come up after the worker: the worker starts unready (ReadyChannelsReadiness) and subscribes
+            // once it has started, trying until Redis answers.
+            LOG.warnf("could not subscribe to the ready channels at start-up (%s); subscribing once started, until "
+                    + "Redis answers", unreachable.getMessage());
+            if (renewOnceStarted()) {
+                resubscribe();
+            }
+        }
     }
 
     /**
@@ -161,6 +174,11 @@ public class ReadyNotifications {
         return notificationsReceived.get() - mark >= RECENT_ANNOUNCEMENTS;
     }
 
+    /** Whether the subscription to the ready channels is in place, so that waiting readers are told of writes. */
+    public boolean listening() {
+        return listening;
+    }
+
     /** Ready announcements received since start, for every key. */
     public long notificationsReceived() {
         return notificationsReceived.get();
@@ -192,6 +210,7 @@ public class ReadyNotifications {
     }
 
     private void subscriptionEnded() {
+        listening = false;
         if (!stopping && renewOnceStarted()) {
             LOG.warn("the ready-channel subscription ended; subscribing again (waiting readers may time out meanwhile)");
             resubscribe();
@@ -199,6 +218,7 @@ public class ReadyNotifications {
     }
 
     private void subscriptionFailed(Throwable failure) {
+        listening = false;
         if (!stopping && renewOnceStarted()) {
             LOG.warnf("the ready-channel subscription failed (%s); subscribing again", failure.getMessage());
             resubscribe();
@@ -224,6 +244,7 @@ public class ReadyNotifications {
                 .indefinitely()
                 .subscribe().with(renewed -> {
                     subscriber = renewed;
+                    listening = true;
                     LOG.info("listening on the ready channels again");
                 }, failure -> LOG.errorf(failure, "gave up subscribing to the ready channels"));
     }

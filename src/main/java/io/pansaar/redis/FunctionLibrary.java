@@ -115,7 +115,14 @@ public class FunctionLibrary {
      * while the creation, blocked in the load, waits for replies that event loop would deliver.
      */
     void loadAtStartup(@Observes @Priority(LOAD_PRIORITY) StartupEvent event) {
-        loadEverywhere().await().atMost(LOAD_TIMEOUT);
+        try {
+            loadEverywhere().await().atMost(LOAD_TIMEOUT);
+        } catch (RuntimeException unreachable) {
+            // Redis may come up after the worker: the readiness check loads the library when it answers, and a
+            // function call that finds it missing loads it too. Until then the worker is unready, not stopped.
+            LOG.warnf("could not load the function library at start-up (%s); the worker is unready until Redis "
+                    + "answers, and loads it then", unreachable.getMessage());
+        }
     }
 
     /** The version string this deployment loads, {@code <API_VERSION>+<content hash>}. */

@@ -265,11 +265,13 @@ class OperationsApiIT {
     // Health, metrics, OpenAPI
 
     @Test
-    void readinessReportsRedisTheLibraryAndTheStreamConsumer() {
+    void readinessReportsRedisTheLibraryTheReadyChannelsAndTheStreamConsumer() {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
         JsonPath ready = given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
-                .body("checks.name", hasItems("Redis connection health check", "function-library")).extract().jsonPath();
+                .body("checks.name", hasItems("Redis connection health check", "function-library", "ready-channels"))
+                .extract().jsonPath();
         assertEquals(library.version(), ready.getString("checks.find { it.name == 'function-library' }.data.expected"));
+        assertEquals("UP", ready.getString("checks.find { it.name == 'ready-channels' }.status"));
         // SmallRye Reactive Messaging's readiness check carries the connector's per-channel report.
         String messaging = ready.getString("checks.find { it.name.contains('Messaging') }.data.'regeneration-jobs'");
         assertNotNull(messaging, ready.prettify());
