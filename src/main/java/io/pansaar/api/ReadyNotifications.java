@@ -82,7 +82,7 @@ public class ReadyNotifications {
 
     @PostConstruct
     void subscribeAtStartup() {
-        // Readers rely on the subscription, so the process does not start serving without it.
+        // Readers rely on the subscription: without it the process is unready (ReadyChannelsReadiness).
         try {
             subscriber = subscribe().await().atMost(SUBSCRIBE_TIMEOUT);
             listening = true;

@@ -117,6 +117,9 @@ public class FunctionLibrary {
     void loadAtStartup(@Observes @Priority(LOAD_PRIORITY) StartupEvent event) {
         try {
             loadEverywhere().await().atMost(LOAD_TIMEOUT);
+        } catch (IllegalStateException refused) {
+            // A newer deployment's library: this one must not run against it, so the start fails with the reason.
+            throw refused;
         } catch (RuntimeException unreachable) {
             // Redis may come up after the worker: the readiness check loads the library when it answers, and a
             // function call that finds it missing loads it too. Until then the worker is unready, not stopped.
