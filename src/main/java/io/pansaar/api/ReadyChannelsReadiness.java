@@ -1,10 +1,9 @@
-package io.pansaar.ops;
+package io.pansaar.api;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import io.pansaar.api.ReadyNotifications;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
