@@ -99,6 +99,20 @@ public class FunctionLibrary {
         return API_VERSION + "+" + sha256(body).substring(0, 12);
     }
 
+    /**
+     * A library in Redis that this deployment must not replace: a newer API version's, or one whose version it cannot
+     * read. Unlike an unreachable Redis or a cluster still forming, waiting does not cure it, so it stops a start.
+     */
+    public static final class LibraryConflictException extends IllegalStateException {
+        LibraryConflictException(String message) {
+            super(message);
+        }
+
+        LibraryConflictException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private static String codeOf(String body, String version) {
         return "#!lua name=" + LIBRARY_NAME + "\n" + "local LIBRARY_VERSION = '" + version + "'\n" + body;
     }
@@ -117,12 +131,13 @@ public class FunctionLibrary {
     void loadAtStartup(@Observes @Priority(LOAD_PRIORITY) StartupEvent event) {
         try {
             loadEverywhere().await().atMost(LOAD_TIMEOUT);
-        } catch (IllegalStateException refused) {
+        } catch (LibraryConflictException refused) {
             // A newer deployment's library: this one must not run against it, so the start fails with the reason.
             throw refused;
         } catch (RuntimeException unreachable) {
-            // Redis may come up after the worker: the readiness check loads the library when it answers, and a
-            // function call that finds it missing loads it too. Until then the worker is unready, not stopped.
+            // Redis may come up after the worker, or a cluster form after it (no slots served yet, no primary listed):
+            // the readiness check loads the library when it answers, and a function call that finds it missing loads
+            // it too. Until then the worker is unready, not stopped.
             LOG.warnf("could not load the function library at start-up (%s); the worker is unready until Redis "
                     + "answers, and loads it then", unreachable.getMessage());
         }
@@ -217,7 +232,7 @@ public class FunctionLibrary {
                         return Uni.createFrom().voidItem();
                     }
                     if (loaded != null && apiVersionOf(loaded) > API_VERSION) {
-                        return Uni.createFrom().failure(new IllegalStateException("Redis at " + where
+                        return Uni.createFrom().failure(new LibraryConflictException("Redis at " + where
                                 + " runs Pansaar function library " + loaded + ", newer than this deployment's "
                                 + version + "; upgrade this deployment or give it another Redis"));
                     }
@@ -261,7 +276,7 @@ public class FunctionLibrary {
         try {
             return Integer.parseInt(plus < 0 ? loadedVersion : loadedVersion.substring(0, plus));
         } catch (NumberFormatException e) {
-            throw new IllegalStateException("unreadable Pansaar function library version '" + loadedVersion + "'", e);
+            throw new LibraryConflictException("unreadable Pansaar function library version '" + loadedVersion + "'", e);
         }
     }
 

@@ -21,22 +21,41 @@ public final class LocalRedisCluster implements AutoCloseable {
 
     /** Starts three cluster-enabled servers, joins them and waits until the cluster state is ok. */
     public static LocalRedisCluster start() {
+        LocalRedisCluster cluster = startUnjoined();
+        try {
+            cluster.join();
+            return cluster;
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts three cluster-enabled servers that know nothing of each other and serve no slot, as a cluster does while
+     * it forms; {@link #join} makes them one.
+     */
+    public static LocalRedisCluster startUnjoined() {
         List<LocalRedisServer> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
                 nodes.add(LocalRedisServer.start(List.of("--cluster-enabled", "yes",
                         "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")));
             }
-            List<String> create = new ArrayList<>(List.of(redisCli(), "--cluster", "create"));
-            nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
-            create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-            run(create);
-            awaitClusterOk(nodes, Duration.ofSeconds(20));
             return new LocalRedisCluster(nodes);
         } catch (RuntimeException e) {
             nodes.forEach(LocalRedisServer::close);
             throw e;
         }
+    }
+
+    /** Joins the three servers into one cluster, each the primary of a third of the slots, and waits until it is ok. */
+    public void join() {
+        List<String> create = new ArrayList<>(List.of(redisCli(), "--cluster", "create"));
+        nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
+        create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+        run(create);
+        awaitClusterOk(nodes, Duration.ofSeconds(20));
     }
 
     public List<LocalRedisServer> nodes() {
