@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.logging.RepeatingFailureLog;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands.ReactiveRedisSubscriber;
 import io.quarkus.runtime.ShutdownEvent;
@@ -41,6 +42,11 @@ import jakarta.enterprise.event.Observes;
 public class ReadyNotifications {
 
     private static final Logger LOG = Logger.getLogger(ReadyNotifications.class);
+    /**
+     * Subscribing is retried with a back-off of up to 10 s until Redis answers: warned of once a minute, and its end
+     * told (see {@link RepeatingFailureLog}).
+     */
+    private final RepeatingFailureLog subscribeFailures = new RepeatingFailureLog(LOG, "subscribing to the ready channels");
     private static final Duration SUBSCRIBE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration RESUBSCRIBE_BACKOFF = Duration.ofMillis(200);
     private static final Duration RESUBSCRIBE_BACKOFF_MAX = Duration.ofSeconds(10);
@@ -238,14 +244,18 @@ public class ReadyNotifications {
     }
 
     private void resubscribe() {
-        subscribe().onFailure().invoke(failure -> LOG.warnf("subscribing to the ready channels failed: %s",
-                failure.getMessage()))
+        subscribe().onFailure().invoke(failure -> subscribeFailures.failed("subscribing to the ready channels failed: "
+                + failure.getMessage()))
                 .onFailure(failure -> !stopping).retry().withBackOff(RESUBSCRIBE_BACKOFF, RESUBSCRIBE_BACKOFF_MAX)
                 .indefinitely()
                 .subscribe().with(renewed -> {
                     subscriber = renewed;
                     listening = true;
-                    LOG.info("listening on the ready channels again");
+                    if (subscribeFailures.failuresInARow() > 0) {
+                        subscribeFailures.succeeded();
+                    } else {
+                        LOG.info("listening on the ready channels again");
+                    }
                 }, failure -> LOG.errorf(failure, "gave up subscribing to the ready channels"));
     }
 

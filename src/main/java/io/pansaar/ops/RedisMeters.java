@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.key.Partitioner;
+import io.pansaar.logging.RepeatingFailureLog;
 import io.pansaar.origin.OriginGuard;
 import io.pansaar.origin.OriginStatus;
 import io.pansaar.store.ImageStore;
@@ -53,6 +54,9 @@ import jakarta.enterprise.event.Observes;
 public class RedisMeters {
 
     private static final Logger LOG = Logger.getLogger(RedisMeters.class);
+    /** An outage fails every refresh: warned of once a minute, and its end told (see {@link RepeatingFailureLog}). */
+    private final RepeatingFailureLog streamRefreshFailures = new RepeatingFailureLog(LOG, "refreshing the stream gauges");
+    private final RepeatingFailureLog originRefreshFailures = new RepeatingFailureLog(LOG, "refreshing the origin gauges");
 
     /** The read counters of {@code pansaar:{p}:stats} and their tag values. */
     private static final Map<String, String> READ_COUNTERS = Map.of("hits", "hit", "stale-hits", "stale_hit",
@@ -170,21 +174,27 @@ public class RedisMeters {
         if (stopping) {
             return Uni.createFrom().voidItem();
         }
-        Uni<Void> partitions = inspector.inspectAll().ifNoItem().after(refreshTimeout).failWith(this::noReply).invoke(latest::set)
-                .onFailure().invoke(failure -> logRefreshFailure("stream", failure))
+        Uni<Void> partitions = inspector.inspectAll().ifNoItem().after(refreshTimeout).failWith(this::noReply)
+                .invoke(latest::set).invoke(streamRefreshFailures::succeeded)
+                .onFailure().invoke(failure -> logRefreshFailure("stream", streamRefreshFailures, failure))
                 .onFailure().recoverWithNull().replaceWithVoid();
         Uni<Void> origins = originGuard.status().ifNoItem().after(refreshTimeout).failWith(this::noReply)
                 .invoke(statuses -> latestOrigins.set(statuses.stream()
                         .collect(Collectors.toUnmodifiableMap(OriginStatus::origin, status -> status))))
-                .onFailure().invoke(failure -> logRefreshFailure("origin", failure))
+                .invoke(originRefreshFailures::succeeded)
+                .onFailure().invoke(failure -> logRefreshFailure("origin", originRefreshFailures, failure))
                 .onFailure().recoverWithNull().replaceWithVoid();
         return Uni.join().all(partitions, origins).andCollectFailures().replaceWithVoid();
     }
 
     /** A failed refresh is a warning, but for one the shutdown cut short, which is logged at DEBUG. */
-    private void logRefreshFailure(String gauges, Throwable failure) {
-        LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN, "could not refresh the %s gauges from Redis: %s",
-                gauges, firstLine(failure));
+    private void logRefreshFailure(String gauges, RepeatingFailureLog failures, Throwable failure) {
+        String message = "could not refresh the " + gauges + " gauges from Redis: " + firstLine(failure);
+        if (stopping) {
+            LOG.debug(message);
+        } else {
+            failures.failed(message);
+        }
     }
 
     private TimeoutException noReply() {

@@ -16,6 +16,7 @@ import org.jboss.logging.Logger;
 import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.EarlyRefresh;
 import io.pansaar.algorithm.TokenBucket;
+import io.pansaar.logging.RepeatingFailureLog;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.WorkerIdentity;
 import io.pansaar.key.Partitioner;
@@ -88,6 +89,9 @@ public class PartitionScheduler {
     private final Set<Integer> held = ConcurrentHashMap.newKeySet();
     private final int firstPartition;
     private volatile boolean stopping;
+    /** An outage fails every tick: warned of once a minute, and its end told (see {@link RepeatingFailureLog}). */
+    private final RepeatingFailureLog announceFailures = new RepeatingFailureLog(LOG, "scheduler: announcing this worker");
+    private final Map<Integer, RepeatingFailureLog> dutyFailures = new ConcurrentHashMap<>();
 
     public PartitionScheduler(PansaarFunctions functions, PartitionTuners tuners, EarlyRefresh earlyRefresh,
             PansaarConfig config, Partitioner partitioner, WorkerIdentity identity) {
@@ -123,10 +127,14 @@ public class PartitionScheduler {
         int workers;
         try {
             workers = functions.announce(holder, leaseMillis).await().atMost(redisTimeout);
+            announceFailures.succeeded();
         } catch (RuntimeException e) {
             // A tick that began just before shutdown may find the Redis client closed under it: no fault then.
-            LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN, "scheduler: could not announce this worker: %s",
-                    e.getMessage());
+            if (stopping) {
+                LOG.debugf("scheduler: could not announce this worker while stopping: %s", e.getMessage());
+            } else {
+                announceFailures.failed("scheduler: could not announce this worker: " + e.getMessage());
+            }
             return;
         }
         int fairShare = (partitions + workers - 1) / Math.max(1, workers);
@@ -145,12 +153,18 @@ public class PartitionScheduler {
                     } else {
                         held.remove(partition);
                     }
+                    dutyFailures(partition).succeeded();
                 }
             } catch (RuntimeException e) {
                 // Logged, not rethrown: the next tick tries again, and the lease lapses if this worker is unwell.
-                LOG.warnf("partition %d: scheduler duties failed: %s", partition, e.getMessage());
+                dutyFailures(partition).failed("partition " + partition + ": scheduler duties failed: " + e.getMessage());
             }
         }
+    }
+
+    private RepeatingFailureLog dutyFailures(int partition) {
+        return dutyFailures.computeIfAbsent(partition,
+                key -> new RepeatingFailureLog(LOG, "partition " + key + ": scheduler duties"));
     }
 
     /** The partitions whose lease this worker held at the end of its last tick. */

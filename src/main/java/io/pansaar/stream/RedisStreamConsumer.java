@@ -26,6 +26,7 @@ import org.eclipse.microprofile.reactive.messaging.Metadata;
 import org.jboss.logging.Logger;
 
 import io.pansaar.logging.LogText;
+import io.pansaar.logging.RepeatingFailureLog;
 import io.pansaar.logging.TraceLog;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.PooledBatches;
@@ -97,6 +98,8 @@ public final class RedisStreamConsumer {
     private final PansaarFunctions functions;
     private final StreamSettings settings;
     private final List<Reader> readers = new ArrayList<>();
+    /** Start-up tries every few seconds until Redis answers: warned of once a minute (see {@link RepeatingFailureLog}). */
+    private final RepeatingFailureLog groupFailures = new RepeatingFailureLog(LOG, "creating the consumer group");
     private final Map<String, Integer> partitionOfStream = new HashMap<>();
     /** The lanes read after the job streams, highest first: early refreshes, then warm-ups. */
     private final List<LowerLane> lowerLanes;
@@ -236,6 +239,7 @@ public final class RedisStreamConsumer {
                 return;
             }
             started = true;
+            groupFailures.succeeded();
             LOG.infof("consumer %s reads %d job streams of group %s", settings.consumerName(), settings.partitions(),
                     settings.group());
             readers.forEach(Reader::poll);
@@ -245,8 +249,8 @@ public final class RedisStreamConsumer {
             every(Math.max(1, claimIdle / 2), () -> reclaimAll(true));
             every(Math.max(1, claimIdle / 3), this::touchHeld);
         }, failure -> {
-            LOG.warnf("could not create consumer group %s on the job streams (%s); trying again in %d ms",
-                    settings.group(), problem(failure), MAX_FAILURE_PAUSE_MILLIS);
+            groupFailures.failed(String.format("could not create consumer group %s on the job streams (%s); trying again "
+                    + "in %d ms", settings.group(), problem(failure), MAX_FAILURE_PAUSE_MILLIS));
             after(MAX_FAILURE_PAUSE_MILLIS, this::startWhenGroupsExist);
         });
     }

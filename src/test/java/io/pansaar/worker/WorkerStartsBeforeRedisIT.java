@@ -42,7 +42,7 @@ class WorkerStartsBeforeRedisIT {
             // The port stays this test's: Redis comes back on it after the worker has started.
             server.kill();
             try (WorkerProcess worker = startWorker("before-redis", Map.of("QUARKUS_REDIS_HOSTS", server.uri()), httpPort)) {
-                assertUnready(httpPort);
+                assertUnready(worker, httpPort);
                 server.restart();
                 assertTurnsReadyAndReadsThrough(worker, httpPort, key);
             }
@@ -57,7 +57,7 @@ class WorkerStartsBeforeRedisIT {
         try (LocalRedisCluster cluster = LocalRedisCluster.startUnjoined()) {
             try (WorkerProcess worker = startWorker("before-cluster",
                     Map.of("QUARKUS_REDIS_CLIENT_TYPE", "cluster", "QUARKUS_REDIS_HOSTS", cluster.hosts()), httpPort)) {
-                assertUnready(httpPort);
+                assertUnready(worker, httpPort);
                 cluster.join();
                 assertTurnsReadyAndReadsThrough(worker, httpPort, key);
             }
@@ -74,11 +74,22 @@ class WorkerStartsBeforeRedisIT {
         return worker;
     }
 
-    /** Asserts that the worker answers, unready and not yet listening for written images. */
-    private static void assertUnready(int httpPort) {
+    /**
+     * Asserts that the worker answers, unready and not yet listening for written images, and that its scheduler, which
+     * fails to announce the worker at every tick of a second, warns of it once over several ticks.
+     */
+    private static void assertUnready(WorkerProcess worker, int httpPort) {
         Response unready = worker(httpPort).get("/q/health/ready");
         assertEquals(503, unready.statusCode(), "started, and unready without Redis");
         assertEquals("DOWN", readyChannels(unready), "not listening for written images yet");
+        await().atMost(WAIT).until(() -> warnings(worker, "could not announce this worker") == 1);
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6))
+                .until(() -> warnings(worker, "could not announce this worker") == 1);
+    }
+
+    /** How many WARN lines of the worker's log hold {@code text}. */
+    private static long warnings(WorkerProcess worker, String text) {
+        return worker.lines().stream().filter(line -> line.contains(" WARN ") && line.contains(text)).count();
     }
 
     /**
@@ -94,6 +105,9 @@ class WorkerStartsBeforeRedisIT {
         Response read = worker(httpPort).get("/images/" + key.value());
         assertEquals(200, read.statusCode());
         assertEquals(image.length, read.asByteArray().length, "the origin's image, read through the cache");
+        // The outage's end is logged: the scheduler ticks every second, so it has announced the worker by now.
+        await().atMost(WAIT).until(() -> worker.lines().stream()
+                .anyMatch(line -> line.contains(" INFO ") && line.contains("announcing this worker works again")));
         List<String> errors = worker.lines().stream().filter(line -> line.contains(" ERROR ")).toList();
         assertEquals(List.of(), errors, "an outage at start-up is warned of, not an error");
     }
