@@ -81,7 +81,7 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent, double 
         double high = Math.max(score, arrived);
         double low = Math.min(score, arrived);
         // log2(2^high + 2^low) without overflow: 2^(now) is far beyond a double for epoch milliseconds.
-        return high + Math.log(1 + Math.pow(2, low - high)) / LN_2;
+        return high + Log2OnePlusPow2.of(low - high);
     }
 
     /** Returns the eviction priority of an image with this score and size; the lowest is evicted first. */
