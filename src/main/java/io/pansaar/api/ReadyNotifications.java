@@ -42,14 +42,10 @@ import jakarta.enterprise.event.Observes;
 public class ReadyNotifications {
 
     private static final Logger LOG = Logger.getLogger(ReadyNotifications.class);
-    /**
-     * Subscribing is retried with a back-off of up to 10 s until Redis answers: warned of once a minute, and its end
-     * told (see {@link RepeatingFailureLog}).
-     */
-    private final RepeatingFailureLog subscribeFailures = new RepeatingFailureLog(LOG, "subscribing to the ready channels");
     private static final Duration SUBSCRIBE_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration RESUBSCRIBE_BACKOFF = Duration.ofMillis(200);
     private static final Duration RESUBSCRIBE_BACKOFF_MAX = Duration.ofSeconds(10);
+
     /**
      * Announcements remembered for readers registering after their read; a reader whose read took longer than this
      * many announcements wakes up at once and reads again, which is always safe.
@@ -57,6 +53,11 @@ public class ReadyNotifications {
     static final int RECENT_ANNOUNCEMENTS = 1024;
 
     private final ReactiveRedisDataSource redis;
+    /**
+     * Subscribing is retried, with a back-off of up to {@link #RESUBSCRIBE_BACKOFF_MAX}, until Redis answers: warned of
+     * once a minute, and its end told (see {@link RepeatingFailureLog}).
+     */
+    private final RepeatingFailureLog subscribeFailures = new RepeatingFailureLog(LOG, "subscribing to the ready channels");
     private final List<String> channels = new ArrayList<>();
     private final Map<String, Set<CompletableFuture<Void>>> waiters = new ConcurrentHashMap<>();
     /** Announcements received since start; the number of the latest, which {@link #mark()} reads. */

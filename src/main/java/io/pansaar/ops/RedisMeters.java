@@ -54,9 +54,6 @@ import jakarta.enterprise.event.Observes;
 public class RedisMeters {
 
     private static final Logger LOG = Logger.getLogger(RedisMeters.class);
-    /** An outage fails every refresh: warned of once a minute, and its end told (see {@link RepeatingFailureLog}). */
-    private final RepeatingFailureLog streamRefreshFailures = new RepeatingFailureLog(LOG, "refreshing the stream gauges");
-    private final RepeatingFailureLog originRefreshFailures = new RepeatingFailureLog(LOG, "refreshing the origin gauges");
 
     /** The read counters of {@code pansaar:{p}:stats} and their tag values. */
     private static final Map<String, String> READ_COUNTERS = Map.of("hits", "hit", "stale-hits", "stale_hit",
@@ -74,6 +71,9 @@ public class RedisMeters {
     private final AtomicReference<Map<String, OriginStatus>> latestOrigins = new AtomicReference<>(Map.of());
     private final MeterRegistry registry;
     private final List<Meter> meters = new ArrayList<>();
+    /** An outage fails every refresh: warned of once a minute, and its end told (see {@link RepeatingFailureLog}). */
+    private final RepeatingFailureLog streamRefreshFailures = new RepeatingFailureLog(LOG, "refreshing the stream gauges");
+    private final RepeatingFailureLog originRefreshFailures = new RepeatingFailureLog(LOG, "refreshing the origin gauges");
     /**
      * A refresh still waiting for Redis after {@code pansaar.redis-timeout} is given up: refreshes never overlap, so
      * one whose reply never came would otherwise keep every later one from running and freeze the gauges. Not one
