@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.key.RedisKeys;
+import io.pansaar.logging.LogText;
 import io.pansaar.logging.RepeatingFailureLog;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.pubsub.ReactivePubSubCommands.ReactiveRedisSubscriber;
@@ -245,8 +246,9 @@ public class ReadyNotifications {
     }
 
     private void resubscribe() {
+        // On one line: a cluster client's message lists a failure per node, a line each.
         subscribe().onFailure().invoke(failure -> subscribeFailures.failed("subscribing to the ready channels failed: "
-                + failure.getMessage()))
+                + LogText.escape(String.valueOf(failure.getMessage()), LogText.MAX_CHARS)))
                 .onFailure(failure -> !stopping).retry().withBackOff(RESUBSCRIBE_BACKOFF, RESUBSCRIBE_BACKOFF_MAX)
                 .indefinitely()
                 .subscribe().with(renewed -> {
