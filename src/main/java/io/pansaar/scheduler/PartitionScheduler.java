@@ -149,6 +149,7 @@ public class PartitionScheduler {
                     held.remove(partition);
                     refreshBudgets.remove(partition);
                     tuners.forget(partition);
+                    dutyFailures.remove(partition);
                 } else if (held.contains(partition) || held.size() < fairShare) {
                     if (runDuties(partition)) {
                         held.add(partition);
@@ -156,6 +157,10 @@ public class PartitionScheduler {
                         held.remove(partition);
                     }
                     dutyFailures(partition).succeeded();
+                } else {
+                    // Another worker's duties now, and their failures: a run of this worker's ends untold, rather than
+                    // one warned of again, much later, as if it had lasted all along.
+                    dutyFailures.remove(partition);
                 }
             } catch (RuntimeException e) {
                 // Logged, not rethrown: the next tick tries again, and the lease lapses if this worker is unwell.
