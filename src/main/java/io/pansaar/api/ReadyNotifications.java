@@ -134,7 +134,8 @@ public class ReadyNotifications {
             endedBeforeStart = false;
         }
         if (renew && !stopping) {
-            LOG.warn("the ready-channel subscription ended while the application started; subscribing again");
+            // Either the subscription ended while the application started, or it was never made (Redis not answering).
+            LOG.warn("the application started without its ready-channel subscription; subscribing now");
             resubscribe();
         }
     }

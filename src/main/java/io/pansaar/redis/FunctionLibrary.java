@@ -132,7 +132,8 @@ public class FunctionLibrary {
         try {
             loadEverywhere().await().atMost(LOAD_TIMEOUT);
         } catch (LibraryConflictException refused) {
-            // A newer deployment's library: this one must not run against it, so the start fails with the reason.
+            // A newer deployment's library, or one of an unreadable version: this deployment must not run against
+            // it, so the start fails with the reason.
             throw refused;
         } catch (RuntimeException unreachable) {
             // Redis may come up after the worker, or a cluster form after it (no slots served yet, no primary listed):
