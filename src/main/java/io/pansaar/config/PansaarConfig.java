@@ -9,6 +9,8 @@ import java.util.OptionalInt;
 
 import io.pansaar.algorithm.DynamicTtl;
 import io.pansaar.key.Partitioner;
+import io.pansaar.redis.function.Tuning;
+import io.pansaar.simulator.policy.PartitionTuner;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.runtime.configuration.MemorySizeConverter;
 import io.smallrye.config.ConfigMapping;
@@ -81,6 +83,24 @@ public interface PansaarConfig {
         return config.memoryBudget().map(budget -> budget.asLongValue() / partitioner.partitions());
     }
 
+    /** Whether tuning keeps a half-life moved from this one (a quarter of it to 64 times it) within 1s..30d. */
+    static boolean tunableHalfLife(Duration halfLife) {
+        Duration shortest = Duration.ofMillis((long) Tuning.MIN_HALF_LIFE_MILLIS * PartitionTuner.HALF_LIFE_DIVISOR);
+        Duration longest = Duration.ofMillis((long) Tuning.MAX_HALF_LIFE_MILLIS / PartitionTuner.HALF_LIFE_MULTIPLIER);
+        return halfLife.compareTo(shortest) >= 0 && halfLife.compareTo(longest) <= 0;
+    }
+
+    /**
+     * Returns whether the partitions tune their half-life and newcomer penalty: as {@code pansaar.priority.tuning} says,
+     * or, where it is unset, wherever tuning can run, with a memory budget (without one nothing is evicted, and the
+     * shadows would have no capacity to judge by) and a half-life tuning can move within its bounds. The simulator
+     * measured tuning ahead of the fixed settings wherever eviction decides (docs/simulation.md).
+     */
+    static boolean tuning(PansaarConfig config) {
+        return config.priority().tuning()
+                .orElseGet(() -> config.memoryBudget().isPresent() && tunableHalfLife(config.priority().halfLife()));
+    }
+
     Priority priority();
 
     Refresh refresh();
@@ -113,10 +133,10 @@ public interface PansaarConfig {
 
         /**
          * When true, each partition's lease holder tunes the half-life and newcomer penalty to the traffic it folds,
-         * and writes use the tuned values (docs/algorithm.md).
+         * and writes use the tuned values (docs/algorithm.md). Unset: tuning wherever it can, with a memory budget and
+         * a half-life within the range tuning moves in ({@link PansaarConfig#tuning} decides).
          */
-        @WithDefault("false")
-        boolean tuning();
+        Optional<Boolean> tuning();
 
         /**
          * The share of the keys, in (0, 1], the tuners' shadow caches replay, in caches of that share of the bytes: 1

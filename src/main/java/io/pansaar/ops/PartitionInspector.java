@@ -56,7 +56,7 @@ public class PartitionInspector {
         this.partitions = partitioner.partitions();
         this.cluster = "cluster".equalsIgnoreCase(clientType);
         this.configuredPriority = configuredPriority;
-        this.tuning = config.priority().tuning();
+        this.tuning = PansaarConfig.tuning(config);
     }
 
     /** Every partition's state, in partition order. */

@@ -89,7 +89,7 @@ public class PartitionTuners {
     public PartitionTuners(PansaarFunctions functions, AccessPriority priority, PansaarConfig config,
             Partitioner partitioner) {
         this.functions = functions;
-        this.enabled = config.priority().tuning();
+        this.enabled = PansaarConfig.tuning(config);
         this.shadowCapacity = PansaarConfig.partitionMemoryBudget(config, partitioner).orElse(0L);
         this.configuredPriority = priority;
         // Windows of half-lives: a partition sees far more requests in one than the simulator's windows of requests
@@ -103,6 +103,11 @@ public class PartitionTuners {
             LOG.infof("tuning the partitions held with a sample of %s of the keys; the shadows may take %,d bytes of "
                     + "heap (pansaar.priority.tuning-heap-share) before the sample halves", sample(),
                     heapGuard.limitBytes());
+        } else if (config.priority().tuning().isEmpty() && shadowCapacity > 0) {
+            // Unset, so left off rather than refused: say why, since a deployment with a budget otherwise tunes.
+            LOG.infof("not tuning the partitions: pansaar.priority.half-life (%s) lies outside 4s..11h15m, the range "
+                    + "tuning needs; the partitions count with it and the configured newcomer penalty",
+                    config.priority().halfLife());
         }
     }
 

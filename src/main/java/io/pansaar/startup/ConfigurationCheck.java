@@ -9,7 +9,6 @@ import io.pansaar.config.Segments;
 import io.pansaar.key.ImageKey;
 import io.pansaar.key.Partitioner;
 import io.pansaar.redis.function.Tuning;
-import io.pansaar.simulator.policy.PartitionTuner;
 import io.pansaar.store.ImageLayout;
 
 
@@ -54,15 +53,16 @@ public final class ConfigurationCheck {
      */
     private static void checkTuning(PansaarConfig config, Partitioner partitioner) {
         Duration halfLife = config.priority().halfLife();
-        if (halfLife.compareTo(MIN_HALF_LIFE.multipliedBy(PartitionTuner.HALF_LIFE_DIVISOR)) < 0
-                || halfLife.compareTo(MAX_HALF_LIFE.dividedBy(PartitionTuner.HALF_LIFE_MULTIPLIER)) > 0) {
-            throw new IllegalArgumentException("with pansaar.priority.tuning on, pansaar.priority.half-life must lie "
+        if (!PansaarConfig.tunableHalfLife(halfLife)) {
+            throw new IllegalArgumentException("with pansaar.priority.tuning=true, pansaar.priority.half-life must lie "
                     + "between 4s and 11h15m, so that the tuned one (a quarter of it to 64 times it) stays between 1s and "
-                    + "30d, was " + halfLife.toMillis() + " ms");
+                    + "30d, was " + halfLife.toMillis() + " ms; leave pansaar.priority.tuning unset to count with this "
+                    + "half-life untuned");
         }
         if (PansaarConfig.partitionMemoryBudget(config, partitioner).isEmpty()) {
             throw new IllegalArgumentException("pansaar.priority.tuning needs pansaar.memory-budget: the tuners judge "
-                    + "settings by the bytes a partition's share of the budget would hit");
+                    + "settings by the bytes a partition's share of the budget would hit; leave it unset, and it is on "
+                    + "wherever a budget is set");
         }
     }
 
@@ -125,7 +125,8 @@ public final class ConfigurationCheck {
             throw new IllegalArgumentException("pansaar.priority.tuning-heap-share must be a share of the heap in (0, 1), "
                     + "was " + heapShare);
         }
-        if (config.priority().tuning()) {
+        if (config.priority().tuning().orElse(false)) {
+            // Asked for by name: refused where it cannot run, rather than left off quietly as where it is unset.
             checkTuning(config, partitioner);
         }
         if (!(config.refresh().maxPerSecond() >= 0)) {

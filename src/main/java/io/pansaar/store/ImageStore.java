@@ -89,7 +89,7 @@ public class ImageStore {
         this.partitionBudget = PansaarConfig.partitionMemoryBudget(config, partitioner);
         this.writeEvictionLimit = PansaarFunctions.evictionLimit(
                 Math.min(config.scheduler().batchSize(), PansaarFunctions.MAX_IMAGES_PER_CALL));
-        this.priorityTuning = config.priority().tuning();
+        this.priorityTuning = PansaarConfig.tuning(config);
         this.readRedisTimeout = config.readThrough().redisTimeout();
     }
 

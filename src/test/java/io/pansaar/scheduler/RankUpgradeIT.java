@@ -59,6 +59,9 @@ class RankUpgradeIT {
             overrides.put("pansaar.partitions", String.valueOf(PARTITIONS));
             overrides.put("pansaar.memory-budget", String.valueOf(PARTITIONS * SHARE));
             overrides.put("pansaar.origin.max-bytes", "16K");
+            // Off by name, where a budget would turn it on: the ranks are then the configured half-life's alone, and
+            // the end of the test shows that the setting turns tuning off.
+            overrides.put("pansaar.priority.tuning", "false");
             return overrides;
         }
     }
@@ -109,6 +112,8 @@ class RankUpgradeIT {
         // The newcomer's write takes the partition over its share; its own eviction ranks one call's worth anew.
         StoredImages.write(store, newcomer, NEWCOMER_BODY, HOUR);
         assertTrue(StoredImages.usedBytes(redis, partition) > SHARE, "over the share after the newcomer: " + StoredImages.usedBytes(redis, partition));
+        assertEquals(0L, redis.execute("EXISTS", RedisKeys.arrivals(partition)).toLong(),
+                "tuning off: the writes record no arrival for a tuner");
 
         assertTrue(scheduler.runDuties(partition), "the partition's lease is free");
 
@@ -120,7 +125,7 @@ class RankUpgradeIT {
         }
         assertEquals(0L, redis.execute("ZCOUNT", priorityIndex, "-inf", "(" + (long) RANKS_IN_MS_FROM).toLong(),
                 "every rank is in ms");
-        // Tuning is off: the duties store no tuned values, and the writes recorded no arrivals for them.
+        // Tuning is off: the duties store no tuned values, and nothing was recorded for a tuner since.
         assertEquals(0L, redis.execute("EXISTS", RedisKeys.tuning(partition), RedisKeys.arrivals(partition)).toLong(),
                 "nothing tuned, nothing recorded for a tuner");
     }

@@ -7,9 +7,9 @@ import io.pansaar.store.ImageLayout;
 import io.pansaar.testing.NoConsumerProfile;
 
 /**
- * The tuning tests' deployment: tuning on, a half-life of 6 s, 4 partitions each with room for
- * {@link #imagesPerPartition} images of {@link #BODY} bytes under keys of at most 20 bytes; no consumer, so the tests
- * run the scheduler's duties themselves.
+ * The tuning tests' deployment: tuning on by default (a memory budget, and pansaar.priority.tuning unset), a half-life
+ * of 6 s, 4 partitions each with room for {@link #imagesPerPartition} images of {@link #BODY} bytes under keys of at
+ * most 20 bytes; no consumer, so the tests run the scheduler's duties themselves.
  */
 abstract class TuningProfile extends NoConsumerProfile {
 
@@ -29,7 +29,7 @@ abstract class TuningProfile extends NoConsumerProfile {
     public Map<String, String> getConfigOverrides() {
         Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
         overrides.put("pansaar.partitions", String.valueOf(PARTITIONS));
-        overrides.put("pansaar.priority.tuning", "true");
+        // pansaar.priority.tuning is left unset: with a budget and this half-life, tuning is on by default.
         overrides.put("pansaar.priority.half-life", HALF_LIFE_MILLIS + "ms");
         overrides.put("pansaar.origin.max-bytes", "16K");
         overrides.put("pansaar.memory-budget", String.valueOf(PARTITIONS * share(imagesPerPartition())));

@@ -2,6 +2,7 @@ package io.pansaar.startup;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -102,6 +103,26 @@ class ConfigurationCheckTest {
                 "pansaar.priority.tuning-sample", "0.0625"))));
         // Untuned, the same half-lives and no budget pass.
         assertDoesNotThrow(() -> ConfigurationCheck.check(config(Map.of("pansaar.priority.half-life", "3999ms"))));
+    }
+
+    @Test
+    void tuningIsOnByDefaultWhereverItCanRunAndAsSetOtherwise() {
+        // Unset: on with a budget and a half-life tuning can move within 1s..30d, off otherwise and never refused.
+        assertTrue(PansaarConfig.tuning(config(Map.of("pansaar.memory-budget", "2G"))));
+        assertTrue(PansaarConfig.tuning(config(Map.of("pansaar.memory-budget", "2G",
+                "pansaar.priority.half-life", "4s"))));
+        assertTrue(PansaarConfig.tuning(config(Map.of("pansaar.memory-budget", "2G",
+                "pansaar.priority.half-life", "11h15m"))));
+        assertFalse(PansaarConfig.tuning(config(Map.of())));
+        for (String halfLife : new String[] {"3999ms", "11h16m", "30d"}) {
+            Map<String, String> settings = Map.of("pansaar.memory-budget", "2G", "pansaar.priority.half-life", halfLife);
+            assertFalse(PansaarConfig.tuning(config(settings)), halfLife);
+            assertDoesNotThrow(() -> ConfigurationCheck.check(config(settings)), halfLife);
+        }
+        // Set: as set, and refused by check where it cannot run (see the test above).
+        assertFalse(PansaarConfig.tuning(config(Map.of("pansaar.memory-budget", "2G",
+                "pansaar.priority.tuning", "false"))));
+        assertTrue(PansaarConfig.tuning(config(Map.of("pansaar.priority.tuning", "true"))));
     }
 
     @Test
