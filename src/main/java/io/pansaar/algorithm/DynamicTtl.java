@@ -3,8 +3,9 @@ package io.pansaar.algorithm;
 /**
  * Pansaar's dynamic TTL for one segment, as production and the simulator both run it. An image with change history
  * gets {@link FreshnessTtl}'s TTL, with the segment's starting TTL as its prior; an image without history gets the
- * starting TTL, which {@link StartingTtl} learns from the first revalidation of each image. Safe for use by several
- * threads.
+ * starting TTL, which {@link StartingTtl} learns from the first revalidation of each image. Not safe for use by
+ * several threads at once: production's workers, which share one per segment, hold its lock for each image's
+ * revalidation and TTL together, and the simulator's replay, on one thread, takes no lock at all.
  *
  * <p>The default parameters below were chosen on the AdaptSize trace and the Zipf 0.9 synthetic trace at 1, 5, 10
  * and 25% of their unique bytes (docs/simulation.md), one parameter at a time around the others' values; points are
@@ -89,7 +90,7 @@ public final class DynamicTtl {
     }
 
     /** Returns the TTL of an image with this change history. */
-    public synchronized long ttl(ChangeHistory history) {
+    public long ttl(ChangeHistory history) {
         long starting = startingTtl.ttl();
         if (history.isNone()) {
             return starting;
@@ -102,7 +103,7 @@ public final class DynamicTtl {
      * Returns the history after a revalidation of a copy {@code age} old that found it changed or not; a first
      * revalidation also teaches the segment's starting TTL.
      */
-    public synchronized ChangeHistory revalidated(ChangeHistory history, long age, boolean changed) {
+    public ChangeHistory revalidated(ChangeHistory history, long age, boolean changed) {
         if (history.isNone()) {
             startingTtl.firstRevalidation(age, changed);
         }

@@ -19,7 +19,12 @@ public final class StartingTtl {
     private final double step;
     private final long minimumTtl;
     private final long maximumTtl;
+    /** The bounds' logarithms, which bound logTtl at every revalidation. */
+    private final double logMinimumTtl;
+    private final double logMaximumTtl;
     private double logTtl;
+    /** e^logTtl, worked out whenever logTtl moves: the next revalidation needs it, as {@link #ttl()} needs the TTL. */
+    private double exactTtl;
     /** The TTL that {@link #ttl()} returns, worked out whenever logTtl moves: it is asked far more often than it moves. */
     private long ttl;
 
@@ -41,6 +46,8 @@ public final class StartingTtl {
         this.step = step;
         this.minimumTtl = minimumTtl;
         this.maximumTtl = maximumTtl;
+        this.logMinimumTtl = Math.log(minimumTtl);
+        this.logMaximumTtl = Math.log(maximumTtl);
         this.logTtl = Math.log(Math.max(minimumTtl, Math.min(maximumTtl, initialTtl)));
         this.ttl = boundedTtl();
     }
@@ -51,11 +58,11 @@ public final class StartingTtl {
     }
 
     private long boundedTtl() {
-        double exact = Math.exp(logTtl);
-        if (exact >= maximumTtl) {
+        exactTtl = Math.exp(logTtl);
+        if (exactTtl >= maximumTtl) {
             return maximumTtl;
         }
-        return Math.max(minimumTtl, Math.round(exact));
+        return Math.max(minimumTtl, Math.round(exactTtl));
     }
 
     /**
@@ -63,14 +70,14 @@ public final class StartingTtl {
      * A copy a old has changed with probability about target · a / T, so that is the share the step balances at.
      */
     public void firstRevalidation(long age, boolean changed) {
-        double expected = Math.min(MAXIMUM_EXPECTED_SHARE, targetChangeShare * Math.max(0, age) / Math.exp(logTtl));
+        double expected = Math.min(MAXIMUM_EXPECTED_SHARE, targetChangeShare * Math.max(0, age) / exactTtl);
         if (changed) {
             logTtl -= step;
         } else {
             logTtl += step * expected / (1 - expected);
         }
         // Kept within the bounds, so that a run of one outcome cannot push it where the other takes long to undo.
-        logTtl = Math.max(Math.log(minimumTtl), Math.min(Math.log(maximumTtl), logTtl));
+        logTtl = Math.max(logMinimumTtl, Math.min(logMaximumTtl, logTtl));
         ttl = boundedTtl();
     }
 }

@@ -25,9 +25,14 @@ public class PansaarTtlPolicy implements TtlPolicy {
         SegmentSettings segment = regeneration.segment();
         DynamicTtl ttl = segments.computeIfAbsent(segment.name(), name -> new DynamicTtl(segment.freshnessBudget(),
                 segment.baseTtl().toMillis(), segment.minimumTtl().toMillis(), segment.maximumTtl().toMillis()));
-        ChangeHistory history = regeneration.revalidation()
-                .map(revalidation -> ttl.revalidated(revalidation.before(), revalidation.ageMillis(), revalidation.changed()))
-                .orElse(regeneration.remembered());
-        return new Lifetime(Duration.ofMillis(ttl.ttl(history)), history);
+        // DynamicTtl is not thread-safe, and the segment's jobs run on several threads: one lock for both steps, so
+        // that the starting TTL a first revalidation teaches is the one its own TTL is worked out from.
+        synchronized (ttl) {
+            ChangeHistory history = regeneration.revalidation()
+                    .map(revalidation -> ttl.revalidated(revalidation.before(), revalidation.ageMillis(),
+                            revalidation.changed()))
+                    .orElse(regeneration.remembered());
+            return new Lifetime(Duration.ofMillis(ttl.ttl(history)), history);
+        }
     }
 }

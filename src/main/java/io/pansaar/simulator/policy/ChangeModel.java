@@ -22,6 +22,14 @@ public final class ChangeModel {
     private final double stableMean;
     private final double volatileMean;
     private final LongHashMap<Cursor> cursors = new LongHashMap<>();
+    /**
+     * The object looked up last, its mean change interval and its cursor (null for one that never changes): a policy
+     * that revalidates a copy asks whether it changed and when it changes next, two look-ups of one object in a row.
+     */
+    private boolean lookedUp;
+    private long lastId;
+    private double lastMean;
+    private Cursor lastCursor;
 
     /** The last change at or before a point of the clock and the change after it. */
     private static final class Cursor {
@@ -82,21 +90,31 @@ public final class ChangeModel {
      * it, or null for an object that never changes.
      */
     private Cursor cursorAt(long id, long time) {
-        double mean = meanChangeInterval(id);
-        if (Double.isInfinite(mean)) {
+        if (stableMean == 0) {
+            // Nothing ever changes: no state to keep, so that NONE, shared by every replay, stays as it is.
             return null;
         }
-        Cursor cursor = cursors.get(id);
-        if (cursor == null || time < cursor.lastChange) {
-            // A fresh generator replays the same changes from the start; only a query back in time needs it.
-            SplittableRandom random = new SplittableRandom(SEED ^ id ^ 0x5DEECE66DL);
-            cursor = new Cursor(random, Long.MIN_VALUE, start + interval(random, mean));
-            cursors.put(id, cursor);
+        boolean again = lookedUp && id == lastId;
+        double mean = again ? lastMean : meanChangeInterval(id);
+        Cursor cursor = null;
+        if (!Double.isInfinite(mean)) {
+            // Looked up again, the cursor is the map's: only this method replaces one.
+            cursor = again ? lastCursor : cursors.get(id);
+            if (cursor == null || time < cursor.lastChange) {
+                // A fresh generator replays the same changes from the start; only a query back in time needs it.
+                SplittableRandom random = new SplittableRandom(SEED ^ id ^ 0x5DEECE66DL);
+                cursor = new Cursor(random, Long.MIN_VALUE, start + interval(random, mean));
+                cursors.put(id, cursor);
+            }
+            while (cursor.nextChange <= time) {
+                cursor.lastChange = cursor.nextChange;
+                cursor.nextChange += interval(cursor.random, mean);
+            }
         }
-        while (cursor.nextChange <= time) {
-            cursor.lastChange = cursor.nextChange;
-            cursor.nextChange += interval(cursor.random, mean);
-        }
+        lookedUp = true;
+        lastId = id;
+        lastMean = mean;
+        lastCursor = cursor;
         return cursor;
     }
 

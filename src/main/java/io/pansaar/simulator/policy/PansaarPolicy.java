@@ -212,7 +212,7 @@ public final class PansaarPolicy extends SizedPolicy {
     /**
      * The TTL of a copy without change history, the segment's starting TTL, as {@code dynamicTtl} last gave it. It
      * moves only at an image's first revalidation, so it is asked again then (see {@link #revalidate}) rather than at
-     * each admission: DynamicTtl takes a lock per call, which was a seventh of a replay without expiry.
+     * each admission, which was a seventh of a replay without expiry when DynamicTtl took a lock per call.
      */
     private long startingTtl;
     /** {@link RefreshWorth#thresholdFor} the starting TTL, worked out when it moves. */

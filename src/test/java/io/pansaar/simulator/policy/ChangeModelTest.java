@@ -24,6 +24,25 @@ class ChangeModelTest {
     }
 
     @Test
+    void questionsAboutOneObjectInARowAnswerAsAFreshModelDoes() {
+        // The model keeps the last object's cursor: ask about one object twice in a row, forward and back in time,
+        // and about another in between, and compare each answer with a model that never saw a question.
+        ChangeModel model = ChangeModel.forSpan(0, 1_000_000);
+        long[] times = {400_000, 400_000, 900_000, 100_000, 100_000, 650_000};
+        for (long id = 0; id < 300; id++) {
+            for (long time : times) {
+                long other = id + 1_000;
+                ChangeModel fresh = ChangeModel.forSpan(0, 1_000_000);
+                assertEquals(fresh.lastChangeAtOrBefore(id, time), model.lastChangeAtOrBefore(id, time), id + " at " + time);
+                assertEquals(ChangeModel.forSpan(0, 1_000_000).nextChangeAfter(id, time), model.nextChangeAfter(id, time),
+                        id + " after " + time);
+                assertEquals(ChangeModel.forSpan(0, 1_000_000).nextChangeAfter(other, time),
+                        model.nextChangeAfter(other, time), other + " after " + time);
+            }
+        }
+    }
+
+    @Test
     void theNextChangeAfterATimeIsTheFirstThatChangedBetweenSees() {
         ChangeModel model = ChangeModel.forSpan(0, 1_000_000);
         for (long id = 0; id < 200; id++) {
