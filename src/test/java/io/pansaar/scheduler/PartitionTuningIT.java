@@ -15,6 +15,7 @@ import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.function.Tuning;
 import io.pansaar.store.ImageStore;
+import io.pansaar.testing.RedisClock;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
 import io.pansaar.testing.TestKeys;
@@ -46,8 +47,6 @@ class PartitionTuningIT {
     private static final int FLOOD = 40;
     private static final int BODY = TuningProfile.BODY;
     private static final long HALF_LIFE_MILLIS = TuningProfile.HALF_LIFE_MILLIS;
-    /** When the flood arrives after the warm images, in half-lives. */
-    private static final double FLOOD_AT = 1.4;
     private static final int IMAGES_PER_PARTITION = 45;
     private static final long SHARE = TuningProfile.share(IMAGES_PER_PARTITION);
     private static final Duration HOUR = Duration.ofHours(1);
@@ -89,27 +88,21 @@ class PartitionTuningIT {
         assertEquals(Optional.empty(), functions.tuning(partition).await().atMost(WAIT), "nothing tuned yet");
         assertEquals(1.0, tuners.priorityOf(partition).newcomerPenalty(), "the configured penalty to start from");
 
-        StoredImages.writeAll(store, warm, BODY, HOUR, 8);
-        StoredImages.readAllHits(store, warm);
-        long t0 = runDuties(partition);
+        NewcomerFlood traffic = new NewcomerFlood(store, scheduler, redis, partition, warm, flood);
+        traffic.warmUp();
         assertTrue(StoredImages.usedBytes(redis, partition) < SHARE / 2, "the warm images leave room for most of the flood");
 
-        sleepUntil(t0 + Math.round(FLOOD_AT * HALF_LIFE_MILLIS));
-        StoredImages.writeAll(store, flood, BODY, HOUR, 8);
-        runDuties(partition);
+        traffic.flood();
         for (ImageKey key : warm) {
             assertEquals(1L, redis.execute("EXISTS", RedisKeys.image(partition, key)).toLong(),
                     key + ": the partition, at the configured penalty, keeps the warm images");
         }
-        StoredImages.readAllHits(store, warm);
-        runDuties(partition);
+        traffic.readWarmAgain();
         assertEquals(Optional.of(new Tuning(HALF_LIFE_MILLIS, 1)), functions.tuning(partition).await().atMost(WAIT),
                 "nothing moved yet: the values the tuner started from stored");
 
         // A read past the end of the first two windows of one half-life has the tuner judge the second.
-        sleepUntil(t0 + 2 * HALF_LIFE_MILLIS + 100);
-        StoredImages.readAllHits(store, warm.subList(0, 1));
-        runDuties(partition);
+        traffic.endSecondWindow();
 
         Tuning stored = functions.tuning(partition).await().atMost(WAIT).orElseThrow();
         assertEquals(1.5, stored.newcomerPenalty(), 1e-12, "the penalty moved up one factor");
@@ -117,9 +110,9 @@ class PartitionTuningIT {
         assertEquals(1.5, tuners.priorityOf(partition).newcomerPenalty(), 1e-12, "the scheduler counts with it");
 
         // A write admits a new image with the stored penalty: its first request dated 1.5 half-lives back.
-        long before = serverMillis();
+        long before = RedisClock.millis(redis);
         StoredImages.write(store, afterwards, BODY, HOUR);
-        long after = serverMillis();
+        long after = RedisClock.millis(redis);
         double rank = redis.execute("ZSCORE", RedisKeys.priorityIndex(partition), afterwards.value()).toDouble();
         assertTrue(rank >= before - 1.5 * HALF_LIFE_MILLIS - 1 && rank <= after - 1.5 * HALF_LIFE_MILLIS + 1,
                 "ranked 9 s before its write (" + before + ".." + after + "): " + rank);
@@ -162,24 +155,8 @@ class PartitionTuningIT {
         }
     }
 
-
-    /** Runs the partition's duties; returns Redis' clock just before, where the fold dates what it reports. */
-    private long runDuties(int partition) {
-        long now = serverMillis();
+    private void runDuties(int partition) {
         assertTrue(scheduler.runDuties(partition), "this worker holds the partition's lease");
-        return now;
-    }
-
-    private void sleepUntil(long serverMillis) throws InterruptedException {
-        long left;
-        while ((left = serverMillis - serverMillis()) > 0) {
-            Thread.sleep(Math.min(left, 200));
-        }
-    }
-
-    private long serverMillis() {
-        var time = redis.execute("TIME");
-        return Long.parseLong(time.get(0).toString()) * 1000 + Long.parseLong(time.get(1).toString()) / 1000;
     }
 
 }

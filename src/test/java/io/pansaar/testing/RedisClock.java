@@ -14,4 +14,12 @@ public final class RedisClock {
         Response time = redis.execute("TIME");
         return time.get(0).toLong() * 1_000 + time.get(1).toLong() / 1_000;
     }
+
+    /** Sleeps until the server's clock reads {@code serverMillis} or later. */
+    public static void sleepUntil(RedisDataSource redis, long serverMillis) throws InterruptedException {
+        long left;
+        while ((left = serverMillis - millis(redis)) > 0) {
+            Thread.sleep(Math.min(left, 200));
+        }
+    }
 }
