@@ -52,6 +52,13 @@ public class PartitionTuners {
      * they grow to: the half-life's window, the longer of the two tuners' (a shadow built empty says nothing at first).
      */
     static final int SETTLING_HALF_LIVES = 2;
+    /**
+     * The smallest sample a halving is told of at INFO rather than WARN: halving is how a worker fits large partitions
+     * into its heap, and at a busy partition's traffic 1/64 of the keys tuned within about a tenth of a point of every
+     * key (docs/simulation.md, "A sample of the keys at production's traffic"). Below it tuning loses more: more heap or
+     * more workers would help, and the line says so.
+     */
+    static final double QUIET_SAMPLE = 1.0 / 64;
 
     /** A partition's tuner, and whether its values are stored in Redis yet. */
     private static final class Tuned {
@@ -236,11 +243,14 @@ public class PartitionTuners {
         double sampleBefore = sample();
         switch (heapGuard.check(shadowObjects, settled)) {
             case HALVE -> {
-                LOG.warnf("the tuners' shadow caches of %d partitions take about %,d bytes, over the line of %,d bytes "
-                        + "(pansaar.priority.tuning-heap-share): the tuning sample drops from %s to %s of the keys, "
-                        + "shadows rebuilt empty. Give the worker more heap or run more workers to tune on more keys "
-                        + "(docs/operations.md, Tuning)", tuners.size(), TunerHeapGuard.shadowBytes(shadowObjects),
-                        heapGuard.limitBytes(), sampleBefore, sample());
+                boolean quiet = sample() >= QUIET_SAMPLE;
+                LOG.logf(quiet ? Logger.Level.INFO : Logger.Level.WARN, "the tuners' shadow caches of %d partitions "
+                        + "take about %,d bytes, over the line of %,d bytes (pansaar.priority.tuning-heap-share): the "
+                        + "tuning sample drops from %s to %s of the keys, shadows rebuilt empty. %s", tuners.size(),
+                        TunerHeapGuard.shadowBytes(shadowObjects), heapGuard.limitBytes(), sampleBefore, sample(),
+                        quiet ? "Busy partitions tune on 1/64 of their keys about as well as on all of them"
+                                : "Give the worker more heap or run more workers to tune on more keys "
+                                        + "(docs/operations.md, Tuning)");
                 rebuildAtTheSample();
             }
             case RAISE -> {

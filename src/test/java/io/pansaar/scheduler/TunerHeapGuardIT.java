@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.jboss.logmanager.ExtLogRecord;
+import org.jboss.logmanager.Level;
 import org.junit.jupiter.api.Test;
 
 import io.pansaar.algorithm.AccessPriority;
@@ -18,6 +20,7 @@ import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.function.Tuning;
 import io.pansaar.store.ImageStore;
+import io.pansaar.testing.LogCapture;
 import io.pansaar.testing.RedisServerResource;
 import io.pansaar.testing.StoredImages;
 import io.pansaar.testing.TestKeys;
@@ -91,7 +94,14 @@ class TunerHeapGuardIT {
 
         StoredImages.writeAll(store, first, BODY, HOUR, 8);
         StoredImages.readAllHits(store, first);
-        runDuties(partition);
+        try (LogCapture captured = LogCapture.start()) {
+            runDuties(partition);
+            List<ExtLogRecord> halvings = captured.recordsOf(PartitionTuners.class.getName()).stream()
+                    .filter(record -> record.getMessage().contains("the tuning sample drops")).toList();
+            assertEquals(1, halvings.size(), "one line for the halving");
+            assertEquals(Level.INFO, halvings.get(0).getLevel(),
+                    "a halving to 1/2, where busy partitions still tune well, is no warning");
+        }
         assertEquals(0.5, tuners.sample(), "the first fold's images in the shadows passed the line: halved once");
         assertEquals("1", StoredImages.metaField(redis, RedisKeys.image(partition, first.get(0)), "hits"),
                 "the fold ran");
