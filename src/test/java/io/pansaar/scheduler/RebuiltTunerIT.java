@@ -60,8 +60,7 @@ class RebuiltTunerIT {
         @Override
         public Map<String, String> getConfigOverrides() {
             Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
-            double share = LINE_IN_SHADOW_OBJECTS * TunerHeapGuard.BYTES_PER_SHADOW_OBJECT / Runtime.getRuntime().maxMemory();
-            overrides.put("pansaar.priority.tuning-heap-share", String.valueOf(share));
+            overrides.put("pansaar.priority.tuning-heap-share", heapShareFor(LINE_IN_SHADOW_OBJECTS));
             return overrides;
         }
     }

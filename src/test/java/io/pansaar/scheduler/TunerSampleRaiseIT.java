@@ -54,8 +54,7 @@ class TunerSampleRaiseIT {
         public Map<String, String> getConfigOverrides() {
             Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
             overrides.put("pansaar.priority.half-life", SHORTEST_HALF_LIFE_MILLIS + "ms");
-            double share = 60.5 * TunerHeapGuard.BYTES_PER_SHADOW_OBJECT / Runtime.getRuntime().maxMemory();
-            overrides.put("pansaar.priority.tuning-heap-share", String.valueOf(share));
+            overrides.put("pansaar.priority.tuning-heap-share", heapShareFor(60.5));
             return overrides;
         }
     }

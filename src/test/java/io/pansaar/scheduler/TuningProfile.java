@@ -20,6 +20,11 @@ abstract class TuningProfile extends NoConsumerProfile {
     /** How many of the test's images one partition's share of the budget holds. */
     abstract int imagesPerPartition();
 
+    /** The {@code pansaar.priority.tuning-heap-share} that puts the heap guard's line at this many shadow objects. */
+    static String heapShareFor(double shadowObjects) {
+        return String.valueOf(shadowObjects * TunerHeapGuard.BYTES_PER_SHADOW_OBJECT / Runtime.getRuntime().maxMemory());
+    }
+
     /** One partition's share of the memory budget, in bytes. */
     static long share(int imagesPerPartition) {
         return imagesPerPartition * ImageLayout.chargedBytes(20, BODY);
