@@ -63,13 +63,29 @@ public final class PooledBatches {
             return;
         }
         List<Future<io.vertx.redis.client.Response>> replies = new ArrayList<>(requests.size());
-        requests.forEach(request -> replies.add(connection.send(request.getDelegate())));
+        requests.forEach(request -> replies.add(sent(connection, request)));
         // Back to the pool only once every reply is in, so the next user never waits behind these commands. Each
         // reply completes its own future; only the join below reads them all, once they are in.
         Future.join(replies).onComplete(all -> {
             connection.close();
             emitter.complete(replies.stream().map(PooledBatches::pipelinedReply).toList());
         });
+    }
+
+    /**
+     * The request's reply. The cluster client throws from {@code send} for a key whose slot no node serves yet, as
+     * while a cluster forms ({@code NullPointerException}: its slot has no endpoints), where it should fail the reply;
+     * thrown out of here it would leave the batch unanswered, its connection out of the pool, and Vert.x would log it
+     * as an uncaught ERROR. It fails this command alone instead, as a refused one does, naming the command.
+     */
+    private static Future<io.vertx.redis.client.Response> sent(RedisConnection connection, Request request) {
+        try {
+            return connection.send(request.getDelegate());
+        } catch (RuntimeException thrown) {
+            return Future.failedFuture(new IllegalStateException("the Redis client threw instead of sending "
+                    + request.command() + " (its cluster client does for a slot no node serves yet, while a cluster "
+                    + "forms): " + thrown, thrown));
+        }
     }
 
     private static PipelinedReply pipelinedReply(Future<io.vertx.redis.client.Response> reply) {

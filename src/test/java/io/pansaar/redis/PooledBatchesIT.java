@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import io.pansaar.testing.LocalRedisCluster;
 import io.pansaar.testing.LocalRedisServer;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.VertxOptions;
@@ -26,6 +28,7 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
 import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.impl.types.ErrorType;
 
@@ -112,6 +115,47 @@ class PooledBatchesIT {
         assertTrue(error.getMessage().startsWith("ERR [1] "), error.getMessage());
         assertEquals(1, error.getMessage().split(System.lineSeparator()).length, error.getMessage());
         assertEquals("plain", redis.send(Request.cmd(Command.GET).arg("text")).await().indefinitely().toString());
+    }
+
+    @Test
+    void aClusterWhoseSlotsAreNotAllServedYetFailsTheCommandItCannotRouteAndAnswersTheOthers() {
+        // A cluster while it forms: one node serves the first half of the slots, no node the rest. The cluster client
+        // throws from send, where it should fail the reply, for a command of several keys in one slot without a node,
+        // as each of Pansaar's function calls is (its keys share the partition's hash tag).
+        try (LocalRedisCluster forming = LocalRedisCluster.startUnjoined()) {
+            Redis node = Redis.createClient(vertx, forming.nodes().get(0).uri());
+            Redis cluster = Redis.createClient(vertx, new RedisOptions().setType(RedisClientType.CLUSTER)
+                    .setConnectionString(forming.nodes().get(0).uri()));
+            try {
+                node.send(Request.cmd(Command.CLUSTER).arg("ADDSLOTSRANGE").arg(0).arg(8191)).await().indefinitely();
+                String unserved = "{" + keyInSlots(node, 8192, 16383) + "}";
+
+                List<PipelinedReply> replies = PooledBatches.sendEach(cluster, List.of(Request.cmd(Command.PING),
+                        Request.cmd(Command.MGET).arg(unserved + "a").arg(unserved + "b"), Request.cmd(Command.PING)))
+                        .await().atMost(Duration.ofSeconds(10));
+
+                assertEquals("PONG", replies.get(0).response().toString());
+                Throwable failure = replies.get(1).failure().orElseThrow();
+                assertTrue(failure.getMessage().startsWith("the Redis client threw instead of sending mget"),
+                        failure.getMessage());
+                assertTrue(failure.getCause() instanceof NullPointerException, "the client's own throw: " + failure);
+                assertEquals("PONG", replies.get(2).response().toString());
+            } finally {
+                cluster.close();
+                node.close();
+            }
+        }
+    }
+
+    /** A key whose slot lies in [from, to], as the node computes it. */
+    private static String keyInSlots(Redis node, int from, int to) {
+        for (int i = 0;; i++) {
+            long slot = node.send(Request.cmd(Command.CLUSTER).arg("KEYSLOT").arg("key" + i)).await().indefinitely()
+                    .toLong();
+            if (slot >= from && slot <= to) {
+                return "key" + i;
+            }
+        }
     }
 
     /** Starts {@link #BATCHES_PER_LOOP} calls on a context of each event loop, all at once, and their outcomes. */
