@@ -49,7 +49,7 @@ public final class StartingTtl {
         this.logMinimumTtl = Math.log(minimumTtl);
         this.logMaximumTtl = Math.log(maximumTtl);
         this.logTtl = Math.log(Math.max(minimumTtl, Math.min(maximumTtl, initialTtl)));
-        this.ttl = boundedTtl();
+        logTtlMoved();
     }
 
     /** Returns the TTL for an image without change history, within the bounds. */
@@ -57,12 +57,10 @@ public final class StartingTtl {
         return ttl;
     }
 
-    private long boundedTtl() {
+    /** Works out e^logTtl and the TTL within the bounds again, after logTtl moved. */
+    private void logTtlMoved() {
         exactTtl = Math.exp(logTtl);
-        if (exactTtl >= maximumTtl) {
-            return maximumTtl;
-        }
-        return Math.max(minimumTtl, Math.round(exactTtl));
+        ttl = exactTtl >= maximumTtl ? maximumTtl : Math.max(minimumTtl, Math.round(exactTtl));
     }
 
     /**
@@ -78,6 +76,6 @@ public final class StartingTtl {
         }
         // Kept within the bounds, so that a run of one outcome cannot push it where the other takes long to undo.
         logTtl = Math.max(logMinimumTtl, Math.min(logMaximumTtl, logTtl));
-        ttl = boundedTtl();
+        logTtlMoved();
     }
 }

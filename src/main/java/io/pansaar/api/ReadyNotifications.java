@@ -247,9 +247,8 @@ public class ReadyNotifications {
     }
 
     private void resubscribe() {
-        // On one line: a cluster client's message lists a failure per node, a line each.
         subscribe().onFailure().invoke(failure -> subscribeFailures.failed("subscribing to the ready channels failed: "
-                + LogText.escape(String.valueOf(failure.getMessage()), LogText.MAX_CHARS)))
+                + LogText.failure(failure)))
                 .onFailure(failure -> !stopping).retry().withBackOff(RESUBSCRIBE_BACKOFF, RESUBSCRIBE_BACKOFF_MAX)
                 .indefinitely()
                 .subscribe().with(renewed -> {

@@ -1,5 +1,7 @@
 package io.pansaar.logging;
 
+import java.util.concurrent.CompletionException;
+
 /**
  * Makes text that came from outside (a stream entry's fields, a request) safe to put in a log line: control
  * characters are escaped, so a CR or LF cannot forge a line of its own, and the text is cut to a bounded length,
@@ -16,6 +18,16 @@ public final class LogText {
     /** The value quoted, with control characters escaped and cut to {@link #MAX_CHARS}; {@code null} stays null. */
     public static String quote(String value) {
         return value == null ? "null" : "'" + escape(value, MAX_CHARS) + "'";
+    }
+
+    /**
+     * What went wrong, for a log line: the failure's own message, without the wrapper a blocking wait puts around a
+     * checked failure ("Connection refused", not "io.netty...AnnotatedConnectException: Connection refused"), escaped
+     * onto one line (a cluster client's message lists a failure per node, a line each) and cut to {@link #MAX_CHARS}.
+     */
+    public static String failure(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return escape(String.valueOf(cause.getMessage()), MAX_CHARS);
     }
 
     /**

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntPredicate;
@@ -135,7 +134,7 @@ public class PartitionScheduler {
             if (stopping) {
                 LOG.debugf("scheduler: could not announce this worker while stopping: %s", e.getMessage());
             } else {
-                announceFailures.failed("scheduler: could not announce this worker: " + reason(e));
+                announceFailures.failed("scheduler: could not announce this worker: " + LogText.failure(e));
             }
             return;
         }
@@ -164,19 +163,9 @@ public class PartitionScheduler {
                 }
             } catch (RuntimeException e) {
                 // Logged, not rethrown: the next tick tries again, and the lease lapses if this worker is unwell.
-                dutyFailures(partition).failed("partition " + partition + ": scheduler duties failed: " + reason(e));
+                dutyFailures(partition).failed("partition " + partition + ": scheduler duties failed: " + LogText.failure(e));
             }
         }
-    }
-
-    /**
-     * What went wrong, without the wrapper a blocking wait puts around a checked failure ("Connection refused", not
-     * "io.netty...AnnotatedConnectException: Connection refused"), on one line: a cluster client's message lists a
-     * failure per node, a line each.
-     */
-    private static String reason(RuntimeException failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        return LogText.escape(String.valueOf(cause.getMessage()), LogText.MAX_CHARS);
     }
 
     private RepeatingFailureLog dutyFailures(int partition) {

@@ -250,7 +250,7 @@ public final class RedisStreamConsumer {
             every(Math.max(1, claimIdle / 3), this::touchHeld);
         }, failure -> {
             groupFailures.failed(String.format("could not create consumer group %s on the job streams (%s); trying again "
-                    + "in %d ms", settings.group(), problem(failure), MAX_FAILURE_PAUSE_MILLIS));
+                    + "in %d ms", settings.group(), LogText.failure(failure), MAX_FAILURE_PAUSE_MILLIS));
             after(MAX_FAILURE_PAUSE_MILLIS, this::startWhenGroupsExist);
         });
     }
@@ -382,7 +382,7 @@ public final class RedisStreamConsumer {
             }
             redis.send(Request.cmd(Command.CLIENT).arg("UNBLOCK").arg(blockedClient).arg("TIMEOUT")).subscribe().with(
                     unblocked -> LOG.debugf("ended the blocking read of %s (%s)", settings.consumerName(), unblocked),
-                    failure -> LOG.debugf("CLIENT UNBLOCK for %s failed: %s", settings.consumerName(), problem(failure)));
+                    failure -> LOG.debugf("CLIENT UNBLOCK for %s failed: %s", settings.consumerName(), LogText.failure(failure)));
             // The read may still have been on its way to the server; try again until the loop is done.
             vertx.setTimer(UNBLOCK_RETRY_MILLIS, id -> unblockUntilFinished());
         }
@@ -540,13 +540,13 @@ public final class RedisStreamConsumer {
 
         private void onFailure(Throwable failure) {
             if (stopping) {
-                LOG.debugf("stream read of %s ended by stop: %s", settings.consumerName(), problem(failure));
+                LOG.debugf("stream read of %s ended by stop: %s", settings.consumerName(), LogText.failure(failure));
                 finish();
                 return;
             }
             lastFailure.set(failure);
             if (isNoGroup(failure)) {
-                LOG.warnf("job stream or group vanished (%s); consumer %s recreates it", problem(failure),
+                LOG.warnf("job stream or group vanished (%s); consumer %s recreates it", LogText.failure(failure),
                         settings.consumerName());
                 createGroups().subscribe().with(created -> poll(), this::pauseThenPoll);
                 return;
@@ -559,11 +559,11 @@ public final class RedisStreamConsumer {
             long pause = Math.min(MAX_FAILURE_PAUSE_MILLIS, FIRST_FAILURE_PAUSE_MILLIS << Math.min(failuresInARow - 1, 10));
             if (failuresInARow == 1) {
                 LOG.warnf("reading the job streams failed for consumer %s (%s); trying again, first in %d ms, then "
-                        + "less often, up to every %d ms", settings.consumerName(), problem(failure), pause,
+                        + "less often, up to every %d ms", settings.consumerName(), LogText.failure(failure), pause,
                         MAX_FAILURE_PAUSE_MILLIS);
             } else {
                 LOG.debugf("reading the job streams failed again for consumer %s (%s, %d in a row); next try in %d ms",
-                        settings.consumerName(), problem(failure), failuresInARow, pause);
+                        settings.consumerName(), LogText.failure(failure), failuresInARow, pause);
             }
             RedisConnection broken = connection;
             connection = null;
@@ -595,7 +595,7 @@ public final class RedisStreamConsumer {
                 return;
             }
             open.close().subscribe().with(closed -> finished.complete(null), failure -> {
-                LOG.debugf("closing a stream read connection at stop failed: %s", problem(failure));
+                LOG.debugf("closing a stream read connection at stop failed: %s", LogText.failure(failure));
                 finished.complete(null);
             });
         }
@@ -678,7 +678,7 @@ public final class RedisStreamConsumer {
                 .onFailure().recoverWithItem(failure -> {
                     TraceLog.logf(LOG, Logger.Level.WARN, entry.traceId(), null,
                             "could not acknowledge job %s (key %s) in %s (%s); it stays pending and is delivered "
-                            + "again after %s", entry.id(), keyOf(entry), entry.stream(), problem(failure),
+                            + "again after %s", entry.id(), keyOf(entry), entry.stream(), LogText.failure(failure),
                             settings.claimIdle());
                     return null;
                 })
@@ -782,12 +782,12 @@ public final class RedisStreamConsumer {
                         long delay = settings.backoff().delay(attempt, ThreadLocalRandom.current().nextDouble()).toMillis();
                         TraceLog.logf(LOG, Logger.Level.WARN, entry.traceId(), null,
                                 "could not take job %s in %s back for its next delivery (%s); trying again in %d ms",
-                                entry.id(), entry.stream(), problem(failure), delay);
+                                entry.id(), entry.stream(), LogText.failure(failure), delay);
                         after(Math.max(1, delay), () -> redeliver(entry, counted));
                     } else {
                         TraceLog.logf(LOG, Logger.Level.WARN, entry.traceId(), null,
                                 "could not take job %s in %s back for its next delivery (%s); it stays pending and "
-                                + "is delivered again after %s", entry.id(), entry.stream(), problem(failure),
+                                + "is delivered again after %s", entry.id(), entry.stream(), LogText.failure(failure),
                                 settings.claimIdle());
                         release(entry);
                     }
@@ -822,7 +822,7 @@ public final class RedisStreamConsumer {
                     TraceLog.logf(LOG, Logger.Level.WARN, entry.traceId(), null,
                             "could not move job %s (key %s) in %s to the dead-letter stream (%s); it stays pending "
                             + "and is tried again after %s", entry.id(), keyOf(entry), entry.stream(),
-                            problem(failure), settings.claimIdle());
+                            LogText.failure(failure), settings.claimIdle());
                     return null;
                 })
                 .eventually(() -> release(entry));
@@ -846,11 +846,6 @@ public final class RedisStreamConsumer {
         int held = this.held.size();
         int waiting = this.parked.size() + lowerLanes.stream().mapToInt(lane -> lane.waiting.size()).sum();
         return Math.min(settings.maxInFlight() - (held - waiting), settings.maxInFlight() + MAX_PARKED - held);
-    }
-
-    /** A failure's message as a log line may show it: a batch's failure lists one line per command. */
-    private static String problem(Throwable failure) {
-        return LogText.escape(String.valueOf(failure.getMessage()), LogText.MAX_CHARS);
     }
 
     /** The entry's key as a log line may show it: quoted, escaped and cut, since the publisher wrote it. */
@@ -883,14 +878,14 @@ public final class RedisStreamConsumer {
                 // would only fail, and a step that fails meanwhile is the shutdown's doing, not Redis'.
                 chain = chain.chain(() -> stopping ? Uni.createFrom().voidItem() : step.onFailure().recoverWithUni(failure -> {
                     LOG.logf(stopping ? Logger.Level.DEBUG : Logger.Level.WARN, "reclaiming idle jobs of %s failed (%s)",
-                            stream, problem(failure));
+                            stream, LogText.failure(failure));
                     return Uni.createFrom().voidItem();
                 }));
             }
         }
         chain.eventually(() -> reclaiming.set(false)).subscribe().with(
                 done -> LOG.tracef("reclaim round of %s done", settings.consumerName()),
-                failure -> LOG.warnf("reclaim round of %s failed: %s", settings.consumerName(), problem(failure)));
+                failure -> LOG.warnf("reclaim round of %s failed: %s", settings.consumerName(), LogText.failure(failure)));
     }
 
     private Uni<Void> reclaim(int partition, String stream, String cursor) {
@@ -1006,7 +1001,7 @@ public final class RedisStreamConsumer {
                     touched -> LOG.tracef("kept %d entries of %s", touched.size(), stream),
                     failure -> LOG.logf(RedisFailures.isPassing(failure) ? Logger.Level.DEBUG : Logger.Level.WARN,
                             "could not keep %d held entries of %s (%s); another consumer may take them over",
-                            ids.size(), stream, problem(failure)));
+                            ids.size(), stream, LogText.failure(failure)));
         });
     }
 

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+
 import org.junit.jupiter.api.Test;
 
 class LogTextTest {
@@ -17,6 +20,15 @@ class LogTextTest {
     void textEscapedOnceReadsTheSameWhenEscapedAgain() {
         String once = LogText.escape("a\nb", 100);
         assertEquals(once, LogText.escape(once, 100));
+    }
+
+    @Test
+    void aFailureIsItsOwnMessageOnOneLineWithoutTheWaitsWrapper() {
+        IOException refused = new IOException("Cannot connect to any of the provided endpoints\n- node 1\n- node 2");
+        String expected = "Cannot connect to any of the provided endpoints\\n- node 1\\n- node 2";
+        assertEquals(expected, LogText.failure(new CompletionException(refused)));
+        assertEquals(expected, LogText.failure(refused));
+        assertEquals("null", LogText.failure(new IllegalStateException()));
     }
 
     @Test
