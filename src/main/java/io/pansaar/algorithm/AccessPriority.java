@@ -151,6 +151,11 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent, double 
      * of rate r keeps C near r·h/ln 2, so the rate estimate is C·ln 2 / h.
      */
     public double expectedRequests(double score, long nowMillis, long horizonMillis) {
-        return decayedCount(score, nowMillis) * LN_2 / halfLifeMillis * horizonMillis;
+        return requestRate(score, nowMillis) * horizonMillis;
+    }
+
+    /** Returns the requests per ms to expect at {@code nowMillis}, C·ln 2 / h (see {@link #expectedRequests}). */
+    public double requestRate(double score, long nowMillis) {
+        return decayedCount(score, nowMillis) * LN_2 / halfLifeMillis;
     }
 }

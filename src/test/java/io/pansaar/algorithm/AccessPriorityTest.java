@@ -99,6 +99,9 @@ class AccessPriorityTest {
         assertEquals(2 * expected, priority.expectedRequests(score, 20_000, 2000), TOLERANCE);
         assertEquals(expected / 2, priority.expectedRequests(score, 21_000, 1000), TOLERANCE);
         assertEquals(0, priority.expectedRequests(AccessPriority.NEVER_REQUESTED, 20_000, 1000));
+        // The rate is the expectation over one ms, to the bit: the TTL a hot copy is cut to depends on it.
+        assertEquals(priority.expectedRequests(score, 20_000, 1), priority.requestRate(score, 20_000));
+        assertEquals(0.1, priority.requestRate(score, 20_000), 0.001);
     }
 
     @Test

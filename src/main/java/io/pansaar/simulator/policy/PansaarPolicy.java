@@ -21,7 +21,8 @@ import java.util.function.LongConsumer;
  * ({@link EarlyRefresh}); a due copy expected to be requested often enough over one more TTL is refreshed within a
  * token-bucket budget, the others are left to expire. An expired copy is revalidated on its next request (a
  * conditional fetch, counted as a miss). Every revalidation, early or not, lengthens the TTL of an unchanged image
- * and shortens that of a changed one; a ghost as large as the resident set keeps the change history of evicted
+ * and shortens that of a changed one, and cuts it to the time in which the copy expects at most {@link
+ * DynamicTtl#MAXIMUM_REQUESTS_PER_COPY} requests at its image's rate; a ghost as large as the resident set keeps the change history of evicted
  * images.
  *
  * <p>With a fold interval F above 0, a request that finds a fresh copy counts as production counts a hit: it waits
@@ -643,7 +644,9 @@ public final class PansaarPolicy extends SizedPolicy {
             startingTtlMoved();
         }
         copy.setHistory(revalidated);
-        copy.ttl = ttlOf(revalidated);
+        // Cut to the time its requests so far expect the most a copy may serve, as production cuts it from the score
+        // its claim reads.
+        copy.ttl = dynamicTtl.limitedToRequests(ttlOf(revalidated), access.requestRate(copy.score, time));
         fetched(copy, time);
         schedule(copy);
     }

@@ -265,6 +265,29 @@ class PansaarPolicyTest {
                 changing.revalidations() + " against " + stable.revalidations());
     }
 
+    @Test
+    void aHotCopyIsFreshNoLongerThanItsMostRequestsTakeAndRefreshedRatherThanMissed() {
+        ChangeModel model = ChangeModel.forSpan(0, 1_000_000);
+        long unchanging = unchangingIds(model, 1).get(0);
+        List<Request> everyUnit = readEvery(unchanging, 1, 300_000);
+        PansaarPolicy.Parameters defaults = PansaarPolicy.Parameters.DEFAULT;
+        PansaarPolicy.Parameters uncut = new PansaarPolicy.Parameters(defaults.halfLife(), defaults.sizeExponent(),
+                defaults.beta(), defaults.fetchTime(), defaults.lead(), defaults.minimumExpectedRequests(),
+                defaults.refreshesPerUnit(), defaults.refreshBurst(),
+                defaults.ttl().withMaximumRequestsPerCopy(Double.POSITIVE_INFINITY), defaults.newcomerPenalty());
+        PansaarPolicy cut = replay(new PansaarPolicy(1_000, new Freshness(model, 3_600)), everyUnit);
+        PansaarPolicy growing = replay(new PansaarPolicy(1_000, new Freshness(model, 3_600), uncut), everyUnit);
+
+        // Never changed, its TTL would grow towards a week of units; at one request a unit it lives at most 500 once
+        // its count has built up, so it is revalidated about every 500 units from then on.
+        assertTrue(growing.revalidations() < 60, "revalidations " + growing.revalidations());
+        assertTrue(cut.revalidations() > 300_000 / 1_000, "revalidations " + cut.revalidations());
+        assertTrue(cut.revalidations() < 300_000 / 400, "revalidations " + cut.revalidations());
+        // Each of them is an early refresh: the copy is never found expired.
+        assertEquals(growing.stats().misses(), cut.stats().misses());
+        assertEquals(cut.revalidations(), cut.stats().refreshes());
+    }
+
     private static List<Request> readEvery(long id, long interval, long end) {
         List<Request> trace = new ArrayList<>();
         for (long time = 0; time < end; time += interval) {
