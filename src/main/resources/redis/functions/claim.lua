@@ -17,12 +17,15 @@
 --                        token is deleted, since its job is done.
 --   {'BUSY', holder token, lease ms left}   another claim holds a live lease; do not fetch
 --   {'CLAIMED', fence, claimed-at ms, etag or '', last-modified or '', fetched-at or '', exposure or '',
---    changes or '', digest or ''}
+--    changes or '', digest or '', access-score or '', half-life or ''}
 --                        marker 'fetching:<token>' set for the lease; validators of the current ok
---                        copy for a conditional GET, and what Pansaar's Algorithm knows of its
---                        changes: when it was fetched, its change history and its body's digest.
---                        Without an ok copy: fetched-at and digest are '', and the history is the one
---                        remembered of the image before it was evicted or expired ('' when none).
+--                        copy for a conditional GET, and what Pansaar's Algorithm knows of it: when it
+--                        was fetched, its change history, its body's digest, and its access score with
+--                        the half-life in ms the score is counted in (hits still waiting for a fold not
+--                        in it), from which the worker works out its request rate and so how long the
+--                        next copy may stay fresh. Without an ok copy: fetched-at, digest, access score
+--                        and half-life are '', and the history is the one remembered of the image before
+--                        it was evicted or expired ('' when none).
 -- Errors: PANSAAR_BAD_ARGUMENT
 
 local function satisfiedBecause(entry, requestedAt, reason, now)
@@ -60,7 +63,7 @@ redis.register_function{
     local now = serverTimeMillis()
 
     local entry = metaValues(readMeta(imageKey), { 'status', 'fetched-at', 'fresh-until', 'etag', 'last-modified',
-      'exposure', 'changes', 'digest', 'fence' })
+      'exposure', 'changes', 'digest', 'fence', 'access-score', 'half-life' })
     local marker = redis.call('GET', markerKey)
     local why = satisfiedBecause(entry, requestedAt, reason, now)
     if why then
@@ -97,9 +100,12 @@ redis.register_function{
         -- '<exposure>:<changes>', and ':<charged bytes>' after them while the image is counted as held.
         exposure, changes = string.match(remembered, '^(%d+):(%d+)')
       end
-      return { 'CLAIMED', fence, now, '', '', '', exposure or '', changes or '', '' }
+      return { 'CLAIMED', fence, now, '', '', '', exposure or '', changes or '', '', '', '' }
     end
+    -- A score is '' unless it counts a request and its half-life is known, so that the worker parses only numbers.
+    local score, halfLife = tonumber(entry[10]), tonumber(entry[11])
+    local known = score ~= nil and score > -math.huge and score < math.huge and halfLife ~= nil and halfLife > 0
     return { 'CLAIMED', fence, now, entry[4] or '', entry[5] or '', entry[2] or '', entry[6] or '', entry[7] or '',
-      entry[8] or '' }
+      entry[8] or '', known and formatScore(score) or '', known and entry[11] or '' }
   end
 }

@@ -273,13 +273,18 @@ public class PansaarFunctions {
                     ClaimOutcome outcome = status(function, ClaimOutcome.class, reply);
                     if (outcome != ClaimOutcome.CLAIMED) {
                         return new ClaimReply(outcome, reply.get(1).toString(), 0, 0, Optional.empty(), Optional.empty(),
-                                Optional.empty(), Optional.empty(), Optional.empty());
+                                Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
                     }
                     Optional<ChangeHistory> history = RedisReplies.text(reply.get(6)).map(exposure -> new ChangeHistory(
                             Double.parseDouble(exposure), RedisReplies.text(reply.get(7)).map(Long::parseLong).orElse(0L)));
+                    // The function sends both or neither (API 12 and older, neither).
+                    Optional<ClaimReply.Demand> demand = reply.size() < 11 ? Optional.empty()
+                            : RedisReplies.text(reply.get(9)).map(score -> new ClaimReply.Demand(Double.parseDouble(score),
+                                    Double.parseDouble(reply.get(10).toString())));
                     return new ClaimReply(outcome, "", reply.get(1).toLong(), reply.get(2).toLong(),
                             RedisReplies.text(reply.get(3)), RedisReplies.text(reply.get(4)),
-                            RedisReplies.text(reply.get(5)).map(Long::parseLong), history, RedisReplies.text(reply.get(8)));
+                            RedisReplies.text(reply.get(5)).map(Long::parseLong), history, RedisReplies.text(reply.get(8)),
+                            demand);
                 });
     }
 

@@ -2,6 +2,7 @@ package io.pansaar.store;
 
 import java.util.Optional;
 
+import io.pansaar.algorithm.AccessPriority;
 import io.pansaar.algorithm.ChangeHistory;
 import io.pansaar.redis.function.ClaimOutcome;
 import io.pansaar.redis.function.ClaimReply;
@@ -30,8 +31,11 @@ public record Claim(ClaimOutcome outcome, String token, long fence, long claimed
      * @param fetchedAtMillis when it was fetched, server time
      * @param history what earlier revalidations showed about the image's changes
      * @param digest its body's SHA-256, empty for a copy written without one
+     * @param requestsPerMilli its image's request rate at the claim, as its access score tells it ({@link
+     *     AccessPriority#requestRate}); 0 when the score is not known
      */
-    public record CurrentCopy(long fetchedAtMillis, ChangeHistory history, Optional<String> digest) {
+    public record CurrentCopy(long fetchedAtMillis, ChangeHistory history, Optional<String> digest,
+            double requestsPerMilli) {
     }
 
     /**
@@ -39,8 +43,10 @@ public record Claim(ClaimOutcome outcome, String token, long fence, long claimed
      * fetched-at, history and digest when there is a copy, else with the history remembered of the image, if any.
      */
     static Claim of(String token, ClaimReply reply) {
+        double requestsPerMilli = reply.demand().map(demand -> new AccessPriority(demand.halfLifeMillis(), 0)
+                .requestRate(demand.accessScore(), reply.claimedAtMillis())).orElse(0.0);
         Optional<CurrentCopy> current = reply.fetchedAtMillis().map(fetchedAt -> new CurrentCopy(fetchedAt,
-                reply.history().orElse(ChangeHistory.NONE), reply.digest()));
+                reply.history().orElse(ChangeHistory.NONE), reply.digest(), requestsPerMilli));
         return new Claim(reply.outcome(), token, reply.fence(), reply.claimedAtMillis(), reply.etag(),
                 reply.lastModified(), reply.detail(), current, current.isPresent() ? Optional.empty() : reply.history());
     }

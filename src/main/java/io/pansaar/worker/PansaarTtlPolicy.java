@@ -32,7 +32,10 @@ public class PansaarTtlPolicy implements TtlPolicy {
                     .map(revalidation -> ttl.revalidated(revalidation.before(), revalidation.ageMillis(),
                             revalidation.changed()))
                     .orElse(regeneration.remembered());
-            return new Lifetime(Duration.ofMillis(ttl.ttl(history)), history);
+            // A copy that replaces one is cut to the time its image's requests expect the most a copy may serve, as the
+            // simulator's revalidation cuts it; a first copy is not, as the simulator's admission does not cut one.
+            double requestsPerMilli = regeneration.revalidation().map(TtlPolicy.Revalidation::requestsPerMilli).orElse(0.0);
+            return new Lifetime(Duration.ofMillis(ttl.ttl(history, requestsPerMilli)), history);
         }
     }
 }

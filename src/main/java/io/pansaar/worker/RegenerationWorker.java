@@ -459,7 +459,8 @@ public class RegenerationWorker {
      */
     private static Optional<TtlPolicy.Revalidation> revalidation(Claim claim, Predicate<Claim.CurrentCopy> changed) {
         return claim.current().map(current -> new TtlPolicy.Revalidation(current.history(),
-                Math.max(0, claim.claimedAtMillis() - current.fetchedAtMillis()), changed.test(current)));
+                Math.max(0, claim.claimedAtMillis() - current.fetchedAtMillis()), changed.test(current),
+                current.requestsPerMilli()));
     }
 
     private Uni<Void> handleFetchFailure(RegenerationJob job, Claim claim, OriginFetchException failure) {

@@ -30,8 +30,9 @@ public interface TtlPolicy {
      * @param before the copy's change history
      * @param ageMillis how long the copy had been cached
      * @param changed whether the fetch found other content (a 304 did not)
+     * @param requestsPerMilli how often the copy was requested at the claim, per ms; 0 when not known
      */
-    record Revalidation(ChangeHistory before, long ageMillis, boolean changed) {
+    record Revalidation(ChangeHistory before, long ageMillis, boolean changed, double requestsPerMilli) {
     }
 
     /**

@@ -996,6 +996,27 @@ class ImageStoreIT {
     }
 
     @Test
+    void claimTellsTheCurrentCopysRequestRateFromItsFoldedScore() {
+        ImageKey key = uniqueKey("claim-rate");
+        storeImage(key, new byte[] { 1, 2, 3 }, HOUR, MINUTE);
+        for (int i = 0; i < 5; i++) {
+            assertEquals(ReadOutcome.HIT, read(key).outcome());
+        }
+        foldHits(key);
+        double score = Double.parseDouble(hashField(key, "access-score"));
+        double halfLife = Double.parseDouble(hashField(key, "half-life"));
+
+        Claim claim = store.claim(key, token(), serverMillis(), JobReason.REFRESH).await().atMost(WAIT);
+
+        // What the TTL policy cuts a copy by: five hits and the write's request, which the newcomer penalty dates
+        // back, decayed by the few ms since.
+        double expected = new AccessPriority(halfLife, 0).requestRate(score, claim.claimedAtMillis());
+        assertEquals(expected, claim.current().orElseThrow().requestsPerMilli());
+        double requests = 5 + Math.pow(2, -priority.newcomerPenalty());
+        assertEquals(requests * Math.log(2) / halfLife, expected, requests * Math.log(2) / halfLife * 0.01);
+    }
+
+    @Test
     void claimIsBusyWhileAnotherClaimHoldsTheLease() {
         ImageKey key = uniqueKey("busy");
         Claim holder = claimNow(key, JobReason.MISS);

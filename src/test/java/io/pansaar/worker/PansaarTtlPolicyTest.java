@@ -78,6 +78,24 @@ class PansaarTtlPolicyTest {
         assertTrue(after.compareTo(before) < 0, "starting TTL " + before + " then " + after);
     }
 
+    @Test
+    void aHotImagesCopyLivesNoLongerThanItsMostRequestsTakeButNoShorterThanTheMinimum() {
+        PansaarTtlPolicy policy = new PansaarTtlPolicy();
+        SegmentSettings segment = segment(HOUR, Duration.ofMinutes(1), Duration.ofDays(7));
+        ChangeHistory stable = new ChangeHistory(Duration.ofDays(3).toMillis(), 0);
+        Duration uncut = policy.lifetime(refetch(segment, stable, HOUR, false, 0)).freshTtl();
+        assertTrue(uncut.compareTo(HOUR) > 0, "unchanged for three days: " + uncut);
+
+        // Ten requests a second: the most a copy may serve take 50 s, below the segment's minimum of a minute.
+        assertEquals(Duration.ofMinutes(1), policy.lifetime(refetch(segment, stable, HOUR, false, 0.01)).freshTtl());
+        // One request every ten seconds: 5000 s, under the TTL its history earns.
+        double everyTenSeconds = 1.0 / 10_000;
+        assertEquals(Duration.ofMillis((long) (DynamicTtl.MAXIMUM_REQUESTS_PER_COPY / everyTenSeconds)),
+                policy.lifetime(refetch(segment, stable, HOUR, false, everyTenSeconds)).freshTtl());
+        // One request an hour: the history's TTL is shorter than the time 500 requests take.
+        assertEquals(uncut, policy.lifetime(refetch(segment, stable, HOUR, false, 1.0 / HOUR.toMillis())).freshTtl());
+    }
+
     private static TtlPolicy.Regeneration firstFetch(SegmentSettings segment) {
         return new TtlPolicy.Regeneration(ImageKey.of(segment.name() + "/a.png"), segment, 1000, Duration.ofMillis(20),
                 Optional.empty(), ChangeHistory.NONE);
@@ -85,8 +103,14 @@ class PansaarTtlPolicyTest {
 
     private static TtlPolicy.Regeneration refetch(SegmentSettings segment, ChangeHistory before, Duration age,
             boolean changed) {
+        return refetch(segment, before, age, changed, 0);
+    }
+
+    private static TtlPolicy.Regeneration refetch(SegmentSettings segment, ChangeHistory before, Duration age,
+            boolean changed, double requestsPerMilli) {
         return new TtlPolicy.Regeneration(ImageKey.of(segment.name() + "/a.png"), segment, 1000, Duration.ofMillis(20),
-                Optional.of(new TtlPolicy.Revalidation(before, age.toMillis(), changed)), ChangeHistory.NONE);
+                Optional.of(new TtlPolicy.Revalidation(before, age.toMillis(), changed, requestsPerMilli)),
+                ChangeHistory.NONE);
     }
 
     private static SegmentSettings segment(Duration base, Duration minimum, Duration maximum) {
