@@ -349,6 +349,11 @@ public final class SimulatorCommand {
         return halfLives;
     }
 
+    /** Whether a policy among these tunes its penalty and half-life, and so has shadows and windows. */
+    private static boolean tunes(List<String> policies) {
+        return policies.contains("pansaar-tuned") || policies.contains("pansaar-tuned-probation");
+    }
+
     /**
      * Parses the share of the keys pansaar-tuned's shadows replay, 1 (every key) when absent: a fraction ({@code 1/16})
      * or a decimal ({@code 0.25}) in (0, 1]. Only pansaar-tuned has shadows, so the option needs it among the policies.
@@ -357,9 +362,9 @@ public final class SimulatorCommand {
         if (text == null) {
             return PansaarSettings.DEFAULT.tunerSample();
         }
-        if (!policies.contains("pansaar-tuned")) {
+        if (!tunes(policies)) {
             throw new UsageException("--tuner-sample sets the share of the keys pansaar-tuned's shadows replay and "
-                    + "means nothing without pansaar-tuned among the policies");
+                    + "means nothing without pansaar-tuned or pansaar-tuned-probation among the policies");
         }
         String[] parts = text.trim().split("/", -1);
         double share;
@@ -397,9 +402,9 @@ public final class SimulatorCommand {
         if (text == null) {
             return PansaarSettings.DEFAULT.tunerWindow();
         }
-        if (!policies.contains("pansaar-tuned")) {
+        if (!tunes(policies)) {
             throw new UsageException("--tuner-window sets what pansaar-tuned's windows count and means nothing without "
-                    + "pansaar-tuned among the policies");
+                    + "pansaar-tuned or pansaar-tuned-probation among the policies");
         }
         return switch (text.trim()) {
             case "requests" -> PansaarSettings.TunerWindow.REQUESTS;

@@ -347,8 +347,21 @@ public final class PansaarPolicy extends SizedPolicy {
      * scheduler feeds it from the hit counter it folds; its shadows replay the share of the keys the settings sample.
      */
     public static PansaarPolicy tuned(long capacity, Freshness freshness, PansaarSettings settings) {
-        PansaarPolicy policy = new PansaarPolicy("pansaar-tuned", capacity, freshness, Parameters.DEFAULT.with(settings),
-                settings.foldInterval(), 0);
+        return tuned("pansaar-tuned", capacity, freshness, settings, 0);
+    }
+
+    /**
+     * Creates the simulator-only variant {@code pansaar-tuned-probation}: {@code pansaar-probation} whose newcomer
+     * penalty and half-life move as {@code pansaar-tuned}'s do, its tuner's shadows being plain {@code pansaar}.
+     */
+    public static PansaarPolicy tunedWithProbation(long capacity, Freshness freshness, PansaarSettings settings) {
+        return tuned("pansaar-tuned-probation", capacity, freshness, settings, PROBATION_SHARE);
+    }
+
+    private static PansaarPolicy tuned(String name, long capacity, Freshness freshness, PansaarSettings settings,
+            double probationShare) {
+        PansaarPolicy policy = new PansaarPolicy(name, capacity, freshness, Parameters.DEFAULT.with(settings),
+                settings.foldInterval(), probationShare);
         if (settings.foldInterval() > 0) {
             policy.tunerFeed = new TickFeed(settings.foldInterval());
         }
@@ -416,24 +429,29 @@ public final class PansaarPolicy extends SizedPolicy {
      * is judged again at its next request, as any.
      */
     public void halfLife(double halfLife) {
-        if (probationLimit > 0) {
-            // The copies on probation are in no priority order, and would keep scores of the old half-life.
-            throw new IllegalStateException("pansaar-probation cannot change its half-life while it replays");
-        }
         double before = access.halfLifeMillis();
         access = new AccessPriority(halfLife, access.sizeExponent(), access.newcomerPenalty());
         refreshWorth = new RefreshWorth(access, earlyRefresh);
         startingRefreshThreshold = refreshWorth.thresholdFor(startingTtl);
         List<Copy> residents = new ArrayList<>(residentCount);
         byPriority.forEach(residents::add);
+        // The copies on probation keep their FIFO order, and leave it with scores of the new half-life.
+        for (Copy copy : probation) {
+            rescale(copy, before, halfLife);
+        }
         for (Copy copy : residents) {
-            copy.score = AccessPriority.inHalfLife(copy.score, before, halfLife);
-            copy.rank();
-            copy.refreshThreshold = copy.ttl == startingTtl ? startingRefreshThreshold : refreshWorth.thresholdFor(copy.ttl);
+            rescale(copy, before, halfLife);
         }
         residents.sort(Comparator.comparingDouble((Copy copy) -> copy.priority).thenComparingLong(copy -> copy.id));
         byPriority = new RunHeap<>(PRIORITY_RUNS);
         residents.forEach(copy -> byPriority.add(copy, copy.priority, copy.id));
+    }
+
+    /** Moves a resident's score, rank and refresh threshold to a half-life of {@code to} clock units from {@code from}. */
+    private void rescale(Copy copy, double from, double to) {
+        copy.score = AccessPriority.inHalfLife(copy.score, from, to);
+        copy.rank();
+        copy.refreshThreshold = copy.ttl == startingTtl ? startingRefreshThreshold : refreshWorth.thresholdFor(copy.ttl);
     }
 
     /** The objects it holds or remembers: the residents and the ghost, each an entry in its heap. */

@@ -8,7 +8,8 @@ import java.util.Set;
 public final class Policies {
     /** Every policy name, in the order reports list them. */
     public static final List<String> NAMES =
-            List.of("lru", "fifo", "lfu", "redis-lru", "redis-lfu", "gdsf", "s3fifo", "wtinylfu", "seed", "belady", "pansaar", "pansaar-probation", "pansaar-tuned");
+            List.of("lru", "fifo", "lfu", "redis-lru", "redis-lfu", "gdsf", "s3fifo", "wtinylfu", "seed", "belady", "pansaar", "pansaar-probation", "pansaar-tuned",
+                    "pansaar-tuned-probation");
 
     /** The policies that read the trace's future (Belady's): bounds to measure against, never baselines. */
     private static final Set<String> ORACLES = Set.of("belady");
@@ -48,6 +49,7 @@ public final class Policies {
             case "pansaar" -> new PansaarPolicy(capacity, freshness, pansaar, 0);
             case "pansaar-probation" -> new PansaarPolicy(capacity, freshness, pansaar, PansaarPolicy.PROBATION_SHARE);
             case "pansaar-tuned" -> PansaarPolicy.tuned(capacity, freshness, pansaar);
+            case "pansaar-tuned-probation" -> PansaarPolicy.tunedWithProbation(capacity, freshness, pansaar);
             default -> throw new IllegalArgumentException("unknown policy '" + name + "', expected one of " + NAMES);
         };
     }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.pansaar.simulator.trace.Request;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -87,6 +89,29 @@ class PansaarProbationTest {
         request(policy, ids(2_000, 50));
         assertEquals(1, request(policy, 1_000));
         assertEquals(0, request(policy, 3_000));
+        assertEquals(10, request(policy, ids(1, 10)));
+        policy.finished();
+    }
+
+    @Test
+    void aNewHalfLifeRescalesTheImagesOnProbationAsItDoesMains() {
+        PansaarPolicy policy = withProbation();
+        requestAHotSet(policy);
+        // 2001 and 2002 are requested on probation, which they fill, when the half-life moves to a tenth.
+        request(policy, 2_001, 2_002, 2_001, 2_002);
+        policy.halfLife(PansaarPolicy.HALF_LIFE / 10);
+        assertEquals(PansaarPolicy.HALF_LIFE / 10, policy.halfLife());
+        // Nine more images requested twice each: the last finds the cache full, the images on probation join main,
+        // and main's lowest leaves. A rescaled score keeps the time its count falls to one request, as main's scores
+        // do, so 2001 and 2002 rank beside the hot set, and the lowest is 3000, the first image counted in the new
+        // half-life. Without the rescaling main's order broke, and one of the hot set left.
+        List<Long> evicted = new ArrayList<>();
+        policy.onEviction(evicted::add);
+        for (long id = 3_000; id < 3_009; id++) {
+            request(policy, id, id);
+        }
+        assertEquals(List.of(3_000L), evicted);
+        assertEquals(2, request(policy, 2_001, 2_002));
         assertEquals(10, request(policy, ids(1, 10)));
         policy.finished();
     }
