@@ -224,6 +224,13 @@ public final class PansaarPolicy extends SizedPolicy {
     private final double refreshBurst;
     private final long minimumTtl;
     private final long maximumTtl;
+    /** The most requests a copy may expect within its TTL ({@link DynamicTtl#MAXIMUM_REQUESTS_PER_COPY}). */
+    private final double maximumRequestsPerCopy;
+    /**
+     * log2 of a decayed request count below which no TTL within the bounds is cut, halved for a margin: most
+     * revalidated copies are of images requested a few times, and for them the cut's exponentiation can be skipped.
+     */
+    private double uncutCountLog2;
     private final SplittableRandom random = new SplittableRandom(SEED);
     /** The residents and the ghost, by id: one lookup tells a hit, a remembered object and a new one apart. */
     private final DenseIdMap<Copy> known = new DenseIdMap<>();
@@ -313,10 +320,12 @@ public final class PansaarPolicy extends SizedPolicy {
         // The budget and TTL bounds of a production segment that sets none of its own.
         minimumTtl = DynamicTtl.floorOf(base);
         maximumTtl = DynamicTtl.ceilingOf(base);
+        maximumRequestsPerCopy = parameters.ttl().maximumRequestsPerCopy();
         dynamicTtl = new DynamicTtl(DynamicTtl.DEFAULT_FRESHNESS_BUDGET, base, minimumTtl, maximumTtl, parameters.ttl());
         access = new AccessPriority(parameters.halfLife(), parameters.sizeExponent(), parameters.newcomerPenalty());
         earlyRefresh = new EarlyRefresh(parameters.beta(), parameters.lead(), parameters.minimumExpectedRequests());
         refreshWorth = new RefreshWorth(access, earlyRefresh);
+        uncutCountLog2 = uncutCountLog2();
         startingTtl = dynamicTtl.ttl(ChangeHistory.NONE);
         startingRefreshThreshold = refreshWorth.thresholdFor(startingTtl);
         fetchTime = parameters.fetchTime();
@@ -432,6 +441,7 @@ public final class PansaarPolicy extends SizedPolicy {
         double before = access.halfLifeMillis();
         access = new AccessPriority(halfLife, access.sizeExponent(), access.newcomerPenalty());
         refreshWorth = new RefreshWorth(access, earlyRefresh);
+        uncutCountLog2 = uncutCountLog2();
         startingRefreshThreshold = refreshWorth.thresholdFor(startingTtl);
         List<Copy> residents = new ArrayList<>(residentCount);
         byPriority.forEach(residents::add);
@@ -445,6 +455,14 @@ public final class PansaarPolicy extends SizedPolicy {
         residents.sort(Comparator.comparingDouble((Copy copy) -> copy.priority).thenComparingLong(copy -> copy.id));
         byPriority = new RunHeap<>(PRIORITY_RUNS);
         residents.forEach(copy -> byPriority.add(copy, copy.priority, copy.id));
+    }
+
+    /**
+     * log2 of half the decayed count C at which the longest TTL, the maximum, holds the most requests a copy may serve:
+     * R = C·ln 2/h · maximum. Below it R / rate exceeds the maximum, so no TTL is cut; the halving keeps rounding away.
+     */
+    private double uncutCountLog2() {
+        return Math.log(maximumRequestsPerCopy * access.halfLifeMillis() / (Math.log(2) * maximumTtl)) / Math.log(2) - 1;
     }
 
     /** Moves a resident's score, rank and refresh threshold to a half-life of {@code to} clock units from {@code from}. */
@@ -663,8 +681,10 @@ public final class PansaarPolicy extends SizedPolicy {
         }
         copy.setHistory(revalidated);
         // Cut to the time its requests so far expect the most a copy may serve, as production cuts it from the score
-        // its claim reads.
-        copy.ttl = dynamicTtl.limitedToRequests(ttlOf(revalidated), access.requestRate(copy.score, time));
+        // its claim reads; an image requested too rarely for any TTL of the bounds to be cut is spared the rate.
+        long ttl = ttlOf(revalidated);
+        boolean mayBeCut = copy.score - time / access.halfLifeMillis() >= uncutCountLog2;
+        copy.ttl = mayBeCut ? dynamicTtl.limitedToRequests(ttl, access.requestRate(copy.score, time)) : ttl;
         fetched(copy, time);
         schedule(copy);
     }
