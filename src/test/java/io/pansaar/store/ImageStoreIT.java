@@ -1017,6 +1017,28 @@ class ImageStoreIT {
     }
 
     @Test
+    void claimTellsNoRequestRateForAScoreOrHalfLifeThatIsNoFiniteNumber() {
+        // A meta value mangled by hand or by another tool: the claim still goes through, and the copy is not cut.
+        Map<String, List<String>> mangled = Map.of("access-score", List.of("inf", "-inf", "nan", "abc", ""),
+                "half-life", List.of("0", "-5", "inf", "abc"));
+        mangled.forEach((field, values) -> {
+            for (String value : values) {
+                ImageKey key = uniqueKey("claim-mangled");
+                storeImage(key, new byte[] { 1, 2, 3 }, HOUR, MINUTE);
+                List<String> meta = new ArrayList<>(List.of(redis.execute("HGET", image(key), "meta").toString()
+                        .split("\n", -1)));
+                meta.set(ImageLayout.META_FIELDS.indexOf(field), value);
+                redis.hash(String.class).hset(image(key), "meta", String.join("\n", meta));
+
+                Claim claim = store.claim(key, token(), serverMillis(), JobReason.REFRESH).await().atMost(WAIT);
+
+                assertEquals(ClaimOutcome.CLAIMED, claim.outcome(), field + " " + value);
+                assertEquals(0.0, claim.current().orElseThrow().requestsPerMilli(), field + " " + value);
+            }
+        });
+    }
+
+    @Test
     void claimIsBusyWhileAnotherClaimHoldsTheLease() {
         ImageKey key = uniqueKey("busy");
         Claim holder = claimNow(key, JobReason.MISS);

@@ -22,8 +22,8 @@ import java.util.function.LongConsumer;
  * token-bucket budget, the others are left to expire. An expired copy is revalidated on its next request (a
  * conditional fetch, counted as a miss). Every revalidation, early or not, lengthens the TTL of an unchanged image
  * and shortens that of a changed one, and cuts it to the time in which the copy expects at most {@link
- * DynamicTtl#MAXIMUM_REQUESTS_PER_COPY} requests at its image's rate; a ghost as large as the resident set keeps the change history of evicted
- * images.
+ * DynamicTtl#MAXIMUM_REQUESTS_PER_COPY} requests at its image's rate; a ghost as large as the resident set keeps the
+ * change history of evicted images.
  *
  * <p>With a fold interval F above 0, a request that finds a fresh copy counts as production counts a hit: it waits
  * in a counter, and every F clock units all waiting requests are folded into their copies' scores at once, dated
