@@ -103,10 +103,11 @@ redis.register_function{
       return { 'CLAIMED', fence, now, '', '', '', exposure or '', changes or '', '', '', '' }
     end
     -- Both are '' unless both are finite numbers, the half-life above 0, formatted as the worker parses them.
-    local score, halfLife = tonumber(entry[10]), tonumber(entry[11])
-    local known = score ~= nil and score > -math.huge and score < math.huge and halfLife ~= nil and halfLife > 0
-      and halfLife < math.huge
+    local score, halfLife = finiteNumberText(tonumber(entry[10])), finiteNumberText(tonumber(entry[11]))
+    if score == '' or halfLife == '' or tonumber(halfLife) <= 0 then
+      score, halfLife = '', ''
+    end
     return { 'CLAIMED', fence, now, entry[4] or '', entry[5] or '', entry[2] or '', entry[6] or '', entry[7] or '',
-      entry[8] or '', known and formatScore(score) or '', known and formatScore(halfLife) or '' }
+      entry[8] or '', score, halfLife }
   end
 }

@@ -18,7 +18,7 @@
 -- Returns {server time ms, swept, key, access-score, fresh-ttl ms, key, ...}: how many entries were unindexed as
 -- expired, then for each due image its key and those values of its hash's meta (the score moved to ARGV[2]'s
 -- half-life), '' where missing (a hash without
--- meta, written by API 5 or older: the scheduler drops it).
+-- meta, written by API 5 or older: the scheduler drops it) and for a score that is no finite number.
 -- Errors: PANSAAR_BAD_ARGUMENT
 
 redis.register_function{
@@ -41,7 +41,8 @@ redis.register_function{
         local fields = metaValues(meta, { 'access-score', 'fresh-ttl', 'half-life' })
         local score = tonumber(fields[1])
         listed[#listed + 1] = key
-        listed[#listed + 1] = score and formatScore(scoreInHalfLife(score, tonumber(fields[3]), halfLife)) or ''
+        -- '' for a score mangled into no finite number: the worker judges the image unknown and leaves it to expire.
+        listed[#listed + 1] = finiteNumberText(score and scoreInHalfLife(score, tonumber(fields[3]), halfLife))
         listed[#listed + 1] = fields[2] or ''
       end
     end

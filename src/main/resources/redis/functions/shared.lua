@@ -383,6 +383,15 @@ local function formatScore(score)
   return string.format('%.17g', score)
 end
 
+-- A number for a worker's reply: formatted as formatScore does when it is finite, '' otherwise (nil, an infinity or
+-- NaN, from a meta value mangled by hand), which the worker reads as unknown rather than failing to parse.
+local function finiteNumberText(number)
+  if number ~= nil and number > -math.huge and number < math.huge then
+    return formatScore(number)
+  end
+  return ''
+end
+
 -- An access score is counted in half-lives of the half-life it was last updated with, which meta keeps beside it.
 -- The same score in half-lives of another: score·from/to keeps score·h, the time in ms at which the image's decayed
 -- count falls to one request, so an image whose half-life changes keeps the moment it goes cold. The Java twin is
