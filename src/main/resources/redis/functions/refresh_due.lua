@@ -18,7 +18,8 @@
 -- Returns {server time ms, swept, key, access-score, fresh-ttl ms, key, ...}: how many entries were unindexed as
 -- expired, then for each due image its key and those values of its hash's meta (the score moved to ARGV[2]'s
 -- half-life), '' where missing (a hash without
--- meta, written by API 5 or older: the scheduler drops it) and for a score that is no finite number.
+-- meta, written by API 5 or older: the scheduler drops it), for a score that is no finite number and for a fresh TTL
+-- that is no whole number of ms.
 -- Errors: PANSAAR_BAD_ARGUMENT
 
 redis.register_function{
@@ -43,7 +44,10 @@ redis.register_function{
         listed[#listed + 1] = key
         -- '' for a score mangled into no finite number: the worker judges the image unknown and leaves it to expire.
         listed[#listed + 1] = finiteNumberText(score and scoreInHalfLife(score, tonumber(fields[3]), halfLife))
-        listed[#listed + 1] = fields[2] or ''
+        -- A fresh TTL in whole ms, as the worker parses it; '' for one mangled into anything else.
+        local freshTtl = tonumber(fields[2])
+        local whole = freshTtl ~= nil and freshTtl >= 0 and freshTtl < 2 ^ 53 and freshTtl == math.floor(freshTtl)
+        listed[#listed + 1] = whole and string.format('%d', freshTtl) or ''
       end
     end
     unindexExpired(index, statsKey, gone, now)

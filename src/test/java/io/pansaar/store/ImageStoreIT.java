@@ -1606,24 +1606,31 @@ class ImageStoreIT {
     }
 
     @Test
-    void aDueImageWhoseScoreIsNoFiniteNumberIsListedWithoutOne() {
-        ImageKey key = uniqueKey("refresh-mangled");
-        int partition = partition(key);
-        storeImage(key, everyByteValue(300), HOUR, MINUTE);
-        List<String> meta = new ArrayList<>(List.of(redis.execute("HGET", image(key), "meta").toString()
-                .split("\n", -1)));
-        meta.set(ImageLayout.META_FIELDS.indexOf("access-score"), "inf");
-        redis.hash(String.class).hset(image(key), "meta", String.join("\n", meta));
-        redis.execute("ZADD", RedisKeys.schedule(partition), "XX", "3", key.value());
-        try {
-            // The reply parses, and the image comes with no score, which the scheduler reads as unknown.
-            RefreshDueReply due = functions.refreshDue(partition, 1_000).await().atMost(WAIT);
-            RefreshDueReply.DueImage listed = due.images().stream().filter(image -> image.key().equals(key.value()))
-                    .findFirst().orElseThrow();
-            assertEquals(Optional.empty(), listed.accessScore());
-        } finally {
-            // Other tests' calls on this partition must not meet it.
-            redis.execute("ZREM", RedisKeys.schedule(partition), key.value());
+    void aDueImageWhoseScoreOrFreshTtlIsNoNumberIsListedWithoutIt() {
+        for (String field : List.of("access-score", "fresh-ttl")) {
+            for (String value : List.of("inf", "nan", "abc", "1.5", "-1")) {
+                ImageKey key = uniqueKey("refresh-mangled");
+                int partition = partition(key);
+                storeImage(key, everyByteValue(300), HOUR, MINUTE);
+                List<String> meta = new ArrayList<>(List.of(redis.execute("HGET", image(key), "meta").toString()
+                        .split("\n", -1)));
+                meta.set(ImageLayout.META_FIELDS.indexOf(field), value);
+                redis.hash(String.class).hset(image(key), "meta", String.join("\n", meta));
+                redis.execute("ZADD", RedisKeys.schedule(partition), "XX", "3", key.value());
+                try {
+                    // The reply parses, and the value the scheduler cannot read comes as unknown: it drops the image.
+                    RefreshDueReply due = functions.refreshDue(partition, 1_000).await().atMost(WAIT);
+                    RefreshDueReply.DueImage listed = due.images().stream()
+                            .filter(image -> image.key().equals(key.value())).findFirst().orElseThrow();
+                    boolean score = field.equals("access-score");
+                    boolean finite = value.equals("1.5") || value.equals("-1");
+                    assertEquals(score && !finite, listed.accessScore().isEmpty(), field + " " + value);
+                    assertEquals(!score, listed.freshTtlMillis().isEmpty(), field + " " + value);
+                } finally {
+                    // Other tests' calls on this partition must not meet it.
+                    redis.execute("ZREM", RedisKeys.schedule(partition), key.value());
+                }
+            }
         }
     }
 
