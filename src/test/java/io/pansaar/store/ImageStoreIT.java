@@ -1025,10 +1025,7 @@ class ImageStoreIT {
             for (String value : values) {
                 ImageKey key = uniqueKey("claim-mangled");
                 storeImage(key, new byte[] { 1, 2, 3 }, HOUR, MINUTE);
-                List<String> meta = new ArrayList<>(List.of(redis.execute("HGET", image(key), "meta").toString()
-                        .split("\n", -1)));
-                meta.set(ImageLayout.META_FIELDS.indexOf(field), value);
-                redis.hash(String.class).hset(image(key), "meta", String.join("\n", meta));
+                mangleMeta(key, field, value);
 
                 Claim claim = store.claim(key, token(), serverMillis(), JobReason.REFRESH).await().atMost(WAIT);
 
@@ -1612,10 +1609,7 @@ class ImageStoreIT {
                 ImageKey key = uniqueKey("refresh-mangled");
                 int partition = partition(key);
                 storeImage(key, everyByteValue(300), HOUR, MINUTE);
-                List<String> meta = new ArrayList<>(List.of(redis.execute("HGET", image(key), "meta").toString()
-                        .split("\n", -1)));
-                meta.set(ImageLayout.META_FIELDS.indexOf(field), value);
-                redis.hash(String.class).hset(image(key), "meta", String.join("\n", meta));
+                mangleMeta(key, field, value);
                 redis.execute("ZADD", RedisKeys.schedule(partition), "XX", "3", key.value());
                 try {
                     // The reply parses, and the value the scheduler cannot read comes as unknown: it drops the image.
@@ -1973,6 +1967,14 @@ class ImageStoreIT {
             return value == null ? null : value.toString();
         }
         return StoredImages.metaField(redis, image(key), field);
+    }
+
+    /** Writes {@code value} in place of the meta value {@code field} of the key's image, as a hand edit would. */
+    private void mangleMeta(ImageKey key, String field, String value) {
+        List<String> meta = new ArrayList<>(List.of(redis.execute("HGET", image(key), "meta").toString()
+                .split("\n", -1)));
+        meta.set(ImageLayout.META_FIELDS.indexOf(field), value);
+        redis.hash(String.class).hset(image(key), "meta", String.join("\n", meta));
     }
 
     private long serverMillis() {
