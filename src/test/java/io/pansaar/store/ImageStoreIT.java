@@ -53,6 +53,7 @@ import io.pansaar.redis.function.RefreshDueReply;
 import io.pansaar.redis.function.FinishedJob;
 import io.pansaar.redis.function.FoldHitsReply;
 import io.pansaar.redis.function.JobReason;
+import io.pansaar.redis.function.PurgeOutcome;
 import io.pansaar.redis.function.ReadOutcome;
 import io.pansaar.redis.function.ReleaseMode;
 import io.pansaar.redis.function.RepairReply;
@@ -1031,6 +1032,10 @@ class ImageStoreIT {
 
                 assertEquals(ClaimOutcome.CLAIMED, claim.outcome(), field + " " + value);
                 assertEquals(0.0, claim.current().orElseThrow().requestsPerMilli(), field + " " + value);
+                // Other tests' calls on this partition must not meet the mangled value: the claim is abandoned (no
+                // fetch in flight for the purge to fence and fetch again) and the image purged.
+                store.release(key, claim, ReleaseMode.ABANDON, false).await().atMost(WAIT);
+                assertEquals(PurgeOutcome.PURGED, purged(key));
             }
         });
     }
@@ -1621,8 +1626,9 @@ class ImageStoreIT {
                     assertEquals(score && !finite, listed.accessScore().isEmpty(), field + " " + value);
                     assertEquals(!score, listed.freshTtlMillis().isEmpty(), field + " " + value);
                 } finally {
-                    // Other tests' calls on this partition must not meet it.
-                    redis.execute("ZREM", RedisKeys.schedule(partition), key.value());
+                    // Other tests' calls on this partition must meet neither the due image nor a gap in its indexes
+                    // (an image held but not scheduled is damage that pansaar_repair rebuilds): it goes as a purge.
+                    assertEquals(PurgeOutcome.PURGED, purged(key));
                 }
             }
         }
@@ -1970,6 +1976,11 @@ class ImageStoreIT {
     }
 
     /** Writes {@code value} in place of the meta value {@code field} of the key's image, as a hand edit would. */
+    /** What a hard purge of the one key did. */
+    private PurgeOutcome purged(ImageKey key) {
+        return store.purge(List.of(key), false).await().atMost(WAIT).keys().get(0).outcome();
+    }
+
     private void mangleMeta(ImageKey key, String field, String value) {
         List<String> meta = new ArrayList<>(List.of(redis.execute("HGET", image(key), "meta").toString()
                 .split("\n", -1)));
