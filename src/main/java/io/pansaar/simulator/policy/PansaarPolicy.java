@@ -263,8 +263,10 @@ public final class PansaarPolicy extends SizedPolicy {
     private long nextFold = Long.MIN_VALUE;
     /** The copies with hits waiting for the next fold, each once. */
     private final List<Copy> unfolded = new ArrayList<>();
-    /** The bytes the probationary FIFO may hold; 0 turns it off, and every new copy enters main at once. */
-    private final long probationLimit;
+    /** The share of the bytes the probationary FIFO may hold; 0 turns it off, and every new copy enters main at once. */
+    private double probationShare;
+    /** {@link #probationShare} of the capacity, at least one byte while the stage is on. */
+    private long probationLimit;
     /** New copies in admission order, until they leave: to main if requested meanwhile, else evicted. */
     private final ArrayDeque<Copy> probation = new ArrayDeque<>();
     private long probationBytes;
@@ -313,8 +315,9 @@ public final class PansaarPolicy extends SizedPolicy {
             throw new IllegalArgumentException("probation share must be in [0, 1), got " + probationShare);
         }
         this.foldInterval = foldInterval;
-        // At least one byte, so that a share above 0 keeps the stage on however small the cache.
-        this.probationLimit = probationShare > 0 ? Math.max(1, (long) (capacity * probationShare)) : 0;
+        if (probationShare > 0) {
+            probationShare(probationShare);
+        }
         this.changes = freshness.changes();
         long base = freshness.baseTtl();
         // The budget and TTL bounds of a production segment that sets none of its own.
@@ -361,7 +364,9 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /**
      * Creates the simulator-only variant {@code pansaar-tuned-probation}: {@code pansaar-probation} whose newcomer
-     * penalty and half-life move as {@code pansaar-tuned}'s do, its tuner's shadows being plain {@code pansaar}.
+     * penalty and half-life move as {@code pansaar-tuned}'s do, its tuner's shadows for them being plain
+     * {@code pansaar}, and whose probationary FIFO's share of the bytes moves too, from {@link #PROBATION_SHARE}, judged
+     * by shadows that are this cache with a smaller and a larger FIFO (docs/simulation.md, "A tuned probation").
      */
     public static PansaarPolicy tunedWithProbation(long capacity, Freshness freshness, PansaarSettings settings) {
         return tuned("pansaar-tuned-probation", capacity, freshness, settings, PROBATION_SHARE);
@@ -374,7 +379,8 @@ public final class PansaarPolicy extends SizedPolicy {
         if (settings.foldInterval() > 0) {
             policy.tunerFeed = new TickFeed(settings.foldInterval());
         }
-        policy.tuner = new PartitionTuner(capacity, settings);
+        policy.tuner = probationShare > 0 ? PartitionTuner.withProbation(capacity, settings, probationShare)
+                : new PartitionTuner(capacity, settings);
         // A setting outside a tuner's range starts at the nearest end.
         policy.takeTunedValues();
         return policy;
@@ -382,7 +388,7 @@ public final class PansaarPolicy extends SizedPolicy {
 
     /**
      * Takes the values the tuner holds now, each only if it moved, as setting a half-life rescales every resident: the
-     * penalty first, then the half-life, the order in which the tuner judges them.
+     * penalty first, then the half-life, then the probation share, the order in which the tuner judges them.
      */
     private void takeTunedValues() {
         if (tuner.newcomerPenalty() != newcomerPenalty()) {
@@ -390,6 +396,9 @@ public final class PansaarPolicy extends SizedPolicy {
         }
         if (tuner.halfLife() != halfLife()) {
             halfLife(tuner.halfLife());
+        }
+        if (tuner.tunesProbation() && tuner.probationShare() != probationShare) {
+            probationShare(tuner.probationShare());
         }
     }
 
@@ -417,6 +426,25 @@ public final class PansaarPolicy extends SizedPolicy {
         if (tuner.tickEnded()) {
             takeTunedValues();
         }
+    }
+
+    /**
+     * Lets the probationary FIFO hold {@code share} of the bytes from now on, in (0, 1): a cache without the stage
+     * takes it up. A FIFO over its new share gives up its oldest copies as admissions make room, as it does over its
+     * share when the cache first fills: to main those requested meanwhile, the others evicted.
+     */
+    void probationShare(double share) {
+        if (!(share > 0 && share < 1)) {
+            throw new IllegalArgumentException("probation share must be in (0, 1), got " + share);
+        }
+        probationShare = share;
+        // At least one byte, so that the stage stays on however small the cache.
+        probationLimit = Math.max(1, (long) (capacity * share));
+    }
+
+    /** The share of the bytes the probationary FIFO may hold now; 0 when the cache has no such stage. */
+    double probationShare() {
+        return probationShare;
     }
 
     /** Admits new images from now on with their first request dated {@code halfLives} half-lives back. */

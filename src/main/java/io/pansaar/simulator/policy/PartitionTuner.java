@@ -18,7 +18,10 @@ import io.pansaar.simulator.trace.Request;
  * hit counter, each folded key with its count and bytes at the fold's time ({@link #deliver}, then
  * {@link #tickEnded}). Clocks may be a trace's units or epoch milliseconds, with half-lives in the same unit.
  *
- * <p>Its four shadow caches, two per tuner, each hold up to the partition's bytes (or the share of the keys sampled,
+ * <p>For the simulator's {@code pansaar-tuned-probation} it tunes the share of a probationary FIFO as well
+ * ({@link #withProbation}); production has no such stage.
+ *
+ * <p>Its shadow caches, two per tuner, each hold up to the partition's bytes (or the share of the keys sampled,
  * {@link PansaarSettings#tunerSample}); docs/simulation.md, "The tuners' memory", measures their heap per key.
  */
 public final class PartitionTuner {
@@ -35,7 +38,12 @@ public final class PartitionTuner {
 
     private final ShadowTuner newcomerPenaltyTuner;
     private final ShadowTuner halfLifeTuner;
-    /** Both tuners, in the order they judge a window and the tuned cache takes their values: the penalty first. */
+    /** The probation share's tuner, for a cache with a probationary FIFO (the simulator's only); else null. */
+    private final ShadowTuner probationTuner;
+    /**
+     * The tuners, in the order they judge a window and the tuned cache takes their values: the penalty first, then
+     * the half-life, then the probation share.
+     */
     private final List<ShadowTuner> tuners;
 
     /** Tunes a partition of {@code capacity} bytes starting from the penalty and half-life {@code configured} sets. */
@@ -50,11 +58,35 @@ public final class PartitionTuner {
      * predecessor stored tunes within the same ranges and windows.
      */
     public PartitionTuner(long capacity, PansaarSettings configured, double startHalfLife, double startPenalty) {
+        this(capacity, configured, startHalfLife, startPenalty, 0);
+    }
+
+    private PartitionTuner(long capacity, PansaarSettings configured, double startHalfLife, double startPenalty,
+            double startProbationShare) {
         newcomerPenaltyTuner = new ShadowTuner(ShadowTuner.Knob.NEWCOMER_PENALTY, capacity, configured, startPenalty);
         halfLifeTuner = new ShadowTuner(ShadowTuner.Knob.HALF_LIFE, capacity, configured, startHalfLife);
-        tuners = List.of(newcomerPenaltyTuner, halfLifeTuner);
-        // The shadows that follow the other knob start at its start value rather than the configured one.
+        if (startProbationShare > 0) {
+            probationTuner = new ShadowTuner(ShadowTuner.Knob.PROBATION_SHARE, capacity, configured,
+                    startProbationShare);
+            tuners = List.of(newcomerPenaltyTuner, halfLifeTuner, probationTuner);
+        } else {
+            probationTuner = null;
+            tuners = List.of(newcomerPenaltyTuner, halfLifeTuner);
+        }
+        // The shadows that follow another knob start at its start value rather than the configured one.
         tuners.forEach(this::follow);
+    }
+
+    /**
+     * Tunes, for a cache with a probationary FIFO starting at {@code startProbationShare} of the bytes, the FIFO's
+     * share too, besides the penalty and half-life {@code configured} sets: six shadow caches.
+     */
+    static PartitionTuner withProbation(long capacity, PansaarSettings configured, double startProbationShare) {
+        if (!(startProbationShare > 0 && startProbationShare < 1)) {
+            throw new IllegalArgumentException("probation share must be in (0, 1), got " + startProbationShare);
+        }
+        return new PartitionTuner(capacity, configured, configured.halfLife(), configured.newcomerPenalty(),
+                startProbationShare);
     }
 
     /** Replays {@code count} requests of the key {@code id}, of {@code bytes} bytes, dated {@code clock}: one folded key. */
@@ -116,15 +148,25 @@ public final class PartitionTuner {
         return newcomerPenaltyTuner.value();
     }
 
+    /** Whether it tunes a probationary FIFO's share. */
+    boolean tunesProbation() {
+        return probationTuner != null;
+    }
+
+    /** The share of the bytes the probationary FIFO should hold now; 0 when it tunes none. */
+    double probationShare() {
+        return probationTuner == null ? 0 : probationTuner.value();
+    }
+
     /**
-     * The objects its four shadows hold or remember, each taking 190 to 230 bytes of heap (docs/simulation.md, "The
-     * tuners' memory").
+     * The objects its shadows (four, or six with the probation share) hold or remember, each taking 190 to 230 bytes
+     * of heap (docs/simulation.md, "The tuners' memory").
      */
     public long shadowObjects() {
         return tuners.stream().mapToLong(ShadowTuner::shadowObjects).sum();
     }
 
-    /** Checks the shadows' invariants and that both values stayed in their ranges. */
+    /** Checks the shadows' invariants and that every value stayed in its range. */
     public void finished() {
         tuners.forEach(ShadowTuner::finished);
     }

@@ -44,7 +44,7 @@ final class ShadowTuner {
          * the fixed default. Its shadows take the tuned half-life, as a penalty is counted in half-lives.
          */
         NEWCOMER_PENALTY(10_000, 1, 1, settings -> 0.125, settings -> 16, PansaarSettings::newcomerPenalty,
-                PansaarPolicy::newcomerPenalty, true),
+                PansaarPolicy::newcomerPenalty),
         /**
          * The half-life, from a quarter of the setting's to 64 times it. Windows of 20,000 requests, and a move only
          * when two in a row agree: a short half-life wins the window in which the hot set moves and loses the replay
@@ -56,7 +56,16 @@ final class ShadowTuner {
          */
         HALF_LIFE(20_000, 2, 2, settings -> settings.halfLife() / PartitionTuner.HALF_LIFE_DIVISOR,
                 settings -> settings.halfLife() * PartitionTuner.HALF_LIFE_MULTIPLIER,
-                PansaarSettings::halfLife, PansaarPolicy::halfLife, false);
+                PansaarSettings::halfLife, PansaarPolicy::halfLife),
+        /**
+         * The share of the bytes a probationary FIFO holds ({@code pansaar-tuned-probation} only), from a quarter of
+         * S3-FIFO's 10% to 40%: a stationary trace wants a small one, which keeps the bytes for the images ranked; a
+         * hot set that rotates wants a large one, in which its new images are requested again before they leave.
+         * Windows as the half-life's. Its shadows are the tuned cache with a smaller and a larger FIFO: they take the
+         * tuned penalty and half-life.
+         */
+        PROBATION_SHARE(20_000, 2, 2, settings -> PansaarPolicy.PROBATION_SHARE / 4, settings -> 0.4,
+                settings -> PansaarPolicy.PROBATION_SHARE, PansaarPolicy::probationShare);
 
         /** Requests per window, when windows count requests. */
         final long window;
@@ -71,11 +80,10 @@ final class ShadowTuner {
         private final ToDoubleFunction<PansaarSettings> most;
         private final ToDoubleFunction<PansaarSettings> start;
         private final ObjDoubleConsumer<PansaarPolicy> setter;
-        private final boolean followsHalfLife;
 
         Knob(long window, long halfLives, int agreeing, ToDoubleFunction<PansaarSettings> least,
                 ToDoubleFunction<PansaarSettings> most,
-                ToDoubleFunction<PansaarSettings> start, ObjDoubleConsumer<PansaarPolicy> setter, boolean followsHalfLife) {
+                ToDoubleFunction<PansaarSettings> start, ObjDoubleConsumer<PansaarPolicy> setter) {
             this.window = window;
             this.halfLives = halfLives;
             this.agreeing = agreeing;
@@ -83,7 +91,6 @@ final class ShadowTuner {
             this.most = most;
             this.start = start;
             this.setter = setter;
-            this.followsHalfLife = followsHalfLife;
         }
 
         /** Sets the value on a cache, from its next request on. */
@@ -93,7 +100,11 @@ final class ShadowTuner {
 
         /** Whether this knob's shadows take the tuned cache's value of {@code other} when that moves. */
         boolean shadowsFollow(Knob other) {
-            return followsHalfLife && other == HALF_LIFE;
+            return switch (this) {
+                case NEWCOMER_PENALTY -> other == HALF_LIFE;
+                case HALF_LIFE -> false;
+                case PROBATION_SHARE -> other != PROBATION_SHARE;
+            };
         }
     }
 

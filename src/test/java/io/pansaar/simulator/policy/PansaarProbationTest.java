@@ -2,8 +2,13 @@ package io.pansaar.simulator.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pansaar.simulator.Simulator;
+import io.pansaar.simulator.Trace;
 import io.pansaar.simulator.trace.Request;
+import io.pansaar.simulator.trace.SyntheticTraceReader;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -16,6 +21,8 @@ class PansaarProbationTest {
     private static final long CAPACITY = 1_000;
     /** Far enough apart, in half-lives, that one request at a later phase outranks two at an earlier one. */
     private static final long PHASE = 1_000_000;
+    /** A small Zipf trace whose popular images stay popular. */
+    private static final String STATIONARY = "zipf,objects=5000,alpha=0.9,requests=200000,seed=3";
 
     private long time;
 
@@ -114,6 +121,59 @@ class PansaarProbationTest {
         assertEquals(2, request(policy, 2_001, 2_002));
         assertEquals(10, request(policy, ids(1, 10)));
         policy.finished();
+    }
+
+    @Test
+    void aLargerShareKeepsANewImageOnProbationLonger() {
+        // The cache full of images requested twice, all of them on probation as it filled; then the share moves to
+        // three times as much, or stays. A new image, requested again after four more, finds the FIFO given up its
+        // oldest to main down to the share: six images hold it still, two have let it go.
+        for (double[] shares : new double[][] {{0.1, 0.3}, {0.1, 0.1}}) {
+            PansaarPolicy policy = new PansaarPolicy(CAPACITY, Freshness.NONE, 0, shares[0]);
+            requestAHotSet(policy);
+            time = PHASE;
+            for (long id = 1_000; id < 1_010; id++) {
+                request(policy, id, id);
+            }
+            policy.probationShare(shares[1]);
+            assertEquals(shares[1], policy.probationShare());
+            request(policy, 5_000);
+            request(policy, ids(6_000, 4));
+            assertEquals(shares[1] > shares[0] ? 1 : 0, request(policy, 5_000), shares[0] + " then " + shares[1]);
+            // finished() recounts the FIFO's bytes.
+            policy.finished();
+        }
+        assertThrows(IllegalArgumentException.class, () -> withProbation().probationShare(0));
+        assertThrows(IllegalArgumentException.class, () -> withProbation().probationShare(1));
+    }
+
+    @Test
+    void tunedItsShareFallsWhereThePopularImagesStayAndRisesWhereTheyRotateFast() throws IOException {
+        Trace stationary = Trace.load(new SyntheticTraceReader(STATIONARY));
+        // A twentieth of the images replaced every 10,000 requests, a half-life: new hot images come faster than a
+        // FIFO of 10% lets them be requested again.
+        Trace rotating = Trace.load(new SyntheticTraceReader(
+                "zipf,objects=20000,alpha=0.9,requests=400000,seed=3,drift-every=10000,drift-shift=1000"));
+        for (int percent : new int[] {5, 20}) {
+            PansaarPolicy onStationary = tunedWithProbation(stationary, percent);
+            assertTrue(onStationary.probationShare() < PansaarPolicy.PROBATION_SHARE,
+                    "a stationary trace at " + percent + "% shrinks the FIFO: " + onStationary.probationShare());
+            PansaarPolicy onRotating = tunedWithProbation(rotating, percent);
+            assertTrue(onRotating.probationShare() > PansaarPolicy.PROBATION_SHARE,
+                    "a rotating hot set at " + percent + "% widens it: " + onRotating.probationShare());
+            PolicyStats fixed = Simulator.replay(rotating, new PansaarPolicy(rotating.uniqueBytes() * percent / 100,
+                    Freshness.NONE, 0, PansaarPolicy.PROBATION_SHARE), Freshness.NONE);
+            assertTrue(onRotating.stats().byteHitRatio() > fixed.byteHitRatio(), "and serves more bytes than a FIFO of "
+                    + "10%: " + onRotating.stats().byteHitRatio() + " against " + fixed.byteHitRatio());
+        }
+    }
+
+    private static PansaarPolicy tunedWithProbation(Trace trace, int percent) {
+        PansaarPolicy tuned = PansaarPolicy.tunedWithProbation(trace.uniqueBytes() * percent / 100, Freshness.NONE,
+                PansaarSettings.DEFAULT);
+        Simulator.replay(trace, tuned, Freshness.NONE);
+        assertEquals("pansaar-tuned-probation", tuned.stats().name());
+        return tuned;
     }
 
     @Test
