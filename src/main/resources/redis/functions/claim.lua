@@ -29,7 +29,7 @@
 -- Errors: PANSAAR_BAD_ARGUMENT
 
 local function satisfiedBecause(entry, requestedAt, reason, now)
-  local status, fetchedAt, freshUntil = entry[1], tonumber(entry[2]), tonumber(entry[3])
+  local status, fetchedAt, freshUntil = copyStatus(entry[1]), metaWholeNumber(entry[2]), metaWholeNumber(entry[3])
   if not status then
     return nil
   end
@@ -84,7 +84,7 @@ redis.register_function{
     -- INCR before any write: should the counter hold something other than an integer, the call fails having
     -- changed nothing.
     local fence = redis.call('INCR', fenceCounterKey)
-    local storedFence = tonumber(entry[9])
+    local storedFence = metaWholeNumber(entry[9])
     if storedFence ~= nil and fence <= storedFence then
       -- The counter was evicted or reset since the stored copy was written: a fence at or below the stored one
       -- would make this claim's write a STALE_WRITE, so the counter moves on past it.
@@ -103,7 +103,7 @@ redis.register_function{
       return { 'CLAIMED', fence, now, '', '', '', exposure or '', changes or '', '', '', '' }
     end
     -- Both are '' unless both are finite numbers, the half-life above 0, formatted as the worker parses them.
-    local score, halfLife = finiteNumberText(tonumber(entry[10])), finiteNumberText(tonumber(entry[11]))
+    local score, halfLife = finiteNumberText(metaNumber(entry[10])), finiteNumberText(metaNumber(entry[11]))
     if score == '' or halfLife == '' or tonumber(halfLife) <= 0 then
       score, halfLife = '', ''
     end

@@ -70,7 +70,7 @@ redis.register_function{
     local now = serverTimeMillis()
 
     local opened = openMeta(imageKey)
-    local status = opened and metaValue(opened, 'status')
+    local status = opened and copyStatus(metaValue(opened, 'status'))
     if not status then
       count(statsKey, 'misses')
       local enqueued, jobId = enqueueOnFirstLane(markerKey, jobStreamKey, tokenCounterKey, key, 'miss', token,
@@ -82,12 +82,12 @@ redis.register_function{
       return { 'NEGATIVE', 0, 0, '', status }
     end
 
-    local freshFor = (tonumber(metaValue(opened, 'fresh-until')) or 0) - now
-    local graceUntil = tonumber(metaValue(opened, 'grace-until'))
+    local freshFor = (metaWholeNumber(metaValue(opened, 'fresh-until')) or 0) - now
+    local graceUntil = metaWholeNumber(metaValue(opened, 'grace-until'))
     local pastGrace = freshFor <= 0 and graceUntil ~= nil and now >= graceUntil
     -- Redis deletes a hash only after its expiry time, so at that very ms the copy is still there: not served then.
     local servableIfError = metaValue(opened, 'origin-failed-at')
-      and now < (tonumber(metaValue(opened, 'stale-if-error-until')) or 0)
+      and now < (metaWholeNumber(metaValue(opened, 'stale-if-error-until')) or 0)
     if pastGrace and not servableIfError then
       -- Kept past grace only for an outage of its origin, and none is known: fetch as for a miss, as the origin
       -- is most likely fine and a copy this old should not be served. The request still counts towards the image's

@@ -40,14 +40,13 @@ redis.register_function{
         gone[#gone + 1] = key
       else
         local fields = metaValues(meta, { 'access-score', 'fresh-ttl', 'half-life' })
-        local score = tonumber(fields[1])
+        local score = metaNumber(fields[1])
         listed[#listed + 1] = key
         -- '' for a score mangled into no finite number: the worker judges the image unknown and leaves it to expire.
-        listed[#listed + 1] = finiteNumberText(score and scoreInHalfLife(score, tonumber(fields[3]), halfLife))
+        listed[#listed + 1] = finiteNumberText(score and scoreInHalfLife(score, metaNumber(fields[3]), halfLife))
         -- A fresh TTL in whole ms, as the worker parses it; '' for one mangled into anything else.
-        local freshTtl = tonumber(fields[2])
-        local whole = freshTtl ~= nil and freshTtl >= 0 and freshTtl < 2 ^ 53 and freshTtl == math.floor(freshTtl)
-        listed[#listed + 1] = whole and string.format('%d', freshTtl) or ''
+        local freshTtl = metaWholeNumber(fields[2])
+        listed[#listed + 1] = (freshTtl and freshTtl >= 0) and string.format('%d', freshTtl) or ''
       end
     end
     unindexExpired(index, statsKey, gone, now)

@@ -133,7 +133,7 @@ local function countImages(index, legacy, keys, now)
       elseif meta.status ~= 'ok' then
         gone[#gone + 1] = key
       else
-        local charged = chargedBytes(key, tonumber(meta.size) or redis.call('HSTRLEN', imageHash, 'body'))
+        local charged = chargedBytes(key, metaWholeNumber(meta.size) or redis.call('HSTRLEN', imageHash, 'body'))
         local exposure, changes = historyParts(entries[position])
         histories[#histories + 1] = key
         histories[#histories + 1] = (exposure or meta.exposure or 0) .. ':' .. (changes or meta.changes or 0) .. ':'

@@ -83,11 +83,12 @@ redis.register_function{
     writeMeta(imageKey, meta)
     redis.call('PEXPIREAT', imageKey, expiresAt)
     local key = keyOfImage(imageKey)
-    local score = tonumber(meta['access-score'])
+    local score = metaNumber(meta['access-score'])
+    local halfLife = metaNumber(meta['half-life'])
     if key and score then
-      indexImage(index, key, chargedBytes(key, tonumber(meta.size) or 0),
-        rankOf(score, tonumber(meta['size-term']) or 0, tonumber(meta['half-life']) or 1), freshUntil - earlyBy, exposure,
-        changes)
+      indexImage(index, key, chargedBytes(key, metaWholeNumber(meta.size) or 0),
+        rankOf(score, metaNumber(meta['size-term']) or 0, (halfLife and halfLife > 0) and halfLife or 1),
+        freshUntil - earlyBy, exposure, changes)
     end
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'not-modified')

@@ -218,6 +218,39 @@ local function metaValues(fields, names)
   return values
 end
 
+-- A meta value as a number to compute with: a finite decimal, as this library and the worker write them; nil for
+-- anything else (absent, empty, 'inf', 'nan', hex, or text written by hand or by another tool), which each caller
+-- reads as not known. Lua's tonumber alone takes 'inf', 'nan' and '0x10': they would reach ZADD (which refuses NaN),
+-- replies the worker cannot parse, and the partition's fence counter, which a fence of 'inf' left unusable for every
+-- claim after it.
+local function metaNumber(text)
+  local number = tonumber(text)
+  if number == nil or number ~= number or number == math.huge or number == -math.huge
+      or string.find(text, '[xXnN]') then
+    return nil
+  end
+  return number
+end
+
+-- A meta status as a copy holds it: 'ok', or the origin's status code of a remembered 404/410 (three digits); nil for
+-- anything else, absent or mangled, which counts as no copy, so that a read's fetch writes the image anew.
+local function copyStatus(text)
+  if text == 'ok' or (text and string.match(text, '^%d%d%d$')) then
+    return text
+  end
+  return nil
+end
+
+-- A meta value that is a time in ms, a count or a fence: a whole number within a double's exact integers; nil for
+-- anything else, as metaNumber.
+local function metaWholeNumber(text)
+  local number = metaNumber(text)
+  if number == nil or number ~= math.floor(number) or math.abs(number) > 2 ^ 53 then
+    return nil
+  end
+  return number
+end
+
 -- What an image counts against the memory budget: its body's bytes and what Redis spends beside them on the image,
 -- measured by MemoryPerImageBenchmarkIT (docs/benchmarks.md): the image hash's name, its hash table and meta, and its
 -- entries in the priority, schedule and keys sorted sets and the history hash, all told IMAGE_OVERHEAD_BYTES plus
@@ -270,7 +303,7 @@ end
 -- The fence stored with the image (its decoded meta, or nil) when it is greater than the writer's, so the write must
 -- lose; else nil.
 local function newerFence(meta, fence)
-  local current = tonumber(meta and meta.fence)
+  local current = metaWholeNumber(meta and meta.fence)
   if current ~= nil and current > fence then
     return current
   end
@@ -730,14 +763,19 @@ end
 -- as it is, without unpacking the other values; a meta holding fewer values, or a score moving to another half-life,
 -- is unpacked and packed whole.
 local function recordRequests(imageKey, opened, priorityKey, key, requests, hitsAdded, now, halfLife)
-  local hits = (tonumber(metaValue(opened, 'hits')) or 0) + hitsAdded
+  local hits = (metaWholeNumber(metaValue(opened, 'hits')) or 0) + hitsAdded
   local score = metaValue(opened, 'access-score')
-  local ownHalfLife = tonumber(metaValue(opened, 'half-life'))
+  local ownHalfLife = metaNumber(metaValue(opened, 'half-life'))
+  if ownHalfLife and ownHalfLife <= 0 then
+    ownHalfLife = nil
+  end
   halfLife = halfLife or ownHalfLife
   if ownHalfLife then
-    local after = scoreAfterRequests(scoreInHalfLife(tonumber(score), ownHalfLife, halfLife), now, halfLife, requests)
+    -- A score or size term that is no number counts as none: the request starts the score anew.
+    local after = scoreAfterRequests(scoreInHalfLife(metaNumber(score), ownHalfLife, halfLife), now, halfLife, requests)
     score = formatScore(after)
-    redis.call('ZADD', priorityKey, 'XX', rankOf(after, tonumber(metaValue(opened, 'size-term')) or 0, halfLife), key)
+    redis.call('ZADD', priorityKey, 'XX', rankOf(after, metaNumber(metaValue(opened, 'size-term')) or 0, halfLife),
+      key)
   end
   local first, last = META_POSITION['hits'], META_POSITION['last-access']
   if opened.count < last or (ownHalfLife and halfLife ~= ownHalfLife) then
@@ -1017,11 +1055,11 @@ local function rerankFromHalfLives(priorityKey, imageKey, key, rank)
     return false
   end
   local fields = metaValues(readMeta(imageKey), { 'access-score', 'size-term', 'half-life' })
-  local score, halfLife = tonumber(fields[1]), tonumber(fields[3])
-  if not score or not halfLife then
+  local score, halfLife = metaNumber(fields[1]), metaNumber(fields[3])
+  if not score or not halfLife or halfLife <= 0 then
     return false
   end
-  local inMillis = rankOf(score, tonumber(fields[2]) or 0, halfLife)
+  local inMillis = rankOf(score, metaNumber(fields[2]) or 0, halfLife)
   if tonumber(inMillis) == rank then
     return false
   end
@@ -1143,8 +1181,8 @@ end
 
 -- Marks an ok copy stale from now on, keeping its grace from now, with the purge's fence, and files it as due now.
 local function markStale(imageKey, meta, schedule, key, fence, now)
-  local freshUntil = tonumber(meta['fresh-until']) or now
-  local graceUntil = tonumber(meta['grace-until'])
+  local freshUntil = metaWholeNumber(meta['fresh-until']) or now
+  local graceUntil = metaWholeNumber(meta['grace-until'])
   if freshUntil > now then
     if graceUntil then
       meta['grace-until'] = math.min(graceUntil, now + math.max(0, graceUntil - freshUntil))
@@ -1170,7 +1208,7 @@ local function purgeImages(purge, images)
   for _, image in ipairs(images) do
     image.exists = redis.call('EXISTS', image.imageKey) == 1
     image.meta = image.exists and readMeta(image.imageKey) or nil
-    highest = math.max(highest, tonumber(image.meta and image.meta.fence) or 0)
+    highest = math.max(highest, metaWholeNumber(image.meta and image.meta.fence) or 0)
   end
   local fence = redis.call('INCR', purge.fenceCounter)
   if fence <= highest then

@@ -21,14 +21,14 @@ local MAX_WARMED_PER_CALL = 100
 -- (a remembered 404/410, whose hash lives only as long as it is to be believed).
 local function needsNoWarmUp(imageKey, now)
   local opened = openMeta(imageKey)
-  local status = opened and metaValue(opened, 'status')
+  local status = opened and copyStatus(metaValue(opened, 'status'))
   if not status then
     return false
   end
   if status ~= 'ok' then
     return true
   end
-  return (tonumber(metaValue(opened, 'fresh-until')) or 0) > now
+  return (metaWholeNumber(metaValue(opened, 'fresh-until')) or 0) > now
 end
 
 redis.register_function{

@@ -67,7 +67,8 @@ public record ImageDetails(ImageKey key, int partition, String status, long ttlM
         return !status.equals("ok");
     }
 
+    /** A whole-number value of meta; empty when absent or mangled into anything else, so the details still show. */
     private static Optional<Long> number(Map<String, String> stored, String field) {
-        return Optional.ofNullable(stored.get(field)).map(Long::valueOf);
+        return ImageLayout.wholeNumber(stored.get(field));
     }
 }

@@ -3,6 +3,7 @@ package io.pansaar.store;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import io.pansaar.key.ImageKey;
 
@@ -86,6 +87,41 @@ public final class ImageLayout {
             start = end + 1;
         }
         return values;
+    }
+
+    /**
+     * A meta value that is a time in ms, a count or a fence, as a number; empty for anything else (absent, or mangled by
+     * hand or by another tool into text, a fraction or an infinity), which the caller reads as not known, as
+     * shared.lua's metaWholeNumber does. A loop over the characters rather than a pattern: a read parses fresh-until.
+     */
+    static Optional<Long> wholeNumber(String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        int first = value.startsWith("-") ? 1 : 0;
+        // At most 18 digits: never more than a long holds.
+        if (value.length() == first || value.length() - first > 18) {
+            return Optional.empty();
+        }
+        for (int i = first; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(Long.parseLong(value));
+    }
+
+    /**
+     * A meta status as a copy holds it: {@code ok}, or the origin's three-digit status code of a remembered 404/410;
+     * empty for anything else, absent or mangled, which counts as no copy (shared.lua's copyStatus).
+     */
+    static Optional<String> copyStatus(String value) {
+        if ("ok".equals(value)) {
+            return Optional.of(value);
+        }
+        return value != null && value.length() == 3 && !value.startsWith("-") && wholeNumber(value).isPresent()
+                ? Optional.of(value) : Optional.empty();
     }
 
     /**

@@ -140,8 +140,8 @@ public class ImageStore {
                 stored = StoredCopy.of(fields.response());
                 servedAtOnce = servedAtOnce(stored, counted.succeeded());
             } catch (RuntimeException unreadable) {
-                // A reply this process cannot read (a meta value that is no number) fails the read rather than the
-                // connection's reply handler.
+                // A reply of another shape than this process reads fails the read rather than the connection's reply
+                // handler. A meta value mangled into no number is not one: it reads as not known (ImageLayout).
                 PooledReplies.release(fields.response());
                 done.handle(Future.failedFuture(unreadable));
                 return;
@@ -173,7 +173,7 @@ public class ImageStore {
      * remembered 404/410. Null for anything else (not an Optional: this is the hot path).
      */
     private static ReadResult servedAtOnce(StoredCopy fields, boolean recorded) {
-        Optional<String> status = fields.value(ImageLayout.STATUS);
+        Optional<String> status = fields.status();
         if (status.isEmpty()) {
             return null;
         }
@@ -270,7 +270,7 @@ public class ImageStore {
      */
     private ReadResult unrecordedRead(ImageKey key, StoredCopy fields, Response judgedMeta, Throwable bookkeepingFailure) {
         unrecorded(key, bookkeepingFailure);
-        Optional<String> status = fields.value(ImageLayout.STATUS);
+        Optional<String> status = fields.status();
         Response body = fields.body();
         Map<String, String> judged = ImageLayout.decode(RedisReplies.text(judgedMeta).orElse(null));
         if (status.isPresent() && !"ok".equals(status.get())) {
@@ -280,9 +280,9 @@ public class ImageStore {
         long now = System.currentTimeMillis();
         ReadOutcome outcome = status.isEmpty() || body == null ? ReadOutcome.MISS
                 : copyOutcome(now, fields.millis(ImageLayout.FRESH_UNTIL).orElse(0L),
-                        Optional.ofNullable(judged.get("grace-until")).map(Long::parseLong),
+                        ImageLayout.wholeNumber(judged.get("grace-until")),
                         judged.containsKey("origin-failed-at"),
-                        Optional.ofNullable(judged.get("stale-if-error-until")).map(Long::parseLong).orElse(0L));
+                        ImageLayout.wholeNumber(judged.get("stale-if-error-until")).orElse(0L));
         if (outcome == ReadOutcome.MISS) {
             return new ReadResult(ReadOutcome.MISS, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                     Duration.ZERO,
@@ -580,8 +580,14 @@ public class ImageStore {
             return Optional.ofNullable(readerValues[position]);
         }
 
+        /** A time in ms at {@code position}; empty when absent or no whole number (mangled): not known. */
         Optional<Long> millis(int position) {
-            return value(position).map(Long::parseLong);
+            return ImageLayout.wholeNumber(readerValues[position]);
+        }
+
+        /** The copy's status, {@code ok} or a remembered 404/410's code; empty for no copy, or a mangled status. */
+        Optional<String> status() {
+            return ImageLayout.copyStatus(readerValues[ImageLayout.STATUS]);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,22 @@ class ImageLayoutTest {
         }
         assertArrayEquals(new String[ImageLayout.READER_VALUES], ImageLayout.readerValues(null));
         assertArrayEquals(new String[] { "ok", null, "image/png", null, null }, ImageLayout.readerValues("ok\n\nimage/png"));
+    }
+
+    @Test
+    void aWholeNumberOrAStatusMangledIntoAnythingElseIsNotKnown() {
+        assertEquals(Optional.of(1_700_000_000_000L), ImageLayout.wholeNumber("1700000000000"));
+        assertEquals(Optional.of(-1L), ImageLayout.wholeNumber("-1"));
+        assertEquals(Optional.of(999_999_999_999_999_999L), ImageLayout.wholeNumber("999999999999999999"));
+        for (String mangled : new String[] { null, "", "-", "abc", "inf", "nan", "0x10", "1.5", "1e3", "+5", " 5",
+                "1000000000000000000" }) {
+            assertEquals(Optional.empty(), ImageLayout.wholeNumber(mangled), mangled);
+        }
+        assertEquals(Optional.of("ok"), ImageLayout.copyStatus("ok"));
+        assertEquals(Optional.of("404"), ImageLayout.copyStatus("404"));
+        for (String mangled : new String[] { null, "", "OK", "abc", "4040", "-40", "4.0" }) {
+            assertEquals(Optional.empty(), ImageLayout.copyStatus(mangled), mangled);
+        }
     }
 
     @Test

@@ -1028,9 +1028,9 @@ class ImageStoreIT {
                 storeImage(key, new byte[] { 1, 2, 3 }, HOUR, MINUTE);
                 mangleMeta(key, field, value);
 
-                Claim claim = store.claim(key, token(), serverMillis(), JobReason.REFRESH).await().atMost(WAIT);
+                // Requested a ms after the write: a claim in the write's own ms would be satisfied by its copy.
+                Claim claim = claimNow(key, JobReason.REFRESH);
 
-                assertEquals(ClaimOutcome.CLAIMED, claim.outcome(), field + " " + value);
                 assertEquals(0.0, claim.current().orElseThrow().requestsPerMilli(), field + " " + value);
                 // Other tests' calls on this partition must not meet the mangled value: the claim is abandoned (no
                 // fetch in flight for the purge to fence and fetch again) and the image purged.
@@ -1746,6 +1746,46 @@ class ImageStoreIT {
             assertArrayEquals(body, served.body().orElseThrow());
         } finally {
             redis.execute("CONFIG", "SET", "maxmemory", "0");
+        }
+    }
+
+    @Test
+    void aMetaValueMangledIntoNoNumberNeitherFailsAReadNorKeepsTheImageFromBeingFetchedAgain() throws InterruptedException {
+        // Values a hand or another tool may leave, which Lua's tonumber reads as numbers (inf, nan, hex) or not at all.
+        List<String> mangled = List.of("abc", "inf", "nan", "0x10", "1.5", "1e400");
+        List<String> fields = List.of("status", "fresh-until", "grace-until", "stale-if-error-until", "fence", "hits",
+                "access-score", "size-term", "half-life", "size", "fetched-at");
+        for (String field : fields) {
+            for (String value : mangled) {
+                String what = field + " " + value;
+                ImageKey key = uniqueKey("read-mangled");
+                int partition = partition(key);
+                // Stale at once, so that the read takes pansaar_get, which records it and enqueues the refresh; a
+                // mangled status or fresh-until is judged on a fresh copy too.
+                boolean fresh = field.equals("status") || field.equals("fresh-until");
+                storeImage(key, new byte[] { 1, 2, 3 }, fresh ? HOUR : Duration.ofMillis(1), MINUTE);
+                Thread.sleep(fresh ? 0 : 5);
+                mangleMeta(key, field, value);
+
+                ReadResult read = read(key);
+
+                // No copy for a status that is neither ok nor a status code; a copy of no known freshness is stale.
+                assertEquals(field.equals("status") ? ReadOutcome.MISS : ReadOutcome.STALE, read.outcome(), what);
+                assertTrue(read.recorded(), "pansaar_get recorded the read: " + what);
+                assertTrue(read.enqueued(), "and enqueued the fetch that writes the image anew: " + what);
+                if (field.equals("fence")) {
+                    // The claim of that fetch moves the fence counter past every whole fence stored, never to inf.
+                    Claim claim = claimNow(key, JobReason.REFRESH);
+                    store.release(key, claim, ReleaseMode.ABANDON, false).await().atMost(WAIT);
+                }
+                assertEquals(PurgeOutcome.PURGED, purged(key), what);
+                // Nor does the purge, which takes a fence past those of the images it purges.
+                String fence = redis.execute("GET", RedisKeys.fence(partition)).toString();
+                assertTrue(fence.matches("\\d+"), "the fence counter holds " + fence + " after " + what);
+                ImageKey neighbour = keysInPartition(partition, key, 2).get(1);
+                store.release(neighbour, claimNow(neighbour, JobReason.MISS), ReleaseMode.ABANDON, false)
+                        .await().atMost(WAIT);
+            }
         }
     }
 
