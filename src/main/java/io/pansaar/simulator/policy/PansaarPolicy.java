@@ -101,6 +101,18 @@ public final class PansaarPolicy extends SizedPolicy {
             return new Parameters(settings.halfLife(), settings.sizeExponent(), beta, fetchTime, lead,
                     minimumExpectedRequests, refreshesPerUnit, refreshBurst, ttl, settings.newcomerPenalty());
         }
+
+        /** These parameters with another dynamic TTL's. */
+        Parameters withTtl(DynamicTtl.Parameters otherTtl) {
+            return new Parameters(halfLife, sizeExponent, beta, fetchTime, lead, minimumExpectedRequests,
+                    refreshesPerUnit, refreshBurst, otherTtl, newcomerPenalty);
+        }
+
+        /** These parameters with another budget of early refreshes: per clock unit, and the burst saved up. */
+        Parameters withRefreshBudget(double otherRefreshesPerUnit, double otherRefreshBurst) {
+            return new Parameters(halfLife, sizeExponent, beta, fetchTime, lead, minimumExpectedRequests,
+                    otherRefreshesPerUnit, otherRefreshBurst, ttl, newcomerPenalty);
+        }
     }
 
     /**

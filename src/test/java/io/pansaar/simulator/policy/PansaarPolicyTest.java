@@ -30,9 +30,7 @@ class PansaarPolicyTest {
     }
 
     private static PansaarPolicy.Parameters withRefreshBudget(double refreshesPerUnit, double burst) {
-        PansaarPolicy.Parameters d = PansaarPolicy.Parameters.DEFAULT;
-        return new PansaarPolicy.Parameters(d.halfLife(), d.sizeExponent(), d.beta(), d.fetchTime(), d.lead(),
-                d.minimumExpectedRequests(), refreshesPerUnit, burst, d.ttl(), d.newcomerPenalty());
+        return PansaarPolicy.Parameters.DEFAULT.withRefreshBudget(refreshesPerUnit, burst);
     }
 
     /** Returns the first ids, from 0 up, that never change under the model. */
@@ -271,10 +269,8 @@ class PansaarPolicyTest {
         long unchanging = unchangingIds(model, 1).get(0);
         List<Request> everyUnit = readEvery(unchanging, 1, 300_000);
         PansaarPolicy.Parameters defaults = PansaarPolicy.Parameters.DEFAULT;
-        PansaarPolicy.Parameters uncut = new PansaarPolicy.Parameters(defaults.halfLife(), defaults.sizeExponent(),
-                defaults.beta(), defaults.fetchTime(), defaults.lead(), defaults.minimumExpectedRequests(),
-                defaults.refreshesPerUnit(), defaults.refreshBurst(),
-                defaults.ttl().withMaximumRequestsPerCopy(Double.POSITIVE_INFINITY), defaults.newcomerPenalty());
+        PansaarPolicy.Parameters uncut = defaults.withTtl(
+                defaults.ttl().withMaximumRequestsPerCopy(Double.POSITIVE_INFINITY));
         PansaarPolicy cut = replay(new PansaarPolicy(1_000, new Freshness(model, 3_600)), everyUnit);
         PansaarPolicy growing = replay(new PansaarPolicy(1_000, new Freshness(model, 3_600), uncut), everyUnit);
 

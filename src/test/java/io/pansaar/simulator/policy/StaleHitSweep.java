@@ -65,7 +65,7 @@ final class StaleHitSweep {
     private static void replay(Trace trace, long start, long end, double capacityShare, DynamicTtl.Parameters ttl) {
         ChangeModel changes = ChangeModel.forSpan(start, end);
         PansaarPolicy policy = new PansaarPolicy((long) (trace.uniqueBytes() * capacityShare),
-                new Freshness(changes, BASE_TTL), withTtl(PansaarPolicy.Parameters.DEFAULT, ttl));
+                new Freshness(changes, BASE_TTL), PansaarPolicy.Parameters.DEFAULT.withTtl(ttl));
         PolicyStats stats = policy.stats();
         double volatileMean = Math.max(1, end - start) / ChangeModel.VOLATILE_CHANGES_PER_SPAN;
         long stable = 0;
@@ -88,11 +88,5 @@ final class StaleHitSweep {
                 ttl.maximumRequestsPerCopy(), stats.objectHitRatio(), stats.byteHitRatio(),
                 (double) stale / Math.max(1, stats.hits()), (double) stable / Math.max(1, stale),
                 (double) volatileOnes / Math.max(1, stale), stats.originFetches());
-    }
-
-    private static PansaarPolicy.Parameters withTtl(PansaarPolicy.Parameters parameters, DynamicTtl.Parameters ttl) {
-        return new PansaarPolicy.Parameters(parameters.halfLife(), parameters.sizeExponent(), parameters.beta(),
-                parameters.fetchTime(), parameters.lead(), parameters.minimumExpectedRequests(),
-                parameters.refreshesPerUnit(), parameters.refreshBurst(), ttl, parameters.newcomerPenalty());
     }
 }
