@@ -91,8 +91,10 @@ public final class ImageLayout {
 
     /**
      * A meta value that is a time in ms, a count or a fence, as a number; empty for anything else (absent, or mangled by
-     * hand or by another tool into text, a fraction or an infinity), which the caller reads as not known, as
-     * shared.lua's metaWholeNumber does. A loop over the characters rather than a pattern: a read parses fresh-until.
+     * hand or by another tool into text, a fraction or an infinity), which the caller reads as not known. shared.lua's
+     * metaWholeNumber reads the same values alike, and a few more forms no writer uses ({@code 1e3}, {@code +5}) as
+     * numbers: a read judged unfresh here for one of those goes to pansaar_get, which judges it. A loop over the
+     * characters rather than a pattern: a read parses fresh-until.
      */
     static Optional<Long> wholeNumber(String value) {
         if (value == null) {
