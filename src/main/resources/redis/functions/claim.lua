@@ -102,12 +102,10 @@ redis.register_function{
       end
       return { 'CLAIMED', fence, now, '', '', '', exposure or '', changes or '', '', '', '' }
     end
-    -- Both are '' unless both are finite numbers, the half-life above 0, formatted as the worker parses them.
-    local score, halfLife = finiteNumberText(metaNumber(entry[10])), finiteNumberText(metaNumber(entry[11]))
-    if score == '' or halfLife == '' or tonumber(halfLife) <= 0 then
-      score, halfLife = '', ''
-    end
+    -- Both are '' unless both are known (finite numbers, the half-life above 0), so that the worker parses numbers.
+    local score, halfLife = metaNumber(entry[10]), metaHalfLife(entry[11])
+    local known = score ~= nil and halfLife ~= nil
     return { 'CLAIMED', fence, now, entry[4] or '', entry[5] or '', entry[2] or '', entry[6] or '', entry[7] or '',
-      entry[8] or '', score, halfLife }
+      entry[8] or '', known and formatScore(score) or '', known and formatScore(halfLife) or '' }
   end
 }

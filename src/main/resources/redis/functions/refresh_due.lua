@@ -43,7 +43,7 @@ redis.register_function{
         local score = metaNumber(fields[1])
         listed[#listed + 1] = key
         -- '' for a score mangled into no finite number: the worker judges the image unknown and leaves it to expire.
-        listed[#listed + 1] = finiteNumberText(score and scoreInHalfLife(score, metaNumber(fields[3]), halfLife))
+        listed[#listed + 1] = finiteNumberText(score and scoreInHalfLife(score, metaHalfLife(fields[3]), halfLife))
         -- A fresh TTL in whole ms, as the worker parses it; '' for one mangled into anything else.
         local freshTtl = metaWholeNumber(fields[2])
         listed[#listed + 1] = (freshTtl and freshTtl >= 0) and string.format('%d', freshTtl) or ''

@@ -84,10 +84,10 @@ redis.register_function{
     redis.call('PEXPIREAT', imageKey, expiresAt)
     local key = keyOfImage(imageKey)
     local score = metaNumber(meta['access-score'])
-    local halfLife = metaNumber(meta['half-life'])
+    local halfLife = metaHalfLife(meta['half-life'])
     if key and score then
       indexImage(index, key, chargedBytes(key, metaWholeNumber(meta.size) or 0),
-        rankOf(score, metaNumber(meta['size-term']) or 0, (halfLife and halfLife > 0) and halfLife or 1),
+        rankOf(score, metaNumber(meta['size-term']) or 0, halfLife or 1),
         freshUntil - earlyBy, exposure, changes)
     end
     releaseOwnMarker(markerKey, token)

@@ -251,6 +251,16 @@ local function metaWholeNumber(text)
   return number
 end
 
+-- A meta half-life in ms: a positive finite number; nil for anything else, as metaNumber. A score counts in half-lives
+-- of it, so one of 0 or below would divide by nothing.
+local function metaHalfLife(text)
+  local halfLife = metaNumber(text)
+  if halfLife == nil or halfLife <= 0 then
+    return nil
+  end
+  return halfLife
+end
+
 -- What an image counts against the memory budget: its body's bytes and what Redis spends beside them on the image,
 -- measured by MemoryPerImageBenchmarkIT (docs/benchmarks.md): the image hash's name, its hash table and meta, and its
 -- entries in the priority, schedule and keys sorted sets and the history hash, all told IMAGE_OVERHEAD_BYTES plus
@@ -765,10 +775,7 @@ end
 local function recordRequests(imageKey, opened, priorityKey, key, requests, hitsAdded, now, halfLife)
   local hits = (metaWholeNumber(metaValue(opened, 'hits')) or 0) + hitsAdded
   local score = metaValue(opened, 'access-score')
-  local ownHalfLife = metaNumber(metaValue(opened, 'half-life'))
-  if ownHalfLife and ownHalfLife <= 0 then
-    ownHalfLife = nil
-  end
+  local ownHalfLife = metaHalfLife(metaValue(opened, 'half-life'))
   halfLife = halfLife or ownHalfLife
   if ownHalfLife then
     -- A score or size term that is no number counts as none: the request starts the score anew.
@@ -1055,8 +1062,8 @@ local function rerankFromHalfLives(priorityKey, imageKey, key, rank)
     return false
   end
   local fields = metaValues(readMeta(imageKey), { 'access-score', 'size-term', 'half-life' })
-  local score, halfLife = metaNumber(fields[1]), metaNumber(fields[3])
-  if not score or not halfLife or halfLife <= 0 then
+  local score, halfLife = metaNumber(fields[1]), metaHalfLife(fields[3])
+  if not score or not halfLife then
     return false
   end
   local inMillis = rankOf(score, metaNumber(fields[2]) or 0, halfLife)

@@ -102,16 +102,8 @@ public final class ImageLayout {
         }
         int first = value.startsWith("-") ? 1 : 0;
         // At most 18 digits: never more than a long holds.
-        if (value.length() == first || value.length() - first > 18) {
-            return Optional.empty();
-        }
-        for (int i = first; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                return Optional.empty();
-            }
-        }
-        return Optional.of(Long.parseLong(value));
+        return value.length() - first <= 18 && digitsFrom(value, first) ? Optional.of(Long.parseLong(value))
+                : Optional.empty();
     }
 
     /**
@@ -122,8 +114,21 @@ public final class ImageLayout {
         if ("ok".equals(value)) {
             return Optional.of(value);
         }
-        return value != null && value.length() == 3 && !value.startsWith("-") && wholeNumber(value).isPresent()
-                ? Optional.of(value) : Optional.empty();
+        return value != null && value.length() == 3 && digitsFrom(value, 0) ? Optional.of(value) : Optional.empty();
+    }
+
+    /** Whether {@code value} holds at least one character from {@code first} on, and only ASCII digits there. */
+    private static boolean digitsFrom(String value, int first) {
+        if (value.length() <= first) {
+            return false;
+        }
+        for (int i = first; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -409,7 +409,8 @@ public final class PansaarPolicy extends SizedPolicy {
         if (tuner.halfLife() != halfLife()) {
             halfLife(tuner.halfLife());
         }
-        if (tuner.tunesProbation() && tuner.probationShare() != probationShare) {
+        // 0: the tuner tunes no probation share.
+        if (tuner.probationShare() > 0 && tuner.probationShare() != probationShare) {
             probationShare(tuner.probationShare());
         }
     }

@@ -148,11 +148,6 @@ public final class PartitionTuner {
         return newcomerPenaltyTuner.value();
     }
 
-    /** Whether it tunes a probationary FIFO's share. */
-    boolean tunesProbation() {
-        return probationTuner != null;
-    }
-
     /** The share of the bytes the probationary FIFO should hold now; 0 when it tunes none. */
     double probationShare() {
         return probationTuner == null ? 0 : probationTuner.value();

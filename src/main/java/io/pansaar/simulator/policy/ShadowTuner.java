@@ -60,7 +60,7 @@ final class ShadowTuner {
         /**
          * The share of the bytes a probationary FIFO holds ({@code pansaar-tuned-probation} only), from a quarter of
          * S3-FIFO's 10% to 40%: a stationary trace wants a small one, which keeps the bytes for the images ranked; a
-         * hot set that rotates wants a large one, in which its new images are requested again before they leave.
+         * hot set that rotates fast wants a large one, in which its new images are requested again before they leave.
          * Windows as the half-life's. Its shadows are the tuned cache with a smaller and a larger FIFO: they take the
          * tuned penalty and half-life.
          */
