@@ -21,6 +21,9 @@
 -- ARGV[4] the events stream's cap (XADD MAXLEN ~); 0 or absent (a caller of API 7, without the key): no events
 -- ARGV[5] the half-life to fold candidates' waiting hits with, ms (see pansaar_fold_hits); empty or absent (a caller
 --         of API 10 or older): each image's own
+-- ARGV[6] probation share, in [0, 1): the share of the byte budget the probationary stage may hold before its oldest
+--         images leave it first (see evictOverBudget in shared.lua); 0, empty or absent (a caller of API 13 or older):
+--         the stage is off, and any image still on it leaves it as eviction needs room
 --
 -- Returns {swept, evicted, used bytes after, images indexed after, candidates ranked anew}: a candidate is ranked anew
 -- rather than evicted when hits of it waited in the hit counter, or when API 10 or older ranked it (see
@@ -39,13 +42,14 @@ redis.register_function{
     local limit = requireInteger('sweep and eviction limit', args[3], 1)
     local events = eventsFrom(keys[9], args[4])
     local halfLife = optionalHalfLife(args[5])
+    local probationShare = optionalProbationShare(args[6])
     requireLease(leaseKey, holder)
 
     local now = serverTimeMillis()
     local swept = sweepExpired(index, statsKey, now, limit)
     local evicted, rankedAnew = 0, 0
     if budget >= 0 then
-      evicted, rankedAnew = evictOverBudget(index, statsKey, budget, limit, nil, now, events, halfLife)
+      evicted, rankedAnew = evictOverBudget(index, statsKey, budget, limit, nil, now, events, halfLife, probationShare)
     end
     forgetExcessDeparted(index, limit)
     return { swept, evicted, usedBytes(index), redis.call('ZCARD', index.priority), rankedAnew }

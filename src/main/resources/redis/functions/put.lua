@@ -65,6 +65,11 @@
 --         the partition holds images: past that, an arrival is not recorded, so with no fold running it stops growing
 --         there; and it expires an hour after the last arrival recorded, so that a deployment that turns tuning off
 --         sheds it
+-- ARGV[27] probation share: the share of the byte budget, in [0, 1), of the probationary stage (see evictOverBudget in
+--         shared.lua). Above 0 an image the partition neither holds nor remembers enters the stage, at the top of the
+--         priority index, rather than main; 0, empty or absent (a caller of API 13 or older): new images enter main,
+--         and any image still on probation leaves it as eviction needs room. An image on probation stays there when
+--         rewritten.
 --
 -- Returns:
 --   {'WRITTEN', fresh-until ms, evicted}  image replaced; hits, last-access and access-score carried over
@@ -144,6 +149,7 @@ redis.register_function{
     end
     local halfLife = optionalHalfLife(halfLifeText)
     local newcomerPenalty = optionalNewcomerPenalty(newcomerPenaltyText)
+    local probationShare = optionalProbationShare(args[27])
     local meta = {
       ['content-type'] = oneLine(requireNonEmpty('content-type', args[10])),
       etag = oneLine(args[11]),
@@ -220,8 +226,10 @@ redis.register_function{
     writeMeta(imageKey, meta)
     redis.call('PEXPIREAT', imageKey, expiresAt)
     local charged = chargedBytes(key, tonumber(meta.size))
+    -- A new image the partition does not remember waits on probation, as the simulator's ghost decides.
+    local admittedAt = (probationShare > 0 and arrived and not historyEntry) and now or nil
     local used = indexImage(index, key, charged, rankOf(score, sizeTerm, halfLife), freshUntil - earlyBy, meta.exposure,
-      meta.changes, historyEntry)
+      meta.changes, historyEntry, admittedAt)
     if tuned and arrived then
       recordArrival(index, key, charged)
     end
@@ -233,7 +241,7 @@ redis.register_function{
     -- Over it, sweep first and judge again, as the excess may be expired images alone.
     if budget >= 0 and (used or usedBytes(index)) > budget then
       sweepExpired(index, statsKey, now, limit)
-      evicted = evictOverBudget(index, statsKey, budget, limit, key, now, events, halfLife)
+      evicted = evictOverBudget(index, statsKey, budget, limit, key, now, events, halfLife, probationShare)
     end
     releaseOwnMarker(markerKey, token)
     count(statsKey, 'regenerated')

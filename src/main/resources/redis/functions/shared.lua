@@ -454,6 +454,37 @@ local function rankOf(score, sizeTerm, halfLife)
   return formatScore(halfLife * (score - sizeTerm))
 end
 
+-- Ranks from this up are the probationary stage's (docs/algorithm.md, "Probation"). With a probation share above 0 a
+-- new image, one the partition neither holds nor remembers, enters the priority index at PROBATION_RANKS_FROM plus its
+-- admission time in ms, above every rank in ms (those lie near now, about 2^40), so the stage is a FIFO at the top of
+-- the index: main's eviction, which takes the lowest ranks, never meets it, and the stage's oldest image is its lowest
+-- rank there. Images admitted within one ms leave in key order. 2^52 plus any time in ms before the year 140,000 is a
+-- whole number below 2^53, which a double, and so a sorted set's score, holds exactly.
+local PROBATION_RANKS_FROM = 2 ^ 52
+
+-- Whether a rank (a number, or nil for an image the index does not hold) is on probation.
+local function onProbation(rank)
+  return rank ~= nil and rank >= PROBATION_RANKS_FROM
+end
+
+-- The rank an image admitted on probation at admittedAt (ms) holds while it waits there.
+local function probationRank(admittedAt)
+  return formatScore(PROBATION_RANKS_FROM + admittedAt)
+end
+
+-- A probation share as an argument: a number in [0, 1) of the partition's byte budget, 0 (and empty or absent, a caller
+-- of API 13 or older) turning the stage off, which lets any image still on probation leave it as eviction needs room.
+local function optionalProbationShare(value)
+  if value == nil or value == '' then
+    return 0
+  end
+  local share = tonumber(value)
+  if share == nil or not (share >= 0 and share < 1) then
+    fail('BAD_ARGUMENT', 'probation share must be a number in [0, 1), was "' .. value .. '"')
+  end
+  return share
+end
+
 -- Ranks below this were written by API 10 or older, as score - size term in half-lives (at most now/h, a few 1e9 for
 -- a half-life of a second or more); a rank in ms is near now, far above it (2^40 ms is 2004-11). Eviction ranks such
 -- an image anew before it chooses (see rerankFromHalfLives).
@@ -781,8 +812,13 @@ local function recordRequests(imageKey, opened, priorityKey, key, requests, hits
     -- A score or size term that is no number counts as none: the request starts the score anew.
     local after = scoreAfterRequests(scoreInHalfLife(metaNumber(score), ownHalfLife, halfLife), now, halfLife, requests)
     score = formatScore(after)
-    redis.call('ZADD', priorityKey, 'XX', rankOf(after, metaNumber(metaValue(opened, 'size-term')) or 0, halfLife),
-      key)
+    -- An image on probation keeps its place in the stage's FIFO: the score its requests earn ranks it in main when it
+    -- leaves the stage (see evictOverBudget).
+    local rank = tonumber(redis.call('ZSCORE', priorityKey, key))
+    if rank and not onProbation(rank) then
+      redis.call('ZADD', priorityKey, 'XX', rankOf(after, metaNumber(metaValue(opened, 'size-term')) or 0, halfLife),
+        key)
+    end
   end
   local first, last = META_POSITION['hits'], META_POSITION['last-access']
   if opened.count < last or (ownHalfLife and halfLife ~= ownHalfLife) then
@@ -890,6 +926,29 @@ local function usedBytes(index)
   return 0
 end
 
+-- The partition's probation bytes pansaar:{p}:probation-bytes beside its other indexes: the charged bytes of the images
+-- on probation (ranks from PROBATION_RANKS_FROM), as their history entries hold them. Derived like the keys index's name.
+local function probationBytesKeyOf(index)
+  return partitionPrefixOf(index.priority) .. 'probation-bytes'
+end
+
+-- The charged bytes on probation; 0 while the counter is missing or holds no byte count (set by hand): eviction then
+-- takes the stage for smaller than it is, which costs main some room until the stage empties and the count starts over.
+local function probationBytes(index)
+  local bytes = redis.call('GET', probationBytesKeyOf(index))
+  if isCount(bytes) then
+    return tonumber(bytes)
+  end
+  return 0
+end
+
+-- Adds delta to the charged bytes on probation, never below 0.
+local function addProbationBytes(index, delta)
+  if delta ~= 0 then
+    redis.call('SET', probationBytesKeyOf(index), math.max(0, probationBytes(index) + delta))
+  end
+end
+
 -- Adds delta to the partition's used bytes. While pansaar_repair rebuilds them, the counter is missing and the count
 -- lives in the repair hash until the rebuild ends. A missing counter is created only while the partition holds no
 -- image and no rebuild runs: one lost while images are held (evicted under an allkeys-* policy, deleted by hand) stays
@@ -934,12 +993,20 @@ end
 -- its next time in the schedule and its entry in the keys index, correcting the used bytes by the change in what it is
 -- charged. Returns the used bytes after, or nil when this call did not change them (the same charge, or the count is
 -- left alone). historyEntry is the image's history entry as the caller read it in this call (false: none), or nil to
--- have it read here.
-local function indexImage(index, key, charged, priority, scheduledAt, exposure, changes, historyEntry)
+-- have it read here. admittedAt, when given (ms), admits an image the index does not hold on probation instead of at
+-- priority; an image on probation keeps its place there whatever the call, its probation bytes following its charge.
+local function indexImage(index, key, charged, priority, scheduledAt, exposure, changes, historyEntry, admittedAt)
   if historyEntry == nil then
     historyEntry = redis.call('HGET', index.history, key)
   end
   local _, _, counted = historyParts(historyEntry)
+  local rank = tonumber(redis.call('ZSCORE', index.priority, key))
+  if onProbation(rank) then
+    addProbationBytes(index, charged - (counted or 0))
+  elseif admittedAt and not rank then
+    priority = probationRank(admittedAt)
+    addProbationBytes(index, charged)
+  end
   -- During a rebuild the count holds the image only once the rebuild or a write has counted it; this write counts it.
   if rebuilding(index) and redis.call('HSETNX', index.repair, countedField(key), 1) == 1 then
     counted = nil
@@ -950,7 +1017,9 @@ local function indexImage(index, key, charged, priority, scheduledAt, exposure, 
   if counted ~= charged then
     used = addUsedBytes(index, charged - (counted or 0))
   end
-  redis.call('ZADD', index.priority, priority, key)
+  if not onProbation(rank) then
+    redis.call('ZADD', index.priority, priority, key)
+  end
   redis.call('ZADD', index.schedule, scheduledAt, key)
   redis.call('ZADD', keysIndexOf(index), 0, key)
   return used
@@ -966,12 +1035,16 @@ local function unindexImages(index, keys, entries)
   end
   entries = entries or callWithList('HMGET', index.history, keys)
   local charges, marks = countedCharges(index, keys, entries)
-  local histories, counting, freed = {}, false, 0
+  local ranks = callWithList('ZMSCORE', index.priority, keys)
+  local histories, counting, freed, freedOnProbation = {}, false, 0, 0
   for position = 1, #keys do
     local exposure, changes, charged = historyParts(entries[position])
     if charged then
       histories[#histories + 1] = keys[position]
       histories[#histories + 1] = exposure .. ':' .. changes
+      if onProbation(tonumber(ranks[position])) then
+        freedOnProbation = freedOnProbation + charged
+      end
     end
     if charges[position] then
       counting = true
@@ -981,6 +1054,7 @@ local function unindexImages(index, keys, entries)
   if counting then
     addUsedBytes(index, -freed)
   end
+  addProbationBytes(index, -freedOnProbation)
   callWithList('HSET', index.history, histories)
   if marks then
     callWithList('HDEL', index.repair, countedFields(keys))
@@ -1074,78 +1148,177 @@ local function rerankFromHalfLives(priorityKey, imageKey, key, rank)
   return true
 end
 
--- Deletes the lowest-priority images, up to limit, while the used bytes exceed the budget; never the image
--- named keep (the one just written). The candidates come from one ZRANGE, their history entries (with what they are
--- charged) and waiting hits from one HMGET each; the victims are then unindexed together and their hashes unlinked,
--- each appended to events (see eventsFrom; nil: off) as evicted. halfLife: the half-life a candidate's waiting hits are
--- folded with (see recordRequests). Returns how many were evicted, and how many candidates were ranked anew (at most
--- limit): a call that ranked limit of them anew may have stopped short of the budget for it.
-local function evictOverBudget(index, statsKey, budget, limit, keep, now, events, halfLife)
+-- The rank in main of an image leaving probation (its hash imageHash, admitted at admittedAt ms, waiting: its count in
+-- the hit counter as HMGET read it) when it was requested since its admission, nil when it was not. A request folded
+-- since then set its meta's last access at or after the admission (a new image's meta holds none); one still waiting
+-- in the counter counts too, though not yet in its rank, which a fold raises later (eviction folds a candidate's
+-- waiting hits before it chooses). An image whose score or half-life is no number joins main as one requested now.
+local function rankLeavingProbation(imageHash, admittedAt, waiting, now)
+  local opened = openMeta(imageHash)
+  if not opened then
+    return nil
+  end
+  local lastAccess = metaWholeNumber(metaValue(opened, 'last-access'))
+  local waitingRequests = tonumber(waiting)
+  if not ((lastAccess and lastAccess >= admittedAt) or (waitingRequests and waitingRequests > 0)) then
+    return nil
+  end
+  local score, halfLife = metaNumber(metaValue(opened, 'access-score')), metaHalfLife(metaValue(opened, 'half-life'))
+  if not score or not halfLife then
+    return formatScore(now)
+  end
+  return rankOf(score, metaNumber(metaValue(opened, 'size-term')) or 0, halfLife)
+end
+
+-- Deletes images, up to limit, while the used bytes exceed the budget; never the image named keep (the one just
+-- written). First the probationary stage (S3-FIFO's small queue, docs/algorithm.md): while it holds more than
+-- probationShare of the budget (0: the stage is off, and any image still on it leaves as room is needed), or main holds
+-- no image but keep, its oldest images leave it, each requested since its admission to main at the rank its requests
+-- earned, each other as a victim; at most limit leave per call. Then main's lowest-priority images, the candidates from
+-- one ZRANGE, their history entries (with what they are charged) and waiting hits from one HMGET each; and should that
+-- leave main empty with the budget still exceeded, the stage again. The victims are then unindexed together and their
+-- hashes unlinked, each appended to events (see eventsFrom; nil: off) as evicted. halfLife: the half-life a
+-- candidate's waiting hits are folded with (see recordRequests). Returns how many were evicted, and how many candidates
+-- were ranked anew (at most limit): a call that ranked limit of them anew may have stopped short of the budget for it.
+local function evictOverBudget(index, statsKey, budget, limit, keep, now, events, halfLife, probationShare)
   local excess = usedBytes(index) - budget
   if excess <= 0 or limit <= 0 then
     return 0, 0
   end
-  -- One more than limit, in case keep is among the lowest.
-  local ranked = redis.call('ZRANGE', index.priority, 0, limit, 'WITHSCORES')
-  local lowest, lowestScores = {}, {}
-  for i = 1, #ranked, 2 do
-    lowest[#lowest + 1] = ranked[i]
-    lowestScores[#lowest] = tonumber(ranked[i + 1])
-  end
-  local lowestEntries = callWithList('HMGET', index.history, lowest)
-  local lowestCharges = countedCharges(index, lowest, lowestEntries)
   local hitsKey = hitsKeyBeside(index.priority)
-  local lowestWaiting = callWithList('HMGET', hitsKey, lowest)
   local imageHashPrefix = imageHashPrefixBeside(index.priority)
   local victims, victimEntries, hashes = {}, {}, {}
-  local folded = 0
-  -- Candidates whose waiting hits were folded in, with their new priority: each leaves as soon as it ranks at or
-  -- below the next candidate, as a choice made anew after the fold would take it.
-  local refolded = {}
-  local function choose(position)
-    victims[#victims + 1] = lowest[position]
-    victimEntries[#victims] = lowestEntries[position]
-    hashes[#victims] = imageHashPrefix .. lowest[position]
+  local function choose(key, entry, charge)
+    victims[#victims + 1] = key
+    victimEntries[#victims] = entry
+    hashes[#victims] = imageHashPrefix .. key
     -- An image the count does not hold frees nothing, as its unindexing subtracts nothing.
-    excess = excess - (lowestCharges[position] or 0)
+    excess = excess - (charge or 0)
   end
-  local function chooseRefoldedAtOrBelow(priority)
-    table.sort(refolded, function(a, b) return a.priority < b.priority end)
-    while #refolded > 0 and refolded[1].priority <= priority and #victims < limit and excess > 0 do
-      local candidate = table.remove(refolded, 1)
-      choose(candidate.position)
-    end
+
+  local probationFrom = formatScore(PROBATION_RANKS_FROM)
+  local mainRanks = '(' .. probationFrom
+  local keepRank = keep and tonumber(redis.call('ZSCORE', index.priority, keep))
+  local keepInMain = keepRank ~= nil and not onProbation(keepRank)
+  -- Main's images, keep among them when it is there; the others alone decide whether main is empty.
+  local held = redis.call('ZCOUNT', index.priority, '-inf', mainRanks)
+  local probationLimit = 0
+  if probationShare and probationShare > 0 then
+    probationLimit = math.max(1, math.floor(budget * probationShare))
   end
-  -- How many candidates the loop below came to: all of them, unless a limit or the budget stopped it.
-  local examined = 0
-  for position, key in ipairs(lowest) do
-    if #victims == limit or excess <= 0 or folded >= limit then
-      break
+  local stageBytes = probationBytes(index)
+  -- The stage's images that left it as victims in this call (still in the index until the end), and how many left.
+  local leftAsVictims, stageVictims, stageLeft = {}, 0, 0
+  local function leaveProbation()
+    local mainEmpty = held - (keepInMain and 1 or 0) <= 0
+    if (stageBytes <= probationLimit and not mainEmpty) or stageLeft >= limit then
+      return
     end
-    examined = position
-    if key ~= keep then
-      chooseRefoldedAtOrBelow(lowestScores[position])
-      if #victims == limit or excess <= 0 then
+    local ranked = redis.call('ZRANGE', index.priority, probationFrom, '+inf', 'BYSCORE', 'LIMIT', 0,
+      stageVictims + limit - stageLeft + 1, 'WITHSCORES')
+    if #ranked == 0 then
+      -- The stage is empty: a count that says otherwise drifted (the counter was set or lost by hand); start it over.
+      if stageBytes > 0 then
+        redis.call('SET', probationBytesKeyOf(index), 0)
+        stageBytes = 0
+      end
+      return
+    end
+    local candidates, admitted = {}, {}
+    for i = 1, #ranked, 2 do
+      if ranked[i] ~= keep and not leftAsVictims[ranked[i]] then
+        candidates[#candidates + 1] = ranked[i]
+        admitted[#candidates] = tonumber(ranked[i + 1]) - PROBATION_RANKS_FROM
+      end
+    end
+    local entries = callWithList('HMGET', index.history, candidates)
+    local charges = countedCharges(index, candidates, entries)
+    local waiting = callWithList('HMGET', hitsKey, candidates)
+    for position, key in ipairs(candidates) do
+      mainEmpty = held - (keepInMain and 1 or 0) <= 0
+      if excess <= 0 or #victims >= limit or stageLeft >= limit or (stageBytes <= probationLimit and not mainEmpty) then
         break
       end
-      -- A candidate whose hits still wait in the counter, or ranked in half-lives by API 10 or older, is ranked anew
-      -- first; at most limit of those per call. What this call leaves undecided, the next call chooses among the
-      -- ranks as they are then.
-      if foldWaitingRequests(hitsKey, statsKey, index.priority, key, lowestWaiting[position], now, halfLife)
-          or rerankFromHalfLives(index.priority, imageHashPrefix .. key, key, lowestScores[position]) then
-        folded = folded + 1
-        refolded[#refolded + 1] = { position = position,
-          priority = tonumber(redis.call('ZSCORE', index.priority, key)) }
+      stageLeft = stageLeft + 1
+      local _, _, charged = historyParts(entries[position])
+      stageBytes = stageBytes - (charged or 0)
+      local rank = rankLeavingProbation(imageHashPrefix .. key, admitted[position], waiting[position], now)
+      if rank then
+        redis.call('ZADD', index.priority, rank, key)
+        addProbationBytes(index, -(charged or 0))
+        held = held + 1
       else
-        choose(position)
+        leftAsVictims[key] = true
+        stageVictims = stageVictims + 1
+        choose(key, entries[position], charges[position])
       end
     end
   end
-  if examined == #lowest and #refolded > 0 and excess > 0 and #victims < limit
-      and redis.call('ZCARD', index.priority) == #lowest then
-    -- Every image the index holds was a candidate and came up, so none ranks between the refolded ones left: they are
-    -- the lowest there are, and a choice made anew takes them, lowest first, as the simulator does.
-    chooseRefoldedAtOrBelow(math.huge)
+  leaveProbation()
+
+  local folded = 0
+  if excess > 0 and #victims < limit then
+    -- One more than limit, in case keep is among the lowest.
+    local ranked = redis.call('ZRANGE', index.priority, '-inf', mainRanks, 'BYSCORE', 'LIMIT', 0, limit + 1,
+      'WITHSCORES')
+    local lowest, lowestScores = {}, {}
+    for i = 1, #ranked, 2 do
+      lowest[#lowest + 1] = ranked[i]
+      lowestScores[#lowest] = tonumber(ranked[i + 1])
+    end
+    local lowestEntries = callWithList('HMGET', index.history, lowest)
+    local lowestCharges = countedCharges(index, lowest, lowestEntries)
+    local lowestWaiting = callWithList('HMGET', hitsKey, lowest)
+    local mainVictims = 0
+    local function chooseLowest(position)
+      choose(lowest[position], lowestEntries[position], lowestCharges[position])
+      mainVictims = mainVictims + 1
+    end
+    -- Candidates whose waiting hits were folded in, with their new priority: each leaves as soon as it ranks at or
+    -- below the next candidate, as a choice made anew after the fold would take it.
+    local refolded = {}
+    local function chooseRefoldedAtOrBelow(priority)
+      table.sort(refolded, function(a, b) return a.priority < b.priority end)
+      while #refolded > 0 and refolded[1].priority <= priority and #victims < limit and excess > 0 do
+        local candidate = table.remove(refolded, 1)
+        chooseLowest(candidate.position)
+      end
+    end
+    -- How many candidates the loop below came to: all of them, unless a limit or the budget stopped it.
+    local examined = 0
+    for position, key in ipairs(lowest) do
+      if #victims == limit or excess <= 0 or folded >= limit then
+        break
+      end
+      examined = position
+      if key ~= keep then
+        chooseRefoldedAtOrBelow(lowestScores[position])
+        if #victims == limit or excess <= 0 then
+          break
+        end
+        -- A candidate whose hits still wait in the counter, or ranked in half-lives by API 10 or older, is ranked anew
+        -- first; at most limit of those per call. What this call leaves undecided, the next call chooses among the
+        -- ranks as they are then.
+        if foldWaitingRequests(hitsKey, statsKey, index.priority, key, lowestWaiting[position], now, halfLife)
+            or rerankFromHalfLives(index.priority, imageHashPrefix .. key, key, lowestScores[position]) then
+          folded = folded + 1
+          refolded[#refolded + 1] = { position = position,
+            priority = tonumber(redis.call('ZSCORE', index.priority, key)) }
+        else
+          chooseLowest(position)
+        end
+      end
+    end
+    if examined == #lowest and #refolded > 0 and excess > 0 and #victims < limit and held == #lowest then
+      -- Every image main holds was a candidate and came up, so none ranks between the refolded ones left: they are the
+      -- lowest there are, and a choice made anew takes them, lowest first, as the simulator does.
+      chooseRefoldedAtOrBelow(math.huge)
+    end
+    if excess > 0 and #victims < limit then
+      -- Main may be empty now but for keep: then the stage gives up its oldest whatever it holds, as the simulator's.
+      held = held - mainVictims
+      leaveProbation()
+    end
   end
   if #victims == 0 then
     return 0, folded

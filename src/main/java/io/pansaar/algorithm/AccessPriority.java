@@ -23,16 +23,25 @@ package io.pansaar.algorithm;
  * @param halfLifeMillis h: after h without a request an image's count halves
  * @param sizeExponent a: 0 ranks by request count alone (best for byte hit ratio), 1 by count per byte as GDSF
  *     does (best for object hit ratio)
+ * <p>With a {@code probationShare} above 0, such a new image first waits in a probationary FIFO of that share of the
+ * bytes, S3-FIFO's small queue: when it reaches the FIFO's end it joins the priority order if it was requested there,
+ * and leaves the cache otherwise (docs/algorithm.md, "Probation").
+ *
  * @param newcomerPenalty how many half-lives a new image's first request is dated back; 0: none
+ * @param probationShare the share of the bytes, in [0, 1), of the probationary FIFO; 0: none
  */
-public record AccessPriority(double halfLifeMillis, double sizeExponent, double newcomerPenalty) {
+public record AccessPriority(double halfLifeMillis, double sizeExponent, double newcomerPenalty,
+        double probationShare) {
 
     /** The score of an image never requested: its count is 0. */
     public static final double NEVER_REQUESTED = Double.NEGATIVE_INFINITY;
 
     private static final double LN_2 = Math.log(2);
 
-    /** Checks that the half-life is positive, the size exponent lies in [0, 2] and the penalty is 0 or more. */
+    /**
+     * Checks that the half-life is positive, the size exponent lies in [0, 2], the penalty is 0 or more and the
+     * probation share lies in [0, 1).
+     */
     public AccessPriority {
         if (!(halfLifeMillis > 0) || Double.isInfinite(halfLifeMillis)) {
             throw new IllegalArgumentException("half-life must be a positive number of ms, got " + halfLifeMillis);
@@ -43,6 +52,14 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent, double 
         if (!(newcomerPenalty >= 0) || Double.isInfinite(newcomerPenalty)) {
             throw new IllegalArgumentException("newcomer penalty must be 0 or more half-lives, got " + newcomerPenalty);
         }
+        if (!(probationShare >= 0 && probationShare < 1)) {
+            throw new IllegalArgumentException("probation share must lie in [0, 1), got " + probationShare);
+        }
+    }
+
+    /** The priority without a probationary FIFO: every new image enters the priority order at once. */
+    public AccessPriority(double halfLifeMillis, double sizeExponent, double newcomerPenalty) {
+        this(halfLifeMillis, sizeExponent, newcomerPenalty, 0);
     }
 
     /** The priority without a newcomer penalty: every new image enters with one whole request. */
@@ -113,7 +130,7 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent, double 
 
     /** Returns what a written copy of {@code sizeBytes} stores for the scheduler to rank it by. */
     public Terms termsFor(long sizeBytes) {
-        return new Terms(sizeTerm(sizeBytes), (long) halfLifeMillis, newcomerPenalty);
+        return new Terms(sizeTerm(sizeBytes), (long) halfLifeMillis, newcomerPenalty, probationShare);
     }
 
     /**
@@ -124,8 +141,15 @@ public record AccessPriority(double halfLifeMillis, double sizeExponent, double 
      * @param sizeTerm a·log2(size), see {@link #sizeTerm}
      * @param halfLifeMillis h, in whole milliseconds
      * @param newcomerPenalty half-lives taken off the score of an image the partition neither holds nor remembers
+     * @param probationShare the share of the partition's budget of its probationary stage, where such an image waits
+     *     first; 0: none
      */
-    public record Terms(double sizeTerm, long halfLifeMillis, double newcomerPenalty) {
+    public record Terms(double sizeTerm, long halfLifeMillis, double newcomerPenalty, double probationShare) {
+
+        /** Terms of a write without a probationary stage. */
+        public Terms(double sizeTerm, long halfLifeMillis, double newcomerPenalty) {
+            this(sizeTerm, halfLifeMillis, newcomerPenalty, 0);
+        }
     }
 
     /** Returns a·log2(size), the part of the priority that only the size decides. */

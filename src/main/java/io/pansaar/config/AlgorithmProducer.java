@@ -20,7 +20,7 @@ public class AlgorithmProducer {
     /** The eviction priority {@code pansaar.priority.*} sets; throws IllegalArgumentException for a bad value. */
     public static AccessPriority accessPriorityOf(PansaarConfig config) {
         return new AccessPriority(config.priority().halfLife().toMillis(), config.priority().sizeExponent(),
-                config.priority().newcomerPenalty());
+                config.priority().newcomerPenalty(), config.priority().probationShare());
     }
 
     /**

@@ -133,6 +133,15 @@ public interface PansaarConfig {
         double newcomerPenalty();
 
         /**
+         * The share of each partition's byte budget, in [0, 1), of a probationary stage that new images (ones the
+         * partition neither holds nor remembers) wait in first, as in S3-FIFO: an image requested there joins the
+         * priority order when it reaches the stage's end, any other leaves (docs/algorithm.md, "Probation"). 0: off,
+         * every new image is ranked at once. Only with a memory budget.
+         */
+        @WithDefault("0")
+        double probationShare();
+
+        /**
          * When true, each partition's lease holder tunes the half-life and newcomer penalty to the traffic it folds,
          * and writes use the tuned values (docs/algorithm.md). Unset: tuning wherever it can, with a memory budget and
          * a half-life within the range tuning moves in ({@link PansaarConfig#tuning} decides).

@@ -19,6 +19,7 @@ import io.pansaar.key.RedisKeys;
 import io.pansaar.redis.PooledBatches;
 import io.pansaar.redis.RedisReplies;
 import io.pansaar.redis.function.Tuning;
+import io.pansaar.store.ImageLayout;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Redis;
@@ -104,8 +105,10 @@ public class PartitionInspector {
                 Request.cmd(Command.GET).arg(RedisKeys.lease(partition)),
                 // While the scheduler rebuilds the byte accounting, the counter is missing and the count so far is here.
                 Request.cmd(Command.HGET).arg(RedisKeys.repairState(partition)).arg("bytes"),
-                Request.cmd(Command.ZREVRANGE).arg(RedisKeys.priorityIndex(partition)).arg(0)
-                        .arg(PartitionState.HOT_KEYS - 1).arg("WITHSCORES"),
+                // Main's highest ranks: those above are images on probation, ranked by when they came.
+                Request.cmd(Command.ZRANGE).arg(RedisKeys.priorityIndex(partition)).arg(ImageLayout.BELOW_PROBATION)
+                        .arg("-inf").arg("BYSCORE").arg("REV").arg("LIMIT").arg(0).arg(PartitionState.HOT_KEYS)
+                        .arg("WITHSCORES"),
                 Request.cmd(Command.XLEN).arg(RedisKeys.warm(partition)),
                 Request.cmd(Command.XLEN).arg(RedisKeys.earlyRefresh(partition)),
                 Request.cmd(Command.HMGET).arg(RedisKeys.tuning(partition)).arg(Tuning.HALF_LIFE_FIELD)

@@ -47,7 +47,7 @@ import jakarta.inject.Inject;
 public class FunctionLibrary {
 
     /** Raised with every change to a function's keys, arguments or replies, so old and new deployments cannot clash. */
-    public static final int API_VERSION = 13;
+    public static final int API_VERSION = 14;
 
     public static final String LIBRARY_NAME = "pansaar";
 

@@ -88,10 +88,13 @@ public class PansaarFunctions {
     private final String eventsMaxLength;
     /** The half-life folds and evictions count requests with, in ms; empty: each image's own. */
     private final String halfLifeMillis;
+    /** The share of a partition's budget its probationary stage holds before evictions take from it first; 0: none. */
+    private final String probationShare;
 
     @Inject
     public PansaarFunctions(FunctionCalls calls, PansaarConfig config) {
-        this(calls, config.events().maxLength(), String.valueOf(config.priority().halfLife().toMillis()));
+        this(calls, config.events().maxLength(), String.valueOf(config.priority().halfLife().toMillis()),
+                String.valueOf(config.priority().probationShare()));
     }
 
     /**
@@ -99,10 +102,10 @@ public class PansaarFunctions {
      * fold and evict with each image's own half-life.
      */
     public PansaarFunctions(FunctionCalls calls, long eventsMaxLength) {
-        this(calls, eventsMaxLength, "");
+        this(calls, eventsMaxLength, "", "");
     }
 
-    private PansaarFunctions(FunctionCalls calls, long eventsMaxLength, String halfLifeMillis) {
+    private PansaarFunctions(FunctionCalls calls, long eventsMaxLength, String halfLifeMillis, String probationShare) {
         if (eventsMaxLength < 0) {
             throw new IllegalArgumentException("pansaar.events.max-length must be 0 (no events) or more, was "
                     + eventsMaxLength);
@@ -110,6 +113,7 @@ public class PansaarFunctions {
         this.calls = calls;
         this.eventsMaxLength = String.valueOf(eventsMaxLength);
         this.halfLifeMillis = halfLifeMillis;
+        this.probationShare = probationShare;
     }
 
     /**
@@ -324,7 +328,8 @@ public class PansaarFunctions {
                 String.valueOf((long) image.history().exposure()), String.valueOf(image.history().changes()),
                 job.map(FinishedJob::group).orElse(""), job.map(FinishedJob::entryId).orElse(""), eventsMaxLength,
                 String.join(" ", image.tags()), String.valueOf(queuedMarkerMillis),
-                String.valueOf(image.priority().newcomerPenalty()), tuned ? "1" : "");
+                String.valueOf(image.priority().newcomerPenalty()), tuned ? "1" : "",
+                String.valueOf(image.priority().probationShare()));
     }
 
     /** The reply to a {@link #putRequest}: WRITTEN or STALE_WRITE. */
@@ -428,7 +433,7 @@ public class PansaarFunctions {
             String halfLifeMillis) {
         return calls.call("pansaar_evict", withEvents(partition, RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
                 RedisKeys.stats(partition))), holder, optional(budgetBytes), String.valueOf(limit), eventsMaxLength,
-                halfLifeMillis)
+                halfLifeMillis, probationShare)
                 .map(reply -> new EvictReply(reply.get(0).toLong(), reply.get(1).toLong(), reply.get(2).toLong(),
                         reply.get(3).toLong(), reply.get(4).toLong()));
     }

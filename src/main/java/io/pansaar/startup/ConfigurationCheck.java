@@ -99,7 +99,8 @@ public final class ConfigurationCheck {
         try {
             AlgorithmProducer.accessPriorityOf(config);
         } catch (IllegalArgumentException refused) {
-            throw new IllegalArgumentException("pansaar.priority (half-life, size-exponent, newcomer-penalty): "
+            throw new IllegalArgumentException("pansaar.priority (half-life, size-exponent, newcomer-penalty, "
+                    + "probation-share): "
                     + refused.getMessage(), refused);
         }
         // Within these bounds every rank in ms lies far above every rank in half-lives an older library wrote, which is

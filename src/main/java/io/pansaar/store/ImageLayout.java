@@ -47,6 +47,15 @@ public final class ImageLayout {
      */
     public static final int KEY_COPIES = 5;
 
+    /**
+     * Ranks in {@code pansaar:{p}:priority} from this up are the probationary stage's, each this plus the image's
+     * admission time in ms, above every rank in ms; shared.lua's PROBATION_RANKS_FROM.
+     */
+    public static final double PROBATION_RANKS_FROM = 0x1p52;
+
+    /** {@link #PROBATION_RANKS_FROM} as a score bound Redis reads: the ranks below it, main's, end just short of it. */
+    public static final String BELOW_PROBATION = "(" + (long) PROBATION_RANKS_FROM;
+
     private ImageLayout() {
     }
 

@@ -72,13 +72,15 @@ import jakarta.inject.Inject;
 class EvictionParityIT {
 
     /** A partition for each test, three for the one spread over several: none depends on what another wrote. */
-    private static final int PARTITIONS = 14;
+    private static final int PARTITIONS = 17;
     /** Each partition's share of the budget, in charged bytes: about nine of the trace's images. */
     private static final long SHARE = 60_000;
     /** The simulator's default half-life of 10000 clock units, a clock unit being a millisecond. */
     private static final Duration HALF_LIFE = Duration.ofMillis(10_000);
     /** The newcomer penalty both default to, in half-lives. */
     private static final double PENALTY = PansaarSettings.DEFAULT.newcomerPenalty();
+    /** The probationary stage's share of the budget in the cases with one: about two of the trace's images. */
+    private static final double PROBATION_SHARE = 0.25;
     private static final Duration FRESH_TTL = Duration.ofHours(1);
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** The most images one fold call folds: more than ever wait in these tests. */
@@ -273,6 +275,29 @@ class EvictionParityIT {
     }
 
     @Test
+    void aProbationaryStageWithEveryHitFoldedAtOnceEvictsInTheSimulatorsOrder() {
+        int partition = 14;
+        Replay replay = assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY, PROBATION_SHARE,
+                trace(partition, TRACE_SEED), 50, HalfLifeChange.NONE).get(partition);
+        // The stage changes which images leave on this trace, so this case tells production with and without it apart.
+        assertNotEquals(simulate(partition, replay, Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY).evicted(),
+                replay.evicted(), "the probationary stage evicts otherwise than none");
+    }
+
+    @Test
+    void aProbationaryStageWithHitsFoldedByEvictionAloneEvictsInTheSimulatorsOrder() {
+        // Hits of images on probation wait in the counter when they leave it: they count as requests all the same.
+        assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0, PENALTY, PROBATION_SHARE,
+                trace(15, TRACE_SEED + 1), 50, HalfLifeChange.NONE);
+    }
+
+    @Test
+    void aProbationaryStageWithHitsFoldedOnTheSchedulersTicksAndAHalfLifeChangeEvictsInTheSimulatorsOrder() {
+        assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, PENALTY, PROBATION_SHARE, trace(16, TRACE_SEED + 2),
+                50, new HalfLifeChange(REQUESTS / 2, HALF_LIFE.dividedBy(4)));
+    }
+
+    @Test
     void aWriteWhoseEveryCandidateHasHitsWaitingFoldsThemAndEvictsTheLowest() {
         // Three images fit the share; each is read once, and its hit waits. The fourth write must fold all three and
         // evict the lowest of them then, the first written, rather than leave the partition over its budget.
@@ -336,15 +361,25 @@ class EvictionParityIT {
     /** {@link #assertSameEvictions(Counting, double, double, List, int)}, the half-life changing as {@code change} says. */
     private Map<Integer, Replay> assertSameEvictions(Counting counting, double sizeExponent, double newcomerPenalty,
             List<TraceRequest> trace, int leastEvictions, HalfLifeChange change) {
+        return assertSameEvictions(counting, sizeExponent, newcomerPenalty, 0, trace, leastEvictions, change);
+    }
+
+    /**
+     * {@link #assertSameEvictions(Counting, double, double, List, int, HalfLifeChange)} with a probationary stage of
+     * {@code probationShare} of the budget (0: none), production's and the simulator's {@code pansaar-probation}'s.
+     */
+    private Map<Integer, Replay> assertSameEvictions(Counting counting, double sizeExponent, double newcomerPenalty,
+            double probationShare, List<TraceRequest> trace, int leastEvictions, HalfLifeChange change) {
         // The worker's planner with these settings writes the terms a deployment setting them writes: the Redis
         // functions rank each image by the terms its write sent, and fold with the half-life the scheduler sends.
         WritePlanner before = new WritePlanner(earlyRefresh,
-                new AccessPriority(HALF_LIFE.toMillis(), sizeExponent, newcomerPenalty));
+                new AccessPriority(HALF_LIFE.toMillis(), sizeExponent, newcomerPenalty, probationShare));
         WritePlanner after = new WritePlanner(earlyRefresh,
-                new AccessPriority(change.halfLife().toMillis(), sizeExponent, newcomerPenalty));
+                new AccessPriority(change.halfLife().toMillis(), sizeExponent, newcomerPenalty, probationShare));
         Map<Integer, Replay> production = replayInProduction(trace, counting, before, after, change);
         production.forEach((partition, replay) -> {
-            Simulated simulated = simulate(partition, replay, counting, sizeExponent, newcomerPenalty, change);
+            Simulated simulated = simulate(partition, replay, counting, sizeExponent, newcomerPenalty, probationShare,
+                    change);
             assertTrue(replay.evicted().size() >= leastEvictions, "the budget of partition " + partition
                     + " is small enough that evictions happen: " + replay.evicted().size());
             assertEquals(replay.evicted(), simulated.evicted(),
@@ -370,10 +405,19 @@ class EvictionParityIT {
     /** {@link #simulate(int, Replay, Counting, double, double)}, changing the half-life where production did. */
     private Simulated simulate(int partition, Replay replay, Counting counting, double sizeExponent,
             double newcomerPenalty, HalfLifeChange change) {
+        return simulate(partition, replay, counting, sizeExponent, newcomerPenalty, 0, change);
+    }
+
+    /**
+     * {@link #simulate(int, Replay, Counting, double, double, HalfLifeChange)} with a probationary FIFO of {@code
+     * probationShare} of the share (0: none).
+     */
+    private Simulated simulate(int partition, Replay replay, Counting counting, double sizeExponent,
+            double newcomerPenalty, double probationShare, HalfLifeChange change) {
         PansaarSettings settings = PansaarSettings.DEFAULT.withFoldInterval(counting.simulatorFoldInterval)
                 .withHalfLife(HALF_LIFE.toMillis()).withSizeExponent(sizeExponent).withNewcomerPenalty(newcomerPenalty);
         List<ImageKey> keys = keysOf(partition);
-        PansaarPolicy simulator = new PansaarPolicy(SHARE, Freshness.NONE, settings, 0);
+        PansaarPolicy simulator = new PansaarPolicy(SHARE, Freshness.NONE, settings, probationShare);
         List<String> evicted = new ArrayList<>();
         simulator.onEviction(image -> evicted.add(keys.get((int) image).value()));
         for (int position = 0; position < replay.requests().size(); position++) {
