@@ -949,6 +949,16 @@ local function addProbationBytes(index, delta)
   end
 end
 
+-- Takes bytes off the stage's count for images that just left it: to 0 when none is left on probation, so a count that
+-- drifted (set or lost by hand) starts over whenever the stage empties. One ZCOUNT, O(log n).
+local function leftProbation(index, bytes)
+  if redis.call('ZCOUNT', index.priority, formatScore(PROBATION_RANKS_FROM), '+inf') == 0 then
+    redis.call('SET', probationBytesKeyOf(index), 0)
+  else
+    addProbationBytes(index, -bytes)
+  end
+end
+
 -- Adds delta to the partition's used bytes. While pansaar_repair rebuilds them, the counter is missing and the count
 -- lives in the repair hash until the rebuild ends. A missing counter is created only while the partition holds no
 -- image and no rebuild runs: one lost while images are held (evicted under an allkeys-* policy, deleted by hand) stays
@@ -1036,15 +1046,17 @@ local function unindexImages(index, keys, entries)
   entries = entries or callWithList('HMGET', index.history, keys)
   local charges, marks = countedCharges(index, keys, entries)
   local ranks = callWithList('ZMSCORE', index.priority, keys)
-  local histories, counting, freed, freedOnProbation = {}, false, 0, 0
+  local histories, counting, freed = {}, false, 0
+  local leavingProbation, freedOnProbation = false, 0
   for position = 1, #keys do
     local exposure, changes, charged = historyParts(entries[position])
     if charged then
       histories[#histories + 1] = keys[position]
       histories[#histories + 1] = exposure .. ':' .. changes
-      if onProbation(tonumber(ranks[position])) then
-        freedOnProbation = freedOnProbation + charged
-      end
+    end
+    if onProbation(tonumber(ranks[position])) then
+      leavingProbation = true
+      freedOnProbation = freedOnProbation + (charged or 0)
     end
     if charges[position] then
       counting = true
@@ -1054,12 +1066,14 @@ local function unindexImages(index, keys, entries)
   if counting then
     addUsedBytes(index, -freed)
   end
-  addProbationBytes(index, -freedOnProbation)
   callWithList('HSET', index.history, histories)
   if marks then
     callWithList('HDEL', index.repair, countedFields(keys))
   end
   callWithList('ZREM', index.priority, keys)
+  if leavingProbation then
+    leftProbation(index, freedOnProbation)
+  end
   callWithList('ZREM', index.schedule, keys)
   callWithList('ZREM', keysIndexOf(index), keys)
   untagImages(index, keys)
@@ -1245,7 +1259,7 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now, events
       local rank = rankLeavingProbation(imageHashPrefix .. key, admitted[position], waiting[position], now)
       if rank then
         redis.call('ZADD', index.priority, rank, key)
-        addProbationBytes(index, -(charged or 0))
+        leftProbation(index, charged or 0)
         held = held + 1
       else
         leftAsVictims[key] = true

@@ -171,6 +171,14 @@ public final class RedisKeys {
     }
 
     /**
+     * Partition p's count of the charged bytes of its images on probation (ranked from ImageLayout's
+     * PROBATION_RANKS_FROM). The functions name it themselves, beside the priority index.
+     */
+    public static String probationBytes(int partition) {
+        return partitionPrefix(partition) + "probation-bytes";
+    }
+
+    /**
      * Partition p's hash of image key to its change history and, while the image is held, the bytes it counts against
      * the memory budget ({@code <exposure ms>:<changes>:<charged bytes>}); for as many images that left, the change
      * history alone ({@code <exposure ms>:<changes>}).

@@ -1,0 +1,328 @@
+package io.pansaar.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.UUID;
+import java.util.function.Function;
+
+import org.junit.jupiter.api.Test;
+
+import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.algorithm.EarlyRefresh;
+import io.pansaar.key.ImageKey;
+import io.pansaar.key.Partitioner;
+import io.pansaar.key.RedisKeys;
+import io.pansaar.ops.PartitionInspector;
+import io.pansaar.ops.PartitionState;
+import io.pansaar.redis.FunctionCalls;
+import io.pansaar.redis.PansaarFunctions;
+import io.pansaar.redis.function.EvictReply;
+import io.pansaar.redis.function.JobReason;
+import io.pansaar.redis.function.ReadOutcome;
+import io.pansaar.redis.function.WriteOutcome;
+import io.pansaar.testing.PartitionCounters;
+import io.pansaar.testing.RedisServerResource;
+import io.pansaar.testing.StoredImages;
+import io.pansaar.testing.TestImages;
+import io.pansaar.testing.TestKeys;
+import io.pansaar.worker.WritePlanner;
+import io.quarkus.arc.Arc;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.stream.StreamRange;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.smallrye.mutiny.Uni;
+import jakarta.inject.Inject;
+
+/**
+ * The probationary stage against a real Redis ({@code pansaar.priority.probation-share}): where a new image waits, how
+ * it leaves (to main when requested there, evicted otherwise), and that every way an image leaves the index takes its
+ * bytes off the stage's count. The order in which a whole trace leaves is EvictionParityIT's; these are the cases a
+ * trace does not reach. Each test fills a partition of its own.
+ */
+@QuarkusTest
+@TestProfile(ProbationIT.Profile.class)
+@QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
+class ProbationIT {
+
+    private static final int PARTITIONS = 10;
+    /** Each partition's share of the budget: seven images of BODY_BYTES and their overhead. */
+    private static final long SHARE = 40_000;
+    private static final int BODY_BYTES = 4_000;
+    /** The stage's share: two images of BODY_BYTES and their overhead, not three. */
+    private static final double PROBATION_SHARE = 0.3;
+    private static final Duration HOUR = Duration.ofHours(1);
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    /** A budget of SHARE per partition with a stage of PROBATION_SHARE of it, no scheduler and no stream consumer. */
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "pansaar.partitions", String.valueOf(PARTITIONS),
+                    "pansaar.memory-budget", String.valueOf(PARTITIONS * SHARE),
+                    "pansaar.priority.probation-share", String.valueOf(PROBATION_SHARE),
+                    // No image may exceed a partition's share: start-up refuses such a budget.
+                    "pansaar.origin.max-bytes", "16K",
+                    "mp.messaging.incoming.regeneration-jobs.enabled", "false",
+                    "pansaar.metrics.refresh-interval", "1h");
+        }
+    }
+
+    @Inject
+    ImageStore store;
+
+    @Inject
+    PansaarFunctions functions;
+
+    @Inject
+    Partitioner partitioner;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    PartitionInspector inspector;
+
+    @Inject
+    EarlyRefresh earlyRefresh;
+
+    @Inject
+    AccessPriority priority;
+
+    @Test
+    void aNewImageWaitsOnProbationAndARewriteKeepsItsPlaceWhileItsBytesFollowItsSize() {
+        int partition = 1;
+        ImageKey key = keysIn(partition, 1).get(0);
+        long before = System.currentTimeMillis();
+        writeMiss(key, BODY_BYTES);
+
+        double rank = rankOf(partition, key);
+        assertTrue(rank >= ImageLayout.PROBATION_RANKS_FROM, "ranked on probation: " + rank);
+        long admittedAt = (long) (rank - ImageLayout.PROBATION_RANKS_FROM);
+        assertTrue(admittedAt >= before && admittedAt <= System.currentTimeMillis(), "ranked by its admission time");
+        assertEquals(ImageLayout.chargedBytes(key, BODY_BYTES), probationBytes(partition));
+        assertEquals(StoredImages.usedBytes(redis, partition), probationBytes(partition));
+
+        // A manual regeneration rewrites it larger: it keeps its place, and the stage counts its new size.
+        StoredImages.write(store, key, 2 * BODY_BYTES, HOUR);
+        assertEquals(rank, rankOf(partition, key));
+        assertEquals(ImageLayout.chargedBytes(key, 2 * BODY_BYTES), probationBytes(partition));
+    }
+
+    @Test
+    void overTheBudgetTheStagesOldestLeavesToMainWhenRequestedAndIsEvictedOtherwise() {
+        int partition = 2;
+        List<ImageKey> keys = keysIn(partition, 8);
+        ImageKey requested = keys.get(0);
+        ImageKey unrequested = keys.get(1);
+        // Seven fit the budget, all on probation (main holds none, so the stage may hold more than its share).
+        for (ImageKey key : keys.subList(0, 7)) {
+            writeMiss(key, BODY_BYTES);
+        }
+        assertEquals(0, PartitionCounters.of(redis, partition, "evicted"));
+        // The first is read once: the hit waits in the counter, which is enough to count as a request.
+        assertEquals(ReadOutcome.HIT, store.read(requested).await().atMost(WAIT).outcome());
+
+        // The eighth takes the partition over: the oldest leaves the stage first, to main, and the next is evicted.
+        writeMiss(keys.get(7), BODY_BYTES);
+
+        assertEquals(List.of("evicted " + unrequested.value()), evictedEvents(partition));
+        assertTrue(rankOf(partition, requested) < ImageLayout.PROBATION_RANKS_FROM, "the requested image is in main");
+        assertTrue(StoredImages.usedBytes(redis, partition) <= SHARE);
+        assertEquals(StoredImages.usedBytes(redis, partition) - ImageLayout.chargedBytes(requested, BODY_BYTES),
+                probationBytes(partition), "the stage counts every image but the one in main");
+        // Main's hot keys hold the image in main alone, not the six on probation ranked above every rank in ms.
+        PartitionState state = inspector.inspect(partition).await().atMost(WAIT);
+        assertEquals(List.of(requested.value()), state.hotKeys().stream().map(PartitionState.HotKey::key).toList());
+    }
+
+    @Test
+    void anImageEvictedFromTheStageAndFetchedAgainIsRememberedAndEntersMainAtOnce() {
+        int partition = 3;
+        List<ImageKey> keys = keysIn(partition, 9);
+        for (ImageKey key : keys.subList(0, 8)) {
+            writeMiss(key, BODY_BYTES);
+        }
+        ImageKey evicted = keys.get(0);
+        assertEquals(List.of("evicted " + evicted.value()), evictedEvents(partition));
+
+        writeMiss(evicted, BODY_BYTES);
+
+        assertTrue(rankOf(partition, evicted) < ImageLayout.PROBATION_RANKS_FROM, "its history remembers it");
+    }
+
+    @Test
+    void aPurgeANegativeAnswerAndAnExpiryEachTakeTheirImageOffTheStagesCount() throws InterruptedException {
+        int partition = 4;
+        List<ImageKey> keys = keysIn(partition, 4);
+        for (ImageKey key : keys.subList(0, 3)) {
+            writeMiss(key, BODY_BYTES);
+        }
+        store.purge(List.of(keys.get(0)), false).await().atMost(WAIT);
+        assertEquals(charged(keys.subList(1, 3)), probationBytes(partition));
+
+        // A manual regeneration finds the image gone at its origin.
+        Claim claim = store.claim(keys.get(1), UUID.randomUUID().toString(), System.currentTimeMillis(), JobReason.MANUAL)
+                .await().atMost(WAIT);
+        assertEquals(WriteOutcome.WRITTEN, store.putNegative(keys.get(1), claim, 404, HOUR).await().atMost(WAIT));
+        assertEquals(charged(keys.subList(2, 3)), probationBytes(partition));
+
+        // A copy whose hash expires (fresh for 50 ms, no grace) is swept by the scheduler's call.
+        ImageKey expiring = keys.get(3);
+        StoredImages.write(store, expiring, BODY_BYTES, Duration.ofMillis(50));
+        assertEquals(charged(keys.subList(2, 4)), probationBytes(partition));
+        Thread.sleep(200);
+        EvictReply swept = asLeaseHolder(partition, holder -> functions.evict(partition, holder, Optional.of(SHARE), 16));
+        assertEquals(1, swept.swept());
+        assertEquals(charged(keys.subList(2, 3)), probationBytes(partition));
+        assertEquals(StoredImages.usedBytes(redis, partition), probationBytes(partition));
+    }
+
+    @Test
+    void turnedOffTheStageEmptiesFirstAsEvictionNeedsRoom() {
+        int partition = 5;
+        List<ImageKey> keys = keysIn(partition, 7);
+        // Two images wait on probation; then, written by a deployment without the stage, five enter main at once.
+        for (ImageKey key : keys.subList(0, 2)) {
+            writeMiss(key, BODY_BYTES);
+        }
+        WritePlanner withoutStage = new WritePlanner(earlyRefresh, new AccessPriority(priority.halfLifeMillis(),
+                priority.sizeExponent(), priority.newcomerPenalty(), 0));
+        for (ImageKey key : keys.subList(2, 7)) {
+            writeMiss(key, BODY_BYTES, withoutStage);
+            assertTrue(rankOf(partition, key) < ImageLayout.PROBATION_RANKS_FROM, key + " entered main");
+        }
+
+        // A scheduler without the stage, over a budget two images smaller, takes the two off probation first: both
+        // unrequested, both evicted, though main's lowest ranks lie far below theirs.
+        long budget = StoredImages.usedBytes(redis, partition) - charged(keys.subList(0, 2)) + 1;
+        PansaarFunctions withoutStageFunctions = new PansaarFunctions(functionCalls(), 1_000);
+        EvictReply evicted = asLeaseHolder(partition,
+                holder -> withoutStageFunctions.evict(partition, holder, Optional.of(budget), 16));
+
+        assertEquals(2, evicted.evicted());
+        assertEquals(List.of("evicted " + keys.get(0).value(), "evicted " + keys.get(1).value()),
+                evictedEvents(partition));
+        assertEquals(0, probationBytes(partition));
+    }
+
+    @Test
+    void aStagesCountMangledByHandFailsNoWriteAndStartsOverWhenTheStageEmpties() {
+        int partition = 6;
+        List<ImageKey> keys = keysIn(partition, 9);
+        redis.value(String.class).set(RedisKeys.probationBytes(partition), "abc");
+        // Counted from nothing, the stage seems to hold its share only once it holds more than it does: the writes
+        // and their evictions go on all the same.
+        for (ImageKey key : keys) {
+            writeMiss(key, BODY_BYTES);
+        }
+        assertTrue(StoredImages.usedBytes(redis, partition) <= SHARE);
+        assertFalse(evictedEvents(partition).isEmpty());
+
+        // Emptied of every image, the stage's count is 0 again, whatever it drifted to.
+        redis.value(String.class).set(RedisKeys.probationBytes(partition), "123456");
+        EvictReply emptied = asLeaseHolder(partition, holder -> functions.evict(partition, holder, Optional.of(0L), 16));
+        assertEquals(0, emptied.images());
+        assertEquals(0, probationBytes(partition));
+    }
+
+    @Test
+    void aProbationShareOutOfRangeIsRefusedByTheFunctions() {
+        int partition = 7;
+        String holder = "refused-" + UUID.randomUUID();
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            for (String share : List.of("1", "-0.1", "nan", "abc")) {
+                Throwable refused = assertThrows(RuntimeException.class,
+                        () -> redis.execute("FCALL", evictCall(partition, holder, share)));
+                assertTrue(refused.getMessage().contains("PANSAAR_BAD_ARGUMENT probation share"), refused.getMessage());
+            }
+        } finally {
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+    }
+
+    /** The arguments of an FCALL of pansaar_evict with this probation share. */
+    private static String[] evictCall(int partition, String holder, String share) {
+        List<String> keys = RedisKeys.withIndexes(partition, RedisKeys.lease(partition), RedisKeys.stats(partition));
+        keys.add(RedisKeys.events(partition));
+        List<String> call = new ArrayList<>();
+        call.add("pansaar_evict");
+        call.add(String.valueOf(keys.size()));
+        call.addAll(keys);
+        call.addAll(List.of(holder, String.valueOf(SHARE), "16", "0", "", share));
+        return call.toArray(String[]::new);
+    }
+
+    private static FunctionCalls functionCalls() {
+        return Arc.container().instance(FunctionCalls.class).get();
+    }
+
+    /** Makes the call as a fresh holder of the partition's lease, released after. */
+    private EvictReply asLeaseHolder(int partition, Function<String, Uni<EvictReply>> call) {
+        String holder = "probation-" + UUID.randomUUID();
+        assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
+        try {
+            return call.apply(holder).await().atMost(WAIT);
+        } finally {
+            functions.releaseLease(partition, holder).await().atMost(WAIT);
+        }
+    }
+
+    /** Reads the key (a miss, as nothing is cached) and writes its image as the worker does for the job it enqueued. */
+    private void writeMiss(ImageKey key, int bodyBytes) {
+        StoredImages.writeMiss(store, key, missJob(partitioner.partitionOf(key), key), TestImages.png(bodyBytes), HOUR);
+    }
+
+    private void writeMiss(ImageKey key, int bodyBytes, WritePlanner planner) {
+        StoredImages.writeMiss(store, key, missJob(partitioner.partitionOf(key), key), TestImages.png(bodyBytes), HOUR,
+                planner);
+    }
+
+    /** The fields of the job a read of the key, a miss, enqueued. */
+    private Map<String, String> missJob(int partition, ImageKey key) {
+        ReadResult miss = store.read(key).await().atMost(WAIT);
+        assertEquals(ReadOutcome.MISS, miss.outcome(), key + " is not cached yet");
+        String jobId = miss.jobId().orElseThrow(() -> new AssertionError("a miss of " + key + " enqueued no job"));
+        return redis.stream(String.class).xrange(RedisKeys.jobs(partition), StreamRange.of(jobId, jobId)).get(0)
+                .payload();
+    }
+
+    private List<String> evictedEvents(int partition) {
+        return redis.stream(String.class).xrange(RedisKeys.events(partition), StreamRange.of("-", "+")).stream()
+                .filter(event -> "evicted".equals(event.payload().get("event")))
+                .map(event -> "evicted " + event.payload().get("key")).toList();
+    }
+
+    private double rankOf(int partition, ImageKey key) {
+        OptionalDouble rank = redis.sortedSet(String.class).zscore(RedisKeys.priorityIndex(partition), key.value());
+        assertTrue(rank.isPresent(), key + " is in the priority index");
+        return rank.getAsDouble();
+    }
+
+    private long probationBytes(int partition) {
+        String bytes = redis.value(String.class).get(RedisKeys.probationBytes(partition));
+        assertTrue(bytes == null || bytes.matches("\\d+"), "the stage's count is a byte count: " + bytes);
+        return bytes == null ? 0 : Long.parseLong(bytes);
+    }
+
+    private static long charged(List<ImageKey> keys) {
+        return keys.stream().mapToLong(key -> ImageLayout.chargedBytes(key, BODY_BYTES)).sum();
+    }
+
+    private List<ImageKey> keysIn(int partition, int count) {
+        return TestKeys.inPartition(partitioner, partition, "probation/p" + partition + "-", count);
+    }
+}
