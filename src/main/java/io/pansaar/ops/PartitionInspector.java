@@ -42,7 +42,7 @@ public class PartitionInspector {
     private static final Logger LOG = Logger.getLogger(PartitionInspector.class);
 
     /** Commands per partition in a full batch: see {@link #fullRequests}. */
-    private static final int FULL_REQUESTS = 16;
+    private static final int FULL_REQUESTS = 18;
 
     private final Redis redis;
     private final int partitions;
@@ -112,7 +112,11 @@ public class PartitionInspector {
                 Request.cmd(Command.XLEN).arg(RedisKeys.warm(partition)),
                 Request.cmd(Command.XLEN).arg(RedisKeys.earlyRefresh(partition)),
                 Request.cmd(Command.HMGET).arg(RedisKeys.tuning(partition)).arg(Tuning.HALF_LIFE_FIELD)
-                        .arg(Tuning.NEWCOMER_PENALTY_FIELD));
+                        .arg(Tuning.NEWCOMER_PENALTY_FIELD),
+                // The probationary stage: its images, ranked from PROBATION_RANKS_FROM, and their charged bytes.
+                Request.cmd(Command.ZCOUNT).arg(RedisKeys.priorityIndex(partition))
+                        .arg((long) ImageLayout.PROBATION_RANKS_FROM).arg("+inf"),
+                Request.cmd(Command.GET).arg(RedisKeys.probationBytes(partition)));
     }
 
     /**
@@ -151,7 +155,7 @@ public class PartitionInspector {
         Response used = replies.get(3) == null ? replies.get(6) : replies.get(3);
         Response lease = replies.get(5);
         return new PartitionState.Memory(countOf(used), replies.get(4).toLong(),
-                lease == null ? null : lease.toString());
+                lease == null ? null : lease.toString(), replies.get(11).toLong(), countOf(replies.get(12)));
     }
 
     private static List<Request> fullRequests(int partition) {
@@ -166,12 +170,12 @@ public class PartitionInspector {
     }
 
     private PartitionState parseFull(int partition, List<Response> replies) {
-        Response pendingSummary = replies.get(11);
+        Response pendingSummary = replies.get(13);
         Response oldest = pendingSummary.get(1);
-        Map<String, Response> group = groupInfo(replies.get(12));
+        Map<String, Response> group = groupInfo(replies.get(14));
         Response lag = group.get("lag");
         List<PartitionState.ConsumerState> consumers = new ArrayList<>();
-        for (Response consumer : replies.get(13)) {
+        for (Response consumer : replies.get(15)) {
             Map<String, Response> fields = RedisReplies.fields(consumer);
             consumers.add(new PartitionState.ConsumerState(fields.get("name").toString(), fields.get("pending").toLong(),
                     fields.get("idle").toLong()));
@@ -180,8 +184,8 @@ public class PartitionInspector {
                 oldest == null ? null : oldest.toString(), lag == null ? null : lag.toLong(),
                 Collections.unmodifiableList(consumers), replies.get(1).toLong(), counters(replies.get(2)), memory(replies),
                 true, hotKeys(replies.get(7)),
-                new PartitionState.LaneQueue(replies.get(8).toLong(), replies.get(14).get(0).toLong()),
-                new PartitionState.LaneQueue(replies.get(9).toLong(), replies.get(15).get(0).toLong()),
+                new PartitionState.LaneQueue(replies.get(8).toLong(), replies.get(16).get(0).toLong()),
+                new PartitionState.LaneQueue(replies.get(9).toLong(), replies.get(17).get(0).toLong()),
                 priority(replies.get(10)));
     }
 

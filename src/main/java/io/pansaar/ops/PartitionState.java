@@ -68,8 +68,11 @@ public record PartitionState(int partition, long length, long pending, String ol
      * @param usedBytes   the bytes of the image bodies it holds ({@code pansaar:{p}:bytes})
      * @param images      the images it holds ({@code ZCARD pansaar:{p}:priority})
      * @param leaseHolder the worker that runs its scheduler duties now, or null when none does
+     * @param probationImages the images among them on probation ({@code pansaar.priority.probation-share}), ranked
+     *                    from 2^52 in the priority index
+     * @param probationBytes their charged bytes ({@code pansaar:{p}:probation-bytes})
      */
-    public record Memory(long usedBytes, long images, String leaseHolder) {
+    public record Memory(long usedBytes, long images, String leaseHolder, long probationImages, long probationBytes) {
     }
 
     /**

@@ -143,9 +143,12 @@ class ProbationIT {
         assertTrue(StoredImages.usedBytes(redis, partition) <= SHARE);
         assertEquals(StoredImages.usedBytes(redis, partition) - ImageLayout.chargedBytes(requested, BODY_BYTES),
                 probationBytes(partition), "the stage counts every image but the one in main");
-        // Main's hot keys hold the image in main alone, not the six on probation ranked above every rank in ms.
+        // Main's hot keys hold the image in main alone, not the six on probation ranked above every rank in ms; the
+        // status counts those apart.
         PartitionState state = inspector.inspect(partition).await().atMost(WAIT);
         assertEquals(List.of(requested.value()), state.hotKeys().stream().map(PartitionState.HotKey::key).toList());
+        assertEquals(new PartitionState.Memory(StoredImages.usedBytes(redis, partition), 7, null, 6,
+                probationBytes(partition)), state.memory());
     }
 
     @Test
