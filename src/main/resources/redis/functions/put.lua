@@ -64,7 +64,8 @@
 --         arrival of the same image before that fold overwrites the first. The arrivals hash holds no more fields than
 --         the partition holds images: past that, an arrival is not recorded, so with no fold running it stops growing
 --         there; and it expires an hour after the last arrival recorded, so that a deployment that turns tuning off
---         sheds it
+--         sheds it. With a probation share above 0 (ARGV[27]) it also uses the hash's probation share in place of
+--         that argument, where the hash holds one pansaar_tune could have stored
 -- ARGV[27] probation share: the share of the byte budget, in [0, 1), of the probationary stage (see evictOverBudget in
 --         shared.lua). Above 0 an image the partition neither holds nor remembers enters the stage, at the top of the
 --         priority index, rather than main; 0, empty or absent (a caller of API 13 or older): new images enter main,
@@ -127,6 +128,7 @@ redis.register_function{
       fail('BAD_ARGUMENT', 'size-term must be a number, was "' .. tostring(args[16]) .. '"')
     end
     local halfLifeText, newcomerPenaltyText = requireNonEmpty('half-life', args[17]), args[25]
+    local probationShare = optionalProbationShare(args[27])
     local tuned = args[26] == '1'
     if not tuned and args[26] ~= nil and args[26] ~= '' then
       fail('BAD_ARGUMENT', 'tuned must be 1 or empty, was "' .. args[26] .. '"')
@@ -137,7 +139,7 @@ redis.register_function{
         fail('BAD_ARGUMENT', 'KEYS[16] must be the tuning hash ' .. tuningHashOf(imageKey) .. ', was "' .. tuningKey
           .. '"')
       end
-      local settings = redis.call('HMGET', tuningKey, 'half-life', 'newcomer-penalty')
+      local settings = redis.call('HMGET', tuningKey, 'half-life', 'newcomer-penalty', 'probation-share')
       -- A value pansaar_tune would not have stored (a hand edit) is passed over for the argument rather than failing
       -- the write: no fetched image is lost to it, and the lease holder stores its own at its next move or takeover.
       if storedTuning(settings[1], MIN_TUNED_HALF_LIFE, MAX_TUNED_HALF_LIFE) then
@@ -146,10 +148,13 @@ redis.register_function{
       if storedTuning(settings[2], 0, MAX_TUNED_NEWCOMER_PENALTY) then
         newcomerPenaltyText = settings[2]
       end
+      -- A deployment without the stage keeps it off whatever a tuner stored before.
+      if probationShare > 0 and storedTuning(settings[3], MIN_TUNED_PROBATION_SHARE, MAX_TUNED_PROBATION_SHARE) then
+        probationShare = tonumber(settings[3])
+      end
     end
     local halfLife = optionalHalfLife(halfLifeText)
     local newcomerPenalty = optionalNewcomerPenalty(newcomerPenaltyText)
-    local probationShare = optionalProbationShare(args[27])
     local meta = {
       ['content-type'] = oneLine(requireNonEmpty('content-type', args[10])),
       etag = oneLine(args[11]),

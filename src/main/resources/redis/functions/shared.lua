@@ -63,6 +63,10 @@ end
 local MIN_TUNED_HALF_LIFE = 1000
 local MAX_TUNED_HALF_LIFE = 30 * 24 * 3600 * 1000
 local MAX_TUNED_NEWCOMER_PENALTY = 64
+-- The bounds of a tuned probation share, those of its tuner (io.pansaar.simulator.policy.PartitionTuner's
+-- MIN_PROBATION_SHARE and MAX_PROBATION_SHARE): a quarter of S3-FIFO's 10% to 40% of the budget.
+local MIN_TUNED_PROBATION_SHARE = 0.025
+local MAX_TUNED_PROBATION_SHARE = 0.4
 
 -- The newcomer penalty a call dates a new image's request back by, in half-lives: a number, 0 or more; 0 when the
 -- argument is empty or absent.

@@ -112,7 +112,7 @@ public class PartitionInspector {
                 Request.cmd(Command.XLEN).arg(RedisKeys.warm(partition)),
                 Request.cmd(Command.XLEN).arg(RedisKeys.earlyRefresh(partition)),
                 Request.cmd(Command.HMGET).arg(RedisKeys.tuning(partition)).arg(Tuning.HALF_LIFE_FIELD)
-                        .arg(Tuning.NEWCOMER_PENALTY_FIELD),
+                        .arg(Tuning.NEWCOMER_PENALTY_FIELD).arg(Tuning.PROBATION_SHARE_FIELD),
                 // The probationary stage: its images, ranked from PROBATION_RANKS_FROM, and their charged bytes.
                 Request.cmd(Command.ZCOUNT).arg(RedisKeys.priorityIndex(partition))
                         .arg((long) ImageLayout.PROBATION_RANKS_FROM).arg("+inf"),
@@ -128,9 +128,13 @@ public class PartitionInspector {
         OptionalDouble halfLife = tuning ? Tuning.halfLifeOf(RedisReplies.text(stored.get(0))) : OptionalDouble.empty();
         OptionalDouble newcomerPenalty = tuning ? Tuning.newcomerPenaltyOf(RedisReplies.text(stored.get(1)))
                 : OptionalDouble.empty();
+        // A deployment without the stage has none, whatever a tuner stored before.
+        OptionalDouble probationShare = tuning && configuredPriority.probationShare() > 0
+                ? Tuning.probationShareOf(RedisReplies.text(stored.get(2))) : OptionalDouble.empty();
         return new PartitionState.Priority(Math.round(halfLife.orElse(configuredPriority.halfLifeMillis())),
                 newcomerPenalty.orElse(configuredPriority.newcomerPenalty()),
-                halfLife.isPresent() || newcomerPenalty.isPresent());
+                probationShare.orElse(configuredPriority.probationShare()),
+                halfLife.isPresent() || newcomerPenalty.isPresent() || probationShare.isPresent());
     }
 
     /** The hot keys from a ZREVRANGE ... WITHSCORES reply: pairs under RESP3, a flat list under RESP2. */

@@ -56,10 +56,11 @@ public record PartitionState(int partition, long length, long pending, String ol
      *
      * @param halfLifeMillis  the half-life, in whole ms
      * @param newcomerPenalty how many half-lives a new image's first request is dated back
+     * @param probationShare  the probationary stage's share of the partition's budget; 0: no stage
      * @param tuned           true when they come from the partition's tuning hash ({@code pansaar:{p}:tuning}, with
      *                        {@code pansaar.priority.tuning} on), false when they are the configured ones
      */
-    public record Priority(long halfLifeMillis, double newcomerPenalty, boolean tuned) {
+    public record Priority(long halfLifeMillis, double newcomerPenalty, double probationShare, boolean tuned) {
     }
 
     /**

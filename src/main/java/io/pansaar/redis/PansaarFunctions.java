@@ -420,17 +420,27 @@ public class PansaarFunctions {
      * budget).
      */
     public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit) {
-        return evict(partition, holder, budgetBytes, limit, halfLifeMillis);
+        return evict(partition, holder, budgetBytes, limit, halfLifeMillis, probationShare);
     }
 
     /** {@link #evict(int, String, Optional, int)} with this half-life: each candidate's waiting hits count with it. */
     public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit,
             double halfLifeMillis) {
-        return evict(partition, holder, budgetBytes, limit, String.valueOf(halfLifeMillis));
+        return evict(partition, holder, budgetBytes, limit, String.valueOf(halfLifeMillis), probationShare);
+    }
+
+    /**
+     * {@link #evict(int, String, Optional, int, double)} with this probation share (0: none): the stage's oldest images
+     * leave first while it holds more than that share of the budget.
+     */
+    public Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit,
+            double halfLifeMillis, double probationShare) {
+        return evict(partition, holder, budgetBytes, limit, String.valueOf(halfLifeMillis),
+                String.valueOf(probationShare));
     }
 
     private Uni<EvictReply> evict(int partition, String holder, Optional<Long> budgetBytes, int limit,
-            String halfLifeMillis) {
+            String halfLifeMillis, String probationShare) {
         return calls.call("pansaar_evict", withEvents(partition, RedisKeys.withIndexes(partition, RedisKeys.lease(partition),
                 RedisKeys.stats(partition))), holder, optional(budgetBytes), String.valueOf(limit), eventsMaxLength,
                 halfLifeMillis, probationShare)
@@ -485,10 +495,21 @@ public class PansaarFunctions {
      * holds its lease; the values stored.
      */
     public Uni<Tuning> tune(int partition, String holder, double halfLifeMillis, double newcomerPenalty) {
+        return tune(partition, holder, halfLifeMillis, newcomerPenalty, 0);
+    }
+
+    /**
+     * {@link #tune(int, String, double, double)} with the probationary stage's tuned share too; 0: none, the stored
+     * one is left as it is.
+     */
+    public Uni<Tuning> tune(int partition, String holder, double halfLifeMillis, double newcomerPenalty,
+            double probationShare) {
         return calls.call("pansaar_tune", List.of(RedisKeys.lease(partition), RedisKeys.tuning(partition)), holder,
-                String.valueOf(halfLifeMillis), String.valueOf(newcomerPenalty))
+                String.valueOf(halfLifeMillis), String.valueOf(newcomerPenalty),
+                probationShare > 0 ? String.valueOf(probationShare) : "")
                 .map(reply -> new Tuning(Double.parseDouble(reply.get(1).toString()),
-                        Double.parseDouble(reply.get(2).toString())));
+                        Double.parseDouble(reply.get(2).toString()),
+                        RedisReplies.text(reply.get(3)).map(Double::parseDouble).orElse(0.0)));
     }
 
     /**
@@ -497,14 +518,16 @@ public class PansaarFunctions {
      */
     public Uni<Optional<Tuning>> tuning(int partition) {
         return calls.send(() -> List.of(RespCommand.cmd("HMGET").arg(RedisKeys.tuning(partition))
-                .arg(Tuning.HALF_LIFE_FIELD).arg(Tuning.NEWCOMER_PENALTY_FIELD)), replies -> {
+                .arg(Tuning.HALF_LIFE_FIELD).arg(Tuning.NEWCOMER_PENALTY_FIELD).arg(Tuning.PROBATION_SHARE_FIELD)),
+                replies -> {
                     Response settings = replies.get(0);
                     OptionalDouble halfLife = Tuning.halfLifeOf(RedisReplies.text(settings.get(0)));
                     OptionalDouble newcomerPenalty = Tuning.newcomerPenaltyOf(RedisReplies.text(settings.get(1)));
                     if (halfLife.isEmpty() || newcomerPenalty.isEmpty()) {
                         return Optional.<Tuning>empty();
                     }
-                    return Optional.of(new Tuning(halfLife.getAsDouble(), newcomerPenalty.getAsDouble()));
+                    return Optional.of(new Tuning(halfLife.getAsDouble(), newcomerPenalty.getAsDouble(),
+                            Tuning.probationShareOf(RedisReplies.text(settings.get(2))).orElse(0)));
                 });
     }
 

@@ -190,7 +190,7 @@ public class PartitionScheduler {
         // The tuner may have moved the half-life at the end of this tick's fold: eviction and refresh count with it.
         AccessPriority priority = tuners.priorityOf(partition);
         repair(partition);
-        EvictReply report = evictInSlices(partition, priority.halfLifeMillis());
+        EvictReply report = evictInSlices(partition, priority);
         if (report.evicted() > 0 || report.swept() > 0) {
             LOG.debugf("partition %d: swept %d expired, evicted %d; %,d bytes in %d images", partition, report.swept(),
                     report.evicted(), report.usedBytes(), report.images());
@@ -217,12 +217,13 @@ public class PartitionScheduler {
      * Sweeps and evicts up to a batch of images, stopping at the first call that found less than its limit to do: one
      * that ranked its limit of candidates anew, rather than evict them, counts as having found its limit.
      */
-    private EvictReply evictInSlices(int partition, double halfLifeMillis) {
+    private EvictReply evictInSlices(int partition, AccessPriority priority) {
         AtomicReference<EvictReply> total = new AtomicReference<>(
                 new EvictReply(0, 0, 0, 0, 0));
         inSlices(size -> {
             int limit = PansaarFunctions.evictionLimit(size);
-            EvictReply last = functions.evict(partition, holder, partitionBudget, limit, halfLifeMillis)
+            EvictReply last = functions.evict(partition, holder, partitionBudget, limit, priority.halfLifeMillis(),
+                    priority.probationShare())
                     .await().atMost(redisTimeout);
             EvictReply sum = total.get();
             total.set(new EvictReply(sum.swept() + last.swept(), sum.evicted() + last.evicted(),

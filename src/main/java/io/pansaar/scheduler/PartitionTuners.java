@@ -20,8 +20,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 /**
  * The tuners of the partitions whose lease this worker holds ({@code pansaar.priority.tuning}). Each replays what the
  * scheduler folds of its partition (every key requested, with its count and charged bytes, and every new image)
- * through the simulator's {@link PartitionTuner}, the same decisions {@code pansaar-tuned} makes, and stores the
- * half-life and newcomer penalty it moves to in the partition's tuning hash, which writes read. The scheduler counts,
+ * through the simulator's {@link PartitionTuner}, the same decisions {@code pansaar-tuned} makes ({@code
+ * pansaar-tuned-probation}'s with a probationary stage, whose share it tunes too), and stores the half-life, newcomer
+ * penalty and probation share it moves to in the partition's tuning hash, which writes read. The scheduler counts,
  * evicts and judges early refreshes with the partition's tuned half-life. A worker that takes a lease over starts the
  * tuner from the values stored, with empty shadows. Without tuning every partition counts with the configured
  * settings.
@@ -118,7 +119,7 @@ public class PartitionTuners {
         }
     }
 
-    /** Whether this deployment tunes its partitions' half-life and newcomer penalty. */
+    /** Whether this deployment tunes its partitions' half-life and newcomer penalty (and probation share, if any). */
     public boolean enabled() {
         return enabled;
     }
@@ -159,24 +160,35 @@ public class PartitionTuners {
         }
         double halfLife = stored.map(Tuning::halfLifeMillis).orElse(configured.halfLife());
         double penalty = stored.map(Tuning::newcomerPenalty).orElse(configured.newcomerPenalty());
-        PartitionTuner tuner = tunerFrom(halfLife, penalty);
+        // Only a deployment with the stage tunes its share, from the one stored if any.
+        double share = configuredPriority.probationShare() > 0
+                ? stored.map(Tuning::probationShare).filter(storedShare -> storedShare > 0)
+                        .orElse(configuredPriority.probationShare())
+                : 0;
+        PartitionTuner tuner = tunerFrom(halfLife, penalty, share);
         // The stored values may lie outside the ranges of this worker's configured half-life: the tuner clamped them,
         // and stores what it holds at the end of the tick.
         boolean storedAsHeld = stored.isPresent() && stored.get().halfLifeMillis() == tuner.halfLife()
-                && stored.get().newcomerPenalty() == tuner.newcomerPenalty();
+                && stored.get().newcomerPenalty() == tuner.newcomerPenalty()
+                && (share == 0 || stored.get().probationShare() == tuner.probationShare());
         LOG.debugf("partition %d: tuning from a half-life of %s and a newcomer penalty of %.3f half-lives, on a sample "
                 + "of %s of the keys", partition, Duration.ofMillis(Math.round(tuner.halfLife())), tuner.newcomerPenalty(),
                 sample());
         return Optional.of(new Tuned(tuner, storedAsHeld));
     }
 
-    /** A tuner of the partition's share starting from {@code halfLife} and {@code penalty}, at the sample in force. */
-    private PartitionTuner tunerFrom(double halfLife, double penalty) {
-        return new PartitionTuner(shadowCapacity, configured.withTunerSample(sample()), halfLife, penalty);
+    /**
+     * A tuner of the partition's share starting from {@code halfLife}, {@code penalty} and {@code probationShare} (0:
+     * no stage, none tuned), at the sample in force.
+     */
+    private PartitionTuner tunerFrom(double halfLife, double penalty, double probationShare) {
+        return new PartitionTuner(shadowCapacity, configured.withTunerSample(sample()), halfLife, penalty,
+                probationShare);
     }
 
     private AccessPriority priorityWith(PartitionTuner tuner) {
-        return new AccessPriority(tuner.halfLife(), configuredPriority.sizeExponent(), tuner.newcomerPenalty());
+        return new AccessPriority(tuner.halfLife(), configuredPriority.sizeExponent(), tuner.newcomerPenalty(),
+                tuner.probationShare());
     }
 
     /** Replays one fold's report through the partition's tuner. */
@@ -209,16 +221,18 @@ public class PartitionTuners {
         }
         double halfLifeBefore = tuned.tuner.halfLife();
         double penaltyBefore = tuned.tuner.newcomerPenalty();
+        double shareBefore = tuned.tuner.probationShare();
         if (tuned.tuner.tickEnded()) {
             tuned.stored = false;
-            LOG.infof("partition %d: tuned to a half-life of %s (was %s) and a newcomer penalty of %.3f half-lives "
-                    + "(was %.3f)", partition, Duration.ofMillis(Math.round(tuned.tuner.halfLife())),
-                    Duration.ofMillis(Math.round(halfLifeBefore)), tuned.tuner.newcomerPenalty(), penaltyBefore);
+            LOG.infof("partition %d: tuned to a half-life of %s (was %s), a newcomer penalty of %.3f half-lives "
+                    + "(was %.3f) and a probation share of %.4f (was %.4f)", partition,
+                    Duration.ofMillis(Math.round(tuned.tuner.halfLife())), Duration.ofMillis(Math.round(halfLifeBefore)),
+                    tuned.tuner.newcomerPenalty(), penaltyBefore, tuned.tuner.probationShare(), shareBefore);
         }
         if (!tuned.stored) {
             try {
-                functions.tune(partition, holder, tuned.tuner.halfLife(), tuned.tuner.newcomerPenalty())
-                        .await().atMost(redisTimeout);
+                functions.tune(partition, holder, tuned.tuner.halfLife(), tuned.tuner.newcomerPenalty(),
+                        tuned.tuner.probationShare()).await().atMost(redisTimeout);
                 tuned.stored = true;
             } catch (RuntimeException unstored) {
                 // Eviction and early refresh must still run this tick; the store is tried again at the next.
@@ -276,7 +290,7 @@ public class PartitionTuners {
      */
     private void rebuildAtTheSample() {
         tuners.replaceAll((partition, tuned) -> tuned.rebuilt(tunerFrom(tuned.tuner.halfLife(),
-                tuned.tuner.newcomerPenalty())));
+                tuned.tuner.newcomerPenalty(), tuned.tuner.probationShare())));
     }
 
     /**

@@ -242,6 +242,41 @@ class ProbationIT {
     }
 
     @Test
+    void aTunedShareStoredForThePartitionIsTheOneItsWritesCountWith() {
+        // Tuning is on (a budget, the default half-life), so writes read the tuning hash: a stage of the tuned 40% of
+        // the budget holds three images where the configured 30% holds two.
+        assertEquals(List.of("evicted " + keysIn(8, 9).get(5).value(), "evicted " + keysIn(8, 9).get(6).value()),
+                evictionsOfTheStageFilledToThreeImages(8, Optional.empty()), "the configured share: the stage gives");
+        List<String> evicted = evictionsOfTheStageFilledToThreeImages(9, Optional.of(0.4));
+        assertEquals(2, evicted.size());
+        assertTrue(keysIn(9, 9).subList(0, 5).stream().anyMatch(key -> evicted.get(1).equals("evicted " + key.value())),
+                "the tuned share: main gives its lowest, " + evicted);
+    }
+
+    /**
+     * Fills the partition so that its ninth write leaves three images on probation and the partition over its budget
+     * by about one, with a tuned share stored before that write when given; returns the evictions, in order.
+     */
+    private List<String> evictionsOfTheStageFilledToThreeImages(int partition, Optional<Double> tunedShare) {
+        List<ImageKey> keys = keysIn(partition, 9);
+        for (ImageKey key : keys.subList(0, 7)) {
+            writeMiss(key, BODY_BYTES);
+        }
+        // Five are read once: when the eighth write takes the partition over its budget, the stage (main holding
+        // nothing) gives up its oldest, the five to main and the sixth, unread, out; two stay on probation.
+        for (ImageKey key : keys.subList(0, 5)) {
+            assertEquals(ReadOutcome.HIT, store.read(key).await().atMost(WAIT).outcome());
+        }
+        writeMiss(keys.get(7), BODY_BYTES);
+        assertEquals(List.of("evicted " + keys.get(5).value()), evictedEvents(partition));
+        tunedShare.ifPresent(share -> asLeaseHolder(partition, holder -> functions.tune(partition, holder,
+                priority.halfLifeMillis(), priority.newcomerPenalty(), share)));
+
+        writeMiss(keys.get(8), BODY_BYTES);
+        return evictedEvents(partition);
+    }
+
+    @Test
     void aProbationShareOutOfRangeIsRefusedByTheFunctions() {
         int partition = 7;
         String holder = "refused-" + UUID.randomUUID();
@@ -274,7 +309,7 @@ class ProbationIT {
     }
 
     /** Makes the call as a fresh holder of the partition's lease, released after. */
-    private EvictReply asLeaseHolder(int partition, Function<String, Uni<EvictReply>> call) {
+    private <T> T asLeaseHolder(int partition, Function<String, Uni<T>> call) {
         String holder = "probation-" + UUID.randomUUID();
         assertTrue(functions.acquireLease(partition, holder, 60_000).await().atMost(WAIT));
         try {

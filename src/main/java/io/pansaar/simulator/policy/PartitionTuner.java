@@ -18,13 +18,18 @@ import io.pansaar.simulator.trace.Request;
  * hit counter, each folded key with its count and bytes at the fold's time ({@link #deliver}, then
  * {@link #tickEnded}). Clocks may be a trace's units or epoch milliseconds, with half-lives in the same unit.
  *
- * <p>For the simulator's {@code pansaar-tuned-probation} it tunes the share of a probationary FIFO as well
- * ({@link #withProbation}); production has no such stage.
+ * <p>For a cache with a probationary FIFO (the simulator's {@code pansaar-tuned-probation}, production's
+ * {@code pansaar.priority.probation-share}) it tunes the FIFO's share of the bytes as well.
  *
  * <p>Its shadow caches, two per tuner, each hold up to the partition's bytes (or the share of the keys sampled,
  * {@link PansaarSettings#tunerSample}); docs/simulation.md, "The tuners' memory", measures their heap per key.
  */
 public final class PartitionTuner {
+
+    /** The probationary FIFO's share of the bytes is tuned from a quarter of S3-FIFO's 10%... */
+    public static final double MIN_PROBATION_SHARE = PansaarPolicy.PROBATION_SHARE / 4;
+    /** ...to this. */
+    public static final double MAX_PROBATION_SHARE = 0.4;
 
     /** The half-life is tuned from the configured one divided by this... */
     public static final int HALF_LIFE_DIVISOR = 4;
@@ -38,7 +43,7 @@ public final class PartitionTuner {
 
     private final ShadowTuner newcomerPenaltyTuner;
     private final ShadowTuner halfLifeTuner;
-    /** The probation share's tuner, for a cache with a probationary FIFO (the simulator's only); else null. */
+    /** The probation share's tuner, for a cache with a probationary FIFO; else null. */
     private final ShadowTuner probationTuner;
     /**
      * The tuners, in the order they judge a window and the tuned cache takes their values: the penalty first, then
@@ -61,8 +66,16 @@ public final class PartitionTuner {
         this(capacity, configured, startHalfLife, startPenalty, 0);
     }
 
-    private PartitionTuner(long capacity, PansaarSettings configured, double startHalfLife, double startPenalty,
+    /**
+     * {@link #PartitionTuner(long, PansaarSettings, double, double)} for a cache with a probationary FIFO starting at
+     * {@code startProbationShare} of the bytes (moved into its range, {@link #MIN_PROBATION_SHARE} to {@link
+     * #MAX_PROBATION_SHARE}, if outside it), whose share it tunes too: six shadow caches. 0: no FIFO, four shadows.
+     */
+    public PartitionTuner(long capacity, PansaarSettings configured, double startHalfLife, double startPenalty,
             double startProbationShare) {
+        if (!(startProbationShare >= 0 && startProbationShare < 1)) {
+            throw new IllegalArgumentException("probation share must be in [0, 1), got " + startProbationShare);
+        }
         newcomerPenaltyTuner = new ShadowTuner(ShadowTuner.Knob.NEWCOMER_PENALTY, capacity, configured, startPenalty);
         halfLifeTuner = new ShadowTuner(ShadowTuner.Knob.HALF_LIFE, capacity, configured, startHalfLife);
         if (startProbationShare > 0) {
@@ -82,7 +95,7 @@ public final class PartitionTuner {
      * share too, besides the penalty and half-life {@code configured} sets: six shadow caches.
      */
     static PartitionTuner withProbation(long capacity, PansaarSettings configured, double startProbationShare) {
-        if (!(startProbationShare > 0 && startProbationShare < 1)) {
+        if (!(startProbationShare > 0)) {
             throw new IllegalArgumentException("probation share must be in (0, 1), got " + startProbationShare);
         }
         return new PartitionTuner(capacity, configured, configured.halfLife(), configured.newcomerPenalty(),
@@ -149,7 +162,7 @@ public final class PartitionTuner {
     }
 
     /** The share of the bytes the probationary FIFO should hold now; 0 when it tunes none. */
-    double probationShare() {
+    public double probationShare() {
         return probationTuner == null ? 0 : probationTuner.value();
     }
 

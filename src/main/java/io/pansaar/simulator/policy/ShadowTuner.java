@@ -64,7 +64,8 @@ final class ShadowTuner {
          * Windows as the half-life's. Its shadows are the tuned cache with a smaller and a larger FIFO: they take the
          * tuned penalty and half-life.
          */
-        PROBATION_SHARE(20_000, 2, 2, settings -> PansaarPolicy.PROBATION_SHARE / 4, settings -> 0.4,
+        PROBATION_SHARE(20_000, 2, 2, settings -> PartitionTuner.MIN_PROBATION_SHARE,
+                settings -> PartitionTuner.MAX_PROBATION_SHARE,
                 settings -> PansaarPolicy.PROBATION_SHARE, PansaarPolicy::probationShare);
 
         /** Requests per window, when windows count requests. */
