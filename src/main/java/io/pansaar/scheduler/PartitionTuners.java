@@ -224,10 +224,12 @@ public class PartitionTuners {
         double shareBefore = tuned.tuner.probationShare();
         if (tuned.tuner.tickEnded()) {
             tuned.stored = false;
-            LOG.infof("partition %d: tuned to a half-life of %s (was %s), a newcomer penalty of %.3f half-lives "
-                    + "(was %.3f) and a probation share of %.4f (was %.4f)", partition,
-                    Duration.ofMillis(Math.round(tuned.tuner.halfLife())), Duration.ofMillis(Math.round(halfLifeBefore)),
-                    tuned.tuner.newcomerPenalty(), penaltyBefore, tuned.tuner.probationShare(), shareBefore);
+            // A deployment without the stage tunes no share: its line says nothing of one.
+            String share = shareBefore > 0 ? String.format(", a probation share of %.4f (was %.4f)",
+                    tuned.tuner.probationShare(), shareBefore) : "";
+            LOG.infof("partition %d: tuned to a half-life of %s (was %s) and a newcomer penalty of %.3f half-lives "
+                    + "(was %.3f)%s", partition, Duration.ofMillis(Math.round(tuned.tuner.halfLife())),
+                    Duration.ofMillis(Math.round(halfLifeBefore)), tuned.tuner.newcomerPenalty(), penaltyBefore, share);
         }
         if (!tuned.stored) {
             try {
