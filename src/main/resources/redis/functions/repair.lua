@@ -4,30 +4,34 @@
 -- the budget would be judged by wrong figures for good. The same rebuild upgrades a partition written by API 6, whose
 -- sizes and expiry indexes the history and the schedule replace.
 --
--- The check costs a few O(1) commands (EXISTS of the repair state and of API 6's indexes, ZCARD three times, HLEN,
--- GET). In a consistent partition every image in the priority index has a history entry, a schedule entry and a keys
--- index entry, and the counter is the sum of what they are charged, so it finds: API 6's sizes, expiry or refresh index
--- (a partition written before the upgrade); fewer history entries, schedule entries or keys index entries than images
--- held (a lost history, schedule or keys index, or a partition written before API 9 kept the keys index: a write
--- refiles one image at a time, so that shows); a missing counter while images are held (writes never recreate a lost
--- counter, see addUsedBytes); a counter that holds no byte count (not digits, negative), which writes leave alone too;
--- a counter that is not 0 while no image is held. A counter that is a wrong integer while the history is intact cannot
--- be told from a right one without summing the history, which is not O(1): deleting the counter
--- (DEL pansaar:{p}:bytes) makes the next call rebuild it.
+-- The check costs a few O(1) commands (EXISTS of the repair state and of API 6's indexes, ZCARD three times, HLEN, GET
+-- twice) and, while the probationary stage's counter is missing, one ZCOUNT. In a consistent partition every image in
+-- the priority index has a history entry, a schedule entry and a keys index entry, and the counter is the sum of what
+-- they are charged, so it finds: API 6's sizes, expiry or refresh index (a partition written before the upgrade); fewer
+-- history entries, schedule entries or keys index entries than images held (a lost history, schedule or keys index, or
+-- a partition written before API 9 kept the keys index: a write refiles one image at a time, so that shows); a missing
+-- counter while images are held (writes never recreate a lost counter, see addUsedBytes); a counter that holds no byte
+-- count (not digits, negative), which writes leave alone too; a counter that is not 0 while no image is held; a
+-- probation-bytes counter (the probationary stage's charged bytes) that holds no byte count, or is missing while images
+-- are on probation (one ZCOUNT). A counter that is a wrong integer while the history is intact cannot be told from a
+-- right one without summing the history, which is not O(1): deleting the counter (DEL pansaar:{p}:bytes) makes the next
+-- call rebuild it.
 --
 -- A pass starts by deleting the counter and API 6's sizes and expiry indexes, and keeps the count in the repair state
 -- until it ends: writes, evictions and sweeps count there what they file and unfile, and mark each image they count
 -- ('#<key>'), so from then on the count is the sum of what the marked images are charged. The pass walks the priority
 -- index in (score, member) order, up to ARGV[2] images per call, with a cursor kept in the repair state across calls.
 -- Each image not yet marked is charged what its hash's meta says (chargedBytes of its size), which goes into its
--- history entry and the count, and is filed in the schedule unless it is there (under its early-refresh due time from
--- API 6's refresh index while that holds one, else under its hash's expiry) and in the keys index; an image whose hash
--- is gone, or is not an ok copy, is unindexed as the sweep would, and a hash without meta (API 5 or older) is deleted.
--- When the walk reaches the end, the count becomes the counter, the repair state and API 6's refresh index are deleted,
--- and the pass is over. A score only falls by a rewrite, which counts the image itself, so an image the cursor passes
--- over without visiting is already counted. While a pass runs the count misses the images not yet visited, so eviction
--- holds back until it ends. Should the repair state be lost during a pass, the counter is missing while images are
--- held, and the next call starts over.
+-- history entry and the count (and the stage's count, in the repair state too, for an image ranked on probation), and
+-- is filed in the schedule unless it is there (under its early-refresh due time from API 6's refresh index while that
+-- holds one, else under its hash's expiry) and in the keys index; an image whose hash is gone, or is not an ok copy, is
+-- unindexed as the sweep would, and a hash without meta (API 5 or older) is deleted. When the walk reaches the end, the
+-- counts become the counters, the repair state and API 6's refresh index are deleted, and the pass is over. A score
+-- only falls by a rewrite, which counts the image itself, so an image the cursor passes over without visiting is
+-- already counted; so is an image that leaves the probationary stage for main during the pass, its rank falling, which
+-- eviction counts as it moves it. While a pass runs the count misses the images not yet visited, so eviction holds back
+-- until it ends. Should the repair state be lost during a pass, the counter is missing while images are held, and the
+-- next call starts over.
 --
 -- KEYS[1] lease           pansaar:{p}:lease (the caller must hold it)
 -- KEYS[2] statistics      pansaar:{p}:stats (repaired: passes finished; expired: images found gone)
@@ -83,18 +87,30 @@ local function disagreement(index, legacy)
   if held == 0 and tonumber(used) ~= 0 then
     return 'the used-bytes counter is ' .. used .. ' while no image is held'
   end
+  -- The probationary stage's count, where images are on probation (a ZCOUNT, O(log n)): writes never recreate a lost
+  -- one, as they do not the used bytes; one that holds no byte count is left alone by them too.
+  local onStage = redis.call('GET', probationBytesKeyOf(index))
+  if onStage and not isCount(onStage) then
+    return 'the probation-bytes counter holds "' .. string.sub(onStage, 1, 40) .. '", not a byte count'
+  end
+  if not onStage and redis.call('ZCOUNT', index.priority, formatScore(PROBATION_RANKS_FROM), '+inf') > 0 then
+    return 'the probation-bytes counter is missing while images are on probation'
+  end
   return nil
 end
 
--- Starts a pass: the count at 0 in the repair state, no image counted, and the cursor before the first image.
+-- Starts a pass: the counts (used bytes, and the probationary stage's) at 0 in the repair state, no image counted, and
+-- the cursor before the first image.
 local function startPass(index, legacy, reason, now)
-  redis.call('UNLINK', index.repair, index.bytes, legacy.sizes, legacy.expiry)
-  redis.call('HSET', index.repair, 'started-at', now, 'reason', reason, 'bytes', 0)
+  redis.call('UNLINK', index.repair, index.bytes, probationBytesKeyOf(index), legacy.sizes, legacy.expiry)
+  redis.call('HSET', index.repair, 'started-at', now, 'reason', reason, 'bytes', 0, 'probation-bytes', 0)
 end
 
--- Ends a pass: the count becomes the counter.
+-- Ends a pass: the counts become the counters.
 local function endPass(index, legacy)
-  redis.call('SET', index.bytes, tonumber(redis.call('HGET', index.repair, 'bytes')) or 0)
+  local counts = redis.call('HMGET', index.repair, 'bytes', 'probation-bytes')
+  redis.call('SET', index.bytes, tonumber(counts[1]) or 0)
+  redis.call('SET', probationBytesKeyOf(index), math.max(0, tonumber(counts[2]) or 0))
   redis.call('UNLINK', index.repair, legacy.refresh)
 end
 
@@ -113,14 +129,15 @@ local function imagesAfter(index, member, score, limit)
 end
 
 -- Counts the images not counted yet: what each is charged, read from its hash, goes into its history entry and the
--- count, with one HMGET of the marks and one of the histories, one HSET of each and one HINCRBY for all of them; each
--- is filed in the schedule unless it is there, and in the keys index. Unindexes, as the sweep would, those whose hash
--- is gone or is not an ok copy. Returns how many were gone.
-local function countImages(index, legacy, keys, now)
+-- count (and the stage's count, for one on probation: ranks, the images' ranks as the walk read them), with one HMGET
+-- of the marks and one of the histories, one HSET of each and one HINCRBY for all of them; each is filed in the
+-- schedule unless it is there, and in the keys index. Unindexes, as the sweep would, those whose hash is gone or is
+-- not an ok copy. Returns how many were gone.
+local function countImages(index, legacy, keys, ranks, now)
   local marks = callWithList('HMGET', index.repair, countedFields(keys))
   local entries = callWithList('HMGET', index.history, keys)
   local imageHashPrefix = imageHashPrefixBeside(index.priority)
-  local histories, counted, added, gone = {}, {}, 0, {}
+  local histories, counted, added, addedOnProbation, gone = {}, {}, 0, 0, {}
   for position, key in ipairs(keys) do
     if not marks[position] then
       local imageHash = imageHashPrefix .. key
@@ -141,6 +158,9 @@ local function countImages(index, legacy, keys, now)
         counted[#counted + 1] = countedField(key)
         counted[#counted + 1] = 1
         added = added + charged
+        if onProbation(ranks[position]) then
+          addedOnProbation = addedOnProbation + charged
+        end
         local due = redis.call('ZSCORE', legacy.refresh, key)
           or expiryOf(imageHash)
         redis.call('ZADD', index.schedule, 'NX', due, key)
@@ -152,6 +172,7 @@ local function countImages(index, legacy, keys, now)
   callWithList('HSET', index.history, histories)
   callWithList('HSET', index.repair, counted)
   redis.call('HINCRBY', index.repair, 'bytes', added)
+  redis.call('HINCRBY', index.repair, 'probation-bytes', addedOnProbation)
   -- Not counted, so their unindexing changes no count.
   unindexGoneAll(index, gone, now)
   return #gone
@@ -185,11 +206,12 @@ redis.register_function{
 
     local batch = imagesAfter(index, state[2], state[3], limit)
     local visited = #batch / 2
-    local keys = {}
+    local keys, ranks = {}, {}
     for position = 1, #batch, 2 do
       keys[#keys + 1] = batch[position]
+      ranks[#keys] = tonumber(batch[position + 1])
     end
-    local gone = countImages(index, legacy, keys, now)
+    local gone = countImages(index, legacy, keys, ranks, now)
     if gone > 0 then
       redis.call('HINCRBY', statsKey, 'expired', gone)
     end

@@ -931,32 +931,53 @@ local function usedBytes(index)
 end
 
 -- The partition's probation bytes pansaar:{p}:probation-bytes beside its other indexes: the charged bytes of the images
--- on probation (ranks from PROBATION_RANKS_FROM), as their history entries hold them. Derived like the keys index's name.
+-- on probation (ranks from PROBATION_RANKS_FROM), as their history entries hold them. Derived like the keys index's
+-- name.
 local function probationBytesKeyOf(index)
   return partitionPrefixOf(index.priority) .. 'probation-bytes'
 end
 
--- The charged bytes on probation; 0 while the counter is missing or holds no byte count (set by hand): eviction then
--- takes the stage for smaller than it is, which costs main some room until the stage empties and the count starts over.
+-- The charged bytes on probation; while pansaar_repair rebuilds the partition's accounting, those it and the writes
+-- since have counted (the repair hash's 'probation-bytes'); 0 while the counter is missing or holds no byte count
+-- outside a rebuild, which pansaar_repair finds and rebuilds: eviction meanwhile takes the stage for smaller than it
+-- is.
 local function probationBytes(index)
   local bytes = redis.call('GET', probationBytesKeyOf(index))
   if isCount(bytes) then
     return tonumber(bytes)
   end
+  if not bytes and rebuilding(index) then
+    return tonumber(redis.call('HGET', index.repair, 'probation-bytes')) or 0
+  end
   return 0
 end
 
--- Adds delta to the charged bytes on probation, never below 0.
+-- Adds delta to the charged bytes on probation, never below 0; during a rebuild, to the count in the repair hash (the
+-- caller passes what the count holds: countedCharges). As addUsedBytes does, it creates a missing counter only while no
+-- image is on probation and no rebuild runs: one lost while the stage holds images stays missing, and one that holds
+-- no byte count stays as it is, so that pansaar_repair sees either and rebuilds the count from the image hashes.
 local function addProbationBytes(index, delta)
-  if delta ~= 0 then
-    redis.call('SET', probationBytesKeyOf(index), math.max(0, probationBytes(index) + delta))
+  if delta == 0 then
+    return
+  end
+  local key = probationBytesKeyOf(index)
+  local bytes = redis.call('GET', key)
+  if isCount(bytes) then
+    redis.call('SET', key, math.max(0, tonumber(bytes) + delta))
+  elseif bytes then
+    return
+  elseif rebuilding(index) then
+    redis.call('HINCRBY', index.repair, 'probation-bytes', delta)
+  elseif redis.call('ZCOUNT', index.priority, formatScore(PROBATION_RANKS_FROM), '+inf') == 0 then
+    redis.call('SET', key, math.max(0, delta))
   end
 end
 
--- Takes bytes off the stage's count for images that just left it: to 0 when none is left on probation, so a count that
--- drifted (set or lost by hand) starts over whenever the stage empties. One ZCOUNT, O(log n).
+-- Takes bytes off the stage's count for images that just left it: to 0 when none is left on probation (outside a
+-- rebuild), so a count that drifted starts over whenever the stage empties. One ZCOUNT, O(log n).
 local function leftProbation(index, bytes)
-  if redis.call('ZCOUNT', index.priority, formatScore(PROBATION_RANKS_FROM), '+inf') == 0 then
+  if not rebuilding(index)
+      and redis.call('ZCOUNT', index.priority, formatScore(PROBATION_RANKS_FROM), '+inf') == 0 then
     redis.call('SET', probationBytesKeyOf(index), 0)
   else
     addProbationBytes(index, -bytes)
@@ -1014,16 +1035,16 @@ local function indexImage(index, key, charged, priority, scheduledAt, exposure, 
     historyEntry = redis.call('HGET', index.history, key)
   end
   local _, _, counted = historyParts(historyEntry)
+  -- During a rebuild the count holds the image only once the rebuild or a write has counted it; this write counts it.
+  if rebuilding(index) and redis.call('HSETNX', index.repair, countedField(key), 1) == 1 then
+    counted = nil
+  end
   local rank = tonumber(redis.call('ZSCORE', index.priority, key))
   if onProbation(rank) then
     addProbationBytes(index, charged - (counted or 0))
   elseif admittedAt and not rank then
     priority = probationRank(admittedAt)
     addProbationBytes(index, charged)
-  end
-  -- During a rebuild the count holds the image only once the rebuild or a write has counted it; this write counts it.
-  if rebuilding(index) and redis.call('HSETNX', index.repair, countedField(key), 1) == 1 then
-    counted = nil
   end
   redis.call('HSET', index.history, key, (exposure or 0) .. ':' .. (changes or 0) .. ':' .. charged)
   redis.call('ZREM', index.departed, key)
@@ -1060,7 +1081,8 @@ local function unindexImages(index, keys, entries)
     end
     if onProbation(tonumber(ranks[position])) then
       leavingProbation = true
-      freedOnProbation = freedOnProbation + (charged or 0)
+      -- What the count holds for it: during a rebuild, nothing until it is counted.
+      freedOnProbation = freedOnProbation + (charges[position] or 0)
     end
     if charges[position] then
       counting = true
@@ -1235,8 +1257,8 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now, events
     local ranked = redis.call('ZRANGE', index.priority, probationFrom, '+inf', 'BYSCORE', 'LIMIT', 0,
       stageVictims + limit - stageLeft + 1, 'WITHSCORES')
     if #ranked == 0 then
-      -- The stage is empty: a count that says otherwise drifted (the counter was set or lost by hand); start it over.
-      if stageBytes > 0 then
+      -- The stage is empty: a count that says otherwise drifted (the counter was set by hand); start it over.
+      if stageBytes > 0 and not rebuilding(index) then
         redis.call('SET', probationBytesKeyOf(index), 0)
         stageBytes = 0
       end
@@ -1258,12 +1280,20 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now, events
         break
       end
       stageLeft = stageLeft + 1
-      local _, _, charged = historyParts(entries[position])
-      stageBytes = stageBytes - (charged or 0)
+      -- What the stage's count holds for it (during a rebuild, nothing until it is counted).
+      local charged = charges[position] or 0
+      stageBytes = stageBytes - charged
       local rank = rankLeavingProbation(imageHashPrefix .. key, admitted[position], waiting[position], now)
       if rank then
         redis.call('ZADD', index.priority, rank, key)
-        leftProbation(index, charged or 0)
+        if rebuilding(index) and redis.call('HSETNX', index.repair, countedField(key), 1) == 1 then
+          -- Its rank falls below where pansaar_repair's walk may have got to, as only a counting write's may: so it is
+          -- counted here, as a write counts it; the stage's count never held it.
+          local _, _, historyCharged = historyParts(entries[position])
+          addUsedBytes(index, historyCharged or 0)
+        else
+          leftProbation(index, charged)
+        end
         held = held + 1
       else
         leftAsVictims[key] = true

@@ -28,6 +28,7 @@ import io.pansaar.redis.PansaarFunctions;
 import io.pansaar.redis.function.EvictReply;
 import io.pansaar.redis.function.JobReason;
 import io.pansaar.redis.function.ReadOutcome;
+import io.pansaar.redis.function.RepairReply;
 import io.pansaar.redis.function.WriteOutcome;
 import io.pansaar.testing.PartitionCounters;
 import io.pansaar.testing.RedisServerResource;
@@ -226,8 +227,8 @@ class ProbationIT {
         int partition = 6;
         List<ImageKey> keys = keysIn(partition, 9);
         redis.value(String.class).set(RedisKeys.probationBytes(partition), "abc");
-        // Counted from nothing, the stage seems to hold its share only once it holds more than it does: the writes
-        // and their evictions go on all the same.
+        // Read as 0 and left as it is (for the scheduler's repair to see, see below), the count makes the stage seem
+        // within its share: the writes and their evictions go on all the same.
         for (ImageKey key : keys) {
             writeMiss(key, BODY_BYTES);
         }
@@ -274,6 +275,47 @@ class ProbationIT {
 
         writeMiss(keys.get(8), BODY_BYTES);
         return evictedEvents(partition);
+    }
+
+    @Test
+    void aStageCountLostOrMangledIsRebuiltByTheRepairWithTheWritesMadeDuringItsPass() {
+        int partition = 0;
+        List<ImageKey> keys = keysIn(partition, 5);
+        for (ImageKey key : keys.subList(0, 3)) {
+            writeMiss(key, BODY_BYTES);
+        }
+        // Lost (an allkeys-* policy, a hand's DEL) while three images are on probation: a write leaves it missing
+        // rather than restart it from its own bytes.
+        redis.key().del(RedisKeys.probationBytes(partition));
+        writeMiss(keys.get(3), BODY_BYTES);
+        assertEquals(null, redis.value(String.class).get(RedisKeys.probationBytes(partition)));
+
+        RepairReply started = asLeaseHolder(partition, holder -> functions.repair(partition, holder, 2));
+        assertEquals(RepairReply.Outcome.REPAIRING, started.outcome());
+        assertEquals(Optional.of("the probation-bytes counter is missing while images are on probation"),
+                started.damage());
+        // A write in the middle of the pass is counted by the pass's count, not lost when it ends.
+        writeMiss(keys.get(4), BODY_BYTES);
+        repairUntilRepaired(partition);
+        assertEquals(charged(keys), probationBytes(partition));
+        assertEquals(StoredImages.usedBytes(redis, partition), probationBytes(partition));
+
+        redis.value(String.class).set(RedisKeys.probationBytes(partition), "abc");
+        RepairReply mangled = asLeaseHolder(partition, holder -> functions.repair(partition, holder, 100));
+        assertEquals(RepairReply.Outcome.REPAIRED, mangled.outcome());
+        assertEquals(Optional.of("the probation-bytes counter holds \"abc\", not a byte count"), mangled.damage());
+        assertEquals(charged(keys), probationBytes(partition));
+    }
+
+    private void repairUntilRepaired(int partition) {
+        for (int call = 0; call < 100; call++) {
+            RepairReply reply = asLeaseHolder(partition, holder -> functions.repair(partition, holder, 2));
+            if (reply.outcome() == RepairReply.Outcome.REPAIRED) {
+                return;
+            }
+            assertEquals(RepairReply.Outcome.REPAIRING, reply.outcome());
+        }
+        throw new AssertionError("the repair of partition " + partition + " did not end within 100 calls");
     }
 
     @Test
