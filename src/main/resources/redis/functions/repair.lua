@@ -40,8 +40,9 @@
 -- KEYS[5] used bytes      pansaar:{p}:bytes
 -- KEYS[6] histories       pansaar:{p}:history
 -- KEYS[7] departed        pansaar:{p}:departed
--- KEYS[8] repair state    pansaar:{p}:repair (hash: started-at, reason, cursor member and score, bytes counted, and
---                         the images counted; only during a pass)
+-- KEYS[8] repair state    pansaar:{p}:repair (hash: started-at, reason, cursor member and score, bytes and
+--                         probation-bytes counted, and the images counted; only during a pass); the stage's counter
+--                         pansaar:{p}:probation-bytes is named beside the priority index, as the writes name it
 -- KEYS[9] API 6's sizes   pansaar:{p}:sizes (deleted when a pass starts)
 -- KEYS[10] API 6's expiry pansaar:{p}:expiry (deleted when a pass starts)
 -- KEYS[11] API 6's refresh pansaar:{p}:refresh (its due times are carried into the schedule; deleted when a pass ends)
