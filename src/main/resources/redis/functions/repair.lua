@@ -94,7 +94,7 @@ local function disagreement(index, legacy)
   if onStage and not isCount(onStage) then
     return 'the probation-bytes counter holds "' .. string.sub(onStage, 1, 40) .. '", not a byte count'
   end
-  if not onStage and redis.call('ZCOUNT', index.priority, formatScore(PROBATION_RANKS_FROM), '+inf') > 0 then
+  if not onStage and imagesOnProbation(index) > 0 then
     return 'the probation-bytes counter is missing while images are on probation'
   end
   return nil

@@ -471,6 +471,11 @@ local function onProbation(rank)
   return rank ~= nil and rank >= PROBATION_RANKS_FROM
 end
 
+-- How many images the partition holds on probation (its priority index beside any key of it): one ZCOUNT, O(log n).
+local function imagesOnProbation(index)
+  return redis.call('ZCOUNT', index.priority, formatScore(PROBATION_RANKS_FROM), '+inf')
+end
+
 -- The rank an image admitted on probation at admittedAt (ms) holds while it waits there.
 local function probationRank(admittedAt)
   return formatScore(PROBATION_RANKS_FROM + admittedAt)
@@ -968,7 +973,7 @@ local function addProbationBytes(index, delta)
     return
   elseif rebuilding(index) then
     redis.call('HINCRBY', index.repair, 'probation-bytes', delta)
-  elseif redis.call('ZCOUNT', index.priority, formatScore(PROBATION_RANKS_FROM), '+inf') == 0 then
+  elseif imagesOnProbation(index) == 0 then
     redis.call('SET', key, math.max(0, delta))
   end
 end
@@ -976,8 +981,7 @@ end
 -- Takes bytes off the stage's count for images that just left it: to 0 when none is left on probation (outside a
 -- rebuild), so a count that drifted starts over whenever the stage empties. One ZCOUNT, O(log n).
 local function leftProbation(index, bytes)
-  if not rebuilding(index)
-      and redis.call('ZCOUNT', index.priority, formatScore(PROBATION_RANKS_FROM), '+inf') == 0 then
+  if not rebuilding(index) and imagesOnProbation(index) == 0 then
     redis.call('SET', probationBytesKeyOf(index), 0)
   else
     addProbationBytes(index, -bytes)

@@ -540,10 +540,7 @@ class EvictionParityIT {
 
     /** The fields of the job a read's miss enqueued: its token and requested-at, among others. */
     private Map<String, String> jobOf(int partition, ImageKey key, ReadResult miss) {
-        assertEquals(ReadOutcome.MISS, miss.outcome(), key + " is not cached yet");
-        String jobId = miss.jobId().orElseThrow(() -> new AssertionError("a miss of " + key + " enqueued no job"));
-        return redis.stream(String.class).xrange(RedisKeys.jobs(partition), StreamRange.of(jobId, jobId)).get(0)
-                .payload();
+        return StoredImages.jobOf(redis, partition, key, miss);
     }
 
     private String metaField(int partition, ImageKey key, String field) {

@@ -373,11 +373,7 @@ class ProbationIT {
 
     /** The fields of the job a read of the key, a miss, enqueued. */
     private Map<String, String> missJob(int partition, ImageKey key) {
-        ReadResult miss = store.read(key).await().atMost(WAIT);
-        assertEquals(ReadOutcome.MISS, miss.outcome(), key + " is not cached yet");
-        String jobId = miss.jobId().orElseThrow(() -> new AssertionError("a miss of " + key + " enqueued no job"));
-        return redis.stream(String.class).xrange(RedisKeys.jobs(partition), StreamRange.of(jobId, jobId)).get(0)
-                .payload();
+        return StoredImages.jobOf(redis, partition, key, store.read(key).await().atMost(WAIT));
     }
 
     private List<String> evictedEvents(int partition) {

@@ -19,9 +19,11 @@ import io.pansaar.store.Claim;
 import io.pansaar.store.FetchedImage;
 import io.pansaar.store.ImageLayout;
 import io.pansaar.store.ImageStore;
+import io.pansaar.store.ReadResult;
 import io.pansaar.worker.WritePlanner;
 import io.quarkus.arc.Arc;
 import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.stream.StreamRange;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
@@ -63,6 +65,14 @@ public final class StoredImages {
         FetchedImage image = FetchedImage.of(body, "image/png", Optional.empty(), Optional.empty(), FETCH_TIME);
         assertEquals(WriteOutcome.WRITTEN, writing(store, key, job.get("token"), Long.parseLong(job.get("requested-at")),
                 JobReason.MISS, image, freshTtl, FETCH_TIME, planner).await().atMost(WAIT));
+    }
+
+    /** The fields of the job a read's {@code miss} of the key enqueued on its partition's job stream. */
+    public static Map<String, String> jobOf(RedisDataSource redis, int partition, ImageKey key, ReadResult miss) {
+        assertEquals(ReadOutcome.MISS, miss.outcome(), key + " is not cached yet");
+        String jobId = miss.jobId().orElseThrow(() -> new AssertionError("a miss of " + key + " enqueued no job"));
+        return redis.stream(String.class).xrange(RedisKeys.jobs(partition), StreamRange.of(jobId, jobId)).get(0)
+                .payload();
     }
 
     /**

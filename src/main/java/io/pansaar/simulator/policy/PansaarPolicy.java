@@ -391,8 +391,9 @@ public final class PansaarPolicy extends SizedPolicy {
         if (settings.foldInterval() > 0) {
             policy.tunerFeed = new TickFeed(settings.foldInterval());
         }
-        policy.tuner = probationShare > 0 ? PartitionTuner.withProbation(capacity, settings, probationShare)
-                : new PartitionTuner(capacity, settings);
+        // A share of 0 tunes none: the penalty and half-life alone.
+        policy.tuner = new PartitionTuner(capacity, settings, settings.halfLife(), settings.newcomerPenalty(),
+                probationShare);
         // A setting outside a tuner's range starts at the nearest end.
         policy.takeTunedValues();
         return policy;

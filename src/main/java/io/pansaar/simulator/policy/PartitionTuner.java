@@ -90,18 +90,6 @@ public final class PartitionTuner {
         tuners.forEach(this::follow);
     }
 
-    /**
-     * Tunes, for a cache with a probationary FIFO starting at {@code startProbationShare} of the bytes, the FIFO's
-     * share too, besides the penalty and half-life {@code configured} sets: six shadow caches.
-     */
-    static PartitionTuner withProbation(long capacity, PansaarSettings configured, double startProbationShare) {
-        if (!(startProbationShare > 0)) {
-            throw new IllegalArgumentException("probation share must be in (0, 1), got " + startProbationShare);
-        }
-        return new PartitionTuner(capacity, configured, configured.halfLife(), configured.newcomerPenalty(),
-                startProbationShare);
-    }
-
     /** Replays {@code count} requests of the key {@code id}, of {@code bytes} bytes, dated {@code clock}: one folded key. */
     public void deliver(long id, long bytes, long count, long clock) {
         deliver(new Request(clock, id, bytes), count);
