@@ -17,10 +17,13 @@ public class AlgorithmProducer {
         return accessPriorityOf(config);
     }
 
-    /** The eviction priority {@code pansaar.priority.*} sets; throws IllegalArgumentException for a bad value. */
+    /**
+     * The eviction priority {@code pansaar.priority.*} sets, without a stage where there is no memory budget; throws
+     * IllegalArgumentException for a bad value.
+     */
     public static AccessPriority accessPriorityOf(PansaarConfig config) {
         return new AccessPriority(config.priority().halfLife().toMillis(), config.priority().sizeExponent(),
-                config.priority().newcomerPenalty(), config.priority().probationShare());
+                config.priority().newcomerPenalty(), PansaarConfig.probationShare(config));
     }
 
     /**

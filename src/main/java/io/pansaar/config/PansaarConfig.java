@@ -91,6 +91,15 @@ public interface PansaarConfig {
     }
 
     /**
+     * Returns the share of each partition's budget its probationary stage holds: {@code pansaar.priority.probation-share}
+     * with a memory budget, 0 without one. A stage is a filter in front of eviction; where nothing is evicted, images
+     * would wait in it for good, ranked above every image the priority order holds.
+     */
+    static double probationShare(PansaarConfig config) {
+        return config.memoryBudget().isPresent() ? config.priority().probationShare() : 0;
+    }
+
+    /**
      * Returns whether the partitions tune their half-life and newcomer penalty: as {@code pansaar.priority.tuning} says,
      * or, where it is unset, wherever tuning can run, with a memory budget (without one nothing is evicted, and the
      * shadows would have no capacity to judge by) and a half-life tuning can move within its bounds. In the simulator,
@@ -139,7 +148,7 @@ public interface PansaarConfig {
          * every new image is ranked at once. With tuning on, where each partition's tuner starts: the share then moves
          * within 0.025 to 0.4. Only with a memory budget.
          */
-        @WithDefault("0")
+        @WithDefault("0.1")
         double probationShare();
 
         /**

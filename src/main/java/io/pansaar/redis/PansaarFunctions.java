@@ -94,7 +94,7 @@ public class PansaarFunctions {
     @Inject
     public PansaarFunctions(FunctionCalls calls, PansaarConfig config) {
         this(calls, config.events().maxLength(), String.valueOf(config.priority().halfLife().toMillis()),
-                String.valueOf(config.priority().probationShare()));
+                String.valueOf(PansaarConfig.probationShare(config)));
     }
 
     /**

@@ -56,11 +56,15 @@ import jakarta.inject.Inject;
 @QuarkusTestResource(value = TestOriginResource.class, restrictToAnnotatedClass = true)
 class DashboardIT {
 
-    /** A memory budget, so the page has one to show; far above what the test's images take. */
+    /**
+     * A memory budget, so the page has one to show; far above what the test's images take. No probationary stage: the
+     * hot keys shown are the priority order's, and under a budget never reached every new image would wait on
+     * probation.
+     */
     public static class WithMemoryBudget implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("pansaar.memory-budget", "64M");
+            return Map.of("pansaar.memory-budget", "64M", "pansaar.priority.probation-share", "0");
         }
     }
 

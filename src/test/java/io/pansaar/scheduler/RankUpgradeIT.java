@@ -62,6 +62,9 @@ class RankUpgradeIT {
             // Off by name, where a budget would turn it on: the ranks are then the configured half-life's alone, and
             // the end of the test shows that the setting turns tuning off.
             overrides.put("pansaar.priority.tuning", "false");
+            // An API 10 partition had no stage: off, so that the newcomer is ranked in ms among the older images
+            // rather than wait on probation above them.
+            overrides.put("pansaar.priority.probation-share", "0");
             return overrides;
         }
     }

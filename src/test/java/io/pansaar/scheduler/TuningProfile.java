@@ -7,9 +7,10 @@ import io.pansaar.store.ImageLayout;
 import io.pansaar.testing.NoConsumerProfile;
 
 /**
- * The tuning tests' deployment: tuning on by default (a memory budget, and pansaar.priority.tuning unset), a half-life
- * of 6 s, 4 partitions each with room for {@link #imagesPerPartition} images of {@link #BODY} bytes under keys of at
- * most 20 bytes; no consumer, so the tests run the scheduler's duties themselves.
+ * The tuning tests' deployment: tuning on by default (a memory budget, and pansaar.priority.tuning unset), no
+ * probationary stage unless a test sets its share, a half-life of 6 s, 4 partitions each with room for
+ * {@link #imagesPerPartition} images of {@link #BODY} bytes under keys of at most 20 bytes; no consumer, so the tests
+ * run the scheduler's duties themselves.
  */
 abstract class TuningProfile extends NoConsumerProfile {
 
@@ -38,6 +39,9 @@ abstract class TuningProfile extends NoConsumerProfile {
         overrides.put("pansaar.priority.half-life", HALF_LIFE_MILLIS + "ms");
         overrides.put("pansaar.origin.max-bytes", "16K");
         overrides.put("pansaar.memory-budget", String.valueOf(PARTITIONS * share(imagesPerPartition())));
+        // No stage: the traffic of the penalty's tests, and the heap guard's lines in shadow objects, are those of
+        // four shadows and a partition that ranks every new image at once. The stage's tests set their share.
+        overrides.put("pansaar.priority.probation-share", "0");
         return overrides;
     }
 }

@@ -53,7 +53,9 @@ class ConfigurationCheckTest {
     void aPrioritySettingOutOfRangeIsRefusedByName() {
         Map<Map<String, String>, String> refusals = Map.of(Map.of("pansaar.priority.half-life", "0s"), "half-life must",
                 Map.of("pansaar.priority.size-exponent", "3"), "size exponent must",
-                Map.of("pansaar.priority.newcomer-penalty", "-1"), "newcomer penalty must");
+                Map.of("pansaar.priority.newcomer-penalty", "-1"), "newcomer penalty must",
+                // Refused without a memory budget too, where no stage is kept.
+                Map.of("pansaar.priority.probation-share", "1"), "probation share must");
         refusals.forEach((settings, reason) -> {
             IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                     () -> ConfigurationCheck.check(config(settings)), settings.toString());
