@@ -100,9 +100,10 @@ public interface PansaarConfig {
     }
 
     /**
-     * Returns whether the partitions tune their half-life and newcomer penalty: as {@code pansaar.priority.tuning} says,
-     * or, where it is unset, wherever tuning can run, with a memory budget (without one nothing is evicted, and the
-     * shadows would have no capacity to judge by) and a half-life tuning can move within its bounds. In the simulator,
+     * Returns whether the partitions tune their half-life, newcomer penalty and probation share: as {@code
+     * pansaar.priority.tuning} says, or, where it is unset, wherever tuning can run, with a memory budget (without one
+     * nothing is evicted, and the shadows would have no capacity to judge by) and a half-life tuning can move within
+     * its bounds. In the simulator,
      * tuning met the eviction goal on more trace × size cells than the fixed settings and on every one they met
      * (docs/simulation.md, "Production's tuning against the goal").
      */
@@ -152,8 +153,8 @@ public interface PansaarConfig {
         double probationShare();
 
         /**
-         * When true, each partition's lease holder tunes the half-life and newcomer penalty to the traffic it folds,
-         * and writes use the tuned values (docs/algorithm.md). Unset: tuning wherever it can, with a memory budget and
+         * When true, each partition's lease holder tunes the half-life, the newcomer penalty and, with a stage, the
+         * probation share to the traffic it folds, and writes use the tuned values (docs/algorithm.md). Unset: tuning wherever it can, with a memory budget and
          * a half-life within the range tuning moves in ({@link PansaarConfig#tuning} decides).
          */
         Optional<Boolean> tuning();

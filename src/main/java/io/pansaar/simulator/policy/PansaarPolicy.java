@@ -310,10 +310,10 @@ public final class PansaarPolicy extends SizedPolicy {
     }
 
     /**
-     * Creates the simulator-only variant {@code pansaar-probation}: a new image (one not remembered in the ghost) first
-     * enters a probationary FIFO of {@code probationShare} of the bytes, as S3-FIFO's small queue does (Yang et al.,
-     * SOSP 2023); one requested again while there moves to main's priority order when it leaves, the others are
-     * evicted into the ghost. An image that returns while remembered in the ghost enters main at once.
+     * Creates the variant {@code pansaar-probation} (production with tuning off): a new image (one not remembered in
+     * the ghost) first enters a probationary FIFO of {@code probationShare} of the bytes, as S3-FIFO's small queue does
+     * (Yang et al., SOSP 2023); one requested again while there moves to main's priority order when it leaves, the
+     * others are evicted into the ghost. An image that returns while remembered in the ghost enters main at once.
      */
     public PansaarPolicy(long capacity, Freshness freshness, long foldInterval, double probationShare) {
         this(capacity, freshness, PansaarSettings.DEFAULT.withFoldInterval(foldInterval), probationShare);
@@ -365,9 +365,9 @@ public final class PansaarPolicy extends SizedPolicy {
     }
 
     /**
-     * Creates the simulator-only variant {@code pansaar-tuned}: {@code pansaar} whose newcomer penalty and half-life
-     * move to the trace as it replays, starting from {@code settings}', as the {@link PartitionTuner} that production's
-     * scheduler runs moves them. With a fold interval the tuner is fed a fold at a time ({@link TickFeed}), as that
+     * Creates the variant {@code pansaar-tuned} (production without the stage): {@code pansaar} whose newcomer penalty
+     * and half-life move to the trace as it replays, starting from {@code settings}', as the {@link PartitionTuner} that
+     * production's scheduler runs moves them. With a fold interval the tuner is fed a fold at a time ({@link TickFeed}), as that
      * scheduler feeds it from the hit counter it folds; its shadows replay the share of the keys the settings sample.
      */
     public static PansaarPolicy tuned(long capacity, Freshness freshness, PansaarSettings settings) {
@@ -375,8 +375,8 @@ public final class PansaarPolicy extends SizedPolicy {
     }
 
     /**
-     * Creates the simulator-only variant {@code pansaar-tuned-probation}: {@code pansaar-probation} whose newcomer
-     * penalty and half-life move as {@code pansaar-tuned}'s do, its tuner's shadows for them being plain
+     * Creates the variant {@code pansaar-tuned-probation}, production's default: {@code pansaar-probation} whose
+     * newcomer penalty and half-life move as {@code pansaar-tuned}'s do, its tuner's shadows for them being plain
      * {@code pansaar}, and whose probationary FIFO's share of the bytes moves too, from {@link #PROBATION_SHARE}, judged
      * by shadows that are this cache with a smaller and a larger FIFO (docs/simulation.md, "A tuned probation").
      */

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The simulator-only {@code pansaar-probation}: new images wait in a probationary FIFO before main's priority order. */
+/** {@code pansaar-probation}: new images wait in a probationary FIFO before main's priority order. */
 class PansaarProbationTest {
     /** 20 images of this size fill the cache; its probationary FIFO holds 10% of the bytes, two of them. */
     private static final long SIZE = 50;
