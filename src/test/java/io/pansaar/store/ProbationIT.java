@@ -57,7 +57,7 @@ import jakarta.inject.Inject;
 @QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
 class ProbationIT {
 
-    private static final int PARTITIONS = 10;
+    private static final int PARTITIONS = 11;
     /** Each partition's share of the budget: seven images of BODY_BYTES and their overhead. */
     private static final long SHARE = 40_000;
     private static final int BODY_BYTES = 4_000;
@@ -202,10 +202,8 @@ class ProbationIT {
         for (ImageKey key : keys.subList(0, 2)) {
             writeMiss(key, BODY_BYTES);
         }
-        WritePlanner withoutStage = new WritePlanner(earlyRefresh, new AccessPriority(priority.halfLifeMillis(),
-                priority.sizeExponent(), priority.newcomerPenalty(), 0));
         for (ImageKey key : keys.subList(2, 7)) {
-            writeMiss(key, BODY_BYTES, withoutStage);
+            writeMiss(key, BODY_BYTES, plannerWithoutStage());
             assertTrue(rankOf(partition, key) < ImageLayout.PROBATION_RANKS_FROM, key + " entered main");
         }
 
@@ -307,6 +305,47 @@ class ProbationIT {
         assertEquals(charged(keys), probationBytes(partition));
     }
 
+    @Test
+    void anImageLeavingTheStageForMainBelowTheRepairsCursorIsCountedAsItMoves() {
+        int partition = 10;
+        List<ImageKey> keys = keysIn(partition, 5);
+        ImageKey hot = keys.get(0);
+        ImageKey requested = keys.get(1);
+        List<ImageKey> writtenDuringThePass = keys.subList(2, 5);
+        // A hot image in main, ranked hours ahead by ten requests folded, and a new image read once on probation.
+        writeMiss(hot, BODY_BYTES, plannerWithoutStage());
+        for (int read = 0; read < 10; read++) {
+            assertEquals(ReadOutcome.HIT, store.read(hot).await().atMost(WAIT).outcome());
+        }
+        functions.foldHits(partition, PansaarFunctions.MAX_IMAGES_PER_CALL).await().atMost(WAIT);
+        writeMiss(requested, BODY_BYTES);
+        assertEquals(ReadOutcome.HIT, store.read(requested).await().atMost(WAIT).outcome());
+
+        // The used bytes lost: a pass starts, and its first call walks the hot image alone, leaving the cursor at a
+        // rank above the one the requested image will take in main.
+        redis.key().del(RedisKeys.usedBytes(partition));
+        RepairReply started = asLeaseHolder(partition, holder -> functions.repair(partition, holder, 1));
+        assertEquals(RepairReply.Outcome.REPAIRING, started.outcome());
+        // Three new images during the pass, counted by it, fill the stage past its share of a budget just below the
+        // count: the stage's oldest, the requested image, leaves it for main, below the cursor, where the walk will
+        // not meet it; the next, unread, is evicted.
+        for (ImageKey key : writtenDuringThePass) {
+            writeMiss(key, BODY_BYTES);
+        }
+        long countedSoFar = Long.parseLong(redis.hash(String.class).hget(RedisKeys.repairState(partition), "bytes"));
+        EvictReply evicted = asLeaseHolder(partition,
+                holder -> functions.evict(partition, holder, Optional.of(countedSoFar - 1), 16));
+        assertEquals(1, evicted.evicted());
+        assertEquals(List.of("evicted " + writtenDuringThePass.get(0).value()), evictedEvents(partition));
+        assertTrue(rankOf(partition, requested) < rankOf(partition, hot), "in main, below the repair's cursor");
+
+        repairUntilRepaired(partition);
+        List<ImageKey> held = List.of(hot, requested, writtenDuringThePass.get(1), writtenDuringThePass.get(2));
+        assertEquals(charged(held), StoredImages.usedBytes(redis, partition), "every image held counted once");
+        assertEquals(charged(writtenDuringThePass.subList(1, 3)), probationBytes(partition),
+                "the stage counts the two still on it");
+    }
+
     private void repairUntilRepaired(int partition) {
         for (int call = 0; call < 100; call++) {
             RepairReply reply = asLeaseHolder(partition, holder -> functions.repair(partition, holder, 2));
@@ -364,6 +403,12 @@ class ProbationIT {
     /** Reads the key (a miss, as nothing is cached) and writes its image as the worker does for the job it enqueued. */
     private void writeMiss(ImageKey key, int bodyBytes) {
         StoredImages.writeMiss(store, key, missJob(partitioner.partitionOf(key), key), TestImages.png(bodyBytes), HOUR);
+    }
+
+    /** Plans writes as a deployment without the stage does: a new image enters main at once. */
+    private WritePlanner plannerWithoutStage() {
+        return new WritePlanner(earlyRefresh, new AccessPriority(priority.halfLifeMillis(), priority.sizeExponent(),
+                priority.newcomerPenalty(), 0));
     }
 
     private void writeMiss(ImageKey key, int bodyBytes, WritePlanner planner) {
