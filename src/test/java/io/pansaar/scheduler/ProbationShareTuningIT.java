@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -61,10 +59,8 @@ class ProbationShareTuningIT {
         }
 
         @Override
-        public Map<String, String> getConfigOverrides() {
-            Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
-            overrides.put("pansaar.priority.probation-share", String.valueOf(CONFIGURED_SHARE));
-            return overrides;
+        double probationShare() {
+            return CONFIGURED_SHARE;
         }
     }
 

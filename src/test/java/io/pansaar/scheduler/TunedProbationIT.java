@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
@@ -45,10 +43,8 @@ class TunedProbationIT {
         }
 
         @Override
-        public Map<String, String> getConfigOverrides() {
-            Map<String, String> overrides = new HashMap<>(super.getConfigOverrides());
-            overrides.put("pansaar.priority.probation-share", String.valueOf(CONFIGURED_SHARE));
-            return overrides;
+        double probationShare() {
+            return CONFIGURED_SHARE;
         }
     }
 

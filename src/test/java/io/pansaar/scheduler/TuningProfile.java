@@ -21,6 +21,14 @@ abstract class TuningProfile extends NoConsumerProfile {
     /** How many of the test's images one partition's share of the budget holds. */
     abstract int imagesPerPartition();
 
+    /**
+     * The probationary stage's share: none unless a test of the stage says, as the traffic of the penalty's tests and
+     * the heap guard's lines in shadow objects are those of four shadows and a partition that ranks new images at once.
+     */
+    double probationShare() {
+        return 0;
+    }
+
     /** The {@code pansaar.priority.tuning-heap-share} that puts the heap guard's line at this many shadow objects. */
     static String heapShareFor(double shadowObjects) {
         return String.valueOf(shadowObjects * TunerHeapGuard.BYTES_PER_SHADOW_OBJECT / Runtime.getRuntime().maxMemory());
@@ -39,9 +47,7 @@ abstract class TuningProfile extends NoConsumerProfile {
         overrides.put("pansaar.priority.half-life", HALF_LIFE_MILLIS + "ms");
         overrides.put("pansaar.origin.max-bytes", "16K");
         overrides.put("pansaar.memory-budget", String.valueOf(PARTITIONS * share(imagesPerPartition())));
-        // No stage: the traffic of the penalty's tests, and the heap guard's lines in shadow objects, are those of
-        // four shadows and a partition that ranks every new image at once. The stage's tests set their share.
-        overrides.put("pansaar.priority.probation-share", "0");
+        overrides.put("pansaar.priority.probation-share", String.valueOf(probationShare()));
         return overrides;
     }
 }
