@@ -103,9 +103,8 @@ public interface PansaarConfig {
      * Returns whether the partitions tune their half-life, newcomer penalty and probation share: as {@code
      * pansaar.priority.tuning} says, or, where it is unset, wherever tuning can run, with a memory budget (without one
      * nothing is evicted, and the shadows would have no capacity to judge by) and a half-life tuning can move within
-     * its bounds. In the simulator,
-     * tuning met the eviction goal on more trace × size cells than the fixed settings and on every one they met
-     * (docs/simulation.md, "Production's tuning against the goal").
+     * its bounds. In the simulator, tuning met the eviction goal on more trace × size cells than the fixed settings and
+     * on every one they met (docs/simulation.md, "Production's tuning against the goal").
      */
     static boolean tuning(PansaarConfig config) {
         return config.priority().tuning()
@@ -147,15 +146,17 @@ public interface PansaarConfig {
          * partition neither holds nor remembers) wait in first, as in S3-FIFO: an image requested there joins the
          * priority order when it reaches the stage's end, any other leaves (docs/algorithm.md, "Probation"). 0: off,
          * every new image is ranked at once. With tuning on, where each partition's tuner starts: the share then moves
-         * within 0.025 to 0.4. Only with a memory budget.
+         * within 0.025 to 0.4. Only with a memory budget ({@link PansaarConfig#probationShare}). The default is
+         * S3-FIFO's small queue, a tenth of the cache.
          */
         @WithDefault("0.1")
         double probationShare();
 
         /**
          * When true, each partition's lease holder tunes the half-life, the newcomer penalty and, with a stage, the
-         * probation share to the traffic it folds, and writes use the tuned values (docs/algorithm.md). Unset: tuning wherever it can, with a memory budget and
-         * a half-life within the range tuning moves in ({@link PansaarConfig#tuning} decides).
+         * probation share to the traffic it folds, and writes use the tuned values (docs/algorithm.md). Unset: tuning
+         * wherever it can, with a memory budget and a half-life within the range tuning moves in ({@link
+         * PansaarConfig#tuning} decides).
          */
         Optional<Boolean> tuning();
 

@@ -367,8 +367,9 @@ public final class PansaarPolicy extends SizedPolicy {
     /**
      * Creates the variant {@code pansaar-tuned} (production without the stage): {@code pansaar} whose newcomer penalty
      * and half-life move to the trace as it replays, starting from {@code settings}', as the {@link PartitionTuner} that
-     * production's scheduler runs moves them. With a fold interval the tuner is fed a fold at a time ({@link TickFeed}), as that
-     * scheduler feeds it from the hit counter it folds; its shadows replay the share of the keys the settings sample.
+     * production's scheduler runs moves them. With a fold interval the tuner is fed a fold at a time ({@link
+     * TickFeed}), as that scheduler feeds it from the hit counter it folds; its shadows replay the share of the keys the
+     * settings sample.
      */
     public static PansaarPolicy tuned(long capacity, Freshness freshness, PansaarSettings settings) {
         return tuned("pansaar-tuned", capacity, freshness, settings, 0);
