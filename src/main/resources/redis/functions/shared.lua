@@ -688,6 +688,29 @@ local function keysIndexOf(index)
   return partitionPrefixOf(index.priority) .. 'keys'
 end
 
+-- How many of the most requested images on probation pansaar:{p}:probation-hot lists.
+local PROBATION_HOT_KEYS = 16
+
+-- The status page's hot keys are the priority index's highest ranks, but an image on probation is ranked there by its
+-- arrival. So each recorded request of one lists it here too, under the rank its score would earn in main, keeping the
+-- PROBATION_HOT_KEYS highest; an image leaves the list as it leaves the stage (to main, evicted, purged, expired).
+-- Named beside the priority index, as the keys index is, so that no function's KEYS change.
+local function probationHotKeyBeside(priorityKey)
+  return partitionPrefixOf(priorityKey) .. 'probation-hot'
+end
+
+-- Lists an image on probation under the rank it would earn in main, among the stage's most requested. O(log K).
+local function listHotOnProbation(priorityKey, key, rank)
+  local hot = probationHotKeyBeside(priorityKey)
+  redis.call('ZADD', hot, rank, key)
+  redis.call('ZREMRANGEBYRANK', hot, 0, -(PROBATION_HOT_KEYS + 1))
+end
+
+-- Takes images that left the stage off its most requested.
+local function unlistHotOnProbation(priorityKey, keys)
+  callWithList('ZREM', probationHotKeyBeside(priorityKey), keys)
+end
+
 -- Image tags, from the origin's Surrogate-Key and Cache-Tag headers: at most MAX_TAGS an image, each 1 to
 -- MAX_TAG_LENGTH characters of [A-Za-z0-9._:/-]. The worker drops a tag that breaks these rules before the write
 -- (io.pansaar.key.ImageTags, the Java twin); a function given one fails with PANSAAR_BAD_ARGUMENT.
@@ -822,11 +845,13 @@ local function recordRequests(imageKey, opened, priorityKey, key, requests, hits
     local after = scoreAfterRequests(scoreInHalfLife(metaNumber(score), ownHalfLife, halfLife), now, halfLife, requests)
     score = formatScore(after)
     -- An image on probation keeps its place in the stage's FIFO: the score its requests earn ranks it in main when it
-    -- leaves the stage (see evictOverBudget).
+    -- leaves the stage (see evictOverBudget), and lists it among the stage's most requested meanwhile.
     local rank = tonumber(redis.call('ZSCORE', priorityKey, key))
+    local earned = rankOf(after, metaNumber(metaValue(opened, 'size-term')) or 0, halfLife)
     if rank and not onProbation(rank) then
-      redis.call('ZADD', priorityKey, 'XX', rankOf(after, metaNumber(metaValue(opened, 'size-term')) or 0, halfLife),
-        key)
+      redis.call('ZADD', priorityKey, 'XX', earned, key)
+    elseif rank then
+      listHotOnProbation(priorityKey, key, earned)
     end
   end
   local first, last = META_POSITION['hits'], META_POSITION['last-access']
@@ -979,10 +1004,12 @@ local function addProbationBytes(index, delta)
 end
 
 -- Takes bytes off the stage's count for images that just left it: to 0 when none is left on probation (outside a
--- rebuild), so a count that drifted starts over whenever the stage empties. One ZCOUNT, O(log n).
+-- rebuild), so a count that drifted starts over whenever the stage empties, as does its list of most requested.
+-- One ZCOUNT, O(log n).
 local function leftProbation(index, bytes)
   if not rebuilding(index) and imagesOnProbation(index) == 0 then
     redis.call('SET', probationBytesKeyOf(index), 0)
+    redis.call('UNLINK', probationHotKeyBeside(index.priority))
   else
     addProbationBytes(index, -bytes)
   end
@@ -1076,7 +1103,7 @@ local function unindexImages(index, keys, entries)
   local charges, marks = countedCharges(index, keys, entries)
   local ranks = callWithList('ZMSCORE', index.priority, keys)
   local histories, counting, freed = {}, false, 0
-  local leavingProbation, freedOnProbation = false, 0
+  local onStage, freedOnProbation = {}, 0
   for position = 1, #keys do
     local exposure, changes, charged = historyParts(entries[position])
     if charged then
@@ -1084,7 +1111,7 @@ local function unindexImages(index, keys, entries)
       histories[#histories + 1] = exposure .. ':' .. changes
     end
     if onProbation(tonumber(ranks[position])) then
-      leavingProbation = true
+      onStage[#onStage + 1] = keys[position]
       -- What the count holds for it: during a rebuild, nothing until it is counted.
       freedOnProbation = freedOnProbation + (charges[position] or 0)
     end
@@ -1101,8 +1128,9 @@ local function unindexImages(index, keys, entries)
     callWithList('HDEL', index.repair, countedFields(keys))
   end
   callWithList('ZREM', index.priority, keys)
-  if leavingProbation then
+  if #onStage > 0 then
     leftProbation(index, freedOnProbation)
+    unlistHotOnProbation(index.priority, onStage)
   end
   callWithList('ZREM', index.schedule, keys)
   callWithList('ZREM', keysIndexOf(index), keys)
@@ -1290,6 +1318,7 @@ local function evictOverBudget(index, statsKey, budget, limit, keep, now, events
       local rank = rankLeavingProbation(imageHashPrefix .. key, admitted[position], waiting[position], now)
       if rank then
         redis.call('ZADD', index.priority, rank, key)
+        unlistHotOnProbation(index.priority, { key })
         if rebuilding(index) and redis.call('HSETNX', index.repair, countedField(key), 1) == 1 then
           -- Its rank falls below where pansaar_repair's walk may have got to, as only a counting write's may: so it is
           -- counted here, as a write counts it; the stage's count never held it.

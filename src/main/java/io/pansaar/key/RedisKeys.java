@@ -179,6 +179,14 @@ public final class RedisKeys {
     }
 
     /**
+     * Partition p's most requested images on probation, each ranked as its score would rank it in main (a sorted set of
+     * at most 16, for the status page's hot keys). The functions name it themselves, beside the priority index.
+     */
+    public static String probationHotKeys(int partition) {
+        return partitionPrefix(partition) + "probation-hot";
+    }
+
+    /**
      * Partition p's hash of image key to its change history and, while the image is held, the bytes it counts against
      * the memory budget ({@code <exposure ms>:<changes>:<charged bytes>}); for as many images that left, the change
      * history alone ({@code <exposure ms>:<changes>}).

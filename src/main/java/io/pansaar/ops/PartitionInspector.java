@@ -2,6 +2,7 @@ package io.pansaar.ops;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,9 @@ public class PartitionInspector {
     private static final Logger LOG = Logger.getLogger(PartitionInspector.class);
 
     /** Commands per partition in a full batch: see {@link #fullRequests}. */
-    private static final int FULL_REQUESTS = 18;
+    /** The commands of {@link #basicRequests}: those of {@link #fullRequests} follow them. */
+    private static final int BASIC_REQUESTS = 14;
+    private static final int FULL_REQUESTS = BASIC_REQUESTS + 5;
 
     private final Redis redis;
     private final int partitions;
@@ -90,7 +93,7 @@ public class PartitionInspector {
                 .onFailure(PartitionInspector::isMissingGroup)
                 .recoverWithUni(() -> PooledBatches.send(redis, basicRequests(partition)).map(replies -> new PartitionState(partition,
                         replies.get(0).toLong(), 0, null, null, List.of(), replies.get(1).toLong(),
-                        counters(replies.get(2)), memory(replies), false, hotKeys(replies.get(7)),
+                        counters(replies.get(2)), memory(replies), false, hotKeys(replies),
                         new PartitionState.LaneQueue(replies.get(8).toLong(), 0),
                         new PartitionState.LaneQueue(replies.get(9).toLong(), 0), priority(replies.get(10)))));
     }
@@ -116,7 +119,10 @@ public class PartitionInspector {
                 // The probationary stage: its images, ranked from PROBATION_RANKS_FROM, and their charged bytes.
                 Request.cmd(Command.ZCOUNT).arg(RedisKeys.priorityIndex(partition))
                         .arg((long) ImageLayout.PROBATION_RANKS_FROM).arg("+inf"),
-                Request.cmd(Command.GET).arg(RedisKeys.probationBytes(partition)));
+                Request.cmd(Command.GET).arg(RedisKeys.probationBytes(partition)),
+                // The stage's most requested, ranked as their scores would rank them in main.
+                Request.cmd(Command.ZRANGE).arg(RedisKeys.probationHotKeys(partition)).arg(0)
+                        .arg(PartitionState.HOT_KEYS - 1).arg("REV").arg("WITHSCORES"));
     }
 
     /**
@@ -137,11 +143,22 @@ public class PartitionInspector {
                 halfLife.isPresent() || newcomerPenalty.isPresent() || probationShare.isPresent());
     }
 
-    /** The hot keys from a ZREVRANGE ... WITHSCORES reply: pairs under RESP3, a flat list under RESP2. */
-    private static List<PartitionState.HotKey> hotKeys(Response reply) {
+    /**
+     * The hot keys from the replies of {@link #basicRequests}: main's highest ranks and the stage's most requested,
+     * highest first, at most {@link PartitionState#HOT_KEYS}.
+     */
+    private static List<PartitionState.HotKey> hotKeys(List<Response> replies) {
         List<PartitionState.HotKey> hot = new ArrayList<>();
+        addHotKeys(replies.get(7), hot);
+        addHotKeys(replies.get(13), hot);
+        hot.sort(Comparator.comparingDouble(PartitionState.HotKey::priority).reversed());
+        return List.copyOf(hot.subList(0, Math.min(hot.size(), PartitionState.HOT_KEYS)));
+    }
+
+    /** Adds the keys of a ZRANGE ... WITHSCORES reply: pairs under RESP3, a flat list under RESP2. */
+    private static void addHotKeys(Response reply, List<PartitionState.HotKey> hot) {
         if (reply == null) {
-            return hot;
+            return;
         }
         for (int index = 0; index < reply.size(); index++) {
             Response element = reply.get(index);
@@ -151,7 +168,6 @@ public class PartitionInspector {
                 hot.add(new PartitionState.HotKey(element.toString(), reply.get(++index).toDouble()));
             }
         }
-        return Collections.unmodifiableList(hot);
     }
 
     /** The memory figures from the replies of {@link #basicRequests}. */
@@ -174,12 +190,12 @@ public class PartitionInspector {
     }
 
     private PartitionState parseFull(int partition, List<Response> replies) {
-        Response pendingSummary = replies.get(13);
+        Response pendingSummary = replies.get(BASIC_REQUESTS);
         Response oldest = pendingSummary.get(1);
-        Map<String, Response> group = groupInfo(replies.get(14));
+        Map<String, Response> group = groupInfo(replies.get(BASIC_REQUESTS + 1));
         Response lag = group.get("lag");
         List<PartitionState.ConsumerState> consumers = new ArrayList<>();
-        for (Response consumer : replies.get(15)) {
+        for (Response consumer : replies.get(BASIC_REQUESTS + 2)) {
             Map<String, Response> fields = RedisReplies.fields(consumer);
             consumers.add(new PartitionState.ConsumerState(fields.get("name").toString(), fields.get("pending").toLong(),
                     fields.get("idle").toLong()));
@@ -187,9 +203,9 @@ public class PartitionInspector {
         return new PartitionState(partition, replies.get(0).toLong(), pendingSummary.get(0).toLong(),
                 oldest == null ? null : oldest.toString(), lag == null ? null : lag.toLong(),
                 Collections.unmodifiableList(consumers), replies.get(1).toLong(), counters(replies.get(2)), memory(replies),
-                true, hotKeys(replies.get(7)),
-                new PartitionState.LaneQueue(replies.get(8).toLong(), replies.get(16).get(0).toLong()),
-                new PartitionState.LaneQueue(replies.get(9).toLong(), replies.get(17).get(0).toLong()),
+                true, hotKeys(replies),
+                new PartitionState.LaneQueue(replies.get(8).toLong(), replies.get(BASIC_REQUESTS + 3).get(0).toLong()),
+                new PartitionState.LaneQueue(replies.get(9).toLong(), replies.get(BASIC_REQUESTS + 4).get(0).toLong()),
                 priority(replies.get(10)));
     }
 

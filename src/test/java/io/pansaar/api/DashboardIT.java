@@ -57,9 +57,9 @@ import jakarta.inject.Inject;
 class DashboardIT {
 
     /**
-     * A memory budget, so the page has one to show; far above what the test's images take. No probationary stage: the
-     * hot keys shown are the priority order's, and under a budget never reached every new image would wait on
-     * probation.
+     * A memory budget, so the page has one to show; far above what the test's images take. No probationary stage: an
+     * image on probation is among the hot keys once a fold has recorded a request of it, and the scheduler, which
+     * folds, is off here (ProbationIT covers the stage's hot keys).
      */
     public static class WithMemoryBudget implements QuarkusTestProfile {
         @Override

@@ -57,10 +57,12 @@ import jakarta.inject.Inject;
 @QuarkusTestResource(value = RedisServerResource.class, restrictToAnnotatedClass = true)
 class ProbationIT {
 
-    private static final int PARTITIONS = 11;
+    private static final int PARTITIONS = 12;
     /** Each partition's share of the budget: seven images of BODY_BYTES and their overhead. */
     private static final long SHARE = 40_000;
     private static final int BODY_BYTES = 4_000;
+    /** Small enough for eighteen images to fit a partition's share. */
+    private static final int SMALL_BODY_BYTES = 100;
     /** The stage's share: two images of BODY_BYTES and their overhead, not three. */
     private static final double PROBATION_SHARE = 0.3;
     private static final Duration HOUR = Duration.ofHours(1);
@@ -306,6 +308,66 @@ class ProbationIT {
     }
 
     @Test
+    void theStagesMostRequestedAreAmongTheHotKeysUntilTheyLeaveIt() {
+        int partition = 11;
+        // Eighteen small images, all on probation under a budget they do not fill; the older, the more often read. And
+        // one in main, never read, for eviction to take.
+        List<ImageKey> keys = keysIn(partition, 19);
+        ImageKey unread = keys.get(18);
+        keys = keys.subList(0, 18);
+        writeMiss(unread, SMALL_BODY_BYTES, plannerWithoutStage());
+        for (ImageKey key : keys) {
+            writeMiss(key, SMALL_BODY_BYTES);
+        }
+        for (int position = 0; position < keys.size(); position++) {
+            for (int read = position; read < keys.size(); read++) {
+                assertEquals(ReadOutcome.HIT, store.read(keys.get(position)).await().atMost(WAIT).outcome());
+            }
+        }
+        assertEquals(List.of(unread.value()), hotKeysOf(partition), "main's alone: no request recorded yet");
+        foldAllHits(partition);
+
+        // The five most read, most first, ranked as their scores would rank them in main; the list kept holds 16.
+        List<String> mostRead = keys.subList(0, 5).stream().map(ImageKey::value).toList();
+        assertEquals(mostRead, hotKeysOf(partition));
+        PartitionState.HotKey hottest = inspector.inspect(partition).await().atMost(WAIT).hotKeys().get(0);
+        Map<String, String> meta = StoredImages.meta(redis, RedisKeys.image(partition, keys.get(0)));
+        assertEquals(priority.halfLifeMillis() * Double.parseDouble(meta.get("access-score")), hottest.priority(), 1,
+                "the rank its score earns");
+        assertEquals(16, redis.sortedSet(String.class).zcard(RedisKeys.probationHotKeys(partition)));
+
+        // A stage turned off gives up its oldest first as room is needed: requested, it joins main, and main's lowest
+        // leaves. Listed once, by its rank in main.
+        long budget = StoredImages.usedBytes(redis, partition) - 1;
+        PansaarFunctions withoutStageFunctions = new PansaarFunctions(functionCalls(), 1_000);
+        asLeaseHolder(partition, holder -> withoutStageFunctions.evict(partition, holder, Optional.of(budget), 1));
+        assertEquals(List.of("evicted " + unread.value()), evictedEvents(partition));
+        assertTrue(rankOf(partition, keys.get(0)) < ImageLayout.PROBATION_RANKS_FROM, "in main");
+        assertEquals(mostRead, hotKeysOf(partition));
+        assertTrue(redis.sortedSet(String.class).zscore(RedisKeys.probationHotKeys(partition), mostRead.get(0)).isEmpty());
+
+        // One purged leaves the list; the rest leave it with the stage.
+        assertEquals(1, store.purge(List.of(keys.get(1)), false).await().atMost(WAIT).purged());
+        assertEquals(List.of(mostRead.get(0), mostRead.get(2), mostRead.get(3), mostRead.get(4)),
+                hotKeysOf(partition).subList(0, 4));
+        store.purge(keys, false).await().atMost(WAIT);
+        assertEquals(List.of(), hotKeysOf(partition));
+        assertFalse(redis.key().exists(RedisKeys.probationHotKeys(partition)), "emptied with the stage");
+    }
+
+    /** Folds the partition's waiting hits, and the arrivals drained first within each call's limit, until none wait. */
+    private void foldAllHits(int partition) {
+        while (functions.foldHits(partition, PansaarFunctions.MAX_IMAGES_PER_CALL).await().atMost(WAIT).waiting() > 0) {
+            // Another call folds what this one's limit left.
+        }
+    }
+
+    private List<String> hotKeysOf(int partition) {
+        return inspector.inspect(partition).await().atMost(WAIT).hotKeys().stream().map(PartitionState.HotKey::key)
+                .toList();
+    }
+
+    @Test
     void anImageLeavingTheStageForMainBelowTheRepairsCursorIsCountedAsItMoves() {
         int partition = 10;
         List<ImageKey> keys = keysIn(partition, 5);
@@ -317,7 +379,7 @@ class ProbationIT {
         for (int read = 0; read < 10; read++) {
             assertEquals(ReadOutcome.HIT, store.read(hot).await().atMost(WAIT).outcome());
         }
-        functions.foldHits(partition, PansaarFunctions.MAX_IMAGES_PER_CALL).await().atMost(WAIT);
+        foldAllHits(partition);
         writeMiss(requested, BODY_BYTES);
         assertEquals(ReadOutcome.HIT, store.read(requested).await().atMost(WAIT).outcome());
 
