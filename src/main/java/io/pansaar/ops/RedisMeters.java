@@ -25,6 +25,7 @@ import io.pansaar.origin.OriginStatus;
 import io.pansaar.store.ImageStore;
 import io.pansaar.stream.RedisStreamsConnector;
 import io.pansaar.worker.WorkerStatistics;
+import io.quarkus.arc.ClientProxy;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.quarkus.scheduler.Scheduled;
@@ -138,7 +139,11 @@ public class RedisMeters {
                 FunctionCounter.builder("pansaar.reads", this, redisMeters -> redisMeters.sum(counter))
                         .tag("result", result).description("Reads answered by the cache functions, all processes")
                         .register(registry)));
-        meters.add(FunctionCounter.builder("pansaar.reads.unrecorded", store, ImageStore::unrecordedReads)
+        // The store itself, built now on the start-up thread, not its client proxy: a proxy builds the store at its
+        // first call, and a scrape that came first (tests that restart the application in one JVM) failed to resolve
+        // the store's configuration from the metrics handler's thread.
+        meters.add(FunctionCounter.builder("pansaar.reads.unrecorded", ClientProxy.unwrap(store),
+                ImageStore::unrecordedReads)
                 .description("Reads of this process answered from the plain read alone, because Redis refused the "
                         + "bookkeeping function (out of memory, library missing); nothing was counted or enqueued")
                 .register(registry));
