@@ -42,9 +42,9 @@ public class PartitionInspector {
 
     private static final Logger LOG = Logger.getLogger(PartitionInspector.class);
 
-    /** Commands per partition in a full batch: see {@link #fullRequests}. */
-    /** The commands of {@link #basicRequests}: those of {@link #fullRequests} follow them. */
+    /** Commands per partition in {@link #basicRequests}: the replies of {@link #fullRequests}' own follow them. */
     private static final int BASIC_REQUESTS = 14;
+    /** Commands per partition in a full batch: see {@link #fullRequests}. */
     private static final int FULL_REQUESTS = BASIC_REQUESTS + 5;
 
     private final Redis redis;
