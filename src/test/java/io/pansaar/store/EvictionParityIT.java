@@ -72,7 +72,7 @@ import jakarta.inject.Inject;
 class EvictionParityIT {
 
     /** A partition for each test, three for the one spread over several: none depends on what another wrote. */
-    private static final int PARTITIONS = 17;
+    private static final int PARTITIONS = 19;
     /** Each partition's share of the budget, in charged bytes: about nine of the trace's images. */
     private static final long SHARE = 60_000;
     /** The simulator's default half-life of 10000 clock units, a clock unit being a millisecond. */
@@ -81,6 +81,8 @@ class EvictionParityIT {
     private static final double PENALTY = PansaarSettings.DEFAULT.newcomerPenalty();
     /** The probationary stage's share of the budget in the cases with one: about two of the trace's images. */
     private static final double PROBATION_SHARE = 0.25;
+    /** The stage's share a deployment starts from, which its tuner moves: about one image of the trace. */
+    private static final double DEFAULT_PROBATION_SHARE = 0.1;
     private static final Duration FRESH_TTL = Duration.ofHours(1);
     private static final Duration WAIT = Duration.ofSeconds(30);
     /** The most images one fold call folds: more than ever wait in these tests. */
@@ -146,15 +148,29 @@ class EvictionParityIT {
      * keys, and the time of each fold the scheduler ran, by the number of the partition's requests before it.
      */
     private record Replay(List<Request> requests, List<String> evicted, long hits, Map<Integer, Long> folds,
-            int halfLifeChangedAt) {
+            int settingsChangedAt) {
     }
 
     /**
-     * A change of the half-life in the middle of a replay, as an operator's or a tuner's: from the trace's request
-     * {@code atRequest} on, production writes and folds with {@code halfLife}, and the simulator counts with it.
+     * A change of settings in the middle of a replay, as an operator's or a tuner's: from the trace's request {@code
+     * atRequest} on, production writes and folds with {@code halfLife} and writes with a probationary stage of {@code
+     * probationShare} of the budget (NaN: the share stays), and the simulator counts and evicts with them.
      */
-    private record HalfLifeChange(int atRequest, Duration halfLife) {
-        static final HalfLifeChange NONE = new HalfLifeChange(Integer.MAX_VALUE, HALF_LIFE);
+    private record SettingsChange(int atRequest, Duration halfLife, double probationShare) {
+        static final SettingsChange NONE = ofHalfLife(Integer.MAX_VALUE, HALF_LIFE);
+
+        static SettingsChange ofHalfLife(int atRequest, Duration halfLife) {
+            return new SettingsChange(atRequest, halfLife, Double.NaN);
+        }
+
+        static SettingsChange ofProbationShare(int atRequest, double probationShare) {
+            return new SettingsChange(atRequest, HALF_LIFE, probationShare);
+        }
+
+        /** The stage's share after the change, that of before when it changes only the half-life. */
+        double probationShareAfter(double before) {
+            return Double.isNaN(probationShare) ? before : probationShare;
+        }
     }
 
     /** A partition's replay as it goes: what {@link Replay} returns, and what is needed to date its next requests. */
@@ -168,11 +184,11 @@ class EvictionParityIT {
         String lastEvent = "0-0";
         long lastTime;
         long hits;
-        /** How many of the partition's requests came before the half-life changed; -1: it never did. */
-        int halfLifeChangedAt = -1;
+        /** How many of the partition's requests came before the settings changed; -1: they never did. */
+        int settingsChangedAt = -1;
 
         Replay done() {
-            return new Replay(requests, evicted, hits, folds, halfLifeChangedAt);
+            return new Replay(requests, evicted, hits, folds, settingsChangedAt);
         }
     }
 
@@ -242,11 +258,11 @@ class EvictionParityIT {
         // 10 ms from the middle of the trace on, where requests come a few ms apart: an image's count then decays
         // between its requests, and the ranking, nearly by count before, goes nearly by recency, which the simulator
         // must follow.
-        HalfLifeChange change = new HalfLifeChange(REQUESTS / 2, HALF_LIFE.dividedBy(1000));
+        SettingsChange change = SettingsChange.ofHalfLife(REQUESTS / 2, HALF_LIFE.dividedBy(1000));
         Replay replay = assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY, trace(partition, TRACE_SEED),
                 50, change).get(partition);
         assertNotEquals(simulate(partition, replay, Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY,
-                HalfLifeChange.NONE).evicted(), replay.evicted(), "the shorter half-life evicts otherwise");
+                SettingsChange.NONE).evicted(), replay.evicted(), "the shorter half-life evicts otherwise");
         // Every image the second half folded or wrote counts with the new half-life; the others keep theirs.
         assertTrue(keysOf(partition).stream().map(key -> metaField(partition, key, "half-life"))
                 .anyMatch(String.valueOf(change.halfLife().toMillis())::equals), "some image moved to the new half-life");
@@ -256,7 +272,7 @@ class EvictionParityIT {
     void aHalfLifeLengthenedMidTraceWithHitsFoldedOnTheSchedulersTicksEvictsInTheSimulatorsOrder() {
         // The images held when it changes keep the moment they go cold, and rank among the new ones by it.
         assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, PENALTY, trace(13, TRACE_SEED + 9), 50,
-                new HalfLifeChange(REQUESTS / 3, HALF_LIFE.multipliedBy(8)));
+                SettingsChange.ofHalfLife(REQUESTS / 3, HALF_LIFE.multipliedBy(8)));
     }
 
     @Test
@@ -278,7 +294,7 @@ class EvictionParityIT {
     void aProbationaryStageWithEveryHitFoldedAtOnceEvictsInTheSimulatorsOrder() {
         int partition = 14;
         Replay replay = assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY, PROBATION_SHARE,
-                trace(partition, TRACE_SEED), 50, HalfLifeChange.NONE).get(partition);
+                trace(partition, TRACE_SEED), 50, SettingsChange.NONE).get(partition);
         // The stage changes which images leave on this trace, so this case tells production with and without it apart.
         assertNotEquals(simulate(partition, replay, Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY).evicted(),
                 replay.evicted(), "the probationary stage evicts otherwise than none");
@@ -288,13 +304,38 @@ class EvictionParityIT {
     void aProbationaryStageWithHitsFoldedByEvictionAloneEvictsInTheSimulatorsOrder() {
         // Hits of images on probation wait in the counter when they leave it: they count as requests all the same.
         assertSameEvictions(Counting.FOLDED_BY_EVICTION_ALONE, 0, PENALTY, PROBATION_SHARE,
-                trace(15, TRACE_SEED + 1), 50, HalfLifeChange.NONE);
+                trace(15, TRACE_SEED + 1), 50, SettingsChange.NONE);
     }
 
     @Test
     void aProbationaryStageWithHitsFoldedOnTheSchedulersTicksAndAHalfLifeChangeEvictsInTheSimulatorsOrder() {
         assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, PENALTY, PROBATION_SHARE, trace(16, TRACE_SEED + 2),
-                50, new HalfLifeChange(REQUESTS / 2, HALF_LIFE.dividedBy(4)));
+                50, SettingsChange.ofHalfLife(REQUESTS / 2, HALF_LIFE.dividedBy(4)));
+    }
+
+    @Test
+    void aProbationaryStageWhoseShareFallsMidTraceEvictsInTheSimulatorsOrder() {
+        int partition = 18;
+        // As the share's tuner lowers it: from the middle of the trace on, the stage holds more than its new share, and
+        // each admission takes its oldest out (to main if read meanwhile) until it fits.
+        SettingsChange change = SettingsChange.ofProbationShare(REQUESTS / 2, DEFAULT_PROBATION_SHARE);
+        Replay replay = assertSameEvictions(Counting.FOLDED_EVERY_TEN_REQUESTS, 0, PENALTY, PROBATION_SHARE,
+                trace(partition, TRACE_SEED + 3), 50, change).get(partition);
+        assertNotEquals(simulate(partition, replay, Counting.FOLDED_EVERY_TEN_REQUESTS, 0, PENALTY, PROBATION_SHARE,
+                SettingsChange.NONE).evicted(), replay.evicted(), "the smaller share evicts otherwise");
+    }
+
+    @Test
+    void aProbationaryStageWhoseShareRisesMidTraceEvictsInTheSimulatorsOrder() {
+        int partition = 17;
+        // As the share's tuner raises it, here to its largest: from a third of the trace on, new images wait longer
+        // for their second request.
+        SettingsChange change = SettingsChange.ofProbationShare(REQUESTS / 3, 0.4);
+        Replay replay = assertSameEvictions(Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY, DEFAULT_PROBATION_SHARE,
+                trace(partition, TRACE_SEED + 4), 50, change).get(partition);
+        assertNotEquals(simulate(partition, replay, Counting.EVERY_HIT_FOLDED_AT_ONCE, 0, PENALTY,
+                DEFAULT_PROBATION_SHARE, SettingsChange.NONE).evicted(), replay.evicted(),
+                "the larger share evicts otherwise");
     }
 
     @Test
@@ -355,27 +396,28 @@ class EvictionParityIT {
      */
     private Map<Integer, Replay> assertSameEvictions(Counting counting, double sizeExponent, double newcomerPenalty,
             List<TraceRequest> trace, int leastEvictions) {
-        return assertSameEvictions(counting, sizeExponent, newcomerPenalty, trace, leastEvictions, HalfLifeChange.NONE);
+        return assertSameEvictions(counting, sizeExponent, newcomerPenalty, trace, leastEvictions, SettingsChange.NONE);
     }
 
     /** {@link #assertSameEvictions(Counting, double, double, List, int)}, the half-life changing as {@code change} says. */
     private Map<Integer, Replay> assertSameEvictions(Counting counting, double sizeExponent, double newcomerPenalty,
-            List<TraceRequest> trace, int leastEvictions, HalfLifeChange change) {
+            List<TraceRequest> trace, int leastEvictions, SettingsChange change) {
         return assertSameEvictions(counting, sizeExponent, newcomerPenalty, 0, trace, leastEvictions, change);
     }
 
     /**
-     * {@link #assertSameEvictions(Counting, double, double, List, int, HalfLifeChange)} with a probationary stage of
+     * {@link #assertSameEvictions(Counting, double, double, List, int, SettingsChange)} with a probationary stage of
      * {@code probationShare} of the budget (0: none), production's and the simulator's {@code pansaar-probation}'s.
      */
     private Map<Integer, Replay> assertSameEvictions(Counting counting, double sizeExponent, double newcomerPenalty,
-            double probationShare, List<TraceRequest> trace, int leastEvictions, HalfLifeChange change) {
+            double probationShare, List<TraceRequest> trace, int leastEvictions, SettingsChange change) {
         // The worker's planner with these settings writes the terms a deployment setting them writes: the Redis
         // functions rank each image by the terms its write sent, and fold with the half-life the scheduler sends.
         WritePlanner before = new WritePlanner(earlyRefresh,
                 new AccessPriority(HALF_LIFE.toMillis(), sizeExponent, newcomerPenalty, probationShare));
         WritePlanner after = new WritePlanner(earlyRefresh,
-                new AccessPriority(change.halfLife().toMillis(), sizeExponent, newcomerPenalty, probationShare));
+                new AccessPriority(change.halfLife().toMillis(), sizeExponent, newcomerPenalty,
+                        change.probationShareAfter(probationShare)));
         Map<Integer, Replay> production = replayInProduction(trace, counting, before, after, change);
         production.forEach((partition, replay) -> {
             Simulated simulated = simulate(partition, replay, counting, sizeExponent, newcomerPenalty, probationShare,
@@ -399,21 +441,21 @@ class EvictionParityIT {
      */
     private Simulated simulate(int partition, Replay replay, Counting counting, double sizeExponent,
             double newcomerPenalty) {
-        return simulate(partition, replay, counting, sizeExponent, newcomerPenalty, HalfLifeChange.NONE);
+        return simulate(partition, replay, counting, sizeExponent, newcomerPenalty, SettingsChange.NONE);
     }
 
     /** {@link #simulate(int, Replay, Counting, double, double)}, changing the half-life where production did. */
     private Simulated simulate(int partition, Replay replay, Counting counting, double sizeExponent,
-            double newcomerPenalty, HalfLifeChange change) {
+            double newcomerPenalty, SettingsChange change) {
         return simulate(partition, replay, counting, sizeExponent, newcomerPenalty, 0, change);
     }
 
     /**
-     * {@link #simulate(int, Replay, Counting, double, double, HalfLifeChange)} with a probationary FIFO of {@code
+     * {@link #simulate(int, Replay, Counting, double, double, SettingsChange)} with a probationary FIFO of {@code
      * probationShare} of the share (0: none).
      */
     private Simulated simulate(int partition, Replay replay, Counting counting, double sizeExponent,
-            double newcomerPenalty, double probationShare, HalfLifeChange change) {
+            double newcomerPenalty, double probationShare, SettingsChange change) {
         PansaarSettings settings = PansaarSettings.DEFAULT.withFoldInterval(counting.simulatorFoldInterval)
                 .withHalfLife(HALF_LIFE.toMillis()).withSizeExponent(sizeExponent).withNewcomerPenalty(newcomerPenalty);
         List<ImageKey> keys = keysOf(partition);
@@ -421,8 +463,13 @@ class EvictionParityIT {
         List<String> evicted = new ArrayList<>();
         simulator.onEviction(image -> evicted.add(keys.get((int) image).value()));
         for (int position = 0; position < replay.requests().size(); position++) {
-            if (position == replay.halfLifeChangedAt()) {
-                simulator.halfLife(change.halfLife().toMillis());
+            if (position == replay.settingsChangedAt()) {
+                if (change.halfLife().toMillis() != HALF_LIFE.toMillis()) {
+                    simulator.halfLife(change.halfLife().toMillis());
+                }
+                if (change.probationShareAfter(probationShare) != probationShare) {
+                    simulator.probationShare(change.probationShare());
+                }
             }
             simulator.record(replay.requests().get(position));
             Long foldTime = replay.folds().get(position + 1);
@@ -443,7 +490,7 @@ class EvictionParityIT {
      * it, and the evicted keys in the order of the partition's evicted events.
      */
     private Map<Integer, Replay> replayInProduction(List<TraceRequest> trace, Counting counting, WritePlanner before,
-            WritePlanner after, HalfLifeChange change) {
+            WritePlanner after, SettingsChange change) {
         Map<Integer, PartitionReplay> replays = new TreeMap<>();
         Map<Integer, List<ImageKey>> keys = new HashMap<>();
         WritePlanner planner = before;
@@ -452,7 +499,7 @@ class EvictionParityIT {
             if (position == change.atRequest()) {
                 planner = after;
                 halfLife = change.halfLife().toMillis();
-                replays.values().forEach(replay -> replay.halfLifeChangedAt = replay.requests.size());
+                replays.values().forEach(replay -> replay.settingsChangedAt = replay.requests.size());
             }
             long foldHalfLife = halfLife;
             if (counting.foldEveryRequests > 0 && position > 0 && position % counting.foldEveryRequests == 0) {
@@ -468,8 +515,8 @@ class EvictionParityIT {
             TraceRequest request = trace.get(position);
             int partition = request.partition();
             PartitionReplay replay = replays.computeIfAbsent(partition, p -> new PartitionReplay());
-            if (position >= change.atRequest() && replay.halfLifeChangedAt < 0) {
-                replay.halfLifeChangedAt = 0;
+            if (position >= change.atRequest() && replay.settingsChangedAt < 0) {
+                replay.settingsChangedAt = 0;
             }
             ImageKey key = keys.computeIfAbsent(partition, this::keysOf).get(request.image());
             byte[] body = TestImages.png(request.bodyBytes(), request.image());

@@ -448,7 +448,7 @@ public final class PansaarPolicy extends SizedPolicy {
      * takes it up. A FIFO over its new share gives up its oldest copies as admissions make room, as it does over its
      * share when the cache first fills: to main those requested meanwhile, the others evicted.
      */
-    void probationShare(double share) {
+    public void probationShare(double share) {
         if (!(share > 0 && share < 1)) {
             throw new IllegalArgumentException("probation share must be in (0, 1), got " + share);
         }
