@@ -22,8 +22,16 @@ public class AlgorithmProducer {
      * IllegalArgumentException for a bad value.
      */
     public static AccessPriority accessPriorityOf(PansaarConfig config) {
+        return accessPriorityOf(config, PansaarConfig.probationShare(config));
+    }
+
+    /**
+     * The eviction priority {@code pansaar.priority.*} sets, with a stage of {@code probationShare}; throws
+     * IllegalArgumentException for a bad value.
+     */
+    public static AccessPriority accessPriorityOf(PansaarConfig config, double probationShare) {
         return new AccessPriority(config.priority().halfLife().toMillis(), config.priority().sizeExponent(),
-                config.priority().newcomerPenalty(), PansaarConfig.probationShare(config));
+                config.priority().newcomerPenalty(), probationShare);
     }
 
     /**

@@ -2,7 +2,7 @@ package io.pansaar.startup;
 
 import java.time.Duration;
 
-import io.pansaar.algorithm.AccessPriority;
+import io.pansaar.config.AlgorithmProducer;
 import io.pansaar.config.KeyspaceProducer;
 import io.pansaar.config.PansaarConfig;
 import io.pansaar.config.Segments;
@@ -98,8 +98,7 @@ public final class ConfigurationCheck {
         }
         try {
             // The configured share, budget or not: a bad one is refused now rather than the day a budget is set.
-            new AccessPriority(config.priority().halfLife().toMillis(), config.priority().sizeExponent(),
-                    config.priority().newcomerPenalty(), config.priority().probationShare());
+            AlgorithmProducer.accessPriorityOf(config, config.priority().probationShare());
         } catch (IllegalArgumentException refused) {
             throw new IllegalArgumentException("pansaar.priority (half-life, size-exponent, newcomer-penalty, "
                     + "probation-share): "
